@@ -1,0 +1,46 @@
+# framer: the commands users type. CMake does the building; this file is the front door.
+# Every target that needs the program depends on `deps` and `build`, so each one works
+# as the first command on a fresh Debian or Ubuntu machine.
+
+BUILD    ?= build
+BATCH    ?= data/batches/example
+MODEL    ?= models/default
+DATA     ?= data/labeled/examples.csv
+OUT      ?= out/$(notdir $(patsubst %/,%,$(BATCH)))
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+FRAMER   := $(BUILD)/framer
+
+# Debian packages the build and the tests need. libsvm and libstemmer ship no
+# pkg-config file; cmake/ finds them by header and library.
+DEB_PACKAGES := build-essential cmake pkg-config libsvm-dev libstemmer-dev \
+                libjansson-dev libcmocka-dev libutf8proc-dev
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build train classify evaluate test clean help
+
+all: build
+
+help:
+	@echo "make deps | build | train | classify | evaluate | test | clean"
+	@echo "  train    [DATA=$(DATA)] [MODEL=$(MODEL)]"
+	@echo "  classify [BATCH=$(BATCH)] [MODEL=$(MODEL)] [OUT=$(OUT)]"
+
+# Installs only what is missing, so a machine that has everything runs no apt-get at all.
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+

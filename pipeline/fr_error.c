@@ -1,0 +1,64 @@
+#include "fr_error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int error_vset(fr_error *err, int code, const char *source, size_t line,
+                      long long offset, const char *fmt, va_list ap)
+{
+	if (err == NULL || err->code != 0)
+		return code;
+	err->code = code;
+	err->line = line;
+	err->offset = offset;
+	snprintf(err->source, sizeof(err->source), "%s", source ? source : "");
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	return code;
+}
+
+int fr_error_set(fr_error *err, int code, const char *source, size_t line,
+                 const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	error_vset(err, code, source, line, -1, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int fr_error_set_at(fr_error *err, int code, const char *source,
+                    long long offset, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	error_vset(err, code, source, 0, offset, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+void fr_error_clear(fr_error *err)
+{
+	if (err == NULL)
+		return;
+	fr_error fresh = FR_ERROR_INIT;
+	*err = fresh;
+}
+
+const char *fr_error_format(const fr_error *err, char *buf, size_t size)
+{
+	if (size == 0)
+		return buf;
+	if (err == NULL || err->code == 0) {
+		snprintf(buf, size, "no error");
+	} else if (err->source[0] && err->line > 0) {
+		snprintf(buf, size, "%s:%zu: %s", err->source, err->line, err->message);
+	} else if (err->source[0] && err->offset >= 0) {
+		snprintf(buf, size, "%s: byte %lld: %s", err->source, err->offset, err->message);
+	} else if (err->source[0]) {
+		snprintf(buf, size, "%s: %s", err->source, err->message);
+	} else {
+		snprintf(buf, size, "%s", err->message);
+	}
+	return buf;
+}
