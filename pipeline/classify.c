@@ -1,0 +1,454 @@
+#include "classify.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct fr_classifier {
+	struct svm_model *model;  /* owns its support vectors (free_sv = 1) */
+	struct svm_node *sv_store; /* the copied support vectors of a trained model */
+	size_t k;                 /* number of labels */
+	size_t n_pairs;           /* k (k - 1) / 2 */
+	size_t n_features;
+	int linear;
+	int class_of_pos[FR_CLASSIFIER_MAX_LABELS]; /* libsvm's class order -> our index */
+	int pos_of_class[FR_CLASSIFIER_MAX_LABELS];
+	double *w;                /* linear: w[f * n_pairs + p], f in 0..n_features */
+};
+
+static void quiet(const char *s)
+{
+	(void)s; /* libsvm prints progress to stdout; the library never prints. */
+}
+
+const char *fr_classifier_check_options(const fr_classifier_options *o)
+{
+	if (o->kernel != FR_KERNEL_LINEAR && o->kernel != FR_KERNEL_RBF)
+		return "kernel must be \"linear\" or \"rbf\"";
+	if (!(o->C > 0) || !isfinite(o->C))
+		return "C must be a positive number";
+	if (!(o->gamma >= 0) || !isfinite(o->gamma))
+		return "gamma must be 0 (automatic) or positive";
+	if (!(o->cache_mb > 0) || !(o->eps > 0))
+		return "cache_mb and eps must be positive";
+	return NULL;
+}
+
+/* Copies the support vectors out of the training data, which libsvm's model
+ * only borrows, so the model stands alone. */
+static int own_support_vectors(fr_classifier *c)
+{
+	struct svm_model *m = c->model;
+	size_t total = 0;
+	for (int i = 0; i < m->l; i++) {
+		const struct svm_node *p = m->SV[i];
+		while (p->index != -1)
+			p++;
+		total += (size_t)(p - m->SV[i]) + 1;
+	}
+	c->sv_store = malloc((total ? total : 1) * sizeof(struct svm_node));
+	if (c->sv_store == NULL)
+		return FR_ENOMEM;
+	struct svm_node *dst = c->sv_store;
+	for (int i = 0; i < m->l; i++) {
+		const struct svm_node *p = m->SV[i];
+		m->SV[i] = dst;
+		do {
+			*dst++ = *p;
+		} while ((p++)->index != -1);
+	}
+	return 0;
+}
+
+/* The pair index libsvm uses for classes at positions i < j. */
+static size_t pair_index(size_t k, size_t i, size_t j)
+{
+	return i * (2 * k - i - 1) / 2 + (j - i - 1);
+}
+
+/* Folds the support vectors of each one-vs-one decision function into an
+ * explicit weight vector: w_p = sum_s coef_s * SV_s. */
+static int fold_weights(fr_classifier *c)
+{
+	struct svm_model *m = c->model;
+	size_t k = c->k, np = c->n_pairs;
+	c->w = calloc((c->n_features + 1) * np, sizeof(double));
+	if (c->w == NULL)
+		return FR_ENOMEM;
+	size_t start[FR_CLASSIFIER_MAX_LABELS + 1];
+	start[0] = 0;
+	for (size_t i = 0; i < k; i++)
+		start[i + 1] = start[i] + (size_t)m->nSV[i];
+	for (size_t i = 0; i < k; i++) {
+		for (size_t j = i + 1; j < k; j++) {
+			size_t p = pair_index(k, i, j);
+			/* libsvm: class i's SVs use coef row j-1, class j's use row i. */
+			for (size_t s = start[i]; s < start[i + 1]; s++)
+				for (const struct svm_node *x = m->SV[s]; x->index != -1; x++)
+					if ((size_t)x->index <= c->n_features)
+						c->w[(size_t)x->index * np + p] += m->sv_coef[j - 1][s] * x->value;
+			for (size_t s = start[j]; s < start[j + 1]; s++)
+				for (const struct svm_node *x = m->SV[s]; x->index != -1; x++)
+					if ((size_t)x->index <= c->n_features)
+						c->w[(size_t)x->index * np + p] += m->sv_coef[i][s] * x->value;
+		}
+	}
+	return 0;
+}
+
+static int finish_setup(fr_classifier *c, size_t n_labels, const char *source, fr_error *err)
+{
+	struct svm_model *m = c->model;
+	if (svm_get_svm_type(m) != C_SVC || (size_t)m->nr_class != n_labels ||
+	    n_labels > FR_CLASSIFIER_MAX_LABELS || n_labels < 2)
+		return fr_error_set(err, FR_EMODEL, source, 0,
+		                    "classifier has %d classes, the bundle names %zu", m->nr_class, n_labels);
+	if (svm_check_probability_model(m) == 0)
+		return fr_error_set(err, FR_EMODEL, source, 0, "classifier has no probability information");
+	c->k = n_labels;
+	c->n_pairs = n_labels * (n_labels - 1) / 2;
+	for (size_t i = 0; i < n_labels; i++)
+		c->pos_of_class[i] = -1;
+	for (size_t i = 0; i < n_labels; i++) {
+		int label = m->label[i];
+		if (label < 0 || (size_t)label >= n_labels || c->pos_of_class[label] != -1)
+			return fr_error_set(err, FR_EMODEL, source, 0, "classifier has an unknown class %d", label);
+		c->class_of_pos[i] = label;
+		c->pos_of_class[label] = (int)i;
+	}
+	c->linear = m->param.kernel_type == LINEAR;
+	if (c->linear && fold_weights(c) < 0)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	return 0;
+}
+
+int fr_classifier_train(fr_classifier **out, const fr_classifier_options *opts,
+                        struct svm_node *const *x, const int *y, size_t n,
+                        size_t n_labels, size_t n_features, fr_error *err)
+{
+	*out = NULL;
+	int rc = 0;
+	fr_classifier *c = NULL;
+	double *yd = NULL, *weight = NULL;
+	int *weight_label = NULL;
+	size_t *count = NULL;
+	const char *why = fr_classifier_check_options(opts);
+	if (why)
+		return fr_error_set(err, FR_EINVALID, NULL, 0, "%s", why);
+	if (n_labels < 2 || n_labels > FR_CLASSIFIER_MAX_LABELS)
+		return fr_error_set(err, FR_EINVALID, NULL, 0,
+		                    "a task needs 2 to %d labels, not %zu", FR_CLASSIFIER_MAX_LABELS, n_labels);
+	if (n > (size_t)INT32_MAX)
+		return fr_error_set(err, FR_EINVALID, NULL, 0, "too many training rows");
+
+	c = calloc(1, sizeof(*c));
+	yd = malloc(n * sizeof(*yd));
+	weight = malloc(n_labels * sizeof(*weight));
+	weight_label = malloc(n_labels * sizeof(*weight_label));
+	count = calloc(n_labels, sizeof(*count));
+	if (!c || !yd || !weight || !weight_label || !count) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	c->n_features = n_features;
+	for (size_t i = 0; i < n; i++) {
+		if (y[i] < 0 || (size_t)y[i] >= n_labels) {
+			rc = fr_error_set(err, FR_EINVALID, NULL, 0, "class %d out of range", y[i]);
+			goto done;
+		}
+		yd[i] = y[i];
+		count[y[i]]++;
+	}
+	for (size_t l = 0; l < n_labels; l++) {
+		if (count[l] == 0) {
+			rc = fr_error_set(err, FR_EINVALID, NULL, 0, "class %zu has no training rows", l);
+			goto done;
+		}
+		weight_label[l] = (int)l;
+		weight[l] = opts->balanced ? (double)n / ((double)n_labels * (double)count[l]) : 1.0;
+	}
+
+	struct svm_problem prob = { (int)n, yd, (struct svm_node **)x };
+	struct svm_parameter param;
+	memset(&param, 0, sizeof(param));
+	param.svm_type = C_SVC;
+	param.kernel_type = opts->kernel == FR_KERNEL_RBF ? RBF : LINEAR;
+	param.gamma = opts->gamma > 0 ? opts->gamma : 1.0 / (double)(n_features ? n_features : 1);
+	param.cache_size = opts->cache_mb;
+	param.eps = opts->eps;
+	param.C = opts->C;
+	param.nr_weight = (int)n_labels;
+	param.weight_label = weight_label;
+	param.weight = weight;
+	param.shrinking = 1;
+	param.probability = 1;
+	const char *bad = svm_check_parameter(&prob, &param);
+	if (bad) {
+		rc = fr_error_set(err, FR_EINVALID, NULL, 0, "libsvm: %s", bad);
+		goto done;
+	}
+	svm_set_print_string_function(quiet);
+	srand(opts->seed); /* libsvm's probability cross-validation draws from rand() */
+	c->model = svm_train(&prob, &param);
+	if (c->model == NULL) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "libsvm could not train");
+		goto done;
+	}
+	/* The model points at param's weight arrays, which die with this call. */
+	c->model->param.weight = NULL;
+	c->model->param.weight_label = NULL;
+	c->model->param.nr_weight = 0;
+	if (own_support_vectors(c) < 0) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	rc = finish_setup(c, n_labels, NULL, err);
+done:
+	free(yd);
+	free(weight);
+	free(weight_label);
+	free(count);
+	if (rc < 0) {
+		fr_classifier_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+size_t fr_classifier_label_count(const fr_classifier *c)
+{
+	return c->k;
+}
+
+static double sigmoid_prob(double dec, double a, double b)
+{
+	double f = dec * a + b;
+	/* Written two ways so exp() never overflows. */
+	return f >= 0 ? exp(-f) / (1.0 + exp(-f)) : 1.0 / (1.0 + exp(f));
+}
+
+/* Couples pairwise probabilities r[i][j] = P(i | i or j) into one
+ * distribution p over k classes: the fixed-point method of Wu, Lin and Weng
+ * (2004), section 4, which minimises sum_i sum_j (r_ji p_i - r_ij p_j)^2. */
+static void couple(size_t k, double r[][FR_CLASSIFIER_MAX_LABELS], double *p)
+{
+	double Q[FR_CLASSIFIER_MAX_LABELS][FR_CLASSIFIER_MAX_LABELS];
+	double Qp[FR_CLASSIFIER_MAX_LABELS];
+	size_t max_iter = k > 100 ? k : 100;
+	double tolerance = 0.005 / (double)k;
+	for (size_t t = 0; t < k; t++) {
+		p[t] = 1.0 / (double)k;
+		Q[t][t] = 0.0;
+		for (size_t j = 0; j < k; j++) {
+			if (j == t)
+				continue;
+			Q[t][t] += r[j][t] * r[j][t];
+			Q[t][j] = -r[j][t] * r[t][j];
+		}
+	}
+	for (size_t iter = 0; iter < max_iter; iter++) {
+		double pQp = 0.0, worst = 0.0;
+		for (size_t t = 0; t < k; t++) {
+			Qp[t] = 0.0;
+			for (size_t j = 0; j < k; j++)
+				Qp[t] += Q[t][j] * p[j];
+			pQp += p[t] * Qp[t];
+		}
+		for (size_t t = 0; t < k; t++)
+			worst = fmax(worst, fabs(Qp[t] - pQp));
+		if (worst < tolerance)
+			break;
+		for (size_t t = 0; t < k; t++) {
+			double step = (pQp - Qp[t]) / Q[t][t];
+			double scale = 1.0 + step;
+			p[t] += step;
+			pQp = (pQp + step * (step * Q[t][t] + 2.0 * Qp[t])) / (scale * scale);
+			for (size_t j = 0; j < k; j++) {
+				Qp[j] = (Qp[j] + step * Q[t][j]) / scale;
+				p[j] /= scale;
+			}
+		}
+	}
+}
+
+/* One-vs-one decision values of a linear model, in libsvm's pair order. */
+static void linear_decisions(const fr_classifier *c, const struct svm_node *x, double *dec)
+{
+	size_t np = c->n_pairs;
+	for (size_t p = 0; p < np; p++)
+		dec[p] = -c->model->rho[p];
+	for (; x->index != -1; x++) {
+		if (x->index < 1 || (size_t)x->index > c->n_features)
+			continue;
+		const double *w = c->w + (size_t)x->index * np;
+		for (size_t p = 0; p < np; p++)
+			dec[p] += w[p] * x->value;
+	}
+}
+
+static int argmax(const double *v, size_t k)
+{
+	size_t best = 0;
+	for (size_t i = 1; i < k; i++)
+		if (v[i] > v[best])
+			best = i;
+	return (int)best;
+}
+
+int fr_classifier_predict(const fr_classifier *c, const struct svm_node *x,
+                          double *scores_out, fr_error *err)
+{
+	double prob[FR_CLASSIFIER_MAX_LABELS];
+	size_t k = c->k;
+	(void)err;
+	if (!c->linear) {
+		svm_predict_probability(c->model, x, prob);
+	} else {
+		double dec[FR_CLASSIFIER_MAX_LABELS * (FR_CLASSIFIER_MAX_LABELS - 1) / 2];
+		double r[FR_CLASSIFIER_MAX_LABELS][FR_CLASSIFIER_MAX_LABELS];
+		const double min_prob = 1e-7; /* as libsvm, so no pair is ever certain */
+		linear_decisions(c, x, dec);
+		for (size_t i = 0; i < k; i++) {
+			for (size_t j = i + 1; j < k; j++) {
+				size_t p = pair_index(k, i, j);
+				double v = sigmoid_prob(dec[p], c->model->probA[p], c->model->probB[p]);
+				v = fmin(fmax(v, min_prob), 1.0 - min_prob);
+				r[i][j] = v;
+				r[j][i] = 1.0 - v;
+			}
+		}
+		if (k == 2) {
+			prob[0] = r[0][1];
+			prob[1] = r[1][0];
+		} else {
+			couple(k, r, prob);
+		}
+	}
+	for (size_t i = 0; i < k; i++)
+		scores_out[c->class_of_pos[i]] = prob[i];
+	return argmax(scores_out, k);
+}
+
+double fr_classifier_label_weight(const fr_classifier *c, int feature, int label)
+{
+	if (!c->linear || feature < 1 || (size_t)feature > c->n_features ||
+	    label < 0 || (size_t)label >= c->k)
+		return 0.0;
+	size_t pos = (size_t)c->pos_of_class[label], k = c->k;
+	const double *w = c->w + (size_t)feature * c->n_pairs;
+	double sum = 0.0;
+	for (size_t o = 0; o < k; o++) {
+		if (o == pos)
+			continue;
+		/* A positive decision value votes for the first class of the pair. */
+		sum += o > pos ? w[pair_index(k, pos, o)] : -w[pair_index(k, o, pos)];
+	}
+	return sum;
+}
+
+/* Keeps the `max` largest pushes, sorted, in features/push (insertion). */
+static void keep_top(int f, double v, int *features, double *push, size_t *n, size_t max)
+{
+	if (!(v > 0.0))
+		return;
+	size_t i = *n < max ? (*n)++ : max;
+	if (i == max && v <= push[max - 1])
+		return;
+	if (i == max)
+		i = max - 1;
+	/* Ties keep the lower feature index first, so output is deterministic. */
+	while (i > 0 && (push[i - 1] < v || (push[i - 1] == v && features[i - 1] > f))) {
+		push[i] = push[i - 1];
+		features[i] = features[i - 1];
+		i--;
+	}
+	push[i] = v;
+	features[i] = f;
+}
+
+size_t fr_classifier_evidence(const fr_classifier *c, const struct svm_node *x, int label,
+                              int *features_out, double *push_out, size_t max)
+{
+	size_t n = 0;
+	if (max == 0 || label < 0 || (size_t)label >= c->k)
+		return 0;
+	if (c->linear) {
+		for (const struct svm_node *p = x; p->index != -1; p++)
+			keep_top(p->index, p->value * fr_classifier_label_weight(c, p->index, label),
+			         features_out, push_out, &n, max);
+		return n;
+	}
+	/* RBF: occlusion, one feature at a time. */
+	size_t len = 0;
+	while (x[len].index != -1)
+		len++;
+	struct svm_node *without = malloc((len + 1) * sizeof(*without));
+	if (without == NULL)
+		return 0;
+	double scores[FR_CLASSIFIER_MAX_LABELS];
+	fr_classifier_predict(c, x, scores, NULL);
+	double full = scores[label];
+	for (size_t skip = 0; skip < len; skip++) {
+		size_t m = 0;
+		for (size_t i = 0; i <= len; i++)
+			if (i != skip)
+				without[m++] = x[i];
+		fr_classifier_predict(c, without, scores, NULL);
+		keep_top(x[skip].index, full - scores[label], features_out, push_out, &n, max);
+	}
+	free(without);
+	return n;
+}
+
+int fr_classifier_save(const fr_classifier *c, const char *path, fr_error *err)
+{
+	if (svm_save_model(path, c->model) != 0)
+		return fr_error_set(err, FR_EIO, path, 0, "cannot write the classifier: %s", strerror(errno));
+	return 0;
+}
+
+int fr_classifier_load(fr_classifier **out, const char *path, size_t n_labels,
+                       size_t n_features, fr_error *err)
+{
+	*out = NULL;
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return fr_error_set(err, FR_EMODEL, path, 0, "classifier file is missing");
+	svm_set_print_string_function(quiet);
+	fr_classifier *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	c->n_features = n_features;
+	c->model = svm_load_model(path);
+	if (c->model == NULL) {
+		free(c);
+		return fr_error_set(err, FR_EMODEL, path, 0, "libsvm cannot read this classifier file");
+	}
+	int rc = finish_setup(c, n_labels, path, err);
+	if (rc < 0) {
+		fr_classifier_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+void fr_classifier_free(fr_classifier *c)
+{
+	if (c == NULL)
+		return;
+	if (c->model) {
+		if (c->sv_store) {
+			/* SVs were copied into sv_store; libsvm must not free them. */
+			c->model->free_sv = 0;
+		}
+		svm_free_and_destroy_model(&c->model);
+	}
+	free(c->sv_store);
+	free(c->w);
+	free(c);
+}

@@ -1,0 +1,77 @@
+#ifndef FR_CLASSIFY_H
+#define FR_CLASSIFY_H
+
+#include <stddef.h>
+
+#include <libsvm/svm.h>
+
+#include "fr_error.h"
+
+/* The classify stage: one libsvm C-SVC per task, over class indices
+ * 0..k-1 (the task's labels in byte order; names live in the model bundle).
+ *
+ * A linear model does not predict through libsvm's kernel sums over every
+ * support vector: its one-vs-one decision functions are folded into explicit
+ * weight vectors when it is trained or loaded, and a prediction is one pass
+ * over the paragraph's non-zero features.
+ *
+ * Scores are libsvm's probability estimates: a Platt sigmoid per pair of
+ * labels, fitted by libsvm's internal cross-validation, coupled into one
+ * distribution over the labels (Wu, Lin and Weng 2004). The label is the one
+ * with the highest probability, as `svm-predict -b 1` gives. */
+typedef enum {
+	FR_KERNEL_LINEAR = 0,
+	FR_KERNEL_RBF = 1
+} fr_kernel;
+
+#define FR_CLASSIFIER_MAX_LABELS 64
+
+typedef struct fr_classifier_options {
+	int kernel;        /* an fr_kernel */
+	double C;          /* cost of a margin violation */
+	double gamma;      /* RBF width; 0 means 1 / number of features */
+	int balanced;      /* class weights n / (k * count_k), else all 1 */
+	unsigned seed;     /* for libsvm's probability cross-validation */
+	double cache_mb;   /* libsvm's kernel cache */
+	double eps;        /* libsvm's stopping tolerance */
+} fr_classifier_options;
+
+#define FR_CLASSIFIER_OPTIONS_INIT { FR_KERNEL_LINEAR, 1.0, 0.0, 1, 1, 200.0, 0.001 }
+
+const char *fr_classifier_check_options(const fr_classifier_options *opts);
+
+typedef struct fr_classifier fr_classifier;
+
+/* Trains on n vectors x[i] (libsvm node arrays, borrowed for the call only:
+ * the classifier copies the support vectors it keeps) with classes y[i] in
+ * 0..n_labels-1. Every class must occur. n_features bounds the indices. */
+int fr_classifier_train(fr_classifier **out, const fr_classifier_options *opts,
+                        struct svm_node *const *x, const int *y, size_t n,
+                        size_t n_labels, size_t n_features, fr_error *err);
+
+size_t fr_classifier_label_count(const fr_classifier *c);
+
+/* Fills scores_out[0..k) with probabilities summing to 1 and returns the
+ * predicted class index (>= 0), or a negative error code. Thread safe. */
+int fr_classifier_predict(const fr_classifier *c, const struct svm_node *x,
+                          double *scores_out, fr_error *err);
+
+/* The features of x that pushed it most toward `label`, strongest first:
+ * for a linear model, x_f times the weights of label's decision functions;
+ * for RBF, the drop in label's probability when the feature is removed.
+ * Only features with a positive push are listed. Returns how many (<= max). */
+size_t fr_classifier_evidence(const fr_classifier *c, const struct svm_node *x, int label,
+                              int *features_out, double *push_out, size_t max);
+
+/* The weight of feature f toward label (linear only; 0 otherwise): the sum
+ * of label's one-vs-one weights, each signed toward label. */
+double fr_classifier_label_weight(const fr_classifier *c, int feature, int label);
+
+/* libsvm's own model file. */
+int fr_classifier_save(const fr_classifier *c, const char *path, fr_error *err);
+int fr_classifier_load(fr_classifier **out, const char *path, size_t n_labels,
+                       size_t n_features, fr_error *err);
+
+void fr_classifier_free(fr_classifier *c);
+
+#endif

@@ -1,0 +1,804 @@
+#include "corpus.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "csv.h"
+
+/* ---- boilerplate rules ---- */
+
+enum { RULE_EXACT, RULE_PREFIX, RULE_REGEX, RULE_END };
+
+typedef struct {
+	int kind;
+	char *text;     /* "kind pattern", for reports */
+	const char *pattern; /* points into text */
+	regex_t re;
+	int has_re;
+} rule_t;
+
+struct fr_boilerplate {
+	rule_t *rules;
+	size_t n, cap;
+};
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+static int add_rule(fr_boilerplate *b, int kind, const char *kind_name, const char *pattern,
+                    const char *path, size_t lineno, fr_error *err)
+{
+	if (b->n == b->cap) {
+		size_t cap2 = b->cap ? b->cap * 2 : 16;
+		rule_t *p = realloc(b->rules, cap2 * sizeof(*p));
+		if (p == NULL)
+			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		b->rules = p;
+		b->cap = cap2;
+	}
+	rule_t *r = &b->rules[b->n];
+	memset(r, 0, sizeof(*r));
+	size_t len = strlen(kind_name) + 1 + strlen(pattern) + 1;
+	r->text = malloc(len);
+	if (r->text == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	snprintf(r->text, len, "%s %s", kind_name, pattern);
+	r->pattern = r->text + strlen(kind_name) + 1;
+	r->kind = kind;
+	if (kind == RULE_REGEX || kind == RULE_END) {
+		int rc = regcomp(&r->re, pattern, REG_EXTENDED | REG_NOSUB);
+		if (rc != 0) {
+			char msg[128];
+			regerror(rc, &r->re, msg, sizeof(msg));
+			free(r->text);
+			return fr_error_set(err, FR_EFORMAT, path, lineno, "bad regex: %s", msg);
+		}
+		r->has_re = 1;
+	}
+	b->n++;
+	return 0;
+}
+
+int fr_boilerplate_load(fr_boilerplate **out, const char *path, fr_error *err)
+{
+	*out = NULL;
+	int rc = 0;
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	fr_boilerplate *b = calloc(1, sizeof(*b));
+	FILE *fp = fopen(path, "rb");
+	if (b == NULL) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	if (fp == NULL) {
+		rc = fr_error_set(err, errno == ENOENT ? FR_ENOTFOUND : FR_EIO, path, 0,
+		                  "cannot open boilerplate rules: %s", strerror(errno));
+		goto done;
+	}
+	while (getline(&line, &cap, fp) >= 0) {
+		lineno++;
+		char *s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		char *sp = s + strcspn(s, " \t");
+		if (*sp == '\0') {
+			rc = fr_error_set(err, FR_EFORMAT, path, lineno, "a rule needs a kind and a pattern");
+			goto done;
+		}
+		*sp = '\0';
+		char *pattern = trim(sp + 1);
+		static const char *const kinds[] = { "exact", "prefix", "regex", "end" };
+		int kind = -1;
+		for (int k = 0; k < 4; k++)
+			if (strcmp(s, kinds[k]) == 0)
+				kind = k;
+		if (kind < 0) {
+			rc = fr_error_set(err, FR_EFORMAT, path, lineno,
+			                  "unknown rule kind '%s' (exact, prefix, regex or end)", s);
+			goto done;
+		}
+		rc = add_rule(b, kind, s, pattern, path, lineno, err);
+		if (rc < 0)
+			goto done;
+	}
+	if (ferror(fp))
+		rc = fr_error_set(err, FR_EIO, path, lineno, "read failed");
+done:
+	free(line);
+	if (fp)
+		fclose(fp);
+	if (rc < 0) {
+		fr_boilerplate_free(b);
+		return rc;
+	}
+	*out = b;
+	return 0;
+}
+
+int fr_boilerplate_match(const fr_boilerplate *b, const char *text, size_t len, int *ends_article)
+{
+	*ends_article = 0;
+	if (b == NULL || len > FR_BOILERPLATE_MAX_BYTES)
+		return -1;
+	for (size_t i = 0; i < b->n; i++) {
+		const rule_t *r = &b->rules[i];
+		size_t plen = strlen(r->pattern);
+		int hit = 0;
+		switch (r->kind) {
+		case RULE_EXACT:
+			hit = plen == len && strncasecmp(text, r->pattern, len) == 0;
+			break;
+		case RULE_PREFIX:
+			hit = plen <= len && strncasecmp(text, r->pattern, plen) == 0;
+			break;
+		default:
+			hit = regexec(&r->re, text, 0, NULL, 0) == 0;
+			break;
+		}
+		if (hit) {
+			*ends_article = r->kind == RULE_END;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+size_t fr_boilerplate_rule_count(const fr_boilerplate *b)
+{
+	return b ? b->n : 0;
+}
+
+const char *fr_boilerplate_rule(const fr_boilerplate *b, size_t i)
+{
+	return b && i < b->n ? b->rules[i].text : NULL;
+}
+
+void fr_boilerplate_free(fr_boilerplate *b)
+{
+	if (b == NULL)
+		return;
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->rules[i].has_re)
+			regfree(&b->rules[i].re);
+		free(b->rules[i].text);
+	}
+	free(b->rules);
+	free(b);
+}
+
+/* ---- inputs ---- */
+
+enum { IN_TXT, IN_CSV, IN_JSONL, IN_STDIN };
+
+typedef struct {
+	char *path;
+	char *doc;
+	int kind;
+} input_t;
+
+struct fr_corpus {
+	input_t *inputs;
+	size_t n_inputs, cap_inputs;
+	size_t cur;              /* index of the open input, n_inputs when done */
+	int open;                /* the current input is open */
+	const fr_boilerplate *rules;
+	size_t *rule_drops;
+	fr_corpus_stats stats;
+
+	/* .txt: the whole article, walked block by block */
+	char *file;
+	size_t file_len, file_cap, file_pos, file_line;
+	size_t block;            /* number of the next block */
+	int ended;               /* an `end` rule fired */
+	char *title;
+	size_t title_len, title_cap;
+
+	/* .csv */
+	fr_csv *csv;
+	size_t text_col, id_col, n_cols;
+	int has_id;
+
+	/* .jsonl and stdin */
+	FILE *fp;
+	char *line;
+	size_t line_cap, line_no;
+
+	size_t record;           /* record number in a .csv / .jsonl */
+	int record_error;        /* the last error spoils one record, not the file */
+	char *para;              /* the paragraph handed out */
+	size_t para_len, para_cap;
+	char *id;
+	size_t id_cap;
+};
+
+static int kind_of(const char *name)
+{
+	size_t n = strlen(name);
+	if (n >= 4 && strcasecmp(name + n - 4, ".txt") == 0)
+		return IN_TXT;
+	if (n >= 4 && strcasecmp(name + n - 4, ".csv") == 0)
+		return IN_CSV;
+	if (n >= 6 && strcasecmp(name + n - 6, ".jsonl") == 0)
+		return IN_JSONL;
+	return -1;
+}
+
+static int add_input(fr_corpus *c, const char *path, const char *doc, int kind)
+{
+	if (c->n_inputs == c->cap_inputs) {
+		size_t cap2 = c->cap_inputs ? c->cap_inputs * 2 : 16;
+		input_t *p = realloc(c->inputs, cap2 * sizeof(*p));
+		if (p == NULL)
+			return FR_ENOMEM;
+		c->inputs = p;
+		c->cap_inputs = cap2;
+	}
+	input_t *in = &c->inputs[c->n_inputs];
+	in->path = strdup(path);
+	in->doc = strdup(doc);
+	in->kind = kind;
+	if (in->path == NULL || in->doc == NULL) {
+		free(in->path);
+		free(in->doc);
+		return FR_ENOMEM;
+	}
+	c->n_inputs++;
+	return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int add_directory(fr_corpus *c, const char *dir, fr_error *err)
+{
+	int rc = 0;
+	char **names = NULL;
+	size_t n = 0, cap = 0, before = c->n_inputs;
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return fr_error_set(err, FR_EIO, dir, 0, "cannot read directory: %s", strerror(errno));
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || kind_of(e->d_name) < 0)
+			continue;
+		if (n == cap) {
+			size_t cap2 = cap ? cap * 2 : 64;
+			char **p = realloc(names, cap2 * sizeof(*p));
+			if (p == NULL) {
+				rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+				goto done;
+			}
+			names = p;
+			cap = cap2;
+		}
+		names[n] = strdup(e->d_name);
+		if (names[n] == NULL) {
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+			goto done;
+		}
+		n++;
+	}
+	qsort(names, n, sizeof(*names), cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(dir) + 1 + strlen(names[i]) + 1;
+		char *path = malloc(len);
+		if (path == NULL) {
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+			goto done;
+		}
+		snprintf(path, len, "%s/%s", dir, names[i]);
+		struct stat st;
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			rc = add_input(c, path, names[i], kind_of(names[i]));
+		free(path);
+		if (rc < 0) {
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+			goto done;
+		}
+	}
+	if (c->n_inputs == before)
+		rc = fr_error_set(err, FR_ENOTFOUND, dir, 0, "no .txt, .csv or .jsonl files in this directory");
+done:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return rc;
+}
+
+int fr_corpus_open(fr_corpus **out, const char *const *inputs, size_t n_inputs,
+                   const fr_boilerplate *rules, fr_error *err)
+{
+	*out = NULL;
+	int rc = 0;
+	fr_corpus *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	c->rules = rules;
+	c->rule_drops = calloc(fr_boilerplate_rule_count(rules) + 1, sizeof(size_t));
+	if (c->rule_drops == NULL) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n_inputs; i++) {
+		const char *path = inputs[i];
+		struct stat st;
+		if (strcmp(path, "-") == 0) {
+			rc = add_input(c, "-", "<stdin>", IN_STDIN);
+		} else if (stat(path, &st) != 0) {
+			rc = fr_error_set(err, errno == ENOENT ? FR_ENOTFOUND : FR_EIO, path, 0,
+			                  "cannot read input: %s", strerror(errno));
+			goto done;
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = add_directory(c, path, err);
+		} else {
+			int kind = kind_of(path);
+			if (kind < 0) {
+				rc = fr_error_set(err, FR_EINVALID, path, 0,
+				                  "not a .txt, .csv or .jsonl file");
+				goto done;
+			}
+			const char *slash = strrchr(path, '/');
+			rc = add_input(c, path, slash ? slash + 1 : path, kind);
+		}
+		if (rc == FR_ENOMEM)
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		if (rc < 0)
+			goto done;
+	}
+	if (c->n_inputs == 0)
+		rc = fr_error_set(err, FR_ENOTFOUND, NULL, 0, "no inputs");
+done:
+	if (rc < 0) {
+		fr_corpus_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+static int reserve(char **buf, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+	size_t cap2 = *cap ? *cap : 4096;
+	while (cap2 < need)
+		cap2 *= 2;
+	char *p = realloc(*buf, cap2);
+	if (p == NULL)
+		return FR_ENOMEM;
+	*buf = p;
+	*cap = cap2;
+	return 0;
+}
+
+static void close_current(fr_corpus *c)
+{
+	fr_csv_free(c->csv);
+	c->csv = NULL;
+	if (c->fp && c->fp != stdin)
+		fclose(c->fp);
+	c->fp = NULL;
+	c->open = 0;
+	c->cur++;
+}
+
+static int read_whole_file(fr_corpus *c, const char *path, fr_error *err)
+{
+	FILE *fp = fopen(path, "rb");
+	if (fp == NULL)
+		return fr_error_set(err, FR_EIO, path, 0, "cannot open: %s", strerror(errno));
+	c->file_len = 0;
+	for (;;) {
+		if (reserve(&c->file, &c->file_cap, c->file_len + 65536 + 1) < 0) {
+			fclose(fp);
+			return fr_error_set(err, FR_ENOMEM, path, 0, "out of memory reading the file");
+		}
+		size_t got = fread(c->file + c->file_len, 1, 65536, fp);
+		c->file_len += got;
+		if (got < 65536)
+			break;
+	}
+	int bad = ferror(fp);
+	fclose(fp);
+	if (bad)
+		return fr_error_set(err, FR_EIO, path, 0, "read failed");
+	c->file[c->file_len] = '\0';
+	return 0;
+}
+
+static int open_current(fr_corpus *c, fr_error *err)
+{
+	input_t *in = &c->inputs[c->cur];
+	int rc = 0;
+	c->record = 0;
+	c->line_no = 0;
+	c->open = 1;
+	c->stats.files++;
+	switch (in->kind) {
+	case IN_TXT:
+		rc = read_whole_file(c, in->path, err);
+		c->file_pos = 0;
+		c->file_line = 1;
+		c->block = 0;
+		c->ended = 0;
+		c->title_len = 0;
+		if (rc == 0 && c->file_len >= 3 && memcmp(c->file, "\xEF\xBB\xBF", 3) == 0)
+			c->file_pos = 3;
+		return rc;
+	case IN_CSV:
+		rc = fr_csv_open(&c->csv, in->path, err);
+		if (rc < 0)
+			return rc;
+		rc = fr_csv_next(c->csv, err);
+		if (rc == FR_ITEROVER)
+			return fr_error_set(err, FR_EFORMAT, in->path, 1, "empty file: no header row");
+		if (rc < 0)
+			return rc;
+		c->n_cols = fr_csv_field_count(c->csv);
+		c->has_id = 0;
+		c->text_col = c->n_cols;
+		for (size_t i = 0; i < c->n_cols; i++) {
+			const char *name = fr_csv_field(c->csv, i, NULL);
+			if (strcmp(name, "text") == 0)
+				c->text_col = i;
+			else if (strcmp(name, "id") == 0) {
+				c->id_col = i;
+				c->has_id = 1;
+			}
+		}
+		if (c->text_col == c->n_cols)
+			return fr_error_set(err, FR_EFORMAT, in->path, fr_csv_line(c->csv),
+			                    "no 'text' column in the header");
+		return 0;
+	case IN_JSONL:
+		c->fp = fopen(in->path, "rb");
+		if (c->fp == NULL)
+			return fr_error_set(err, FR_EIO, in->path, 0, "cannot open: %s", strerror(errno));
+		return 0;
+	default:
+		c->fp = stdin;
+		return 0;
+	}
+}
+
+/* Sets the id to "<doc>#<n>". */
+static int default_id(fr_corpus *c, const char *doc, size_t n)
+{
+	size_t need = strlen(doc) + 32;
+	if (reserve(&c->id, &c->id_cap, need) < 0)
+		return FR_ENOMEM;
+	snprintf(c->id, need, "%s#%zu", doc, n);
+	return 0;
+}
+
+static int set_id(fr_corpus *c, const char *id, size_t len)
+{
+	if (reserve(&c->id, &c->id_cap, len + 1) < 0)
+		return FR_ENOMEM;
+	memcpy(c->id, id, len);
+	c->id[len] = '\0';
+	return 0;
+}
+
+static int set_para(fr_corpus *c, const char *text, size_t len)
+{
+	if (reserve(&c->para, &c->para_cap, len + 1) < 0)
+		return FR_ENOMEM;
+	memcpy(c->para, text, len);
+	c->para[len] = '\0';
+	c->para_len = len;
+	return 0;
+}
+
+static int is_blank_line(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\f' && s[i] != '\v')
+			return 0;
+	return 1;
+}
+
+/* Reads one line of the article at file_pos: sets its start and length
+ * (without the line end) and moves past it. 0 at the end of the file. */
+static int next_line(fr_corpus *c, const char **start, size_t *len)
+{
+	if (c->file_pos >= c->file_len)
+		return 0;
+	const char *s = c->file + c->file_pos;
+	size_t rest = c->file_len - c->file_pos, n = 0;
+	while (n < rest && s[n] != '\n' && s[n] != '\r')
+		n++;
+	*start = s;
+	*len = n;
+	if (n < rest && s[n] == '\r' && n + 1 < rest && s[n + 1] == '\n')
+		n++;
+	c->file_pos += n < rest ? n + 1 : n;
+	c->file_line++;
+	return 1;
+}
+
+/* Appends a trimmed line to the paragraph, joined by one space. */
+static int append_line(fr_corpus *c, const char *s, size_t n)
+{
+	while (n > 0 && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (reserve(&c->para, &c->para_cap, c->para_len + n + 2) < 0)
+		return FR_ENOMEM;
+	if (c->para_len > 0)
+		c->para[c->para_len++] = ' ';
+	memcpy(c->para + c->para_len, s, n);
+	c->para_len += n;
+	c->para[c->para_len] = '\0';
+	return 0;
+}
+
+/* The next kept block of the article, or FR_ITEROVER at its end. */
+static int next_txt(fr_paragraph *out, fr_corpus *c, fr_error *err)
+{
+	input_t *in = &c->inputs[c->cur];
+	const char *s = NULL;
+	size_t n = 0;
+	for (;;) {
+		if (c->ended)
+			return FR_ITEROVER;
+		/* Skip blank lines to the block's first line. */
+		int have = 0;
+		while ((have = next_line(c, &s, &n)) && is_blank_line(s, n))
+			;
+		if (!have)
+			return FR_ITEROVER;
+		size_t start_line = c->file_line - 1;
+		c->para_len = 0;
+		if (append_line(c, s, n) < 0)
+			return fr_error_set(err, FR_ENOMEM, in->path, start_line, "out of memory");
+		/* The title is its first line alone; other blocks run to a blank line. */
+		if (c->block > 0) {
+			size_t save_pos = c->file_pos, save_line = c->file_line;
+			while (next_line(c, &s, &n) && !is_blank_line(s, n)) {
+				if (append_line(c, s, n) < 0)
+					return fr_error_set(err, FR_ENOMEM, in->path, start_line, "out of memory");
+				save_pos = c->file_pos;
+				save_line = c->file_line;
+			}
+			c->file_pos = save_pos;
+			c->file_line = save_line;
+		}
+		size_t block = c->block++;
+		if (block == 0) {
+			if (reserve(&c->title, &c->title_cap, c->para_len + 1) < 0)
+				return fr_error_set(err, FR_ENOMEM, in->path, start_line, "out of memory");
+			memcpy(c->title, c->para, c->para_len + 1);
+			c->title_len = c->para_len;
+		} else if (c->para_len == c->title_len && memcmp(c->para, c->title, c->para_len) == 0) {
+			c->stats.repeated_titles++;
+			continue;
+		}
+		int ends = 0;
+		int rule = fr_boilerplate_match(c->rules, c->para, c->para_len, &ends);
+		if (rule >= 0) {
+			c->rule_drops[rule]++;
+			c->stats.boilerplate++;
+			if (ends) {
+				/* Count the blocks the end rule drops with it. */
+				c->ended = 1;
+				while (next_line(c, &s, &n)) {
+					if (is_blank_line(s, n))
+						continue;
+					c->stats.boilerplate++;
+					c->rule_drops[rule]++;
+					while (next_line(c, &s, &n) && !is_blank_line(s, n))
+						;
+				}
+			}
+			continue;
+		}
+		if (default_id(c, in->doc, block) < 0)
+			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		out->para = block;
+		out->line = start_line;
+		return 0;
+	}
+}
+
+static int next_csv(fr_paragraph *out, fr_corpus *c, fr_error *err)
+{
+	input_t *in = &c->inputs[c->cur];
+	for (;;) {
+		int rc = fr_csv_next(c->csv, err);
+		if (rc < 0)
+			return rc;
+		c->record++;
+		size_t line = fr_csv_line(c->csv);
+		if (fr_csv_field_count(c->csv) != c->n_cols) {
+			c->record_error = 1;
+			return fr_error_set(err, FR_EFORMAT, in->path, line,
+			                    "record has %zu fields, the header has %zu",
+			                    fr_csv_field_count(c->csv), c->n_cols);
+		}
+		size_t tlen = 0, idlen = 0;
+		const char *text = fr_csv_field(c->csv, c->text_col, &tlen);
+		if (tlen == 0) {
+			c->stats.empty++;
+			continue;
+		}
+		const char *id = c->has_id ? fr_csv_field(c->csv, c->id_col, &idlen) : NULL;
+		if (set_para(c, text, tlen) < 0 ||
+		    (idlen > 0 ? set_id(c, id, idlen) : default_id(c, in->doc, c->record)) < 0)
+			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		out->para = c->record;
+		out->line = line;
+		return 0;
+	}
+}
+
+static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
+{
+	input_t *in = &c->inputs[c->cur];
+	const char *name = in->kind == IN_STDIN ? "<stdin>" : in->path;
+	for (;;) {
+		ssize_t n = getline(&c->line, &c->line_cap, c->fp);
+		if (n < 0) {
+			if (ferror(c->fp))
+				return fr_error_set(err, FR_EIO, name, c->line_no, "read failed");
+			return FR_ITEROVER;
+		}
+		c->line_no++;
+		if (is_blank_line(c->line, (size_t)n - (n > 0 && c->line[n - 1] == '\n')) ||
+		    (n == 2 && c->line[0] == '\r'))
+			continue;
+		c->record++;
+		json_error_t jerr;
+		json_t *obj = json_loadb(c->line, (size_t)n, JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &jerr);
+		int rc = 0;
+		if (obj == NULL) {
+			rc = fr_error_set(err, FR_EFORMAT, name, c->line_no, "invalid JSON: %s", jerr.text);
+		} else if (!json_is_object(obj)) {
+			rc = fr_error_set(err, FR_EFORMAT, name, c->line_no, "a record must be a JSON object");
+		} else {
+			const json_t *text = json_object_get(obj, "text");
+			const json_t *id = json_object_get(obj, "id");
+			if (!json_is_string(text)) {
+				rc = fr_error_set(err, FR_EFORMAT, name, c->line_no,
+				                  text ? "\"text\" must be a string" : "record has no \"text\"");
+			} else if (id && !json_is_string(id) && !json_is_integer(id)) {
+				rc = fr_error_set(err, FR_EFORMAT, name, c->line_no,
+				                  "\"id\" must be a string or an integer");
+			} else if (json_string_length(text) == 0) {
+				c->stats.empty++;
+				json_decref(obj);
+				continue;
+			} else {
+				char num[32];
+				const char *idv = NULL;
+				size_t idlen = 0;
+				if (json_is_string(id)) {
+					idv = json_string_value(id);
+					idlen = json_string_length(id);
+				} else if (id) {
+					snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+					idv = num;
+					idlen = strlen(num);
+				}
+				if (set_para(c, json_string_value(text), json_string_length(text)) < 0 ||
+				    (idlen > 0 ? set_id(c, idv, idlen) : default_id(c, in->doc, c->record)) < 0)
+					rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+			}
+		}
+		json_decref(obj);
+		if (rc < 0)
+			return rc;
+		out->para = c->record;
+		out->line = c->line_no;
+		return 0;
+	}
+}
+
+int fr_corpus_next(fr_paragraph *out, fr_corpus *c, fr_error *err)
+{
+	while (c->cur < c->n_inputs) {
+		int rc = 0;
+		if (!c->open) {
+			rc = open_current(c, err);
+			if (rc < 0) {
+				c->stats.bad_files++;
+				close_current(c);
+				return rc;
+			}
+		}
+		input_t *in = &c->inputs[c->cur];
+		c->para_len = 0;
+		c->record_error = 0;
+		switch (in->kind) {
+		case IN_TXT:
+			rc = next_txt(out, c, err);
+			break;
+		case IN_CSV:
+			rc = next_csv(out, c, err);
+			break;
+		default:
+			rc = next_jsonl(out, c, err);
+			break;
+		}
+		if (rc == FR_ITEROVER) {
+			close_current(c);
+			continue;
+		}
+		if (rc < 0) {
+			/* A CSV whose quoting broke cannot be read further; a bad record
+			 * elsewhere costs only that record. */
+			if (in->kind == IN_CSV && !c->record_error) {
+				c->stats.bad_files++;
+				close_current(c);
+			} else {
+				c->stats.bad_records++;
+			}
+			return rc;
+		}
+		out->id = c->id;
+		out->doc = in->doc;
+		out->text = c->para;
+		out->text_len = c->para_len;
+		c->stats.paragraphs++;
+		return 0;
+	}
+	return FR_ITEROVER;
+}
+
+size_t fr_corpus_file_count(const fr_corpus *c)
+{
+	return c->n_inputs;
+}
+
+const fr_corpus_stats *fr_corpus_get_stats(const fr_corpus *c)
+{
+	return &c->stats;
+}
+
+const size_t *fr_corpus_rule_drops(const fr_corpus *c)
+{
+	return c->rule_drops;
+}
+
+void fr_corpus_free(fr_corpus *c)
+{
+	if (c == NULL)
+		return;
+	if (c->open) {
+		fr_csv_free(c->csv);
+		if (c->fp && c->fp != stdin)
+			fclose(c->fp);
+	}
+	for (size_t i = 0; i < c->n_inputs; i++) {
+		free(c->inputs[i].path);
+		free(c->inputs[i].doc);
+	}
+	free(c->inputs);
+	free(c->rule_drops);
+	free(c->file);
+	free(c->title);
+	free(c->line);
+	free(c->para);
+	free(c->id);
+	free(c);
+}

@@ -1,0 +1,94 @@
+#ifndef FR_CORPUS_H
+#define FR_CORPUS_H
+
+#include <stddef.h>
+
+#include "fr_error.h"
+
+/* The ingest stage: a batch of inputs in, paragraphs out, one at a time.
+ *
+ * - `.txt`: one article. The first non-empty line is the title (paragraph 0);
+ *   after it, paragraphs are runs of non-blank lines separated by blank
+ *   lines, numbered 1, 2, ... in file order. Numbers count dropped blocks
+ *   too, so an id points at the same block of the file whatever the rules.
+ *   Lines of a paragraph are trimmed and joined by one space. CRLF and a
+ *   BOM are accepted. Boilerplate blocks are dropped by the rules file.
+ * - `.csv`: RFC 4180 with a `text` column and an optional `id` column; one
+ *   record is one paragraph.
+ * - `.jsonl`: one JSON object per line with a string "text" and an optional
+ *   "id" (string or integer).
+ * - a directory: its .txt, .csv and .jsonl files, in byte order of name.
+ * - "-": JSON Lines on standard input.
+ * A paragraph's id is "<file>#<n>", or the record's own id.
+ *
+ * Memory is bounded by the largest single article or record, not the batch. */
+
+/* Boilerplate rules, kept as data (data/boilerplate.rules). One rule a line:
+ *   exact  TEXT     the whole paragraph is TEXT (ASCII case ignored)
+ *   prefix TEXT     the paragraph starts with TEXT (ASCII case ignored)
+ *   regex  ERE      the paragraph matches the POSIX extended regex
+ *   end    ERE      the paragraph matches, and it and everything after it in
+ *                   the article are dropped (share prompts before a list of
+ *                   unrelated headlines, signatures)
+ * '#' starts a comment line. Rules look only at paragraphs of at most
+ * FR_BOILERPLATE_MAX_BYTES: boilerplate is short, and real paragraphs are
+ * never dropped for matching a loose pattern deep inside. */
+#define FR_BOILERPLATE_MAX_BYTES 300
+
+typedef struct fr_boilerplate fr_boilerplate;
+
+int fr_boilerplate_load(fr_boilerplate **out, const char *path, fr_error *err);
+
+/* The index of the first rule that matches the paragraph, or -1. Sets
+ * *ends_article when that rule is an `end` rule. */
+int fr_boilerplate_match(const fr_boilerplate *b, const char *text, size_t len, int *ends_article);
+
+size_t fr_boilerplate_rule_count(const fr_boilerplate *b);
+/* "kind pattern" of rule i, for reports. Borrowed. */
+const char *fr_boilerplate_rule(const fr_boilerplate *b, size_t i);
+
+void fr_boilerplate_free(fr_boilerplate *b);
+
+/* One paragraph; every pointer is borrowed until the next fr_corpus_next. */
+typedef struct fr_paragraph {
+	const char *id;
+	const char *doc;   /* the file's name within its input; "<stdin>" for "-" */
+	size_t para;       /* block number in a .txt, record number (from 1) otherwise */
+	const char *text;  /* NUL-terminated, though it may hold NUL bytes itself */
+	size_t text_len;
+	size_t line;       /* line of the file where it starts */
+} fr_paragraph;
+
+typedef struct fr_corpus_stats {
+	size_t files;              /* inputs opened */
+	size_t paragraphs;         /* paragraphs handed out */
+	size_t boilerplate;        /* blocks dropped by the rules */
+	size_t repeated_titles;    /* blocks dropped for repeating the title */
+	size_t empty;              /* records with empty text */
+	size_t bad_records;        /* records reported and skipped */
+	size_t bad_files;          /* files reported and skipped, whole or in part */
+} fr_corpus_stats;
+
+typedef struct fr_corpus fr_corpus;
+
+/* Checks every input and expands directories. rules may be NULL (nothing is
+ * dropped) and is borrowed. FR_ENOTFOUND for a missing input or a directory
+ * with no inputs, FR_EIO for one that cannot be read. */
+int fr_corpus_open(fr_corpus **out, const char *const *inputs, size_t n_inputs,
+                   const fr_boilerplate *rules, fr_error *err);
+
+/* The next paragraph: 0, or FR_ITEROVER at the end. Any other negative
+ * code is a bad record or an unreadable file: err says where and what, the
+ * corpus has already moved past it, and the caller reports it and calls
+ * again. */
+int fr_corpus_next(fr_paragraph *out, fr_corpus *c, fr_error *err);
+
+/* Number of files the inputs expanded to, and the counts so far. */
+size_t fr_corpus_file_count(const fr_corpus *c);
+const fr_corpus_stats *fr_corpus_get_stats(const fr_corpus *c);
+/* Drops per boilerplate rule so far (rule_count entries). Borrowed. */
+const size_t *fr_corpus_rule_drops(const fr_corpus *c);
+
+void fr_corpus_free(fr_corpus *c);
+
+#endif

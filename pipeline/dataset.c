@@ -1,0 +1,235 @@
+#include "dataset.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv.h"
+
+static const char *const meta_columns[] = {
+	"id", "document", "doc", "source", "date", "text", "group", "url", "title", "notes", NULL
+};
+
+static int is_meta(const char *name)
+{
+	for (size_t i = 0; meta_columns[i]; i++)
+		if (strcmp(name, meta_columns[i]) == 0)
+			return 1;
+	return 0;
+}
+
+void fr_dataset_init(fr_dataset *ds)
+{
+	memset(ds, 0, sizeof(*ds));
+}
+
+void fr_dataset_dispose(fr_dataset *ds)
+{
+	if (ds == NULL)
+		return;
+	for (size_t i = 0; i < ds->n_rows; i++) {
+		free(ds->ids ? ds->ids[i] : NULL);
+		free(ds->docs ? ds->docs[i] : NULL);
+		free(ds->texts ? ds->texts[i] : NULL);
+		for (size_t t = 0; t < ds->n_tasks; t++)
+			free(ds->labels && ds->labels[t] ? ds->labels[t][i] : NULL);
+	}
+	for (size_t t = 0; t < ds->n_tasks; t++) {
+		free(ds->tasks ? ds->tasks[t] : NULL);
+		free(ds->labels ? ds->labels[t] : NULL);
+	}
+	free(ds->path);
+	free(ds->ids);
+	free(ds->docs);
+	free(ds->texts);
+	free(ds->text_lens);
+	free(ds->lines);
+	free(ds->tasks);
+	free(ds->labels);
+	memset(ds, 0, sizeof(*ds));
+}
+
+int fr_dataset_task_index(const fr_dataset *ds, const char *task)
+{
+	for (size_t t = 0; t < ds->n_tasks; t++)
+		if (strcmp(ds->tasks[t], task) == 0)
+			return (int)t;
+	return -1;
+}
+
+static char *dup_field(const char *s, size_t len)
+{
+	char *p = malloc(len + 1);
+	if (p) {
+		memcpy(p, s, len);
+		p[len] = '\0';
+	}
+	return p;
+}
+
+/* Grows every per-row array to hold `need` rows. */
+static int reserve_rows(fr_dataset *ds, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+	size_t c = *cap ? *cap * 2 : 256;
+	void *p;
+#define GROW(field) \
+	p = realloc(ds->field, c * sizeof(*ds->field)); \
+	if (p == NULL) \
+		return FR_ENOMEM; \
+	ds->field = p;
+	GROW(ids) GROW(docs) GROW(texts) GROW(text_lens) GROW(lines)
+#undef GROW
+	for (size_t t = 0; t < ds->n_tasks; t++) {
+		p = realloc(ds->labels[t], c * sizeof(char *));
+		if (p == NULL)
+			return FR_ENOMEM;
+		ds->labels[t] = p;
+	}
+	*cap = c;
+	return 0;
+}
+
+int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
+                    size_t n_tasks, fr_error *err)
+{
+	int rc = 0;
+	fr_csv *csv = NULL;
+	size_t *task_col = NULL, cap = 0, n_cols = 0;
+	size_t text_col = (size_t)-1, id_col = (size_t)-1, doc_col = (size_t)-1;
+	const char *oom = "out of memory";
+
+	ds->path = strdup(path);
+	if (ds->path == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "%s", oom);
+	rc = fr_csv_open(&csv, path, err);
+	if (rc < 0)
+		goto done;
+	rc = fr_csv_next(csv, err);
+	if (rc == FR_ITEROVER) {
+		rc = fr_error_set(err, FR_EFORMAT, path, 1, "empty file: no header row");
+		goto done;
+	}
+	if (rc < 0)
+		goto done;
+
+	/* The header: find the columns, refuse duplicates and blanks. */
+	n_cols = fr_csv_field_count(csv);
+	task_col = calloc(n_cols + n_tasks + 1, sizeof(*task_col));
+	ds->tasks = calloc(n_cols + n_tasks + 1, sizeof(*ds->tasks));
+	ds->labels = calloc(n_cols + n_tasks + 1, sizeof(*ds->labels));
+	if (!task_col || !ds->tasks || !ds->labels) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "%s", oom);
+		goto done;
+	}
+	for (size_t i = 0; i < n_cols; i++) {
+		const char *name = fr_csv_field(csv, i, NULL);
+		if (name[0] == '\0') {
+			rc = fr_error_set(err, FR_EFORMAT, path, 1, "column %zu has no name in the header", i + 1);
+			goto done;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(name, fr_csv_field(csv, j, NULL)) == 0) {
+				rc = fr_error_set(err, FR_EFORMAT, path, 1, "column '%s' appears twice in the header", name);
+				goto done;
+			}
+		}
+		if (strcmp(name, "text") == 0)
+			text_col = i;
+		else if (strcmp(name, "id") == 0)
+			id_col = i;
+		else if (strcmp(name, "document") == 0 || (strcmp(name, "doc") == 0 && doc_col == (size_t)-1))
+			doc_col = i;
+		if (tasks == NULL && !is_meta(name)) {
+			task_col[ds->n_tasks] = i;
+			ds->tasks[ds->n_tasks] = strdup(name);
+			if (ds->tasks[ds->n_tasks++] == NULL) {
+				rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "%s", oom);
+				goto done;
+			}
+		}
+	}
+	if (text_col == (size_t)-1) {
+		rc = fr_error_set(err, FR_EFORMAT, path, 1, "no 'text' column in the header");
+		goto done;
+	}
+	for (size_t t = 0; tasks && t < n_tasks; t++) {
+		size_t col = n_cols;
+		for (size_t i = 0; i < n_cols; i++)
+			if (strcmp(tasks[t], fr_csv_field(csv, i, NULL)) == 0)
+				col = i;
+		if (col == n_cols || col == text_col) {
+			rc = fr_error_set(err, FR_ENOTFOUND, path, 1, "no label column '%s' in the header", tasks[t]);
+			goto done;
+		}
+		task_col[ds->n_tasks] = col;
+		ds->tasks[ds->n_tasks] = strdup(tasks[t]);
+		if (ds->tasks[ds->n_tasks++] == NULL) {
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "%s", oom);
+			goto done;
+		}
+	}
+	if (ds->n_tasks == 0) {
+		rc = fr_error_set(err, FR_EFORMAT, path, 1,
+		                  "no label column in the header (name one with --task)");
+		goto done;
+	}
+
+	/* The rows. */
+	while ((rc = fr_csv_next(csv, err)) == 0) {
+		size_t line = fr_csv_line(csv), tlen = 0;
+		if (fr_csv_field_count(csv) != n_cols) {
+			rc = fr_error_set(err, FR_EFORMAT, path, line, "row has %zu fields, the header has %zu",
+			                  fr_csv_field_count(csv), n_cols);
+			goto done;
+		}
+		const char *text = fr_csv_field(csv, text_col, &tlen);
+		if (tlen == 0) {
+			ds->empty_texts++;
+			continue;
+		}
+		if (reserve_rows(ds, &cap, ds->n_rows + 1) < 0) {
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "%s", oom);
+			goto done;
+		}
+		size_t r = ds->n_rows, len = 0;
+		char fallback[64];
+		snprintf(fallback, sizeof(fallback), "line %zu", line);
+		const char *id = id_col != (size_t)-1 ? fr_csv_field(csv, id_col, &len) : NULL;
+		if (id == NULL || len == 0) {
+			id = fallback;
+			len = strlen(fallback);
+		}
+		ds->ids[r] = dup_field(id, len);
+		const char *doc = doc_col != (size_t)-1 ? fr_csv_field(csv, doc_col, &len) : NULL;
+		if (doc == NULL || len == 0) {
+			doc = ds->ids[r] ? ds->ids[r] : "";
+			len = strlen(doc);
+		}
+		ds->docs[r] = dup_field(doc, len);
+		ds->texts[r] = dup_field(text, tlen);
+		ds->text_lens[r] = tlen;
+		ds->lines[r] = line;
+		int ok = ds->ids[r] && ds->docs[r] && ds->texts[r];
+		for (size_t t = 0; t < ds->n_tasks; t++) {
+			const char *cell = fr_csv_field(csv, task_col[t], &len);
+			ds->labels[t][r] = len ? dup_field(cell, len) : NULL;
+			ok = ok && (len == 0 || ds->labels[t][r]);
+		}
+		ds->n_rows++;
+		if (!ok) {
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "%s", oom);
+			goto done;
+		}
+	}
+	if (rc != FR_ITEROVER)
+		goto done;
+	rc = 0;
+	if (ds->n_rows == 0)
+		rc = fr_error_set(err, FR_EFORMAT, path, 2, ds->empty_texts ? "every text is empty"
+		                                                               : "no rows after the header");
+done:
+	free(task_col);
+	fr_csv_free(csv);
+	return rc;
+}

@@ -1,0 +1,806 @@
+#include "model.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "fsutil.h"
+#include "sha256.h"
+#include "stem.h"
+#include "tokenize.h"
+
+typedef struct {
+	char *name;
+	char **labels;      /* sorted; owned */
+	size_t n_labels;
+	size_t *support;    /* training rows per label */
+	fr_classifier *clf;
+} task_t;
+
+struct fr_model {
+	json_t *manifest;   /* model.json as written or read */
+	char language[32];
+	char **stops;       /* stop stems; owned */
+	size_t n_stops;
+	fr_tfidf *tfidf;
+	task_t *tasks;
+	size_t n_tasks;
+};
+
+struct fr_model_work {
+	const fr_model *m;
+	fr_stemmer *stemmer;
+	fr_tokens tokens;
+	fr_sparse_vec vec;
+};
+
+/* ---- configuration ---- */
+
+int fr_model_config_init(fr_model_config *cfg, const char *data_dir, fr_error *err)
+{
+	fr_tfidf_options t = FR_TFIDF_OPTIONS_INIT;
+	fr_classifier_options c = FR_CLASSIFIER_OPTIONS_INIT;
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->language, sizeof(cfg->language), "english");
+	cfg->tfidf = t;
+	cfg->classifier = c;
+	cfg->stopwords_default = 1;
+	if (data_dir) {
+		size_t len = strlen(data_dir) + 64;
+		cfg->stopwords = malloc(len);
+		if (cfg->stopwords == NULL)
+			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		snprintf(cfg->stopwords, len, "%s/stopwords/english.txt", data_dir);
+	}
+	return 0;
+}
+
+void fr_model_config_dispose(fr_model_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	free(cfg->stopwords);
+	cfg->stopwords = NULL;
+}
+
+static const char *const config_keys[] = {
+	"language", "stopwords", "ngram_range", "min_df", "max_df", "sublinear_tf",
+	"smooth_idf", "norm", "kernel", "C", "gamma", "class_weight", "seed", NULL
+};
+
+static int classifier_from_json(fr_classifier_options *o, const json_t *j, const char *src, fr_error *err)
+{
+	const json_t *x;
+	if ((x = json_object_get(j, "kernel"))) {
+		const char *k = json_string_value(x);
+		if (k && strcmp(k, "linear") == 0)
+			o->kernel = FR_KERNEL_LINEAR;
+		else if (k && strcmp(k, "rbf") == 0)
+			o->kernel = FR_KERNEL_RBF;
+		else
+			return fr_error_set(err, FR_EFORMAT, src, 0, "'kernel' must be \"linear\" or \"rbf\"");
+	}
+	if ((x = json_object_get(j, "C"))) {
+		if (!json_is_number(x))
+			return fr_error_set(err, FR_EFORMAT, src, 0, "'C' must be a number");
+		o->C = json_number_value(x);
+	}
+	if ((x = json_object_get(j, "gamma"))) {
+		if (!json_is_number(x))
+			return fr_error_set(err, FR_EFORMAT, src, 0, "'gamma' must be a number");
+		o->gamma = json_number_value(x);
+	}
+	if ((x = json_object_get(j, "class_weight"))) {
+		const char *w = json_string_value(x);
+		if (w && strcmp(w, "balanced") == 0)
+			o->balanced = 1;
+		else if (w && strcmp(w, "none") == 0)
+			o->balanced = 0;
+		else
+			return fr_error_set(err, FR_EFORMAT, src, 0, "'class_weight' must be \"balanced\" or \"none\"");
+	}
+	if ((x = json_object_get(j, "seed"))) {
+		if (!json_is_integer(x) || json_integer_value(x) < 0 || json_integer_value(x) > UINT_MAX)
+			return fr_error_set(err, FR_EFORMAT, src, 0, "'seed' must be a non-negative integer");
+		o->seed = (unsigned)json_integer_value(x);
+	}
+	const char *why = fr_classifier_check_options(o);
+	if (why)
+		return fr_error_set(err, FR_EINVALID, src, 0, "%s", why);
+	return 0;
+}
+
+static int config_from_json(fr_model_config *cfg, const json_t *j, const char *src, fr_error *err)
+{
+	if (!json_is_object(j))
+		return fr_error_set(err, FR_EFORMAT, src, 0, "the config must be a JSON object");
+	const char *key;
+	const json_t *value;
+	json_object_foreach((json_t *)j, key, value) {
+		int known = 0;
+		for (size_t i = 0; config_keys[i]; i++)
+			known |= strcmp(key, config_keys[i]) == 0;
+		if (!known)
+			return fr_error_set(err, FR_EFORMAT, src, 0, "unknown config key '%s'", key);
+	}
+	const json_t *x;
+	if ((x = json_object_get(j, "language"))) {
+		const char *l = json_string_value(x);
+		if (l == NULL || strlen(l) == 0 || strlen(l) >= sizeof(cfg->language))
+			return fr_error_set(err, FR_EFORMAT, src, 0, "'language' must be a Snowball language name");
+		snprintf(cfg->language, sizeof(cfg->language), "%s", l);
+	}
+	if ((x = json_object_get(j, "stopwords"))) {
+		if (!json_is_null(x) && !json_is_string(x))
+			return fr_error_set(err, FR_EFORMAT, src, 0, "'stopwords' must be a file name or null");
+		char *p = json_is_null(x) ? NULL : strdup(json_string_value(x));
+		if (json_is_string(x) && p == NULL)
+			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		free(cfg->stopwords);
+		cfg->stopwords = p;
+		cfg->stopwords_default = 0;
+	}
+	int rc = fr_tfidf_options_from_json(&cfg->tfidf, j, src, err);
+	if (rc == 0)
+		rc = classifier_from_json(&cfg->classifier, j, src, err);
+	return rc;
+}
+
+int fr_model_config_load(fr_model_config *cfg, const char *path, fr_error *err)
+{
+	json_error_t jerr;
+	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (j == NULL) {
+		if (access(path, R_OK) != 0)
+			return fr_error_set(err, FR_ENOTFOUND, path, 0, "cannot read the config: %s", strerror(errno));
+		return fr_error_set(err, FR_EFORMAT, path, (size_t)(jerr.line > 0 ? jerr.line : 0),
+		                    "invalid JSON: %s", jerr.text);
+	}
+	int rc = config_from_json(cfg, j, path, err);
+	json_decref(j);
+	return rc;
+}
+
+static json_t *config_to_json(const fr_model_config *cfg, const char *stopwords_used)
+{
+	json_t *j = NULL;
+	if (fr_tfidf_options_to_json(&cfg->tfidf, &j) < 0)
+		return NULL;
+	const fr_classifier_options *c = &cfg->classifier;
+	json_t *rest = json_pack("{s:s, s:o, s:s, s:f, s:f, s:s, s:I}",
+		"language", cfg->language,
+		"stopwords", stopwords_used ? json_string(stopwords_used) : json_null(),
+		"kernel", c->kernel == FR_KERNEL_RBF ? "rbf" : "linear",
+		"C", c->C,
+		"gamma", c->gamma,
+		"class_weight", c->balanced ? "balanced" : "none",
+		"seed", (json_int_t)c->seed);
+	if (rest == NULL || json_object_update(j, rest) != 0) {
+		json_decref(rest);
+		json_decref(j);
+		return NULL;
+	}
+	json_decref(rest);
+	return j;
+}
+
+/* ---- training ---- */
+
+static void log_msg(fr_log_fn log, void *payload, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void log_msg(fr_log_fn log, void *payload, const char *fmt, ...)
+{
+	if (log == NULL)
+		return;
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log(payload, buf);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int valid_task_name(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+static void free_task(task_t *t)
+{
+	for (size_t l = 0; l < t->n_labels; l++)
+		free(t->labels[l]);
+	free(t->labels);
+	free(t->support);
+	free(t->name);
+	fr_classifier_free(t->clf);
+	memset(t, 0, sizeof(*t));
+}
+
+/* The sorted distinct labels of task `ti` over the selected rows. */
+static int collect_labels(task_t *task, const fr_dataset *ds, size_t ti, const size_t *rows, size_t n)
+{
+	char **all = malloc((n + 1) * sizeof(*all));
+	if (all == NULL)
+		return FR_ENOMEM;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *lab = ds->labels[ti][rows ? rows[i] : i];
+		if (lab)
+			all[m++] = lab;
+	}
+	qsort(all, m, sizeof(*all), cmp_str);
+	task->labels = calloc(m + 1, sizeof(char *));
+	task->support = calloc(m + 1, sizeof(size_t));
+	if (task->labels == NULL || task->support == NULL) {
+		free(all);
+		return FR_ENOMEM;
+	}
+	for (size_t i = 0; i < m; i++) {
+		if (task->n_labels > 0 && strcmp(all[i], task->labels[task->n_labels - 1]) == 0) {
+			task->support[task->n_labels - 1]++;
+			continue;
+		}
+		task->labels[task->n_labels] = strdup(all[i]);
+		if (task->labels[task->n_labels] == NULL) {
+			free(all);
+			return FR_ENOMEM;
+		}
+		task->support[task->n_labels++] = 1;
+	}
+	free(all);
+	return 0;
+}
+
+static int label_index(const task_t *t, const char *label)
+{
+	size_t lo = 0, hi = t->n_labels;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(t->labels[mid], label);
+		if (c == 0)
+			return (int)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti,
+                      const size_t *rows, size_t n, struct svm_node **x,
+                      const fr_model_config *cfg, fr_log_fn log, void *payload, fr_error *err)
+{
+	int rc = 0;
+	struct svm_node **xs = NULL;
+	int *y = NULL;
+	size_t used = 0;
+	task->name = strdup(ds->tasks[ti]);
+	if (task->name == NULL || collect_labels(task, ds, ti, rows, n) < 0)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	if (!valid_task_name(task->name))
+		return fr_error_set(err, FR_EFORMAT, ds->path, 1,
+		                    "task name '%s' must be 1 to 64 letters, digits, '_' or '-'", task->name);
+	if (task->n_labels < 2)
+		return fr_error_set(err, FR_EFORMAT, ds->path, 1,
+		                    task->n_labels == 0
+		                        ? "task '%s' has no labeled rows; a classifier needs two or more labels%s"
+		                        : "task '%s' has only one label ('%s'); a classifier needs two or more",
+		                    task->name, task->n_labels ? task->labels[0] : "");
+	if (task->n_labels > FR_CLASSIFIER_MAX_LABELS)
+		return fr_error_set(err, FR_EFORMAT, ds->path, 1, "task '%s' has %zu labels; at most %d",
+		                    task->name, task->n_labels, FR_CLASSIFIER_MAX_LABELS);
+	for (size_t l = 0; l < task->n_labels; l++)
+		if (task->support[l] == 1)
+			log_msg(log, payload, "warning: %s: task '%s': label '%s' has a single training row",
+			        ds->path, task->name, task->labels[l]);
+	xs = malloc(n * sizeof(*xs));
+	y = malloc(n * sizeof(*y));
+	if (xs == NULL || y == NULL) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *lab = ds->labels[ti][rows ? rows[i] : i];
+		if (lab == NULL)
+			continue;
+		xs[used] = x[i];
+		y[used++] = label_index(task, lab);
+	}
+	log_msg(log, payload, "training '%s': %zu rows, %zu labels", task->name, used, task->n_labels);
+	rc = fr_classifier_train(&task->clf, &cfg->classifier, xs, y, used, task->n_labels,
+	                         fr_tfidf_feature_count(m->tfidf), err);
+done:
+	free(xs);
+	free(y);
+	return rc;
+}
+
+static int add_stopwords(fr_model *m, fr_stemmer *st, fr_error *err)
+{
+	m->n_stops = fr_stemmer_stop_count(st);
+	m->stops = calloc(m->n_stops + 1, sizeof(char *));
+	if (m->stops == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	for (size_t i = 0; i < m->n_stops; i++)
+		if ((m->stops[i] = strdup(fr_stemmer_stop_stem(st, i))) == NULL)
+			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	return 0;
+}
+
+static json_t *tasks_json(const fr_model *m)
+{
+	json_t *arr = json_array();
+	for (size_t t = 0; arr && t < m->n_tasks; t++) {
+		const task_t *task = &m->tasks[t];
+		json_t *labels = json_array(), *support = json_array();
+		size_t rows = 0;
+		for (size_t l = 0; labels && support && l < task->n_labels; l++) {
+			json_array_append_new(labels, json_string(task->labels[l]));
+			json_array_append_new(support, json_integer((json_int_t)task->support[l]));
+			rows += task->support[l];
+		}
+		char file[96];
+		snprintf(file, sizeof(file), "%s.svm", task->name);
+		json_t *obj = json_pack("{s:s, s:o, s:o, s:I, s:s}", "name", task->name, "labels", labels,
+		                        "support", support, "rows", (json_int_t)rows, "classifier", file);
+		if (obj == NULL || json_array_append_new(arr, obj) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+static int build_manifest(fr_model *m, const fr_dataset *ds, const fr_model_config *cfg,
+                          const char *stopwords_used, size_t n_rows, fr_error *err)
+{
+	char sha[65] = "";
+	int rc = fr_sha256_file(ds->path, sha, err);
+	if (rc < 0)
+		return rc;
+	json_t *stops = json_array();
+	for (size_t i = 0; stops && i < m->n_stops; i++)
+		json_array_append_new(stops, json_string(m->stops[i]));
+	json_t *vocab = NULL;
+	if (fr_tfidf_vocabulary_to_json(m->tfidf, &vocab) < 0) {
+		json_decref(stops);
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	}
+	m->manifest = json_pack("{s:i, s:s, s:o, s:o, s:{s:s, s:s, s:I, s:I}, s:o, s:o}",
+		"format_version", FR_MODEL_FORMAT_VERSION,
+		"framer_version", FR_VERSION,
+		"config", config_to_json(cfg, stopwords_used),
+		"stopwords", stops,
+		"training", "data", ds->path, "data_sha256", sha,
+		            "rows", (json_int_t)n_rows, "rows_without_text", (json_int_t)ds->empty_texts,
+		"tasks", tasks_json(m),
+		"vocabulary", vocab);
+	if (m->manifest == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory building model.json");
+	return 0;
+}
+
+int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *cfg,
+                   const size_t *rows, size_t n_rows, fr_log_fn log, void *payload,
+                   fr_error *err)
+{
+	*out = NULL;
+	int rc = 0;
+	fr_stemmer *st = NULL;
+	fr_tokens tokens;
+	fr_sparse_vec vec;
+	struct svm_node **x = NULL, *store = NULL;
+	const char *stopwords_used = NULL;
+	size_t n = rows ? n_rows : ds->n_rows;
+	fr_tokens_init(&tokens);
+	fr_sparse_vec_init(&vec);
+	fr_model *m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	snprintf(m->language, sizeof(m->language), "%s", cfg->language);
+
+	rc = fr_stemmer_new(&st, cfg->language, err);
+	if (rc < 0)
+		goto done;
+	if (cfg->stopwords && (!cfg->stopwords_default || access(cfg->stopwords, R_OK) == 0)) {
+		rc = fr_stemmer_add_stopwords_file(st, cfg->stopwords, err);
+		if (rc < 0)
+			goto done;
+		stopwords_used = cfg->stopwords;
+	}
+	rc = add_stopwords(m, st, err);
+	if (rc < 0)
+		goto done;
+
+	/* Vectorize: one pass to fit the vocabulary, then each row's vector. */
+	rc = fr_tfidf_new(&m->tfidf, &cfg->tfidf, err);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		size_t r = rows ? rows[i] : i;
+		rc = fr_tokenize(&tokens, ds->texts[r], ds->text_lens[r], err);
+		if (rc == 0)
+			rc = fr_stemmer_apply(st, &tokens, err);
+		if (rc == 0)
+			rc = fr_tfidf_fit_add(m->tfidf, &tokens, err);
+	}
+	if (rc == 0)
+		rc = fr_tfidf_fit_finish(m->tfidf, err);
+	if (rc < 0) {
+		if (err && err->source[0] == '\0')
+			snprintf(err->source, sizeof(err->source), "%s", ds->path);
+		goto done;
+	}
+	log_msg(log, payload, "vocabulary: %zu features from %zu rows", fr_tfidf_feature_count(m->tfidf), n);
+
+	/* All vectors in one block: libsvm borrows them while it trains. */
+	size_t total = 0;
+	x = malloc((n + 1) * sizeof(*x));
+	size_t *offsets = malloc((n + 1) * sizeof(size_t));
+	if (x == NULL || offsets == NULL) {
+		free(offsets);
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc = fr_tfidf_fitted_vector(m->tfidf, i, &vec, err);
+		if (rc < 0)
+			break;
+		struct svm_node *grown = realloc(store, (total + vec.count + 1) * sizeof(*store));
+		if (grown == NULL) {
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+			break;
+		}
+		store = grown;
+		memcpy(store + total, vec.nodes, (vec.count + 1) * sizeof(*store));
+		offsets[i] = total;
+		total += vec.count + 1;
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		x[i] = store + offsets[i];
+	free(offsets);
+	fr_tfidf_fit_release(m->tfidf);
+	if (rc < 0)
+		goto done;
+
+	m->tasks = calloc(ds->n_tasks, sizeof(*m->tasks));
+	if (m->tasks == NULL) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	for (size_t t = 0; rc == 0 && t < ds->n_tasks; t++) {
+		m->n_tasks++;
+		rc = train_task(m, &m->tasks[t], ds, t, rows, n, x, cfg, log, payload, err);
+	}
+	if (rc == 0)
+		rc = build_manifest(m, ds, cfg, stopwords_used, n, err);
+done:
+	fr_stemmer_free(st);
+	fr_tokens_dispose(&tokens);
+	fr_sparse_vec_dispose(&vec);
+	free(x);
+	free(store);
+	if (rc < 0) {
+		fr_model_free(m);
+		return rc;
+	}
+	*out = m;
+	return 0;
+}
+
+/* ---- saving ---- */
+
+static int write_manifest(const fr_model *m, const char *path, fr_error *err)
+{
+	FILE *fp = fopen(path, "wb");
+	if (fp == NULL)
+		return fr_error_set(err, FR_EIO, path, 0, "cannot write: %s", strerror(errno));
+	int bad = json_dumpf(m->manifest, fp, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17)) != 0;
+	bad |= fputc('\n', fp) == EOF;
+	bad |= fflush(fp) != 0 || fsync(fileno(fp)) != 0;
+	bad |= fclose(fp) != 0;
+	if (bad)
+		return fr_error_set(err, FR_EIO, path, 0, "cannot write: %s", strerror(errno));
+	return 0;
+}
+
+int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
+{
+	int rc = 0;
+	char parent[PATH_MAX], tmp[PATH_MAX], path[PATH_MAX];
+	const char *slash = strrchr(dir, '/');
+	const char *base = slash ? slash + 1 : dir;
+	if (*base == '\0' || strlen(dir) >= PATH_MAX - 64)
+		return fr_error_set(err, FR_EINVALID, dir, 0, "not a usable model folder name");
+	if (slash)
+		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - dir), dir);
+	else
+		snprintf(parent, sizeof(parent), ".");
+	if (parent[0] == '\0')
+		snprintf(parent, sizeof(parent), "/");
+	if (fr_mkdirs(parent) != 0)
+		return fr_error_set(err, FR_EIO, parent, 0, "cannot create folder: %s", strerror(errno));
+	struct stat st;
+	int exists = stat(dir, &st) == 0;
+	if (exists && !S_ISDIR(st.st_mode))
+		return fr_error_set(err, FR_EIO, dir, 0, "exists and is not a folder");
+
+	char tmpname[NAME_MAX + 1];
+	if (snprintf(tmpname, sizeof(tmpname), ".%s.tmp-XXXXXX", base) >= (int)sizeof(tmpname) ||
+	    fr_path_join(tmp, sizeof(tmp), parent, tmpname) != 0)
+		return fr_error_set(err, FR_EINVALID, dir, 0, "model folder name too long");
+	if (mkdtemp(tmp) == NULL)
+		return fr_error_set(err, FR_EIO, parent, 0, "cannot create a temporary folder: %s", strerror(errno));
+	rc = fr_path_join(path, sizeof(path), tmp, "model.json") == 0
+	         ? write_manifest(m, path, err)
+	         : fr_error_set(err, FR_EINVALID, dir, 0, "path too long");
+	for (size_t t = 0; rc == 0 && t < m->n_tasks; t++) {
+		char file[96];
+		snprintf(file, sizeof(file), "%s.svm", m->tasks[t].name);
+		if (fr_path_join(path, sizeof(path), tmp, file) != 0) {
+			rc = fr_error_set(err, FR_EINVALID, dir, 0, "path too long");
+			break;
+		}
+		rc = fr_classifier_save(m->tasks[t].clf, path, err);
+		if (rc == 0 && fr_fsync_path(path, 0) != 0)
+			rc = fr_error_set(err, FR_EIO, path, 0, "cannot sync: %s", strerror(errno));
+	}
+	if (rc == 0 && fr_fsync_path(tmp, 1) != 0)
+		rc = fr_error_set(err, FR_EIO, tmp, 0, "cannot sync: %s", strerror(errno));
+	if (rc < 0)
+		goto fail;
+
+	if (exists) {
+		/* Swap the new bundle and the old in one step; then the old one, now
+		 * under the temporary name, is removed. */
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) != 0) {
+			rc = fr_error_set(err, FR_EIO, dir, 0, "cannot replace the bundle: %s", strerror(errno));
+			goto fail;
+		}
+		fr_remove_flat_dir(tmp);
+	} else if (rename(tmp, dir) != 0) {
+		rc = fr_error_set(err, FR_EIO, dir, 0, "cannot move the bundle into place: %s", strerror(errno));
+		goto fail;
+	}
+	fr_fsync_path(parent, 1);
+	return 0;
+fail:
+	fr_remove_flat_dir(tmp);
+	return rc;
+}
+
+/* ---- loading ---- */
+
+static int load_task(fr_model *m, task_t *task, const json_t *j, const char *dir, fr_error *err)
+{
+	char src[PATH_MAX];
+	if (fr_path_join(src, sizeof(src), dir, "model.json") != 0)
+		return fr_error_set(err, FR_EINVALID, dir, 0, "path too long");
+	const char *name = json_string_value(json_object_get(j, "name"));
+	const json_t *labels = json_object_get(j, "labels");
+	const json_t *support = json_object_get(j, "support");
+	const char *file = json_string_value(json_object_get(j, "classifier"));
+	if (name == NULL || !valid_task_name(name) || !json_is_array(labels) ||
+	    !json_is_array(support) || file == NULL || json_array_size(labels) < 2 ||
+	    json_array_size(labels) > FR_CLASSIFIER_MAX_LABELS ||
+	    json_array_size(support) != json_array_size(labels) || strchr(file, '/') != NULL)
+		return fr_error_set(err, FR_EMODEL, src, 0, "a task entry is malformed");
+	task->name = strdup(name);
+	task->n_labels = json_array_size(labels);
+	task->labels = calloc(task->n_labels, sizeof(char *));
+	task->support = calloc(task->n_labels, sizeof(size_t));
+	if (!task->name || !task->labels || !task->support)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	for (size_t l = 0; l < task->n_labels; l++) {
+		const char *lab = json_string_value(json_array_get(labels, l));
+		const json_t *s = json_array_get(support, l);
+		if (lab == NULL || !json_is_integer(s) || (l > 0 && strcmp(task->labels[l - 1], lab) >= 0))
+			return fr_error_set(err, FR_EMODEL, src, 0, "task '%s' has malformed labels", name);
+		if ((task->labels[l] = strdup(lab)) == NULL)
+			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		task->support[l] = (size_t)json_integer_value(s);
+	}
+	char path[PATH_MAX];
+	if (fr_path_join(path, sizeof(path), dir, file) != 0)
+		return fr_error_set(err, FR_EMODEL, src, 0, "classifier path too long");
+	return fr_classifier_load(&task->clf, path, task->n_labels, fr_tfidf_feature_count(m->tfidf), err);
+}
+
+int fr_model_load(fr_model **out, const char *dir, fr_error *err)
+{
+	*out = NULL;
+	int rc = 0;
+	char path[PATH_MAX];
+	json_error_t jerr;
+	fr_tfidf_options topts = FR_TFIDF_OPTIONS_INIT;
+	if (fr_path_join(path, sizeof(path), dir, "model.json") != 0)
+		return fr_error_set(err, FR_EINVALID, dir, 0, "path too long");
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return fr_error_set(err, FR_EMODEL, dir, 0, "no model here (train one with `make train`)");
+	if (stat(path, &st) != 0)
+		return fr_error_set(err, FR_EMODEL, path, 0, "missing: not a model bundle");
+	fr_model *m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	m->manifest = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (m->manifest == NULL || !json_is_object(m->manifest)) {
+		rc = fr_error_set(err, FR_EMODEL, path, (size_t)(jerr.line > 0 ? jerr.line : 0),
+		                  "corrupt model.json: %s", m->manifest ? "not an object" : jerr.text);
+		goto done;
+	}
+	const json_t *fv = json_object_get(m->manifest, "format_version");
+	const char *made_by = json_string_value(json_object_get(m->manifest, "framer_version"));
+	if (!json_is_integer(fv) || json_integer_value(fv) != FR_MODEL_FORMAT_VERSION) {
+		rc = fr_error_set(err, FR_EMODEL, path, 0,
+		                  "model format %s made by framer %s; this framer %s reads format %d: retrain it",
+		                  json_is_integer(fv) ? "version" : "unknown", made_by ? made_by : "(unknown)",
+		                  FR_VERSION, FR_MODEL_FORMAT_VERSION);
+		goto done;
+	}
+	const json_t *config = json_object_get(m->manifest, "config");
+	const char *lang = json_string_value(json_object_get(config, "language"));
+	const json_t *stops = json_object_get(m->manifest, "stopwords");
+	const json_t *tasks = json_object_get(m->manifest, "tasks");
+	if (!json_is_object(config) || lang == NULL || strlen(lang) >= sizeof(m->language) ||
+	    !json_is_array(stops) || !json_is_array(tasks) || json_array_size(tasks) == 0) {
+		rc = fr_error_set(err, FR_EMODEL, path, 0, "model.json lacks its config, stop words or tasks");
+		goto done;
+	}
+	snprintf(m->language, sizeof(m->language), "%s", lang);
+	rc = fr_tfidf_options_from_json(&topts, config, path, err);
+	if (rc == 0)
+		rc = fr_tfidf_load(&m->tfidf, &topts, json_object_get(m->manifest, "vocabulary"), path, err);
+	if (rc < 0) {
+		rc = err ? (err->code = FR_EMODEL) : FR_EMODEL;
+		goto done;
+	}
+	m->n_stops = json_array_size(stops);
+	m->stops = calloc(m->n_stops + 1, sizeof(char *));
+	if (m->stops == NULL) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < m->n_stops; i++) {
+		const char *s = json_string_value(json_array_get(stops, i));
+		if (s == NULL || (m->stops[i] = strdup(s)) == NULL) {
+			rc = fr_error_set(err, s ? FR_ENOMEM : FR_EMODEL, path, 0, "bad stop word list");
+			goto done;
+		}
+	}
+	m->tasks = calloc(json_array_size(tasks), sizeof(*m->tasks));
+	if (m->tasks == NULL) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	for (size_t t = 0; rc == 0 && t < json_array_size(tasks); t++) {
+		m->n_tasks++;
+		rc = load_task(m, &m->tasks[t], json_array_get(tasks, t), dir, err);
+	}
+	if (rc == 0) {
+		/* The stemmer must exist for this language on this machine. */
+		fr_stemmer *probe = NULL;
+		rc = fr_stemmer_new(&probe, m->language, err);
+		fr_stemmer_free(probe);
+		if (rc < 0)
+			rc = err ? (err->code = FR_EMODEL) : FR_EMODEL;
+	}
+done:
+	if (rc < 0) {
+		fr_model_free(m);
+		return rc;
+	}
+	*out = m;
+	return 0;
+}
+
+void fr_model_free(fr_model *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t t = 0; t < m->n_tasks; t++)
+		free_task(&m->tasks[t]);
+	free(m->tasks);
+	for (size_t i = 0; i < m->n_stops; i++)
+		free(m->stops[i]);
+	free(m->stops);
+	fr_tfidf_free(m->tfidf);
+	json_decref(m->manifest);
+	free(m);
+}
+
+size_t fr_model_task_count(const fr_model *m) { return m->n_tasks; }
+const char *fr_model_task_name(const fr_model *m, size_t t) { return m->tasks[t].name; }
+size_t fr_model_label_count(const fr_model *m, size_t t) { return m->tasks[t].n_labels; }
+const char *fr_model_label_name(const fr_model *m, size_t t, size_t l) { return m->tasks[t].labels[l]; }
+int fr_model_label_index(const fr_model *m, size_t t, const char *label) { return label_index(&m->tasks[t], label); }
+const fr_tfidf *fr_model_vectorizer(const fr_model *m) { return m->tfidf; }
+const fr_classifier *fr_model_classifier(const fr_model *m, size_t t) { return m->tasks[t].clf; }
+size_t fr_model_label_support(const fr_model *m, size_t t, size_t l) { return m->tasks[t].support[l]; }
+const json_t *fr_model_manifest(const fr_model *m) { return m->manifest; }
+
+/* ---- labeling ---- */
+
+int fr_model_work_new(fr_model_work **out, const fr_model *m, fr_error *err)
+{
+	*out = NULL;
+	fr_model_work *w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	w->m = m;
+	fr_tokens_init(&w->tokens);
+	fr_sparse_vec_init(&w->vec);
+	int rc = fr_stemmer_new(&w->stemmer, m->language, err);
+	for (size_t i = 0; rc == 0 && i < m->n_stops; i++)
+		rc = fr_stemmer_add_stop_stem(w->stemmer, m->stops[i], err);
+	if (rc < 0) {
+		fr_model_work_free(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+void fr_model_work_free(fr_model_work *w)
+{
+	if (w == NULL)
+		return;
+	fr_stemmer_free(w->stemmer);
+	fr_tokens_dispose(&w->tokens);
+	fr_sparse_vec_dispose(&w->vec);
+	free(w);
+}
+
+int fr_model_label(const fr_model *m, fr_model_work *w, const char *text, size_t len,
+                   fr_task_result *results, fr_text_stats *stats, fr_error *err)
+{
+	int rc = fr_tokenize(&w->tokens, text, len, err);
+	if (rc == 0)
+		rc = fr_stemmer_apply(w->stemmer, &w->tokens, err);
+	if (rc == 0)
+		rc = fr_tfidf_transform(m->tfidf, &w->tokens, &w->vec, err);
+	if (rc < 0)
+		return rc;
+	if (stats) {
+		stats->terms = w->vec.n_terms;
+		stats->unknown = w->vec.n_unknown;
+		stats->invalid_bytes = w->tokens.invalid_bytes;
+	}
+	double push[FR_EVIDENCE_TERMS];
+	for (size_t t = 0; t < m->n_tasks; t++) {
+		fr_task_result *r = &results[t];
+		int label = fr_classifier_predict(m->tasks[t].clf, w->vec.nodes, r->scores, err);
+		if (label < 0)
+			return label;
+		r->label = label;
+		r->confidence = r->scores[label];
+		r->n_evidence = fr_classifier_evidence(m->tasks[t].clf, w->vec.nodes, label,
+		                                       r->evidence, push, FR_EVIDENCE_TERMS);
+	}
+	return 0;
+}
+
+const struct svm_node *fr_model_work_vector(const fr_model_work *w)
+{
+	return w->vec.nodes;
+}

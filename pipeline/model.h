@@ -1,0 +1,110 @@
+#ifndef FR_MODEL_H
+#define FR_MODEL_H
+
+#include <stddef.h>
+
+#include "classify.h"
+#include "dataset.h"
+#include "fr_error.h"
+#include "tfidf.h"
+
+struct json_t;
+
+/* The model bundle: what `train` writes and `classify` reads.
+ *   models/<name>/model.json    format version, config, stop words,
+ *                               vocabulary (df, idf, surface forms),
+ *                               tasks and their labels, training summary
+ *   models/<name>/<task>.svm    libsvm's model, one per task
+ * A bundle is written whole into a temporary folder beside it and swapped in
+ * with one atomic rename, so a failed or killed training never leaves a
+ * half-written bundle or destroys the previous one. */
+
+#define FR_VERSION "0.1.0"
+#define FR_MODEL_FORMAT_VERSION 1
+#define FR_EVIDENCE_TERMS 5
+
+/* The training configuration: a JSON object of these keys, all optional.
+ *   language      Snowball stemmer ("english")
+ *   stopwords     a stop word file, or null for none (default
+ *                 <data>/stopwords/<language>.txt when it exists)
+ *   ngram_range, min_df, max_df, sublinear_tf, smooth_idf, norm: TF-IDF
+ *   kernel ("linear" | "rbf"), C, gamma, class_weight ("balanced" | "none"),
+ *   seed: the classifier */
+typedef struct fr_model_config {
+	char language[32];
+	char *stopwords;       /* owned; NULL for none */
+	int stopwords_default; /* the path was not given, so a missing file is fine */
+	fr_tfidf_options tfidf;
+	fr_classifier_options classifier;
+} fr_model_config;
+
+/* Fills cfg with the defaults. data_dir is where the default stop words
+ * live. Release with fr_model_config_dispose. */
+int fr_model_config_init(fr_model_config *cfg, const char *data_dir, fr_error *err);
+/* Overrides cfg with the keys of a JSON config file. Unknown keys are errors. */
+int fr_model_config_load(fr_model_config *cfg, const char *path, fr_error *err);
+void fr_model_config_dispose(fr_model_config *cfg);
+
+/* Progress and warnings from training, one line each. */
+typedef void (*fr_log_fn)(void *payload, const char *message);
+
+typedef struct fr_model fr_model;
+
+/* Trains a model on ds: one vectorizer over the texts of the rows used, and
+ * one classifier per task over the rows labeled for it. rows selects a
+ * subset (e.g. a cross-validation fold); NULL means every row. FR_EFORMAT,
+ * naming the file and line, when a task has fewer than two labels. */
+int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *cfg,
+                   const size_t *rows, size_t n_rows, fr_log_fn log, void *payload,
+                   fr_error *err);
+
+/* Writes the bundle to dir, atomically (see above). */
+int fr_model_save(const fr_model *m, const char *dir, fr_error *err);
+
+/* Reads a bundle. FR_EMODEL for a missing, corrupt or incompatible one. */
+int fr_model_load(fr_model **out, const char *dir, fr_error *err);
+
+void fr_model_free(fr_model *m);
+
+/* What the model is. All strings borrowed from m. */
+size_t fr_model_task_count(const fr_model *m);
+const char *fr_model_task_name(const fr_model *m, size_t task);
+size_t fr_model_label_count(const fr_model *m, size_t task);
+const char *fr_model_label_name(const fr_model *m, size_t task, size_t label);
+/* The index of a label by name, or -1. */
+int fr_model_label_index(const fr_model *m, size_t task, const char *label);
+const fr_tfidf *fr_model_vectorizer(const fr_model *m);
+const fr_classifier *fr_model_classifier(const fr_model *m, size_t task);
+/* Training rows per label of a task (from the training summary). */
+size_t fr_model_label_support(const fr_model *m, size_t task, size_t label);
+/* The manifest as written (model.json's object). Borrowed. */
+const struct json_t *fr_model_manifest(const fr_model *m);
+
+/* Labeling. Each thread uses its own fr_model_work. */
+typedef struct fr_model_work fr_model_work;
+int fr_model_work_new(fr_model_work **out, const fr_model *m, fr_error *err);
+void fr_model_work_free(fr_model_work *w);
+
+typedef struct fr_task_result {
+	int label;               /* index into the task's labels */
+	double confidence;       /* the label's probability */
+	double scores[FR_CLASSIFIER_MAX_LABELS];
+	int evidence[FR_EVIDENCE_TERMS]; /* feature indices, strongest first */
+	size_t n_evidence;
+} fr_task_result;
+
+typedef struct fr_text_stats {
+	size_t terms;         /* unigram terms, stop words excluded */
+	size_t unknown;       /* ... not in the vocabulary */
+	size_t invalid_bytes; /* bytes that were not valid UTF-8 */
+} fr_text_stats;
+
+/* Labels one paragraph for every task: results must hold
+ * fr_model_task_count entries. stats may be NULL. */
+int fr_model_label(const fr_model *m, fr_model_work *w, const char *text, size_t len,
+                   fr_task_result *results, fr_text_stats *stats, fr_error *err);
+
+/* The TF-IDF vector of a paragraph, as labeled. Borrowed until the next call on w. */
+const struct svm_node *fr_model_work_vector(const fr_model_work *w);
+
+#endif

@@ -1,0 +1,686 @@
+#include "tfidf.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "strmap.h"
+
+struct fr_tfidf {
+	fr_tfidf_options opts;
+	size_t n_docs;
+	int finished;
+
+	/* The finished vocabulary; arrays are indexed by feature index 1..V. */
+	fr_strmap *vocab;    /* term -> index - 1 */
+	uint32_t *df;
+	double *idf;
+	char **surface;      /* owned strings */
+
+	/* Fitting state, freed by fr_tfidf_fit_release. */
+	fr_strmap *prov;       /* every n-gram seen -> provisional id */
+	uint32_t *prov_df, *prov_last_doc;
+	size_t prov_cap;
+	fr_strmap *surf;       /* provisional id + surface form -> id */
+	uint32_t *surf_count;
+	size_t surf_cap;
+	uint32_t *doc_terms;   /* provisional ids of all documents, concatenated */
+	size_t doc_terms_len, doc_terms_cap;
+	size_t *doc_start;     /* doc i's ids are doc_terms[doc_start[i] .. doc_start[i+1]) */
+	size_t doc_start_cap;
+	uint32_t *prov_to_final; /* 0 when pruned */
+	char *key, *skey;      /* scratch for n-gram keys */
+	size_t key_cap, skey_cap;
+	uint32_t *kept;
+	size_t kept_cap;
+};
+
+const char *fr_tfidf_check_options(const fr_tfidf_options *o)
+{
+	if (o->ngram_min < 1 || o->ngram_max < o->ngram_min || o->ngram_max > 8)
+		return "ngram_range must be [min, max] with 1 <= min <= max <= 8";
+	if (!(o->min_df >= 0) || (!o->min_df_is_count && o->min_df > 1.0))
+		return "min_df must be a document count (integer) or a share in [0, 1]";
+	if (!(o->max_df >= 0) || (!o->max_df_is_count && o->max_df > 1.0))
+		return "max_df must be a document count (integer) or a share in [0, 1]";
+	return NULL;
+}
+
+void fr_sparse_vec_init(fr_sparse_vec *v)
+{
+	memset(v, 0, sizeof(*v));
+}
+
+void fr_sparse_vec_dispose(fr_sparse_vec *v)
+{
+	if (v == NULL)
+		return;
+	free(v->nodes);
+	free(v->ids);
+	free(v->kept);
+	free(v->key);
+	memset(v, 0, sizeof(*v));
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t cap2 = *cap ? *cap : 64;
+	while (cap2 < need)
+		cap2 *= 2;
+	void *q = realloc(*p, cap2 * elem);
+	if (q == NULL)
+		return FR_ENOMEM;
+	*p = q;
+	*cap = cap2;
+	return 0;
+}
+
+int fr_tfidf_new(fr_tfidf **out, const fr_tfidf_options *opts, fr_error *err)
+{
+	*out = NULL;
+	const char *why = fr_tfidf_check_options(opts);
+	if (why)
+		return fr_error_set(err, FR_EINVALID, NULL, 0, "%s", why);
+	fr_tfidf *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	t->opts = *opts;
+	int rc = fr_strmap_new(&t->prov, 1024, err);
+	if (rc == 0)
+		rc = fr_strmap_new(&t->surf, 1024, err);
+	if (rc == 0 && grow((void **)&t->doc_start, &t->doc_start_cap, 1, sizeof(size_t)) < 0)
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	if (rc < 0) {
+		fr_tfidf_free(t);
+		return rc;
+	}
+	t->doc_start[0] = 0;
+	*out = t;
+	return 0;
+}
+
+/* Collects the positions of the tokens that take part in n-grams. */
+static int kept_tokens(const fr_tokens *doc, uint32_t **kept, size_t *cap, size_t *n_out)
+{
+	if (grow((void **)kept, cap, doc->count + 1, sizeof(uint32_t)) < 0)
+		return FR_ENOMEM;
+	size_t n = 0;
+	for (size_t i = 0; i < doc->count; i++)
+		if (!doc->items[i].stop)
+			(*kept)[n++] = (uint32_t)i;
+	*n_out = n;
+	return 0;
+}
+
+/* Builds the key of the n-gram of length n starting at kept[i]: its terms
+ * (or surface forms) joined by single spaces. Returns the key's length. */
+static int ngram_key(const fr_tokens *doc, const uint32_t *kept, size_t i, int n,
+                     int surface, char **buf, size_t *cap, size_t *len_out)
+{
+	size_t len = 0;
+	for (int k = 0; k < n; k++) {
+		const fr_token *tok = &doc->items[kept[i + (size_t)k]];
+		const char *s = surface ? doc->text + tok->start : doc->terms + tok->term_start;
+		size_t sl = surface ? tok->len : tok->term_len;
+		if (grow((void **)buf, cap, len + sl + 2, 1) < 0)
+			return FR_ENOMEM;
+		if (k > 0)
+			(*buf)[len++] = ' ';
+		memcpy(*buf + len, s, sl);
+		len += sl;
+	}
+	(*buf)[len] = '\0';
+	*len_out = len;
+	return 0;
+}
+
+static int fit_ngram(fr_tfidf *t, const fr_tokens *doc, size_t i, int n)
+{
+	size_t klen = 0, slen = 0;
+	uint32_t pid = 0, sid = 0;
+	if (ngram_key(doc, t->kept, i, n, 0, &t->key, &t->key_cap, &klen) < 0)
+		return FR_ENOMEM;
+	int ins = fr_strmap_intern(t->prov, t->key, klen, &pid);
+	if (ins < 0)
+		return ins;
+	if (ins == 1) {
+		if (grow((void **)&t->prov_df, &t->prov_cap, (size_t)pid + 1, sizeof(uint32_t)) < 0)
+			return FR_ENOMEM;
+		size_t cap = t->prov_cap;
+		/* prov_last_doc is kept the same length as prov_df. */
+		uint32_t *last = realloc(t->prov_last_doc, cap * sizeof(uint32_t));
+		if (last == NULL)
+			return FR_ENOMEM;
+		t->prov_last_doc = last;
+		t->prov_df[pid] = 0;
+		t->prov_last_doc[pid] = 0;
+	}
+	if (t->prov_last_doc[pid] != t->n_docs + 1) {
+		t->prov_last_doc[pid] = (uint32_t)(t->n_docs + 1);
+		t->prov_df[pid]++;
+	}
+	if (grow((void **)&t->doc_terms, &t->doc_terms_cap, t->doc_terms_len + 1, sizeof(uint32_t)) < 0)
+		return FR_ENOMEM;
+	t->doc_terms[t->doc_terms_len++] = pid;
+
+	/* The surface key starts with the provisional id's bytes. */
+	char *sbuf = NULL;
+	if (ngram_key(doc, t->kept, i, n, 1, &t->key, &t->key_cap, &slen) < 0)
+		return FR_ENOMEM;
+	if (grow((void **)&t->skey, &t->skey_cap, slen + sizeof(pid) + 1, 1) < 0)
+		return FR_ENOMEM;
+	sbuf = t->skey;
+	memcpy(sbuf, &pid, sizeof(pid));
+	memcpy(sbuf + sizeof(pid), t->key, slen);
+	ins = fr_strmap_intern(t->surf, sbuf, slen + sizeof(pid), &sid);
+	if (ins < 0)
+		return ins;
+	if (grow((void **)&t->surf_count, &t->surf_cap, (size_t)sid + 1, sizeof(uint32_t)) < 0)
+		return FR_ENOMEM;
+	if (ins == 1)
+		t->surf_count[sid] = 0;
+	t->surf_count[sid]++;
+	return 0;
+}
+
+int fr_tfidf_fit_add(fr_tfidf *t, const fr_tokens *doc, fr_error *err)
+{
+	if (t->finished || t->prov == NULL)
+		return fr_error_set(err, FR_EINVALID, NULL, 0, "the vectorizer is already fitted");
+	if (t->n_docs >= UINT32_MAX - 1)
+		return fr_error_set(err, FR_EINVALID, NULL, 0, "too many training documents");
+	size_t n_kept = 0;
+	int rc = kept_tokens(doc, &t->kept, &t->kept_cap, &n_kept);
+	for (int n = t->opts.ngram_min; rc == 0 && n <= t->opts.ngram_max; n++)
+		for (size_t i = 0; rc == 0 && i + (size_t)n <= n_kept; i++)
+			rc = fit_ngram(t, doc, i, n);
+	if (rc == 0 && grow((void **)&t->doc_start, &t->doc_start_cap, t->n_docs + 2, sizeof(size_t)) < 0)
+		rc = FR_ENOMEM;
+	if (rc < 0)
+		return fr_error_set(err, rc, NULL, 0, rc == FR_ENOMEM ? "out of memory" : "vocabulary too large");
+	t->n_docs++;
+	t->doc_start[t->n_docs] = t->doc_terms_len;
+	return 0;
+}
+
+static const fr_strmap *sort_map;
+
+static int cmp_prov_key(const void *a, const void *b)
+{
+	size_t la = 0, lb = 0;
+	const char *ka = fr_strmap_key(sort_map, *(const uint32_t *)a, &la);
+	const char *kb = fr_strmap_key(sort_map, *(const uint32_t *)b, &lb);
+	size_t n = la < lb ? la : lb;
+	int c = memcmp(ka, kb, n);
+	return c != 0 ? c : (la > lb) - (la < lb);
+}
+
+static double idf_of(const fr_tfidf_options *o, size_t n_docs, uint32_t df)
+{
+	double n = (double)n_docs, d = (double)df;
+	return o->smooth_idf ? log((1.0 + n) / (1.0 + d)) + 1.0 : log(n / d) + 1.0;
+}
+
+/* Allocates the per-feature arrays for V features (indices 1..V). */
+static int alloc_features(fr_tfidf *t, size_t V)
+{
+	t->df = calloc(V + 1, sizeof(*t->df));
+	t->idf = calloc(V + 1, sizeof(*t->idf));
+	t->surface = calloc(V + 1, sizeof(*t->surface));
+	return (t->df && t->idf && t->surface) ? 0 : FR_ENOMEM;
+}
+
+int fr_tfidf_fit_finish(fr_tfidf *t, fr_error *err)
+{
+	int rc = 0;
+	uint32_t *order = NULL, *best = NULL;
+	size_t n_prov = fr_strmap_count(t->prov), V = 0;
+	if (t->finished)
+		return fr_error_set(err, FR_EINVALID, NULL, 0, "the vectorizer is already fitted");
+
+	double low = t->opts.min_df_is_count ? t->opts.min_df : t->opts.min_df * (double)t->n_docs;
+	double high = t->opts.max_df_is_count ? t->opts.max_df : t->opts.max_df * (double)t->n_docs;
+	order = malloc((n_prov + 1) * sizeof(*order));
+	t->prov_to_final = calloc(n_prov + 1, sizeof(*t->prov_to_final));
+	if (order == NULL || t->prov_to_final == NULL) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	for (uint32_t p = 0; p < n_prov; p++)
+		if ((double)t->prov_df[p] >= low && (double)t->prov_df[p] <= high)
+			order[V++] = p;
+	if (V == 0) {
+		rc = fr_error_set(err, FR_EFORMAT, NULL, 0,
+		                  "no term occurs in enough of the %zu training texts to make a vocabulary (min_df %g, max_df %g)",
+		                  t->n_docs, t->opts.min_df, t->opts.max_df);
+		goto done;
+	}
+	sort_map = t->prov;
+	qsort(order, V, sizeof(*order), cmp_prov_key);
+	sort_map = NULL;
+
+	rc = fr_strmap_new(&t->vocab, V, err);
+	if (rc < 0)
+		goto done;
+	if (alloc_features(t, V) < 0) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	for (size_t f = 0; f < V; f++) {
+		size_t len = 0;
+		uint32_t id = 0;
+		const char *key = fr_strmap_key(t->prov, order[f], &len);
+		if (fr_strmap_intern(t->vocab, key, len, &id) < 0) {
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+			goto done;
+		}
+		t->prov_to_final[order[f]] = (uint32_t)f + 1;
+		t->df[f + 1] = t->prov_df[order[f]];
+		t->idf[f + 1] = idf_of(&t->opts, t->n_docs, t->df[f + 1]);
+	}
+
+	/* Each feature's most frequent surface form; ties go to the first in byte order. */
+	best = calloc(V + 1, sizeof(*best));
+	if (best == NULL) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	for (uint32_t s = 0; s < fr_strmap_count(t->surf); s++) {
+		size_t len = 0;
+		uint32_t pid = 0;
+		const char *key = fr_strmap_key(t->surf, s, &len);
+		memcpy(&pid, key, sizeof(pid));
+		uint32_t f = t->prov_to_final[pid];
+		if (f == 0)
+			continue;
+		if (best[f] == 0) {
+			best[f] = s + 1;
+			continue;
+		}
+		uint32_t b = best[f] - 1;
+		const char *bkey = fr_strmap_key(t->surf, b, NULL);
+		if (t->surf_count[s] > t->surf_count[b] ||
+		    (t->surf_count[s] == t->surf_count[b] &&
+		     strcmp(key + sizeof(pid), bkey + sizeof(pid)) < 0))
+			best[f] = s + 1;
+	}
+	for (size_t f = 1; f <= V; f++) {
+		const char *key = fr_strmap_key(t->surf, best[f] - 1, NULL);
+		t->surface[f] = strdup(key + sizeof(uint32_t));
+		if (t->surface[f] == NULL) {
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+			goto done;
+		}
+	}
+	t->finished = 1;
+	/* Only the per-document ids are still needed, for fr_tfidf_fitted_vector. */
+	fr_strmap_free(t->prov);
+	fr_strmap_free(t->surf);
+	t->prov = t->surf = NULL;
+	free(t->prov_df);
+	free(t->prov_last_doc);
+	free(t->surf_count);
+	t->prov_df = t->prov_last_doc = t->surf_count = NULL;
+done:
+	free(order);
+	free(best);
+	return rc;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Turns the feature ids in out->ids[0..n) into TF-IDF nodes. */
+static int build_vector(const fr_tfidf *t, fr_sparse_vec *out, size_t n)
+{
+	if (n < 32) {
+		for (size_t i = 1; i < n; i++) {
+			uint32_t x = out->ids[i];
+			size_t j = i;
+			for (; j > 0 && out->ids[j - 1] > x; j--)
+				out->ids[j] = out->ids[j - 1];
+			out->ids[j] = x;
+		}
+	} else {
+		qsort(out->ids, n, sizeof(uint32_t), cmp_u32);
+	}
+	if (grow((void **)&out->nodes, &out->cap, n + 1, sizeof(struct svm_node)) < 0)
+		return FR_ENOMEM;
+	size_t m = 0;
+	double norm2 = 0.0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && out->ids[j] == out->ids[i])
+			j++;
+		double tf = (double)(j - i);
+		if (t->opts.sublinear_tf)
+			tf = 1.0 + log(tf);
+		double v = tf * t->idf[out->ids[i]];
+		out->nodes[m].index = (int)out->ids[i];
+		out->nodes[m].value = v;
+		norm2 += v * v;
+		m++;
+		i = j;
+	}
+	if (t->opts.l2_norm && norm2 > 0.0) {
+		double inv = 1.0 / sqrt(norm2);
+		for (size_t i = 0; i < m; i++)
+			out->nodes[i].value *= inv;
+	}
+	out->nodes[m].index = -1;
+	out->nodes[m].value = 0.0;
+	out->count = m;
+	return 0;
+}
+
+int fr_tfidf_fitted_vector(const fr_tfidf *t, size_t i, fr_sparse_vec *out, fr_error *err)
+{
+	if (!t->finished || t->doc_terms == NULL || i >= t->n_docs)
+		return fr_error_set(err, FR_EINVALID, NULL, 0, "no fitted document %zu", i);
+	size_t a = t->doc_start[i], b = t->doc_start[i + 1], n = 0;
+	if (grow((void **)&out->ids, &out->ids_cap, b - a + 1, sizeof(uint32_t)) < 0)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	for (size_t k = a; k < b; k++) {
+		uint32_t f = t->prov_to_final[t->doc_terms[k]];
+		if (f)
+			out->ids[n++] = f;
+	}
+	out->n_terms = out->n_unknown = 0;
+	if (build_vector(t, out, n) < 0)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	return 0;
+}
+
+void fr_tfidf_fit_release(fr_tfidf *t)
+{
+	free(t->doc_terms);
+	free(t->doc_start);
+	free(t->prov_to_final);
+	free(t->key);
+	free(t->skey);
+	free(t->kept);
+	t->doc_terms = NULL;
+	t->doc_start = NULL;
+	t->prov_to_final = NULL;
+	t->key = t->skey = NULL;
+	t->kept = NULL;
+	t->doc_terms_len = t->doc_terms_cap = t->doc_start_cap = 0;
+	t->key_cap = t->skey_cap = t->kept_cap = 0;
+}
+
+int fr_tfidf_transform(const fr_tfidf *t, const fr_tokens *doc, fr_sparse_vec *out, fr_error *err)
+{
+	if (!t->finished)
+		return fr_error_set(err, FR_EINVALID, NULL, 0, "the vectorizer is not fitted");
+	size_t n_kept = 0, n = 0;
+	if (kept_tokens(doc, &out->kept, &out->kept_cap, &n_kept) < 0)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	size_t span = (size_t)(t->opts.ngram_max - t->opts.ngram_min + 1);
+	if (grow((void **)&out->ids, &out->ids_cap, n_kept * span + 1, sizeof(uint32_t)) < 0)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	out->n_terms = n_kept;
+	out->n_unknown = 0;
+	for (int g = 1; g <= t->opts.ngram_max; g++) {
+		if (g < t->opts.ngram_min && g != 1)
+			continue;
+		for (size_t i = 0; i + (size_t)g <= n_kept; i++) {
+			size_t klen = 0;
+			if (ngram_key(doc, out->kept, i, g, 0, &out->key, &out->key_cap, &klen) < 0)
+				return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+			int64_t id = fr_strmap_find(t->vocab, out->key, klen);
+			if (g == 1 && id < 0)
+				out->n_unknown++;
+			if (id >= 0 && g >= t->opts.ngram_min)
+				out->ids[n++] = (uint32_t)id + 1;
+		}
+	}
+	if (build_vector(t, out, n) < 0)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	return 0;
+}
+
+size_t fr_tfidf_feature_count(const fr_tfidf *t)
+{
+	return t->vocab ? fr_strmap_count(t->vocab) : 0;
+}
+
+const char *fr_tfidf_term(const fr_tfidf *t, int index)
+{
+	if (index < 1 || (size_t)index > fr_tfidf_feature_count(t))
+		return NULL;
+	return fr_strmap_key(t->vocab, (uint32_t)index - 1, NULL);
+}
+
+const char *fr_tfidf_surface(const fr_tfidf *t, int index)
+{
+	if (index < 1 || (size_t)index > fr_tfidf_feature_count(t))
+		return NULL;
+	return t->surface[index];
+}
+
+double fr_tfidf_idf(const fr_tfidf *t, int index)
+{
+	if (index < 1 || (size_t)index > fr_tfidf_feature_count(t))
+		return 0.0;
+	return t->idf[index];
+}
+
+uint32_t fr_tfidf_df(const fr_tfidf *t, int index)
+{
+	if (index < 1 || (size_t)index > fr_tfidf_feature_count(t))
+		return 0;
+	return t->df[index];
+}
+
+size_t fr_tfidf_document_count(const fr_tfidf *t)
+{
+	return t->n_docs;
+}
+
+const fr_tfidf_options *fr_tfidf_get_options(const fr_tfidf *t)
+{
+	return &t->opts;
+}
+
+static json_t *df_json(double v, int is_count)
+{
+	return is_count ? json_integer((json_int_t)v) : json_real(v);
+}
+
+int fr_tfidf_options_to_json(const fr_tfidf_options *o, json_t **out)
+{
+	*out = json_pack("{s:[i,i], s:o, s:o, s:b, s:b, s:s}",
+	                 "ngram_range", o->ngram_min, o->ngram_max,
+	                 "min_df", df_json(o->min_df, o->min_df_is_count),
+	                 "max_df", df_json(o->max_df, o->max_df_is_count),
+	                 "sublinear_tf", o->sublinear_tf,
+	                 "smooth_idf", o->smooth_idf,
+	                 "norm", o->l2_norm ? "l2" : "none");
+	return *out ? 0 : FR_ENOMEM;
+}
+
+static int read_df(const json_t *j, const char *key, double *v, int *is_count,
+                   const char *source, fr_error *err)
+{
+	const json_t *x = json_object_get(j, key);
+	if (x == NULL)
+		return 0;
+	if (json_is_integer(x)) {
+		*v = (double)json_integer_value(x);
+		*is_count = 1;
+	} else if (json_is_real(x)) {
+		*v = json_real_value(x);
+		*is_count = 0;
+	} else {
+		return fr_error_set(err, FR_EFORMAT, source, 0, "'%s' must be a number", key);
+	}
+	return 0;
+}
+
+static int read_bool(const json_t *j, const char *key, int *v, const char *source, fr_error *err)
+{
+	const json_t *x = json_object_get(j, key);
+	if (x == NULL)
+		return 0;
+	if (!json_is_boolean(x))
+		return fr_error_set(err, FR_EFORMAT, source, 0, "'%s' must be true or false", key);
+	*v = json_is_true(x);
+	return 0;
+}
+
+int fr_tfidf_options_from_json(fr_tfidf_options *o, const json_t *j, const char *source, fr_error *err)
+{
+	const json_t *range = json_object_get(j, "ngram_range");
+	if (range) {
+		if (!json_is_array(range) || json_array_size(range) != 2 ||
+		    !json_is_integer(json_array_get(range, 0)) || !json_is_integer(json_array_get(range, 1)))
+			return fr_error_set(err, FR_EFORMAT, source, 0, "'ngram_range' must be [min, max]");
+		o->ngram_min = (int)json_integer_value(json_array_get(range, 0));
+		o->ngram_max = (int)json_integer_value(json_array_get(range, 1));
+	}
+	int rc = read_df(j, "min_df", &o->min_df, &o->min_df_is_count, source, err);
+	if (rc == 0)
+		rc = read_df(j, "max_df", &o->max_df, &o->max_df_is_count, source, err);
+	if (rc == 0)
+		rc = read_bool(j, "sublinear_tf", &o->sublinear_tf, source, err);
+	if (rc == 0)
+		rc = read_bool(j, "smooth_idf", &o->smooth_idf, source, err);
+	if (rc < 0)
+		return rc;
+	const json_t *norm = json_object_get(j, "norm");
+	if (norm) {
+		const char *s = json_string_value(norm);
+		if (s == NULL || (strcmp(s, "l2") != 0 && strcmp(s, "none") != 0))
+			return fr_error_set(err, FR_EFORMAT, source, 0, "'norm' must be \"l2\" or \"none\"");
+		o->l2_norm = strcmp(s, "l2") == 0;
+	}
+	const char *why = fr_tfidf_check_options(o);
+	if (why)
+		return fr_error_set(err, FR_EINVALID, source, 0, "%s", why);
+	return 0;
+}
+
+int fr_tfidf_vocabulary_to_json(const fr_tfidf *t, json_t **out)
+{
+	*out = NULL;
+	size_t V = fr_tfidf_feature_count(t);
+	json_t *terms = json_array(), *df = json_array(), *idf = json_array(), *surf = json_array();
+	json_t *obj = json_object();
+	int rc = (terms && df && idf && surf && obj) ? 0 : FR_ENOMEM;
+	for (size_t f = 1; rc == 0 && f <= V; f++) {
+		if (json_array_append_new(terms, json_string(fr_tfidf_term(t, (int)f))) ||
+		    json_array_append_new(df, json_integer(t->df[f])) ||
+		    json_array_append_new(idf, json_real(t->idf[f])) ||
+		    json_array_append_new(surf, json_string(t->surface[f])))
+			rc = FR_ENOMEM;
+	}
+	if (rc == 0 &&
+	    (json_object_set_new(obj, "n_documents", json_integer((json_int_t)t->n_docs)) ||
+	     json_object_set_new(obj, "terms", terms) ||
+	     json_object_set_new(obj, "df", df) ||
+	     json_object_set_new(obj, "idf", idf) ||
+	     json_object_set_new(obj, "surface", surf)))
+		rc = FR_ENOMEM;
+	if (rc < 0) {
+		/* set_new steals even on failure; drop what is not yet owned by obj. */
+		if (json_object_get(obj, "terms") != terms) json_decref(terms);
+		if (json_object_get(obj, "df") != df) json_decref(df);
+		if (json_object_get(obj, "idf") != idf) json_decref(idf);
+		if (json_object_get(obj, "surface") != surf) json_decref(surf);
+		json_decref(obj);
+		return rc;
+	}
+	*out = obj;
+	return 0;
+}
+
+int fr_tfidf_load(fr_tfidf **out, const fr_tfidf_options *opts, const json_t *v,
+                  const char *source, fr_error *err)
+{
+	*out = NULL;
+	int rc = 0;
+	fr_tfidf *t = NULL;
+	const json_t *terms = json_object_get(v, "terms"), *df = json_object_get(v, "df");
+	const json_t *idf = json_object_get(v, "idf"), *surf = json_object_get(v, "surface");
+	const json_t *nd = json_object_get(v, "n_documents");
+	if (!json_is_array(terms) || !json_is_array(df) || !json_is_array(idf) ||
+	    !json_is_array(surf) || !json_is_integer(nd))
+		return fr_error_set(err, FR_EMODEL, source, 0,
+		                    "vocabulary needs arrays 'terms', 'df', 'idf', 'surface' and 'n_documents'");
+	size_t V = json_array_size(terms);
+	if (V == 0 || json_array_size(df) != V || json_array_size(idf) != V || json_array_size(surf) != V)
+		return fr_error_set(err, FR_EMODEL, source, 0, "vocabulary arrays are empty or of different lengths");
+
+	rc = fr_tfidf_new(&t, opts, err);
+	if (rc < 0)
+		return rc == FR_EINVALID ? FR_EMODEL : rc;
+	fr_strmap_free(t->prov);
+	fr_strmap_free(t->surf);
+	t->prov = t->surf = NULL;
+	fr_tfidf_fit_release(t);
+	t->n_docs = (size_t)json_integer_value(nd);
+	if (fr_strmap_new(&t->vocab, V, err) < 0 || alloc_features(t, V) < 0) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	for (size_t f = 0; f < V; f++) {
+		const char *term = json_string_value(json_array_get(terms, f));
+		const char *s = json_string_value(json_array_get(surf, f));
+		const json_t *d = json_array_get(df, f), *w = json_array_get(idf, f);
+		uint32_t id = 0;
+		if (term == NULL || s == NULL || !json_is_integer(d) || !json_is_number(w) ||
+		    !isfinite(json_number_value(w))) {
+			rc = fr_error_set(err, FR_EMODEL, source, 0, "vocabulary entry %zu is malformed", f + 1);
+			goto done;
+		}
+		int ins = fr_strmap_intern(t->vocab, term, strlen(term), &id);
+		if (ins <= 0) {
+			rc = ins == 0 ? fr_error_set(err, FR_EMODEL, source, 0, "vocabulary term '%s' appears twice", term)
+			              : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+			goto done;
+		}
+		t->df[f + 1] = (uint32_t)json_integer_value(d);
+		t->idf[f + 1] = json_number_value(w);
+		t->surface[f + 1] = strdup(s);
+		if (t->surface[f + 1] == NULL) {
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+			goto done;
+		}
+	}
+	t->finished = 1;
+done:
+	if (rc < 0) {
+		fr_tfidf_free(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+void fr_tfidf_free(fr_tfidf *t)
+{
+	if (t == NULL)
+		return;
+	size_t V = fr_tfidf_feature_count(t);
+	if (t->surface)
+		for (size_t f = 1; f <= V; f++)
+			free(t->surface[f]);
+	fr_strmap_free(t->vocab);
+	free(t->df);
+	free(t->idf);
+	free(t->surface);
+	fr_strmap_free(t->prov);
+	fr_strmap_free(t->surf);
+	free(t->prov_df);
+	free(t->prov_last_doc);
+	free(t->surf_count);
+	fr_tfidf_fit_release(t);
+	free(t);
+}

@@ -1,0 +1,104 @@
+#ifndef FR_TFIDF_H
+#define FR_TFIDF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libsvm/svm.h>
+
+#include "fr_error.h"
+#include "tokenize.h"
+
+struct json_t;
+
+/* The vectorize stage: word n-grams of the stemmed, stop-filtered terms,
+ * weighted by TF-IDF with scikit-learn's TfidfVectorizer definitions:
+ *   tf      = count, or 1 + ln(count) when sublinear_tf
+ *   idf     = ln((1 + n) / (1 + df)) + 1 when smooth_idf, else ln(n / df) + 1
+ *   value   = tf * idf, then the vector is scaled to unit L2 norm
+ *   min_df / max_df: an integer is a document count, a fraction a share of
+ *   documents; a term is kept when min <= df <= max.
+ * An n-gram is its terms joined by one space. Features are numbered 1..V in
+ * byte order of the terms, so the same data always gives the same model. */
+typedef struct fr_tfidf_options {
+	int ngram_min;
+	int ngram_max;
+	double min_df;
+	int min_df_is_count;
+	double max_df;
+	int max_df_is_count;
+	int sublinear_tf;
+	int smooth_idf;
+	int l2_norm;
+} fr_tfidf_options;
+
+#define FR_TFIDF_OPTIONS_INIT { 1, 2, 2.0, 1, 1.0, 0, 1, 1, 1 }
+
+/* NULL when opts are usable, else a one-line reason. */
+const char *fr_tfidf_check_options(const fr_tfidf_options *opts);
+
+/* A sparse vector in libsvm's layout: nodes[0..count-1] have ascending
+ * 1-based indices and nodes[count].index == -1. The other fields are scratch
+ * space and counters, so one vector reused per thread allocates nothing once
+ * warm. Transparent: passed between stages. */
+typedef struct fr_sparse_vec {
+	struct svm_node *nodes;
+	size_t count, cap;
+	uint32_t *ids;      /* scratch: feature ids before they are counted */
+	size_t ids_cap;
+	uint32_t *kept;     /* scratch: positions of the tokens that are not stop words */
+	size_t kept_cap;
+	char *key;          /* scratch: the n-gram being looked up */
+	size_t key_cap;
+	size_t n_terms;     /* unigram terms of the paragraph (stop words excluded) */
+	size_t n_unknown;   /* ... of which not in the vocabulary */
+} fr_sparse_vec;
+
+void fr_sparse_vec_init(fr_sparse_vec *v);
+void fr_sparse_vec_dispose(fr_sparse_vec *v);
+
+typedef struct fr_tfidf fr_tfidf;
+
+/* Starts fitting. */
+int fr_tfidf_new(fr_tfidf **out, const fr_tfidf_options *opts, fr_error *err);
+
+/* Fitting: adds one training document. Documents are numbered 0, 1, ...
+ * in the order they are added. */
+int fr_tfidf_fit_add(fr_tfidf *t, const fr_tokens *doc, fr_error *err);
+
+/* Ends fitting: prunes by min_df/max_df, numbers the features and computes
+ * idf. FR_EFORMAT when no term survives the pruning. */
+int fr_tfidf_fit_finish(fr_tfidf *t, fr_error *err);
+
+/* The vector of fitted document i (no need to tokenize it again). */
+int fr_tfidf_fitted_vector(const fr_tfidf *t, size_t i, fr_sparse_vec *out, fr_error *err);
+
+/* Frees what fitting kept per document, once the vectors are taken. */
+void fr_tfidf_fit_release(fr_tfidf *t);
+
+/* The vector of any tokenized, stemmed paragraph. Thread safe on a
+ * finished fr_tfidf with one fr_sparse_vec per thread. */
+int fr_tfidf_transform(const fr_tfidf *t, const fr_tokens *doc, fr_sparse_vec *out, fr_error *err);
+
+/* Feature count V, and per feature: its term, and its most frequent surface
+ * form in the training text (for evidence shown as words). Borrowed. */
+size_t fr_tfidf_feature_count(const fr_tfidf *t);
+const char *fr_tfidf_term(const fr_tfidf *t, int index);
+const char *fr_tfidf_surface(const fr_tfidf *t, int index);
+double fr_tfidf_idf(const fr_tfidf *t, int index);
+uint32_t fr_tfidf_df(const fr_tfidf *t, int index);
+size_t fr_tfidf_document_count(const fr_tfidf *t);
+const fr_tfidf_options *fr_tfidf_get_options(const fr_tfidf *t);
+
+/* Saving and loading: options as one JSON object, the vocabulary (terms,
+ * df, idf, surface forms, document count) as another. */
+int fr_tfidf_options_to_json(const fr_tfidf_options *opts, struct json_t **out);
+int fr_tfidf_options_from_json(fr_tfidf_options *opts, const struct json_t *j,
+                               const char *source, fr_error *err);
+int fr_tfidf_vocabulary_to_json(const fr_tfidf *t, struct json_t **out);
+int fr_tfidf_load(fr_tfidf **out, const fr_tfidf_options *opts,
+                  const struct json_t *vocabulary, const char *source, fr_error *err);
+
+void fr_tfidf_free(fr_tfidf *t);
+
+#endif

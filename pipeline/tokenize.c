@@ -1,0 +1,357 @@
+#include "tokenize.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+/* Character classes the token rules need. */
+enum {
+	CLS_SEP = 0,
+	CLS_LETTER,
+	CLS_MARK,    /* combining marks continue a letter run */
+	CLS_DIGIT,
+	CLS_APOS,    /* ' ’ ‘ ʼ ＇ */
+	CLS_HYPHEN,  /* - ‐ ‑ (not en or em dashes, which separate) */
+	CLS_PERIOD,
+	CLS_NUMSEP,  /* , : / inside numbers */
+	CLS_IGNORE   /* soft hyphen: invisible, dropped inside words */
+};
+
+#define MAX_PARAGRAPH_BYTES ((size_t)1 << 30)
+
+static uint8_t ascii_class[128];
+static int ascii_class_ready;
+
+static void init_ascii_class(void)
+{
+	/* Benign if two threads race: both write the same bytes. */
+	for (int c = 0; c < 128; c++) {
+		uint8_t k = CLS_SEP;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+			k = CLS_LETTER;
+		else if (c >= '0' && c <= '9')
+			k = CLS_DIGIT;
+		else if (c == '\'')
+			k = CLS_APOS;
+		else if (c == '-')
+			k = CLS_HYPHEN;
+		else if (c == '.')
+			k = CLS_PERIOD;
+		else if (c == ',' || c == ':' || c == '/')
+			k = CLS_NUMSEP;
+		ascii_class[c] = k;
+	}
+	ascii_class_ready = 1;
+}
+
+static int unicode_class(int32_t cp)
+{
+	switch (cp) {
+	case 0x2019: case 0x2018: case 0x02BC: case 0xFF07:
+		return CLS_APOS;
+	case 0x2010: case 0x2011:
+		return CLS_HYPHEN;
+	case 0x00AD:
+		return CLS_IGNORE;
+	default:
+		break;
+	}
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL:
+	case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
+	case UTF8PROC_CATEGORY_LO:
+		return CLS_LETTER;
+	case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC:
+	case UTF8PROC_CATEGORY_ME:
+		return CLS_MARK;
+	case UTF8PROC_CATEGORY_ND:
+		return CLS_DIGIT;
+	default:
+		return CLS_SEP;
+	}
+}
+
+size_t fr_utf8_decode(const uint8_t *s, size_t n, int32_t *cp_out)
+{
+	uint8_t b0 = s[0];
+	if (b0 < 0x80) {
+		*cp_out = b0;
+		return 1;
+	}
+	size_t need = 0;
+	int32_t cp = 0, min = 0;
+	if (b0 >= 0xC2 && b0 <= 0xDF) {
+		need = 2; cp = b0 & 0x1F; min = 0x80;
+	} else if (b0 >= 0xE0 && b0 <= 0xEF) {
+		need = 3; cp = b0 & 0x0F; min = 0x800;
+	} else if (b0 >= 0xF0 && b0 <= 0xF4) {
+		need = 4; cp = b0 & 0x07; min = 0x10000;
+	} else {
+		return 0; /* continuation byte, overlong lead C0/C1, or F5..FF */
+	}
+	if (n < need)
+		return 0;
+	for (size_t i = 1; i < need; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0; /* overlong, out of range, or a surrogate */
+	*cp_out = cp;
+	return need;
+}
+
+void fr_tokens_init(fr_tokens *tokens)
+{
+	memset(tokens, 0, sizeof(*tokens));
+}
+
+void fr_tokens_dispose(fr_tokens *tokens)
+{
+	if (tokens == NULL)
+		return;
+	free(tokens->text);
+	free(tokens->terms);
+	free(tokens->items);
+	free(tokens->scratch);
+	memset(tokens, 0, sizeof(*tokens));
+}
+
+static int grow_bytes(char **buf, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+	size_t cap2 = *cap ? *cap : 256;
+	while (cap2 < need)
+		cap2 *= 2;
+	char *p = realloc(*buf, cap2);
+	if (p == NULL)
+		return FR_ENOMEM;
+	*buf = p;
+	*cap = cap2;
+	return 0;
+}
+
+static int push_scratch(fr_tokens *t, size_t *n, int32_t cp)
+{
+	if (*n == t->scratch_cap) {
+		size_t cap2 = t->scratch_cap ? t->scratch_cap * 2 : 64;
+		int32_t *p = realloc(t->scratch, cap2 * sizeof(*p));
+		if (p == NULL)
+			return FR_ENOMEM;
+		t->scratch = p;
+		t->scratch_cap = cap2;
+	}
+	t->scratch[(*n)++] = cp;
+	return 0;
+}
+
+/* Appends the NFKC case-folded form of cp to the scratch buffer. */
+static int push_folded(fr_tokens *t, size_t *n, int32_t cp, int *non_ascii)
+{
+	if (cp < 0x80) {
+		if (cp >= 'A' && cp <= 'Z')
+			cp += 'a' - 'A';
+		return push_scratch(t, n, cp);
+	}
+	*non_ascii = 1;
+	utf8proc_int32_t out[16];
+	int last_boundclass = 0;
+	utf8proc_ssize_t k = utf8proc_decompose_char(cp, out, 16,
+		UTF8PROC_COMPAT | UTF8PROC_CASEFOLD, &last_boundclass);
+	if (k < 0 || k > 16)
+		return push_scratch(t, n, cp);
+	for (utf8proc_ssize_t i = 0; i < k; i++) {
+		int rc = push_scratch(t, n, out[i]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int push_token(fr_tokens *t, size_t ncp, int non_ascii, uint8_t kind)
+{
+	if (non_ascii) {
+		/* Recompose what was decomposed per character: NFKD + COMPOSE = NFKC. */
+		utf8proc_ssize_t m = utf8proc_normalize_utf32(t->scratch,
+			(utf8proc_ssize_t)ncp, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+		if (m >= 0)
+			ncp = (size_t)m;
+	}
+	if (t->count == t->cap) {
+		size_t cap2 = t->cap ? t->cap * 2 : 64;
+		fr_token *p = realloc(t->items, cap2 * sizeof(*p));
+		if (p == NULL)
+			return FR_ENOMEM;
+		t->items = p;
+		t->cap = cap2;
+	}
+	if (grow_bytes(&t->text, &t->text_cap, t->text_len + ncp * 4 + 1) < 0)
+		return FR_ENOMEM;
+	size_t start = t->text_len;
+	char *dst = t->text + start;
+	size_t len = 0;
+	if (kind == FR_TOKEN_NUMBER) {
+		len = sizeof(FR_TOKEN_NUMBER_TEXT) - 1;
+		memcpy(dst, FR_TOKEN_NUMBER_TEXT, len);
+	} else {
+		for (size_t i = 0; i < ncp; i++)
+			len += (size_t)utf8proc_encode_char(t->scratch[i], (utf8proc_uint8_t *)dst + len);
+	}
+	dst[len] = '\0';
+	t->text_len += len + 1;
+	fr_token *tok = &t->items[t->count++];
+	tok->start = (uint32_t)start;
+	tok->len = (uint32_t)len;
+	tok->term_start = 0;
+	tok->term_len = 0;
+	tok->kind = kind;
+	tok->stop = 0;
+	return 0;
+}
+
+/* A decoded character with its class, for one-character lookahead. */
+typedef struct {
+	int32_t cp;
+	size_t size; /* bytes it takes; 0 at the end of the text */
+	int cls;
+	int invalid;
+} ch_t;
+
+static ch_t read_ch(const uint8_t *s, size_t len, size_t pos)
+{
+	ch_t c = { 0, 0, CLS_SEP, 0 };
+	if (pos >= len)
+		return c;
+	if (s[pos] < 0x80) {
+		c.cp = s[pos];
+		c.size = 1;
+		c.cls = ascii_class[s[pos]];
+		return c;
+	}
+	c.size = fr_utf8_decode(s + pos, len - pos, &c.cp);
+	if (c.size == 0) {
+		c.size = 1;
+		c.cp = 0xFFFD;
+		c.invalid = 1;
+		return c;
+	}
+	c.cls = unicode_class(c.cp);
+	return c;
+}
+
+static int is_wordy(int cls)
+{
+	return cls == CLS_LETTER || cls == CLS_MARK || cls == CLS_DIGIT;
+}
+
+int fr_tokenize(fr_tokens *out, const char *text, size_t len, fr_error *err)
+{
+	if (!ascii_class_ready)
+		init_ascii_class();
+	out->text_len = 0;
+	out->terms_len = 0;
+	out->count = 0;
+	out->invalid_bytes = 0;
+	if (len > MAX_PARAGRAPH_BYTES)
+		return fr_error_set(err, FR_EINVALID, NULL, 0,
+		                    "paragraph of %zu bytes is over the 1 GiB limit", len);
+
+	const uint8_t *s = (const uint8_t *)text;
+	size_t pos = 0;
+	int rc = 0;
+	while (pos < len) {
+		ch_t c = read_ch(s, len, pos);
+		if (c.invalid)
+			out->invalid_bytes++;
+		if (c.cls != CLS_LETTER && c.cls != CLS_DIGIT) {
+			pos += c.size;
+			continue;
+		}
+		size_t ncp = 0;
+		int non_ascii = 0;
+		uint8_t kind = c.cls == CLS_DIGIT ? FR_TOKEN_NUMBER : FR_TOKEN_WORD;
+		size_t letters = 0;     /* letters since the token or the last period began */
+		int abbrev_ok = 1;      /* so far only single letters each followed by '.' */
+		size_t abbrev_periods = 0;
+		ch_t prev = c;
+		for (;;) {
+			if (is_wordy(c.cls)) {
+				if (kind == FR_TOKEN_WORD || c.cls != CLS_MARK)
+					rc = push_folded(out, &ncp, c.cp, &non_ascii);
+				if (c.cls == CLS_LETTER)
+					letters++;
+				else
+					abbrev_ok = 0;
+				if (letters > 1)
+					abbrev_ok = 0;
+				pos += c.size;
+			} else {
+				ch_t next = read_ch(s, len, pos + c.size);
+				int joins = 0;
+				if (kind == FR_TOKEN_NUMBER) {
+					/* 1,000  3.5  09:06  02/25/2022  2022-23 */
+					joins = (c.cls == CLS_PERIOD || c.cls == CLS_NUMSEP || c.cls == CLS_HYPHEN) &&
+					        next.cls == CLS_DIGIT;
+				} else if (c.cls == CLS_APOS) {
+					joins = prev.cls == CLS_LETTER && next.cls == CLS_LETTER;
+					if (joins) {
+						rc = push_scratch(out, &ncp, '\'');
+						abbrev_ok = 0;
+					}
+				} else if (c.cls == CLS_HYPHEN || c.cls == CLS_IGNORE) {
+					joins = is_wordy(prev.cls) && next.cls == CLS_LETTER;
+					abbrev_ok = abbrev_ok && !joins;
+				} else if (c.cls == CLS_PERIOD && abbrev_ok && letters == 1) {
+					/* "U.S.": a period after a single letter continues the
+					 * abbreviation when a letter and its own period follow,
+					 * and closes it after at least two letters. */
+					ch_t after = next.size ? read_ch(s, len, pos + c.size + next.size) : next;
+					int more = next.cls == CLS_LETTER && after.cls == CLS_PERIOD;
+					if (more || abbrev_periods >= 1) {
+						rc = push_scratch(out, &ncp, '.');
+						abbrev_periods++;
+						letters = 0;
+						kind = FR_TOKEN_ABBREV;
+						joins = more;
+						if (!more) {
+							pos += c.size;
+							break;
+						}
+					}
+				}
+				if (!joins)
+					break;
+				pos += c.size;
+			}
+			if (rc < 0)
+				return fr_error_set(err, rc, NULL, 0, "out of memory");
+			prev = c;
+			c = read_ch(s, len, pos);
+			if (c.invalid)
+				break; /* counted when the outer loop reads it */
+		}
+		if (kind == FR_TOKEN_ABBREV && abbrev_periods < 2)
+			kind = FR_TOKEN_WORD;
+		if (ncp == 0)
+			continue;
+		rc = push_token(out, ncp, non_ascii, kind);
+		if (rc < 0)
+			return fr_error_set(err, rc, NULL, 0, "out of memory");
+	}
+	return 0;
+}
+
+int fr_tokens__set_term(fr_tokens *t, size_t i, const char *term, size_t len)
+{
+	if (grow_bytes(&t->terms, &t->terms_cap, t->terms_len + len + 1) < 0)
+		return FR_ENOMEM;
+	memcpy(t->terms + t->terms_len, term, len);
+	t->terms[t->terms_len + len] = '\0';
+	t->items[i].term_start = (uint32_t)t->terms_len;
+	t->items[i].term_len = (uint32_t)len;
+	t->terms_len += len + 1;
+	return 0;
+}

@@ -1,0 +1,84 @@
+#ifndef FR_TOKENIZE_H
+#define FR_TOKENIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fr_error.h"
+
+/* The tokenize stage: UTF-8 text in, folded word tokens out.
+ *
+ * - Bytes that are not valid UTF-8 (overlong forms, surrogates, truncated
+ *   sequences) are treated as U+FFFD, a separator, and counted.
+ * - Letters are normalized to NFKC and case-folded with libutf8proc, so
+ *   "CEASEFIRE" and "ceasefire" agree and compatibility forms (ligatures,
+ *   full-width letters) become their plain letters.
+ * - A hyphen between two letters joins them: "cease-fire" and "ceasefire"
+ *   are one token. Other dashes (en, em) separate.
+ * - An apostrophe (straight, curly or modifier) between two letters stays,
+ *   as a straight one: "Russia’s" gives "russia's", which the stemmer reduces.
+ * - Letters with periods after each, "U.S." or "a.m.", are one token kept
+ *   whole ("u.s."): the stemmer leaves them alone and "U.S." is not "us".
+ * - A token that starts with a digit is the number class token "<num>".
+ */
+typedef enum {
+	FR_TOKEN_WORD = 0,
+	FR_TOKEN_ABBREV = 1,
+	FR_TOKEN_NUMBER = 2
+} fr_token_kind;
+
+#define FR_TOKEN_NUMBER_TEXT "<num>"
+
+typedef struct fr_token {
+	uint32_t start;      /* the folded surface form: offset into fr_tokens.text */
+	uint32_t len;
+	uint32_t term_start; /* the term the stemmer made of it: offset into fr_tokens.terms */
+	uint32_t term_len;
+	uint8_t kind;        /* an fr_token_kind */
+	uint8_t stop;        /* set by the stemmer: a stop word, left out of features */
+} fr_token;
+
+/* Tokens of one paragraph. Passed between stages, so transparent; reused
+ * across paragraphs so a warm pipeline allocates nothing per paragraph. */
+typedef struct fr_tokens {
+	char *text;          /* surface forms, each NUL-terminated; owned */
+	size_t text_len, text_cap;
+	char *terms;         /* terms (stems), each NUL-terminated; owned, filled by the stemmer */
+	size_t terms_len, terms_cap;
+	fr_token *items;     /* owned */
+	size_t count, cap;
+	int32_t *scratch;    /* code points of the token being built; owned */
+	size_t scratch_cap;
+	size_t invalid_bytes; /* bytes of the input that were not valid UTF-8 */
+} fr_tokens;
+
+void fr_tokens_init(fr_tokens *tokens);
+/* Frees the buffers and leaves tokens zeroed and reusable. NULL-safe. */
+void fr_tokens_dispose(fr_tokens *tokens);
+
+/* The surface form and the term of token i. Borrowed from tokens. */
+static inline const char *fr_tokens_surface(const fr_tokens *t, size_t i)
+{
+	return t->text + t->items[i].start;
+}
+static inline const char *fr_tokens_term(const fr_tokens *t, size_t i)
+{
+	return t->terms + t->items[i].term_start;
+}
+
+/* Tokenizes len bytes of text into out, replacing what out held. The terms
+ * are not filled in until fr_stemmer_apply. Returns 0 or FR_ENOMEM /
+ * FR_EINVALID (a paragraph over 1 GiB). Invalid UTF-8 is not an error: it is
+ * counted in out->invalid_bytes. */
+int fr_tokenize(fr_tokens *out, const char *text, size_t len, fr_error *err);
+
+/* Appends a term for token i: used by the stemmer. Returns 0 or FR_ENOMEM. */
+int fr_tokens__set_term(fr_tokens *t, size_t i, const char *term, size_t len);
+
+/* Decodes one UTF-8 sequence at s (n bytes available). Returns its length
+ * and stores the code point, or returns 0 when the bytes there are not valid
+ * UTF-8 (the caller skips one byte). Shared by every stage that must cope
+ * with bad bytes, so all agree on what is valid. */
+size_t fr_utf8_decode(const uint8_t *s, size_t n, int32_t *cp_out);
+
+#endif
