@@ -1,0 +1,123 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifndef FR_DATA_DIR
+#define FR_DATA_DIR "data"
+#endif
+
+#define MAX_OPTIONS 32
+
+static void print_help(const char *command, const char *usage, const char *about,
+                       const cli_option *opts)
+{
+	printf("usage: framer %s %s\n\n%s\n\noptions:\n", command, usage, about);
+	for (const cli_option *o = opts; o->name; o++) {
+		char left[64];
+		snprintf(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		printf("  %-22s %s\n", left, o->help);
+	}
+	printf("  %-22s %s\n", "--help", "show this help");
+	printf("\nexit codes: 0 done, 1 usage, 2 bad input data, 3 model missing or corrupt, 4 I/O failure\n");
+}
+
+int cli_parse(int argc, char **argv, const char *command, const char *usage,
+              const char *about, const cli_option *opts, cli_on_option on_option, void *ctx)
+{
+	struct option longopts[MAX_OPTIONS + 2];
+	size_t n = 0;
+	for (const cli_option *o = opts; o->name && n < MAX_OPTIONS; o++, n++) {
+		longopts[n].name = o->name;
+		longopts[n].has_arg = o->arg ? required_argument : no_argument;
+		longopts[n].flag = NULL;
+		longopts[n].val = o->id;
+	}
+	longopts[n].name = "help";
+	longopts[n].has_arg = no_argument;
+	longopts[n].flag = NULL;
+	longopts[n].val = 'h';
+	memset(&longopts[n + 1], 0, sizeof(longopts[0]));
+
+	opterr = 0;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			print_help(command, usage, about, opts);
+			return -1;
+		}
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+			fprintf(stderr, "framer %s: %s '%s' (see framer %s --help)\n", command,
+			        optopt ? "option needs a value:" : "unknown option", bad, command);
+			return -2;
+		}
+		if (on_option(ctx, c, optarg) != 0)
+			return -2;
+	}
+	return optind;
+}
+
+int cli_fail(int exit_code, const fr_error *err)
+{
+	char buf[1024];
+	fprintf(stderr, "framer: %s\n", fr_error_format(err, buf, sizeof(buf)));
+	return exit_code;
+}
+
+int cli_failf(int exit_code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("framer: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return exit_code;
+}
+
+int cli_exit_for(int code)
+{
+	switch (code) {
+	case FR_EMODEL:
+		return FR_EXIT_MODEL;
+	case FR_EIO:
+	case FR_ENOMEM:
+		return FR_EXIT_IO;
+	case FR_EINVALID:
+	case FR_EFORMAT:
+	case FR_ENOTFOUND:
+	default:
+		return FR_EXIT_DATA;
+	}
+}
+
+int cli_parse_size(const char *s, size_t *out)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-')
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+const char *cli_data_dir(void)
+{
+	const char *env = getenv("FRAMER_DATA");
+	return env && *env ? env : FR_DATA_DIR;
+}
+
+double cli_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}

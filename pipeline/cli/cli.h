@@ -1,0 +1,52 @@
+#ifndef FR_CLI_H
+#define FR_CLI_H
+
+#include <stddef.h>
+
+#include "../fr_error.h"
+
+/* Exit codes, as SPEC.md and the README document them. */
+enum {
+	FR_EXIT_OK = 0,
+	FR_EXIT_USAGE = 1, /* bad command line */
+	FR_EXIT_DATA = 2,  /* bad input data */
+	FR_EXIT_MODEL = 3, /* model missing, corrupt or incompatible */
+	FR_EXIT_IO = 4     /* a file could not be read or written */
+};
+
+/* One option of a command: drives both getopt_long and --help. */
+typedef struct {
+	const char *name;
+	const char *arg;   /* NULL for a flag */
+	int id;            /* what getopt_long returns for it */
+	const char *help;  /* ends with the default, where there is one */
+} cli_option;
+
+/* Parses argv against opts. For each option found calls on_option with its
+ * id and argument; stops at the first error. Returns the index of the first
+ * positional argument, -1 after --help (printed), or -2 on a usage error
+ * (printed). */
+typedef int (*cli_on_option)(void *ctx, int id, const char *arg);
+int cli_parse(int argc, char **argv, const char *command, const char *usage,
+              const char *about, const cli_option *opts, cli_on_option on_option, void *ctx);
+
+/* Prints "framer: FILE:LINE: message" for err and returns exit_code. */
+int cli_fail(int exit_code, const fr_error *err);
+/* Prints "framer: message" and returns exit_code. */
+int cli_failf(int exit_code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The exit code for a library error code. */
+int cli_exit_for(int fr_code);
+
+/* Parses a number in full, or returns -1. */
+int cli_parse_size(const char *s, size_t *out);
+
+/* Where framer's data lives: $FRAMER_DATA, else the build's data folder. */
+const char *cli_data_dir(void);
+
+double cli_now(void);
+
+int cmd_train(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
+int cmd_evaluate(int argc, char **argv);
+
+#endif

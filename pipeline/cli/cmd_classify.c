@@ -1,0 +1,305 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "../corpus.h"
+#include "../labels.h"
+#include "../model.h"
+
+enum { OPT_MODEL = 1000, OPT_OUT, OPT_FORMAT, OPT_RULES, OPT_QUIET };
+
+static const cli_option classify_options[] = {
+	{ "model", "DIR", OPT_MODEL, "model bundle to label with (required)" },
+	{ "out", "DIR", OPT_OUT, "output folder (default: out/<name of the first input>)" },
+	{ "format", "jsonl|csv", OPT_FORMAT, "write only this format (default: both)" },
+	{ "rules", "FILE", OPT_RULES, "boilerplate rules (default: <data>/boilerplate.rules)" },
+	{ "quiet", NULL, OPT_QUIET, "print errors only" },
+	{ NULL, NULL, 0, NULL }
+};
+
+#define MAX_PROBLEMS_KEPT 100
+
+typedef struct {
+	const char *model, *out, *rules;
+	fr_labels_options formats;
+	int format_given, quiet;
+} classify_args;
+
+static int on_option(void *ctx, int id, const char *arg)
+{
+	classify_args *a = ctx;
+	switch (id) {
+	case OPT_MODEL: a->model = arg; break;
+	case OPT_OUT: a->out = arg; break;
+	case OPT_RULES: a->rules = arg; break;
+	case OPT_QUIET: a->quiet = 1; break;
+	case OPT_FORMAT:
+		if (!a->format_given)
+			a->formats.jsonl = a->formats.csv = 0;
+		a->format_given = 1;
+		if (strcmp(arg, "jsonl") == 0)
+			a->formats.jsonl = 1;
+		else if (strcmp(arg, "csv") == 0)
+			a->formats.csv = 1;
+		else {
+			cli_failf(FR_EXIT_USAGE, "--format takes jsonl or csv, not '%s'", arg);
+			return -1;
+		}
+		break;
+	default: return -1;
+	}
+	return 0;
+}
+
+/* Counts kept while labeling, for summary.json and the screen summary. */
+typedef struct {
+	size_t **label_counts;  /* [task][label] */
+	size_t paragraphs, terms, unknown, no_known_terms, invalid_bytes;
+	json_t *problems;
+	size_t n_problems;
+} tally;
+
+static void default_out(char *buf, size_t size, const char *input)
+{
+	char name[256];
+	snprintf(name, sizeof(name), "%s", input);
+	size_t n = strlen(name);
+	while (n > 1 && name[n - 1] == '/')
+		name[--n] = '\0';
+	const char *base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	char stem[256];
+	snprintf(stem, sizeof(stem), "%s", base);
+	char *dot = strrchr(stem, '.');
+	if (dot && dot != stem)
+		*dot = '\0';
+	snprintf(buf, size, "out/%s", stem);
+}
+
+static void note_problem(tally *t, const fr_error *err, int quiet)
+{
+	char line[1024];
+	fr_error_format(err, line, sizeof(line));
+	(void)quiet;
+	/* Problems always show: a skipped record is something the user must see. */
+	fprintf(stderr, "framer: %s (skipped)\n", line);
+	if (t->n_problems++ < MAX_PROBLEMS_KEPT)
+		json_array_append_new(t->problems, json_string(line));
+}
+
+static json_t *summary_json(const fr_model *m, const classify_args *a, char *const *inputs,
+                            size_t n_inputs, const fr_corpus *corpus, const fr_boilerplate *rules,
+                            const tally *t)
+{
+	const fr_corpus_stats *s = fr_corpus_get_stats(corpus);
+	json_t *in = json_array(), *labels = json_object(), *drops = json_object();
+	for (size_t i = 0; i < n_inputs; i++)
+		json_array_append_new(in, json_string(inputs[i]));
+	for (size_t k = 0; k < fr_model_task_count(m); k++) {
+		json_t *counts = json_object();
+		for (size_t l = 0; l < fr_model_label_count(m, k); l++)
+			json_object_set_new(counts, fr_model_label_name(m, k, l),
+			                    json_integer((json_int_t)t->label_counts[k][l]));
+		json_object_set_new(labels, fr_model_task_name(m, k), counts);
+	}
+	const size_t *by_rule = fr_corpus_rule_drops(corpus);
+	for (size_t r = 0; r < fr_boilerplate_rule_count(rules); r++)
+		if (by_rule[r])
+			json_object_set_new(drops, fr_boilerplate_rule(rules, r), json_integer((json_int_t)by_rule[r]));
+	return json_pack("{s:s, s:s, s:o, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:I, s:f, s:I, s:o}",
+		"framer_version", FR_VERSION,
+		"model", a->model,
+		"inputs", in,
+		"files", (json_int_t)s->files,
+		"paragraphs", (json_int_t)t->paragraphs,
+		"skipped",
+		  "boilerplate", (json_int_t)s->boilerplate,
+		  "repeated_titles", (json_int_t)s->repeated_titles,
+		  "empty", (json_int_t)s->empty,
+		  "bad_records", (json_int_t)s->bad_records,
+		  "bad_files", (json_int_t)s->bad_files,
+		"boilerplate_rules", drops,
+		"problems", json_incref(t->problems),
+		"invalid_utf8_bytes", (json_int_t)t->invalid_bytes,
+		"oov_rate", t->terms ? (double)t->unknown / (double)t->terms : 0.0,
+		"no_known_terms", (json_int_t)t->no_known_terms,
+		"labels", labels);
+}
+
+static void print_summary(const fr_model *m, const fr_corpus *corpus, const tally *t,
+                          const char *out, double seconds)
+{
+	const fr_corpus_stats *s = fr_corpus_get_stats(corpus);
+	fprintf(stderr, "framer: labeled %zu paragraphs from %zu files in %.2f s", t->paragraphs,
+	        s->files, seconds);
+	if (seconds > 0)
+		fprintf(stderr, " (%.0f paragraphs/s)", (double)t->paragraphs / seconds);
+	fprintf(stderr, "\nframer: dropped %zu boilerplate blocks and %zu repeated titles; skipped %zu bad records, %zu bad files\n",
+	        s->boilerplate, s->repeated_titles, s->bad_records, s->bad_files);
+	for (size_t k = 0; k < fr_model_task_count(m); k++) {
+		fprintf(stderr, "framer:   %-8s", fr_model_task_name(m, k));
+		for (size_t l = 0; l < fr_model_label_count(m, k); l++)
+			if (t->label_counts[k][l])
+				fprintf(stderr, " %s %zu", fr_model_label_name(m, k, l), t->label_counts[k][l]);
+		fputc('\n', stderr);
+	}
+	fprintf(stderr, "framer: out-of-vocabulary terms %.1f%%", t->terms ? 100.0 * (double)t->unknown / (double)t->terms : 0.0);
+	if (t->invalid_bytes)
+		fprintf(stderr, "; %zu invalid UTF-8 bytes replaced", t->invalid_bytes);
+	fputc('\n', stderr);
+	if (out)
+		fprintf(stderr, "framer: wrote %s/labels.jsonl, labels.csv, summary.json\n", out);
+}
+
+int cmd_classify(int argc, char **argv)
+{
+	classify_args a = { 0 };
+	fr_labels_options defaults = FR_LABELS_OPTIONS_INIT;
+	fr_error err = FR_ERROR_INIT;
+	fr_model *model = NULL;
+	fr_model_work *work = NULL;
+	fr_boilerplate *rules = NULL;
+	fr_corpus *corpus = NULL;
+	fr_labels_writer *writer = NULL;
+	fr_task_result *results = NULL;
+	json_t *summary = NULL;
+	tally t = { 0 };
+	char out_dir[512] = "";
+	int code = FR_EXIT_OK, rc = 0;
+	a.formats = defaults;
+
+	int first = cli_parse(argc, argv, "classify", "--model DIR [--out DIR] [--format jsonl|csv] INPUT...",
+	                      "Labels every paragraph of the inputs: .txt articles, .csv or .jsonl files,\n"
+	                      "folders of them, or - for JSON Lines on standard input (labels then go to\n"
+	                      "standard output). A bad record is reported and skipped; the rest is labeled.",
+	                      classify_options, on_option, &a);
+	if (first == -1)
+		return FR_EXIT_OK;
+	if (first < 0)
+		return FR_EXIT_USAGE;
+	if (a.model == NULL)
+		return cli_failf(FR_EXIT_USAGE, "classify needs --model (see framer classify --help)");
+	if (first >= argc)
+		return cli_failf(FR_EXIT_USAGE, "classify needs at least one INPUT (see framer classify --help)");
+	char *const *inputs = argv + first;
+	size_t n_inputs = (size_t)(argc - first);
+	int to_stdout = n_inputs == 1 && strcmp(inputs[0], "-") == 0 && a.out == NULL;
+
+	double t0 = cli_now();
+	rc = fr_model_load(&model, a.model, &err);
+	if (rc < 0) {
+		code = cli_fail(FR_EXIT_MODEL, &err);
+		goto done;
+	}
+	rc = fr_model_work_new(&work, model, &err);
+	if (rc < 0) {
+		code = cli_fail(FR_EXIT_MODEL, &err);
+		goto done;
+	}
+	char rules_path[1024];
+	snprintf(rules_path, sizeof(rules_path), "%s", a.rules ? a.rules : "");
+	if (a.rules == NULL)
+		snprintf(rules_path, sizeof(rules_path), "%s/boilerplate.rules", cli_data_dir());
+	rc = fr_boilerplate_load(&rules, rules_path, &err);
+	if (rc == FR_ENOTFOUND && a.rules == NULL) {
+		rc = 0; /* no default rules installed: keep every block */
+		fr_error_clear(&err);
+	}
+	if (rc < 0) {
+		code = cli_fail(rc == FR_ENOTFOUND ? FR_EXIT_IO : FR_EXIT_DATA, &err);
+		goto done;
+	}
+	rc = fr_corpus_open(&corpus, (const char *const *)inputs, n_inputs, rules, &err);
+	if (rc < 0) {
+		code = cli_fail(rc == FR_EINVALID || (rc == FR_ENOTFOUND && err.source[0] && access(err.source, F_OK) == 0)
+		                    ? FR_EXIT_DATA : FR_EXIT_IO, &err);
+		goto done;
+	}
+	if (to_stdout) {
+		rc = fr_labels_open_stream(&writer, stdout, model, &err);
+	} else {
+		if (a.out)
+			snprintf(out_dir, sizeof(out_dir), "%s", a.out);
+		else
+			default_out(out_dir, sizeof(out_dir), inputs[0]);
+		rc = fr_labels_open(&writer, out_dir, model, &a.formats, &err);
+	}
+	if (rc < 0) {
+		code = cli_fail(FR_EXIT_IO, &err);
+		goto done;
+	}
+
+	size_t n_tasks = fr_model_task_count(model);
+	results = calloc(n_tasks, sizeof(*results));
+	t.label_counts = calloc(n_tasks, sizeof(*t.label_counts));
+	t.problems = json_array();
+	if (results == NULL || t.label_counts == NULL || t.problems == NULL) {
+		code = cli_failf(FR_EXIT_IO, "out of memory");
+		goto done;
+	}
+	for (size_t k = 0; k < n_tasks; k++)
+		if ((t.label_counts[k] = calloc(fr_model_label_count(model, k), sizeof(size_t))) == NULL) {
+			code = cli_failf(FR_EXIT_IO, "out of memory");
+			goto done;
+		}
+
+	fr_paragraph p;
+	for (;;) {
+		fr_error_clear(&err);
+		rc = fr_corpus_next(&p, corpus, &err);
+		if (rc == FR_ITEROVER)
+			break;
+		if (rc < 0) {
+			note_problem(&t, &err, a.quiet);
+			continue;
+		}
+		fr_text_stats stats;
+		rc = fr_model_label(model, work, p.text, p.text_len, results, &stats, &err);
+		if (rc < 0) {
+			if (err.source[0] == '\0') {
+				snprintf(err.source, sizeof(err.source), "%s", p.doc);
+				err.line = p.line;
+			}
+			note_problem(&t, &err, a.quiet);
+			continue;
+		}
+		rc = fr_labels_write(writer, &p, results, &err);
+		if (rc < 0) {
+			code = cli_fail(FR_EXIT_IO, &err);
+			goto done;
+		}
+		t.paragraphs++;
+		t.terms += stats.terms;
+		t.unknown += stats.unknown;
+		t.invalid_bytes += stats.invalid_bytes;
+		t.no_known_terms += stats.terms == stats.unknown;
+		for (size_t k = 0; k < n_tasks; k++)
+			t.label_counts[k][results[k].label]++;
+	}
+	summary = summary_json(model, &a, inputs, n_inputs, corpus, rules, &t);
+	rc = fr_labels_commit(writer, summary, &err);
+	if (rc < 0) {
+		code = cli_fail(FR_EXIT_IO, &err);
+		goto done;
+	}
+	if (!a.quiet)
+		print_summary(model, corpus, &t, to_stdout ? NULL : out_dir, cli_now() - t0);
+done:
+	if (t.label_counts)
+		for (size_t k = 0; k < fr_model_task_count(model); k++)
+			free(t.label_counts[k]);
+	free(t.label_counts);
+	json_decref(t.problems);
+	json_decref(summary);
+	free(results);
+	fr_labels_free(writer);
+	fr_corpus_free(corpus);
+	fr_boilerplate_free(rules);
+	fr_model_work_free(work);
+	fr_model_free(model);
+	return code;
+}

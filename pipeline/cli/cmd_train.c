@@ -1,0 +1,123 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "../dataset.h"
+#include "../model.h"
+
+enum { OPT_DATA = 1000, OPT_MODEL, OPT_TASK, OPT_CONFIG, OPT_QUIET };
+
+static const cli_option train_options[] = {
+	{ "data", "FILE.csv", OPT_DATA, "labeled CSV: a text column and one column per task (required)" },
+	{ "model", "DIR", OPT_MODEL, "model bundle to write, e.g. models/default (required)" },
+	{ "task", "COL", OPT_TASK, "a label column to train; repeat for more (default: every label column)" },
+	{ "config", "FILE.json", OPT_CONFIG, "training config (default: english, 1-2 grams, min_df 2, linear C=1, balanced)" },
+	{ "quiet", NULL, OPT_QUIET, "print errors only" },
+	{ NULL, NULL, 0, NULL }
+};
+
+#define MAX_TASKS 16
+
+typedef struct {
+	const char *data, *model, *config;
+	const char *tasks[MAX_TASKS];
+	size_t n_tasks;
+	int quiet;
+} train_args;
+
+static int on_option(void *ctx, int id, const char *arg)
+{
+	train_args *a = ctx;
+	switch (id) {
+	case OPT_DATA: a->data = arg; break;
+	case OPT_MODEL: a->model = arg; break;
+	case OPT_CONFIG: a->config = arg; break;
+	case OPT_QUIET: a->quiet = 1; break;
+	case OPT_TASK:
+		if (a->n_tasks == MAX_TASKS) {
+			cli_failf(FR_EXIT_USAGE, "at most %d --task options", MAX_TASKS);
+			return -1;
+		}
+		a->tasks[a->n_tasks++] = arg;
+		break;
+	default: return -1;
+	}
+	return 0;
+}
+
+static void log_line(void *payload, const char *message)
+{
+	const train_args *a = payload;
+	/* Warnings always show; progress only without --quiet. */
+	if (!a->quiet || strncmp(message, "warning:", 8) == 0)
+		fprintf(stderr, "framer: %s\n", message);
+}
+
+int cmd_train(int argc, char **argv)
+{
+	train_args a = { 0 };
+	fr_error err = FR_ERROR_INIT;
+	fr_dataset ds;
+	fr_model_config cfg;
+	fr_model *model = NULL;
+	int code = FR_EXIT_OK;
+	fr_dataset_init(&ds);
+	memset(&cfg, 0, sizeof(cfg));
+
+	int first = cli_parse(argc, argv, "train", "--data FILE.csv --model DIR [--task COL]... [--config FILE.json]",
+	                      "Trains one classifier per task and writes the model bundle atomically:\n"
+	                      "a failed training leaves the previous bundle as it was.",
+	                      train_options, on_option, &a);
+	if (first == -1)
+		return FR_EXIT_OK;
+	if (first < 0)
+		return FR_EXIT_USAGE;
+	if (first < argc)
+		return cli_failf(FR_EXIT_USAGE, "train takes no positional arguments ('%s')", argv[first]);
+	if (a.data == NULL || a.model == NULL)
+		return cli_failf(FR_EXIT_USAGE, "train needs --data and --model (see framer train --help)");
+
+	double t0 = cli_now();
+	int rc = fr_model_config_init(&cfg, cli_data_dir(), &err);
+	if (rc == 0 && a.config)
+		rc = fr_model_config_load(&cfg, a.config, &err);
+	if (rc < 0) {
+		code = cli_fail(FR_EXIT_DATA, &err);
+		goto done;
+	}
+	rc = fr_dataset_load(&ds, a.data, a.n_tasks ? a.tasks : NULL, a.n_tasks, &err);
+	if (rc < 0) {
+		code = cli_fail(rc == FR_ENOTFOUND && err.line == 0 ? FR_EXIT_IO : cli_exit_for(rc), &err);
+		goto done;
+	}
+	if (!a.quiet)
+		fprintf(stderr, "framer: %s: %zu rows, %zu task%s%s\n", a.data, ds.n_rows, ds.n_tasks,
+		        ds.n_tasks == 1 ? "" : "s",
+		        ds.empty_texts ? " (rows with empty text left out)" : "");
+	rc = fr_model_train(&model, &ds, &cfg, NULL, 0, log_line, &a, &err);
+	if (rc < 0) {
+		code = cli_fail(cli_exit_for(rc), &err);
+		goto done;
+	}
+	rc = fr_model_save(model, a.model, &err);
+	if (rc < 0) {
+		code = cli_fail(FR_EXIT_IO, &err);
+		goto done;
+	}
+	if (!a.quiet) {
+		for (size_t t = 0; t < fr_model_task_count(model); t++) {
+			fprintf(stderr, "framer:   %-8s", fr_model_task_name(model, t));
+			for (size_t l = 0; l < fr_model_label_count(model, t); l++)
+				fprintf(stderr, " %s %zu", fr_model_label_name(model, t, l),
+				        fr_model_label_support(model, t, l));
+			fputc('\n', stderr);
+		}
+		fprintf(stderr, "framer: wrote %s in %.2f s\n", a.model, cli_now() - t0);
+	}
+done:
+	fr_model_free(model);
+	fr_dataset_dispose(&ds);
+	fr_model_config_dispose(&cfg);
+	return code;
+}

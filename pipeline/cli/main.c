@@ -1,0 +1,50 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "../model.h"
+
+typedef struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} subcommand;
+
+static const subcommand commands[] = {
+	{ "train", cmd_train, "train a model bundle from a labeled CSV" },
+	{ "classify", cmd_classify, "label every paragraph of a batch" },
+	{ "evaluate", cmd_evaluate, "score a model on a labeled CSV" },
+	{ NULL, NULL, NULL }
+};
+
+static void usage(FILE *fp)
+{
+	fprintf(fp, "usage: framer COMMAND [OPTIONS]\n\n"
+	            "framer labels the paragraphs of news articles with their stance and framing.\n\n"
+	            "commands:\n");
+	for (const subcommand *c = commands; c->name; c++)
+		fprintf(fp, "  %-10s %s\n", c->name, c->help);
+	fprintf(fp, "\n'framer COMMAND --help' for a command's options; 'framer --version'.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return FR_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return FR_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("framer %s (model format %d)\n", FR_VERSION, FR_MODEL_FORMAT_VERSION);
+		return FR_EXIT_OK;
+	}
+	for (const subcommand *c = commands; c->name; c++)
+		if (strcmp(argv[1], c->name) == 0)
+			return c->fn(argc - 1, argv + 1);
+	fprintf(stderr, "framer: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return FR_EXIT_USAGE;
+}
