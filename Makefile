@@ -6,7 +6,9 @@ BUILD    ?= build
 BATCH    ?= data/batches/example
 MODEL    ?= models/default
 DATA     ?= data/labeled/examples.csv
-OUT      ?= out/$(notdir $(patsubst %/,%,$(BATCH)))
+OUT      ?= out/$(basename $(notdir $(patsubst %/,%,$(BATCH))))
+TEST     ?= $(DATA)
+CONFIG   ?=
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 FRAMER   := $(BUILD)/framer
 
@@ -23,8 +25,9 @@ all: build
 
 help:
 	@echo "make deps | build | train | classify | evaluate | test | clean"
-	@echo "  train    [DATA=$(DATA)] [MODEL=$(MODEL)]"
+	@echo "  train    [DATA=$(DATA)] [MODEL=$(MODEL)] [CONFIG=file.json]"
 	@echo "  classify [BATCH=$(BATCH)] [MODEL=$(MODEL)] [OUT=$(OUT)]"
+	@echo "  evaluate [MODEL=$(MODEL)] [TEST=$(TEST)]"
 
 # Installs only what is missing, so a machine that has everything runs no apt-get at all.
 deps:
@@ -44,3 +47,22 @@ $(BUILD)/CMakeCache.txt: | deps
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The model is rebuilt when its labeled data is newer, so `make classify`
+# after editing the labels labels with what was just corrected.
+$(MODEL)/model.json: $(DATA) | build
+	$(FRAMER) train --data $(DATA) --model $(MODEL) $(if $(CONFIG),--config $(CONFIG))
+
+train: build
+	$(FRAMER) train --data $(DATA) --model $(MODEL) $(if $(CONFIG),--config $(CONFIG))
+
+classify: build $(MODEL)/model.json
+	$(FRAMER) classify --model $(MODEL) --out $(OUT) $(BATCH)
+
+evaluate: build $(MODEL)/model.json
+	$(FRAMER) evaluate --model $(MODEL) --data $(TEST)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD) out

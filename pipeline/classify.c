@@ -106,8 +106,6 @@ static int finish_setup(fr_classifier *c, size_t n_labels, const char *source, f
 	    n_labels > FR_CLASSIFIER_MAX_LABELS || n_labels < 2)
 		return fr_error_set(err, FR_EMODEL, source, 0,
 		                    "classifier has %d classes, the bundle names %zu", m->nr_class, n_labels);
-	if (svm_check_probability_model(m) == 0)
-		return fr_error_set(err, FR_EMODEL, source, 0, "classifier has no probability information");
 	c->k = n_labels;
 	c->n_pairs = n_labels * (n_labels - 1) / 2;
 	for (size_t i = 0; i < n_labels; i++)
@@ -184,14 +182,13 @@ int fr_classifier_train(fr_classifier **out, const fr_classifier_options *opts,
 	param.weight_label = weight_label;
 	param.weight = weight;
 	param.shrinking = 1;
-	param.probability = 1;
+	param.probability = 0;
 	const char *bad = svm_check_parameter(&prob, &param);
 	if (bad) {
 		rc = fr_error_set(err, FR_EINVALID, NULL, 0, "libsvm: %s", bad);
 		goto done;
 	}
 	svm_set_print_string_function(quiet);
-	srand(opts->seed); /* libsvm's probability cross-validation draws from rand() */
 	c->model = svm_train(&prob, &param);
 	if (c->model == NULL) {
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "libsvm could not train");
@@ -222,13 +219,6 @@ done:
 size_t fr_classifier_label_count(const fr_classifier *c)
 {
 	return c->k;
-}
-
-static double sigmoid_prob(double dec, double a, double b)
-{
-	double f = dec * a + b;
-	/* Written two ways so exp() never overflows. */
-	return f >= 0 ? exp(-f) / (1.0 + exp(-f)) : 1.0 / (1.0 + exp(f));
 }
 
 /* Couples pairwise probabilities r[i][j] = P(i | i or j) into one
@@ -299,34 +289,37 @@ static int argmax(const double *v, size_t k)
 	return (int)best;
 }
 
+void fr_classifier_decision_values(const fr_classifier *c, const struct svm_node *x, double *dec)
+{
+	if (c->linear)
+		linear_decisions(c, x, dec);
+	else
+		svm_predict_values(c->model, x, dec);
+}
+
 int fr_classifier_predict(const fr_classifier *c, const struct svm_node *x,
                           double *scores_out, fr_error *err)
 {
 	double prob[FR_CLASSIFIER_MAX_LABELS];
+	double dec[FR_CLASSIFIER_MAX_LABELS * (FR_CLASSIFIER_MAX_LABELS - 1) / 2];
+	double r[FR_CLASSIFIER_MAX_LABELS][FR_CLASSIFIER_MAX_LABELS];
+	const double min_prob = 1e-7; /* as libsvm: no pair is ever certain */
 	size_t k = c->k;
 	(void)err;
-	if (!c->linear) {
-		svm_predict_probability(c->model, x, prob);
+	fr_classifier_decision_values(c, x, dec);
+	for (size_t i = 0; i < k; i++) {
+		for (size_t j = i + 1; j < k; j++) {
+			double v = 1.0 / (1.0 + exp(-FR_SCORE_SLOPE * dec[pair_index(k, i, j)]));
+			v = fmin(fmax(v, min_prob), 1.0 - min_prob);
+			r[i][j] = v;
+			r[j][i] = 1.0 - v;
+		}
+	}
+	if (k == 2) {
+		prob[0] = r[0][1];
+		prob[1] = r[1][0];
 	} else {
-		double dec[FR_CLASSIFIER_MAX_LABELS * (FR_CLASSIFIER_MAX_LABELS - 1) / 2];
-		double r[FR_CLASSIFIER_MAX_LABELS][FR_CLASSIFIER_MAX_LABELS];
-		const double min_prob = 1e-7; /* as libsvm, so no pair is ever certain */
-		linear_decisions(c, x, dec);
-		for (size_t i = 0; i < k; i++) {
-			for (size_t j = i + 1; j < k; j++) {
-				size_t p = pair_index(k, i, j);
-				double v = sigmoid_prob(dec[p], c->model->probA[p], c->model->probB[p]);
-				v = fmin(fmax(v, min_prob), 1.0 - min_prob);
-				r[i][j] = v;
-				r[j][i] = 1.0 - v;
-			}
-		}
-		if (k == 2) {
-			prob[0] = r[0][1];
-			prob[1] = r[1][0];
-		} else {
-			couple(k, r, prob);
-		}
+		couple(k, r, prob);
 	}
 	for (size_t i = 0; i < k; i++)
 		scores_out[c->class_of_pos[i]] = prob[i];

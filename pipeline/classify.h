@@ -15,10 +15,17 @@
  * weight vectors when it is trained or loaded, and a prediction is one pass
  * over the paragraph's non-zero features.
  *
- * Scores are libsvm's probability estimates: a Platt sigmoid per pair of
- * labels, fitted by libsvm's internal cross-validation, coupled into one
- * distribution over the labels (Wu, Lin and Weng 2004). The label is the one
- * with the highest probability, as `svm-predict -b 1` gives. */
+ * Scores are a documented mapping of the decision values, not a calibrated
+ * probability (calibration is its own step): each one-vs-one decision value
+ * d becomes P(i beats j) = 1 / (1 + exp(-FR_SCORE_SLOPE * d)), and the
+ * pairwise estimates are coupled into one distribution over the labels by
+ * the method of Wu, Lin and Weng (2004), the one libsvm uses. The label is
+ * the one with the highest score. libsvm's own probability estimates were
+ * tried and dropped: its Platt sigmoids come from an internal 5-fold
+ * cross-validation that costs five extra trainings, draws from rand(), and
+ * with a handful of rows in a rare class fits a bias that undoes the class
+ * weights (a balanced model then never predicts the rare class). */
+#define FR_SCORE_SLOPE 2.0
 typedef enum {
 	FR_KERNEL_LINEAR = 0,
 	FR_KERNEL_RBF = 1
@@ -31,7 +38,7 @@ typedef struct fr_classifier_options {
 	double C;          /* cost of a margin violation */
 	double gamma;      /* RBF width; 0 means 1 / number of features */
 	int balanced;      /* class weights n / (k * count_k), else all 1 */
-	unsigned seed;     /* for libsvm's probability cross-validation */
+	unsigned seed;     /* for anything random (cross-validation folds) */
 	double cache_mb;   /* libsvm's kernel cache */
 	double eps;        /* libsvm's stopping tolerance */
 } fr_classifier_options;
@@ -51,7 +58,11 @@ int fr_classifier_train(fr_classifier **out, const fr_classifier_options *opts,
 
 size_t fr_classifier_label_count(const fr_classifier *c);
 
-/* Fills scores_out[0..k) with probabilities summing to 1 and returns the
+/* The k(k-1)/2 one-vs-one decision values in libsvm's order: for classes at
+ * libsvm positions i < j, positive favours i. Exposed for tests. */
+void fr_classifier_decision_values(const fr_classifier *c, const struct svm_node *x, double *dec_out);
+
+/* Fills scores_out[0..k) with scores summing to 1 and returns the
  * predicted class index (>= 0), or a negative error code. Thread safe. */
 int fr_classifier_predict(const fr_classifier *c, const struct svm_node *x,
                           double *scores_out, fr_error *err);

@@ -47,7 +47,7 @@ int cli_parse(int argc, char **argv, const char *command, const char *usage,
 	opterr = 0;
 	optind = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			print_help(command, usage, about, opts);
 			return -1;

@@ -6,14 +6,15 @@
 #include "../dataset.h"
 #include "../model.h"
 
-enum { OPT_DATA = 1000, OPT_MODEL, OPT_TASK, OPT_CONFIG, OPT_QUIET };
+enum { OPT_DATA = 1000, OPT_MODEL, OPT_TASK, OPT_CONFIG, OPT_QUIET, OPT_VERBOSE };
 
 static const cli_option train_options[] = {
 	{ "data", "FILE.csv", OPT_DATA, "labeled CSV: a text column and one column per task (required)" },
 	{ "model", "DIR", OPT_MODEL, "model bundle to write, e.g. models/default (required)" },
 	{ "task", "COL", OPT_TASK, "a label column to train; repeat for more (default: every label column)" },
 	{ "config", "FILE.json", OPT_CONFIG, "training config (default: english, 1-2 grams, min_df 2, linear C=1, balanced)" },
-	{ "quiet", NULL, OPT_QUIET, "print errors only" },
+	{ "quiet", NULL, OPT_QUIET, "print errors and warnings only" },
+	{ "verbose", NULL, OPT_VERBOSE, "also print each training step" },
 	{ NULL, NULL, 0, NULL }
 };
 
@@ -23,7 +24,7 @@ typedef struct {
 	const char *data, *model, *config;
 	const char *tasks[MAX_TASKS];
 	size_t n_tasks;
-	int quiet;
+	int quiet, verbose;
 } train_args;
 
 static int on_option(void *ctx, int id, const char *arg)
@@ -34,6 +35,7 @@ static int on_option(void *ctx, int id, const char *arg)
 	case OPT_MODEL: a->model = arg; break;
 	case OPT_CONFIG: a->config = arg; break;
 	case OPT_QUIET: a->quiet = 1; break;
+	case OPT_VERBOSE: a->verbose = 1; break;
 	case OPT_TASK:
 		if (a->n_tasks == MAX_TASKS) {
 			cli_failf(FR_EXIT_USAGE, "at most %d --task options", MAX_TASKS);
@@ -49,8 +51,9 @@ static int on_option(void *ctx, int id, const char *arg)
 static void log_line(void *payload, const char *message)
 {
 	const train_args *a = payload;
-	/* Warnings always show; progress only without --quiet. */
-	if (!a->quiet || strncmp(message, "warning:", 8) == 0)
+	/* Warnings always show; steps only with --verbose, so that a failed
+	 * training prints its one error line and nothing else. */
+	if (a->verbose || strncmp(message, "warning:", 8) == 0)
 		fprintf(stderr, "framer: %s\n", message);
 }
 
@@ -91,10 +94,6 @@ int cmd_train(int argc, char **argv)
 		code = cli_fail(rc == FR_ENOTFOUND && err.line == 0 ? FR_EXIT_IO : cli_exit_for(rc), &err);
 		goto done;
 	}
-	if (!a.quiet)
-		fprintf(stderr, "framer: %s: %zu rows, %zu task%s%s\n", a.data, ds.n_rows, ds.n_tasks,
-		        ds.n_tasks == 1 ? "" : "s",
-		        ds.empty_texts ? " (rows with empty text left out)" : "");
 	rc = fr_model_train(&model, &ds, &cfg, NULL, 0, log_line, &a, &err);
 	if (rc < 0) {
 		code = cli_fail(cli_exit_for(rc), &err);
@@ -106,6 +105,8 @@ int cmd_train(int argc, char **argv)
 		goto done;
 	}
 	if (!a.quiet) {
+		fprintf(stderr, "framer: %s: %zu rows (%zu with empty text left out), %zu features\n", a.data,
+		        ds.n_rows, ds.empty_texts, fr_tfidf_feature_count(fr_model_vectorizer(model)));
 		for (size_t t = 0; t < fr_model_task_count(model); t++) {
 			fprintf(stderr, "framer:   %-8s", fr_model_task_name(model, t));
 			for (size_t l = 0; l < fr_model_label_count(model, t); l++)

@@ -1,0 +1,328 @@
+/* End-to-end tests: the real framer program, run as a user runs it, on the
+ * example batch and on bad input. Outputs are read back with jansson. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#ifndef FR_FRAMER
+#error "FR_FRAMER (path of the framer program) must be defined"
+#endif
+#ifndef FR_SOURCE_DIR
+#error "FR_SOURCE_DIR must be defined"
+#endif
+
+static char tmp[256];
+static char model[512];
+
+/* Runs a shell command; returns its exit status, stderr kept in tmp/err. */
+static int run(const char *fmt, ...)
+{
+	char cmd[4096], full[4400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	snprintf(full, sizeof(full), "%s 2>%s/err", cmd, tmp);
+	int st = system(full);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	if (fp == NULL)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	long n = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	char *buf = malloc((size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	if (buf)
+		buf[n] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+static char *stderr_text(void)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "%s/err", tmp);
+	return slurp(path);
+}
+
+static void write_file(const char *name, const char *content)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", tmp, name);
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	fputs(content, fp);
+	fclose(fp);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "/tmp/fr_e2e_XXXXXX");
+	if (mkdtemp(tmp) == NULL)
+		return -1;
+	snprintf(model, sizeof(model), "%s/models/m", tmp);
+	return run("%s train --data %s/data/labeled/examples.csv --model %s --quiet",
+	           FR_FRAMER, FR_SOURCE_DIR, model) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return run("rm -rf %s", tmp);
+}
+
+static const char *const boilerplate[] = {
+	"Fight Censorship, Share This Post!", "LATEST VIDEO", "Leave a Comment", "Share post:",
+	"By John Friend", "Drowning in Debt ad", "Reporting from Zero Hedge.", NULL
+};
+
+static void check_task(json_t *task, size_t *n_labels_out)
+{
+	assert_true(json_is_object(task));
+	const char *label = json_string_value(json_object_get(task, "label"));
+	json_t *conf = json_object_get(task, "confidence");
+	json_t *scores = json_object_get(task, "scores");
+	json_t *evidence = json_object_get(task, "evidence");
+	assert_non_null(label);
+	assert_true(json_is_number(conf));
+	double c = json_number_value(conf);
+	assert_true(c >= 0.0 && c <= 1.0);
+	assert_true(json_is_object(scores));
+	json_t *mine = json_object_get(scores, label);
+	assert_non_null(mine);
+	assert_true(fabs(json_number_value(mine) - c) < 1e-9);
+	double sum = 0;
+	const char *key;
+	json_t *v;
+	json_object_foreach(scores, key, v) {
+		assert_true(json_number_value(v) <= c + 1e-9); /* the label is the top score */
+		sum += json_number_value(v);
+	}
+	assert_true(fabs(sum - 1.0) < 0.01);
+	assert_true(json_is_array(evidence));
+	assert_true(json_array_size(evidence) <= 5);
+	for (size_t i = 0; i < json_array_size(evidence); i++)
+		assert_true(json_is_string(json_array_get(evidence, i)));
+	*n_labels_out = json_object_size(scores);
+}
+
+static void test_e2e__classify_example_batch(void **state)
+{
+	(void)state;
+	assert_int_equal(run("%s classify --model %s --out %s/out %s/data/batches/example --quiet",
+	                     FR_FRAMER, model, tmp, FR_SOURCE_DIR), 0);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/out/labels.jsonl", tmp);
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	char *line = NULL;
+	size_t cap = 0, n = 0;
+	while (getline(&line, &cap, fp) > 0) {
+		json_error_t jerr;
+		json_t *rec = json_loads(line, 0, &jerr);
+		assert_non_null(rec);
+		const char *id = json_string_value(json_object_get(rec, "id"));
+		const char *doc = json_string_value(json_object_get(rec, "doc"));
+		const char *text = json_string_value(json_object_get(rec, "text"));
+		assert_non_null(id);
+		assert_non_null(doc);
+		assert_non_null(text);
+		assert_true(json_is_integer(json_object_get(rec, "para")));
+		assert_true(strncmp(id, doc, strlen(doc)) == 0);
+		for (size_t b = 0; boilerplate[b]; b++)
+			assert_string_not_equal(text, boilerplate[b]);
+		assert_null(strstr(text, "(Reuters)"));
+		size_t k = 0;
+		check_task(json_object_get(rec, "stance"), &k);
+		assert_int_equal(k, 3);
+		check_task(json_object_get(rec, "frame"), &k);
+		assert_true(k >= 8);
+		json_decref(rec);
+		n++;
+	}
+	free(line);
+	fclose(fp);
+	assert_true(n >= 60 && n <= 75);
+
+	snprintf(path, sizeof(path), "%s/out/summary.json", tmp);
+	json_t *summary = json_load_file(path, 0, NULL);
+	assert_non_null(summary);
+	assert_int_equal(json_integer_value(json_object_get(summary, "paragraphs")), (json_int_t)n);
+	json_t *skipped = json_object_get(summary, "skipped");
+	assert_true(json_integer_value(json_object_get(skipped, "boilerplate")) >= 15);
+	json_decref(summary);
+	snprintf(path, sizeof(path), "%s/out/labels.csv", tmp);
+	assert_int_equal(access(path, R_OK), 0);
+}
+
+static void test_e2e__outputs_are_deterministic(void **state)
+{
+	(void)state;
+	assert_int_equal(run("%s classify --model %s --out %s/a %s/data/batches/example --quiet",
+	                     FR_FRAMER, model, tmp, FR_SOURCE_DIR), 0);
+	assert_int_equal(run("%s classify --model %s --out %s/b %s/data/batches/example --quiet",
+	                     FR_FRAMER, model, tmp, FR_SOURCE_DIR), 0);
+	assert_int_equal(run("cmp -s %s/a/labels.jsonl %s/b/labels.jsonl", tmp, tmp), 0);
+	assert_int_equal(run("cmp -s %s/a/labels.csv %s/b/labels.csv", tmp, tmp), 0);
+	assert_int_equal(run("cmp -s %s/a/summary.json %s/b/summary.json", tmp, tmp), 0);
+	/* Training twice on the same data gives the same bundle, byte for byte. */
+	assert_int_equal(run("%s train --data %s/data/labeled/examples.csv --model %s/m2 --quiet",
+	                     FR_FRAMER, FR_SOURCE_DIR, tmp), 0);
+	assert_int_equal(run("diff -r %s %s/m2 >/dev/null", model, tmp), 0);
+}
+
+/* Trains into an existing bundle with bad data: exit 2, one line naming the
+ * file and line, and the bundle left byte-identical. */
+static void expect_train_refused(const char *csv_name, const char *csv, const char *needle)
+{
+	write_file(csv_name, csv);
+	assert_int_equal(run("cp -a %s %s/before", model, tmp), 0);
+	assert_int_equal(run("%s train --data %s/%s --model %s", FR_FRAMER, tmp, csv_name, model), 2);
+	char *err = stderr_text();
+	assert_non_null(err);
+	char where[512];
+	snprintf(where, sizeof(where), "framer: %s/%s:", tmp, csv_name);
+	assert_non_null(strstr(err, where));
+	assert_non_null(strstr(err, needle));
+	assert_int_equal(strchr(err, '\n') - err, (long)strlen(err) - 1); /* one line */
+	free(err);
+	assert_int_equal(run("diff -r %s %s/before >/dev/null", model, tmp), 0);
+	assert_int_equal(run("rm -rf %s/before", tmp), 0);
+}
+
+static void test_e2e__train_refuses_single_label(void **state)
+{
+	(void)state;
+	expect_train_refused("one.csv", "id,text,stance\na,Peace talks now,neutral\nb,More talks,neutral\n",
+	                     ":1: task 'stance' has only one label");
+}
+
+static void test_e2e__train_refuses_missing_text_column(void **state)
+{
+	(void)state;
+	expect_train_refused("notext.csv", "id,body,stance\na,Peace talks now,neutral\n",
+	                     ":1: no 'text' column");
+}
+
+static void test_e2e__train_refuses_broken_quoting(void **state)
+{
+	(void)state;
+	expect_train_refused("quote.csv", "id,text,stance\na,\"Peace talks,neutral\nb,x,pro_russia\n",
+	                     ":2: unterminated quoted field");
+}
+
+static void test_e2e__bad_records_are_skipped(void **state)
+{
+	(void)state;
+	write_file("batch.jsonl",
+	           "{\"id\":\"r1\",\"text\":\"China calls for a ceasefire and peace talks.\"}\n"
+	           "not json at all\n"
+	           "{\"id\":\"r3\",\"text\":42}\n"
+	           "{\"id\":\"r4\",\"text\":\"NATO expansion provoked the crisis.\"}\n");
+	assert_int_equal(run("%s classify --model %s --out %s/bad %s/batch.jsonl", FR_FRAMER, model, tmp, tmp), 0);
+	char *err = stderr_text();
+	char where[512];
+	snprintf(where, sizeof(where), "%s/batch.jsonl:2:", tmp);
+	assert_non_null(strstr(err, where));
+	snprintf(where, sizeof(where), "%s/batch.jsonl:3:", tmp);
+	assert_non_null(strstr(err, where));
+	free(err);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/bad/summary.json", tmp);
+	json_t *summary = json_load_file(path, 0, NULL);
+	assert_non_null(summary);
+	assert_int_equal(json_integer_value(json_object_get(summary, "paragraphs")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(summary, "skipped"), "bad_records")), 2);
+	json_decref(summary);
+}
+
+static void test_e2e__stdin_to_stdout(void **state)
+{
+	(void)state;
+	write_file("in.jsonl", "{\"id\":\"x1\",\"text\":\"Sham referenda and mobilization are signs of weakness.\"}\n"
+	                       "{\"text\":\"China and Russia deepen their partnership.\"}\n");
+	assert_int_equal(run("%s classify --model %s - < %s/in.jsonl > %s/stdout.jsonl",
+	                     FR_FRAMER, model, tmp, tmp), 0);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/stdout.jsonl", tmp);
+	char *out = slurp(path);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "{\"id\":\"x1\""));
+	assert_non_null(strstr(out, "{\"id\":\"<stdin>#2\""));
+	free(out);
+}
+
+static void test_e2e__exit_codes(void **state)
+{
+	(void)state;
+	assert_int_equal(run("%s --version >/dev/null", FR_FRAMER), 0);
+	assert_int_equal(run("%s train --help >/dev/null", FR_FRAMER), 0);
+	assert_int_equal(run("%s classify --help >/dev/null", FR_FRAMER), 0);
+	assert_int_equal(run("%s evaluate --help >/dev/null", FR_FRAMER), 0);
+	assert_int_equal(run("%s", FR_FRAMER), 1);
+	assert_int_equal(run("%s frobnicate", FR_FRAMER), 1);
+	assert_int_equal(run("%s train --data x.csv", FR_FRAMER), 1);
+	assert_int_equal(run("%s classify --model %s --bogus x", FR_FRAMER, model), 1);
+	/* A missing or corrupt model is exit 3. */
+	assert_int_equal(run("%s classify --model %s/nope %s/data/batches/example", FR_FRAMER, tmp, FR_SOURCE_DIR), 3);
+	assert_int_equal(run("cp -a %s %s/broken && echo '{' > %s/broken/model.json", model, tmp, tmp), 0);
+	assert_int_equal(run("%s classify --model %s/broken --out %s/o3 %s/data/batches/example",
+	                     FR_FRAMER, tmp, tmp, FR_SOURCE_DIR), 3);
+	char *err = stderr_text();
+	assert_non_null(strstr(err, "broken/model.json"));
+	free(err);
+	/* A missing input is an I/O failure (4); a folder with no inputs is bad data (2). */
+	assert_int_equal(run("%s classify --model %s --out %s/o4 %s/missing.txt", FR_FRAMER, model, tmp, tmp), 4);
+	assert_int_equal(run("mkdir -p %s/emptydir", tmp), 0);
+	assert_int_equal(run("%s classify --model %s --out %s/o5 %s/emptydir", FR_FRAMER, model, tmp, tmp), 2);
+}
+
+static void test_e2e__evaluate_prints_accuracy(void **state)
+{
+	(void)state;
+	assert_int_equal(run("%s evaluate --model %s --data %s/data/labeled/examples.csv > %s/eval.txt",
+	                     FR_FRAMER, model, FR_SOURCE_DIR, tmp), 0);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/eval.txt", tmp);
+	char *out = slurp(path);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "stance"));
+	assert_non_null(strstr(out, "accuracy"));
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_e2e__classify_example_batch),
+		cmocka_unit_test(test_e2e__outputs_are_deterministic),
+		cmocka_unit_test(test_e2e__train_refuses_single_label),
+		cmocka_unit_test(test_e2e__train_refuses_missing_text_column),
+		cmocka_unit_test(test_e2e__train_refuses_broken_quoting),
+		cmocka_unit_test(test_e2e__bad_records_are_skipped),
+		cmocka_unit_test(test_e2e__stdin_to_stdout),
+		cmocka_unit_test(test_e2e__exit_codes),
+		cmocka_unit_test(test_e2e__evaluate_prints_accuracy),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
