@@ -1,0 +1,270 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "dataset.h"
+#include "model.h"
+
+static char tmp[64];
+
+static int run(const char *fmt, const char *a, const char *b)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), fmt, a, b);
+	return system(cmd);
+}
+
+static void write_file(const char *path, const char *content)
+{
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	fputs(content, fp);
+	fclose(fp);
+}
+
+static const char *training_csv =
+	"id,document,text,stance,frame\n"
+	"1,a,China calls for a ceasefire and peace talks,neutral,pro_ceasefire\n"
+	"2,a,Dialogue and negotiation are the only way out of the crisis,neutral,pro_ceasefire\n"
+	"3,b,Russia's invasion and war crimes must be punished,pro_ukraine,blames_russia\n"
+	"4,b,The brutal invasion of Ukraine by Russia continues,pro_ukraine,blames_russia\n"
+	"5,c,NATO expansion provoked the crisis in Ukraine,pro_russia,blames_nato_west\n"
+	"6,c,The West and NATO ignored Russia's security concerns,pro_russia,blames_nato_west\n"
+	"7,d,Talks and a ceasefire now would end the crisis,neutral,pro_ceasefire\n"
+	"8,d,War crimes by Russian forces in Bucha,pro_ukraine,blames_russia\n"
+	"9,e,NATO and the West provoked Russia,pro_russia,blames_nato_west\n";
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "/tmp/fr_model_XXXXXX");
+	return mkdtemp(tmp) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return run("rm -rf %s%s", tmp, "");
+}
+
+static fr_model *train_from(const char *csv, fr_dataset *ds)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/train.csv", tmp);
+	write_file(path, csv);
+	fr_error err = FR_ERROR_INIT;
+	fr_model_config cfg;
+	fr_model *m = NULL;
+	assert_int_equal(fr_model_config_init(&cfg, NULL, &err), 0);
+	cfg.tfidf.min_df = 1;
+	fr_dataset_init(ds);
+	assert_int_equal(fr_dataset_load(ds, path, NULL, 0, &err), 0);
+	assert_int_equal(fr_model_train(&m, ds, &cfg, NULL, 0, NULL, NULL, &err), 0);
+	fr_model_config_dispose(&cfg);
+	return m;
+}
+
+static void test_model__train_save_load_same_labels(void **state)
+{
+	(void)state;
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	fr_model *m = train_from(training_csv, &ds), *loaded = NULL;
+	char dir[128];
+	snprintf(dir, sizeof(dir), "%s/models/one", tmp);
+	assert_int_equal(fr_model_save(m, dir, &err), 0);
+	assert_int_equal(fr_model_load(&loaded, dir, &err), 0);
+	assert_int_equal(fr_model_task_count(loaded), 2);
+	assert_string_equal(fr_model_task_name(loaded, 0), "stance");
+	assert_string_equal(fr_model_task_name(loaded, 1), "frame");
+	assert_int_equal(fr_model_label_count(loaded, 1), 3);
+	assert_string_equal(fr_model_label_name(loaded, 1, 0), "blames_nato_west");
+	assert_int_equal(fr_model_label_support(loaded, 1, 2), 3);
+
+	fr_model_work *w1 = NULL, *w2 = NULL;
+	assert_int_equal(fr_model_work_new(&w1, m, &err), 0);
+	assert_int_equal(fr_model_work_new(&w2, loaded, &err), 0);
+	const char *probes[] = { "A ceasefire and talks", "Russian war crimes", "NATO provoked it", "" };
+	for (size_t i = 0; i < 4; i++) {
+		fr_task_result a[2], b[2];
+		fr_text_stats st;
+		assert_int_equal(fr_model_label(m, w1, probes[i], strlen(probes[i]), a, &st, &err), 0);
+		assert_int_equal(fr_model_label(loaded, w2, probes[i], strlen(probes[i]), b, NULL, &err), 0);
+		for (size_t t = 0; t < 2; t++) {
+			assert_int_equal(a[t].label, b[t].label);
+			/* libsvm saves support vectors to 8 digits: scores agree closely. */
+			assert_true(fabs(a[t].confidence - b[t].confidence) < 1e-5);
+		}
+	}
+	fr_task_result r[2];
+	assert_int_equal(fr_model_label(loaded, w2, "Russian war crimes in Bucha", 27, r, NULL, &err), 0);
+	assert_string_equal(fr_model_label_name(loaded, 1, (size_t)r[1].label), "blames_russia");
+	assert_true(r[1].n_evidence >= 1);
+	fr_model_work_free(w1);
+	fr_model_work_free(w2);
+	fr_model_free(loaded);
+	fr_model_free(m);
+	fr_dataset_dispose(&ds);
+}
+
+static void test_model__manifest_records_provenance(void **state)
+{
+	(void)state;
+	fr_dataset ds;
+	fr_model *m = train_from(training_csv, &ds);
+	const json_t *j = fr_model_manifest(m);
+	assert_int_equal(json_integer_value(json_object_get(j, "format_version")), FR_MODEL_FORMAT_VERSION);
+	assert_string_equal(json_string_value(json_object_get(j, "framer_version")), FR_VERSION);
+	const json_t *training = json_object_get(j, "training");
+	assert_int_equal(strlen(json_string_value(json_object_get(training, "data_sha256"))), 64);
+	assert_int_equal(json_integer_value(json_object_get(training, "rows")), 9);
+	const json_t *vocab = json_object_get(j, "vocabulary");
+	assert_true(json_array_size(json_object_get(vocab, "terms")) > 10);
+	assert_int_equal(json_array_size(json_object_get(vocab, "terms")),
+	                 json_array_size(json_object_get(vocab, "idf")));
+	fr_model_free(m);
+	fr_dataset_dispose(&ds);
+}
+
+static void test_model__single_label_task_is_refused(void **state)
+{
+	(void)state;
+	char path[128];
+	snprintf(path, sizeof(path), "%s/one.csv", tmp);
+	write_file(path, "text,stance,frame\nPeace talks,neutral,pro_ceasefire\nWar crimes,neutral,blames_russia\n");
+	fr_error err = FR_ERROR_INIT;
+	fr_model_config cfg;
+	fr_dataset ds;
+	fr_model *m = NULL;
+	fr_model_config_init(&cfg, NULL, &err);
+	cfg.tfidf.min_df = 1;
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), 0);
+	assert_int_equal(fr_model_train(&m, &ds, &cfg, NULL, 0, NULL, NULL, &err), FR_EFORMAT);
+	assert_null(m);
+	assert_string_equal(err.source, path);
+	assert_int_equal(err.line, 1);
+	assert_non_null(strstr(err.message, "task 'stance' has only one label ('neutral')"));
+	fr_model_config_dispose(&cfg);
+	fr_dataset_dispose(&ds);
+}
+
+static void test_model__save_replaces_atomically(void **state)
+{
+	(void)state;
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	fr_model *m = train_from(training_csv, &ds);
+	char dir[128], marker[160], parent[128];
+	snprintf(parent, sizeof(parent), "%s/swap", tmp);
+	snprintf(dir, sizeof(dir), "%s/swap/b", tmp);
+	assert_int_equal(fr_model_save(m, dir, &err), 0);
+	snprintf(marker, sizeof(marker), "%s/old-marker", dir);
+	write_file(marker, "x");
+	assert_int_equal(fr_model_save(m, dir, &err), 0);
+	/* The old bundle is gone whole (marker too), no temporary is left. */
+	assert_int_not_equal(access(marker, F_OK), 0);
+	assert_int_equal(run("test $(ls -A %s | wc -l) -eq 1%s", parent, ""), 0);
+	/* Saving where a file stands refuses and leaves the file alone. */
+	char blocker[160];
+	snprintf(blocker, sizeof(blocker), "%s/file", tmp);
+	write_file(blocker, "keep");
+	fr_error_clear(&err);
+	assert_int_equal(fr_model_save(m, blocker, &err), FR_EIO);
+	assert_int_equal(run("grep -q keep %s%s", blocker, ""), 0);
+	fr_model_free(m);
+	fr_dataset_dispose(&ds);
+}
+
+static void test_model__load_refuses_broken_bundles(void **state)
+{
+	(void)state;
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	fr_model *m = train_from(training_csv, &ds), *loaded = NULL;
+	char dir[128], path[192];
+	snprintf(dir, sizeof(dir), "%s/broken", tmp);
+	assert_int_equal(fr_model_save(m, dir, &err), 0);
+
+	/* No such folder. */
+	assert_int_equal(fr_model_load(&loaded, "/nonexistent/model", &err), FR_EMODEL);
+	/* A missing classifier file. */
+	snprintf(path, sizeof(path), "%s/frame.svm", dir);
+	assert_int_equal(run("mv %s %s.away", path, path), 0);
+	fr_error_clear(&err);
+	assert_int_equal(fr_model_load(&loaded, dir, &err), FR_EMODEL);
+	assert_non_null(strstr(err.source, "frame.svm"));
+	assert_int_equal(run("mv %s.away %s", path, path), 0);
+	/* An unknown format version names the framer that made it. */
+	snprintf(path, sizeof(path), "%s/model.json", dir);
+	assert_int_equal(run("sed -i 's/\"format_version\": 1/\"format_version\": 99/' %s%s", path, ""), 0);
+	fr_error_clear(&err);
+	assert_int_equal(fr_model_load(&loaded, dir, &err), FR_EMODEL);
+	assert_non_null(strstr(err.message, "made by framer " FR_VERSION));
+	/* Corrupt JSON. */
+	write_file(path, "{\"format_version\": 1,");
+	fr_error_clear(&err);
+	assert_int_equal(fr_model_load(&loaded, dir, &err), FR_EMODEL);
+	assert_string_equal(err.source, path);
+	assert_null(loaded);
+	fr_model_free(m);
+	fr_dataset_dispose(&ds);
+}
+
+static void test_model__config_file(void **state)
+{
+	(void)state;
+	char path[128];
+	fr_error err = FR_ERROR_INIT;
+	fr_model_config cfg;
+	snprintf(path, sizeof(path), "%s/cfg.json", tmp);
+	fr_model_config_init(&cfg, NULL, &err);
+	write_file(path, "{\"C\": 4, \"ngram_range\": [1, 3], \"min_df\": 0.01, \"kernel\": \"rbf\", \"class_weight\": \"none\"}");
+	assert_int_equal(fr_model_config_load(&cfg, path, &err), 0);
+	assert_true(cfg.classifier.C == 4.0);
+	assert_int_equal(cfg.tfidf.ngram_max, 3);
+	assert_int_equal(cfg.tfidf.min_df_is_count, 0);
+	assert_int_equal(cfg.classifier.kernel, FR_KERNEL_RBF);
+	assert_int_equal(cfg.classifier.balanced, 0);
+
+	struct { const char *json, *needle; } bad[] = {
+		{ "{\"Cost\": 1}", "unknown config key 'Cost'" },
+		{ "{\"kernel\": \"poly\"}", "'kernel' must be" },
+		{ "{\"C\": -1}", "C must be a positive number" },
+		{ "{\"ngram_range\": [2, 1]}", "ngram_range" },
+		{ "{\"C\": 1,", "invalid JSON" },
+		{ "[1]", "must be a JSON object" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_file(path, bad[i].json);
+		fr_error_clear(&err);
+		assert_true(fr_model_config_load(&cfg, path, &err) < 0);
+		assert_non_null(strstr(err.message, bad[i].needle));
+		assert_string_equal(err.source, path);
+	}
+	fr_model_config_dispose(&cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_model__train_save_load_same_labels),
+		cmocka_unit_test(test_model__manifest_records_provenance),
+		cmocka_unit_test(test_model__single_label_task_is_refused),
+		cmocka_unit_test(test_model__save_replaces_atomically),
+		cmocka_unit_test(test_model__load_refuses_broken_bundles),
+		cmocka_unit_test(test_model__config_file),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
