@@ -22,11 +22,12 @@ int fr_stemmer_new(fr_stemmer **out, const char *language, fr_error *err)
 	fr_stemmer *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-	if (language == NULL || strlen(language) >= sizeof(s->language)) {
+	if (language == NULL) {
 		free(s);
 		return fr_error_set(err, FR_EINVALID, NULL, 0, "no stemmer language given");
 	}
-	s->sb = sb_stemmer_new(language, "UTF_8");
+	/* No Snowball name is that long: unknown, like any other name. */
+	s->sb = strlen(language) < sizeof(s->language) ? sb_stemmer_new(language, "UTF_8") : NULL;
 	if (s->sb == NULL) {
 		free(s);
 		return fr_error_set(err, FR_EINVALID, NULL, 0,

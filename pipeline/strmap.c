@@ -59,7 +59,7 @@ static size_t probe(const fr_strmap *m, const void *key, size_t len, uint64_t h,
 			return i;
 		uint32_t id = slot - 1;
 		if (m->hashes[id] == (uint32_t)(h >> 32) && m->lens[id] == len &&
-		    memcmp(m->arena + m->offsets[id], key, len) == 0) {
+		    (len == 0 || memcmp(m->arena + m->offsets[id], key, len) == 0)) {
 			*found = id;
 			return i;
 		}

@@ -207,16 +207,20 @@ int fr_tfidf_fit_add(fr_tfidf *t, const fr_tokens *doc, fr_error *err)
 	return 0;
 }
 
-static const fr_strmap *sort_map;
+/* A kept n-gram while the features are numbered: the sort needs its key
+ * without a global pointing at the map (two fits may run at once). */
+typedef struct {
+	const char *key;
+	size_t len;
+	uint32_t pid;
+} tfidf_sort_item;
 
-static int cmp_prov_key(const void *a, const void *b)
+static int cmp_sort_item(const void *a, const void *b)
 {
-	size_t la = 0, lb = 0;
-	const char *ka = fr_strmap_key(sort_map, *(const uint32_t *)a, &la);
-	const char *kb = fr_strmap_key(sort_map, *(const uint32_t *)b, &lb);
-	size_t n = la < lb ? la : lb;
-	int c = memcmp(ka, kb, n);
-	return c != 0 ? c : (la > lb) - (la < lb);
+	const tfidf_sort_item *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->key, y->key, n);
+	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
 }
 
 static double idf_of(const fr_tfidf_options *o, size_t n_docs, uint32_t df)
@@ -237,10 +241,14 @@ static int alloc_features(fr_tfidf *t, size_t V)
 int fr_tfidf_fit_finish(fr_tfidf *t, fr_error *err)
 {
 	int rc = 0;
-	uint32_t *order = NULL, *best = NULL;
-	size_t n_prov = fr_strmap_count(t->prov), V = 0;
-	if (t->finished)
+	tfidf_sort_item *order = NULL;
+	uint32_t *best = NULL;
+	size_t n_prov = 0, V = 0;
+	if (t->finished || t->prov == NULL)
 		return fr_error_set(err, FR_EINVALID, NULL, 0, "the vectorizer is already fitted");
+	n_prov = fr_strmap_count(t->prov);
+	/* A second call after a failed one starts over. */
+	free(t->prov_to_final);
 
 	double low = t->opts.min_df_is_count ? t->opts.min_df : t->opts.min_df * (double)t->n_docs;
 	double high = t->opts.max_df_is_count ? t->opts.max_df : t->opts.max_df * (double)t->n_docs;
@@ -250,18 +258,20 @@ int fr_tfidf_fit_finish(fr_tfidf *t, fr_error *err)
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		goto done;
 	}
-	for (uint32_t p = 0; p < n_prov; p++)
-		if ((double)t->prov_df[p] >= low && (double)t->prov_df[p] <= high)
-			order[V++] = p;
+	for (uint32_t p = 0; p < n_prov; p++) {
+		if ((double)t->prov_df[p] >= low && (double)t->prov_df[p] <= high) {
+			order[V].key = fr_strmap_key(t->prov, p, &order[V].len);
+			order[V].pid = p;
+			V++;
+		}
+	}
 	if (V == 0) {
 		rc = fr_error_set(err, FR_EFORMAT, NULL, 0,
 		                  "no term occurs in enough of the %zu training texts to make a vocabulary (min_df %g, max_df %g)",
 		                  t->n_docs, t->opts.min_df, t->opts.max_df);
 		goto done;
 	}
-	sort_map = t->prov;
-	qsort(order, V, sizeof(*order), cmp_prov_key);
-	sort_map = NULL;
+	qsort(order, V, sizeof(*order), cmp_sort_item);
 
 	rc = fr_strmap_new(&t->vocab, V, err);
 	if (rc < 0)
@@ -271,15 +281,13 @@ int fr_tfidf_fit_finish(fr_tfidf *t, fr_error *err)
 		goto done;
 	}
 	for (size_t f = 0; f < V; f++) {
-		size_t len = 0;
 		uint32_t id = 0;
-		const char *key = fr_strmap_key(t->prov, order[f], &len);
-		if (fr_strmap_intern(t->vocab, key, len, &id) < 0) {
+		if (fr_strmap_intern(t->vocab, order[f].key, order[f].len, &id) < 0) {
 			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 			goto done;
 		}
-		t->prov_to_final[order[f]] = (uint32_t)f + 1;
-		t->df[f + 1] = t->prov_df[order[f]];
+		t->prov_to_final[order[f].pid] = (uint32_t)f + 1;
+		t->df[f + 1] = t->prov_df[order[f].pid];
 		t->idf[f + 1] = idf_of(&t->opts, t->n_docs, t->df[f + 1]);
 	}
 
@@ -614,6 +622,8 @@ int fr_tfidf_load(fr_tfidf **out, const fr_tfidf_options *opts, const json_t *v,
 	    !json_is_array(surf) || !json_is_integer(nd))
 		return fr_error_set(err, FR_EMODEL, source, 0,
 		                    "vocabulary needs arrays 'terms', 'df', 'idf', 'surface' and 'n_documents'");
+	if (json_integer_value(nd) < 1 || json_integer_value(nd) >= (json_int_t)UINT32_MAX)
+		return fr_error_set(err, FR_EMODEL, source, 0, "vocabulary 'n_documents' is out of range");
 	size_t V = json_array_size(terms);
 	if (V == 0 || json_array_size(df) != V || json_array_size(idf) != V || json_array_size(surf) != V)
 		return fr_error_set(err, FR_EMODEL, source, 0, "vocabulary arrays are empty or of different lengths");
@@ -635,7 +645,9 @@ int fr_tfidf_load(fr_tfidf **out, const fr_tfidf_options *opts, const json_t *v,
 		const char *s = json_string_value(json_array_get(surf, f));
 		const json_t *d = json_array_get(df, f), *w = json_array_get(idf, f);
 		uint32_t id = 0;
-		if (term == NULL || s == NULL || !json_is_integer(d) || !json_is_number(w) ||
+		/* A document frequency counts training documents: 1..n_documents. */
+		if (term == NULL || s == NULL || !json_is_integer(d) || json_integer_value(d) < 1 ||
+		    json_integer_value(d) > json_integer_value(nd) || !json_is_number(w) ||
 		    !isfinite(json_number_value(w))) {
 			rc = fr_error_set(err, FR_EMODEL, source, 0, "vocabulary entry %zu is malformed", f + 1);
 			goto done;

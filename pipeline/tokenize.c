@@ -18,7 +18,9 @@ enum {
 	CLS_IGNORE   /* soft hyphen: invisible, dropped inside words */
 };
 
-#define MAX_PARAGRAPH_BYTES ((size_t)1 << 30)
+/* NFKC can expand a character up to 18 times; 128 MiB keeps every offset
+ * of fr_token well inside 32 bits. */
+#define MAX_PARAGRAPH_BYTES ((size_t)128 << 20)
 
 static uint8_t ascii_class[128];
 static int ascii_class_ready;
@@ -148,7 +150,13 @@ static int push_scratch(fr_tokens *t, size_t *n, int32_t cp)
 	return 0;
 }
 
-/* Appends the NFKC case-folded form of cp to the scratch buffer. */
+/* The longest full decomposition of one code point (U+FDFA gives 18). */
+#define MAX_DECOMPOSITION 32
+
+/* Appends the NFKD case-folded form of cp to the scratch buffer;
+ * push_token composes the token to NFKC. UTF8PROC_COMPAT only takes effect
+ * together with UTF8PROC_DECOMPOSE: without it, full-width letters and
+ * other compatibility forms were kept as they were. */
 static int push_folded(fr_tokens *t, size_t *n, int32_t cp, int *non_ascii)
 {
 	if (cp < 0x80) {
@@ -157,11 +165,11 @@ static int push_folded(fr_tokens *t, size_t *n, int32_t cp, int *non_ascii)
 		return push_scratch(t, n, cp);
 	}
 	*non_ascii = 1;
-	utf8proc_int32_t out[16];
+	utf8proc_int32_t out[MAX_DECOMPOSITION];
 	int last_boundclass = 0;
-	utf8proc_ssize_t k = utf8proc_decompose_char(cp, out, 16,
-		UTF8PROC_COMPAT | UTF8PROC_CASEFOLD, &last_boundclass);
-	if (k < 0 || k > 16)
+	utf8proc_ssize_t k = utf8proc_decompose_char(cp, out, MAX_DECOMPOSITION,
+		UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD, &last_boundclass);
+	if (k < 0 || k > MAX_DECOMPOSITION)
 		return push_scratch(t, n, cp);
 	for (utf8proc_ssize_t i = 0; i < k; i++) {
 		int rc = push_scratch(t, n, out[i]);
@@ -171,10 +179,33 @@ static int push_folded(fr_tokens *t, size_t *n, int32_t cp, int *non_ascii)
 	return 0;
 }
 
+/* Puts combining marks in canonical order (stable sort by combining class
+ * within each run of non-starters), as composition expects. Decomposing one
+ * character at a time does not do it across characters. */
+static void canonical_order(int32_t *cps, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		int32_t c = cps[i];
+		int cc = utf8proc_get_property(c)->combining_class;
+		if (cc == 0)
+			continue;
+		size_t j = i;
+		while (j > 0) {
+			int pc = utf8proc_get_property(cps[j - 1])->combining_class;
+			if (pc <= cc)
+				break;
+			cps[j] = cps[j - 1];
+			j--;
+		}
+		cps[j] = c;
+	}
+}
+
 static int push_token(fr_tokens *t, size_t ncp, int non_ascii, uint8_t kind)
 {
-	if (non_ascii) {
+	if (non_ascii && kind != FR_TOKEN_NUMBER) {
 		/* Recompose what was decomposed per character: NFKD + COMPOSE = NFKC. */
+		canonical_order(t->scratch, ncp);
 		utf8proc_ssize_t m = utf8proc_normalize_utf32(t->scratch,
 			(utf8proc_ssize_t)ncp, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
 		if (m >= 0)
@@ -188,7 +219,11 @@ static int push_token(fr_tokens *t, size_t ncp, int non_ascii, uint8_t kind)
 		t->items = p;
 		t->cap = cap2;
 	}
-	if (grow_bytes(&t->text, &t->text_cap, t->text_len + ncp * 4 + 1) < 0)
+	/* A number is "<num>" however short it was: reserve for whichever is longer. */
+	size_t room = ncp * 4;
+	if (room < sizeof(FR_TOKEN_NUMBER_TEXT) - 1)
+		room = sizeof(FR_TOKEN_NUMBER_TEXT) - 1;
+	if (grow_bytes(&t->text, &t->text_cap, t->text_len + room + 1) < 0)
 		return FR_ENOMEM;
 	size_t start = t->text_len;
 	char *dst = t->text + start;
@@ -198,7 +233,8 @@ static int push_token(fr_tokens *t, size_t ncp, int non_ascii, uint8_t kind)
 		memcpy(dst, FR_TOKEN_NUMBER_TEXT, len);
 	} else {
 		for (size_t i = 0; i < ncp; i++)
-			len += (size_t)utf8proc_encode_char(t->scratch[i], (utf8proc_uint8_t *)dst + len);
+			if (t->scratch[i] != ' ') /* a few compatibility forms (U+FDFA) hold spaces */
+				len += (size_t)utf8proc_encode_char(t->scratch[i], (utf8proc_uint8_t *)dst + len);
 	}
 	dst[len] = '\0';
 	t->text_len += len + 1;
@@ -257,7 +293,7 @@ int fr_tokenize(fr_tokens *out, const char *text, size_t len, fr_error *err)
 	out->invalid_bytes = 0;
 	if (len > MAX_PARAGRAPH_BYTES)
 		return fr_error_set(err, FR_EINVALID, NULL, 0,
-		                    "paragraph of %zu bytes is over the 1 GiB limit", len);
+		                    "paragraph of %zu bytes is over the 128 MiB limit", len);
 
 	const uint8_t *s = (const uint8_t *)text;
 	size_t pos = 0;
@@ -296,7 +332,9 @@ int fr_tokenize(fr_tokens *out, const char *text, size_t len, fr_error *err)
 					joins = (c.cls == CLS_PERIOD || c.cls == CLS_NUMSEP || c.cls == CLS_HYPHEN) &&
 					        next.cls == CLS_DIGIT;
 				} else if (c.cls == CLS_APOS) {
-					joins = prev.cls == CLS_LETTER && next.cls == CLS_LETTER;
+					/* A combining mark belongs to the letter before it. */
+					joins = (prev.cls == CLS_LETTER || prev.cls == CLS_MARK) &&
+					        next.cls == CLS_LETTER;
 					if (joins) {
 						rc = push_scratch(out, &ncp, '\'');
 						abbrev_ok = 0;

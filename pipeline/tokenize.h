@@ -68,7 +68,7 @@ static inline const char *fr_tokens_term(const fr_tokens *t, size_t i)
 
 /* Tokenizes len bytes of text into out, replacing what out held. The terms
  * are not filled in until fr_stemmer_apply. Returns 0 or FR_ENOMEM /
- * FR_EINVALID (a paragraph over 1 GiB). Invalid UTF-8 is not an error: it is
+ * FR_EINVALID (a paragraph over 128 MiB). Invalid UTF-8 is not an error: it is
  * counted in out->invalid_bytes. */
 int fr_tokenize(fr_tokens *out, const char *text, size_t len, fr_error *err);
 

@@ -1,0 +1,440 @@
+/* Unit tests for the tokenize stage (pipeline/tokenize.h): UTF-8 text in,
+ * NFKC case-folded word tokens out. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokenize.h"
+
+#define MAX_TOKENS 8
+#define MIB ((size_t)1 << 20)
+
+/* A string literal and its length, NUL bytes inside included. */
+#define LIT(s) s, sizeof(s) - 1
+
+enum { W = FR_TOKEN_WORD, A = FR_TOKEN_ABBREV, N = FR_TOKEN_NUMBER };
+
+typedef struct {
+	const char *input;
+	size_t len;
+	const char *tokens[MAX_TOKENS + 1]; /* NULL ends the list */
+	uint8_t kinds[MAX_TOKENS];
+	size_t invalid_bytes;
+} tok_case;
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static int setup_tokens(void **state)
+{
+	fr_tokens *t = malloc(sizeof(*t));
+	if (t == NULL)
+		return -1;
+	fr_tokens_init(t);
+	*state = t;
+	return 0;
+}
+
+static int teardown_tokens(void **state)
+{
+	fr_tokens_dispose(*state);
+	free(*state);
+	*state = NULL;
+	return 0;
+}
+
+/* Every token is a NUL-terminated surface of len bytes inside text, and the
+ * buffers stay within what was allocated. */
+static void check_layout(const fr_tokens *t)
+{
+	assert_true(t->text_len <= t->text_cap);
+	for (size_t i = 0; i < t->count; i++) {
+		const fr_token *tok = &t->items[i];
+		assert_true((size_t)tok->start + tok->len < t->text_len);
+		assert_int_equal(strlen(fr_tokens_surface(t, i)), tok->len);
+	}
+}
+
+/* Prints the input with bytes outside printable ASCII as \xNN. */
+static void print_input(size_t c, const char *s, size_t len)
+{
+	char buf[256];
+	size_t k = 0;
+	for (size_t i = 0; i < len && k + 5 < sizeof(buf); i++) {
+		unsigned char b = (unsigned char)s[i];
+		if (b >= 0x20 && b < 0x7F)
+			buf[k++] = (char)b;
+		else
+			k += (size_t)snprintf(buf + k, sizeof(buf) - k, "\\x%02X", b);
+	}
+	buf[k] = '\0';
+	print_message("case %zu: \"%s\"\n", c, buf);
+}
+
+static void run_cases(fr_tokens *t, const tok_case *cases, size_t n)
+{
+	for (size_t c = 0; c < n; c++) {
+		const tok_case *tc = &cases[c];
+		fr_error err = FR_ERROR_INIT;
+		size_t want = 0;
+		while (want < MAX_TOKENS && tc->tokens[want] != NULL)
+			want++;
+		print_input(c, tc->input, tc->len);
+		assert_int_equal(fr_tokenize(t, tc->input, tc->len, &err), 0);
+		assert_int_equal(err.code, 0);
+		check_layout(t);
+		if (t->count != want) {
+			for (size_t i = 0; i < t->count; i++)
+				print_message("  got [%zu] \"%s\"\n", i, fr_tokens_surface(t, i));
+		}
+		assert_int_equal(t->count, want);
+		for (size_t i = 0; i < want; i++) {
+			assert_string_equal(fr_tokens_surface(t, i), tc->tokens[i]);
+			assert_int_equal(t->items[i].kind, tc->kinds[i]);
+			assert_int_equal(t->items[i].stop, 0);
+		}
+		assert_int_equal(t->invalid_bytes, tc->invalid_bytes);
+	}
+}
+
+#define RUN_CASES(t, cases) run_cases((t), (cases), sizeof(cases) / sizeof((cases)[0]))
+
+/* ---- hyphens and dashes ------------------------------------------------- */
+
+static const tok_case hyphen_cases[] = {
+	{ LIT("Cease-fire"), { "ceasefire" }, { W }, 0 },
+	{ LIT("cease-fire"), { "ceasefire" }, { W }, 0 },
+	{ LIT("ceasefire"), { "ceasefire" }, { W }, 0 },
+	{ LIT("CEASEFIRE"), { "ceasefire" }, { W }, 0 },
+	{ LIT("cease\xE2\x80\x90" "fire"), { "ceasefire" }, { W }, 0 },        /* U+2010 hyphen */
+	{ LIT("cease\xE2\x80\x91" "fire"), { "ceasefire" }, { W }, 0 },        /* U+2011 non-breaking */
+	{ LIT("cease\xC2\xAD" "fire"), { "ceasefire" }, { W }, 0 },            /* U+00AD soft hyphen */
+	{ LIT("Kremlin-backed forces"), { "kremlinbacked", "forces" }, { W, W }, 0 },
+	{ LIT("peace\xE2\x80\x93talks"), { "peace", "talks" }, { W, W }, 0 }, /* en dash */
+	{ LIT("peace\xE2\x80\x94talks"), { "peace", "talks" }, { W, W }, 0 }, /* em dash */
+	{ LIT("peace \xE2\x80\x94 talks"), { "peace", "talks" }, { W, W }, 0 },
+	{ LIT("-war- war-"), { "war", "war" }, { W, W }, 0 },
+	{ LIT("cease--fire"), { "cease", "fire" }, { W, W }, 0 },
+};
+
+static void test_tokenize__hyphens_join_dashes_separate(void **state)
+{
+	RUN_CASES(*state, hyphen_cases);
+}
+
+/* ---- apostrophes and quotes --------------------------------------------- */
+
+static const tok_case apostrophe_cases[] = {
+	{ LIT("Russia's"), { "russia's" }, { W }, 0 },
+	{ LIT("Russia\xE2\x80\x99s"), { "russia's" }, { W }, 0 },              /* U+2019 */
+	{ LIT("Russia\xE2\x80\x98s"), { "russia's" }, { W }, 0 },              /* U+2018 */
+	{ LIT("Russia\xCA\xBCs"), { "russia's" }, { W }, 0 },                  /* U+02BC */
+	{ LIT("Russia\xEF\xBC\x87s"), { "russia's" }, { W }, 0 },              /* U+FF07 */
+	{ LIT("\xE2\x80\x98legitimate\xE2\x80\x99"), { "legitimate" }, { W }, 0 },
+	{ LIT("'legitimate'"), { "legitimate" }, { W }, 0 },
+	{ LIT("\xE2\x80\x9Clegitimate\xE2\x80\x9D"), { "legitimate" }, { W }, 0 }, /* “ ” */
+	{ LIT("the rebels' demands"), { "the", "rebels", "demands" }, { W, W, W }, 0 },
+	{ LIT("don't"), { "don't" }, { W }, 0 },
+	{ LIT("rock 'n' roll"), { "rock", "n", "roll" }, { W, W, W }, 0 },
+	{ LIT("a''b"), { "a", "b" }, { W, W }, 0 },
+	/* A letter with a combining mark is still a letter: NFD "Zoë's". */
+	{ LIT("Zoe\xCC\x88's"), { "zo\xC3\xAB's" }, { W }, 0 },
+};
+
+static void test_tokenize__apostrophes_fold_to_straight(void **state)
+{
+	RUN_CASES(*state, apostrophe_cases);
+}
+
+/* ---- abbreviations ------------------------------------------------------ */
+
+static const tok_case abbrev_cases[] = {
+	{ LIT("U.S."), { "u.s." }, { A }, 0 },
+	{ LIT("the U.S. said"), { "the", "u.s.", "said" }, { W, A, W }, 0 },
+	{ LIT("U.S.-led"), { "u.s.", "led" }, { A, W }, 0 },
+	{ LIT("at 9 a.m. today"), { "at", "<num>", "a.m.", "today" }, { W, N, A, W }, 0 },
+	{ LIT("U.S.A."), { "u.s.a." }, { A }, 0 },
+	{ LIT("plan B."), { "plan", "b" }, { W, W }, 0 },
+	{ LIT("Mr. Putin"), { "mr", "putin" }, { W, W }, 0 },
+	{ LIT("U.S"), { "u", "s" }, { W, W }, 0 },
+	{ LIT("U. S."), { "u", "s" }, { W, W }, 0 },
+	/* "U.S." is not "us". */
+	{ LIT("US us U.S."), { "us", "us", "u.s." }, { W, W, A }, 0 },
+};
+
+static void test_tokenize__abbreviations(void **state)
+{
+	RUN_CASES(*state, abbrev_cases);
+}
+
+/* ---- numbers ------------------------------------------------------------ */
+
+static const tok_case number_cases[] = {
+	{ LIT("2022"), { "<num>" }, { N }, 0 },
+	{ LIT("1,000"), { "<num>" }, { N }, 0 },
+	{ LIT("3.5"), { "<num>" }, { N }, 0 },
+	{ LIT("02/25/2022"), { "<num>" }, { N }, 0 },
+	{ LIT("09:06"), { "<num>" }, { N }, 0 },
+	{ LIT("7"), { "<num>" }, { N }, 0 },
+	{ LIT("2022-23"), { "<num>" }, { N }, 0 },
+	{ LIT("12-point plan"), { "<num>", "point", "plan" }, { N, W, W }, 0 },
+	{ LIT("G7"), { "g7" }, { W }, 0 },
+	{ LIT("1, 2 and 3."), { "<num>", "<num>", "and", "<num>" }, { N, N, W, N }, 0 },
+	{ LIT("\xEF\xBC\x92\xEF\xBC\x90"), { "<num>" }, { N }, 0 },         /* full-width 20 */
+};
+
+static void test_tokenize__numbers(void **state)
+{
+	RUN_CASES(*state, number_cases);
+}
+
+/* ---- NFKC and case folding ---------------------------------------------- */
+
+static const tok_case fold_cases[] = {
+	{ LIT("\xEF\xAC\x81re"), { "fire" }, { W }, 0 },                      /* U+FB01 ligature */
+	{ LIT("\xEF\xBC\xAE\xEF\xBC\xA1\xEF\xBC\xB4\xEF\xBC\xAF"), { "nato" }, { W }, 0 }, /* full-width */
+	{ LIT("\xC3\x89TAT"), { "\xC3\xA9tat" }, { W }, 0 },                  /* ÉTAT, composed */
+	{ LIT("E\xCC\x81TAT"), { "\xC3\xA9tat" }, { W }, 0 },                 /* decomposed É */
+	{ LIT("STRASSE"), { "strasse" }, { W }, 0 },
+	{ LIT("Stra\xC3\x9F" "e"), { "strasse" }, { W }, 0 },                /* ß -> ss */
+	{ LIT("\xE2\x84\xAA"), { "k" }, { W }, 0 },                           /* U+212A Kelvin sign */
+	{ LIT("\xE1\xBA\x9E"), { "ss" }, { W }, 0 },                          /* U+1E9E capital sharp s */
+	{ LIT("\xC7\x85"), { "d\xC5\xBE" }, { W }, 0 },                      /* U+01C5 Dž -> dž */
+	/* Marks in either order compose the same (canonical ordering):
+	 * a + U+0301 (class 230) + U+0323 (class 220) -> U+1EA1 U+0301. */
+	{ LIT("a\xCC\x81\xCC\xA3"), { "\xE1\xBA\xA1\xCC\x81" }, { W }, 0 },
+	{ LIT("a\xCC\xA3\xCC\x81"), { "\xE1\xBA\xA1\xCC\x81" }, { W }, 0 },
+	{ LIT("\xCE\xA3\xCE\x97\xCE\x9C\xCE\x91"), { "\xCF\x83\xCE\xB7\xCE\xBC\xCE\xB1" }, { W }, 0 }, /* ΣΗΜΑ */
+};
+
+static void test_tokenize__nfkc_and_case_folding(void **state)
+{
+	RUN_CASES(*state, fold_cases);
+}
+
+/* ---- invalid UTF-8 and NUL bytes ---------------------------------------- */
+
+static const tok_case invalid_cases[] = {
+	{ LIT("\xC0\xAF"), { NULL }, { 0 }, 2 },                      /* overlong '/' */
+	{ LIT("\xE0\x80\xAF"), { NULL }, { 0 }, 3 },                  /* overlong, 3 bytes */
+	{ LIT("\xF0\x80\x80\xAF"), { NULL }, { 0 }, 4 },              /* overlong, 4 bytes */
+	{ LIT("\xED\xA0\x80"), { NULL }, { 0 }, 3 },                  /* surrogate U+D800 */
+	{ LIT("abc\xE2\x82"), { "abc" }, { W }, 2 },                  /* truncated at the end */
+	{ LIT("\x80" "abc"), { "abc" }, { W }, 1 },                   /* lone continuation */
+	{ LIT("\xF5\xF6\xF7\xF8\xF9\xFA\xFB\xFC\xFD\xFE\xFF"), { NULL }, { 0 }, 11 },
+	{ LIT("\xF4\x90\x80\x80"), { NULL }, { 0 }, 4 },              /* over U+10FFFF */
+	{ LIT("peace\xFFtalks"), { "peace", "talks" }, { W, W }, 1 },
+	{ LIT("peace\xE2\x82talks"), { "peace", "talks" }, { W, W }, 2 },
+	{ LIT("cease-\xFF" "fire"), { "cease", "fire" }, { W, W }, 1 },
+	{ LIT("Russia'\xFFs"), { "russia", "s" }, { W, W }, 1 },
+	{ LIT("2022\xC0"), { "<num>" }, { N }, 1 },
+	{ LIT("\xEF\xBF\xBD"), { NULL }, { 0 }, 0 },                  /* a real U+FFFD is valid */
+	{ LIT("peace\0talks"), { "peace", "talks" }, { W, W }, 0 },
+	{ LIT("\0\0war\0"), { "war" }, { W }, 0 },
+	{ LIT("cease-\0fire"), { "cease", "fire" }, { W, W }, 0 },
+	{ LIT(""), { NULL }, { 0 }, 0 },
+	{ LIT(" \t\n,;!?"), { NULL }, { 0 }, 0 },
+};
+
+static void test_tokenize__invalid_utf8_and_nul(void **state)
+{
+	RUN_CASES(*state, invalid_cases);
+}
+
+/* ---- buffers ------------------------------------------------------------ */
+
+/* "<num>" takes 6 bytes with its NUL, more than the 4 bytes a code point may
+ * take plus the NUL, so a one-digit number must still reserve room for it.
+ * "ab" and 124 "a" fill 251 of the first 256 bytes of the text buffer:
+ * "<num>" ends exactly past that. */
+static void test_tokenize__one_digit_number_at_buffer_end(void **state)
+{
+	fr_tokens *t = *state;
+	fr_error err = FR_ERROR_INIT;
+	char text[512];
+	size_t len = 0;
+
+	len += (size_t)snprintf(text + len, sizeof(text) - len, "ab");
+	for (int i = 0; i < 124; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, " a");
+	len += (size_t)snprintf(text + len, sizeof(text) - len, " 7");
+	assert_int_equal(fr_tokenize(t, text, len, &err), 0);
+	assert_int_equal(t->count, 126);
+	check_layout(t);
+	assert_string_equal(fr_tokens_surface(t, 125), "<num>");
+	assert_int_equal(t->items[125].kind, FR_TOKEN_NUMBER);
+}
+
+/* 1 MiB of words in one paragraph. */
+static void test_tokenize__long_text(void **state)
+{
+	static const char *const words[] = { "peace", "talks", "Cease-fire", "2022", "U.S." };
+	static const char *const folded[] = { "peace", "talks", "ceasefire", "<num>", "u.s." };
+	fr_tokens *t = *state;
+	fr_error err = FR_ERROR_INIT;
+	char *text = malloc(MIB + 32);
+	size_t len = 0, n = 0;
+
+	assert_non_null(text);
+	while (len < MIB) {
+		size_t wl = strlen(words[n % 5]);
+		memcpy(text + len, words[n % 5], wl);
+		text[len + wl] = ' ';
+		len += wl + 1;
+		n++;
+	}
+	assert_int_equal(fr_tokenize(t, text, len, &err), 0);
+	assert_int_equal(t->count, n);
+	check_layout(t);
+	for (size_t i = 0; i < n; i += 997)
+		assert_string_equal(fr_tokens_surface(t, i), folded[i % 5]);
+	assert_string_equal(fr_tokens_surface(t, n - 1), folded[(n - 1) % 5]);
+	free(text);
+}
+
+/* One fr_tokens for many paragraphs: each call replaces what it held. */
+static void test_tokenize__reuse_resets_counts(void **state)
+{
+	fr_tokens *t = *state;
+	fr_error err = FR_ERROR_INIT;
+	char text[64];
+
+	for (int i = 0; i < 2000; i++) {
+		int n = snprintf(text, sizeof(text), "Round %d of the talks\xFF", i);
+		assert_int_equal(fr_tokenize(t, text, (size_t)n, &err), 0);
+		assert_int_equal(t->count, 5);
+		assert_int_equal(t->invalid_bytes, 1);
+		assert_string_equal(fr_tokens_surface(t, 0), "round");
+		assert_string_equal(fr_tokens_surface(t, 4), "talks");
+		assert_int_equal(t->terms_len, 0);
+	}
+	assert_int_equal(fr_tokenize(t, "", 0, &err), 0);
+	assert_int_equal(t->count, 0);
+	assert_int_equal(t->invalid_bytes, 0);
+	assert_int_equal(t->text_len, 0);
+
+	/* Disposing leaves it zeroed and usable again. */
+	fr_tokens_dispose(t);
+	assert_null(t->text);
+	assert_int_equal(t->count, 0);
+	assert_int_equal(fr_tokenize(t, "war", 3, &err), 0);
+	assert_int_equal(t->count, 1);
+	fr_tokens_dispose(NULL);
+}
+
+/* Terms appended by the stemmer live beside the surfaces. */
+static void test_tokenize__set_term(void **state)
+{
+	fr_tokens *t = *state;
+	fr_error err = FR_ERROR_INIT;
+
+	assert_int_equal(fr_tokenize(t, "negotiations failed", 19, &err), 0);
+	assert_int_equal(fr_tokens__set_term(t, 0, "negoti", 6), 0);
+	assert_int_equal(fr_tokens__set_term(t, 1, "fail", 4), 0);
+	assert_string_equal(fr_tokens_term(t, 0), "negoti");
+	assert_int_equal(t->items[0].term_len, 6);
+	assert_string_equal(fr_tokens_term(t, 1), "fail");
+	assert_string_equal(fr_tokens_surface(t, 0), "negotiations");
+}
+
+/* ---- fr_utf8_decode ----------------------------------------------------- */
+
+typedef struct {
+	const char *bytes;
+	size_t n;        /* bytes available */
+	size_t expect;   /* length, 0 when invalid */
+	int32_t cp;
+} utf8_case;
+
+static const utf8_case utf8_cases[] = {
+	{ LIT("A"), 1, 0x41 },
+	{ LIT("\0"), 1, 0 },
+	{ LIT("\x7F"), 1, 0x7F },
+	{ LIT("\xC2\x80"), 2, 0x80 },
+	{ LIT("\xC3\xA9"), 2, 0xE9 },
+	{ LIT("\xDF\xBF"), 2, 0x7FF },
+	{ LIT("\xE0\xA0\x80"), 3, 0x800 },
+	{ LIT("\xE2\x82\xAC"), 3, 0x20AC },
+	{ LIT("\xED\x9F\xBF"), 3, 0xD7FF },
+	{ LIT("\xEE\x80\x80"), 3, 0xE000 },
+	{ LIT("\xEF\xBF\xBF"), 3, 0xFFFF },
+	{ LIT("\xF0\x90\x80\x80"), 4, 0x10000 },
+	{ LIT("\xF0\x9D\x84\x9E"), 4, 0x1D11E },
+	{ LIT("\xF4\x8F\xBF\xBF"), 4, 0x10FFFF },
+	{ LIT("\xC3\xA9xyz"), 2, 0xE9 },             /* reads only its own bytes */
+	/* invalid */
+	{ LIT("\x80"), 0, 0 },                       /* lone continuation */
+	{ LIT("\xBF"), 0, 0 },
+	{ LIT("\xC0\xAF"), 0, 0 },                   /* overlong */
+	{ LIT("\xC1\xBF"), 0, 0 },
+	{ LIT("\xE0\x80\xAF"), 0, 0 },
+	{ LIT("\xE0\x9F\xBF"), 0, 0 },
+	{ LIT("\xF0\x80\x80\xAF"), 0, 0 },
+	{ LIT("\xF0\x8F\xBF\xBF"), 0, 0 },
+	{ LIT("\xED\xA0\x80"), 0, 0 },               /* surrogates */
+	{ LIT("\xED\xBF\xBF"), 0, 0 },
+	{ LIT("\xF4\x90\x80\x80"), 0, 0 },           /* over U+10FFFF */
+	{ LIT("\xF5\x80\x80\x80"), 0, 0 },           /* F5..FF never lead */
+	{ LIT("\xF8\x88\x80\x80\x80"), 0, 0 },
+	{ LIT("\xFE"), 0, 0 },
+	{ LIT("\xFF"), 0, 0 },
+	{ LIT("\xC3"), 0, 0 },                       /* truncated */
+	{ LIT("\xE2\x82"), 0, 0 },
+	{ LIT("\xF0\x9D\x84"), 0, 0 },
+	{ LIT("\xC3\x41"), 0, 0 },                   /* bad continuation */
+	{ LIT("\xE2\x28\xA1"), 0, 0 },
+	{ LIT("\xE2\x82\x28"), 0, 0 },
+	{ LIT("\xF0\x9D\x84\xC0"), 0, 0 },
+};
+
+static void test_tokenize__utf8_decode_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(utf8_cases) / sizeof(utf8_cases[0]); i++) {
+		const utf8_case *c = &utf8_cases[i];
+		int32_t cp = -7;
+		print_message("utf8 case %zu\n", i);
+		size_t got = fr_utf8_decode((const uint8_t *)c->bytes, c->n, &cp);
+		assert_int_equal(got, c->expect);
+		if (c->expect)
+			assert_int_equal(cp, c->cp);
+	}
+}
+
+/* A valid sequence cut short by n is invalid, whatever follows in memory. */
+static void test_tokenize__utf8_decode_respects_n(void **state)
+{
+	static const char euro[] = "\xE2\x82\xAC";
+	int32_t cp = 0;
+	(void)state;
+
+	assert_int_equal(fr_utf8_decode((const uint8_t *)euro, 3, &cp), 3);
+	assert_int_equal(fr_utf8_decode((const uint8_t *)euro, 2, &cp), 0);
+	assert_int_equal(fr_utf8_decode((const uint8_t *)euro, 1, &cp), 0);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup_tokens, teardown_tokens)
+	const struct CMUnitTest tests[] = {
+		T(test_tokenize__hyphens_join_dashes_separate),
+		T(test_tokenize__apostrophes_fold_to_straight),
+		T(test_tokenize__abbreviations),
+		T(test_tokenize__numbers),
+		T(test_tokenize__nfkc_and_case_folding),
+		T(test_tokenize__invalid_utf8_and_nul),
+		T(test_tokenize__one_digit_number_at_buffer_end),
+		T(test_tokenize__long_text),
+		T(test_tokenize__reuse_resets_counts),
+		T(test_tokenize__set_term),
+		cmocka_unit_test(test_tokenize__utf8_decode_table),
+		cmocka_unit_test(test_tokenize__utf8_decode_respects_n),
+	};
+#undef T
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
