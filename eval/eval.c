@@ -1,5 +1,6 @@
 #include "eval.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,9 +8,16 @@
 
 int fr_confusion_init(fr_confusion *c, size_t k)
 {
-	c->k = k;
+	memset(c, 0, sizeof(*c));
+	/* k * k must not wrap: a wrapped size gives a tiny matrix that
+	 * fr_confusion_add writes past. */
+	if (k > 0 && k > SIZE_MAX / k)
+		return FR_ENOMEM;
 	c->counts = calloc(k > 0 ? k * k : 1, sizeof(size_t));
-	return c->counts ? 0 : FR_ENOMEM;
+	if (c->counts == NULL)
+		return FR_ENOMEM;
+	c->k = k;
+	return 0;
 }
 
 void fr_confusion_dispose(fr_confusion *c)

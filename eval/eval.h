@@ -11,7 +11,8 @@ typedef struct fr_confusion {
 	size_t *counts;    /* counts[truth * k + predicted]; owned */
 } fr_confusion;
 
-/* Returns 0, or FR_ENOMEM. */
+/* Returns 0, or FR_ENOMEM (also when k * k does not fit a size_t). On
+ * failure c is left zeroed: adding to it does nothing. */
 int fr_confusion_init(fr_confusion *c, size_t k);
 void fr_confusion_dispose(fr_confusion *c);
 void fr_confusion_add(fr_confusion *c, size_t truth, size_t predicted);

@@ -296,7 +296,8 @@ static int add_directory(fr_corpus *c, const char *dir, fr_error *err)
 		}
 		n++;
 	}
-	qsort(names, n, sizeof(*names), cmp_names);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_names);
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(dir) + 1 + strlen(names[i]) + 1;
 		char *path = malloc(len);
@@ -664,12 +665,17 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			return FR_ITEROVER;
 		}
 		c->line_no++;
-		if (is_blank_line(c->line, (size_t)n - (n > 0 && c->line[n - 1] == '\n')) ||
-		    (n == 2 && c->line[0] == '\r'))
+		/* Without its LF or CRLF end; a line of only spaces is blank. */
+		size_t len = (size_t)n;
+		while (len > 0 && (c->line[len - 1] == '\n' || c->line[len - 1] == '\r'))
+			len--;
+		if (is_blank_line(c->line, len))
 			continue;
 		c->record++;
 		json_error_t jerr;
-		json_t *obj = json_loadb(c->line, (size_t)n, JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &jerr);
+		/* The whole line is one value: text after the object is an error,
+		 * not silently dropped. */
+		json_t *obj = json_loadb(c->line, len, JSON_ALLOW_NUL, &jerr);
 		int rc = 0;
 		if (obj == NULL) {
 			rc = fr_error_set(err, FR_EFORMAT, name, c->line_no, "invalid JSON: %s", jerr.text);

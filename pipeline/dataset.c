@@ -99,6 +99,9 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
 	size_t text_col = (size_t)-1, id_col = (size_t)-1, doc_col = (size_t)-1;
 	const char *oom = "out of memory";
 
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+
 	ds->path = strdup(path);
 	if (ds->path == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "%s", oom);
@@ -162,6 +165,13 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
 			rc = fr_error_set(err, FR_ENOTFOUND, path, 1, "no label column '%s' in the header", tasks[t]);
 			goto done;
 		}
+		/* Twice the same task would give two outputs under one name. */
+		for (size_t u = 0; u < t; u++) {
+			if (strcmp(tasks[u], tasks[t]) == 0) {
+				rc = fr_error_set(err, FR_EINVALID, path, 1, "task '%s' is named twice", tasks[t]);
+				goto done;
+			}
+		}
 		task_col[ds->n_tasks] = col;
 		ds->tasks[ds->n_tasks] = strdup(tasks[t]);
 		if (ds->tasks[ds->n_tasks++] == NULL) {
@@ -193,8 +203,9 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
 			goto done;
 		}
 		size_t r = ds->n_rows, len = 0;
-		char fallback[64];
-		snprintf(fallback, sizeof(fallback), "line %zu", line);
+		/* The id the header promises when there is none: "<file>:<line>". */
+		char fallback[320];
+		snprintf(fallback, sizeof(fallback), "%.256s:%zu", base, line);
 		const char *id = id_col != (size_t)-1 ? fr_csv_field(csv, id_col, &len) : NULL;
 		if (id == NULL || len == 0) {
 			id = fallback;

@@ -15,7 +15,7 @@
 typedef struct fr_dataset {
 	char *path;          /* owned copy of the path it was read from */
 	size_t n_rows;
-	char **ids;          /* the id column, or "<file>:<line>"; owned */
+	char **ids;          /* the id column, or "<file>:<line>" (file name without its folder); owned */
 	char **docs;         /* the document column, or the id; owned (groups for cross-validation) */
 	char **texts;        /* owned */
 	size_t *text_lens;
@@ -34,7 +34,9 @@ void fr_dataset_dispose(fr_dataset *ds);
  * NULL to take every label column. Errors name the file and the line:
  * FR_EFORMAT for malformed CSV, a missing text column, duplicate or empty
  * header names, a row with the wrong number of fields, no rows, or no text
- * at all; FR_ENOTFOUND for a missing file or a task column not in the header. */
+ * at all; FR_ENOTFOUND for a missing file or a task column not in the header;
+ * FR_EINVALID for a task named twice in tasks. On failure ds may hold the
+ * rows read so far: fr_dataset_dispose it either way. */
 int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
                     size_t n_tasks, fr_error *err);
 

@@ -1,0 +1,821 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "corpus.h"
+
+#define RULES_DIR FR_TEST_FIXTURES "/corpus/rules"
+#define REAL_RULES FR_TEST_FIXTURES "/../../data/boilerplate.rules"
+#define EXAMPLE_BATCH FR_TEST_FIXTURES "/../../data/batches/example"
+
+/* A string literal and its length, so rows may hold NUL and bad bytes. */
+#define S(lit) lit, sizeof(lit) - 1
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* Each test gets its own empty temp folder, removed afterwards. */
+typedef struct {
+	char dir[64];
+} tmp_state;
+
+static int setup_tmp(void **state)
+{
+	tmp_state *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return -1;
+	snprintf(t->dir, sizeof(t->dir), "/tmp/fr_test_corpus_XXXXXX");
+	if (mkdtemp(t->dir) == NULL) {
+		free(t);
+		return -1;
+	}
+	*state = t;
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int teardown_tmp(void **state)
+{
+	tmp_state *t = *state;
+	int rc = nftw(t->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(t);
+	return rc;
+}
+
+/* Writes len bytes to dir/name and puts the path in path_out. */
+static void write_file(char *path_out, size_t size, const char *dir, const char *name,
+                       const char *data, size_t len)
+{
+	FILE *fp = NULL;
+	assert_true((size_t)snprintf(path_out, size, "%s/%s", dir, name) < size);
+	fp = fopen(path_out, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(data, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* What fr_corpus_next handed out, one entry per call before FR_ITEROVER:
+ * a copied paragraph (rc 0) or an error (rc < 0, err filled). */
+#define MAX_ITEMS 128
+
+typedef struct {
+	int rc;
+	char id[128];
+	char doc[128];
+	char *text;
+	size_t text_len;
+	size_t para;
+	size_t line;
+	fr_error err;
+} item_t;
+
+typedef struct {
+	item_t items[MAX_ITEMS];
+	size_t n;
+	size_t files;
+	fr_corpus_stats stats;
+	size_t drops[64];
+} run_t;
+
+static run_t *run_corpus(const char *const *inputs, size_t n_inputs, const fr_boilerplate *rules)
+{
+	fr_corpus *c = NULL;
+	fr_error err = FR_ERROR_INIT;
+	run_t *r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	assert_int_equal(fr_corpus_open(&c, inputs, n_inputs, rules, &err), 0);
+	assert_non_null(c);
+	for (;;) {
+		fr_paragraph p;
+		fr_error e = FR_ERROR_INIT;
+		memset(&p, 0, sizeof(p));
+		int rc = fr_corpus_next(&p, c, &e);
+		if (rc == FR_ITEROVER)
+			break;
+		/* A corpus that never ends is a failure, not a hang. */
+		assert_true(r->n < MAX_ITEMS);
+		item_t *it = &r->items[r->n++];
+		it->rc = rc;
+		it->err = e;
+		if (rc == 0) {
+			assert_int_equal(e.code, 0);
+			assert_non_null(p.id);
+			assert_non_null(p.doc);
+			assert_non_null(p.text);
+			assert_int_equal(p.text[p.text_len], '\0');
+			snprintf(it->id, sizeof(it->id), "%s", p.id);
+			snprintf(it->doc, sizeof(it->doc), "%s", p.doc);
+			it->text = malloc(p.text_len + 1);
+			assert_non_null(it->text);
+			memcpy(it->text, p.text, p.text_len + 1);
+			it->text_len = p.text_len;
+			it->para = p.para;
+			it->line = p.line;
+		} else {
+			assert_int_equal(e.code, rc);
+		}
+	}
+	/* The end is sticky. */
+	fr_paragraph p;
+	assert_int_equal(fr_corpus_next(&p, c, NULL), FR_ITEROVER);
+	r->files = fr_corpus_file_count(c);
+	r->stats = *fr_corpus_get_stats(c);
+	size_t n_rules = fr_boilerplate_rule_count(rules);
+	assert_true(n_rules <= 64);
+	memcpy(r->drops, fr_corpus_rule_drops(c), n_rules * sizeof(size_t));
+	fr_corpus_free(c);
+	return r;
+}
+
+static run_t *run_one(const char *path, const fr_boilerplate *rules)
+{
+	const char *inputs[] = { path };
+	return run_corpus(inputs, 1, rules);
+}
+
+static void run_free(run_t *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->items[i].text);
+	free(r);
+}
+
+static size_t count_ok(const run_t *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		n += r->items[i].rc == 0;
+	return n;
+}
+
+static void assert_text(const item_t *it, const char *text, size_t len)
+{
+	assert_int_equal(it->rc, 0);
+	assert_int_equal(it->text_len, len);
+	assert_memory_equal(it->text, text, len);
+}
+
+static void assert_para(const item_t *it, const char *id, size_t para, size_t line, const char *text)
+{
+	assert_int_equal(it->rc, 0);
+	assert_string_equal(it->id, id);
+	assert_int_equal(it->para, para);
+	assert_int_equal(it->line, line);
+	assert_text(it, text, strlen(text));
+}
+
+/* An error entry: its code, a piece of its message, the file it names (a
+ * suffix of the source) and its line. */
+static void assert_err(const item_t *it, int code, const char *msg, const char *file, size_t line)
+{
+	assert_int_equal(it->rc, code);
+	assert_int_equal(it->err.code, code);
+	assert_non_null(strstr(it->err.message, msg));
+	size_t sl = strlen(it->err.source), fl = strlen(file);
+	assert_true(sl >= fl);
+	assert_string_equal(it->err.source + sl - fl, file);
+	assert_int_equal(it->err.line, line);
+}
+
+static fr_boilerplate *load_rules(const char *path)
+{
+	fr_boilerplate *b = NULL;
+	fr_error err = FR_ERROR_INIT;
+	assert_int_equal(fr_boilerplate_load(&b, path, &err), 0);
+	assert_non_null(b);
+	return b;
+}
+
+/* The index of the rule written "kind pattern", which must exist. */
+static size_t rule_index(const fr_boilerplate *b, const char *rule)
+{
+	for (size_t i = 0; i < fr_boilerplate_rule_count(b); i++)
+		if (strcmp(fr_boilerplate_rule(b, i), rule) == 0)
+			return i;
+	fail_msg("no rule '%s'", rule);
+	return 0;
+}
+
+/* ---- .txt articles ------------------------------------------------------ */
+
+typedef struct {
+	size_t para;
+	size_t line;
+	const char *text;
+} want_para;
+
+typedef struct {
+	const char *name;
+	const char *input;
+	size_t len;
+	size_t repeated_titles;
+	size_t n;
+	want_para want[6];
+} txt_row;
+
+static const txt_row txt_rows[] = {
+	{ "title followed directly by a line is alone",
+	  S("Title\nLine one\n  line two  \n\nNext\n"), 0, 3,
+	  { { 0, 1, "Title" }, { 1, 2, "Line one line two" }, { 2, 5, "Next" } } },
+	{ "several and whitespace-only blank lines separate blocks",
+	  S("T\n\n   \n\t\nA\n \t \nB\n\n\n"), 0, 3,
+	  { { 0, 1, "T" }, { 1, 5, "A" }, { 2, 7, "B" } } },
+	{ "lines are trimmed and joined by one space",
+	  S("  The  title \t\n\n  a  \n\tb\t\n   c\n"), 0, 2,
+	  { { 0, 1, "The  title" }, { 1, 3, "a b c" } } },
+	{ "CRLF line ends",
+	  S("T\r\n\r\na\r\nb\r\n\r\nc\r\n"), 0, 3,
+	  { { 0, 1, "T" }, { 1, 3, "a b" }, { 2, 6, "c" } } },
+	{ "lone CR line ends",
+	  S("T\r\ra\rb\r \r\rc"), 0, 3,
+	  { { 0, 1, "T" }, { 1, 3, "a b" }, { 2, 7, "c" } } },
+	{ "a BOM is not part of the title",
+	  S("\xEF\xBB\xBFTitle\n\nbody\n"), 0, 2,
+	  { { 0, 1, "Title" }, { 1, 3, "body" } } },
+	{ "only a title", S("Just a title\n"), 0, 1, { { 0, 1, "Just a title" } } },
+	{ "only a title, no line end", S("Just a title"), 0, 1, { { 0, 1, "Just a title" } } },
+	{ "empty file", S(""), 0, 0, { { 0, 0, NULL } } },
+	{ "only blank lines", S("\n  \n\t\r\n"), 0, 0, { { 0, 0, NULL } } },
+	{ "blank lines before the title",
+	  S("\n\n  Title  \n\nA\n"), 0, 2,
+	  { { 0, 3, "Title" }, { 1, 5, "A" } } },
+	{ "a block repeating the title is dropped but keeps its number",
+	  S("Same Title\n\nSame Title\n\nA\n\n  Same Title\n\nB\n"), 2, 3,
+	  { { 0, 1, "Same Title" }, { 2, 5, "A" }, { 4, 9, "B" } } },
+	{ "a block that only starts like the title is kept",
+	  S("T\n\nT and more\n"), 0, 2,
+	  { { 0, 1, "T" }, { 1, 3, "T and more" } } },
+	{ "invalid UTF-8 bytes pass through",
+	  S("T\n\nab\xff\xfe cd\xc3\n\xed\xa0\x80z\n"), 0, 2,
+	  { { 0, 1, "T" }, { 1, 3, "ab\xff\xfe cd\xc3 \xed\xa0\x80z" } } },
+};
+
+static void test_corpus__txt_blocks(void **state)
+{
+	tmp_state *t = *state;
+	for (size_t i = 0; i < sizeof(txt_rows) / sizeof(txt_rows[0]); i++) {
+		const txt_row *row = &txt_rows[i];
+		char path[256], id[64];
+		print_message("row: %s\n", row->name);
+		write_file(path, sizeof(path), t->dir, "art.txt", row->input, row->len);
+		run_t *r = run_one(path, NULL);
+		assert_int_equal(r->n, row->n);
+		for (size_t k = 0; k < row->n; k++) {
+			snprintf(id, sizeof(id), "art.txt#%zu", row->want[k].para);
+			assert_para(&r->items[k], id, row->want[k].para, row->want[k].line, row->want[k].text);
+			assert_string_equal(r->items[k].doc, "art.txt");
+		}
+		assert_int_equal(r->stats.paragraphs, row->n);
+		assert_int_equal(r->stats.repeated_titles, row->repeated_titles);
+		assert_int_equal(r->stats.files, 1);
+		assert_int_equal(r->stats.bad_records + r->stats.bad_files + r->stats.boilerplate, 0);
+		run_free(r);
+	}
+}
+
+/* A NUL byte inside an article stays part of the paragraph. */
+static void test_corpus__txt_nul_byte_passes_through(void **state)
+{
+	tmp_state *t = *state;
+	char path[256];
+	write_file(path, sizeof(path), t->dir, "nul.txt", S("T\n\na\0b\n"));
+	run_t *r = run_one(path, NULL);
+	assert_int_equal(r->n, 2);
+	assert_text(&r->items[1], S("a\0b"));
+	run_free(r);
+}
+
+/* ---- boilerplate rules -------------------------------------------------- */
+
+typedef struct {
+	const char *text;
+	int rule;   /* index in small.rules, -1 for none */
+	int ends;
+} match_row;
+
+static void test_corpus__boilerplate_match(void **state)
+{
+	(void)state;
+	fr_boilerplate *b = load_rules(RULES_DIR "/small.rules");
+	char long_click[FR_BOILERPLATE_MAX_BYTES + 2];
+	char just_click[FR_BOILERPLATE_MAX_BYTES + 1];
+	memset(long_click, 'x', sizeof(long_click));
+	memcpy(long_click, "Click", 5);
+	long_click[FR_BOILERPLATE_MAX_BYTES + 1] = '\0'; /* 301 bytes */
+	memcpy(just_click, long_click, FR_BOILERPLATE_MAX_BYTES);
+	just_click[FR_BOILERPLATE_MAX_BYTES] = '\0';     /* 300 bytes */
+	const match_row rows[] = {
+		{ "Hello World", 0, 0 },
+		{ "hello world", 0, 0 },
+		{ "HELLO WORLD", 0, 0 },
+		{ "Hello World!", -1, 0 },
+		{ "Hello", -1, 0 },
+		{ "Click here to subscribe", 1, 0 },
+		{ "click", 1, 0 },
+		{ "Clic", -1, 0 },
+		{ "12345", 2, 0 },
+		{ "123a", -1, 0 },
+		{ "--", 3, 1 },
+		{ "-- ", 3, 1 },
+		{ "--x", -1, 0 },
+		{ just_click, 1, 0 },
+		{ long_click, -1, 0 },
+		{ "", -1, 0 },
+	};
+	assert_int_equal(fr_boilerplate_rule_count(b), 4);
+	assert_string_equal(fr_boilerplate_rule(b, 0), "exact Hello World");
+	assert_string_equal(fr_boilerplate_rule(b, 3), "end ^-- ?$");
+	assert_null(fr_boilerplate_rule(b, 4));
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int ends = -1;
+		print_message("row: '%.40s'\n", rows[i].text);
+		assert_int_equal(fr_boilerplate_match(b, rows[i].text, strlen(rows[i].text), &ends), rows[i].rule);
+		assert_int_equal(ends, rows[i].ends);
+	}
+	/* No rules match nothing. */
+	int ends = -1;
+	assert_int_equal(fr_boilerplate_match(NULL, "Hello World", 11, &ends), -1);
+	assert_int_equal(ends, 0);
+	assert_int_equal(fr_boilerplate_rule_count(NULL), 0);
+	fr_boilerplate_free(b);
+	fr_boilerplate_free(NULL);
+}
+
+typedef struct {
+	const char *file;
+	int code;
+	size_t line;
+	const char *msg;
+} bad_rules_row;
+
+static void test_corpus__boilerplate_bad_rules(void **state)
+{
+	(void)state;
+	const bad_rules_row rows[] = {
+		{ "bad_kind.rules", FR_EFORMAT, 3, "unknown rule kind 'bogus'" },
+		{ "bad_regex.rules", FR_EFORMAT, 4, "bad regex" },
+		{ "no_pattern.rules", FR_EFORMAT, 1, "a kind and a pattern" },
+		{ "missing.rules", FR_ENOTFOUND, 0, "cannot open" },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char path[512];
+		fr_boilerplate *b = (fr_boilerplate *)&path; /* must be reset to NULL */
+		fr_error err = FR_ERROR_INIT;
+		print_message("row: %s\n", rows[i].file);
+		snprintf(path, sizeof(path), "%s/%s", RULES_DIR, rows[i].file);
+		assert_int_equal(fr_boilerplate_load(&b, path, &err), rows[i].code);
+		assert_null(b);
+		assert_int_equal(err.code, rows[i].code);
+		assert_string_equal(err.source, path);
+		assert_int_equal(err.line, rows[i].line);
+		assert_non_null(strstr(err.message, rows[i].msg));
+	}
+}
+
+/* Each kind of rule drops its block from an article, and an end rule drops
+ * every later block too; each drop is counted in the stats and per rule. */
+static void test_corpus__boilerplate_drops_blocks(void **state)
+{
+	tmp_state *t = *state;
+	char path[256];
+	fr_boilerplate *b = load_rules(RULES_DIR "/small.rules");
+	write_file(path, sizeof(path), t->dir, "a.txt",
+	           S("Title\n\nkeep one\n\nHELLO world\n\nclick me\nplease\n\n2024\n\nkeep two\n\n"
+	             "-- \n\nafter one\n\nafter\ntwo\n\n  \n\nHello World\n"));
+	run_t *r = run_one(path, b);
+	assert_int_equal(r->n, 3);
+	assert_para(&r->items[0], "a.txt#0", 0, 1, "Title");
+	assert_para(&r->items[1], "a.txt#1", 1, 3, "keep one");
+	assert_para(&r->items[2], "a.txt#5", 5, 12, "keep two");
+	/* exact, prefix, regex, then end + 3 blocks after it. */
+	assert_int_equal(r->stats.boilerplate, 7);
+	assert_int_equal(r->drops[0], 1);
+	assert_int_equal(r->drops[1], 1);
+	assert_int_equal(r->drops[2], 1);
+	assert_int_equal(r->drops[3], 4);
+	run_free(r);
+	fr_boilerplate_free(b);
+}
+
+/* An end rule ends only its own article: the next file is read whole. */
+static void test_corpus__boilerplate_end_is_per_article(void **state)
+{
+	tmp_state *t = *state;
+	char p1[256], p2[256];
+	fr_boilerplate *b = load_rules(RULES_DIR "/small.rules");
+	write_file(p1, sizeof(p1), t->dir, "1.txt", S("One\n\n--\n\ngone\n"));
+	write_file(p2, sizeof(p2), t->dir, "2.txt", S("Two\n\nkept\n"));
+	const char *inputs[] = { p1, p2 };
+	run_t *r = run_corpus(inputs, 2, b);
+	assert_int_equal(r->n, 3);
+	assert_para(&r->items[0], "1.txt#0", 0, 1, "One");
+	assert_para(&r->items[1], "2.txt#0", 0, 1, "Two");
+	assert_para(&r->items[2], "2.txt#1", 1, 3, "kept");
+	assert_int_equal(r->stats.boilerplate, 2);
+	run_free(r);
+	fr_boilerplate_free(b);
+}
+
+/* Blocks longer than FR_BOILERPLATE_MAX_BYTES are never matched. */
+static void test_corpus__boilerplate_ignores_long_blocks(void **state)
+{
+	tmp_state *t = *state;
+	char path[256];
+	char article[1024];
+	char block[FR_BOILERPLATE_MAX_BYTES + 2];
+	fr_boilerplate *b = load_rules(REAL_RULES);
+	/* "Read more: xxxx..." of 301 bytes, then the same of 300 bytes. */
+	memset(block, 'x', sizeof(block));
+	memcpy(block, "Read more: ", 11);
+	block[FR_BOILERPLATE_MAX_BYTES + 1] = '\0';
+	int n = snprintf(article, sizeof(article), "T\n\n%s\n\n%.*s\n", block,
+	                 FR_BOILERPLATE_MAX_BYTES, block);
+	write_file(path, sizeof(path), t->dir, "long.txt", article, (size_t)n);
+	run_t *r = run_one(path, b);
+	assert_int_equal(r->n, 2);
+	assert_int_equal(r->items[1].para, 1);
+	assert_int_equal(r->items[1].text_len, FR_BOILERPLATE_MAX_BYTES + 1);
+	assert_int_equal(r->stats.boilerplate, 1);
+	assert_int_equal(r->drops[rule_index(b, "prefix Read more:")], 1);
+	run_free(r);
+	fr_boilerplate_free(b);
+}
+
+/* The real rules file: one block for each kind of rule. */
+static void test_corpus__real_rules(void **state)
+{
+	tmp_state *t = *state;
+	char path[256];
+	fr_boilerplate *b = load_rules(REAL_RULES);
+	write_file(path, sizeof(path), t->dir, "real.txt",
+	           S("A Headline\n\nleave a comment\n\nRead more: elsewhere\n\nBy John Friend\n\n"
+	             "Body text stays.\n\nShare post:\n\nUnrelated headline\n\nAnother one\n"));
+	run_t *r = run_one(path, b);
+	assert_int_equal(r->n, 2);
+	assert_para(&r->items[0], "real.txt#0", 0, 1, "A Headline");
+	assert_para(&r->items[1], "real.txt#4", 4, 9, "Body text stays.");
+	assert_int_equal(r->stats.boilerplate, 6);
+	assert_int_equal(r->drops[rule_index(b, "exact Leave a Comment")], 1);
+	assert_int_equal(r->drops[rule_index(b, "prefix Read more:")], 1);
+	assert_int_equal(r->drops[rule_index(b, "regex ^By [A-Z][A-Za-z.'-]+( [A-Z][A-Za-z.'-]+){0,3}$")], 1);
+	assert_int_equal(r->drops[rule_index(b, "end ^Share (this )?post:?$")], 3);
+	run_free(r);
+	fr_boilerplate_free(b);
+}
+
+/* ---- the example batch -------------------------------------------------- */
+
+static void test_corpus__example_batch(void **state)
+{
+	(void)state;
+	static const char *const furniture[] = {
+		"Fight Censorship, Share This Post!", "LATEST VIDEO", "Leave a Comment", "Share post:",
+		"By John Friend", "Drowning in Debt ad", "Reporting from Zero Hedge.",
+	};
+	static const char *const docs[] = {
+		"000_95c8a98d22d4bff1.txt", "001_cffa34eed2c04c87.txt", "002_2ee5c5a79ba5e6b6.txt",
+		"003_7da01264481b0f8d.txt", "004_7babc8d97271ac54.txt",
+	};
+	fr_boilerplate *b = load_rules(REAL_RULES);
+	run_t *r = run_one(EXAMPLE_BATCH, b);
+	size_t doc = 0;
+	assert_int_equal(r->files, 5);
+	assert_int_equal(r->stats.files, 5);
+	assert_int_equal(r->n, 71);
+	assert_int_equal(count_ok(r), 71);
+	assert_int_equal(r->stats.paragraphs, 71);
+	assert_true(r->stats.boilerplate > 0);
+	for (size_t i = 0; i < r->n; i++) {
+		const item_t *it = &r->items[i];
+		for (size_t k = 0; k < sizeof(furniture) / sizeof(furniture[0]); k++)
+			assert_string_not_equal(it->text, furniture[k]);
+		/* Files in name order: the doc only ever moves to the next one, and
+		 * each article starts with its title. */
+		if (strcmp(it->doc, docs[doc]) != 0) {
+			doc++;
+			assert_true(doc < 5);
+			assert_string_equal(it->doc, docs[doc]);
+			assert_int_equal(it->para, 0);
+		}
+		if (strncmp(it->doc, "003_", 4) == 0)
+			assert_null(strstr(it->text, "(Reuters)"));
+	}
+	assert_int_equal(doc, 4);
+	run_free(r);
+	fr_boilerplate_free(b);
+}
+
+/* ---- .csv batches ------------------------------------------------------- */
+
+static void test_corpus__csv_ids(void **state)
+{
+	tmp_state *t = *state;
+	char p1[256], p2[256];
+	write_file(p1, sizeof(p1), t->dir, "own.csv", S("id,text\nA1,hello\n,no id\nB2,bye\n"));
+	write_file(p2, sizeof(p2), t->dir, "plain.csv", S("text,other\nx,1\ny,2\n"));
+	const char *inputs[] = { p1, p2 };
+	run_t *r = run_corpus(inputs, 2, NULL);
+	assert_int_equal(r->n, 5);
+	assert_para(&r->items[0], "A1", 1, 2, "hello");
+	assert_para(&r->items[1], "own.csv#2", 2, 3, "no id");
+	assert_para(&r->items[2], "B2", 3, 4, "bye");
+	assert_para(&r->items[3], "plain.csv#1", 1, 2, "x");
+	assert_para(&r->items[4], "plain.csv#2", 2, 3, "y");
+	assert_string_equal(r->items[0].doc, "own.csv");
+	assert_string_equal(r->items[4].doc, "plain.csv");
+	run_free(r);
+}
+
+static void test_corpus__csv_quoting(void **state)
+{
+	tmp_state *t = *state;
+	char path[256];
+	write_file(path, sizeof(path), t->dir, "q.csv",
+	           S("\xEF\xBB\xBFid,text\r\n"
+	             "1,\"a, b\"\r\n"
+	             "2,\"say \"\"hi\"\"\"\r\n"
+	             "3,\"line one\r\nline two\"\r\n"
+	             "4,plain\r\n"
+	             "5,\"\"\"quoted\"\", then, commas\""));
+	run_t *r = run_one(path, NULL);
+	assert_int_equal(r->n, 5);
+	assert_para(&r->items[0], "1", 1, 2, "a, b");
+	assert_para(&r->items[1], "2", 2, 3, "say \"hi\"");
+	assert_para(&r->items[2], "3", 3, 4, "line one\r\nline two");
+	assert_para(&r->items[3], "4", 4, 6, "plain");
+	assert_para(&r->items[4], "5", 5, 7, "\"quoted\", then, commas");
+	run_free(r);
+}
+
+static void test_corpus__csv_bad_field_counts(void **state)
+{
+	tmp_state *t = *state;
+	char path[256];
+	write_file(path, sizeof(path), t->dir, "fields.csv",
+	           S("id,text\n1,a\n2,b,extra\n3\n4,d\n"));
+	run_t *r = run_one(path, NULL);
+	assert_int_equal(r->n, 4);
+	assert_para(&r->items[0], "1", 1, 2, "a");
+	assert_err(&r->items[1], FR_EFORMAT, "3 fields", "/fields.csv", 3);
+	assert_err(&r->items[2], FR_EFORMAT, "1 fields", "/fields.csv", 4);
+	assert_para(&r->items[3], "4", 4, 5, "d");
+	assert_int_equal(r->stats.bad_records, 2);
+	assert_int_equal(r->stats.bad_files, 0);
+	assert_int_equal(r->stats.paragraphs, 2);
+	run_free(r);
+}
+
+/* Broken quoting ends the file, but not the batch. */
+static void test_corpus__csv_broken_quoting(void **state)
+{
+	tmp_state *t = *state;
+	char dir[128], path[256];
+	snprintf(dir, sizeof(dir), "%s/batch", t->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	write_file(path, sizeof(path), dir, "a.csv", S("text\nok1\nba\"d\nok2\n"));
+	write_file(path, sizeof(path), dir, "b.csv", S("text\n\"never closed\nok3\n"));
+	write_file(path, sizeof(path), dir, "c.jsonl", S("{\"text\":\"next file\"}\n"));
+	run_t *r = run_one(dir, NULL);
+	assert_int_equal(r->n, 4);
+	assert_para(&r->items[0], "a.csv#1", 1, 2, "ok1");
+	assert_err(&r->items[1], FR_EFORMAT, "", "/a.csv", 3);
+	assert_err(&r->items[2], FR_EFORMAT, "", "/b.csv", 2);
+	assert_para(&r->items[3], "c.jsonl#1", 1, 1, "next file");
+	assert_int_equal(r->stats.bad_files, 2);
+	assert_int_equal(r->stats.files, 3);
+	run_free(r);
+}
+
+typedef struct {
+	const char *name;
+	const char *input;
+	size_t len;
+	const char *msg;
+} csv_file_error_row;
+
+/* A file the reader cannot start on: reported with its line, and the next
+ * input is read. */
+static void test_corpus__csv_file_errors(void **state)
+{
+	tmp_state *t = *state;
+	const csv_file_error_row rows[] = {
+		{ "no text column", S("id,body\n1,x\n"), "no 'text' column" },
+		{ "empty file", S(""), "empty file" },
+		{ "only a BOM", S("\xEF\xBB\xBF"), "empty file" },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char p1[256], p2[256];
+		print_message("row: %s\n", rows[i].name);
+		write_file(p1, sizeof(p1), t->dir, "bad.csv", rows[i].input, rows[i].len);
+		write_file(p2, sizeof(p2), t->dir, "good.csv", S("text\nfine\n"));
+		const char *inputs[] = { p1, p2 };
+		run_t *r = run_corpus(inputs, 2, NULL);
+		assert_int_equal(r->n, 2);
+		assert_err(&r->items[0], FR_EFORMAT, rows[i].msg, "/bad.csv", 1);
+		assert_para(&r->items[1], "good.csv#1", 1, 2, "fine");
+		assert_int_equal(r->stats.bad_files, 1);
+		run_free(r);
+	}
+}
+
+static void test_corpus__csv_empty_texts(void **state)
+{
+	tmp_state *t = *state;
+	char path[256];
+	write_file(path, sizeof(path), t->dir, "e.csv", S("id,text\n1,\n2,\"\"\n3,x\n"));
+	run_t *r = run_one(path, NULL);
+	assert_int_equal(r->n, 1);
+	assert_para(&r->items[0], "3", 3, 4, "x");
+	assert_int_equal(r->stats.empty, 2);
+	assert_int_equal(r->stats.bad_records, 0);
+	run_free(r);
+}
+
+/* ---- .jsonl batches ----------------------------------------------------- */
+
+static void test_corpus__jsonl_records(void **state)
+{
+	tmp_state *t = *state;
+	char path[256];
+	write_file(path, sizeof(path), t->dir, "f.jsonl",
+	           S("{\"text\":\"first\",\"id\":\"x1\"}\n"   /* 1 */
+	             "\n"                                     /* 2 blank */
+	             "[1,2]\n"                                /* 3 */
+	             "{\"text\": 5}\n"                        /* 4 */
+	             "{\"id\":\"n\"}\n"                       /* 5 */
+	             "{bad json\n"                            /* 6 */
+	             "{\"text\":\"second\",\"id\":42}\r\n"    /* 7 */
+	             "  \t\r\n"                               /* 8 blank */
+	             "{\"text\":\"third\"}\n"                 /* 9 */
+	             "{\"text\":\"\"}\n"                      /* 10 empty */
+	             "{\"text\":\"x\",\"id\":[1]}\n"          /* 11 */
+	             "\"just a string\"\n"                    /* 12 */
+	             "{\"text\":\"a\\u0000b\",\"id\":\"\"}\n" /* 13 */
+	             "{\"text\":\"tail\"} junk\n"             /* 14 */
+	             "{\"text\":\"last\"}"));                 /* 15, no line end */
+	run_t *r = run_one(path, NULL);
+	assert_int_equal(r->n, 12);
+	assert_para(&r->items[0], "x1", 1, 1, "first");
+	assert_err(&r->items[1], FR_EFORMAT, "JSON object", "/f.jsonl", 3);
+	assert_err(&r->items[2], FR_EFORMAT, "\"text\" must be a string", "/f.jsonl", 4);
+	assert_err(&r->items[3], FR_EFORMAT, "no \"text\"", "/f.jsonl", 5);
+	assert_err(&r->items[4], FR_EFORMAT, "invalid JSON", "/f.jsonl", 6);
+	assert_para(&r->items[5], "42", 6, 7, "second");
+	assert_para(&r->items[6], "f.jsonl#7", 7, 9, "third");
+	assert_err(&r->items[7], FR_EFORMAT, "\"id\"", "/f.jsonl", 11);
+	assert_err(&r->items[8], FR_EFORMAT, "invalid JSON", "/f.jsonl", 12);
+	assert_int_equal(r->items[9].rc, 0);
+	assert_string_equal(r->items[9].id, "f.jsonl#11");
+	assert_int_equal(r->items[9].line, 13);
+	assert_text(&r->items[9], S("a\0b"));
+	assert_err(&r->items[10], FR_EFORMAT, "invalid JSON", "/f.jsonl", 14);
+	assert_para(&r->items[11], "f.jsonl#13", 13, 15, "last");
+	assert_string_equal(r->items[0].doc, "f.jsonl");
+	assert_int_equal(r->stats.bad_records, 7);
+	assert_int_equal(r->stats.empty, 1);
+	assert_int_equal(r->stats.paragraphs, 5);
+	assert_int_equal(r->stats.bad_files, 0);
+	run_free(r);
+}
+
+/* "-" reads JSON Lines from standard input. */
+static void test_corpus__stdin(void **state)
+{
+	tmp_state *t = *state;
+	char path[256];
+	write_file(path, sizeof(path), t->dir, "in.jsonl",
+	           S("{\"text\":\"one\"}\nnope\n{\"id\":\"own\",\"text\":\"two\"}\n"));
+	assert_non_null(freopen(path, "rb", stdin));
+	const char *inputs[] = { "-" };
+	run_t *r = run_corpus(inputs, 1, NULL);
+	assert_int_equal(r->n, 3);
+	assert_para(&r->items[0], "<stdin>#1", 1, 1, "one");
+	assert_string_equal(r->items[0].doc, "<stdin>");
+	assert_err(&r->items[1], FR_EFORMAT, "invalid JSON", "<stdin>", 2);
+	assert_para(&r->items[2], "own", 3, 3, "two");
+	run_free(r);
+	/* The corpus borrows stdin: it is still open. */
+	assert_int_equal(fgetc(stdin), EOF);
+	assert_int_equal(ferror(stdin), 0);
+}
+
+/* ---- inputs ------------------------------------------------------------- */
+
+static void test_corpus__directory(void **state)
+{
+	tmp_state *t = *state;
+	char dir[128], path[256];
+	snprintf(dir, sizeof(dir), "%s/batch", t->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	write_file(path, sizeof(path), dir, "b.txt", S("B title\n"));
+	write_file(path, sizeof(path), dir, "a.jsonl", S("{\"text\":\"from a\"}\n"));
+	write_file(path, sizeof(path), dir, "c.csv", S("text\nfrom c\n"));
+	write_file(path, sizeof(path), dir, "Z.TXT", S("Z title\n"));
+	write_file(path, sizeof(path), dir, ".hidden.txt", S("hidden\n"));
+	write_file(path, sizeof(path), dir, "notes.md", S("not an input\n"));
+	write_file(path, sizeof(path), dir, "data.json", S("{\"text\":\"no\"}\n"));
+	snprintf(path, sizeof(path), "%s/sub.txt", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	run_t *r = run_one(dir, NULL);
+	assert_int_equal(r->files, 4);
+	assert_int_equal(r->n, 4);
+	/* Byte order of names: 'Z' sorts before 'a'. */
+	assert_string_equal(r->items[0].doc, "Z.TXT");
+	assert_string_equal(r->items[1].doc, "a.jsonl");
+	assert_string_equal(r->items[2].doc, "b.txt");
+	assert_string_equal(r->items[3].doc, "c.csv");
+	assert_string_equal(r->items[3].text, "from c");
+	run_free(r);
+}
+
+typedef struct {
+	const char *name;
+	const char *input;  /* under the temp folder */
+	int code;
+	const char *msg;
+} open_error_row;
+
+static void test_corpus__open_errors(void **state)
+{
+	tmp_state *t = *state;
+	char path[256];
+	const open_error_row rows[] = {
+		{ "missing path", "nowhere.txt", FR_ENOTFOUND, "cannot read input" },
+		{ "empty directory", "empty", FR_ENOTFOUND, "no .txt, .csv or .jsonl" },
+		{ "directory without inputs", "junk", FR_ENOTFOUND, "no .txt, .csv or .jsonl" },
+		{ "unsupported extension", "notes.md", FR_EINVALID, "not a .txt, .csv or .jsonl" },
+	};
+	snprintf(path, sizeof(path), "%s/empty", t->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/junk", t->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	write_file(path, sizeof(path), t->dir, "junk/.hidden.txt", S("x\n"));
+	write_file(path, sizeof(path), t->dir, "junk/readme.md", S("x\n"));
+	write_file(path, sizeof(path), t->dir, "notes.md", S("x\n"));
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		fr_corpus *c = (fr_corpus *)&path; /* must be reset to NULL */
+		fr_error err = FR_ERROR_INIT;
+		print_message("row: %s\n", rows[i].name);
+		snprintf(path, sizeof(path), "%s/%s", t->dir, rows[i].input);
+		const char *inputs[] = { path };
+		assert_int_equal(fr_corpus_open(&c, inputs, 1, NULL, &err), rows[i].code);
+		assert_null(c);
+		assert_int_equal(err.code, rows[i].code);
+		assert_string_equal(err.source, path);
+		assert_non_null(strstr(err.message, rows[i].msg));
+	}
+	/* A bad input anywhere in the list fails the whole open. */
+	{
+		fr_corpus *c = NULL;
+		fr_error err = FR_ERROR_INIT;
+		char good[256], bad[256];
+		write_file(good, sizeof(good), t->dir, "fine.txt", S("T\n"));
+		snprintf(bad, sizeof(bad), "%s/missing.csv", t->dir);
+		const char *inputs[] = { good, bad };
+		assert_int_equal(fr_corpus_open(&c, inputs, 2, NULL, &err), FR_ENOTFOUND);
+		assert_null(c);
+		assert_string_equal(err.source, bad);
+	}
+	fr_corpus_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_corpus__txt_blocks, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__txt_nul_byte_passes_through, setup_tmp, teardown_tmp),
+		cmocka_unit_test(test_corpus__boilerplate_match),
+		cmocka_unit_test(test_corpus__boilerplate_bad_rules),
+		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_drops_blocks, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_end_is_per_article, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_ignores_long_blocks, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__real_rules, setup_tmp, teardown_tmp),
+		cmocka_unit_test(test_corpus__example_batch),
+		cmocka_unit_test_setup_teardown(test_corpus__csv_ids, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__csv_quoting, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__csv_bad_field_counts, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__csv_broken_quoting, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__csv_file_errors, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__csv_empty_texts, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__jsonl_records, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__directory, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__open_errors, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__stdin, setup_tmp, teardown_tmp),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

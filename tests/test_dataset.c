@@ -1,0 +1,301 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dataset.h"
+
+#define GOOD_CSV FR_TEST_FIXTURES "/dataset/good/labeled.csv"
+
+/* A string literal and its length. */
+#define S(lit) lit, sizeof(lit) - 1
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* Writes len bytes to a new temp file named *.csv; the caller unlinks it. */
+static void write_temp(char path[64], const char *data, size_t len)
+{
+	int fd = -1;
+	FILE *fp = NULL;
+	snprintf(path, 64, "/tmp/fr_test_dataset_XXXXXX.csv");
+	fd = mkstemps(path, 4);
+	assert_true(fd >= 0);
+	fp = fdopen(fd, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(data, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* ---- a good file -------------------------------------------------------- */
+
+static void test_dataset__good_file(void **state)
+{
+	(void)state;
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, GOOD_CSV, NULL, 0, &err), 0);
+	assert_int_equal(err.code, 0);
+	assert_string_equal(ds.path, GOOD_CSV);
+	assert_int_equal(ds.n_rows, 3);
+	assert_int_equal(ds.empty_texts, 0);
+	/* Tasks are the columns that are not id, document or text, in order. */
+	assert_int_equal(ds.n_tasks, 2);
+	assert_string_equal(ds.tasks[0], "stance");
+	assert_string_equal(ds.tasks[1], "frame");
+	assert_int_equal(fr_dataset_task_index(&ds, "stance"), 0);
+	assert_int_equal(fr_dataset_task_index(&ds, "frame"), 1);
+	assert_int_equal(fr_dataset_task_index(&ds, "text"), -1);
+
+	assert_string_equal(ds.ids[0], "r1");
+	assert_string_equal(ds.ids[1], "r2");
+	/* No id: "<file>:<line>"; no document: the id. */
+	assert_string_equal(ds.ids[2], "labeled.csv:4");
+	assert_string_equal(ds.docs[0], "docA");
+	assert_string_equal(ds.docs[1], "docA");
+	assert_string_equal(ds.docs[2], "labeled.csv:4");
+	assert_string_equal(ds.texts[0], "Ceasefire now");
+	assert_string_equal(ds.texts[2], "Talks, please");
+	assert_int_equal(ds.text_lens[2], strlen("Talks, please"));
+	assert_int_equal(ds.lines[0], 2);
+	assert_int_equal(ds.lines[1], 3);
+	assert_int_equal(ds.lines[2], 4);
+
+	/* Empty cells are NULL: not labeled for that task. */
+	assert_string_equal(ds.labels[0][0], "pro");
+	assert_string_equal(ds.labels[0][1], "con");
+	assert_null(ds.labels[0][2]);
+	assert_string_equal(ds.labels[1][0], "peace");
+	assert_null(ds.labels[1][1]);
+	assert_string_equal(ds.labels[1][2], "peace");
+
+	fr_dataset_dispose(&ds);
+	assert_int_equal(ds.n_rows, 0);
+	assert_null(ds.texts);
+	assert_null(ds.path);
+	fr_dataset_dispose(&ds); /* reusable and idempotent */
+	fr_dataset_dispose(NULL);
+}
+
+static void test_dataset__explicit_tasks(void **state)
+{
+	(void)state;
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	const char *tasks[] = { "frame" };
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, GOOD_CSV, tasks, 1, &err), 0);
+	assert_int_equal(ds.n_tasks, 1);
+	assert_string_equal(ds.tasks[0], "frame");
+	assert_int_equal(fr_dataset_task_index(&ds, "stance"), -1);
+	assert_int_equal(ds.n_rows, 3);
+	assert_string_equal(ds.labels[0][0], "peace");
+	assert_null(ds.labels[0][1]);
+	fr_dataset_dispose(&ds);
+
+	/* A task may be a column the automatic choice leaves out. */
+	const char *doc_task[] = { "document", "stance" };
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, GOOD_CSV, doc_task, 2, &err), 0);
+	assert_int_equal(ds.n_tasks, 2);
+	assert_string_equal(ds.tasks[0], "document");
+	assert_string_equal(ds.labels[0][1], "docA");
+	assert_string_equal(ds.labels[1][1], "con");
+	fr_dataset_dispose(&ds);
+}
+
+typedef struct {
+	const char *name;
+	const char *tasks[3];
+	size_t n_tasks;
+	int code;
+	const char *msg;
+} task_error_row;
+
+static void test_dataset__task_errors(void **state)
+{
+	(void)state;
+	const task_error_row rows[] = {
+		{ "missing column", { "stance", "topic" }, 2, FR_ENOTFOUND, "'topic'" },
+		{ "the text column is not a task", { "text" }, 1, FR_ENOTFOUND, "'text'" },
+		{ "a task named twice", { "frame", "stance", "frame" }, 3, FR_EINVALID, "'frame'" },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		fr_dataset ds;
+		fr_error err = FR_ERROR_INIT;
+		print_message("row: %s\n", rows[i].name);
+		fr_dataset_init(&ds);
+		assert_int_equal(fr_dataset_load(&ds, GOOD_CSV, rows[i].tasks, rows[i].n_tasks, &err),
+		                 rows[i].code);
+		assert_int_equal(err.code, rows[i].code);
+		assert_string_equal(err.source, GOOD_CSV);
+		assert_int_equal(err.line, 1);
+		assert_non_null(strstr(err.message, rows[i].msg));
+		fr_dataset_dispose(&ds);
+	}
+}
+
+/* ---- malformed files ---------------------------------------------------- */
+
+typedef struct {
+	const char *name;
+	const char *input;
+	size_t len;
+	int code;
+	size_t line;
+	const char *msg;
+} error_row;
+
+static const error_row error_rows[] = {
+	{ "no text column", S("id,body,stance\n1,x,a\n"), FR_EFORMAT, 1, "no 'text' column" },
+	{ "duplicate header name", S("text,stance,stance\na,b,c\n"), FR_EFORMAT, 1,
+	  "'stance' appears twice" },
+	{ "empty header name", S("text,,stance\na,b,c\n"), FR_EFORMAT, 1, "column 2 has no name" },
+	{ "too few fields", S("text,stance\na,b\nc\nd,e\n"), FR_EFORMAT, 3, "1 fields" },
+	{ "too many fields", S("text,stance\na,b\nc,d\n\"e\nf\",g,h\n"), FR_EFORMAT, 4, "3 fields" },
+	{ "quote inside an unquoted field", S("text,stance\na,b\nc\"x,d\ne,f\n"), FR_EFORMAT, 3, "" },
+	{ "quoted field never closed", S("text,stance\na,b\n\"c,d\ne,f\n"), FR_EFORMAT, 3, "" },
+	{ "empty file", S(""), FR_EFORMAT, 1, "empty file" },
+	{ "only a BOM", S("\xEF\xBB\xBF"), FR_EFORMAT, 1, "empty file" },
+	{ "header only", S("text,stance\n"), FR_EFORMAT, 2, "no rows" },
+	{ "every text empty", S("text,stance\n,a\n\"\",b\n"), FR_EFORMAT, 2, "every text is empty" },
+	{ "no label column", S("id,text,document\n1,a,d\n"), FR_EFORMAT, 1, "no label column" },
+};
+
+static void test_dataset__errors(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(error_rows) / sizeof(error_rows[0]); i++) {
+		const error_row *row = &error_rows[i];
+		char path[64];
+		fr_dataset ds;
+		fr_error err = FR_ERROR_INIT;
+		print_message("row: %s\n", row->name);
+		write_temp(path, row->input, row->len);
+		fr_dataset_init(&ds);
+		assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), row->code);
+		assert_int_equal(err.code, row->code);
+		assert_string_equal(err.source, path);
+		assert_int_equal(err.line, row->line);
+		assert_non_null(strstr(err.message, row->msg));
+		/* What was read before the error is still freed by dispose. */
+		fr_dataset_dispose(&ds);
+		unlink(path);
+	}
+}
+
+static void test_dataset__missing_file(void **state)
+{
+	(void)state;
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, "/nonexistent/labels.csv", NULL, 0, &err), FR_ENOTFOUND);
+	assert_int_equal(err.code, FR_ENOTFOUND);
+	assert_string_equal(err.source, "/nonexistent/labels.csv");
+	fr_dataset_dispose(&ds);
+}
+
+/* ---- rows --------------------------------------------------------------- */
+
+static void test_dataset__empty_texts_are_skipped(void **state)
+{
+	(void)state;
+	char path[64];
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	write_temp(path, S("text,stance\na,x\n,y\n\"\",\nb,z\n"));
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), 0);
+	assert_int_equal(ds.n_rows, 2);
+	assert_int_equal(ds.empty_texts, 2);
+	assert_string_equal(ds.texts[0], "a");
+	assert_string_equal(ds.texts[1], "b");
+	assert_int_equal(ds.lines[0], 2);
+	assert_int_equal(ds.lines[1], 5);
+	assert_string_equal(ds.labels[0][1], "z");
+	fr_dataset_dispose(&ds);
+	unlink(path);
+}
+
+/* RFC 4180 details: BOM, CRLF, quoted commas, quotes and newlines, spaces
+ * kept, a `doc` column as the document, `|` kept inside a label. */
+static void test_dataset__quoting(void **state)
+{
+	(void)state;
+	char path[64], id[96];
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	write_temp(path, S("\xEF\xBB\xBFtext,doc,frame,notes\r\n"
+	                   "\"a, \"\"b\"\"\r\nc\",d1,x|y,n\r\n"
+	                   " spaced ,d2,z,\r\n"));
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), 0);
+	assert_int_equal(ds.n_tasks, 1);
+	assert_string_equal(ds.tasks[0], "frame");
+	assert_int_equal(ds.n_rows, 2);
+	assert_string_equal(ds.texts[0], "a, \"b\"\r\nc");
+	assert_string_equal(ds.texts[1], " spaced ");
+	assert_string_equal(ds.docs[0], "d1");
+	assert_string_equal(ds.labels[0][0], "x|y");
+	assert_int_equal(ds.lines[1], 4);
+	snprintf(id, sizeof(id), "%s:4", base_name(path));
+	assert_string_equal(ds.ids[1], id);
+	fr_dataset_dispose(&ds);
+	unlink(path);
+}
+
+/* Enough rows to grow the per-row arrays more than once. */
+static void test_dataset__many_rows(void **state)
+{
+	(void)state;
+	char path[64];
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	size_t n = 1000, cap = 32 * n, len = 0;
+	char *data = malloc(cap);
+	assert_non_null(data);
+	len += (size_t)snprintf(data + len, cap - len, "id,text,stance\n");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(data + len, cap - len, "r%zu,text %zu,%s\n", i, i,
+		                        i % 3 ? "a" : "");
+	write_temp(path, data, len);
+	free(data);
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), 0);
+	assert_int_equal(ds.n_rows, n);
+	assert_string_equal(ds.ids[999], "r999");
+	assert_string_equal(ds.texts[512], "text 512");
+	assert_int_equal(ds.lines[999], 1001);
+	assert_null(ds.labels[0][999]);
+	assert_string_equal(ds.labels[0][998], "a");
+	fr_dataset_dispose(&ds);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dataset__good_file),
+		cmocka_unit_test(test_dataset__explicit_tasks),
+		cmocka_unit_test(test_dataset__task_errors),
+		cmocka_unit_test(test_dataset__errors),
+		cmocka_unit_test(test_dataset__missing_file),
+		cmocka_unit_test(test_dataset__empty_texts_are_skipped),
+		cmocka_unit_test(test_dataset__quoting),
+		cmocka_unit_test(test_dataset__many_rows),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,696 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <ftw.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "csv.h"
+#include "labels.h"
+#include "model.h"
+
+/* A string literal and its length, so rows may hold NUL and bad bytes. */
+#define S(lit) lit, sizeof(lit) - 1
+
+/* ---- a tiny trained model, shared by the group -------------------------- */
+
+typedef struct {
+	const char *text;
+	const char *stance;
+	const char *frame;  /* NULL: not labeled */
+} train_row;
+
+static const train_row train_rows[] = {
+	{ "we want a ceasefire and peace talks now", "pro", "peace" },
+	{ "dialogue and negotiations bring peace", "pro", "peace" },
+	{ "peace talks and a ceasefire save lives", "pro", "peace" },
+	{ "a ceasefire through dialogue is the only way", "pro", NULL },
+	{ "send more weapons and tanks to the front", "con", "war" },
+	{ "the army must fight and win the war", "con", "war" },
+	{ "tanks and missiles will win the war", "con", "war" },
+	{ "weapons shipments must continue for the army", "con", "war" },
+	{ "the minister visited the capital on monday", "neutral", "peace" },
+	{ "officials met in the capital to discuss trade", "neutral", NULL },
+	{ "the minister spoke to reporters on monday", "neutral", "war" },
+	{ "trade officials visited the region", "neutral", "peace" },
+};
+#define N_TRAIN (sizeof(train_rows) / sizeof(train_rows[0]))
+
+typedef struct {
+	fr_model *m;
+	fr_model_work *w;
+} group_state;
+
+/* Writes the rows as a labeled CSV at path (a mkstemp template) and loads
+ * it. Training hashes the file, so the caller unlinks it afterwards. */
+static int make_dataset(fr_dataset *ds, char *path)
+{
+	fr_error err = FR_ERROR_INIT;
+	int fd = mkstemp(path);
+	FILE *fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	if (fp == NULL)
+		return -1;
+	fputs("id,text,stance,frame\n", fp);
+	for (size_t i = 0; i < N_TRAIN; i++)
+		fprintf(fp, "row%zu,%s,%s,%s\n", i, train_rows[i].text, train_rows[i].stance,
+		        train_rows[i].frame ? train_rows[i].frame : "");
+	int rc = fclose(fp) == 0 ? 0 : -1;
+	if (rc == 0)
+		rc = fr_dataset_load(ds, path, NULL, 0, &err);
+	return rc;
+}
+
+static int group_setup(void **state)
+{
+	fr_dataset ds;
+	fr_model_config cfg;
+	fr_error err = FR_ERROR_INIT;
+	char path[] = "/tmp/fr_test_labels_train_XXXXXX";
+	group_state *g = calloc(1, sizeof(*g));
+	int rc = g ? 0 : -1;
+	fr_dataset_init(&ds);
+	if (rc == 0)
+		rc = make_dataset(&ds, path);
+	if (rc == 0)
+		rc = fr_model_config_init(&cfg, NULL, &err);
+	if (rc == 0) {
+		cfg.tfidf.min_df = 1;
+		rc = fr_model_train(&g->m, &ds, &cfg, NULL, 0, NULL, NULL, &err);
+		fr_model_config_dispose(&cfg);
+	}
+	if (rc == 0)
+		rc = fr_model_work_new(&g->w, g->m, &err);
+	fr_dataset_dispose(&ds);
+	unlink(path); /* harmless when mkstemp never made it */
+	if (rc != 0) {
+		char buf[1024];
+		fprintf(stderr, "cannot train the test model: %s\n", fr_error_format(&err, buf, sizeof(buf)));
+		if (g) {
+			fr_model_work_free(g->w);
+			fr_model_free(g->m);
+			free(g);
+		}
+		return -1;
+	}
+	*state = g;
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	group_state *g = *state;
+	if (g == NULL)
+		return 0;
+	fr_model_work_free(g->w);
+	fr_model_free(g->m);
+	free(g);
+	return 0;
+}
+
+/* Tests that write files get their own temp folder next to the model. */
+typedef struct {
+	group_state *g;
+	char dir[64];
+} test_state;
+
+static int setup_tmp(void **state)
+{
+	test_state *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return -1;
+	t->g = *state;
+	snprintf(t->dir, sizeof(t->dir), "/tmp/fr_test_labels_XXXXXX");
+	if (mkdtemp(t->dir) == NULL) {
+		free(t);
+		return -1;
+	}
+	*state = t;
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int teardown_tmp(void **state)
+{
+	test_state *t = *state;
+	int rc = nftw(t->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(t);
+	return rc;
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* A whole file as a NUL-terminated string (NULL when it does not exist). */
+static char *slurp(const char *path, size_t *len_out)
+{
+	FILE *fp = fopen(path, "rb");
+	if (fp == NULL)
+		return NULL;
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	assert_non_null(buf);
+	for (;;) {
+		size_t got = fread(buf + len, 1, cap - len - 1, fp);
+		len += got;
+		if (len < cap - 1)
+			break;
+		cap *= 2;
+		buf = realloc(buf, cap);
+		assert_non_null(buf);
+	}
+	assert_int_equal(ferror(fp), 0);
+	fclose(fp);
+	buf[len] = '\0';
+	if (len_out)
+		*len_out = len;
+	return buf;
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static int exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+/* Number of entries in dir whose name contains part. */
+static size_t count_entries(const char *dir, const char *part)
+{
+	size_t n = 0;
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL)
+		n += strstr(e->d_name, part) != NULL;
+	closedir(d);
+	return n;
+}
+
+static void path_in(char *buf, size_t size, const char *dir, const char *name)
+{
+	assert_true((size_t)snprintf(buf, size, "%s/%s", dir, name) < size);
+}
+
+/* Labels text with the model and writes it as paragraph n of "doc.txt". */
+static void write_para(fr_labels_writer *lw, const group_state *g, const char *id, size_t para,
+                       const char *text, size_t len, fr_task_result *results)
+{
+	fr_error err = FR_ERROR_INIT;
+	fr_paragraph p = { id, "doc.txt", para, text, len, para + 1 };
+	assert_int_equal(fr_model_label(g->m, g->w, text, len, results, NULL, &err), 0);
+	assert_int_equal(fr_labels_write(lw, &p, results, &err), 0);
+	assert_int_equal(err.code, 0);
+}
+
+/* ---- fr_json_write_string ----------------------------------------------- */
+
+typedef struct {
+	const char *name;
+	const char *input;
+	size_t len;
+	const char *output;   /* written, quotes included */
+	const char *decoded;  /* what jansson reads back */
+	size_t decoded_len;
+} json_row;
+
+#define FFFD "\xEF\xBF\xBD"
+
+static const json_row json_rows[] = {
+	{ "plain", S("hello world"), "\"hello world\"", S("hello world") },
+	{ "empty", S(""), "\"\"", S("") },
+	{ "quote and backslash", S("a\"b\\c"), "\"a\\\"b\\\\c\"", S("a\"b\\c") },
+	{ "newline, CR, tab", S("1\n2\r3\t4"), "\"1\\n2\\r3\\t4\"", S("1\n2\r3\t4") },
+	{ "other control characters", S("\x01\x08\x0c\x1b\x1f"),
+	  "\"\\u0001\\u0008\\u000c\\u001b\\u001f\"", S("\x01\x08\x0c\x1b\x1f") },
+	{ "NUL inside", S("a\0b"), "\"a\\u0000b\"", S("a\0b") },
+	{ "DEL passes", S("a\x7f"), "\"a\x7f\"", S("a\x7f") },
+	{ "two-byte UTF-8", S("caf\xc3\xa9"), "\"caf\xc3\xa9\"", S("caf\xc3\xa9") },
+	{ "three-byte UTF-8", S("\xe2\x80\x9cq\xe2\x80\x9d \xe2\x82\xac"),
+	  "\"\xe2\x80\x9cq\xe2\x80\x9d \xe2\x82\xac\"", S("\xe2\x80\x9cq\xe2\x80\x9d \xe2\x82\xac") },
+	{ "four-byte UTF-8", S("\xf0\x9f\x98\x80!"), "\"\xf0\x9f\x98\x80!\"", S("\xf0\x9f\x98\x80!") },
+	{ "lone bad byte", S("a\xff" "b"), "\"a" FFFD "b\"", S("a" FFFD "b") },
+	{ "stray continuation byte", S("\x80"), "\"" FFFD "\"", S(FFFD) },
+	{ "truncated sequence at the end", S("ab\xc3"), "\"ab" FFFD "\"", S("ab" FFFD) },
+	{ "truncated sequence before ASCII", S("\xe2\x82z"), "\"" FFFD FFFD "z\"", S(FFFD FFFD "z") },
+	{ "overlong encoding", S("\xc0\xaf"), "\"" FFFD FFFD "\"", S(FFFD FFFD) },
+	{ "UTF-16 surrogate", S("\xed\xa0\x80"), "\"" FFFD FFFD FFFD "\"", S(FFFD FFFD FFFD) },
+	{ "past U+10FFFF", S("\xf4\x90\x80\x80"), "\"" FFFD FFFD FFFD FFFD "\"",
+	  S(FFFD FFFD FFFD FFFD) },
+	{ "bad byte then a quote", S("\xfe\""), "\"" FFFD "\\\"\"", S(FFFD "\"") },
+};
+
+static void test_labels__json_write_string(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(json_rows) / sizeof(json_rows[0]); i++) {
+		const json_row *row = &json_rows[i];
+		char *out = NULL;
+		size_t out_len = 0;
+		json_error_t jerr;
+		print_message("row: %s\n", row->name);
+		FILE *fp = open_memstream(&out, &out_len);
+		assert_non_null(fp);
+		fr_json_write_string(fp, row->input, row->len);
+		assert_int_equal(fclose(fp), 0);
+		assert_int_equal(out_len, strlen(row->output));
+		assert_memory_equal(out, row->output, out_len);
+		/* Whatever the input, the output is valid JSON. */
+		json_t *j = json_loadb(out, out_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+		assert_non_null(j);
+		assert_true(json_is_string(j));
+		assert_int_equal(json_string_length(j), row->decoded_len);
+		assert_memory_equal(json_string_value(j), row->decoded, row->decoded_len);
+		json_decref(j);
+		free(out);
+	}
+}
+
+/* ---- labels.jsonl ------------------------------------------------------- */
+
+typedef struct {
+	const char *id;
+	const char *text;
+	size_t len;
+	const char *decoded;  /* the text as JSON gives it back */
+	size_t decoded_len;
+} para_row;
+
+static const para_row para_rows[] = {
+	{ "doc.txt#1", S("we want peace talks and a ceasefire"), S("we want peace talks and a ceasefire") },
+	{ "doc.txt#2", S("more tanks and weapons to win the war"), S("more tanks and weapons to win the war") },
+	{ "q\"uote\\id", S("he said \"ceasefire\"\nthen\tleft\r\n"), S("he said \"ceasefire\"\nthen\tleft\r\n") },
+	{ "doc.txt#4", S("bad \xff bytes \xc3 and a \0 NUL"), S("bad " FFFD " bytes " FFFD " and a \0 NUL") },
+	{ "doc.txt#5", S("unknown words only: zyx qwv"), S("unknown words only: zyx qwv") },
+};
+#define N_PARAS (sizeof(para_rows) / sizeof(para_rows[0]))
+
+/* Checks one task's object of a labels.jsonl record against the result. */
+static void check_task_json(const json_t *obj, const fr_model *m, size_t t, const fr_task_result *r)
+{
+	assert_true(json_is_object(obj));
+	assert_int_equal(json_object_size(obj), 4);
+	const json_t *label = json_object_get(obj, "label");
+	const json_t *confidence = json_object_get(obj, "confidence");
+	const json_t *scores = json_object_get(obj, "scores");
+	const json_t *evidence = json_object_get(obj, "evidence");
+	assert_true(json_is_string(label));
+	assert_true(json_is_number(confidence));
+	assert_true(json_is_object(scores));
+	assert_true(json_is_array(evidence));
+	assert_string_equal(json_string_value(label), fr_model_label_name(m, t, (size_t)r->label));
+
+	/* A score for every label of the task; they sum to 1 and the label's
+	 * score is its confidence. */
+	assert_int_equal(json_object_size(scores), fr_model_label_count(m, t));
+	double sum = 0.0;
+	for (size_t l = 0; l < fr_model_label_count(m, t); l++) {
+		const json_t *s = json_object_get(scores, fr_model_label_name(m, t, l));
+		assert_true(json_is_number(s));
+		double v = json_number_value(s);
+		assert_true(v >= 0.0 && v <= 1.0);
+		assert_true(fabs(v - r->scores[l]) < 1e-4);
+		sum += v;
+	}
+	assert_true(fabs(sum - 1.0) < 1e-3);
+	const json_t *mine = json_object_get(scores, json_string_value(label));
+	assert_true(json_number_value(confidence) == json_number_value(mine));
+	assert_true(fabs(json_number_value(confidence) - r->confidence) < 1e-4);
+
+	assert_int_equal(json_array_size(evidence), r->n_evidence);
+	assert_true(json_array_size(evidence) <= FR_EVIDENCE_TERMS);
+	for (size_t e = 0; e < json_array_size(evidence); e++) {
+		const json_t *w = json_array_get(evidence, e);
+		assert_true(json_is_string(w));
+		assert_true(json_string_length(w) > 0);
+	}
+}
+
+static void test_labels__jsonl_records(void **state)
+{
+	test_state *t = *state;
+	const group_state *g = t->g;
+	fr_labels_writer *lw = NULL;
+	fr_labels_options opts = FR_LABELS_OPTIONS_INIT;
+	fr_error err = FR_ERROR_INIT;
+	fr_task_result results[N_PARAS][2];
+	char out_dir[128], path[192];
+	path_in(out_dir, sizeof(out_dir), t->dir, "new/nested");
+
+	assert_int_equal(fr_model_task_count(g->m), 2);
+	assert_int_equal(fr_labels_open(&lw, out_dir, g->m, &opts, &err), 0);
+	assert_non_null(lw);
+	for (size_t i = 0; i < N_PARAS; i++)
+		write_para(lw, g, para_rows[i].id, i + 1, para_rows[i].text, para_rows[i].len, results[i]);
+	assert_int_equal(fr_labels_commit(lw, NULL, &err), 0);
+	fr_labels_free(lw);
+
+	path_in(path, sizeof(path), out_dir, "labels.jsonl");
+	char *data = slurp(path, NULL);
+	assert_non_null(data);
+	size_t n = 0;
+	for (char *line = data, *nl = NULL; *line; line = nl + 1) {
+		json_error_t jerr;
+		nl = strchr(line, '\n');
+		assert_non_null(nl); /* every record ends its line */
+		assert_true(n < N_PARAS);
+		json_t *rec = json_loadb(line, (size_t)(nl - line), JSON_ALLOW_NUL, &jerr);
+		if (rec == NULL)
+			fail_msg("line %zu: %s", n + 1, jerr.text);
+		assert_true(json_is_object(rec));
+		assert_int_equal(json_object_size(rec), 4 + 2);
+		assert_string_equal(json_string_value(json_object_get(rec, "id")), para_rows[n].id);
+		assert_string_equal(json_string_value(json_object_get(rec, "doc")), "doc.txt");
+		assert_true(json_is_integer(json_object_get(rec, "para")));
+		assert_int_equal(json_integer_value(json_object_get(rec, "para")), n + 1);
+		const json_t *text = json_object_get(rec, "text");
+		assert_true(json_is_string(text));
+		assert_int_equal(json_string_length(text), para_rows[n].decoded_len);
+		assert_memory_equal(json_string_value(text), para_rows[n].decoded, para_rows[n].decoded_len);
+		for (size_t k = 0; k < 2; k++)
+			check_task_json(json_object_get(rec, fr_model_task_name(g->m, k)), g->m, k, &results[n][k]);
+		json_decref(rec);
+		n++;
+	}
+	assert_int_equal(n, N_PARAS);
+	/* The model learned something: the clear cases get their labels. */
+	assert_string_equal(fr_model_label_name(g->m, 0, (size_t)results[0][0].label), "pro");
+	assert_string_equal(fr_model_label_name(g->m, 0, (size_t)results[1][0].label), "con");
+	free(data);
+}
+
+/* classify -: JSON Lines straight to a stream the writer borrows. */
+static void test_labels__stream(void **state)
+{
+	test_state *t = *state;
+	const group_state *g = t->g;
+	fr_labels_writer *lw = NULL;
+	fr_error err = FR_ERROR_INIT;
+	fr_task_result results[2];
+	char path[128];
+	path_in(path, sizeof(path), t->dir, "stream.jsonl");
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fr_labels_open_stream(&lw, fp, g->m, &err), 0);
+	write_para(lw, g, "<stdin>#1", 1, S("ceasefire talks"), results);
+	write_para(lw, g, "<stdin>#2", 2, S("weapons"), results);
+	assert_int_equal(fr_labels_commit(lw, NULL, &err), 0);
+	fr_labels_free(lw);
+	/* Still open: the caller closes it. */
+	assert_int_equal(fclose(fp), 0);
+	char *data = slurp(path, NULL);
+	assert_non_null(data);
+	char *nl = strchr(data, '\n');
+	assert_non_null(nl);
+	json_error_t jerr;
+	json_t *rec = json_loadb(data, (size_t)(nl - data), 0, &jerr);
+	assert_non_null(rec);
+	assert_string_equal(json_string_value(json_object_get(rec, "id")), "<stdin>#1");
+	json_decref(rec);
+	rec = json_loads(nl + 1, 0, &jerr);
+	assert_non_null(rec);
+	assert_string_equal(json_string_value(json_object_get(rec, "text")), "weapons");
+	json_decref(rec);
+	/* Nothing else was created. */
+	assert_int_equal(count_entries(t->dir, "labels"), 0);
+	free(data);
+}
+
+/* ---- labels.csv --------------------------------------------------------- */
+
+typedef struct {
+	const char *text;
+	const char *cell;  /* the text as the CSV reader gives it back */
+} csv_row;
+
+static void test_labels__csv(void **state)
+{
+	test_state *t = *state;
+	const group_state *g = t->g;
+	const csv_row rows[] = {
+		{ "=SUM(A1:A9)", "'=SUM(A1:A9)" },
+		{ "+1 for peace", "'+1 for peace" },
+		{ "-war", "'-war" },
+		{ "@minister ceasefire", "'@minister ceasefire" },
+		{ "peace, \"talks\"\nand more", "peace, \"talks\"\nand more" },
+		{ " leading space", " leading space" },
+		{ "a=b is fine", "a=b is fine" },
+	};
+	const size_t n_rows = sizeof(rows) / sizeof(rows[0]);
+	fr_labels_writer *lw = NULL;
+	fr_labels_options opts = FR_LABELS_OPTIONS_INIT;
+	fr_error err = FR_ERROR_INIT;
+	fr_task_result results[8][2];
+	fr_csv *csv = NULL;
+	char path[128];
+
+	assert_int_equal(fr_labels_open(&lw, t->dir, g->m, &opts, &err), 0);
+	for (size_t i = 0; i < n_rows; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), i == 0 ? "=id%zu" : "doc.txt#%zu", i);
+		write_para(lw, g, id, i, rows[i].text, strlen(rows[i].text), results[i]);
+	}
+	assert_int_equal(fr_labels_commit(lw, NULL, &err), 0);
+	fr_labels_free(lw);
+
+	path_in(path, sizeof(path), t->dir, "labels.csv");
+	char *raw = slurp(path, NULL);
+	assert_non_null(raw);
+	/* The header, exactly; then quoting as RFC 4180 wants it. */
+	const char *header = "id,doc,para,text,stance,stance_confidence,stance_evidence,"
+	                     "frame,frame_confidence,frame_evidence\n";
+	assert_memory_equal(raw, header, strlen(header));
+	assert_non_null(strstr(raw, "\n'=id0,doc.txt,0,'=SUM(A1:A9),"));
+	assert_non_null(strstr(raw, ",4,\"peace, \"\"talks\"\"\nand more\","));
+	free(raw);
+
+	assert_int_equal(fr_csv_open(&csv, path, &err), 0);
+	assert_int_equal(fr_csv_next(csv, &err), 0);
+	assert_int_equal(fr_csv_field_count(csv), 10);
+	for (size_t i = 0; i < n_rows; i++) {
+		char para[16];
+		assert_int_equal(fr_csv_next(csv, &err), 0);
+		assert_int_equal(fr_csv_field_count(csv), 10);
+		snprintf(para, sizeof(para), "%zu", i);
+		assert_string_equal(fr_csv_field(csv, 1, NULL), "doc.txt");
+		assert_string_equal(fr_csv_field(csv, 2, NULL), para);
+		assert_string_equal(fr_csv_field(csv, 3, NULL), rows[i].cell);
+		for (size_t k = 0; k < 2; k++) {
+			const fr_task_result *r = &results[i][k];
+			char *end = NULL;
+			assert_string_equal(fr_csv_field(csv, 4 + 3 * k, NULL),
+			                    fr_model_label_name(g->m, k, (size_t)r->label));
+			double conf = strtod(fr_csv_field(csv, 5 + 3 * k, NULL), &end);
+			assert_int_equal(*end, '\0');
+			assert_true(fabs(conf - r->confidence) < 1e-4);
+			/* Evidence words joined by "; ": as many as the result has. */
+			const char *ev = fr_csv_field(csv, 6 + 3 * k, NULL);
+			size_t words = ev[0] ? 1 : 0;
+			for (const char *s = ev; (s = strstr(s, "; ")) != NULL; s += 2)
+				words++;
+			assert_int_equal(words, r->n_evidence);
+		}
+	}
+	assert_int_equal(fr_csv_next(csv, &err), FR_ITEROVER);
+	fr_csv_free(csv);
+}
+
+/* Only the outputs asked for are written. */
+static void test_labels__options(void **state)
+{
+	test_state *t = *state;
+	fr_labels_writer *lw = NULL;
+	fr_labels_options opts = FR_LABELS_OPTIONS_INIT;
+	fr_error err = FR_ERROR_INIT;
+	fr_task_result results[2];
+	char path[128];
+	opts.csv = 0;
+	assert_int_equal(fr_labels_open(&lw, t->dir, t->g->m, &opts, &err), 0);
+	write_para(lw, t->g, "x#1", 1, S("peace"), results);
+	assert_int_equal(fr_labels_commit(lw, NULL, &err), 0);
+	fr_labels_free(lw);
+	path_in(path, sizeof(path), t->dir, "labels.jsonl");
+	assert_true(exists(path));
+	path_in(path, sizeof(path), t->dir, "labels.csv");
+	assert_false(exists(path));
+}
+
+/* ---- atomic outputs ----------------------------------------------------- */
+
+static void test_labels__commit_renames_into_place(void **state)
+{
+	test_state *t = *state;
+	fr_labels_writer *lw = NULL;
+	fr_labels_options opts = FR_LABELS_OPTIONS_INIT;
+	fr_error err = FR_ERROR_INIT;
+	fr_task_result results[2];
+	char jsonl[128], csv[128], summary_path[128];
+	path_in(jsonl, sizeof(jsonl), t->dir, "labels.jsonl");
+	path_in(csv, sizeof(csv), t->dir, "labels.csv");
+	path_in(summary_path, sizeof(summary_path), t->dir, "summary.json");
+
+	assert_int_equal(fr_labels_open(&lw, t->dir, t->g->m, &opts, &err), 0);
+	write_para(lw, t->g, "x#1", 1, S("peace talks"), results);
+	/* Before the commit: only temporaries. */
+	assert_false(exists(jsonl));
+	assert_false(exists(csv));
+	assert_int_equal(count_entries(t->dir, ".labels.jsonl.tmp-"), 1);
+	assert_int_equal(count_entries(t->dir, ".labels.csv.tmp-"), 1);
+
+	json_t *summary = json_pack("{s:i}", "paragraphs", 1);
+	assert_non_null(summary);
+	assert_int_equal(fr_labels_commit(lw, summary, &err), 0);
+	json_decref(summary);
+	/* After: the files are in place, before the writer is even freed. */
+	assert_true(exists(jsonl));
+	assert_true(exists(csv));
+	assert_int_equal(count_entries(t->dir, ".tmp-"), 0);
+	fr_labels_free(lw);
+	assert_true(exists(jsonl));
+	assert_true(exists(csv));
+	assert_int_equal(count_entries(t->dir, ".tmp-"), 0);
+
+	char *data = slurp(jsonl, NULL);
+	assert_non_null(strstr(data, "\"id\":\"x#1\""));
+	free(data);
+	json_error_t jerr;
+	json_t *s = json_load_file(summary_path, 0, &jerr);
+	assert_non_null(s);
+	assert_int_equal(json_integer_value(json_object_get(s, "paragraphs")), 1);
+	json_decref(s);
+}
+
+static void test_labels__old_labels_survive_until_commit(void **state)
+{
+	test_state *t = *state;
+	fr_labels_writer *lw = NULL;
+	fr_labels_options opts = FR_LABELS_OPTIONS_INIT;
+	fr_error err = FR_ERROR_INIT;
+	fr_task_result results[2];
+	char jsonl[128], csv[128];
+	path_in(jsonl, sizeof(jsonl), t->dir, "labels.jsonl");
+	path_in(csv, sizeof(csv), t->dir, "labels.csv");
+	write_text(jsonl, "old jsonl\n");
+	write_text(csv, "old csv\n");
+
+	/* An interrupted run: written, never committed. */
+	assert_int_equal(fr_labels_open(&lw, t->dir, t->g->m, &opts, &err), 0);
+	write_para(lw, t->g, "x#1", 1, S("peace talks"), results);
+	char *data = slurp(jsonl, NULL);
+	assert_string_equal(data, "old jsonl\n");
+	free(data);
+	assert_int_equal(count_entries(t->dir, ".tmp-"), 2);
+	fr_labels_free(lw);
+	data = slurp(jsonl, NULL);
+	assert_string_equal(data, "old jsonl\n");
+	free(data);
+	data = slurp(csv, NULL);
+	assert_string_equal(data, "old csv\n");
+	free(data);
+	assert_int_equal(count_entries(t->dir, ".tmp-"), 0);
+
+	/* A completed run replaces them. */
+	assert_int_equal(fr_labels_open(&lw, t->dir, t->g->m, &opts, &err), 0);
+	write_para(lw, t->g, "x#1", 1, S("peace talks"), results);
+	data = slurp(jsonl, NULL);
+	assert_string_equal(data, "old jsonl\n");
+	free(data);
+	assert_int_equal(fr_labels_commit(lw, NULL, &err), 0);
+	fr_labels_free(lw);
+	data = slurp(jsonl, NULL);
+	assert_non_null(strstr(data, "\"id\":\"x#1\""));
+	free(data);
+	data = slurp(csv, NULL);
+	assert_true(strncmp(data, "id,doc,para,text,", 17) == 0);
+	free(data);
+	assert_int_equal(count_entries(t->dir, ".tmp-"), 0);
+	fr_labels_free(NULL);
+}
+
+static void test_labels__open_errors(void **state)
+{
+	test_state *t = *state;
+	fr_labels_writer *lw = (fr_labels_writer *)t; /* must be reset to NULL */
+	fr_labels_options opts = FR_LABELS_OPTIONS_INIT;
+	fr_error err = FR_ERROR_INIT;
+	char file[128], out_dir[160];
+	path_in(file, sizeof(file), t->dir, "plain");
+	write_text(file, "a regular file\n");
+
+	/* A folder under a regular file cannot be created. */
+	path_in(out_dir, sizeof(out_dir), file, "out");
+	assert_int_equal(fr_labels_open(&lw, out_dir, t->g->m, &opts, &err), FR_EIO);
+	assert_null(lw);
+	assert_int_equal(err.code, FR_EIO);
+	assert_string_equal(err.source, out_dir);
+	assert_non_null(strstr(err.message, "cannot create the output folder"));
+
+	/* Nor can the regular file itself be the folder. */
+	fr_error_clear(&err);
+	lw = (fr_labels_writer *)t;
+	assert_int_equal(fr_labels_open(&lw, file, t->g->m, &opts, &err), FR_EIO);
+	assert_null(lw);
+	assert_string_equal(err.source, file);
+}
+
+static void test_labels__json_write_file_atomic(void **state)
+{
+	test_state *t = *state;
+	fr_error err = FR_ERROR_INIT;
+	char path[128], bad[160];
+	json_error_t jerr;
+	json_t *j = json_pack("{s:s, s:[i,i]}", "name", "caf\xc3\xa9", "n", 1, 2);
+	assert_non_null(j);
+	path_in(path, sizeof(path), t->dir, "x.json");
+	write_text(path, "old");
+	assert_int_equal(fr_json_write_file_atomic(j, path, &err), 0);
+	json_t *back = json_load_file(path, 0, &jerr);
+	assert_non_null(back);
+	assert_true(json_equal(j, back));
+	json_decref(back);
+	assert_int_equal(count_entries(t->dir, ".tmp-"), 0);
+
+	path_in(bad, sizeof(bad), t->dir, "missing/x.json");
+	assert_int_equal(fr_json_write_file_atomic(j, bad, &err), FR_EIO);
+	assert_int_equal(err.code, FR_EIO);
+	assert_string_equal(err.source, bad);
+	json_decref(j);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_labels__json_write_string),
+		cmocka_unit_test_setup_teardown(test_labels__jsonl_records, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_labels__stream, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_labels__csv, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_labels__options, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_labels__commit_renames_into_place, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_labels__old_labels_survive_until_commit, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_labels__open_errors, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_labels__json_write_file_atomic, setup_tmp, teardown_tmp),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
