@@ -13,6 +13,7 @@
 #include <libsvm/svm.h>
 
 #include "classify.h"
+#include "test_util.h"
 
 /* A toy problem: three classes, each with its own two "words" (features
  * 1-2, 3-4, 5-6) plus shared noise features 7-8, in libsvm's node layout. */
@@ -230,10 +231,8 @@ static void test_classify__load_errors(void **state)
 	fr_error err = FR_ERROR_INIT;
 	assert_int_equal(fr_classifier_load(&c, "/nonexistent/stance.svm", 3, 8, &err), FR_EMODEL);
 	assert_non_null(strstr(err.message, "missing"));
-	char path[] = "/tmp/fr_test_clf_bad_XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(write(fd, "garbage\n", 8) == 8);
-	close(fd);
+	char path[64];
+	assert_int_equal(test_tmpfile(path, sizeof(path), "/tmp/fr_test_clf_bad_", "", "garbage\n", 8), 0);
 	fr_error_clear(&err);
 	assert_int_equal(fr_classifier_load(&c, path, 3, 8, &err), FR_EMODEL);
 	assert_string_equal(err.source, path);

@@ -4,7 +4,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "corpus.h"
+#include "test_util.h"
 
 #define RULES_DIR FR_TEST_FIXTURES "/corpus/rules"
 #define REAL_RULES FR_TEST_FIXTURES "/../../data/boilerplate.rules"
@@ -32,8 +32,7 @@ static int setup_tmp(void **state)
 	tmp_state *t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return -1;
-	snprintf(t->dir, sizeof(t->dir), "/tmp/fr_test_corpus_XXXXXX");
-	if (mkdtemp(t->dir) == NULL) {
+	if (test_tmpdir(t->dir, sizeof(t->dir), "/tmp/fr_test_corpus_") != 0) {
 		free(t);
 		return -1;
 	}
@@ -41,18 +40,10 @@ static int setup_tmp(void **state)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown_tmp(void **state)
 {
 	tmp_state *t = *state;
-	int rc = nftw(t->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	int rc = test_rmtree(t->dir);
 	free(t);
 	return rc;
 }
@@ -61,12 +52,8 @@ static int teardown_tmp(void **state)
 static void write_file(char *path_out, size_t size, const char *dir, const char *name,
                        const char *data, size_t len)
 {
-	FILE *fp = NULL;
-	assert_true((size_t)snprintf(path_out, size, "%s/%s", dir, name) < size);
-	fp = fopen(path_out, "wb");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(test_path(path_out, size, dir, name), 0);
+	assert_int_equal(test_write_file(path_out, data, len), 0);
 }
 
 /* What fr_corpus_next handed out, one entry per call before FR_ITEROVER:

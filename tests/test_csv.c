@@ -1,7 +1,7 @@
-/* fmemopen, mkstemp and fdopen are POSIX; ask for them unless the build
- * already did. */
-#if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L
+/* test_util.h uses mkstemps and nftw (GNU/XSI); ask for them unless the
+ * build already did. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
 #endif
 
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "test_util.h"
 
 #define BLOCK ((size_t)64 * 1024)
 #define MAX_FIELDS 6
@@ -48,16 +49,7 @@ static void close_mem(fr_csv *csv, FILE *fp)
 /* Writes len bytes to a new temp file; the caller unlinks path. */
 static void write_temp(char path[64], const char *data, size_t len)
 {
-	int fd = -1;
-	FILE *fp = NULL;
-
-	snprintf(path, 64, "/tmp/fr_test_csv_XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	fp = fdopen(fd, "wb");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(test_tmpfile(path, 64, "/tmp/fr_test_csv_", "", data, len), 0);
 }
 
 /* ---- well-formed input, table-driven ------------------------------------ */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "dataset.h"
+#include "test_util.h"
 
 #define GOOD_CSV FR_TEST_FIXTURES "/dataset/good/labeled.csv"
 
@@ -21,15 +22,7 @@
 /* Writes len bytes to a new temp file named *.csv; the caller unlinks it. */
 static void write_temp(char path[64], const char *data, size_t len)
 {
-	int fd = -1;
-	FILE *fp = NULL;
-	snprintf(path, 64, "/tmp/fr_test_dataset_XXXXXX.csv");
-	fd = mkstemps(path, 4);
-	assert_true(fd >= 0);
-	fp = fdopen(fd, "wb");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(test_tmpfile(path, 64, "/tmp/fr_test_dataset_", ".csv", data, len), 0);
 }
 
 static const char *base_name(const char *path)

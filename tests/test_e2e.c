@@ -15,6 +15,8 @@
 
 #include <jansson.h>
 
+#include "test_util.h"
+
 #ifndef FR_FRAMER
 #error "FR_FRAMER (path of the framer program) must be defined"
 #endif
@@ -38,47 +40,24 @@ static int run(const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static char *slurp(const char *path)
-{
-	FILE *fp = fopen(path, "rb");
-	if (fp == NULL)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	long n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	if (buf)
-		buf[n] = '\0';
-	fclose(fp);
-	return buf;
-}
-
 static char *stderr_text(void)
 {
 	char path[300];
 	snprintf(path, sizeof(path), "%s/err", tmp);
-	return slurp(path);
+	return test_read_file(path, NULL);
 }
 
 static void write_file(const char *name, const char *content)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%s", tmp, name);
-	FILE *fp = fopen(path, "wb");
-	assert_non_null(fp);
-	fputs(content, fp);
-	fclose(fp);
+	assert_int_equal(test_write_text(path, content), 0);
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "/tmp/fr_e2e_XXXXXX");
-	if (mkdtemp(tmp) == NULL)
+	if (test_tmpdir(tmp, sizeof(tmp), "/tmp/fr_e2e_") != 0)
 		return -1;
 	snprintf(model, sizeof(model), "%s/models/m", tmp);
 	return run("%s train --data %s/data/labeled/examples.csv --model %s --quiet",
@@ -88,7 +67,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	return run("rm -rf %s", tmp);
+	return test_rmtree(tmp);
 }
 
 static const char *const boilerplate[] = {
@@ -265,7 +244,7 @@ static void test_e2e__stdin_to_stdout(void **state)
 	                     FR_FRAMER, model, tmp, tmp), 0);
 	char path[512];
 	snprintf(path, sizeof(path), "%s/stdout.jsonl", tmp);
-	char *out = slurp(path);
+	char *out = test_read_file(path, NULL);
 	assert_non_null(out);
 	assert_non_null(strstr(out, "{\"id\":\"x1\""));
 	assert_non_null(strstr(out, "{\"id\":\"<stdin>#2\""));
@@ -304,7 +283,7 @@ static void test_e2e__evaluate_prints_accuracy(void **state)
 	                     FR_FRAMER, model, FR_SOURCE_DIR, tmp), 0);
 	char path[512];
 	snprintf(path, sizeof(path), "%s/eval.txt", tmp);
-	char *out = slurp(path);
+	char *out = test_read_file(path, NULL);
 	assert_non_null(out);
 	assert_non_null(strstr(out, "stance"));
 	assert_non_null(strstr(out, "accuracy"));

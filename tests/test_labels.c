@@ -5,7 +5,6 @@
 #include <cmocka.h>
 
 #include <dirent.h>
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "csv.h"
 #include "labels.h"
 #include "model.h"
+#include "test_util.h"
 
 /* A string literal and its length, so rows may hold NUL and bad bytes. */
 #define S(lit) lit, sizeof(lit) - 1
@@ -129,8 +129,7 @@ static int setup_tmp(void **state)
 	if (t == NULL)
 		return -1;
 	t->g = *state;
-	snprintf(t->dir, sizeof(t->dir), "/tmp/fr_test_labels_XXXXXX");
-	if (mkdtemp(t->dir) == NULL) {
+	if (test_tmpdir(t->dir, sizeof(t->dir), "/tmp/fr_test_labels_") != 0) {
 		free(t);
 		return -1;
 	}
@@ -138,57 +137,15 @@ static int setup_tmp(void **state)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown_tmp(void **state)
 {
 	test_state *t = *state;
-	int rc = nftw(t->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	int rc = test_rmtree(t->dir);
 	free(t);
 	return rc;
 }
 
 /* ---- helpers ------------------------------------------------------------ */
-
-/* A whole file as a NUL-terminated string (NULL when it does not exist). */
-static char *slurp(const char *path, size_t *len_out)
-{
-	FILE *fp = fopen(path, "rb");
-	if (fp == NULL)
-		return NULL;
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	assert_non_null(buf);
-	for (;;) {
-		size_t got = fread(buf + len, 1, cap - len - 1, fp);
-		len += got;
-		if (len < cap - 1)
-			break;
-		cap *= 2;
-		buf = realloc(buf, cap);
-		assert_non_null(buf);
-	}
-	assert_int_equal(ferror(fp), 0);
-	fclose(fp);
-	buf[len] = '\0';
-	if (len_out)
-		*len_out = len;
-	return buf;
-}
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "wb");
-	assert_non_null(fp);
-	assert_int_equal(fputs(text, fp) >= 0, 1);
-	assert_int_equal(fclose(fp), 0);
-}
 
 static int exists(const char *path)
 {
@@ -211,7 +168,7 @@ static size_t count_entries(const char *dir, const char *part)
 
 static void path_in(char *buf, size_t size, const char *dir, const char *name)
 {
-	assert_true((size_t)snprintf(buf, size, "%s/%s", dir, name) < size);
+	assert_int_equal(test_path(buf, size, dir, name), 0);
 }
 
 /* Labels text with the model and writes it as paragraph n of "doc.txt". */
@@ -368,7 +325,7 @@ static void test_labels__jsonl_records(void **state)
 	fr_labels_free(lw);
 
 	path_in(path, sizeof(path), out_dir, "labels.jsonl");
-	char *data = slurp(path, NULL);
+	char *data = test_read_file(path, NULL);
 	assert_non_null(data);
 	size_t n = 0;
 	for (char *line = data, *nl = NULL; *line; line = nl + 1) {
@@ -420,7 +377,7 @@ static void test_labels__stream(void **state)
 	fr_labels_free(lw);
 	/* Still open: the caller closes it. */
 	assert_int_equal(fclose(fp), 0);
-	char *data = slurp(path, NULL);
+	char *data = test_read_file(path, NULL);
 	assert_non_null(data);
 	char *nl = strchr(data, '\n');
 	assert_non_null(nl);
@@ -476,7 +433,7 @@ static void test_labels__csv(void **state)
 	fr_labels_free(lw);
 
 	path_in(path, sizeof(path), t->dir, "labels.csv");
-	char *raw = slurp(path, NULL);
+	char *raw = test_read_file(path, NULL);
 	assert_non_null(raw);
 	/* The header, exactly; then quoting as RFC 4180 wants it. */
 	const char *header = "id,doc,para,text,stance,stance_confidence,stance_evidence,"
@@ -572,7 +529,7 @@ static void test_labels__commit_renames_into_place(void **state)
 	assert_true(exists(csv));
 	assert_int_equal(count_entries(t->dir, ".tmp-"), 0);
 
-	char *data = slurp(jsonl, NULL);
+	char *data = test_read_file(jsonl, NULL);
 	assert_non_null(strstr(data, "\"id\":\"x#1\""));
 	free(data);
 	json_error_t jerr;
@@ -592,21 +549,21 @@ static void test_labels__old_labels_survive_until_commit(void **state)
 	char jsonl[128], csv[128];
 	path_in(jsonl, sizeof(jsonl), t->dir, "labels.jsonl");
 	path_in(csv, sizeof(csv), t->dir, "labels.csv");
-	write_text(jsonl, "old jsonl\n");
-	write_text(csv, "old csv\n");
+	assert_int_equal(test_write_text(jsonl, "old jsonl\n"), 0);
+	assert_int_equal(test_write_text(csv, "old csv\n"), 0);
 
 	/* An interrupted run: written, never committed. */
 	assert_int_equal(fr_labels_open(&lw, t->dir, t->g->m, &opts, &err), 0);
 	write_para(lw, t->g, "x#1", 1, S("peace talks"), results);
-	char *data = slurp(jsonl, NULL);
+	char *data = test_read_file(jsonl, NULL);
 	assert_string_equal(data, "old jsonl\n");
 	free(data);
 	assert_int_equal(count_entries(t->dir, ".tmp-"), 2);
 	fr_labels_free(lw);
-	data = slurp(jsonl, NULL);
+	data = test_read_file(jsonl, NULL);
 	assert_string_equal(data, "old jsonl\n");
 	free(data);
-	data = slurp(csv, NULL);
+	data = test_read_file(csv, NULL);
 	assert_string_equal(data, "old csv\n");
 	free(data);
 	assert_int_equal(count_entries(t->dir, ".tmp-"), 0);
@@ -614,15 +571,15 @@ static void test_labels__old_labels_survive_until_commit(void **state)
 	/* A completed run replaces them. */
 	assert_int_equal(fr_labels_open(&lw, t->dir, t->g->m, &opts, &err), 0);
 	write_para(lw, t->g, "x#1", 1, S("peace talks"), results);
-	data = slurp(jsonl, NULL);
+	data = test_read_file(jsonl, NULL);
 	assert_string_equal(data, "old jsonl\n");
 	free(data);
 	assert_int_equal(fr_labels_commit(lw, NULL, &err), 0);
 	fr_labels_free(lw);
-	data = slurp(jsonl, NULL);
+	data = test_read_file(jsonl, NULL);
 	assert_non_null(strstr(data, "\"id\":\"x#1\""));
 	free(data);
-	data = slurp(csv, NULL);
+	data = test_read_file(csv, NULL);
 	assert_true(strncmp(data, "id,doc,para,text,", 17) == 0);
 	free(data);
 	assert_int_equal(count_entries(t->dir, ".tmp-"), 0);
@@ -637,7 +594,7 @@ static void test_labels__open_errors(void **state)
 	fr_error err = FR_ERROR_INIT;
 	char file[128], out_dir[160];
 	path_in(file, sizeof(file), t->dir, "plain");
-	write_text(file, "a regular file\n");
+	assert_int_equal(test_write_text(file, "a regular file\n"), 0);
 
 	/* A folder under a regular file cannot be created. */
 	path_in(out_dir, sizeof(out_dir), file, "out");
@@ -664,7 +621,7 @@ static void test_labels__json_write_file_atomic(void **state)
 	json_t *j = json_pack("{s:s, s:[i,i]}", "name", "caf\xc3\xa9", "n", 1, 2);
 	assert_non_null(j);
 	path_in(path, sizeof(path), t->dir, "x.json");
-	write_text(path, "old");
+	assert_int_equal(test_write_text(path, "old"), 0);
 	assert_int_equal(fr_json_write_file_atomic(j, path, &err), 0);
 	json_t *back = json_load_file(path, 0, &jerr);
 	assert_non_null(back);

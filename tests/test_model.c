@@ -15,6 +15,7 @@
 
 #include "dataset.h"
 #include "model.h"
+#include "test_util.h"
 
 static char tmp[64];
 
@@ -23,14 +24,6 @@ static int run(const char *fmt, const char *a, const char *b)
 	char cmd[1024];
 	snprintf(cmd, sizeof(cmd), fmt, a, b);
 	return system(cmd);
-}
-
-static void write_file(const char *path, const char *content)
-{
-	FILE *fp = fopen(path, "wb");
-	assert_non_null(fp);
-	fputs(content, fp);
-	fclose(fp);
 }
 
 static const char *training_csv =
@@ -48,21 +41,20 @@ static const char *training_csv =
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "/tmp/fr_model_XXXXXX");
-	return mkdtemp(tmp) ? 0 : -1;
+	return test_tmpdir(tmp, sizeof(tmp), "/tmp/fr_model_");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	return run("rm -rf %s%s", tmp, "");
+	return test_rmtree(tmp);
 }
 
 static fr_model *train_from(const char *csv, fr_dataset *ds)
 {
 	char path[128];
 	snprintf(path, sizeof(path), "%s/train.csv", tmp);
-	write_file(path, csv);
+	assert_int_equal(test_write_text(path, csv), 0);
 	fr_error err = FR_ERROR_INIT;
 	fr_model_config cfg;
 	fr_model *m = NULL;
@@ -142,7 +134,8 @@ static void test_model__single_label_task_is_refused(void **state)
 	(void)state;
 	char path[128];
 	snprintf(path, sizeof(path), "%s/one.csv", tmp);
-	write_file(path, "text,stance,frame\nPeace talks,neutral,pro_ceasefire\nWar crimes,neutral,blames_russia\n");
+	assert_int_equal(test_write_text(path, "text,stance,frame\nPeace talks,neutral,pro_ceasefire\n"
+	                                       "War crimes,neutral,blames_russia\n"), 0);
 	fr_error err = FR_ERROR_INIT;
 	fr_model_config cfg;
 	fr_dataset ds;
@@ -171,7 +164,7 @@ static void test_model__save_replaces_atomically(void **state)
 	snprintf(dir, sizeof(dir), "%s/swap/b", tmp);
 	assert_int_equal(fr_model_save(m, dir, &err), 0);
 	snprintf(marker, sizeof(marker), "%s/old-marker", dir);
-	write_file(marker, "x");
+	assert_int_equal(test_write_text(marker, "x"), 0);
 	assert_int_equal(fr_model_save(m, dir, &err), 0);
 	/* The old bundle is gone whole (marker too), no temporary is left. */
 	assert_int_not_equal(access(marker, F_OK), 0);
@@ -179,7 +172,7 @@ static void test_model__save_replaces_atomically(void **state)
 	/* Saving where a file stands refuses and leaves the file alone. */
 	char blocker[160];
 	snprintf(blocker, sizeof(blocker), "%s/file", tmp);
-	write_file(blocker, "keep");
+	assert_int_equal(test_write_text(blocker, "keep"), 0);
 	fr_error_clear(&err);
 	assert_int_equal(fr_model_save(m, blocker, &err), FR_EIO);
 	assert_int_equal(run("grep -q keep %s%s", blocker, ""), 0);
@@ -213,7 +206,7 @@ static void test_model__load_refuses_broken_bundles(void **state)
 	assert_int_equal(fr_model_load(&loaded, dir, &err), FR_EMODEL);
 	assert_non_null(strstr(err.message, "made by framer " FR_VERSION));
 	/* Corrupt JSON. */
-	write_file(path, "{\"format_version\": 1,");
+	assert_int_equal(test_write_text(path, "{\"format_version\": 1,"), 0);
 	fr_error_clear(&err);
 	assert_int_equal(fr_model_load(&loaded, dir, &err), FR_EMODEL);
 	assert_string_equal(err.source, path);
@@ -230,7 +223,8 @@ static void test_model__config_file(void **state)
 	fr_model_config cfg;
 	snprintf(path, sizeof(path), "%s/cfg.json", tmp);
 	fr_model_config_init(&cfg, NULL, &err);
-	write_file(path, "{\"C\": 4, \"ngram_range\": [1, 3], \"min_df\": 0.01, \"kernel\": \"rbf\", \"class_weight\": \"none\"}");
+	assert_int_equal(test_write_text(path, "{\"C\": 4, \"ngram_range\": [1, 3], \"min_df\": 0.01, "
+	                                       "\"kernel\": \"rbf\", \"class_weight\": \"none\"}"), 0);
 	assert_int_equal(fr_model_config_load(&cfg, path, &err), 0);
 	assert_true(cfg.classifier.C == 4.0);
 	assert_int_equal(cfg.tfidf.ngram_max, 3);
@@ -247,7 +241,7 @@ static void test_model__config_file(void **state)
 		{ "[1]", "must be a JSON object" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		write_file(path, bad[i].json);
+		assert_int_equal(test_write_text(path, bad[i].json), 0);
 		fr_error_clear(&err);
 		assert_true(fr_model_config_load(&cfg, path, &err) < 0);
 		assert_non_null(strstr(err.message, bad[i].needle));

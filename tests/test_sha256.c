@@ -1,6 +1,7 @@
-/* mkstemp is POSIX; ask for it unless the build already did. */
-#if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L
+/* test_util.h uses mkstemps and nftw (GNU/XSI); ask for them unless the
+ * build already did. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
 #endif
 
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "sha256.h"
+#include "test_util.h"
 
 typedef struct {
 	const char *input;
@@ -63,16 +65,7 @@ static void digest_to_hex(const uint8_t digest[32], char hex[65])
 /* Writes len bytes to a new temp file; the caller unlinks path. */
 static void write_temp(char path[64], const void *data, size_t len)
 {
-	int fd = -1;
-	FILE *fp = NULL;
-
-	snprintf(path, 64, "/tmp/fr_test_sha256_XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	fp = fdopen(fd, "wb");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(test_tmpfile(path, 64, "/tmp/fr_test_sha256_", "", data, len), 0);
 }
 
 static void test_sha256__fips_vectors(void **state)

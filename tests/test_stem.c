@@ -13,6 +13,7 @@
 
 #include "stem.h"
 #include "tokenize.h"
+#include "test_util.h"
 
 #define DATA_DIR FR_TEST_FIXTURES "/../../data"
 #define ENGLISH_STOPWORDS DATA_DIR "/stopwords/english.txt"
@@ -278,13 +279,7 @@ static void test_stem__add_stop_stem(void **state)
 
 static void write_temp(char path[64], const char *data)
 {
-	snprintf(path, 64, "/tmp/fr_test_stem_XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	FILE *fp = fdopen(fd, "wb");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(data, 1, strlen(data), fp), strlen(data));
-	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(test_tmpfile(path, 64, "/tmp/fr_test_stem_", "", data, strlen(data)), 0);
 }
 
 /* File format: one word a line, '#' comments, blank lines, any case. */
