@@ -5,9 +5,9 @@
 BUILD    ?= build
 BATCH    ?= data/batches/example
 MODEL    ?= models/default
-DATA     ?= data/labeled/examples.csv
+DATA     ?= data/labeled/train.csv
 OUT      ?= out/$(basename $(notdir $(patsubst %/,%,$(BATCH))))
-TEST     ?= $(DATA)
+TEST     ?= data/labeled/test.csv
 CONFIG   ?=
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 FRAMER   := $(BUILD)/framer

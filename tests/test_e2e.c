@@ -60,7 +60,7 @@ static int setup(void **state)
 	if (test_tmpdir(tmp, sizeof(tmp), "/tmp/fr_e2e_") != 0)
 		return -1;
 	snprintf(model, sizeof(model), "%s/models/m", tmp);
-	return run("%s train --data %s/data/labeled/examples.csv --model %s --quiet",
+	return run("%s train --data %s/data/labeled/train.csv --model %s --quiet",
 	           FR_FRAMER, FR_SOURCE_DIR, model) == 0 ? 0 : -1;
 }
 
@@ -165,7 +165,7 @@ static void test_e2e__outputs_are_deterministic(void **state)
 	assert_int_equal(run("cmp -s %s/a/labels.csv %s/b/labels.csv", tmp, tmp), 0);
 	assert_int_equal(run("cmp -s %s/a/summary.json %s/b/summary.json", tmp, tmp), 0);
 	/* Training twice on the same data gives the same bundle, byte for byte. */
-	assert_int_equal(run("%s train --data %s/data/labeled/examples.csv --model %s/m2 --quiet",
+	assert_int_equal(run("%s train --data %s/data/labeled/train.csv --model %s/m2 --quiet",
 	                     FR_FRAMER, FR_SOURCE_DIR, tmp), 0);
 	assert_int_equal(run("diff -r %s %s/m2 >/dev/null", model, tmp), 0);
 }
@@ -279,7 +279,7 @@ static void test_e2e__exit_codes(void **state)
 static void test_e2e__evaluate_prints_accuracy(void **state)
 {
 	(void)state;
-	assert_int_equal(run("%s evaluate --model %s --data %s/data/labeled/examples.csv > %s/eval.txt",
+	assert_int_equal(run("%s evaluate --model %s --data %s/data/labeled/test.csv > %s/eval.txt",
 	                     FR_FRAMER, model, FR_SOURCE_DIR, tmp), 0);
 	char path[512];
 	snprintf(path, sizeof(path), "%s/eval.txt", tmp);
