@@ -278,10 +278,56 @@ static void test_dataset__many_rows(void **state)
 	unlink(path);
 }
 
+/* The shipped split (data/labeled/, issue #3): train and test share no
+ * document and no text, and every label is one the codebook defines. */
+static int in_list(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(s, *list) == 0)
+			return 1;
+	return 0;
+}
+
+static void test_dataset__shipped_split_is_disjoint(void **state)
+{
+	(void)state;
+	static const char *const stances[] = { "pro_ukraine", "pro_russia", "neutral", NULL };
+	static const char *const frames[] = { "pro_ceasefire", "ceasefire_skeptic", "blames_nato_west",
+		"blames_russia", "escalation_risk", "china_russia_ties", "humanitarian",
+		"sanctions_economy", "military_support", "other", NULL };
+	fr_dataset train, test;
+	fr_error err = FR_ERROR_INIT;
+	fr_dataset_init(&train);
+	fr_dataset_init(&test);
+	assert_int_equal(fr_dataset_load(&train, FR_TEST_FIXTURES "/../../data/labeled/train.csv", NULL, 0, &err), 0);
+	assert_int_equal(fr_dataset_load(&test, FR_TEST_FIXTURES "/../../data/labeled/test.csv", NULL, 0, &err), 0);
+	assert_true(train.n_rows + test.n_rows >= 600);
+	assert_true(test.n_rows * 10 >= (train.n_rows + test.n_rows) * 15 / 10); /* about 20% held out */
+	fr_dataset *both[2] = { &train, &test };
+	for (int d = 0; d < 2; d++) {
+		int si = fr_dataset_task_index(both[d], "stance"), fi = fr_dataset_task_index(both[d], "frame");
+		assert_true(si >= 0 && fi >= 0);
+		for (size_t r = 0; r < both[d]->n_rows; r++) {
+			assert_non_null(both[d]->labels[si][r]);
+			assert_true(in_list(both[d]->labels[si][r], stances));
+			assert_true(in_list(both[d]->labels[fi][r], frames));
+		}
+	}
+	for (size_t i = 0; i < test.n_rows; i++) {
+		for (size_t j = 0; j < train.n_rows; j++) {
+			assert_string_not_equal(test.docs[i], train.docs[j]);
+			assert_string_not_equal(test.texts[i], train.texts[j]);
+		}
+	}
+	fr_dataset_dispose(&train);
+	fr_dataset_dispose(&test);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dataset__good_file),
+		cmocka_unit_test(test_dataset__shipped_split_is_disjoint),
 		cmocka_unit_test(test_dataset__explicit_tasks),
 		cmocka_unit_test(test_dataset__task_errors),
 		cmocka_unit_test(test_dataset__errors),
