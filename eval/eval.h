@@ -11,8 +11,8 @@ typedef struct fr_confusion {
 	size_t *counts;    /* counts[truth * k + predicted]; owned */
 } fr_confusion;
 
-/* Returns 0, or FR_ENOMEM (also when k * k does not fit a size_t). On
- * failure c is left zeroed: adding to it does nothing. */
+/* Returns 0, or FR_ENOMEM (also when k * k would overflow), leaving c
+ * zeroed so that adding to it does nothing. */
 int fr_confusion_init(fr_confusion *c, size_t k);
 void fr_confusion_dispose(fr_confusion *c);
 void fr_confusion_add(fr_confusion *c, size_t truth, size_t predicted);
@@ -21,5 +21,52 @@ size_t fr_confusion_total(const fr_confusion *c);
 size_t fr_confusion_correct(const fr_confusion *c);
 /* Share of correct predictions; 0 when there are none. */
 double fr_confusion_accuracy(const fr_confusion *c);
+
+/* Precision, recall and F1 with scikit-learn's definitions
+ * (precision_recall_fscore_support, zero_division=0):
+ *   precision = tp / (tp + fp), 0 for a label that is never predicted
+ *   recall    = tp / (tp + fn), 0 for a label with no support
+ *   f1        = 2 p r / (p + r), 0 when p + r = 0
+ * Averages, as scikit-learn's default takes them, run over the labels that
+ * occur in the truth or in the predictions (a label of the model that is in
+ * neither is listed but not averaged):
+ *   macro     unweighted mean of the labels' scores
+ *   weighted  mean weighted by support
+ *   micro     from the summed counts; for one label per row it equals accuracy */
+typedef struct fr_label_scores {
+	double precision, recall, f1;
+	size_t support;    /* rows whose true label it is */
+	size_t predicted;  /* rows predicted as it */
+	size_t correct;
+	int averaged;      /* it occurs in the truth or the predictions */
+} fr_label_scores;
+
+typedef struct fr_averages {
+	double precision, recall, f1;
+} fr_averages;
+
+typedef struct fr_metrics {
+	size_t k;
+	fr_label_scores *labels; /* owned, k entries */
+	fr_averages macro, micro, weighted;
+	double accuracy;
+	size_t n;                /* rows */
+} fr_metrics;
+
+/* Computes the metrics of a confusion matrix into out (zeroed first).
+ * Returns 0 or FR_ENOMEM. */
+int fr_metrics_compute(fr_metrics *out, const fr_confusion *c);
+void fr_metrics_dispose(fr_metrics *m);
+
+/* Assigns each of n rows to one of k folds for cross-validation:
+ *   grouped     all rows of a group (a document) share a fold, so no document
+ *               is on both sides of a split;
+ *   stratified  as far as the groups allow: groups are placed largest first
+ *               (ties in a seeded random order), each in the fold that keeps
+ *               every stratum's share per fold most even.
+ * strata[i] is row i's stratum (its label, 0..n_strata-1) or -1 for none.
+ * FR_EINVALID when there are fewer groups than folds or k < 2. */
+int fr_cv_folds(int *fold_out, size_t n, const char *const *groups, const int *strata,
+                size_t n_strata, size_t k, unsigned seed);
 
 #endif

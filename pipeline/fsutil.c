@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -65,4 +66,48 @@ void fr_remove_flat_dir(const char *dir)
 		closedir(d);
 	}
 	rmdir(dir);
+}
+
+FILE *fr_atomic_open(const char *path, char *tmp_out, size_t tmp_size)
+{
+	const char *slash = strrchr(path, '/');
+	int n = slash ? snprintf(tmp_out, tmp_size, "%.*s/.%s.tmp-XXXXXX", (int)(slash - path), path, slash + 1)
+	              : snprintf(tmp_out, tmp_size, ".%s.tmp-XXXXXX", path);
+	if (n < 0 || (size_t)n >= tmp_size) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	int fd = mkstemp(tmp_out);
+	if (fd < 0)
+		return NULL;
+	fchmod(fd, 0644); /* mkstemp makes 0600; outputs are meant to be read */
+	FILE *fp = fdopen(fd, "wb");
+	if (fp == NULL) {
+		int e = errno;
+		close(fd);
+		unlink(tmp_out);
+		errno = e;
+	}
+	return fp;
+}
+
+int fr_atomic_commit(FILE *fp, const char *tmp, const char *path)
+{
+	int bad = fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0;
+	int e = errno;
+	bad |= fclose(fp) != 0;
+	if (!bad && rename(tmp, path) == 0)
+		return 0;
+	e = bad ? e : errno;
+	unlink(tmp);
+	errno = e ? e : EIO;
+	return -1;
+}
+
+void fr_atomic_abort(FILE *fp, const char *tmp)
+{
+	if (fp)
+		fclose(fp);
+	if (tmp && tmp[0])
+		unlink(tmp);
 }

@@ -2,6 +2,7 @@
 #define FR_FSUTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* File-system helpers shared by the stages that write: checked path joins,
  * folder creation, and the syncs that make a rename durable. */
@@ -17,5 +18,15 @@ int fr_fsync_path(const char *path, int is_dir);
 
 /* Removes a folder framer made and the plain files in it. */
 void fr_remove_flat_dir(const char *dir);
+
+/* Atomic file writing: fr_atomic_open creates a temporary file beside path
+ * (its name goes to tmp_out) and returns it open for writing, or NULL with
+ * errno set; fr_atomic_commit flushes, syncs and closes it and renames it
+ * over path (0, or -1 with errno set, the temporary removed);
+ * fr_atomic_abort closes and removes it. Readers of path never see a
+ * partial file, and a failed write leaves the old one in place. */
+FILE *fr_atomic_open(const char *path, char *tmp_out, size_t tmp_size);
+int fr_atomic_commit(FILE *fp, const char *tmp, const char *path);
+void fr_atomic_abort(FILE *fp, const char *tmp);
 
 #endif

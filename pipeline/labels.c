@@ -33,23 +33,12 @@ struct fr_labels_writer {
 
 static int open_out(out_file *f, const char *dir, const char *name, fr_error *err)
 {
-	char tmpname[64];
-	snprintf(tmpname, sizeof(tmpname), ".%s.tmp-XXXXXX", name);
-	if (fr_path_join(f->final, sizeof(f->final), dir, name) != 0 ||
-	    fr_path_join(f->tmp, sizeof(f->tmp), dir, tmpname) != 0) {
-		f->tmp[0] = '\0';
+	if (fr_path_join(f->final, sizeof(f->final), dir, name) != 0)
 		return fr_error_set(err, FR_EINVALID, dir, 0, "output folder name too long");
-	}
-	int fd = mkstemp(f->tmp);
-	if (fd < 0) {
+	f->fp = fr_atomic_open(f->final, f->tmp, sizeof(f->tmp));
+	if (f->fp == NULL) {
 		f->tmp[0] = '\0';
 		return fr_error_set(err, FR_EIO, dir, 0, "cannot create %s: %s", name, strerror(errno));
-	}
-	fchmod(fd, 0644);
-	f->fp = fdopen(fd, "wb");
-	if (f->fp == NULL) {
-		close(fd);
-		return fr_error_set(err, FR_EIO, f->tmp, 0, "cannot open: %s", strerror(errno));
 	}
 	setvbuf(f->fp, NULL, _IOFBF, OUT_BUFFER);
 	return 0;
@@ -279,41 +268,28 @@ static int finish_out(out_file *f, fr_error *err)
 {
 	if (f->fp == NULL)
 		return 0;
-	int bad = fflush(f->fp) != 0 || fsync(fileno(f->fp)) != 0;
-	bad |= fclose(f->fp) != 0;
+	int rc = fr_atomic_commit(f->fp, f->tmp, f->final);
 	f->fp = NULL;
-	if (bad)
-		return fr_error_set(err, FR_EIO, f->final, 0, "write failed: %s", strerror(errno));
-	if (rename(f->tmp, f->final) != 0)
-		return fr_error_set(err, FR_EIO, f->final, 0, "cannot rename into place: %s", strerror(errno));
 	f->tmp[0] = '\0';
+	if (rc != 0)
+		return fr_error_set(err, FR_EIO, f->final, 0, "cannot write: %s", strerror(errno));
 	return 0;
 }
 
 int fr_json_write_file_atomic(const json_t *j, const char *path, fr_error *err)
 {
 	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
-		return fr_error_set(err, FR_EINVALID, path, 0, "path too long");
-	int fd = mkstemp(tmp);
-	if (fd < 0)
+	FILE *fp = fr_atomic_open(path, tmp, sizeof(tmp));
+	if (fp == NULL)
 		return fr_error_set(err, FR_EIO, path, 0, "cannot create: %s", strerror(errno));
-	fchmod(fd, 0644);
-	FILE *fp = fdopen(fd, "wb");
-	if (fp == NULL) {
-		close(fd);
-		unlink(tmp);
-		return fr_error_set(err, FR_EIO, path, 0, "cannot open: %s", strerror(errno));
-	}
-	int bad = json_dumpf(j, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) != 0;
-	bad |= fputc('\n', fp) == EOF;
-	bad |= fflush(fp) != 0 || fsync(fileno(fp)) != 0;
-	bad |= fclose(fp) != 0;
-	if (bad || rename(tmp, path) != 0) {
+	if (json_dumpf(j, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) != 0 ||
+	    fputc('\n', fp) == EOF) {
 		int e = errno;
-		unlink(tmp);
+		fr_atomic_abort(fp, tmp);
 		return fr_error_set(err, FR_EIO, path, 0, "cannot write: %s", strerror(e));
 	}
+	if (fr_atomic_commit(fp, tmp, path) != 0)
+		return fr_error_set(err, FR_EIO, path, 0, "cannot write: %s", strerror(errno));
 	return 0;
 }
 
@@ -340,10 +316,7 @@ int fr_labels_commit(fr_labels_writer *w, const json_t *summary, fr_error *err)
 
 static void drop_out(out_file *f)
 {
-	if (f->fp)
-		fclose(f->fp);
-	if (f->tmp[0])
-		unlink(f->tmp);
+	fr_atomic_abort(f->fp, f->tmp);
 }
 
 void fr_labels_free(fr_labels_writer *w)
