@@ -62,3 +62,15 @@ const char *fr_error_format(const fr_error *err, char *buf, size_t size)
 	}
 	return buf;
 }
+
+void fr_logf(fr_log_fn log, void *payload, const char *fmt, ...)
+{
+	if (log == NULL)
+		return;
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log(payload, buf);
+}

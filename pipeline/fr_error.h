@@ -46,4 +46,12 @@ void fr_error_clear(fr_error *err);
  * the message) into buf. Returns buf. */
 const char *fr_error_format(const fr_error *err, char *buf, size_t size);
 
+/* Progress and warnings from long operations (training, evaluation): one
+ * line each, no newline. The library never prints; the caller decides. */
+typedef void (*fr_log_fn)(void *payload, const char *message);
+
+/* Formats a line and hands it to log; does nothing when log is NULL. */
+void fr_logf(fr_log_fn log, void *payload, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

@@ -276,21 +276,15 @@ static int finish_out(out_file *f, fr_error *err)
 	return 0;
 }
 
+static int dump_json(const void *j, FILE *fp)
+{
+	return json_dumpf(j, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) != 0 ||
+	       fputc('\n', fp) == EOF;
+}
+
 int fr_json_write_file_atomic(const json_t *j, const char *path, fr_error *err)
 {
-	char tmp[PATH_MAX];
-	FILE *fp = fr_atomic_open(path, tmp, sizeof(tmp));
-	if (fp == NULL)
-		return fr_error_set(err, FR_EIO, path, 0, "cannot create: %s", strerror(errno));
-	if (json_dumpf(j, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) != 0 ||
-	    fputc('\n', fp) == EOF) {
-		int e = errno;
-		fr_atomic_abort(fp, tmp);
-		return fr_error_set(err, FR_EIO, path, 0, "cannot write: %s", strerror(e));
-	}
-	if (fr_atomic_commit(fp, tmp, path) != 0)
-		return fr_error_set(err, FR_EIO, path, 0, "cannot write: %s", strerror(errno));
-	return 0;
+	return fr_write_atomic(path, dump_json, j, err);
 }
 
 int fr_labels_commit(fr_labels_writer *w, const json_t *summary, fr_error *err)
