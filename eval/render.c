@@ -1,0 +1,1595 @@
+/* Markdown and HTML renderings of an evaluation report (see render.h).
+ *
+ * Both formats are written by the same section functions (provenance, per
+ * label, averages, confusion, cross-validation, review thresholds, terms,
+ * mistakes), which speak through a few block primitives (heading, paragraph,
+ * list, table) that know the two syntaxes. The HTML page adds two inline SVG
+ * charts on top of the shared content.
+ *
+ * Every string that comes from the report goes through put_text (or a table
+ * cell, which ends there too) and is escaped for the format: HTML entities,
+ * or Markdown backslash escapes. Runs of whitespace and control characters
+ * in data fold to one space, so a newline in a paragraph can end neither a
+ * table row nor a list item. Only our own literals are written raw.
+ *
+ * Errors are sticky: every writer is a no-op once the render holds an error,
+ * so sections are written straight through and the caller gets the first
+ * failure. Numbers have fixed decimals (3 for scores, 1 for percentages) and
+ * are formatted in the "C" locale, so the same report renders to the same
+ * bytes. */
+#include "render.h"
+
+#include <jansson.h>
+#include <locale.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../pipeline/fr_error.h"
+
+typedef enum { FMT_MARKDOWN, FMT_HTML } render_format;
+
+typedef struct render {
+	FILE *fp;              /* borrowed */
+	render_format format;
+	int rc;                /* 0, or the first error (FR_EIO, FR_ENOMEM) */
+} render;
+
+/* Printed for a number the report does not have. */
+#define MISSING "\u2013"
+
+/* ------------------------------------------------------------------ */
+/* Raw output: markup and words of our own, never data.                */
+
+static void out_raw(render *r, const char *s)
+{
+	if (r->rc == 0 && fputs(s, r->fp) == EOF)
+		r->rc = FR_EIO;
+}
+
+static void out_byte(render *r, int c)
+{
+	if (r->rc == 0 && putc(c, r->fp) == EOF)
+		r->rc = FR_EIO;
+}
+
+static void out_fmt(render *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void out_fmt(render *r, const char *fmt, ...)
+{
+	va_list ap;
+	int n = 0;
+
+	if (r->rc != 0)
+		return;
+	va_start(ap, fmt);
+	n = vfprintf(r->fp, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		r->rc = FR_EIO;
+}
+
+/* ------------------------------------------------------------------ */
+/* Data text: folded whitespace, escaped per format.                   */
+
+static int text_is_fold(unsigned char c)
+{
+	return c <= 0x20 || c == 0x7f;
+}
+
+/* s without its leading whitespace; "" for NULL. */
+static const char *text_begin(const char *s)
+{
+	if (s == NULL)
+		return "";
+	while (*s != '\0' && text_is_fold((unsigned char)*s))
+		s++;
+	return s;
+}
+
+/* The next byte of the folded text at *p, advancing *p: a run of whitespace
+ * or control characters is one space, and none is returned at the end.
+ * -1 when the text is over. */
+static int text_next(const char **p)
+{
+	const unsigned char *s = (const unsigned char *)*p;
+
+	if (*s == '\0')
+		return -1;
+	if (!text_is_fold(*s)) {
+		*p = (const char *)(s + 1);
+		return *s;
+	}
+	while (*s != '\0' && text_is_fold(*s))
+		s++;
+	*p = (const char *)s;
+	return *s == '\0' ? -1 : ' ';
+}
+
+static int text_peek(const char *p)
+{
+	return text_next(&p);
+}
+
+/* Characters (code points) of the folded text, for layout. */
+static size_t text_columns(const char *s)
+{
+	const char *p = text_begin(s);
+	size_t n = 0;
+	int c = 0;
+
+	while ((c = text_next(&p)) >= 0)
+		if ((c & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static int md_is_word(int c)
+{
+	return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z');
+}
+
+#define MD_LINE_START 1 /* the text opens a line (a block quote's body) */
+
+/* Writes s as Markdown text (when r is not NULL) and returns the columns it
+ * takes. Backslash-escapes what Markdown would act on: \ ` * [ ] < > | ~
+ * always (no raw HTML, no link, no emphasis, no table cell break), _ unless
+ * it sits inside a word (pro_ukraine stays readable), & when an entity could
+ * follow, and with MD_LINE_START a first character that would open a
+ * heading, list or quote. */
+static size_t md_text(render *r, const char *s, int flags)
+{
+	const char *p = text_begin(s);
+	size_t cols = 0;
+	size_t pos = 0;
+	int prev = -1;
+	int digits_only = 1;
+	int c = 0;
+
+	while ((c = text_next(&p)) >= 0) {
+		int next = text_peek(p);
+		int esc = 0;
+
+		switch (c) {
+		case '\\': case '`': case '*': case '[': case ']':
+		case '<': case '>': case '|': case '~':
+			esc = 1;
+			break;
+		case '_':
+			esc = !(md_is_word(prev) && md_is_word(next));
+			break;
+		case '&':
+			esc = next == '#' || (next >= 0 && next < 0x80 && md_is_word(next));
+			break;
+		case '#': case '-': case '+': case '=':
+			esc = (flags & MD_LINE_START) && pos == 0;
+			break;
+		case '.': case ')':
+			esc = (flags & MD_LINE_START) && pos > 0 && digits_only;
+			break;
+		default:
+			break;
+		}
+		if (esc) {
+			cols++;
+			if (r != NULL)
+				out_byte(r, '\\');
+		}
+		if ((c & 0xc0) != 0x80)
+			cols++;
+		if (r != NULL)
+			out_byte(r, c);
+		digits_only = digits_only && c >= '0' && c <= '9';
+		prev = c;
+		pos++;
+	}
+	return cols;
+}
+
+/* Writes s HTML-escaped, fit for element content and quoted attributes,
+ * SVG <text> included. ':' is escaped too, so that no "http:" or "https:"
+ * from the data can appear in the page's source. */
+static void html_text(render *r, const char *s)
+{
+	const char *p = text_begin(s);
+	int c = 0;
+
+	while ((c = text_next(&p)) >= 0) {
+		switch (c) {
+		case '&': out_raw(r, "&amp;"); break;
+		case '<': out_raw(r, "&lt;"); break;
+		case '>': out_raw(r, "&gt;"); break;
+		case '"': out_raw(r, "&quot;"); break;
+		case '\'': out_raw(r, "&#39;"); break;
+		case ':': out_raw(r, "&#58;"); break;
+		default: out_byte(r, c); break;
+		}
+	}
+}
+
+/* A data string as text; MISSING for NULL. */
+static void put_text(render *r, const char *s)
+{
+	if (s == NULL)
+		s = MISSING;
+	if (r->format == FMT_HTML)
+		html_text(r, s);
+	else
+		md_text(r, s, 0);
+}
+
+/* A data string that names a file or a hash: <code> in HTML, a code span
+ * in Markdown when it holds no backtick (else plain escaped text). */
+static void put_code(render *r, const char *s)
+{
+	const char *p = text_begin(s);
+	int c = 0;
+
+	if (s == NULL) {
+		out_raw(r, MISSING);
+		return;
+	}
+	if (r->format == FMT_HTML) {
+		out_raw(r, "<code>");
+		html_text(r, s);
+		out_raw(r, "</code>");
+		return;
+	}
+	if (strchr(s, '`') != NULL) {
+		md_text(r, s, 0);
+		return;
+	}
+	out_byte(r, '`');
+	while ((c = text_next(&p)) >= 0)
+		out_byte(r, c);
+	out_byte(r, '`');
+}
+
+/* Our own prose, with **bold** marked as in Markdown. It holds none of
+ * HTML's special characters. */
+static void out_prose(render *r, const char *s)
+{
+	int strong = 0;
+
+	for (; *s != '\0'; s++) {
+		if (s[0] == '*' && s[1] == '*') {
+			if (r->format == FMT_HTML)
+				out_raw(r, strong ? "</strong>" : "<strong>");
+			else
+				out_raw(r, "**");
+			strong = !strong;
+			s++;
+		} else {
+			out_byte(r, (unsigned char)*s);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Numbers.                                                            */
+
+typedef struct numbuf {
+	char s[64];
+} numbuf;
+
+static int num_get(const json_t *v, double *out)
+{
+	if (!json_is_number(v))
+		return 0;
+	*out = json_number_value(v);
+	return 1;
+}
+
+/* A score (precision, F1, confidence, weight): 3 decimals. */
+static const char *fmt_score(numbuf *b, const json_t *v)
+{
+	double x = 0.0;
+
+	if (!num_get(v, &x))
+		return MISSING;
+	if (fabs(x) < 0.0005)
+		x = 0.0; /* no "-0.000" */
+	snprintf(b->s, sizeof(b->s), "%.3f", x);
+	return b->s;
+}
+
+/* A share in [0, 1] as a percentage: 1 decimal. */
+static const char *fmt_share(numbuf *b, double x)
+{
+	x *= 100.0;
+	if (fabs(x) < 0.05)
+		x = 0.0;
+	snprintf(b->s, sizeof(b->s), "%.1f%%", x);
+	return b->s;
+}
+
+static const char *fmt_pct(numbuf *b, const json_t *v)
+{
+	double x = 0.0;
+
+	if (!num_get(v, &x))
+		return MISSING;
+	return fmt_share(b, x);
+}
+
+/* A count (support, rows): no decimals. */
+static const char *fmt_count(numbuf *b, const json_t *v)
+{
+	double x = 0.0;
+
+	if (!num_get(v, &x))
+		return MISSING;
+	snprintf(b->s, sizeof(b->s), "%.0f", x);
+	return b->s;
+}
+
+/* A duration: "12.4 s". */
+static const char *fmt_seconds(numbuf *b, const json_t *v)
+{
+	double x = 0.0;
+
+	if (!num_get(v, &x))
+		return MISSING;
+	snprintf(b->s, sizeof(b->s), "%.1f s", x);
+	return b->s;
+}
+
+/* "mean ± std" of two scores; the mean alone when std is missing. */
+static const char *fmt_spread(numbuf *b, const json_t *mean, const json_t *std)
+{
+	numbuf m = { "" };
+	numbuf s = { "" };
+	double x = 0.0;
+
+	if (!num_get(mean, &x))
+		return MISSING;
+	if (!num_get(std, &x))
+		return fmt_score(b, mean);
+	snprintf(b->s, sizeof(b->s), "%s \u00b1 %s", fmt_score(&m, mean), fmt_score(&s, std));
+	return b->s;
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON access: NULL-safe, NULL for what is not there. (jansson's object
+ * iterators take a non-const json_t but do not change it, hence the casts
+ * in the json_object_foreach loops below.)                            */
+
+/* Follows a NULL-terminated chain of object keys from v. */
+static const json_t *jdig(const json_t *v, ...)
+{
+	va_list ap;
+	const char *key = NULL;
+
+	va_start(ap, v);
+	while (v != NULL && (key = va_arg(ap, const char *)) != NULL)
+		v = json_object_get(v, key);
+	va_end(ap);
+	return v;
+}
+
+static const char *jstr(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+static double jdouble(const json_t *v, double fallback)
+{
+	double x = fallback;
+
+	num_get(v, &x);
+	return x;
+}
+
+/* The task's labels in display order. */
+static const json_t *task_labels(const json_t *task)
+{
+	return json_object_get(task, "labels");
+}
+
+static const char *label_at(const json_t *labels, size_t i)
+{
+	return json_string_value(json_array_get(labels, i));
+}
+
+/* The task's cross-validation figures, NULL without cross-validation. */
+static const json_t *task_cv_of(const json_t *task)
+{
+	const json_t *cv = json_object_get(task, "cv");
+	return json_is_object(cv) ? cv : NULL;
+}
+
+/* Count of correct predictions in a confusion matrix, or -1 without one. */
+static double confusion_correct(const json_t *confusion)
+{
+	const json_t *matrix = json_object_get(confusion, "matrix");
+	double correct = 0.0;
+
+	if (json_array_size(matrix) == 0)
+		return -1.0;
+	for (size_t i = 0; i < json_array_size(matrix); i++)
+		correct += jdouble(json_array_get(json_array_get(matrix, i), i), 0.0);
+	return correct;
+}
+
+/* ------------------------------------------------------------------ */
+/* Block primitives, one spelling per format. Markdown blocks start with
+ * the blank line that separates them from the previous one.           */
+
+static void heading_open(render *r, int level)
+{
+	if (r->format == FMT_HTML) {
+		out_fmt(r, "<h%d>", level);
+	} else {
+		out_raw(r, "\n");
+		for (int i = 0; i < level; i++)
+			out_byte(r, '#');
+		out_byte(r, ' ');
+	}
+}
+
+static void heading_close(render *r, int level)
+{
+	if (r->format == FMT_HTML)
+		out_fmt(r, "</h%d>\n", level);
+	else
+		out_raw(r, "\n");
+}
+
+static void heading(render *r, int level, const char *title)
+{
+	heading_open(r, level);
+	out_raw(r, title);
+	heading_close(r, level);
+}
+
+static void para_open(render *r)
+{
+	out_raw(r, r->format == FMT_HTML ? "<p>" : "\n");
+}
+
+static void para_close(render *r)
+{
+	out_raw(r, r->format == FMT_HTML ? "</p>\n" : "\n");
+}
+
+/* A paragraph of our own prose. */
+static void prose(render *r, const char *s)
+{
+	para_open(r);
+	out_prose(r, s);
+	para_close(r);
+}
+
+static void strong_open(render *r)
+{
+	out_raw(r, r->format == FMT_HTML ? "<strong>" : "**");
+}
+
+static void strong_close(render *r)
+{
+	out_raw(r, r->format == FMT_HTML ? "</strong>" : "**");
+}
+
+static void list_open(render *r)
+{
+	out_raw(r, r->format == FMT_HTML ? "<ul>\n" : "\n");
+}
+
+static void list_close(render *r)
+{
+	if (r->format == FMT_HTML)
+		out_raw(r, "</ul>\n");
+}
+
+static void item_open(render *r)
+{
+	out_raw(r, r->format == FMT_HTML ? "<li>" : "- ");
+}
+
+static void item_close(render *r)
+{
+	out_raw(r, r->format == FMT_HTML ? "</li>\n" : "\n");
+}
+
+/* HTML-only wrappers: sections and side-by-side figures. */
+static void html_open(render *r, const char *markup)
+{
+	if (r->format == FMT_HTML)
+		out_raw(r, markup);
+}
+
+/* ------------------------------------------------------------------ */
+/* Tables: cells are collected first (Markdown pads columns to one width
+ * so the table reads in a terminal), then written in either format.    */
+
+typedef struct table {
+	size_t ncols;
+	const char *const *head;   /* borrowed, ncols titles */
+	const char *align;         /* borrowed, 'l' or 'r' per column */
+	char **cells;              /* owned, nrows * ncols, NULL for empty */
+	unsigned char *strong;     /* owned, per row */
+	size_t nrows, cap;
+	size_t filled;             /* cells of the last row so far */
+} table;
+
+static void table_init(table *t, size_t ncols, const char *const *head, const char *align)
+{
+	memset(t, 0, sizeof(*t));
+	t->ncols = ncols;
+	t->head = head;
+	t->align = align;
+}
+
+static void table_dispose(table *t)
+{
+	for (size_t i = 0; t->cells != NULL && i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t->strong);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Starts a row; strong rows (averages, means) are set in bold. */
+static void table_row(render *r, table *t, int strong)
+{
+	char **cells = NULL;
+	unsigned char *flags = NULL;
+	size_t cap = 0;
+
+	if (r->rc != 0)
+		return;
+	if (t->nrows == t->cap) {
+		cap = t->cap ? t->cap * 2 : 8;
+		cells = realloc(t->cells, cap * t->ncols * sizeof(*cells));
+		if (cells == NULL) {
+			r->rc = FR_ENOMEM;
+			return;
+		}
+		t->cells = cells;
+		flags = realloc(t->strong, cap);
+		if (flags == NULL) {
+			r->rc = FR_ENOMEM;
+			return;
+		}
+		t->strong = flags;
+		t->cap = cap;
+	}
+	for (size_t c = 0; c < t->ncols; c++)
+		t->cells[t->nrows * t->ncols + c] = NULL;
+	t->strong[t->nrows] = strong != 0;
+	t->nrows++;
+	t->filled = 0;
+}
+
+/* Appends a cell to the current row; its text is data and gets escaped. */
+static void table_cell(render *r, table *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void table_cell(render *r, table *t, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n = 0;
+
+	if (r->rc != 0 || t->nrows == 0 || t->filled >= t->ncols)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		r->rc = FR_ERROR;
+		return;
+	}
+	s = malloc((size_t)n + 1);
+	if (s == NULL) {
+		r->rc = FR_ENOMEM;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	t->cells[(t->nrows - 1) * t->ncols + t->filled] = s;
+	t->filled++;
+}
+
+static void table_text(render *r, table *t, const char *s)
+{
+	table_cell(r, t, "%s", s != NULL ? s : MISSING);
+}
+
+static const char *table_at(const table *t, size_t row, size_t col)
+{
+	const char *s = t->cells[row * t->ncols + col];
+	return s != NULL ? s : "";
+}
+
+static void table_write_markdown(render *r, const table *t)
+{
+	size_t *width = NULL;
+
+	if (r->rc != 0)
+		return;
+	width = calloc(t->ncols, sizeof(*width));
+	if (width == NULL) {
+		r->rc = FR_ENOMEM;
+		return;
+	}
+	for (size_t c = 0; c < t->ncols; c++) {
+		width[c] = md_text(NULL, t->head[c], 0);
+		for (size_t i = 0; i < t->nrows; i++) {
+			size_t w = md_text(NULL, table_at(t, i, c), 0);
+			if (w > 0 && t->strong[i])
+				w += 4;
+			if (w > width[c])
+				width[c] = w;
+		}
+	}
+	out_raw(r, "\n");
+	/* Line 0 is the header, line i the table's row i - 1. */
+	for (size_t i = 0; i <= t->nrows; i++) {
+		for (size_t c = 0; c < t->ncols; c++) {
+			const char *s = i == 0 ? t->head[c] : table_at(t, i - 1, c);
+			int strong = i > 0 && t->strong[i - 1] && *text_begin(s) != '\0';
+			size_t w = md_text(NULL, s, 0) + (strong ? 4 : 0);
+
+			out_raw(r, "| ");
+			for (size_t pad = w; t->align[c] == 'r' && pad < width[c]; pad++)
+				out_byte(r, ' ');
+			if (strong)
+				out_raw(r, "**");
+			md_text(r, s, 0);
+			if (strong)
+				out_raw(r, "**");
+			for (size_t pad = w; t->align[c] != 'r' && pad < width[c]; pad++)
+				out_byte(r, ' ');
+			out_byte(r, ' ');
+		}
+		out_raw(r, "|\n");
+		if (i == 0) {
+			for (size_t c = 0; c < t->ncols; c++) {
+				out_raw(r, t->align[c] == 'r' ? "|" : "|:");
+				for (size_t d = 0; d < width[c] + 1; d++)
+					out_byte(r, '-');
+				out_raw(r, t->align[c] == 'r' ? ":" : "");
+			}
+			out_raw(r, "|\n");
+		}
+	}
+	free(width);
+}
+
+static void table_write_html(render *r, const table *t, const char *cls)
+{
+	out_fmt(r, "<table class=\"%s\">\n<thead><tr>", cls);
+	for (size_t c = 0; c < t->ncols; c++) {
+		out_raw(r, t->align[c] == 'r' ? "<th scope=\"col\" class=\"num\">" : "<th scope=\"col\">");
+		html_text(r, t->head[c]);
+		out_raw(r, "</th>");
+	}
+	out_raw(r, "</tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < t->nrows; i++) {
+		out_raw(r, t->strong[i] ? "<tr class=\"strong\">" : "<tr>");
+		for (size_t c = 0; c < t->ncols; c++) {
+			const char *tag = c == 0 ? "th" : "td";
+			out_fmt(r, "<%s%s%s>", tag, c == 0 ? " scope=\"row\"" : "",
+			        t->align[c] == 'r' ? " class=\"num\"" : "");
+			html_text(r, table_at(t, i, c));
+			out_fmt(r, "</%s>", tag);
+		}
+		out_raw(r, "</tr>\n");
+	}
+	out_raw(r, "</tbody>\n</table>\n");
+}
+
+/* Writes the table; cls is its HTML class. */
+static void table_write(render *r, const table *t, const char *cls)
+{
+	if (r->rc != 0)
+		return;
+	if (r->format == FMT_HTML)
+		table_write_html(r, t, cls);
+	else
+		table_write_markdown(r, t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Inline SVG charts (HTML only).                                      */
+
+/* Rough width of a 12px sans-serif character, to size label margins. */
+#define SVG_CHAR_W 7
+
+static size_t svg_longest_label(const json_t *labels)
+{
+	size_t longest = 0;
+
+	for (size_t i = 0; i < json_array_size(labels); i++) {
+		size_t n = text_columns(label_at(labels, i));
+		if (n > longest)
+			longest = n;
+	}
+	return longest;
+}
+
+/* White blended toward (R, G, B) by share in [0, 1]. */
+static void svg_fill(render *r, double share, int red, int green, int blue)
+{
+	double s = share < 0.0 ? 0.0 : share > 1.0 ? 1.0 : share;
+
+	out_fmt(r, "#%02x%02x%02x", (int)lround(255 - (255 - red) * s),
+	        (int)lround(255 - (255 - green) * s), (int)lround(255 - (255 - blue) * s));
+}
+
+/* The confusion matrix as a heat map: one <rect> per cell, coloured by the
+ * cell's share of its row (blue on the diagonal, red off it), the count
+ * and the share written in it, true labels down the left, predicted
+ * labels along the bottom. */
+static void svg_heatmap(render *r, const char *task, const json_t *confusion)
+{
+	const json_t *labels = json_object_get(confusion, "labels");
+	const json_t *matrix = json_object_get(confusion, "matrix");
+	size_t k = json_array_size(labels);
+	size_t longest = svg_longest_label(labels);
+	const int cw = 76, ch = 54;
+	int left = (int)longest * SVG_CHAR_W + 40;
+	int top = 10;
+	int bottom = (int)(longest * SVG_CHAR_W * 0.6) + 50;
+	int width = 0, height = 0;
+
+	if (k == 0)
+		return;
+	width = left + (int)k * cw + 12;
+	height = top + (int)k * ch + bottom;
+	out_fmt(r, "<svg class=\"heatmap\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+	        "role=\"img\">\n<title>Confusion matrix of ", width, height, width, height);
+	html_text(r, task);
+	out_raw(r, "</title>\n");
+	for (size_t t = 0; t < k; t++) {
+		const json_t *row = json_array_get(matrix, t);
+		double total = 0.0;
+		int y = top + (int)t * ch;
+
+		for (size_t p = 0; p < k; p++)
+			total += jdouble(json_array_get(row, p), 0.0);
+		out_fmt(r, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"axis-label\">",
+		        left - 8, y + ch / 2 + 4);
+		html_text(r, label_at(labels, t));
+		out_raw(r, "</text>\n");
+		for (size_t p = 0; p < k; p++) {
+			double count = jdouble(json_array_get(row, p), 0.0);
+			double share = total > 0.0 ? count / total : 0.0;
+			int x = left + (int)p * cw;
+			numbuf pct = { "" };
+
+			fmt_share(&pct, share);
+			out_fmt(r, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"",
+			        x, y, cw - 2, ch - 2);
+			if (t == p)
+				svg_fill(r, share, 33, 102, 172);
+			else
+				svg_fill(r, share, 203, 24, 29);
+			out_raw(r, "\"><title>true ");
+			html_text(r, label_at(labels, t));
+			out_raw(r, ", predicted ");
+			html_text(r, label_at(labels, p));
+			out_fmt(r, ": %.0f of %.0f (%s)</title></rect>\n", count, total, pct.s);
+			out_fmt(r, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"count\" "
+			        "fill=\"%s\">%.0f</text>", x + cw / 2 - 1, y + ch / 2 - 2,
+			        share > 0.55 ? "#ffffff" : "#1a202c", count);
+			out_fmt(r, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"share\" "
+			        "fill=\"%s\">%s</text>\n", x + cw / 2 - 1, y + ch / 2 + 13,
+			        share > 0.55 ? "#ffffff" : "#4a5568", total > 0.0 ? pct.s : MISSING);
+		}
+	}
+	for (size_t p = 0; p < k; p++) {
+		int x = left + (int)p * cw + cw / 2;
+		int y = top + (int)k * ch + 12;
+
+		out_fmt(r, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"axis-label\" "
+		        "transform=\"rotate(-35 %d %d)\">", x, y, x, y);
+		html_text(r, label_at(labels, p));
+		out_raw(r, "</text>\n");
+	}
+	out_fmt(r, "<text x=\"14\" y=\"%d\" text-anchor=\"middle\" class=\"axis-title\" "
+	        "transform=\"rotate(-90 14 %d)\">true label</text>\n",
+	        top + (int)k * ch / 2, top + (int)k * ch / 2);
+	out_fmt(r, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"axis-title\">"
+	        "predicted label</text>\n", left + (int)k * cw / 2, height - 8);
+	out_raw(r, "</svg>\n");
+}
+
+static double unit_clamp(double x)
+{
+	return x < 0.0 ? 0.0 : x > 1.0 ? 1.0 : x;
+}
+
+/* Per-label F1 as horizontal bars: the model's on test, the majority
+ * baseline's under it, and with cross-validation a mean ± std whisker
+ * across the model's bar. */
+static void svg_f1_chart(render *r, const json_t *task)
+{
+	const json_t *labels = task_labels(task);
+	const json_t *cv = task_cv_of(task);
+	size_t k = json_array_size(labels);
+	const int pw = 300, rowh = 38, top = 34;
+	int left = (int)svg_longest_label(labels) * SVG_CHAR_W + 16;
+	int width = 0, height = 0;
+
+	if (k == 0)
+		return;
+	if (left < 60)
+		left = 60;
+	width = left + pw + 56;
+	if (width < 400)
+		width = 400;
+	height = top + (int)k * rowh + 26;
+	out_fmt(r, "<svg class=\"f1-chart\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+	        "role=\"img\">\n<title>F1 per label, model and majority baseline</title>\n",
+	        width, height, width, height);
+	/* Legend, from the left edge. */
+	out_raw(r, "<rect x=\"4\" y=\"6\" width=\"12\" height=\"12\" fill=\"#2b6cb0\"></rect>"
+	        "<text x=\"20\" y=\"16\">model F1</text>\n"
+	        "<rect x=\"90\" y=\"8\" width=\"12\" height=\"8\" fill=\"#a0aec0\"></rect>"
+	        "<text x=\"106\" y=\"16\">majority baseline</text>\n");
+	if (cv != NULL)
+		out_raw(r, "<path d=\"M228 7v10M228 12h16M244 7v10\" stroke=\"#1a202c\" "
+		        "stroke-width=\"2\" fill=\"none\"></path>"
+		        "<text x=\"250\" y=\"16\">cross-validation \u00b1 std</text>\n");
+	for (int g = 0; g <= 4; g++) {
+		int x = left + pw * g / 4;
+		out_fmt(r, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#e2e8f0\"></line>"
+		        "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"tick\">%.2f</text>\n",
+		        x, top - 4, x, top + (int)k * rowh, x, top + (int)k * rowh + 16, g / 4.0);
+	}
+	for (size_t i = 0; i < k; i++) {
+		const char *label = label_at(labels, i);
+		const char *key = label != NULL ? label : "";
+		const json_t *f1 = jdig(task, "test", "labels", key, "f1", NULL);
+		const json_t *base = jdig(task, "baseline", "labels", key, "f1", NULL);
+		const json_t *mean = jdig(cv, "mean", "labels", key, "f1", NULL);
+		double std = jdouble(jdig(cv, "std", "labels", key, "f1", NULL), 0.0);
+		double m = unit_clamp(jdouble(f1, 0.0));
+		double b = unit_clamp(jdouble(base, 0.0));
+		double lo = unit_clamp(jdouble(mean, 0.0) - std);
+		double hi = unit_clamp(jdouble(mean, 0.0) + std);
+		double end = mean != NULL && hi > m ? hi : m;
+		int y = top + (int)i * rowh;
+		numbuf nm = { "" };
+		numbuf nb = { "" };
+
+		out_fmt(r, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"axis-label\">",
+		        left - 8, y + 17);
+		html_text(r, label);
+		out_raw(r, "</text>\n");
+		out_fmt(r, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"14\" fill=\"#2b6cb0\">"
+		        "</rect><text x=\"%.1f\" y=\"%d\" class=\"value\">%s</text>\n",
+		        left, y + 5, m * pw, left + end * pw + 5, y + 16, fmt_score(&nm, f1));
+		out_fmt(r, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"8\" fill=\"#a0aec0\">"
+		        "</rect><text x=\"%.1f\" y=\"%d\" class=\"value small\">%s</text>\n",
+		        left, y + 22, b * pw, left + b * pw + 5, y + 30, fmt_score(&nb, base));
+		if (mean != NULL)
+			out_fmt(r, "<path d=\"M%.1f %dv10M%.1f %dh%.1fM%.1f %dv10\" stroke=\"#1a202c\" "
+			        "stroke-width=\"2\" fill=\"none\"></path>\n",
+			        left + lo * pw, y + 7, left + lo * pw, y + 12, (hi - lo) * pw,
+			        left + hi * pw, y + 7);
+	}
+	out_raw(r, "</svg>\n");
+}
+
+/* ------------------------------------------------------------------ */
+/* Report sections, shared by both formats.                            */
+
+static const char *const CSS =
+	":root{color-scheme:light}\n"
+	"html{-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
+	"body{margin:0;background:#fff;color:#1a202c;font:15px/1.5 system-ui,-apple-system,"
+	"\"Segoe UI\",Roboto,\"Helvetica Neue\",Arial,sans-serif}\n"
+	"main{max-width:1040px;margin:0 auto;padding:24px 32px 48px}\n"
+	"h1{font-size:26px;margin:0 0 12px}\n"
+	"h2{font-size:21px;margin:40px 0 8px;padding-bottom:4px;border-bottom:2px solid #1a202c}\n"
+	"h3{font-size:16px;margin:28px 0 6px}\n"
+	"p{margin:6px 0}\n"
+	".howto{background:#f7fafc;border-left:4px solid #2b6cb0;padding:4px 16px 8px;margin:12px 0}\n"
+	".howto h2{border:0;margin-top:8px;font-size:18px}\n"
+	"table{border-collapse:collapse;margin:8px 0 12px;font-size:14px}\n"
+	"th,td{padding:3px 10px;border-bottom:1px solid #e2e8f0;text-align:left;vertical-align:top}\n"
+	"thead th{border-bottom:2px solid #1a202c;font-weight:600;vertical-align:bottom}\n"
+	"tbody th{font-weight:500}\n"
+	".num{text-align:right;font-variant-numeric:tabular-nums}\n"
+	"td.num{white-space:nowrap}\n"
+	"details.as-table{margin:4px 0 12px;overflow-x:auto}\n"
+	"details.as-table summary{cursor:pointer;color:#2b6cb0}\n"
+	"tr.strong th,tr.strong td{font-weight:700;background:#f7fafc}\n"
+	"code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px;"
+	"overflow-wrap:anywhere}\n"
+	".figures{display:flex;flex-wrap:wrap;gap:12px 32px;align-items:flex-start}\n"
+	"svg{font-family:inherit;font-size:12px;max-width:100%;height:auto}\n"
+	"svg .count{font-size:15px;font-weight:700}\n"
+	"svg .share,svg .tick,svg .small{font-size:10px}\n"
+	"svg .axis-title{font-weight:600}\n"
+	"ol.mistakes li{margin:0 0 14px}\n"
+	"blockquote{margin:4px 0 0;padding:6px 12px;border-left:3px solid #cbd5e0;background:#fafafa;"
+	"color:#2d3748}\n"
+	".note{color:#4a5568;font-size:14px}\n"
+	"@media print{body{font-size:10pt}main{max-width:none;padding:0}"
+	"table{font-size:8.5pt}th,td{padding:2px 5px}"
+	"section.task{break-before:page}"
+	"table,svg,li,blockquote,.figures{break-inside:avoid;page-break-inside:avoid}"
+	"h2,h3{break-after:avoid;page-break-after:avoid}"
+	"*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
+
+static void write_begin(render *r)
+{
+	if (r->format == FMT_MARKDOWN) {
+		out_raw(r, "# framer evaluation report\n");
+		return;
+	}
+	out_raw(r, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	        "<title>framer evaluation report</title>\n<style>\n");
+	out_raw(r, CSS);
+	out_raw(r, "</style>\n</head>\n<body>\n<main>\n<h1>framer evaluation report</h1>\n");
+}
+
+static void write_end(render *r)
+{
+	if (r->format == FMT_HTML)
+		out_raw(r, "</main>\n</body>\n</html>\n");
+}
+
+static void write_howto(render *r)
+{
+	html_open(r, "<section class=\"howto\">\n");
+	heading(r, 2, "How to read this");
+	prose(r,
+	      "Each task is one label column, scored on held-out test paragraphs the model never "
+	      "saw in training. **Precision** is the share of paragraphs given a label that truly "
+	      "have it, **recall** the share of paragraphs with the label that the model found, and "
+	      "**F1** combines both (1 is perfect, 0 is none). **Support** is how many test "
+	      "paragraphs carry the label: scores resting on a handful of paragraphs swing widely. "
+	      "The **majority baseline** gives every paragraph the most common label; where the "
+	      "model does not clearly beat it, do not trust the label. **Macro** averages count "
+	      "every label alike, **weighted** averages follow support, and **micro** scores equal "
+	      "accuracy when each paragraph has one label. **Cross-validation** retrains on parts of "
+	      "the training data: a wide \u00b1 spread means the figures depend on which paragraphs "
+	      "were tested. The **review table** shows what checking the least confident paragraphs "
+	      "by hand buys, and the **most confident mistakes** are the errors to read first.");
+	html_open(r, "</section>\n");
+}
+
+/* "key value, key value" for the model's config object. */
+static void write_config(render *r, const json_t *config)
+{
+	const char *key = NULL;
+	json_t *value = NULL;
+	int first = 1;
+
+	json_object_foreach((json_t *)config, key, value) {
+		char *dumped = NULL;
+
+		if (!first)
+			out_raw(r, ", ");
+		first = 0;
+		put_text(r, key);
+		out_byte(r, ' ');
+		if (json_is_string(value)) {
+			put_code(r, json_string_value(value));
+			continue;
+		}
+		dumped = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (dumped == NULL) {
+			if (r->rc == 0)
+				r->rc = FR_ENOMEM;
+			return;
+		}
+		put_code(r, dumped);
+		free(dumped);
+	}
+	if (first)
+		put_text(r, NULL);
+}
+
+/* "path, N rows, sha256 H" */
+static void write_file_line(render *r, const char *path, const json_t *rows, const char *sha)
+{
+	numbuf n = { "" };
+
+	put_code(r, path);
+	out_fmt(r, ", %s rows, sha256 ", fmt_count(&n, rows));
+	put_code(r, sha);
+}
+
+static void write_provenance(render *r, const json_t *report)
+{
+	const json_t *model = json_object_get(report, "model");
+	const json_t *data = json_object_get(report, "data");
+	const json_t *cv = json_object_get(report, "cv");
+	const json_t *timing = json_object_get(report, "timing");
+	numbuf a = { "" };
+	numbuf b = { "" };
+
+	html_open(r, "<section class=\"provenance\">\n");
+	heading(r, 2, "Provenance");
+	list_open(r);
+
+	item_open(r);
+	strong_open(r);
+	out_raw(r, "Model:");
+	strong_close(r);
+	out_byte(r, ' ');
+	put_code(r, jstr(model, "path"));
+	out_fmt(r, ", vocabulary of %s terms", fmt_count(&a, json_object_get(model, "vocabulary_size")));
+	item_close(r);
+
+	item_open(r);
+	strong_open(r);
+	out_raw(r, "Configuration:");
+	strong_close(r);
+	out_byte(r, ' ');
+	write_config(r, json_object_get(model, "config"));
+	item_close(r);
+
+	item_open(r);
+	strong_open(r);
+	out_raw(r, "Training data:");
+	strong_close(r);
+	out_byte(r, ' ');
+	write_file_line(r, jstr(model, "training_data"), json_object_get(model, "training_rows"),
+	                jstr(model, "training_data_sha256"));
+	item_close(r);
+
+	item_open(r);
+	strong_open(r);
+	out_raw(r, "Test data:");
+	strong_close(r);
+	out_byte(r, ' ');
+	write_file_line(r, jstr(data, "path"), json_object_get(data, "rows"), jstr(data, "sha256"));
+	item_close(r);
+
+	item_open(r);
+	strong_open(r);
+	out_raw(r, "Cross-validation:");
+	strong_close(r);
+	out_byte(r, ' ');
+	if (json_is_object(cv)) {
+		out_fmt(r, "%s folds over ", fmt_count(&a, json_object_get(cv, "k")));
+		write_file_line(r, jstr(cv, "data"), json_object_get(cv, "rows"), jstr(cv, "sha256"));
+		if (jstr(cv, "grouped_by") != NULL) {
+			out_raw(r, ", grouped by ");
+			put_text(r, jstr(cv, "grouped_by"));
+		}
+		if (jstr(cv, "stratified_by") != NULL) {
+			out_raw(r, ", stratified by ");
+			put_text(r, jstr(cv, "stratified_by"));
+		}
+		out_fmt(r, ", seed %s", fmt_count(&b, json_object_get(cv, "seed")));
+	} else {
+		out_raw(r, "not run");
+	}
+	item_close(r);
+
+	if (json_is_object(timing)) {
+		item_open(r);
+		strong_open(r);
+		out_raw(r, "Timing:");
+		strong_close(r);
+		out_fmt(r, " cross-validation took %s, training one fold %s on average "
+		        "(the one part of this report that changes from run to run)",
+		        fmt_seconds(&a, json_object_get(timing, "cv_seconds")),
+		        fmt_seconds(&b, json_object_get(timing, "fold_training_seconds_mean")));
+		item_close(r);
+	}
+
+	item_open(r);
+	strong_open(r);
+	out_raw(r, "framer version:");
+	strong_close(r);
+	out_byte(r, ' ');
+	put_text(r, jstr(report, "framer_version"));
+	item_close(r);
+
+	list_close(r);
+	html_open(r, "</section>\n");
+}
+
+/* One row per task: the headline figures. */
+static void write_glance(render *r, const json_t *tasks)
+{
+	static const char *const head[] = { "task", "labels", "test paragraphs", "accuracy",
+		"baseline accuracy", "macro-F1", "baseline macro-F1", "CV macro-F1 (mean \u00b1 std)" };
+	const char *name = NULL;
+	json_t *task = NULL;
+	int has_cv = 0;
+	table t = { 0 };
+
+	json_object_foreach((json_t *)tasks, name, task)
+		has_cv = has_cv || task_cv_of(task) != NULL;
+	if (json_object_size(tasks) == 0)
+		return;
+	table_init(&t, has_cv ? 8 : 7, head, "lrrrrrrr");
+	json_object_foreach((json_t *)tasks, name, task) {
+		numbuf a = { "" };
+		numbuf b = { "" };
+
+		table_row(r, &t, 0);
+		table_text(r, &t, name);
+		table_cell(r, &t, "%zu", json_array_size(task_labels(task)));
+		table_text(r, &t, fmt_count(&a, jdig(task, "test", "n", NULL)));
+		table_text(r, &t, fmt_score(&a, jdig(task, "test", "accuracy", NULL)));
+		table_text(r, &t, fmt_score(&a, jdig(task, "baseline", "accuracy", NULL)));
+		table_text(r, &t, fmt_score(&a, jdig(task, "test", "macro", "f1", NULL)));
+		table_text(r, &t, fmt_score(&a, jdig(task, "baseline", "macro", "f1", NULL)));
+		if (has_cv)
+			table_text(r, &t, fmt_spread(&b, jdig(task, "cv", "mean", "macro", "f1", NULL),
+			                             jdig(task, "cv", "std", "macro", "f1", NULL)));
+	}
+	html_open(r, "<section class=\"glance\">\n");
+	heading(r, 2, "At a glance");
+	table_write(r, &t, "glance");
+	html_open(r, "</section>\n");
+	table_dispose(&t);
+}
+
+/* The task's headline: size, accuracy and macro-F1 against the baseline. */
+static void task_summary(render *r, const json_t *task)
+{
+	const json_t *cv = task_cv_of(task);
+	numbuf a = { "" };
+	numbuf b = { "" };
+
+	para_open(r);
+	out_fmt(r, "%s test paragraphs, %zu labels. Accuracy ",
+	        fmt_count(&a, jdig(task, "test", "n", NULL)), json_array_size(task_labels(task)));
+	strong_open(r);
+	out_raw(r, fmt_score(&a, jdig(task, "test", "accuracy", NULL)));
+	strong_close(r);
+	out_fmt(r, " against %s for the majority baseline, which always predicts ",
+	        fmt_score(&b, jdig(task, "baseline", "accuracy", NULL)));
+	put_text(r, jstr(json_object_get(task, "baseline"), "predicts"));
+	out_raw(r, "; macro-F1 ");
+	strong_open(r);
+	out_raw(r, fmt_score(&a, jdig(task, "test", "macro", "f1", NULL)));
+	strong_close(r);
+	out_fmt(r, " against %s.", fmt_score(&b, jdig(task, "baseline", "macro", "f1", NULL)));
+	if (cv != NULL)
+		out_fmt(r, " Cross-validation macro-F1: %s over %zu folds.",
+		        fmt_spread(&a, jdig(cv, "mean", "macro", "f1", NULL),
+		                   jdig(cv, "std", "macro", "f1", NULL)),
+		        json_array_size(json_object_get(cv, "folds")));
+	para_close(r);
+}
+
+static void task_per_label(render *r, const json_t *task)
+{
+	static const char *const head_cv[] = { "label", "precision", "recall", "F1", "baseline F1",
+		"CV F1 (mean \u00b1 std)", "test support", "training rows" };
+	static const char *const head[] = { "label", "precision", "recall", "F1", "baseline F1",
+		"test support", "training rows" };
+	const json_t *labels = task_labels(task);
+	const json_t *cv = task_cv_of(task);
+	table t = { 0 };
+
+	if (json_array_size(labels) == 0)
+		return;
+	table_init(&t, cv != NULL ? 8 : 7, cv != NULL ? head_cv : head, "lrrrrrrr");
+	for (size_t i = 0; i < json_array_size(labels); i++) {
+		const char *label = label_at(labels, i);
+		const char *key = label != NULL ? label : "";
+		const json_t *fig = jdig(task, "test", "labels", key, NULL);
+		numbuf a = { "" };
+
+		table_row(r, &t, 0);
+		table_text(r, &t, label);
+		table_text(r, &t, fmt_score(&a, json_object_get(fig, "precision")));
+		table_text(r, &t, fmt_score(&a, json_object_get(fig, "recall")));
+		table_text(r, &t, fmt_score(&a, json_object_get(fig, "f1")));
+		table_text(r, &t, fmt_score(&a, jdig(task, "baseline", "labels", key, "f1", NULL)));
+		if (cv != NULL)
+			table_text(r, &t, fmt_spread(&a, jdig(cv, "mean", "labels", key, "f1", NULL),
+			                             jdig(cv, "std", "labels", key, "f1", NULL)));
+		table_text(r, &t, fmt_count(&a, json_object_get(fig, "support")));
+		table_text(r, &t, fmt_count(&a, jdig(task, "train_counts", key, NULL)));
+	}
+	heading(r, 3, "Per label");
+	html_open(r, "<div class=\"figures\">\n");
+	table_write(r, &t, "per-label");
+	if (r->format == FMT_HTML)
+		svg_f1_chart(r, task);
+	html_open(r, "</div>\n");
+	table_dispose(&t);
+}
+
+static void task_averages(render *r, const json_t *task)
+{
+	static const char *const head[] = { "average", "precision", "recall", "F1",
+		"baseline precision", "baseline recall", "baseline F1" };
+	static const char *const kinds[] = { "macro", "weighted", "micro" };
+	const json_t *test = json_object_get(task, "test");
+	const json_t *base = json_object_get(task, "baseline");
+	double correct = confusion_correct(json_object_get(test, "confusion"));
+	numbuf a = { "" };
+	numbuf b = { "" };
+	table t = { 0 };
+
+	table_init(&t, 7, head, "lrrrrrr");
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		table_row(r, &t, 0);
+		table_text(r, &t, kinds[i]);
+		table_text(r, &t, fmt_score(&a, jdig(test, kinds[i], "precision", NULL)));
+		table_text(r, &t, fmt_score(&a, jdig(test, kinds[i], "recall", NULL)));
+		table_text(r, &t, fmt_score(&a, jdig(test, kinds[i], "f1", NULL)));
+		table_text(r, &t, fmt_score(&a, jdig(base, kinds[i], "precision", NULL)));
+		table_text(r, &t, fmt_score(&a, jdig(base, kinds[i], "recall", NULL)));
+		table_text(r, &t, fmt_score(&a, jdig(base, kinds[i], "f1", NULL)));
+	}
+	heading(r, 3, "Averages");
+	table_write(r, &t, "averages");
+	table_dispose(&t);
+
+	para_open(r);
+	out_raw(r, "Accuracy ");
+	strong_open(r);
+	out_raw(r, fmt_score(&a, json_object_get(test, "accuracy")));
+	strong_close(r);
+	if (correct >= 0.0 && json_is_number(json_object_get(test, "n")))
+		out_fmt(r, " (%.0f of %s paragraphs right)", correct,
+		        fmt_count(&b, json_object_get(test, "n")));
+	out_fmt(r, "; majority baseline %s.", fmt_score(&a, json_object_get(base, "accuracy")));
+	para_close(r);
+}
+
+static void task_notes(render *r, const json_t *task)
+{
+	const json_t *notes = json_object_get(task, "label_notes");
+	const char *label = NULL;
+	json_t *sentences = NULL;
+
+	if (json_object_size(notes) == 0)
+		return;
+	heading(r, 3, "Notes on labels");
+	list_open(r);
+	json_object_foreach((json_t *)notes, label, sentences) {
+		item_open(r);
+		strong_open(r);
+		put_text(r, label);
+		strong_close(r);
+		out_raw(r, ":");
+		if (json_is_string(sentences)) {
+			out_byte(r, ' ');
+			put_text(r, json_string_value(sentences));
+		}
+		for (size_t i = 0; i < json_array_size(sentences); i++) {
+			const char *sentence = json_string_value(json_array_get(sentences, i));
+			if (sentence == NULL)
+				continue;
+			out_byte(r, ' ');
+			put_text(r, sentence);
+		}
+		item_close(r);
+	}
+	list_close(r);
+}
+
+static void task_confusion(render *r, const char *name, const json_t *task)
+{
+	const json_t *confusion = jdig(task, "test", "confusion", NULL);
+	const json_t *labels = json_object_get(confusion, "labels");
+	const json_t *matrix = json_object_get(confusion, "matrix");
+	size_t k = json_array_size(labels);
+	const char **head = NULL;
+	char *align = NULL;
+	table t = { 0 };
+
+	if (k == 0)
+		return;
+	head = calloc(k + 2, sizeof(*head));
+	align = calloc(k + 3, 1);
+	if (head == NULL || align == NULL) {
+		r->rc = r->rc != 0 ? r->rc : FR_ENOMEM;
+		goto done;
+	}
+	head[0] = "true \u2193 / predicted \u2192";
+	align[0] = 'l';
+	for (size_t p = 0; p < k; p++) {
+		head[p + 1] = label_at(labels, p) != NULL ? label_at(labels, p) : MISSING;
+		align[p + 1] = 'r';
+	}
+	head[k + 1] = "total";
+	align[k + 1] = 'r';
+	table_init(&t, k + 2, head, align);
+	for (size_t i = 0; i < k; i++) {
+		const json_t *row = json_array_get(matrix, i);
+		double total = 0.0;
+
+		for (size_t p = 0; p < k; p++)
+			total += jdouble(json_array_get(row, p), 0.0);
+		table_row(r, &t, 0);
+		table_text(r, &t, label_at(labels, i));
+		for (size_t p = 0; p < k; p++) {
+			double count = jdouble(json_array_get(row, p), 0.0);
+			numbuf pct = { "" };
+
+			table_cell(r, &t, "%.0f (%s)", count,
+			           total > 0.0 ? fmt_share(&pct, count / total) : MISSING);
+		}
+		table_cell(r, &t, "%.0f", total);
+	}
+	heading(r, 3, "Confusion matrix");
+	prose(r, "Rows are the true labels, columns the predicted ones. Each cell gives a number of "
+	         "test paragraphs and its share of the row: of the paragraphs that truly carry the "
+	         "row's label, how many went to each prediction. The diagonal holds the correct ones.");
+	/* The page shows the heat map and keeps the same figures as a table
+	 * one click away (a closed <details> is left out of print). */
+	if (r->format == FMT_HTML)
+		svg_heatmap(r, name, confusion);
+	html_open(r, "<p class=\"note\">Blue cells are correct predictions, red ones confusions; "
+	          "the darker the cell, the larger its share of the row.</p>\n");
+	html_open(r, "<details class=\"as-table\"><summary>The same figures as a table</summary>\n");
+	table_write(r, &t, "confusion");
+	html_open(r, "</details>\n");
+done:
+	table_dispose(&t);
+	free(head);
+	free(align);
+}
+
+static void task_cv(render *r, const json_t *task)
+{
+	static const char *const head[] = { "fold", "paragraphs held out", "accuracy", "macro-F1",
+		"weighted F1" };
+	const json_t *cv = task_cv_of(task);
+	const json_t *folds = json_object_get(cv, "folds");
+	numbuf a = { "" };
+	table t = { 0 };
+
+	if (cv == NULL)
+		return;
+	table_init(&t, 5, head, "lrrrr");
+	for (size_t i = 0; i < json_array_size(folds); i++) {
+		const json_t *fold = json_array_get(folds, i);
+
+		table_row(r, &t, 0);
+		table_cell(r, &t, "%zu", i + 1);
+		table_text(r, &t, fmt_count(&a, json_object_get(fold, "n")));
+		table_text(r, &t, fmt_score(&a, json_object_get(fold, "accuracy")));
+		table_text(r, &t, fmt_score(&a, jdig(fold, "macro", "f1", NULL)));
+		table_text(r, &t, fmt_score(&a, jdig(fold, "weighted", "f1", NULL)));
+	}
+	table_row(r, &t, 1);
+	table_text(r, &t, "mean \u00b1 std");
+	table_text(r, &t, "");
+	table_text(r, &t, fmt_spread(&a, jdig(cv, "mean", "accuracy", NULL), jdig(cv, "std", "accuracy", NULL)));
+	table_text(r, &t, fmt_spread(&a, jdig(cv, "mean", "macro", "f1", NULL),
+	                             jdig(cv, "std", "macro", "f1", NULL)));
+	table_text(r, &t, fmt_spread(&a, jdig(cv, "mean", "weighted", "f1", NULL),
+	                             jdig(cv, "std", "weighted", "f1", NULL)));
+	heading(r, 3, "Cross-validation");
+	prose(r, "The model retrained and tested on each fold of the training data (see Provenance). "
+	         "\u00b1 is one standard deviation over the folds; the per-label spread is in the "
+	         "per-label table.");
+	table_write(r, &t, "cv");
+	table_dispose(&t);
+}
+
+static void task_thresholds(render *r, const json_t *task)
+{
+	static const char *const head[] = { "review below confidence", "you review",
+		"kept as labeled", "kept ones right", "macro-F1 of kept", "accuracy after review" };
+	const json_t *rows = json_object_get(task, "thresholds");
+	const json_t *test = json_object_get(task, "test");
+	numbuf a = { "" };
+	numbuf b = { "" };
+	table t = { 0 };
+
+	if (json_array_size(rows) == 0)
+		return;
+	table_init(&t, 6, head, "rrrrrr");
+	table_row(r, &t, 0);
+	table_text(r, &t, "none");
+	table_text(r, &t, "0");
+	table_text(r, &t, fmt_count(&a, json_object_get(test, "n")));
+	table_text(r, &t, fmt_pct(&a, json_object_get(test, "accuracy")));
+	table_text(r, &t, fmt_score(&a, jdig(test, "macro", "f1", NULL)));
+	table_text(r, &t, fmt_pct(&a, json_object_get(test, "accuracy")));
+	for (size_t i = 0; i < json_array_size(rows); i++) {
+		const json_t *row = json_array_get(rows, i);
+		double review = jdouble(json_object_get(row, "review"), 0.0);
+		double accepted = jdouble(json_object_get(row, "accepted"), 0.0);
+
+		table_row(r, &t, 0);
+		table_text(r, &t, fmt_score(&a, json_object_get(row, "threshold")));
+		table_cell(r, &t, "%s (%s)", fmt_count(&a, json_object_get(row, "review")),
+		           review + accepted > 0.0 ? fmt_share(&b, review / (review + accepted)) : MISSING);
+		table_text(r, &t, fmt_count(&a, json_object_get(row, "accepted")));
+		table_text(r, &t, accepted > 0.0 ? fmt_pct(&a, json_object_get(row, "precision")) : MISSING);
+		table_text(r, &t, accepted > 0.0 ? fmt_score(&a, json_object_get(row, "macro_f1")) : MISSING);
+		table_text(r, &t, fmt_pct(&a, json_object_get(row, "accuracy_after_review")));
+	}
+	heading(r, 3, "Review by confidence");
+	prose(r, "If you check by hand every paragraph whose confidence is below the threshold, you "
+	         "review that many paragraphs; the rest keep the model's label and are right as often "
+	         "as shown. Accuracy after review counts the reviewed paragraphs as corrected.");
+	table_write(r, &t, "thresholds");
+	table_dispose(&t);
+}
+
+static void task_terms(render *r, const json_t *task)
+{
+	const json_t *terms = json_object_get(task, "top_terms");
+	const json_t *labels = task_labels(task);
+
+	if (!json_is_object(terms))
+		return;
+	heading(r, 3, "Telling terms");
+	prose(r, "The terms that push a paragraph most toward each label, strongest first, as the "
+	         "model sees them: stemmed words and two-word phrases.");
+	list_open(r);
+	for (size_t i = 0; i < json_array_size(labels); i++) {
+		const char *label = label_at(labels, i);
+		const json_t *list = json_object_get(terms, label != NULL ? label : "");
+
+		if (json_array_size(list) == 0)
+			continue;
+		item_open(r);
+		strong_open(r);
+		put_text(r, label);
+		strong_close(r);
+		out_raw(r, ": ");
+		for (size_t j = 0, shown = 0; j < json_array_size(list); j++) {
+			const char *term = jstr(json_array_get(list, j), "term");
+			if (term == NULL)
+				continue;
+			if (shown++ > 0)
+				out_raw(r, ", ");
+			put_text(r, term);
+		}
+		item_close(r);
+	}
+	list_close(r);
+}
+
+/* One mistake: "id · true → predicted · confidence c", the evidence, then
+ * the paragraph quoted. */
+static void write_mistake(render *r, size_t n, const json_t *m)
+{
+	const json_t *evidence = json_object_get(m, "evidence");
+	char marker[32] = "";
+	numbuf c = { "" };
+	size_t shown = 0;
+
+	snprintf(marker, sizeof(marker), "%zu. ", n);
+	out_raw(r, r->format == FMT_HTML ? "<li><p>" : "\n");
+	if (r->format == FMT_MARKDOWN)
+		out_raw(r, marker);
+	strong_open(r);
+	put_text(r, jstr(m, "id"));
+	strong_close(r);
+	out_raw(r, " \u00b7 ");
+	put_text(r, jstr(m, "true"));
+	out_raw(r, " \u2192 ");
+	put_text(r, jstr(m, "predicted"));
+	out_fmt(r, " \u00b7 confidence %s", fmt_score(&c, json_object_get(m, "confidence")));
+	if (r->format == FMT_HTML) {
+		out_raw(r, "</p>\n<p>Evidence: ");
+	} else {
+		out_raw(r, "\n");
+		for (size_t i = 0; i < strlen(marker); i++)
+			out_byte(r, ' ');
+		out_raw(r, "Evidence: ");
+	}
+	for (size_t i = 0; i < json_array_size(evidence); i++) {
+		const char *term = json_string_value(json_array_get(evidence, i));
+		if (term == NULL)
+			continue;
+		if (shown++ > 0)
+			out_raw(r, ", ");
+		put_text(r, term);
+	}
+	if (shown == 0)
+		out_raw(r, "none");
+	if (r->format == FMT_HTML) {
+		out_raw(r, "</p>\n<blockquote>");
+		put_text(r, jstr(m, "text"));
+		out_raw(r, "</blockquote></li>\n");
+		return;
+	}
+	out_raw(r, "\n\n");
+	for (size_t i = 0; i < strlen(marker); i++)
+		out_byte(r, ' ');
+	out_raw(r, "> ");
+	md_text(r, jstr(m, "text") != NULL ? jstr(m, "text") : MISSING, MD_LINE_START);
+	out_raw(r, "\n");
+}
+
+static void task_mistakes(render *r, const json_t *task)
+{
+	const json_t *mistakes = json_object_get(task, "mistakes");
+
+	if (json_array_size(mistakes) == 0)
+		return;
+	heading(r, 3, "Most confident mistakes");
+	prose(r, "Wrong predictions the model was surest of, most confident first: they show what it "
+	         "misreads, or where a label deserves a second look.");
+	html_open(r, "<ol class=\"mistakes\">\n");
+	for (size_t i = 0, n = 0; i < json_array_size(mistakes); i++)
+		if (json_is_object(json_array_get(mistakes, i)))
+			write_mistake(r, ++n, json_array_get(mistakes, i));
+	html_open(r, "</ol>\n");
+}
+
+static void write_task(render *r, size_t index, const char *name, const json_t *task)
+{
+	if (r->format == FMT_HTML)
+		out_fmt(r, "<section class=\"task\" id=\"task-%zu\">\n", index + 1);
+	heading_open(r, 2);
+	out_raw(r, "Task: ");
+	put_text(r, name);
+	heading_close(r, 2);
+	task_summary(r, task);
+	task_per_label(r, task);
+	task_averages(r, task);
+	task_notes(r, task);
+	task_confusion(r, name, task);
+	task_cv(r, task);
+	task_thresholds(r, task);
+	task_terms(r, task);
+	task_mistakes(r, task);
+	html_open(r, "</section>\n");
+}
+
+static void write_report(render *r, const json_t *report)
+{
+	const json_t *tasks = json_object_get(report, "tasks");
+	const char *name = NULL;
+	json_t *task = NULL;
+	size_t index = 0;
+
+	write_begin(r);
+	write_howto(r);
+	write_provenance(r, report);
+	write_glance(r, tasks);
+	json_object_foreach((json_t *)tasks, name, task)
+		write_task(r, index++, name, task);
+	write_end(r);
+}
+
+/* Renders in the "C" numeric locale (for this thread only), then flushes
+ * so that a write error buffered in fp is seen here. */
+static int render_report(const json_t *report, FILE *fp, render_format format)
+{
+	render r = { fp, format, 0 };
+	locale_t c_numeric = (locale_t)0;
+	locale_t previous = (locale_t)0;
+	int rc = 0;
+
+	if (report == NULL || !json_is_object(report) || fp == NULL) {
+		rc = FR_EINVALID;
+		goto done;
+	}
+	c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+	if (c_numeric == (locale_t)0) {
+		rc = FR_ENOMEM;
+		goto done;
+	}
+	previous = uselocale(c_numeric);
+	write_report(&r, report);
+	if (r.rc == 0 && (fflush(fp) != 0 || ferror(fp)))
+		r.rc = FR_EIO;
+	rc = r.rc;
+done:
+	if (previous != (locale_t)0)
+		uselocale(previous);
+	if (c_numeric != (locale_t)0)
+		freelocale(c_numeric);
+	return rc;
+}
+
+int fr_report_write_markdown(const struct json_t *report, FILE *fp)
+{
+	return render_report(report, fp, FMT_MARKDOWN);
+}
+
+int fr_report_write_html(const struct json_t *report, FILE *fp)
+{
+	return render_report(report, fp, FMT_HTML);
+}

@@ -1,0 +1,61 @@
+#ifndef FR_RENDER_H
+#define FR_RENDER_H
+
+#include <stdio.h>
+
+struct json_t;
+
+/* Rendering of the evaluation report. The report is one JSON object (what
+ * report.json holds); report.md and report.html are drawn from it alone, so
+ * the three never disagree.
+ *
+ * Layout of the report object (numbers are JSON reals unless said):
+ * {
+ *   "framer_version": "0.1.0",
+ *   "model":  {"path", "config": {...}, "vocabulary_size": int, "training_data",
+ *              "training_data_sha256", "training_rows": int},
+ *   "data":   {"path", "sha256", "rows": int},                the held-out test file
+ *   "cv":     {"k": int, "data", "sha256", "rows": int, "seed": int,
+ *              "grouped_by": "document", "stratified_by": "<task>"}  or null
+ *   "timing": {"cv_seconds", "fold_training_seconds_mean"}    (only with cv; the one
+ *              part of a report that differs between runs)
+ *   "tasks": { "<task>": {
+ *       "labels": ["<label>", ...],                   display order
+ *       "label_notes": {"<label>": ["<sentence>", ...]},  e.g. never predicted, no support
+ *       "train_counts": {"<label>": int}, "test_counts": {"<label>": int},
+ *       "test":     FIGURES,
+ *       "baseline": FIGURES plus "predicts": "<label>" (always the majority label),
+ *       "cv":       {"folds": [FIGURES, ...], "mean": NUMBERS, "std": NUMBERS}   (absent without cv)
+ *       "thresholds": [ {"threshold", "accepted": int, "coverage", "precision",
+ *                        "macro_f1", "review": int, "accuracy_after_review"}, ... ],
+ *       "top_terms": {"<label>": [ {"term", "weight"}, ... ]},   (absent for RBF models)
+ *       "mistakes": [ {"id", "text", "true", "predicted", "confidence",
+ *                      "evidence": ["<term>", ...]}, ... ]       most confident first
+ *   } }
+ * }
+ * FIGURES = {"labels": {"<label>": {"precision", "recall", "f1", "support": int}},
+ *            "macro": {"precision", "recall", "f1"}, "micro": {...}, "weighted": {...},
+ *            "accuracy", "n": int,
+ *            "confusion": {"labels": [...], "matrix": [[int, ...], ...]}}   rows = true labels
+ * NUMBERS = FIGURES without "confusion" and "n", every number a mean (or std) over folds.
+ */
+
+/* Writes the report as Markdown that reads well in a terminal and on a code
+ * hosting site: padded tables, data text backslash-escaped (no raw HTML,
+ * links or table breaks) with newlines folded to spaces. Parts the report
+ * lacks (cv, top_terms, timing, ...) are left out; a missing number prints
+ * as an en dash. Numbers have fixed decimals (3 for scores, 1 for
+ * percentages) in the "C" locale whatever the caller's, so the same report
+ * gives the same bytes. fp is flushed, not closed. Returns 0, FR_EIO when
+ * writing fails, FR_ENOMEM, or FR_EINVALID when report is not an object or
+ * fp is NULL. */
+int fr_report_write_markdown(const struct json_t *report, FILE *fp);
+
+/* Writes the report as one self-contained HTML page: inline CSS and SVG
+ * charts (a confusion heat map and per-label F1 bars per task), no script,
+ * nothing loaded from the network, printable, every string that comes from
+ * data HTML-escaped (':' included, so no "http:" can appear). Same content,
+ * numbers and return codes as fr_report_write_markdown. */
+int fr_report_write_html(const struct json_t *report, FILE *fp);
+
+#endif

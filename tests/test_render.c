@@ -1,0 +1,576 @@
+/* Tests of the report renderers (eval/render.c): the Markdown and HTML
+ * drawn from tests/fixtures/report/report.json, a hand-made report with two
+ * tasks and hostile text (markup, quotes, a pipe and a newline in a
+ * paragraph, a label with <b> in it, non-ASCII words). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fr_error.h"
+#include "render.h"
+
+#define FIXTURE FR_TEST_FIXTURES "/report/report.json"
+
+typedef int (*render_fn)(const json_t *report, FILE *fp);
+
+/* The rendering of report as a malloc'd string (the caller frees it), the
+ * renderer's return code in *rc_out. */
+static char *render_string(render_fn fn, const json_t *report, int *rc_out)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	assert_non_null(fp);
+	*rc_out = fn(report, fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_non_null(buf);
+	return buf;
+}
+
+/* Renders and asserts success. */
+static char *render_ok(render_fn fn, const json_t *report)
+{
+	int rc = -1;
+	char *out = render_string(fn, report, &rc);
+
+	assert_int_equal(rc, 0);
+	return out;
+}
+
+static size_t count_of(const char *haystack, const char *needle)
+{
+	size_t n = 0;
+	const char *p = haystack;
+
+	while ((p = strstr(p, needle)) != NULL) {
+		n++;
+		p += strlen(needle);
+	}
+	return n;
+}
+
+#define assert_contains(hay, needle) \
+	do { \
+		if (strstr((hay), (needle)) == NULL) \
+			fail_msg("missing: %s", (needle)); \
+	} while (0)
+
+#define assert_lacks(hay, needle) \
+	do { \
+		if (strstr((hay), (needle)) != NULL) \
+			fail_msg("unexpected: %s", (needle)); \
+	} while (0)
+
+static int setup_fixture(void **state)
+{
+	json_error_t error;
+	json_t *report = json_load_file(FIXTURE, 0, &error);
+
+	if (report == NULL) {
+		print_error("%s:%d: %s\n", FIXTURE, error.line, error.text);
+		return -1;
+	}
+	*state = report;
+	return 0;
+}
+
+static int teardown_fixture(void **state)
+{
+	json_decref(*state);
+	return 0;
+}
+
+/* The fixture without cross-validation (and so without timing) and without
+ * top terms, as an RBF model evaluated without --cv reports it. */
+static json_t *without_cv_and_terms(const json_t *report)
+{
+	json_t *copy = json_deep_copy(report);
+	const char *name = NULL;
+	json_t *task = NULL;
+
+	assert_non_null(copy);
+	assert_int_equal(json_object_set_new(copy, "cv", json_null()), 0);
+	assert_int_equal(json_object_del(copy, "timing"), 0);
+	json_object_foreach(json_object_get(copy, "tasks"), name, task) {
+		assert_int_equal(json_object_del(task, "cv"), 0);
+		assert_int_equal(json_object_del(task, "top_terms"), 0);
+	}
+	return copy;
+}
+
+/* --- Markdown ----------------------------------------------------- */
+
+static void test_render__markdown_sections_and_tables(void **state)
+{
+	char *md = render_ok(fr_report_write_markdown, *state);
+	static const char *const headings[] = {
+		"# framer evaluation report\n", "\n## How to read this\n", "\n## Provenance\n",
+		"\n## At a glance\n", "\n## Task: stance\n", "\n## Task: frame\n",
+		"\n### Per label\n", "\n### Averages\n", "\n### Notes on labels\n",
+		"\n### Confusion matrix\n", "\n### Cross-validation\n", "\n### Review by confidence\n",
+		"\n### Telling terms\n", "\n### Most confident mistakes\n",
+	};
+
+	assert_true(strncmp(md, "# framer evaluation report\n", 27) == 0);
+	for (size_t i = 0; i < sizeof(headings) / sizeof(headings[0]); i++)
+		assert_contains(md, headings[i]);
+	/* Per task: per label, averages, confusion, cv and thresholds tables. */
+	assert_int_equal(count_of(md, "\n### Per label\n"), 2);
+	assert_int_equal(count_of(md, "\n| label "), 2);
+	assert_int_equal(count_of(md, "\n| average "), 2);
+	assert_int_equal(count_of(md, "\n| true \u2193 / predicted \u2192 "), 2);
+	assert_int_equal(count_of(md, "\n| fold "), 2);
+	assert_int_equal(count_of(md, "\n| review below confidence "), 2);
+	assert_contains(md, "\n|:-------|-------:|");
+	/* Provenance. */
+	assert_contains(md, "**Model:** `models/default`, vocabulary of 4817 terms");
+	assert_contains(md, "**Test data:** `data/labeled/test.csv`, 147 rows, sha256 "
+	                    "`9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08`");
+	assert_contains(md, "kernel `linear`, C `1.0`");
+	assert_contains(md, "3 folds over `data/labeled/train.csv`");
+	assert_contains(md, "grouped by document, stratified by stance, seed 1");
+	assert_contains(md, "cross-validation took 12.4 s, training one fold 3.9 s");
+	assert_contains(md, "**framer version:** 0.1.0");
+	/* The Markdown ends with exactly one newline. */
+	assert_true(md[strlen(md) - 1] == '\n' && md[strlen(md) - 2] != '\n');
+	free(md);
+}
+
+static void test_render__markdown_lists_every_label(void **state)
+{
+	const json_t *report = *state;
+	char *md = render_ok(fr_report_write_markdown, report);
+	const char *name = NULL;
+	json_t *task = NULL;
+
+	json_object_foreach((json_t *)json_object_get(report, "tasks"), name, task) {
+		const json_t *labels = json_object_get(task, "labels");
+		for (size_t i = 0; i < json_array_size(labels); i++) {
+			const char *label = json_string_value(json_array_get(labels, i));
+			char row[256] = "";
+
+			/* Markup in a label is escaped, never live. */
+			if (strcmp(label, "other <b>misc</b>") == 0)
+				label = "other \\<b\\>misc\\</b\\>";
+			snprintf(row, sizeof(row), "\n| %s ", label);
+			/* per-label table, confusion table */
+			assert_true(count_of(md, row) >= 2);
+			assert_contains(md, label);
+		}
+	}
+	assert_lacks(md, "<b>");
+	free(md);
+}
+
+static void test_render__markdown_numbers_have_fixed_decimals(void **state)
+{
+	char *md = render_ok(fr_report_write_markdown, *state);
+
+	/* stance: macro-F1 0.544959 -> 0.545, accuracy 0.816327 -> 0.816 */
+	assert_contains(md, "| macro    |     0.545 |  0.545 | 0.545 |");
+	assert_contains(md, "Accuracy **0.816** (120 of 147 paragraphs right); majority baseline 0.599.");
+	assert_contains(md, "| pro_ukraine |     0.800 |  0.772 | 0.786 |       0.000 |      0.755 \u00b1 0.027 |");
+	/* Confusion cells: count and row share with one decimal. */
+	assert_contains(md, "|  44 (77.2%) | 13 (22.8%) |   0 (0.0%) |    57 |");
+	assert_contains(md, "2 (100.0%)");
+	/* Cross-validation: folds and mean ± std. */
+	assert_contains(md, "| **mean \u00b1 std** |                     | **0.798 \u00b1 0.024** | "
+	                    "**0.530 \u00b1 0.015** |");
+	/* Thresholds: scores with 3 decimals, shares with 1. */
+	assert_contains(md, "|                   0.500 |   8 (5.4%) |             139 |           84.2% |"
+	                    "            0.596 |                 85.0% |");
+	assert_contains(md, "confidence 0.912");
+	/* No raw full-precision number leaks through. */
+	assert_lacks(md, "0.544959");
+	assert_lacks(md, "0.8163");
+	free(md);
+}
+
+/* Checks that every row of every Markdown table has as many cell
+ * separators (unescaped |) as the table's header. */
+static void assert_md_tables_consistent(const char *md)
+{
+	size_t expected = 0;
+	int in_table = 0;
+
+	for (const char *line = md; *line != '\0';) {
+		const char *end = strchr(line, '\n');
+		size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
+
+		if (len > 0 && line[0] == '|') {
+			size_t pipes = 0;
+			for (size_t i = 0; i < len; i++)
+				if (line[i] == '|' && (i == 0 || line[i - 1] != '\\'))
+					pipes++;
+			if (!in_table)
+				expected = pipes;
+			if (pipes != expected)
+				fail_msg("table row with %zu separators, header has %zu: %.*s", pipes,
+				         expected, (int)len, line);
+			in_table = 1;
+		} else {
+			in_table = 0;
+		}
+		line += len + (end != NULL);
+	}
+}
+
+static void test_render__markdown_pipe_and_newline_keep_rows_whole(void **state)
+{
+	char *md = render_ok(fr_report_write_markdown, *state);
+	json_t *hostile = NULL;
+	json_error_t error;
+
+	assert_md_tables_consistent(md);
+	/* The mistake's text: one line, pipes escaped, markup escaped. */
+	assert_contains(md, "\n   > Officials said \\<script\\>alert(1)\\</script\\> was found in the "
+	                    "\"peace plan\" page & the 'annex' \\| Zelenskyy\u2019s office \\| called "
+	                    "it a hoax.\n");
+	assert_contains(md, "Evidence: alert, \\<script\\>, Zelenskyy\u2019s, R\\&D\n");
+	free(md);
+
+	/* A label with a pipe and a newline goes through every table. */
+	hostile = json_loads(
+		"{\"tasks\": {\"t|x\": {\"labels\": [\"yes|no\\nmaybe\", \"b\"],"
+		" \"test\": {\"labels\": {\"yes|no\\nmaybe\": {\"precision\": 1.0, \"recall\": 0.5,"
+		"  \"f1\": 0.6667, \"support\": 2}}, \"accuracy\": 0.5, \"n\": 4,"
+		"  \"confusion\": {\"labels\": [\"yes|no\\nmaybe\", \"b\"], \"matrix\": [[1, 1], [1, 1]]}},"
+		" \"cv\": {\"folds\": [{\"n\": 2}], \"mean\": {}, \"std\": {}},"
+		" \"thresholds\": [{\"threshold\": 0.5, \"accepted\": 2, \"review\": 2}]}}}",
+		0, &error);
+	assert_non_null(hostile);
+	md = render_ok(fr_report_write_markdown, hostile);
+	assert_md_tables_consistent(md);
+	assert_contains(md, "\n| yes\\|no maybe ");
+	assert_contains(md, "\n## Task: t\\|x\n");
+	assert_lacks(md, "\nmaybe");
+	free(md);
+	json_decref(hostile);
+}
+
+/* --- HTML --------------------------------------------------------- */
+
+static void test_render__html_escapes_every_string(void **state)
+{
+	char *html = render_ok(fr_report_write_html, *state);
+
+	assert_lacks(html, "<script");
+	assert_lacks(html, "<SCRIPT");
+	assert_lacks(html, "</script");
+	assert_contains(html, "Officials said &lt;script&gt;alert(1)&lt;/script&gt; was found in the "
+	                      "&quot;peace plan&quot; page &amp; the &#39;annex&#39; | "
+	                      "Zelenskyy\u2019s office | called it a hoax.");
+	/* Evidence terms, labels in tables, in SVG text and in SVG titles. */
+	assert_contains(html, "Evidence: alert, &lt;script&gt;, Zelenskyy\u2019s, R&amp;D</p>");
+	assert_lacks(html, "<b>");
+	assert_contains(html, "<th scope=\"row\">other &lt;b&gt;misc&lt;/b&gt;</th>");
+	assert_contains(html, "class=\"axis-label\">other &lt;b&gt;misc&lt;/b&gt;</text>");
+	assert_contains(html, "<title>true blames_russia, predicted other &lt;b&gt;misc&lt;/b&gt;");
+	assert_contains(html, "\u2192 other &lt;b&gt;misc&lt;/b&gt; \u00b7 confidence 0.912");
+	/* A path with a colon-free name stays readable. */
+	assert_contains(html, "<code>data/labeled/test.csv</code>");
+	free(html);
+}
+
+static void test_render__html_is_self_contained(void **state)
+{
+	char *html = render_ok(fr_report_write_html, *state);
+
+	assert_true(strncmp(html, "<!doctype html>\n", 16) == 0);
+	assert_contains(html, "<meta charset=\"utf-8\">");
+	assert_int_equal(count_of(html, "<style>"), 1);
+	assert_lacks(html, "http");
+	assert_lacks(html, "<link");
+	assert_lacks(html, "<img");
+	assert_lacks(html, "url(");
+	assert_lacks(html, "@import");
+	assert_lacks(html, "src=");
+	assert_lacks(html, "href=");
+	/* Printing keeps the heat map's colours and tables whole. */
+	assert_contains(html, "print-color-adjust:exact");
+	assert_contains(html, "@media print");
+	assert_contains(html, "break-inside:avoid");
+	assert_true(strcmp(html + strlen(html) - 8, "</html>\n") == 0);
+	free(html);
+}
+
+static void test_render__html_has_the_markdown_content(void **state)
+{
+	char *html = render_ok(fr_report_write_html, *state);
+
+	assert_contains(html, "<h1>framer evaluation report</h1>");
+	assert_contains(html, "<h2>How to read this</h2>");
+	assert_contains(html, "<strong>Precision</strong> is the share");
+	assert_lacks(html, "**");
+	assert_contains(html, "<h2>Provenance</h2>");
+	assert_contains(html, "<h2>Task: stance</h2>");
+	assert_contains(html, "<h3>Cross-validation</h3>");
+	assert_contains(html, "<h3>Telling terms</h3>");
+	assert_int_equal(count_of(html, "<table class=\"per-label\">"), 2);
+	assert_int_equal(count_of(html, "<table class=\"confusion\">"), 2);
+	assert_int_equal(count_of(html, "<table class=\"thresholds\">"), 2);
+	assert_contains(html, "<td class=\"num\">0.530 \u00b1 0.015</td>");
+	assert_contains(html, "<td class=\"num\">44 (77.2%)</td>");
+	assert_contains(html, "<li><strong>pro_ukraine</strong>: support ukrain, defend, democraci");
+	free(html);
+}
+
+/* The <svg class="NAME" ...> ... </svg> elements of html, each as counts
+ * of "<rect" in out[]; returns how many there are. */
+static size_t svg_rect_counts(const char *html, const char *name, size_t *out, size_t max)
+{
+	char open[64] = "";
+	size_t n = 0;
+	const char *p = html;
+
+	snprintf(open, sizeof(open), "<svg class=\"%s\"", name);
+	while ((p = strstr(p, open)) != NULL && n < max) {
+		const char *end = strstr(p, "</svg>");
+		size_t rects = 0;
+
+		assert_non_null(end);
+		for (const char *q = strstr(p, "<rect"); q != NULL && q < end; q = strstr(q + 1, "<rect"))
+			rects++;
+		out[n++] = rects;
+		p = end;
+	}
+	return n;
+}
+
+static void test_render__html_heatmap_has_a_rect_per_cell(void **state)
+{
+	char *html = render_ok(fr_report_write_html, *state);
+	size_t rects[4] = { 0 };
+
+	/* stance is 3 x 3, frame 5 x 5 */
+	assert_int_equal(svg_rect_counts(html, "heatmap", rects, 4), 2);
+	assert_int_equal(rects[0], 9);
+	assert_int_equal(rects[1], 25);
+	/* Counts written in the cells, axes named. */
+	assert_contains(html, "class=\"count\" fill=\"#ffffff\">44</text>");
+	assert_contains(html, "class=\"share\" fill=\"#ffffff\">77.2%</text>");
+	/* Colour by row share: a whole row sent to one wrong label is full red,
+	 * an empty cell white. */
+	assert_contains(html, "fill=\"#cb181d\"><title>true pro_russia, predicted neutral: 2 of 2 "
+	                      "(100.0%)</title></rect>");
+	assert_contains(html, "fill=\"#ffffff\"><title>true pro_russia, predicted pro_russia: 0 of 2 "
+	                      "(0.0%)</title></rect>");
+	assert_int_equal(count_of(html, ">true label</text>"), 2);
+	assert_int_equal(count_of(html, ">predicted label</text>"), 2);
+	/* One F1 chart per task: a bar for the model and one for the baseline
+	 * per label, plus two legend swatches. */
+	assert_int_equal(svg_rect_counts(html, "f1-chart", rects, 4), 2);
+	assert_int_equal(rects[0], 3 * 2 + 2);
+	assert_int_equal(rects[1], 5 * 2 + 2);
+	free(html);
+}
+
+static int html_is_void(const char *name, size_t len)
+{
+	return (len == 4 && strncmp(name, "meta", 4) == 0) || (len == 2 && strncmp(name, "br", 2) == 0);
+}
+
+/* Every element is closed, in order. Data never holds a raw '<' or '>'
+ * (that is tested above), so a tag ends at the next '>'. */
+static void assert_tags_balance(const char *html)
+{
+	const char *stack[256];
+	size_t len[256];
+	size_t depth = 0;
+
+	for (const char *p = strchr(html, '<'); p != NULL; p = strchr(p, '<')) {
+		const char *end = strchr(p, '>');
+		int closing = p[1] == '/';
+		const char *name = p + 1 + closing;
+		size_t n = strcspn(name, " \t\n>/");
+
+		assert_non_null(end);
+		if (p[1] == '!') {
+			p = end + 1;
+			continue;
+		}
+		if (closing) {
+			if (depth == 0 || len[depth - 1] != n || strncmp(stack[depth - 1], name, n) != 0)
+				fail_msg("</%.*s> closes <%.*s>", (int)n, name,
+				         depth ? (int)len[depth - 1] : 0, depth ? stack[depth - 1] : "");
+			depth--;
+		} else if (end[-1] != '/' && !html_is_void(name, n)) {
+			assert_true(depth < 256);
+			stack[depth] = name;
+			len[depth] = n;
+			depth++;
+		}
+		/* The style sheet is text up to its end tag. */
+		if (!closing && n == 5 && strncmp(name, "style", 5) == 0) {
+			end = strstr(end, "</style>");
+			assert_non_null(end);
+			end--;
+		}
+		p = end + 1;
+	}
+	assert_int_equal(depth, 0);
+}
+
+static void test_render__html_tags_balance(void **state)
+{
+	char *html = render_ok(fr_report_write_html, *state);
+
+	assert_tags_balance(html);
+	free(html);
+}
+
+/* --- Optional parts, odd input, errors ----------------------------- */
+
+static void test_render__without_cv_and_top_terms(void **state)
+{
+	json_t *report = without_cv_and_terms(*state);
+	char *md = render_ok(fr_report_write_markdown, report);
+	char *html = render_ok(fr_report_write_html, report);
+
+	assert_lacks(md, "### Cross-validation");
+	assert_lacks(md, "### Telling terms");
+	assert_lacks(md, "CV F1");
+	assert_lacks(md, "CV macro-F1");
+	assert_lacks(md, "mean \u00b1 std");
+	assert_lacks(md, " \u00b1 0.");
+	assert_lacks(md, "Timing");
+	assert_contains(md, "**Cross-validation:** not run");
+	assert_contains(md, "\n| pro_ukraine |     0.800 |  0.772 | 0.786 |       0.000 |           57 |");
+	assert_md_tables_consistent(md);
+	assert_lacks(html, "<h3>Cross-validation</h3>");
+	assert_lacks(html, "<h3>Telling terms</h3>");
+	assert_lacks(html, "mean \u00b1 std");
+	assert_lacks(html, "cross-validation \u00b1 std");
+	assert_contains(html, "<svg class=\"heatmap\"");
+	assert_contains(html, "<h3>Most confident mistakes</h3>");
+	assert_tags_balance(html);
+	free(md);
+	free(html);
+	json_decref(report);
+}
+
+/* Reports with parts missing or of the wrong type render what there is. */
+static void test_render__sparse_and_malformed_reports(void **state)
+{
+	static const char *const reports[] = {
+		"{}",
+		"{\"tasks\": {}}",
+		"{\"tasks\": {\"t\": {}}, \"model\": {\"config\": \"not an object\"}, \"cv\": 3}",
+		"{\"tasks\": {\"t\": {\"labels\": [\"a\", 7],"
+		" \"test\": {\"confusion\": {\"labels\": [\"a\", \"b\"], \"matrix\": [[1], [2, \"x\", 4]]},"
+		"  \"labels\": {\"a\": {\"f1\": \"high\"}}},"
+		" \"baseline\": [], \"cv\": {\"folds\": 1, \"mean\": [], \"std\": null},"
+		" \"label_notes\": {\"a\": \"just one sentence\", \"b\": [1, null]},"
+		" \"thresholds\": [{}, 3], \"top_terms\": {\"a\": [{\"term\": null}, 5]},"
+		" \"mistakes\": [{\"id\": 5, \"evidence\": \"x\"}, null]}}}",
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
+		json_error_t error;
+		json_t *report = json_loads(reports[i], 0, &error);
+		char *md = NULL;
+		char *html = NULL;
+
+		assert_non_null(report);
+		md = render_ok(fr_report_write_markdown, report);
+		html = render_ok(fr_report_write_html, report);
+		assert_contains(md, "# framer evaluation report\n");
+		assert_md_tables_consistent(md);
+		assert_tags_balance(html);
+		if (i == 3) {
+			size_t rects[2] = { 0 };
+			assert_int_equal(svg_rect_counts(html, "heatmap", rects, 2), 1);
+			assert_int_equal(rects[0], 4);
+			assert_contains(md, "| a                    | 1 (100.0%) | 0 (0.0%) |     1 |");
+			assert_contains(md, "- **a**: just one sentence\n");
+			assert_contains(md, "\n1. **\u2013** \u00b7 \u2013 \u2192 \u2013 \u00b7 confidence \u2013\n");
+			assert_lacks(md, "\n2. ");
+		}
+		free(md);
+		free(html);
+		json_decref(report);
+	}
+}
+
+static void test_render__full_stream_is_eio(void **state)
+{
+	FILE *fp = fopen("/dev/full", "w");
+
+	assert_non_null(fp);
+	assert_int_equal(fr_report_write_markdown(*state, fp), FR_EIO);
+	clearerr(fp);
+	assert_int_equal(fr_report_write_html(*state, fp), FR_EIO);
+	fclose(fp);
+}
+
+static void test_render__bad_arguments_are_einvalid(void **state)
+{
+	json_t *array = json_array();
+	FILE *fp = fopen("/dev/null", "w");
+
+	assert_non_null(array);
+	assert_non_null(fp);
+	assert_int_equal(fr_report_write_markdown(array, fp), FR_EINVALID);
+	assert_int_equal(fr_report_write_html(array, fp), FR_EINVALID);
+	assert_int_equal(fr_report_write_markdown(NULL, fp), FR_EINVALID);
+	assert_int_equal(fr_report_write_html(*state, NULL), FR_EINVALID);
+	fclose(fp);
+	json_decref(array);
+}
+
+/* The same report gives the same bytes, whatever the caller's locale. */
+static void test_render__output_is_deterministic(void **state)
+{
+	static const char *const comma_locales[] = { "de_DE.UTF-8", "fr_FR.UTF-8", "de_DE", "fr_FR" };
+	char *first = render_ok(fr_report_write_html, *state);
+	char *second = render_ok(fr_report_write_html, *state);
+	char *md = NULL;
+	char *md_again = NULL;
+	int switched = 0;
+
+	assert_string_equal(first, second);
+	free(second);
+	md = render_ok(fr_report_write_markdown, *state);
+	for (size_t i = 0; i < sizeof(comma_locales) / sizeof(comma_locales[0]) && !switched; i++)
+		switched = setlocale(LC_NUMERIC, comma_locales[i]) != NULL;
+	if (switched) {
+		md_again = render_ok(fr_report_write_markdown, *state);
+		setlocale(LC_NUMERIC, "C");
+		assert_string_equal(md, md_again);
+		free(md_again);
+	}
+	free(md);
+	free(first);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_render__markdown_sections_and_tables),
+		cmocka_unit_test(test_render__markdown_lists_every_label),
+		cmocka_unit_test(test_render__markdown_numbers_have_fixed_decimals),
+		cmocka_unit_test(test_render__markdown_pipe_and_newline_keep_rows_whole),
+		cmocka_unit_test(test_render__html_escapes_every_string),
+		cmocka_unit_test(test_render__html_is_self_contained),
+		cmocka_unit_test(test_render__html_has_the_markdown_content),
+		cmocka_unit_test(test_render__html_heatmap_has_a_rect_per_cell),
+		cmocka_unit_test(test_render__html_tags_balance),
+		cmocka_unit_test(test_render__without_cv_and_top_terms),
+		cmocka_unit_test(test_render__sparse_and_malformed_reports),
+		cmocka_unit_test(test_render__full_stream_is_eio),
+		cmocka_unit_test(test_render__bad_arguments_are_einvalid),
+		cmocka_unit_test(test_render__output_is_deterministic),
+	};
+
+	return cmocka_run_group_tests(tests, setup_fixture, teardown_fixture);
+}
