@@ -19,15 +19,16 @@ DEB_PACKAGES := build-essential cmake pkg-config libsvm-dev libstemmer-dev \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build train classify evaluate test clean help
+.PHONY: all deps build train classify evaluate report test clean help
 
 all: build
 
 help:
-	@echo "make deps | build | train | classify | evaluate | test | clean"
+	@echo "make deps | build | train | classify | evaluate | report | test | clean"
 	@echo "  train    [DATA=$(DATA)] [MODEL=$(MODEL)] [CONFIG=file.json]"
 	@echo "  classify [BATCH=$(BATCH)] [MODEL=$(MODEL)] [OUT=$(OUT)]"
 	@echo "  evaluate [MODEL=$(MODEL)] [TEST=$(TEST)]"
+	@echo "  report   [MODEL=$(MODEL)] [TEST=$(TEST)]  -> eval/reports/<model>/report.{md,html,json}"
 
 # Installs only what is missing, so a machine that has everything runs no apt-get at all.
 deps:
@@ -60,6 +61,11 @@ classify: build $(MODEL)/model.json
 
 evaluate: build $(MODEL)/model.json
 	$(FRAMER) evaluate --model $(MODEL) --data $(TEST)
+
+# The report analysts read: the held-out test set plus 5-fold cross-validation
+# on the training data, into eval/reports/<model name>/.
+report: build $(MODEL)/model.json
+	$(FRAMER) evaluate --model $(MODEL) --data $(TEST) --cv 5 --report eval/reports/$(notdir $(MODEL))
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

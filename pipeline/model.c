@@ -170,8 +170,25 @@ int fr_model_config_load(fr_model_config *cfg, const char *path, fr_error *err)
 	return rc;
 }
 
+int fr_model_config_from_model(fr_model_config *cfg, const fr_model *m, fr_error *err)
+{
+	return config_from_json(cfg, json_object_get(m->manifest, "config"), "model.json", err);
+}
+
+/* A path under the working directory is recorded relative to it, so that a
+ * bundle does not depend on (or reveal) where the checkout lives. */
+static const char *relative_path(const char *path, char *buf, size_t size)
+{
+	if (path == NULL || getcwd(buf, size) == NULL)
+		return path;
+	size_t n = strlen(buf);
+	return strncmp(path, buf, n) == 0 && path[n] == '/' ? path + n + 1 : path;
+}
+
 static json_t *config_to_json(const fr_model_config *cfg, const char *stopwords_used)
 {
+	char cwd[PATH_MAX];
+	stopwords_used = relative_path(stopwords_used, cwd, sizeof(cwd));
 	json_t *j = NULL;
 	if (fr_tfidf_options_to_json(&cfg->tfidf, &j) < 0)
 		return NULL;
@@ -194,21 +211,6 @@ static json_t *config_to_json(const fr_model_config *cfg, const char *stopwords_
 }
 
 /* ---- training ---- */
-
-static void log_msg(fr_log_fn log, void *payload, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void log_msg(fr_log_fn log, void *payload, const char *fmt, ...)
-{
-	if (log == NULL)
-		return;
-	char buf[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	log(payload, buf);
-}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -313,7 +315,7 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 		                    task->name, task->n_labels, FR_CLASSIFIER_MAX_LABELS);
 	for (size_t l = 0; l < task->n_labels; l++)
 		if (task->support[l] == 1)
-			log_msg(log, payload, "warning: %s: task '%s': label '%s' has a single training row",
+			fr_logf(log, payload, "warning: %s: task '%s': label '%s' has a single training row",
 			        ds->path, task->name, task->labels[l]);
 	xs = malloc(n * sizeof(*xs));
 	y = malloc(n * sizeof(*y));
@@ -328,7 +330,7 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 		xs[used] = x[i];
 		y[used++] = label_index(task, lab);
 	}
-	log_msg(log, payload, "training '%s': %zu rows, %zu labels", task->name, used, task->n_labels);
+	fr_logf(log, payload, "training '%s': %zu rows, %zu labels", task->name, used, task->n_labels);
 	rc = fr_classifier_train(&task->clf, &cfg->classifier, xs, y, used, task->n_labels,
 	                         fr_tfidf_feature_count(m->tfidf), err);
 done:
@@ -451,7 +453,7 @@ int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *
 			snprintf(err->source, sizeof(err->source), "%s", ds->path);
 		goto done;
 	}
-	log_msg(log, payload, "vocabulary: %zu features from %zu rows", fr_tfidf_feature_count(m->tfidf), n);
+	fr_logf(log, payload, "vocabulary: %zu features from %zu rows", fr_tfidf_feature_count(m->tfidf), n);
 
 	/* All vectors in one block: libsvm borrows them while it trains. */
 	size_t total = 0;

@@ -45,10 +45,11 @@ int fr_model_config_init(fr_model_config *cfg, const char *data_dir, fr_error *e
 int fr_model_config_load(fr_model_config *cfg, const char *path, fr_error *err);
 void fr_model_config_dispose(fr_model_config *cfg);
 
-/* Progress and warnings from training, one line each. */
-typedef void (*fr_log_fn)(void *payload, const char *message);
-
 typedef struct fr_model fr_model;
+
+/* The config a model was trained with (model.json's "config"), into an
+ * initialised cfg: what cross-validation must train each fold with. */
+int fr_model_config_from_model(fr_model_config *cfg, const fr_model *m, fr_error *err);
 
 /* Trains a model on ds: one vectorizer over the texts of the rows used, and
  * one classifier per task over the rows labeled for it. rows selects a

@@ -290,6 +290,68 @@ static void test_e2e__evaluate_prints_accuracy(void **state)
 	free(out);
 }
 
+/* The report's test figures are those of the labels classify writes for the
+ * same file: an analyst can recompute them from labels.jsonl. */
+static void test_e2e__report_agrees_with_classify(void **state)
+{
+	(void)state;
+	assert_int_equal(run("%s evaluate --model %s --data %s/data/labeled/test.csv --cv 3 --report %s/rep --quiet",
+	                     FR_FRAMER, model, FR_SOURCE_DIR, tmp), 0);
+	assert_int_equal(run("%s classify --model %s --out %s/tl %s/data/labeled/test.csv --quiet",
+	                     FR_FRAMER, model, tmp, FR_SOURCE_DIR), 0);
+	char path[512];
+	const char *names[] = { "report.md", "report.html", "report.json" };
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/rep/%s", tmp, names[i]);
+		assert_int_equal(access(path, R_OK), 0);
+	}
+	snprintf(path, sizeof(path), "%s/rep/report.json", tmp);
+	json_t *report = json_load_file(path, 0, NULL);
+	assert_non_null(report);
+	/* Truth by id from the test CSV's labels, as framer's own reader sees them. */
+	snprintf(path, sizeof(path), "%s/tl/labels.jsonl", tmp);
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	char truth_path[512];
+	snprintf(truth_path, sizeof(truth_path), "%s/data/labeled/test.csv", FR_SOURCE_DIR);
+	char *csv = test_read_file(truth_path, NULL);
+	assert_non_null(csv);
+	size_t n = 0, right = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, fp) > 0) {
+		json_t *rec = json_loads(line, 0, NULL);
+		assert_non_null(rec);
+		const char *id = json_string_value(json_object_get(rec, "id"));
+		const char *label = json_string_value(json_object_get(json_object_get(rec, "stance"), "label"));
+		/* Rows look like: id,document,source,date,"text",stance,frame */
+		char key[600];
+		snprintf(key, sizeof(key), "\n%s,", id);
+		char *at = strstr(csv, key);
+		assert_non_null(at);
+		char *eol = strchr(at + 1, '\n');
+		assert_non_null(eol);
+		/* The stance is the second-to-last field of the row. */
+		char *last_comma = eol;
+		while (*--last_comma != ',')
+			;
+		char *prev_comma = last_comma;
+		while (*--prev_comma != ',')
+			;
+		right += (size_t)(last_comma - prev_comma - 1) == strlen(label) &&
+		         strncmp(prev_comma + 1, label, strlen(label)) == 0;
+		n++;
+		json_decref(rec);
+	}
+	free(line);
+	fclose(fp);
+	free(csv);
+	json_t *test = json_object_get(json_object_get(json_object_get(report, "tasks"), "stance"), "test");
+	assert_int_equal(json_integer_value(json_object_get(test, "n")), (json_int_t)n);
+	assert_true(fabs(json_number_value(json_object_get(test, "accuracy")) - (double)right / (double)n) < 1e-9);
+	json_decref(report);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__stdin_to_stdout),
 		cmocka_unit_test(test_e2e__exit_codes),
 		cmocka_unit_test(test_e2e__evaluate_prints_accuracy),
+		cmocka_unit_test(test_e2e__report_agrees_with_classify),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +143,91 @@ static void test_eval__reuse_after_dispose(void **state)
 	fr_confusion_dispose(&c);
 }
 
+/* Per-label and averaged figures against scikit-learn 1.2.1's
+ * precision_recall_fscore_support(y_true, y_pred, zero_division=0), with
+ * average=None, 'macro', 'micro' and 'weighted', computed on this fixture:
+ *   y_true = [0,0,0,1,1,2,2,2,2,3,3,0,1,2]
+ *   y_pred = [0,0,1,1,2,2,2,0,4,0,2,0,1,4]
+ * Label 3 is never predicted and label 4 has no support: both score 0, as
+ * scikit-learn defines them. Label 5 (a label of the model that is in
+ * neither) is listed with zeros and, like scikit-learn, left out of the
+ * averages. */
+static void test_eval__matches_scikit_learn(void **state)
+{
+	(void)state;
+	static const int y_true[] = { 0, 0, 0, 1, 1, 2, 2, 2, 2, 3, 3, 0, 1, 2 };
+	static const int y_pred[] = { 0, 0, 1, 1, 2, 2, 2, 0, 4, 0, 2, 0, 1, 4 };
+	static const struct { double p, r, f; size_t support; } expected[] = {
+		{ 0.6, 0.75, 0.6666666666666665, 4 },
+		{ 0.6666666666666666, 0.6666666666666666, 0.6666666666666666, 3 },
+		{ 0.5, 0.4, 0.4444444444444445, 5 },
+		{ 0.0, 0.0, 0.0, 2 },
+		{ 0.0, 0.0, 0.0, 0 },
+		{ 0.0, 0.0, 0.0, 0 },
+	};
+	fr_confusion c;
+	fr_metrics m;
+	assert_int_equal(fr_confusion_init(&c, 6), 0);
+	for (size_t i = 0; i < sizeof(y_true) / sizeof(y_true[0]); i++)
+		fr_confusion_add(&c, (size_t)y_true[i], (size_t)y_pred[i]);
+	assert_int_equal(fr_metrics_compute(&m, &c), 0);
+	for (size_t l = 0; l < 6; l++) {
+		assert_true(fabs(m.labels[l].precision - expected[l].p) < 1e-12);
+		assert_true(fabs(m.labels[l].recall - expected[l].r) < 1e-12);
+		assert_true(fabs(m.labels[l].f1 - expected[l].f) < 1e-12);
+		assert_int_equal(m.labels[l].support, expected[l].support);
+	}
+	assert_int_equal(m.labels[3].predicted, 0);  /* never predicted */
+	assert_int_equal(m.labels[4].support, 0);    /* no support */
+	assert_false(m.labels[5].averaged);
+	assert_true(fabs(m.macro.precision - 0.35333333333333333) < 1e-12);
+	assert_true(fabs(m.macro.recall - 0.3633333333333333) < 1e-12);
+	assert_true(fabs(m.macro.f1 - 0.3555555555555555) < 1e-12);
+	assert_true(fabs(m.micro.precision - 0.5) < 1e-12);
+	assert_true(fabs(m.micro.recall - 0.5) < 1e-12);
+	assert_true(fabs(m.micro.f1 - 0.5) < 1e-12);
+	assert_true(fabs(m.weighted.precision - 0.4928571428571429) < 1e-12);
+	assert_true(fabs(m.weighted.recall - 0.5) < 1e-12);
+	assert_true(fabs(m.weighted.f1 - 0.49206349206349204) < 1e-12);
+	assert_true(fabs(m.accuracy - 0.5) < 1e-12);
+	fr_metrics_dispose(&m);
+	fr_confusion_dispose(&c);
+}
+
+/* Folds keep every document whole, use every fold, spread each label across
+ * folds, and are the same for the same seed. */
+static void test_eval__cv_folds_grouped_and_stratified(void **state)
+{
+	(void)state;
+	enum { N = 60, K = 5 };
+	const char *groups[N];
+	int strata[N], fold[N], again[N];
+	char names[20][8];
+	for (int g = 0; g < 20; g++)
+		snprintf(names[g], sizeof(names[g]), "doc%02d", g);
+	for (int i = 0; i < N; i++) {
+		groups[i] = names[i / 3];       /* 20 documents of 3 rows */
+		strata[i] = (i % 10 == 0) ? 1 : (i % 2 == 0 ? 2 : 0); /* label 1 is rare */
+	}
+	assert_int_equal(fr_cv_folds(fold, N, groups, strata, 3, K, 7), 0);
+	assert_int_equal(fr_cv_folds(again, N, groups, strata, 3, K, 7), 0);
+	assert_memory_equal(fold, again, sizeof(fold));
+	int rows[K] = { 0 }, rare[K] = { 0 };
+	for (int i = 0; i < N; i++) {
+		assert_true(fold[i] >= 0 && fold[i] < K);
+		assert_int_equal(fold[i], fold[(i / 3) * 3]); /* a document stays whole */
+		rows[fold[i]]++;
+		rare[fold[i]] += strata[i] == 1;
+	}
+	for (int f = 0; f < K; f++) {
+		assert_int_equal(rows[f], 12);   /* 20 equal documents over 5 folds */
+		assert_true(rare[f] >= 1 && rare[f] <= 2); /* 6 rare rows spread out */
+	}
+	/* Fewer documents than folds cannot be split. */
+	assert_int_equal(fr_cv_folds(fold, 6, groups, strata, 3, K, 7), FR_EINVALID);
+	assert_int_equal(fr_cv_folds(fold, N, groups, strata, 3, 1, 7), FR_EINVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -150,6 +236,8 @@ int main(void)
 		cmocka_unit_test(test_eval__empty_and_all_wrong),
 		cmocka_unit_test(test_eval__huge_k_is_refused),
 		cmocka_unit_test(test_eval__reuse_after_dispose),
+		cmocka_unit_test(test_eval__matches_scikit_learn),
+		cmocka_unit_test(test_eval__cv_folds_grouped_and_stratified),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

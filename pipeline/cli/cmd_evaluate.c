@@ -2,33 +2,90 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "../dataset.h"
 #include "../model.h"
-#include "../../eval/eval.h"
+#include "../../eval/report.h"
 
-enum { OPT_MODEL = 1000, OPT_DATA };
+enum { OPT_MODEL = 1000, OPT_DATA, OPT_CV, OPT_TRAIN, OPT_REPORT, OPT_QUIET };
 
 static const cli_option evaluate_options[] = {
 	{ "model", "DIR", OPT_MODEL, "model bundle to evaluate (required)" },
-	{ "data", "FILE.csv", OPT_DATA, "labeled CSV with the model's task columns (required)" },
+	{ "data", "FILE.csv", OPT_DATA, "held-out labeled CSV with the model's task columns (required)" },
+	{ "cv", "K", OPT_CV, "K-fold cross-validation on the training data, grouped by document (default: 0, none; make report uses 5)" },
+	{ "train", "FILE.csv", OPT_TRAIN, "training data for --cv (default: the file the model was trained on)" },
+	{ "report", "DIR", OPT_REPORT, "write report.json, report.md and report.html here (default: print a summary)" },
+	{ "quiet", NULL, OPT_QUIET, "print errors only" },
 	{ NULL, NULL, 0, NULL }
 };
 
 typedef struct {
-	const char *model, *data;
+	const char *model, *data, *train, *report;
+	size_t cv;
+	int quiet;
 } evaluate_args;
 
 static int on_option(void *ctx, int id, const char *arg)
 {
 	evaluate_args *a = ctx;
-	if (id == OPT_MODEL)
-		a->model = arg;
-	else if (id == OPT_DATA)
-		a->data = arg;
-	else
-		return -1;
+	switch (id) {
+	case OPT_MODEL: a->model = arg; break;
+	case OPT_DATA: a->data = arg; break;
+	case OPT_TRAIN: a->train = arg; break;
+	case OPT_REPORT: a->report = arg; break;
+	case OPT_QUIET: a->quiet = 1; break;
+	case OPT_CV:
+		if (cli_parse_size(arg, &a->cv) != 0 || a->cv == 1 || a->cv > 64) {
+			cli_failf(FR_EXIT_USAGE, "--cv takes 0 (none) or a number of folds from 2 to 64, not '%s'", arg);
+			return -1;
+		}
+		break;
+	default: return -1;
+	}
 	return 0;
+}
+
+static void log_line(void *payload, const char *message)
+{
+	const evaluate_args *a = payload;
+	if (!a->quiet)
+		fprintf(stderr, "framer: %s\n", message);
+}
+
+/* Loads the model's tasks from a labeled CSV. */
+static int load_tasks(fr_dataset *ds, const fr_model *m, const char *path, fr_error *err)
+{
+	size_t n_tasks = fr_model_task_count(m);
+	const char **names = calloc(n_tasks, sizeof(*names));
+	if (names == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	for (size_t k = 0; k < n_tasks; k++)
+		names[k] = fr_model_task_name(m, k);
+	int rc = fr_dataset_load(ds, path, names, n_tasks, err);
+	free(names);
+	return rc;
+}
+
+static void print_summary(const json_t *report)
+{
+	const char *task;
+	json_t *t;
+	json_object_foreach(json_object_get(report, "tasks"), task, t) {
+		const json_t *test = json_object_get(t, "test"), *base = json_object_get(t, "baseline");
+		printf("%-10s accuracy %.3f  macro-F1 %.3f  (majority baseline: accuracy %.3f, macro-F1 %.3f)",
+		       task, json_number_value(json_object_get(test, "accuracy")),
+		       json_number_value(json_object_get(json_object_get(test, "macro"), "f1")),
+		       json_number_value(json_object_get(base, "accuracy")),
+		       json_number_value(json_object_get(json_object_get(base, "macro"), "f1")));
+		const json_t *cv = json_object_get(t, "cv");
+		if (cv)
+			printf("  cv macro-F1 %.3f ± %.3f",
+			       json_number_value(json_object_get(json_object_get(json_object_get(cv, "mean"), "macro"), "f1")),
+			       json_number_value(json_object_get(json_object_get(json_object_get(cv, "std"), "macro"), "f1")));
+		putchar('\n');
+	}
 }
 
 int cmd_evaluate(int argc, char **argv)
@@ -36,17 +93,20 @@ int cmd_evaluate(int argc, char **argv)
 	evaluate_args a = { 0 };
 	fr_error err = FR_ERROR_INIT;
 	fr_model *model = NULL;
-	fr_model_work *work = NULL;
-	fr_dataset ds;
-	fr_task_result *results = NULL;
-	fr_confusion *conf = NULL;
-	int *task_col = NULL;
-	int code = FR_EXIT_OK;
-	fr_dataset_init(&ds);
+	fr_dataset test, train;
+	fr_model_config cfg;
+	fr_report_options opts = FR_REPORT_OPTIONS_INIT;
+	json_t *report = NULL;
+	int code = FR_EXIT_OK, rc = 0;
+	fr_dataset_init(&test);
+	fr_dataset_init(&train);
+	memset(&cfg, 0, sizeof(cfg));
 
-	int first = cli_parse(argc, argv, "evaluate", "--model DIR --data FILE.csv",
-	                      "Labels every row of a labeled CSV and compares with its labels:\n"
-	                      "accuracy per task, on standard output.",
+	int first = cli_parse(argc, argv, "evaluate", "--model DIR --data FILE.csv [--cv K] [--report DIR]",
+	                      "Scores a model on held-out labeled data, beside a majority-class baseline:\n"
+	                      "precision, recall and F1 per label, averages, confusion, confidence\n"
+	                      "thresholds, telling terms and the most confident mistakes; with --cv,\n"
+	                      "cross-validation on the training data grouped by document.",
 	                      evaluate_options, on_option, &a);
 	if (first == -1)
 		return FR_EXIT_OK;
@@ -55,68 +115,57 @@ int cmd_evaluate(int argc, char **argv)
 	if (first < argc || a.model == NULL || a.data == NULL)
 		return cli_failf(FR_EXIT_USAGE, "evaluate needs --model and --data (see framer evaluate --help)");
 
-	int rc = fr_model_load(&model, a.model, &err);
+	rc = fr_model_load(&model, a.model, &err);
 	if (rc < 0) {
 		code = cli_fail(FR_EXIT_MODEL, &err);
 		goto done;
 	}
-	size_t n_tasks = fr_model_task_count(model);
-	const char **names = calloc(n_tasks, sizeof(*names));
-	if (names == NULL) {
-		code = cli_failf(FR_EXIT_IO, "out of memory");
-		goto done;
-	}
-	for (size_t k = 0; k < n_tasks; k++)
-		names[k] = fr_model_task_name(model, k);
-	/* Read only the model's tasks; a missing one is an error naming it. */
-	rc = fr_dataset_load(&ds, a.data, names, n_tasks, &err);
-	free(names);
+	rc = load_tasks(&test, model, a.data, &err);
 	if (rc < 0) {
 		code = cli_fail(rc == FR_ENOTFOUND && err.line == 0 ? FR_EXIT_IO : FR_EXIT_DATA, &err);
 		goto done;
 	}
-	rc = fr_model_work_new(&work, model, &err);
-	results = calloc(n_tasks, sizeof(*results));
-	conf = calloc(n_tasks, sizeof(*conf));
-	if (rc < 0 || results == NULL || conf == NULL) {
-		code = rc < 0 ? cli_fail(FR_EXIT_MODEL, &err) : cli_failf(FR_EXIT_IO, "out of memory");
-		goto done;
-	}
-	for (size_t k = 0; k < n_tasks; k++)
-		fr_confusion_init(&conf[k], fr_model_label_count(model, k));
-	for (size_t r = 0; r < ds.n_rows; r++) {
-		rc = fr_model_label(model, work, ds.texts[r], ds.text_lens[r], results, NULL, &err);
+	if (a.cv >= 2) {
+		const char *path = a.train;
+		if (path == NULL)
+			path = json_string_value(json_object_get(json_object_get(fr_model_manifest(model), "training"), "data"));
+		rc = fr_model_config_init(&cfg, NULL, &err);
+		if (rc == 0)
+			rc = fr_model_config_from_model(&cfg, model, &err);
 		if (rc < 0) {
-			code = cli_fail(cli_exit_for(rc), &err);
+			code = cli_fail(FR_EXIT_MODEL, &err);
 			goto done;
 		}
-		for (size_t k = 0; k < n_tasks; k++) {
-			const char *truth = ds.labels[k][r];
-			if (truth == NULL)
-				continue;
-			int t = fr_model_label_index(model, k, truth);
-			if (t < 0) {
-				code = cli_failf(FR_EXIT_DATA, "%s:%zu: label '%s' of task '%s' is not one the model knows",
-				                 a.data, ds.lines[r], truth, fr_model_task_name(model, k));
-				goto done;
-			}
-			fr_confusion_add(&conf[k], (size_t)t, (size_t)results[k].label);
+		rc = path ? load_tasks(&train, model, path, &err)
+		          : fr_error_set(&err, FR_ENOTFOUND, a.model, 0, "the model does not say what it was trained on: give --train");
+		if (rc < 0) {
+			code = cli_fail(rc == FR_ENOTFOUND && err.line == 0 ? FR_EXIT_IO : FR_EXIT_DATA, &err);
+			goto done;
 		}
 	}
-	printf("%s on %s: %zu rows\n", a.model, a.data, ds.n_rows);
-	for (size_t k = 0; k < n_tasks; k++)
-		printf("  %-10s accuracy %.4f (%zu of %zu)\n", fr_model_task_name(model, k),
-		       fr_confusion_accuracy(&conf[k]), fr_confusion_correct(&conf[k]),
-		       fr_confusion_total(&conf[k]));
+	opts.cv_folds = a.cv;
+	rc = fr_report_build(&report, model, a.model, &test, a.cv >= 2 ? &train : NULL, &cfg, &opts,
+	                     log_line, &a, &err);
+	if (rc < 0) {
+		code = cli_fail(cli_exit_for(rc), &err);
+		goto done;
+	}
+	if (a.report) {
+		rc = fr_report_write(report, a.report, &err);
+		if (rc < 0) {
+			code = cli_fail(FR_EXIT_IO, &err);
+			goto done;
+		}
+		if (!a.quiet)
+			fprintf(stderr, "framer: wrote %s/report.md, report.html, report.json\n", a.report);
+	}
+	if (!a.quiet || !a.report)
+		print_summary(report);
 done:
-	free(task_col);
-	if (conf && model)
-		for (size_t k = 0; k < fr_model_task_count(model); k++)
-			fr_confusion_dispose(&conf[k]);
-	free(conf);
-	free(results);
-	fr_model_work_free(work);
+	json_decref(report);
 	fr_model_free(model);
-	fr_dataset_dispose(&ds);
+	fr_dataset_dispose(&test);
+	fr_dataset_dispose(&train);
+	fr_model_config_dispose(&cfg);
 	return code;
 }

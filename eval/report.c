@@ -1,0 +1,645 @@
+#include "report.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "eval.h"
+#include "fsutil.h"
+#include "labels.h"
+#include "render.h"
+#include "sha256.h"
+#include "tfidf.h"
+
+#define MAX_LABELS 256
+#define FEW_TRAINING_ROWS 30
+
+/* Shares of paragraphs accepted without review, most confident first. Scores
+ * are not calibrated probabilities, so fixed thresholds like 0.5 can accept
+ * almost nothing; thresholds taken at coverage levels always tell an analyst
+ * what reviewing the least certain N paragraphs buys. */
+static const double coverages[] = { 1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2 };
+
+/* The labels a task's report shows: the model's, then any that only the
+ * evaluated data has (the model can never predict those). Names borrowed. */
+typedef struct {
+	const char *names[MAX_LABELS];
+	size_t n, n_model;
+} label_set;
+
+static int label_find(const label_set *ls, const char *name)
+{
+	for (size_t i = 0; i < ls->n; i++)
+		if (strcmp(ls->names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int label_add(label_set *ls, const char *name)
+{
+	int i = label_find(ls, name);
+	if (i >= 0)
+		return i;
+	if (ls->n == MAX_LABELS)
+		return -1;
+	ls->names[ls->n] = name;
+	return (int)ls->n++;
+}
+
+/* One task's predictions over some rows of a dataset. */
+typedef struct {
+	size_t n;
+	size_t *row;
+	int *truth, *pred;
+	double *conf;
+	int (*evidence)[FR_EVIDENCE_TERMS];
+	size_t *n_evidence;
+} preds_t;
+
+static void preds_free(preds_t *p)
+{
+	free(p->row);
+	free(p->truth);
+	free(p->pred);
+	free(p->conf);
+	free(p->evidence);
+	free(p->n_evidence);
+	memset(p, 0, sizeof(*p));
+}
+
+static int preds_alloc(preds_t *p, size_t n)
+{
+	memset(p, 0, sizeof(*p));
+	size_t m = n ? n : 1;
+	p->row = calloc(m, sizeof(*p->row));
+	p->truth = calloc(m, sizeof(*p->truth));
+	p->pred = calloc(m, sizeof(*p->pred));
+	p->conf = calloc(m, sizeof(*p->conf));
+	p->evidence = calloc(m, sizeof(*p->evidence));
+	p->n_evidence = calloc(m, sizeof(*p->n_evidence));
+	return (p->row && p->truth && p->pred && p->conf && p->evidence && p->n_evidence) ? 0 : FR_ENOMEM;
+}
+
+/* Labels the given rows of ds with m and keeps, per task, every row that
+ * has a true label. ds's tasks are m's tasks, in m's order. */
+static int predict_rows(const fr_model *m, const fr_dataset *ds, const size_t *rows, size_t n_rows,
+                        label_set *sets, preds_t *out, fr_error *err)
+{
+	size_t n_tasks = fr_model_task_count(m);
+	fr_model_work *w = NULL;
+	fr_task_result *res = calloc(n_tasks, sizeof(*res));
+	int rc = res ? fr_model_work_new(&w, m, err) : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	for (size_t t = 0; rc == 0 && t < n_tasks; t++)
+		rc = preds_alloc(&out[t], n_rows) < 0 ? fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory") : 0;
+	for (size_t i = 0; rc == 0 && i < n_rows; i++) {
+		size_t r = rows ? rows[i] : i;
+		rc = fr_model_label(m, w, ds->texts[r], ds->text_lens[r], res, NULL, err);
+		for (size_t t = 0; rc == 0 && t < n_tasks; t++) {
+			const char *truth = ds->labels[t][r];
+			if (truth == NULL)
+				continue;
+			preds_t *p = &out[t];
+			int ti = label_find(&sets[t], truth);
+			int pi = label_find(&sets[t], fr_model_label_name(m, t, (size_t)res[t].label));
+			if (ti < 0 || pi < 0) {
+				rc = fr_error_set(err, FR_EINVALID, ds->path, ds->lines[r], "too many labels in task '%s'",
+				                  fr_model_task_name(m, t));
+				break;
+			}
+			p->row[p->n] = r;
+			p->truth[p->n] = ti;
+			p->pred[p->n] = pi;
+			p->conf[p->n] = res[t].confidence;
+			memcpy(p->evidence[p->n], res[t].evidence, sizeof(res[t].evidence));
+			p->n_evidence[p->n] = res[t].n_evidence;
+			p->n++;
+		}
+	}
+	fr_model_work_free(w);
+	free(res);
+	return rc;
+}
+
+static json_t *prf(double p, double r, double f)
+{
+	return json_pack("{s:f, s:f, s:f}", "precision", p, "recall", r, "f1", f);
+}
+
+/* FIGURES (render.h) of one confusion matrix. */
+static json_t *figures(const fr_confusion *c, const label_set *ls, fr_metrics *metrics_out)
+{
+	fr_metrics m;
+	if (fr_metrics_compute(&m, c) < 0)
+		return NULL;
+	json_t *labels = json_object(), *names = json_array(), *matrix = json_array();
+	for (size_t l = 0; l < ls->n; l++) {
+		const fr_label_scores *s = &m.labels[l];
+		json_t *one = json_pack("{s:f, s:f, s:f, s:I}", "precision", s->precision, "recall", s->recall,
+		                        "f1", s->f1, "support", (json_int_t)s->support);
+		json_object_set_new(labels, ls->names[l], one);
+		json_array_append_new(names, json_string(ls->names[l]));
+		json_t *row = json_array();
+		for (size_t p = 0; p < ls->n; p++)
+			json_array_append_new(row, json_integer((json_int_t)c->counts[l * c->k + p]));
+		json_array_append_new(matrix, row);
+	}
+	json_t *fig = json_pack("{s:o, s:o, s:o, s:o, s:f, s:I, s:{s:o, s:o}}",
+		"labels", labels,
+		"macro", prf(m.macro.precision, m.macro.recall, m.macro.f1),
+		"micro", prf(m.micro.precision, m.micro.recall, m.micro.f1),
+		"weighted", prf(m.weighted.precision, m.weighted.recall, m.weighted.f1),
+		"accuracy", m.accuracy,
+		"n", (json_int_t)m.n,
+		"confusion", "labels", names, "matrix", matrix);
+	if (metrics_out)
+		*metrics_out = m;
+	else
+		fr_metrics_dispose(&m);
+	return fig;
+}
+
+static json_t *figures_of(const preds_t *p, const label_set *ls, int constant, fr_metrics *metrics_out)
+{
+	fr_confusion c;
+	if (fr_confusion_init(&c, ls->n) < 0)
+		return NULL;
+	for (size_t i = 0; i < p->n; i++)
+		fr_confusion_add(&c, (size_t)p->truth[i], (size_t)(constant >= 0 ? constant : p->pred[i]));
+	json_t *fig = figures(&c, ls, metrics_out);
+	fr_confusion_dispose(&c);
+	return fig;
+}
+
+/* Mean or standard deviation (population, as numpy's std) of every number in
+ * same-shaped FIGURES objects, leaving out the confusion matrix and n. */
+static json_t *aggregate(json_t *const *objs, size_t k, int want_std)
+{
+	if (json_is_number(objs[0])) {
+		double sum = 0, sq = 0;
+		for (size_t i = 0; i < k; i++)
+			sum += json_number_value(objs[i]);
+		double mean = sum / (double)k;
+		for (size_t i = 0; i < k; i++)
+			sq += (json_number_value(objs[i]) - mean) * (json_number_value(objs[i]) - mean);
+		return json_real(want_std ? sqrt(sq / (double)k) : mean);
+	}
+	if (!json_is_object(objs[0]))
+		return json_null();
+	json_t *out = json_object();
+	const char *key;
+	json_t *v;
+	json_t *parts[64];
+	if (k > 64)
+		return out;
+	json_object_foreach(objs[0], key, v) {
+		if (strcmp(key, "confusion") == 0 || strcmp(key, "n") == 0)
+			continue;
+		for (size_t i = 0; i < k; i++)
+			parts[i] = json_object_get(objs[i], key);
+		json_object_set_new(out, key, aggregate(parts, k, want_std));
+	}
+	return out;
+}
+
+static json_t *counts_json(const fr_dataset *ds, size_t task, const label_set *ls)
+{
+	json_t *obj = json_object();
+	size_t counts[MAX_LABELS] = { 0 };
+	for (size_t r = 0; ds && r < ds->n_rows; r++) {
+		int i = ds->labels[task][r] ? label_find(ls, ds->labels[task][r]) : -1;
+		if (i >= 0)
+			counts[i]++;
+	}
+	for (size_t l = 0; l < ls->n; l++)
+		json_object_set_new(obj, ls->names[l], json_integer((json_int_t)counts[l]));
+	return obj;
+}
+
+static int cmp_conf_desc(const void *a, const void *b, void *preds)
+{
+	const preds_t *p = preds;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	if (p->conf[i] != p->conf[j])
+		return p->conf[i] > p->conf[j] ? -1 : 1;
+	return (i > j) - (i < j);
+}
+
+/* Precision of the paragraphs accepted without review, and accuracy once the
+ * rest are reviewed, at each coverage level. The threshold is the lowest
+ * confidence accepted; paragraphs tied with it are accepted too. */
+static json_t *threshold_table(const preds_t *p, const label_set *ls)
+{
+	json_t *arr = json_array();
+	size_t *order = malloc((p->n ? p->n : 1) * sizeof(*order));
+	if (order == NULL || p->n == 0) {
+		free(order);
+		return arr;
+	}
+	for (size_t i = 0; i < p->n; i++)
+		order[i] = i;
+	qsort_r(order, p->n, sizeof(*order), cmp_conf_desc, (void *)p);
+	double last = -1;
+	for (size_t c = 0; c < sizeof(coverages) / sizeof(coverages[0]); c++) {
+		size_t want = (size_t)ceil(coverages[c] * (double)p->n);
+		if (want == 0)
+			continue;
+		double threshold = p->conf[order[want - 1]];
+		if (threshold == last)
+			continue; /* the same cut as the row before */
+		last = threshold;
+		fr_confusion conf;
+		fr_metrics m;
+		size_t accepted = 0, correct = 0;
+		if (fr_confusion_init(&conf, ls->n) < 0)
+			break;
+		for (size_t i = 0; i < p->n; i++) {
+			if (p->conf[i] < threshold)
+				continue;
+			accepted++;
+			correct += p->truth[i] == p->pred[i];
+			fr_confusion_add(&conf, (size_t)p->truth[i], (size_t)p->pred[i]);
+		}
+		double macro_f1 = 0;
+		if (fr_metrics_compute(&m, &conf) == 0) {
+			macro_f1 = m.macro.f1;
+			fr_metrics_dispose(&m);
+		}
+		fr_confusion_dispose(&conf);
+		size_t n = p->n, review = n - accepted;
+		json_array_append_new(arr, json_pack("{s:f, s:I, s:f, s:f, s:f, s:I, s:f}",
+			"threshold", threshold,
+			"accepted", (json_int_t)accepted,
+			"coverage", (double)accepted / (double)n,
+			"precision", accepted ? (double)correct / (double)accepted : 0.0,
+			"macro_f1", macro_f1,
+			"review", (json_int_t)review,
+			"accuracy_after_review", (double)(correct + review) / (double)n));
+	}
+	free(order);
+	return arr;
+}
+
+typedef struct {
+	int feature;
+	double weight;
+} term_t;
+
+static int cmp_terms(const void *a, const void *b)
+{
+	const term_t *x = a, *y = b;
+	if (x->weight != y->weight)
+		return x->weight > y->weight ? -1 : 1;
+	return (x->feature > y->feature) - (x->feature < y->feature);
+}
+
+/* The features with the largest weight toward each label of a linear model. */
+static json_t *top_terms(const fr_model *m, size_t task, size_t n_terms)
+{
+	const fr_tfidf *tf = fr_model_vectorizer(m);
+	const fr_classifier *clf = fr_model_classifier(m, task);
+	size_t V = fr_tfidf_feature_count(tf);
+	const json_t *kernel = json_object_get(json_object_get(fr_model_manifest(m), "config"), "kernel");
+	if (kernel && strcmp(json_string_value(kernel), "linear") != 0)
+		return NULL;
+	term_t *terms = malloc((V + 1) * sizeof(*terms));
+	if (terms == NULL)
+		return NULL;
+	json_t *obj = json_object();
+	for (size_t l = 0; l < fr_model_label_count(m, task); l++) {
+		for (size_t f = 1; f <= V; f++) {
+			terms[f - 1].feature = (int)f;
+			terms[f - 1].weight = fr_classifier_label_weight(clf, (int)f, (int)l);
+		}
+		qsort(terms, V, sizeof(*terms), cmp_terms);
+		json_t *list = json_array();
+		for (size_t i = 0; i < n_terms && i < V && terms[i].weight > 0; i++)
+			json_array_append_new(list, json_pack("{s:s, s:f}", "term", fr_tfidf_surface(tf, terms[i].feature),
+			                                      "weight", terms[i].weight));
+		json_object_set_new(obj, fr_model_label_name(m, task, l), list);
+	}
+	free(terms);
+	return obj;
+}
+
+static int cmp_mistakes(const void *a, const void *b, void *preds)
+{
+	const preds_t *p = preds;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	if (p->conf[i] != p->conf[j])
+		return p->conf[i] > p->conf[j] ? -1 : 1;
+	return (i > j) - (i < j);
+}
+
+static json_t *mistakes(const fr_model *m, const fr_dataset *ds, const preds_t *p,
+                        const label_set *ls, size_t max)
+{
+	json_t *arr = json_array();
+	size_t *wrong = malloc((p->n ? p->n : 1) * sizeof(*wrong)), n = 0;
+	if (wrong == NULL)
+		return arr;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->truth[i] != p->pred[i])
+			wrong[n++] = i;
+	qsort_r(wrong, n, sizeof(*wrong), cmp_mistakes, (void *)p);
+	for (size_t k = 0; k < n && k < max; k++) {
+		size_t i = wrong[k], r = p->row[i];
+		json_t *ev = json_array();
+		for (size_t e = 0; e < p->n_evidence[i]; e++)
+			json_array_append_new(ev, json_string(fr_tfidf_surface(fr_model_vectorizer(m), p->evidence[i][e])));
+		json_array_append_new(arr, json_pack("{s:s, s:s%, s:s, s:s, s:f, s:o}",
+			"id", ds->ids[r], "text", ds->texts[r], ds->text_lens[r],
+			"true", ls->names[p->truth[i]], "predicted", ls->names[p->pred[i]],
+			"confidence", p->conf[i], "evidence", ev));
+	}
+	free(wrong);
+	return arr;
+}
+
+static void note(json_t *notes, const char *label, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void note(json_t *notes, const char *label, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_t *list = json_object_get(notes, label);
+	if (list == NULL) {
+		list = json_array();
+		json_object_set_new(notes, label, list);
+	}
+	json_array_append_new(list, json_string(buf));
+}
+
+static json_t *label_notes(const fr_model *m, size_t task, const label_set *ls, const fr_metrics *test)
+{
+	json_t *notes = json_object();
+	for (size_t l = 0; l < ls->n; l++) {
+		const char *name = ls->names[l];
+		const fr_label_scores *s = &test->labels[l];
+		if (l >= ls->n_model)
+			note(notes, name, "Not a label of the model (no training rows): it is never predicted.");
+		else if (fr_model_label_support(m, task, l) < FEW_TRAINING_ROWS)
+			note(notes, name, "Only %zu training rows: its figures rest on few examples.",
+			     fr_model_label_support(m, task, l));
+		if (s->support == 0)
+			note(notes, name, "No rows in the test data: recall is 0 by definition%s",
+			     s->predicted ? "." : ", and it is left out of the averages.");
+		else if (s->predicted == 0)
+			note(notes, name, "Never predicted on the test data: precision is 0 by definition.");
+	}
+	return notes;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The task with the most labels: what folds are stratified by. */
+static size_t stratify_task(const fr_model *m)
+{
+	size_t best = 0;
+	for (size_t t = 1; t < fr_model_task_count(m); t++)
+		if (fr_model_label_count(m, t) > fr_model_label_count(m, best))
+			best = t;
+	return best;
+}
+
+/* Cross-validation: per task, FIGURES of every fold. */
+static int cross_validate(json_t **cv_out, double *seconds_out, const fr_model *m,
+                          const fr_dataset *train, const fr_model_config *cfg, size_t k,
+                          label_set *sets, fr_log_fn log, void *payload, fr_error *err)
+{
+	size_t n_tasks = fr_model_task_count(m), n = train->n_rows, strat = stratify_task(m);
+	int *fold = malloc(n * sizeof(*fold)), *strata = malloc(n * sizeof(*strata));
+	size_t *rows = malloc(n * sizeof(*rows));
+	preds_t *p = calloc(n_tasks, sizeof(*p));
+	int rc = (fold && strata && rows && p) ? 0 : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	double train_seconds = 0;
+	for (size_t r = 0; rc == 0 && r < n; r++)
+		strata[r] = train->labels[strat][r] ? label_find(&sets[strat], train->labels[strat][r]) : -1;
+	if (rc == 0 && fr_cv_folds(fold, n, (const char *const *)train->docs, strata, sets[strat].n, k, cfg->classifier.seed) < 0)
+		rc = fr_error_set(err, FR_EINVALID, train->path, 0,
+		                  "%zu-fold cross-validation needs at least %zu documents", k, k);
+	for (size_t t = 0; rc == 0 && t < n_tasks; t++)
+		cv_out[t] = json_array();
+	for (size_t f = 0; rc == 0 && f < k; f++) {
+		size_t n_in = 0, n_out = 0;
+		for (size_t r = 0; r < n; r++)
+			if (fold[r] != (int)f)
+				rows[n_in++] = r;
+		for (size_t r = 0; r < n; r++)
+			if (fold[r] == (int)f)
+				rows[n_in + n_out++] = r;
+		fr_model *fm = NULL;
+		double t0 = now();
+		rc = fr_model_train(&fm, train, cfg, rows, n_in, NULL, NULL, err);
+		train_seconds += now() - t0;
+		if (rc == 0)
+			rc = predict_rows(fm, train, rows + n_in, n_out, sets, p, err);
+		for (size_t t = 0; rc == 0 && t < n_tasks; t++) {
+			json_t *fig = figures_of(&p[t], &sets[t], -1, NULL);
+			if (fig == NULL)
+				rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+			else
+				json_array_append_new(cv_out[t], fig);
+		}
+		for (size_t t = 0; t < n_tasks; t++)
+			preds_free(&p[t]);
+		fr_model_free(fm);
+		if (rc == 0)
+			fr_logf(log, payload, "cross-validation: fold %zu of %zu done (%zu held out)", f + 1, k, n_out);
+	}
+	*seconds_out = train_seconds;
+	free(fold);
+	free(strata);
+	free(rows);
+	free(p);
+	return rc;
+}
+
+static json_t *file_json(const char *path, size_t rows)
+{
+	char sha[65] = "";
+	fr_sha256_file(path, sha, NULL);
+	return json_pack("{s:s, s:s, s:I}", "path", path, "sha256", sha, "rows", (json_int_t)rows);
+}
+
+int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
+                    const fr_dataset *test, const fr_dataset *train,
+                    const fr_model_config *cfg, const fr_report_options *opts,
+                    fr_log_fn log, void *payload, fr_error *err)
+{
+	*out = NULL;
+	size_t n_tasks = fr_model_task_count(m);
+	int use_cv = train && cfg && opts->cv_folds >= 2;
+	label_set *sets = calloc(n_tasks, sizeof(*sets));
+	preds_t *test_preds = calloc(n_tasks, sizeof(*test_preds));
+	json_t **cv = calloc(n_tasks, sizeof(*cv));
+	json_t *report = NULL, *tasks = json_object();
+	double cv_seconds = 0;
+	int rc = (sets && test_preds && cv && tasks) ? 0 : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+
+	/* Label sets: the model's, then labels only the data has. */
+	for (size_t t = 0; rc == 0 && t < n_tasks; t++) {
+		for (size_t l = 0; l < fr_model_label_count(m, t); l++)
+			label_add(&sets[t], fr_model_label_name(m, t, l));
+		sets[t].n_model = sets[t].n;
+		const fr_dataset *both[2] = { test, use_cv ? train : NULL };
+		for (int d = 0; d < 2; d++)
+			for (size_t r = 0; both[d] && r < both[d]->n_rows; r++)
+				if (both[d]->labels[t][r] && label_add(&sets[t], both[d]->labels[t][r]) < 0)
+					rc = fr_error_set(err, FR_EFORMAT, both[d]->path, both[d]->lines[r],
+					                  "task '%s' has more than %d labels", fr_model_task_name(m, t), MAX_LABELS);
+	}
+	if (rc == 0)
+		rc = predict_rows(m, test, NULL, test->n_rows, sets, test_preds, err);
+	if (rc == 0 && use_cv) {
+		double t0 = now();
+		rc = cross_validate(cv, &cv_seconds, m, train, cfg, opts->cv_folds, sets, log, payload, err);
+		cv_seconds = now() - t0;
+	}
+
+	for (size_t t = 0; rc == 0 && t < n_tasks; t++) {
+		const label_set *ls = &sets[t];
+		fr_metrics tm;
+		json_t *fig = figures_of(&test_preds[t], ls, -1, &tm);
+		if (fig == NULL) {
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+			break;
+		}
+		/* The baseline always predicts the label with the most training rows. */
+		size_t majority = 0;
+		for (size_t l = 1; l < fr_model_label_count(m, t); l++)
+			if (fr_model_label_support(m, t, l) > fr_model_label_support(m, t, majority))
+				majority = l;
+		json_t *base = figures_of(&test_preds[t], ls, (int)majority, NULL);
+		json_object_set_new(base, "predicts", json_string(ls->names[majority]));
+		json_t *names = json_array();
+		for (size_t l = 0; l < ls->n; l++)
+			json_array_append_new(names, json_string(ls->names[l]));
+		json_t *task = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
+			"labels", names,
+			"label_notes", label_notes(m, t, ls, &tm),
+			"train_counts", counts_json(use_cv ? train : NULL, t, ls),
+			"test_counts", counts_json(test, t, ls),
+			"test", fig,
+			"baseline", base);
+		fr_metrics_dispose(&tm);
+		if (!use_cv) {
+			/* Without the training file, the model's own counts. */
+			json_t *tc = json_object_get(task, "train_counts");
+			for (size_t l = 0; l < fr_model_label_count(m, t); l++)
+				json_object_set_new(tc, ls->names[l], json_integer((json_int_t)fr_model_label_support(m, t, l)));
+		}
+		if (use_cv && cv[t] && json_array_size(cv[t]) > 0) {
+			size_t k = json_array_size(cv[t]);
+			json_t *folds[64];
+			for (size_t i = 0; i < k && i < 64; i++)
+				folds[i] = json_array_get(cv[t], i);
+			json_object_set_new(task, "cv", json_pack("{s:O, s:o, s:o}", "folds", cv[t],
+			                                          "mean", aggregate(folds, k, 0),
+			                                          "std", aggregate(folds, k, 1)));
+		}
+		json_object_set_new(task, "thresholds", threshold_table(&test_preds[t], ls));
+		json_t *terms = top_terms(m, t, opts->n_terms);
+		if (terms)
+			json_object_set_new(task, "top_terms", terms);
+		json_object_set_new(task, "mistakes", mistakes(m, test, &test_preds[t], ls, opts->n_mistakes));
+		json_object_set_new(tasks, fr_model_task_name(m, t), task);
+	}
+	if (rc == 0) {
+		const json_t *man = fr_model_manifest(m);
+		const json_t *training = json_object_get(man, "training");
+		report = json_pack("{s:s, s:{s:s, s:O, s:I, s:O, s:O, s:O}, s:o, s:o}",
+			"framer_version", FR_VERSION,
+			"model", "path", model_path, "config", json_object_get(man, "config"),
+			         "vocabulary_size", (json_int_t)fr_tfidf_feature_count(fr_model_vectorizer(m)),
+			         "training_data", json_object_get(training, "data"),
+			         "training_data_sha256", json_object_get(training, "data_sha256"),
+			         "training_rows", json_object_get(training, "rows"),
+			"data", file_json(test->path, test->n_rows),
+			"cv", use_cv ? json_pack("{s:I, s:o, s:I, s:s, s:s}", "k", (json_int_t)opts->cv_folds,
+			                         "data", file_json(train->path, train->n_rows),
+			                         "seed", (json_int_t)cfg->classifier.seed, "grouped_by", "document",
+			                         "stratified_by", fr_model_task_name(m, stratify_task(m)))
+			             : json_null());
+		if (report == NULL)
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory building the report");
+	}
+	if (rc == 0) {
+		/* Flatten cv.data into the layout render.h gives. */
+		json_t *c = json_object_get(report, "cv");
+		if (json_is_object(c)) {
+			json_t *d = json_incref(json_object_get(c, "data"));
+			json_object_del(c, "data");
+			json_object_set(c, "data", json_object_get(d, "path"));
+			json_object_set(c, "sha256", json_object_get(d, "sha256"));
+			json_object_set(c, "rows", json_object_get(d, "rows"));
+			json_decref(d);
+			json_object_set_new(report, "timing", json_pack("{s:f, s:f}", "cv_seconds", cv_seconds,
+			                    "fold_training_seconds_mean", cv_seconds / (double)opts->cv_folds));
+		}
+		json_object_set_new(report, "tasks", json_incref(tasks));
+	}
+	for (size_t t = 0; t < n_tasks; t++) {
+		if (test_preds)
+			preds_free(&test_preds[t]);
+		if (cv)
+			json_decref(cv[t]);
+	}
+	free(sets);
+	free(test_preds);
+	free(cv);
+	json_decref(tasks);
+	if (rc < 0) {
+		json_decref(report);
+		return rc;
+	}
+	*out = report;
+	return 0;
+}
+
+static int render_markdown(const void *report, FILE *fp)
+{
+	return fr_report_write_markdown(report, fp);
+}
+
+static int render_html(const void *report, FILE *fp)
+{
+	return fr_report_write_html(report, fp);
+}
+
+static int write_rendered(const json_t *report, const char *dir, const char *name, fr_write_fn fn, fr_error *err)
+{
+	char path[PATH_MAX];
+	if (fr_path_join(path, sizeof(path), dir, name) != 0)
+		return fr_error_set(err, FR_EINVALID, dir, 0, "report folder name too long");
+	return fr_write_atomic(path, fn, report, err);
+}
+
+int fr_report_write(const json_t *report, const char *dir, fr_error *err)
+{
+	char path[PATH_MAX];
+	if (fr_mkdirs(dir) != 0)
+		return fr_error_set(err, FR_EIO, dir, 0, "cannot create the report folder: %s", strerror(errno));
+	if (fr_path_join(path, sizeof(path), dir, "report.json") != 0)
+		return fr_error_set(err, FR_EINVALID, dir, 0, "report folder name too long");
+	int rc = fr_json_write_file_atomic(report, path, err);
+	if (rc == 0)
+		rc = write_rendered(report, dir, "report.md", render_markdown, err);
+	if (rc == 0)
+		rc = write_rendered(report, dir, "report.html", render_html, err);
+	return rc;
+}

@@ -1,0 +1,279 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "dataset.h"
+#include "model.h"
+#include "report.h"
+#include "test_util.h"
+
+/* Six documents of four paragraphs, three frames; the test set has a label
+ * the model never saw ("humanitarian"). */
+static const char *train_csv =
+	"id,document,text,frame\n"
+	"1,a,China calls for a ceasefire and peace talks now,talks\n"
+	"2,a,Dialogue and negotiation are the only way out,talks\n"
+	"3,a,Russia invaded Ukraine in a brutal war of aggression,blame\n"
+	"4,a,NATO allies send tanks and air defense to Ukraine,arms\n"
+	"5,b,Negotiations and a ceasefire would end the war,talks\n"
+	"6,b,War crimes by Russian forces must be punished,blame\n"
+	"7,b,More artillery and air defense for Ukraine,arms\n"
+	"8,b,Peace talks resume in Istanbul,talks\n"
+	"9,c,The unprovoked Russian invasion continues,blame\n"
+	"10,c,Security assistance and tanks arrive in Kyiv,arms\n"
+	"11,c,Diplomacy and talks remain the way to peace,talks\n"
+	"12,c,Russia's aggression and war crimes in Bucha,blame\n"
+	"13,d,HIMARS and ammunition for Ukraine's defense,arms\n"
+	"14,d,A ceasefire through dialogue,talks\n"
+	"15,d,Russia's brutal invasion must fail,blame\n"
+	"16,d,Allies pledge air defense systems,arms\n"
+	"17,e,Negotiation is the only path to peace,talks\n"
+	"18,e,Russian forces committed atrocities,blame\n"
+	"19,e,New weapons package with tanks,arms\n"
+	"20,e,Talks on a ceasefire this week,talks\n"
+	"21,f,The invasion by Russia is a war of aggression,blame\n"
+	"22,f,Ammunition and artillery shipments to Kyiv,arms\n"
+	"23,f,Mediators push for dialogue and talks,talks\n"
+	"24,f,Russia must answer for its war crimes,blame\n";
+
+static const char *test_csv =
+	"id,document,text,frame\n"
+	"t1,x,Both sides agree to talks on a ceasefire,talks\n"
+	"t2,x,Tanks and air defense for Ukraine,arms\n"
+	"t3,x,Russia's brutal war of aggression,blame\n"
+	"t4,y,Refugees flee the shelling <script>alert(1)</script>,humanitarian\n"
+	"t5,y,Talks and tanks and war crimes,blame\n";
+
+typedef struct {
+	char dir[128];
+	fr_dataset train, test;
+	fr_model *model;
+	fr_model_config cfg;
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+	char path[192];
+	fr_error err = FR_ERROR_INIT;
+	if (f == NULL || test_tmpdir(f->dir, sizeof(f->dir), "/tmp/fr_test_report_") != 0)
+		return -1;
+	fr_dataset_init(&f->train);
+	fr_dataset_init(&f->test);
+	test_path(path, sizeof(path), f->dir, "train.csv");
+	if (test_write_text(path, train_csv) != 0 || fr_dataset_load(&f->train, path, NULL, 0, &err) != 0)
+		return -1;
+	test_path(path, sizeof(path), f->dir, "test.csv");
+	if (test_write_text(path, test_csv) != 0 || fr_dataset_load(&f->test, path, NULL, 0, &err) != 0)
+		return -1;
+	fr_model_config_init(&f->cfg, NULL, &err);
+	f->cfg.tfidf.min_df = 1;
+	if (fr_model_train(&f->model, &f->train, &f->cfg, NULL, 0, NULL, NULL, &err) != 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	fr_model_free(f->model);
+	fr_dataset_dispose(&f->train);
+	fr_dataset_dispose(&f->test);
+	fr_model_config_dispose(&f->cfg);
+	int rc = test_rmtree(f->dir);
+	free(f);
+	return rc;
+}
+
+static json_t *build(fixture *f, size_t folds)
+{
+	fr_report_options o = FR_REPORT_OPTIONS_INIT;
+	fr_error err = FR_ERROR_INIT;
+	json_t *r = NULL;
+	o.cv_folds = folds;
+	assert_int_equal(fr_report_build(&r, f->model, "models/m", &f->test, folds ? &f->train : NULL,
+	                                 &f->cfg, &o, NULL, NULL, &err), 0);
+	assert_non_null(r);
+	return r;
+}
+
+static double num(const json_t *j, const char *a, const char *b)
+{
+	const json_t *x = json_object_get(j, a);
+	return json_number_value(b ? json_object_get(x, b) : x);
+}
+
+static void test_report__test_figures_baseline_and_notes(void **state)
+{
+	fixture *f = *state;
+	json_t *r = build(f, 0);
+	json_t *task = json_object_get(json_object_get(r, "tasks"), "frame");
+	json_t *test = json_object_get(task, "test"), *base = json_object_get(task, "baseline");
+	/* The label only the test data has is listed after the model's three. */
+	json_t *labels = json_object_get(task, "labels");
+	assert_int_equal(json_array_size(labels), 4);
+	assert_string_equal(json_string_value(json_array_get(labels, 3)), "humanitarian");
+	assert_int_equal(json_integer_value(json_object_get(test, "n")), 5);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(test, "labels"),
+	                                                                    "humanitarian"), "support")), 1);
+	/* The confusion matrix is 4 x 4 and sums to the rows. */
+	json_t *matrix = json_object_get(json_object_get(test, "confusion"), "matrix");
+	json_int_t sum = 0;
+	for (size_t i = 0; i < 4; i++)
+		for (size_t j = 0; j < 4; j++)
+			sum += json_integer_value(json_array_get(json_array_get(matrix, i), j));
+	assert_int_equal(sum, 5);
+	/* The baseline predicts the majority training label (talks, 9 rows). */
+	assert_string_equal(json_string_value(json_object_get(base, "predicts")), "talks");
+	assert_true(fabs(num(base, "accuracy", NULL) - 0.2) < 1e-12);
+	assert_true(num(test, "accuracy", NULL) >= 0.6);
+	/* The unknown label is flagged: never predictable. */
+	json_t *notes = json_object_get(json_object_get(task, "label_notes"), "humanitarian");
+	assert_non_null(notes);
+	assert_non_null(strstr(json_string_value(json_array_get(notes, 0)), "Not a label of the model"));
+	/* Without cross-validation there is no cv section and no timing. */
+	assert_null(json_object_get(task, "cv"));
+	assert_null(json_object_get(r, "timing"));
+	assert_true(json_is_null(json_object_get(r, "cv")));
+	json_decref(r);
+}
+
+static void test_report__mistakes_thresholds_terms(void **state)
+{
+	fixture *f = *state;
+	json_t *r = build(f, 0);
+	json_t *task = json_object_get(json_object_get(r, "tasks"), "frame");
+	json_t *mistakes = json_object_get(task, "mistakes");
+	assert_true(json_array_size(mistakes) >= 1);
+	double last = 2.0;
+	for (size_t i = 0; i < json_array_size(mistakes); i++) {
+		json_t *m = json_array_get(mistakes, i);
+		assert_string_not_equal(json_string_value(json_object_get(m, "true")),
+		                        json_string_value(json_object_get(m, "predicted")));
+		double c = num(m, "confidence", NULL);
+		assert_true(c <= last);
+		last = c;
+	}
+	/* Coverage falls and precision of what is accepted does not, row by row
+	 * here; accuracy after review never falls below accuracy. */
+	json_t *th = json_object_get(task, "thresholds");
+	assert_true(json_array_size(th) >= 2);
+	assert_true(fabs(num(json_array_get(th, 0), "coverage", NULL) - 1.0) < 1e-12);
+	for (size_t i = 0; i < json_array_size(th); i++) {
+		json_t *row = json_array_get(th, i);
+		assert_true(num(row, "accuracy_after_review", NULL) >= num(json_object_get(task, "test"), "accuracy", NULL) - 1e-12);
+		assert_int_equal(json_integer_value(json_object_get(row, "accepted")) +
+		                 json_integer_value(json_object_get(row, "review")), 5);
+		if (i > 0)
+			assert_true(num(row, "coverage", NULL) < num(json_array_get(th, i - 1), "coverage", NULL));
+	}
+	/* The telling terms of "arms" are its words. */
+	json_t *arms = json_object_get(json_object_get(task, "top_terms"), "arms");
+	assert_true(json_array_size(arms) >= 3);
+	int found = 0;
+	for (size_t i = 0; i < json_array_size(arms); i++) {
+		const char *t = json_string_value(json_object_get(json_array_get(arms, i), "term"));
+		found |= strcmp(t, "tanks") == 0 || strcmp(t, "air defense") == 0 || strcmp(t, "artillery") == 0;
+	}
+	assert_true(found);
+	json_decref(r);
+}
+
+static void test_report__cross_validation(void **state)
+{
+	fixture *f = *state;
+	json_t *r = build(f, 3);
+	json_t *cv = json_object_get(json_object_get(json_object_get(r, "tasks"), "frame"), "cv");
+	assert_non_null(cv);
+	json_t *folds = json_object_get(cv, "folds");
+	assert_int_equal(json_array_size(folds), 3);
+	/* Every training row is held out exactly once. */
+	json_int_t held = 0;
+	double mean_acc = 0;
+	for (size_t i = 0; i < 3; i++) {
+		held += json_integer_value(json_object_get(json_array_get(folds, i), "n"));
+		mean_acc += num(json_array_get(folds, i), "accuracy", NULL) / 3;
+	}
+	assert_int_equal(held, 24);
+	assert_true(fabs(num(json_object_get(cv, "mean"), "accuracy", NULL) - mean_acc) < 1e-12);
+	assert_true(num(json_object_get(cv, "std"), "macro", "f1") >= 0);
+	json_t *c = json_object_get(r, "cv");
+	assert_int_equal(json_integer_value(json_object_get(c, "k")), 3);
+	assert_string_equal(json_string_value(json_object_get(c, "grouped_by")), "document");
+	assert_non_null(json_object_get(r, "timing"));
+	json_decref(r);
+}
+
+/* Two builds of the same report agree byte for byte but for the timing. */
+static void test_report__deterministic(void **state)
+{
+	fixture *f = *state;
+	json_t *a = build(f, 3), *b = build(f, 3);
+	json_object_del(a, "timing");
+	json_object_del(b, "timing");
+	char *sa = json_dumps(a, JSON_SORT_KEYS), *sb = json_dumps(b, JSON_SORT_KEYS);
+	assert_string_equal(sa, sb);
+	free(sa);
+	free(sb);
+	json_decref(a);
+	json_decref(b);
+}
+
+static void test_report__writes_three_files(void **state)
+{
+	fixture *f = *state;
+	json_t *r = build(f, 0);
+	char dir[192], path[256];
+	fr_error err = FR_ERROR_INIT;
+	test_path(dir, sizeof(dir), f->dir, "reports/m");
+	assert_int_equal(fr_report_write(r, dir, &err), 0);
+	const char *names[] = { "report.json", "report.md", "report.html" };
+	for (size_t i = 0; i < 3; i++) {
+		test_path(path, sizeof(path), dir, names[i]);
+		size_t len = 0;
+		char *data = test_read_file(path, &len);
+		assert_non_null(data);
+		assert_true(len > 100);
+		if (i == 2) {
+			assert_null(strstr(data, "<script>"));
+			assert_non_null(strstr(data, "&lt;script&gt;"));
+		}
+		free(data);
+	}
+	test_path(path, sizeof(path), dir, "report.json");
+	json_t *back = json_load_file(path, 0, NULL);
+	assert_non_null(back);
+	assert_true(fabs(num(json_object_get(json_object_get(json_object_get(back, "tasks"), "frame"), "test"),
+	                     "accuracy", NULL) -
+	                 num(json_object_get(json_object_get(json_object_get(r, "tasks"), "frame"), "test"),
+	                     "accuracy", NULL)) < 1e-9);
+	json_decref(back);
+	/* A folder that cannot be made is an I/O error. */
+	test_path(path, sizeof(path), f->dir, "train.csv/sub");
+	fr_error_clear(&err);
+	assert_int_equal(fr_report_write(r, path, &err), FR_EIO);
+	json_decref(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_report__test_figures_baseline_and_notes),
+		cmocka_unit_test(test_report__mistakes_thresholds_terms),
+		cmocka_unit_test(test_report__cross_validation),
+		cmocka_unit_test(test_report__deterministic),
+		cmocka_unit_test(test_report__writes_three_files),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
