@@ -17,23 +17,35 @@ FRAMER   := $(BUILD)/framer
 DEB_PACKAGES := build-essential cmake pkg-config libsvm-dev libstemmer-dev \
                 libjansson-dev libcmocka-dev libutf8proc-dev
 
+# What `make bench` compares against: scikit-learn (for Debian's python3),
+# fastText and LIBSVM's own tools.
+BENCH_PACKAGES := python3 python3-sklearn fasttext libsvm-tools
+DATASETS ?= ../shared/datasets
+
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build train classify evaluate report test clean help
+.PHONY: all deps bench-deps install-missing build train classify evaluate report bench test clean help
 
 all: build
 
 help:
-	@echo "make deps | build | train | classify | evaluate | report | test | clean"
+	@echo "make deps | build | train | classify | evaluate | report | bench | test | clean"
 	@echo "  train    [DATA=$(DATA)] [MODEL=$(MODEL)] [CONFIG=file.json]"
 	@echo "  classify [BATCH=$(BATCH)] [MODEL=$(MODEL)] [OUT=$(OUT)]"
 	@echo "  evaluate [MODEL=$(MODEL)] [TEST=$(TEST)]"
 	@echo "  report   [MODEL=$(MODEL)] [TEST=$(TEST)]  -> eval/reports/<model>/report.{md,html,json}"
+	@echo "  bench    [DATASETS=$(DATASETS)]  -> eval/bench/RESULTS.md, results.json"
 
 # Installs only what is missing, so a machine that has everything runs no apt-get at all.
 deps:
+	@$(MAKE) --no-print-directory install-missing PACKAGES="$(DEB_PACKAGES)"
+
+bench-deps:
+	@$(MAKE) --no-print-directory install-missing PACKAGES="$(BENCH_PACKAGES)"
+
+install-missing:
 	@missing=""; \
-	for p in $(DEB_PACKAGES); do \
+	for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -66,6 +78,12 @@ evaluate: build $(MODEL)/model.json
 # on the training data, into eval/reports/<model name>/.
 report: build $(MODEL)/model.json
 	$(FRAMER) evaluate --model $(MODEL) --data $(TEST) --cv 5 --report eval/reports/$(notdir $(MODEL))
+
+# Accuracy, speed and memory beside scikit-learn, fastText and LIBSVM's tools,
+# in one run: eval/bench/RESULTS.md and results.json. Debian's python3 is the
+# one python3-sklearn installs into, whatever python3 comes first on PATH.
+bench: build bench-deps
+	/usr/bin/python3 eval/bench/run.py --datasets $(DATASETS) --framer $(FRAMER) --out eval/bench
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

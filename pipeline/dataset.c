@@ -141,7 +141,8 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
 			text_col = i;
 		else if (strcmp(name, "id") == 0)
 			id_col = i;
-		else if (strcmp(name, "document") == 0 || (strcmp(name, "doc") == 0 && doc_col == (size_t)-1))
+		else if (strcmp(name, "document") == 0 ||
+		         ((strcmp(name, "doc") == 0 || strcmp(name, "group") == 0) && doc_col == (size_t)-1))
 			doc_col = i;
 		if (tasks == NULL && !is_meta(name)) {
 			task_col[ds->n_tasks] = i;

@@ -7,7 +7,8 @@
 
 /* A labeled CSV, in memory: training and evaluation data are small enough,
  * and training needs every row at once anyway. RFC 4180, UTF-8, with a
- * header row: a `text` column, optional `id` and `document` columns, and one
+ * header row: a `text` column, optional `id` and `document` columns (or `doc`,
+ * or `group` as the benchmark sets name it), and one
  * column per task. Without explicit tasks, every column except id, document,
  * doc, source, date, text, group, url, title and notes is a task. An empty
  * cell means "not labeled for this task". Unlike a batch, a labeled file is

@@ -323,10 +323,30 @@ static void test_dataset__shipped_split_is_disjoint(void **state)
 	fr_dataset_dispose(&test);
 }
 
+/* The benchmark sets name their documents `group`: it groups like `document`. */
+static void test_dataset__group_column_is_the_document(void **state)
+{
+	(void)state;
+	char path[256];
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	const char *csv = "id,text,label,group\na,one,x,g1\nb,two,y,g2\n";
+	assert_int_equal(test_tmpfile(path, sizeof(path), "/tmp/fr_test_group_", ".csv", csv, strlen(csv)), 0);
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), 0);
+	assert_int_equal(ds.n_tasks, 1);
+	assert_string_equal(ds.tasks[0], "label");
+	assert_string_equal(ds.docs[0], "g1");
+	assert_string_equal(ds.docs[1], "g2");
+	fr_dataset_dispose(&ds);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dataset__good_file),
+		cmocka_unit_test(test_dataset__group_column_is_the_document),
 		cmocka_unit_test(test_dataset__shipped_split_is_disjoint),
 		cmocka_unit_test(test_dataset__explicit_tasks),
 		cmocka_unit_test(test_dataset__task_errors),
