@@ -553,6 +553,11 @@ int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
 		return fr_error_set(err, FR_EINVALID, dir, 0, "model folder name too long");
 	if (mkdtemp(tmp) == NULL)
 		return fr_error_set(err, FR_EIO, parent, 0, "cannot create a temporary folder: %s", strerror(errno));
+	/* mkdtemp makes the folder 0700; a bundle is shared read-only with other
+	 * users and workers, so it gets the permissions mkdir would give. */
+	mode_t mask = umask(0);
+	umask(mask);
+	chmod(tmp, 0777 & ~mask);
 	rc = fr_path_join(path, sizeof(path), tmp, "model.json") == 0
 	         ? write_manifest(m, path, err)
 	         : fr_error_set(err, FR_EINVALID, dir, 0, "path too long");

@@ -19,6 +19,13 @@
 
 static char tmp[64];
 
+static mode_t test_umask(void)
+{
+	mode_t mask = umask(0);
+	umask(mask);
+	return mask;
+}
+
 static int run(const char *fmt, const char *a, const char *b)
 {
 	char cmd[1024];
@@ -166,6 +173,10 @@ static void test_model__save_replaces_atomically(void **state)
 	snprintf(marker, sizeof(marker), "%s/old-marker", dir);
 	assert_int_equal(test_write_text(marker, "x"), 0);
 	assert_int_equal(fr_model_save(m, dir, &err), 0);
+	/* A bundle is readable by others (mkdtemp alone would make it 0700). */
+	struct stat st;
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0777 & ~test_umask());
 	/* The old bundle is gone whole (marker too), no temporary is left. */
 	assert_int_not_equal(access(marker, F_OK), 0);
 	assert_int_equal(run("test $(ls -A %s | wc -l) -eq 1%s", parent, ""), 0);
