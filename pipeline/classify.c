@@ -7,27 +7,70 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <linear.h>
+
+/* Both solvers end up as explicit weights over "columns": libsvm's
+ * one-vs-one pairs, or liblinear's one-vs-rest classes. */
 struct fr_classifier {
-	struct svm_model *model;  /* owns its support vectors (free_sv = 1) */
-	struct svm_node *sv_store; /* the copied support vectors of a trained model */
+	int solver;               /* FR_SOLVER_LIBSVM or FR_SOLVER_LIBLINEAR */
+	struct svm_model *model;  /* libsvm; owns its support vectors (see own_support_vectors) */
+	struct svm_node *sv_store; /* the copied support vectors of a trained libsvm model */
+	struct model *ll;         /* liblinear */
 	size_t k;                 /* number of labels */
 	size_t n_pairs;           /* k (k - 1) / 2 */
+	size_t n_cols;            /* decision values: n_pairs, or liblinear's 1 or k */
 	size_t n_features;
-	int linear;
-	int class_of_pos[FR_CLASSIFIER_MAX_LABELS]; /* libsvm's class order -> our index */
+	int linear;               /* weights below are valid */
+	int class_of_pos[FR_CLASSIFIER_MAX_LABELS]; /* the solver's class order -> our index */
 	int pos_of_class[FR_CLASSIFIER_MAX_LABELS];
-	double *w;                /* linear: w[f * n_pairs + p], f in 0..n_features */
+	double *w;                /* w[f * n_cols + col] for f in 1..n_features */
+	double bias[FR_CLASSIFIER_MAX_LABELS * (FR_CLASSIFIER_MAX_LABELS - 1) / 2];
 };
+
+/* The bias feature liblinear adds to every row, as LinearSVC's intercept. */
+#define LIBLINEAR_BIAS 1.0
 
 static void quiet(const char *s)
 {
-	(void)s; /* libsvm prints progress to stdout; the library never prints. */
+	(void)s; /* the solvers print progress to stdout; the library never prints. */
+}
+
+const char *fr_solver_name(int solver)
+{
+	return solver == FR_SOLVER_LIBLINEAR ? "liblinear" : solver == FR_SOLVER_LIBSVM ? "libsvm" : "auto";
+}
+
+int fr_solver_from_name(const char *name)
+{
+	if (name == NULL)
+		return -1;
+	if (strcmp(name, "auto") == 0)
+		return FR_SOLVER_AUTO;
+	if (strcmp(name, "libsvm") == 0)
+		return FR_SOLVER_LIBSVM;
+	if (strcmp(name, "liblinear") == 0)
+		return FR_SOLVER_LIBLINEAR;
+	return -1;
+}
+
+int fr_classifier_auto_solver(size_t n_rows, int kernel)
+{
+	return kernel == FR_KERNEL_RBF || n_rows < FR_SOLVER_AUTO_ROWS ? FR_SOLVER_LIBSVM : FR_SOLVER_LIBLINEAR;
+}
+
+int fr_classifier_solver(const fr_classifier *c)
+{
+	return c->solver;
 }
 
 const char *fr_classifier_check_options(const fr_classifier_options *o)
 {
 	if (o->kernel != FR_KERNEL_LINEAR && o->kernel != FR_KERNEL_RBF)
 		return "kernel must be \"linear\" or \"rbf\"";
+	if (o->solver != FR_SOLVER_AUTO && o->solver != FR_SOLVER_LIBSVM && o->solver != FR_SOLVER_LIBLINEAR)
+		return "solver must be \"auto\", \"libsvm\" or \"liblinear\"";
+	if (o->solver == FR_SOLVER_LIBLINEAR && o->kernel == FR_KERNEL_RBF)
+		return "the liblinear solver is linear only: use solver \"libsvm\" for the rbf kernel";
 	if (!(o->C > 0) || !isfinite(o->C))
 		return "C must be a positive number";
 	if (!(o->gamma >= 0) || !isfinite(o->gamma))
@@ -76,6 +119,8 @@ static int fold_weights(fr_classifier *c)
 	struct svm_model *m = c->model;
 	size_t k = c->k, np = c->n_pairs;
 	c->w = calloc((c->n_features + 1) * np, sizeof(double));
+	for (size_t p = 0; p < np; p++)
+		c->bias[p] = -m->rho[p];
 	if (c->w == NULL)
 		return FR_ENOMEM;
 	size_t start[FR_CLASSIFIER_MAX_LABELS + 1];
@@ -99,15 +144,17 @@ static int fold_weights(fr_classifier *c)
 	return 0;
 }
 
-static int finish_setup(fr_classifier *c, size_t n_labels, const char *source, fr_error *err)
+static int finish_libsvm(fr_classifier *c, size_t n_labels, const char *source, fr_error *err)
 {
 	struct svm_model *m = c->model;
+	c->solver = FR_SOLVER_LIBSVM;
 	if (svm_get_svm_type(m) != C_SVC || (size_t)m->nr_class != n_labels ||
 	    n_labels > FR_CLASSIFIER_MAX_LABELS || n_labels < 2)
 		return fr_error_set(err, FR_EMODEL, source, 0,
 		                    "classifier has %d classes, the bundle names %zu", m->nr_class, n_labels);
 	c->k = n_labels;
 	c->n_pairs = n_labels * (n_labels - 1) / 2;
+	c->n_cols = c->n_pairs;
 	for (size_t i = 0; i < n_labels; i++)
 		c->pos_of_class[i] = -1;
 	for (size_t i = 0; i < n_labels; i++) {
@@ -121,6 +168,140 @@ static int finish_setup(fr_classifier *c, size_t n_labels, const char *source, f
 	if (c->linear && fold_weights(c) < 0)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	return 0;
+}
+
+static int train_libsvm(fr_classifier *c, const fr_classifier_options *opts,
+                        struct svm_node *const *x, double *y, size_t n,
+                        int *weight_label, double *weight, size_t n_labels, fr_error *err)
+{
+	struct svm_problem prob = { (int)n, y, (struct svm_node **)x };
+	struct svm_parameter param;
+	memset(&param, 0, sizeof(param));
+	param.svm_type = C_SVC;
+	param.kernel_type = opts->kernel == FR_KERNEL_RBF ? RBF : LINEAR;
+	param.gamma = opts->gamma > 0 ? opts->gamma : 1.0 / (double)(c->n_features ? c->n_features : 1);
+	param.cache_size = opts->cache_mb;
+	param.eps = opts->eps;
+	param.C = opts->C;
+	param.nr_weight = (int)n_labels;
+	param.weight_label = weight_label;
+	param.weight = weight;
+	param.shrinking = 1;
+	param.probability = 0;
+	const char *bad = svm_check_parameter(&prob, &param);
+	if (bad)
+		return fr_error_set(err, FR_EINVALID, NULL, 0, "libsvm: %s", bad);
+	svm_set_print_string_function(quiet);
+	c->model = svm_train(&prob, &param);
+	if (c->model == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "libsvm could not train");
+	/* The model points at param's weight arrays, which die with this call. */
+	c->model->param.weight = NULL;
+	c->model->param.weight_label = NULL;
+	c->model->param.nr_weight = 0;
+	if (own_support_vectors(c) < 0)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	return finish_libsvm(c, n_labels, NULL, err);
+}
+
+/* Copies liblinear's weights into the shared layout. */
+static int finish_liblinear(fr_classifier *c, size_t n_labels, const char *source, fr_error *err)
+{
+	const struct model *m = c->ll;
+	c->solver = FR_SOLVER_LIBLINEAR;
+	if (m->nr_class != (int)n_labels || n_labels < 2 || n_labels > FR_CLASSIFIER_MAX_LABELS ||
+	    m->nr_feature < 0 || (size_t)m->nr_feature > c->n_features || m->bias != LIBLINEAR_BIAS)
+		return fr_error_set(err, FR_EMODEL, source, 0,
+		                    "classifier has %d classes and %d features, the bundle names %zu and %zu",
+		                    m->nr_class, m->nr_feature, n_labels, c->n_features);
+	c->k = n_labels;
+	c->n_pairs = n_labels * (n_labels - 1) / 2;
+	c->n_cols = n_labels > 2 ? n_labels : 1;
+	for (size_t i = 0; i < n_labels; i++)
+		c->pos_of_class[i] = -1;
+	for (size_t i = 0; i < n_labels; i++) {
+		int label = m->label[i];
+		if (label < 0 || (size_t)label >= n_labels || c->pos_of_class[label] != -1)
+			return fr_error_set(err, FR_EMODEL, source, 0, "classifier has an unknown class %d", label);
+		c->class_of_pos[i] = label;
+		c->pos_of_class[label] = (int)i;
+	}
+	c->w = calloc((c->n_features + 1) * c->n_cols, sizeof(double));
+	if (c->w == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	/* liblinear: w[(f - 1) * nr_w + col], the bias feature last (f = nr_feature + 1). */
+	size_t nf = (size_t)m->nr_feature;
+	for (size_t f = 1; f <= nf; f++)
+		for (size_t col = 0; col < c->n_cols; col++)
+			c->w[f * c->n_cols + col] = m->w[(f - 1) * c->n_cols + col];
+	for (size_t col = 0; col < c->n_cols; col++)
+		c->bias[col] = m->w[nf * c->n_cols + col] * LIBLINEAR_BIAS;
+	c->linear = 1;
+	return 0;
+}
+
+static int train_liblinear(fr_classifier *c, const fr_classifier_options *opts,
+                           struct svm_node *const *x, double *y, size_t n,
+                           int *weight_label, double *weight, size_t n_labels, fr_error *err)
+{
+	int rc = 0;
+	size_t total = 0;
+	/* liblinear's rows carry the bias as one more feature, n_features + 1. */
+	for (size_t i = 0; i < n; i++) {
+		const struct svm_node *p = x[i];
+		while (p->index != -1)
+			p++;
+		total += (size_t)(p - x[i]) + 2;
+	}
+	struct feature_node *store = malloc((total ? total : 1) * sizeof(*store));
+	struct feature_node **rows = malloc((n ? n : 1) * sizeof(*rows));
+	if (store == NULL || rows == NULL) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	struct feature_node *dst = store;
+	for (size_t i = 0; i < n; i++) {
+		rows[i] = dst;
+		for (const struct svm_node *p = x[i]; p->index != -1; p++, dst++) {
+			dst->index = p->index;
+			dst->value = p->value;
+		}
+		dst->index = (int)c->n_features + 1;
+		(dst++)->value = LIBLINEAR_BIAS;
+		(dst++)->index = -1;
+	}
+	struct problem prob = { (int)n, (int)c->n_features + 1, y, rows, LIBLINEAR_BIAS };
+	struct parameter param;
+	memset(&param, 0, sizeof(param));
+	param.solver_type = L2R_L2LOSS_SVC_DUAL;
+	param.eps = 0.1; /* liblinear's and scikit-learn LinearSVC's default for this solver */
+	param.C = opts->C;
+	param.nr_weight = (int)n_labels;
+	param.weight_label = weight_label;
+	param.weight = weight;
+	param.p = 0.1;
+	const char *bad = check_parameter(&prob, &param);
+	if (bad) {
+		rc = fr_error_set(err, FR_EINVALID, NULL, 0, "liblinear: %s", bad);
+		goto done;
+	}
+	set_print_string_function(quiet);
+	srand(opts->seed); /* liblinear's coordinate descent visits rows in rand() order */
+	c->ll = train(&prob, &param);
+	if (c->ll == NULL) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "liblinear could not train");
+		goto done;
+	}
+	/* liblinear copies what it keeps, except these two borrowed arrays. */
+	c->ll->param.weight = NULL;
+	c->ll->param.weight_label = NULL;
+	c->ll->param.nr_weight = 0;
+	c->ll->nr_feature = (int)c->n_features; /* the bias column is not a feature */
+	rc = finish_liblinear(c, n_labels, NULL, err);
+done:
+	free(store);
+	free(rows);
+	return rc;
 }
 
 int fr_classifier_train(fr_classifier **out, const fr_classifier_options *opts,
@@ -169,40 +350,10 @@ int fr_classifier_train(fr_classifier **out, const fr_classifier_options *opts,
 		weight[l] = opts->balanced ? (double)n / ((double)n_labels * (double)count[l]) : 1.0;
 	}
 
-	struct svm_problem prob = { (int)n, yd, (struct svm_node **)x };
-	struct svm_parameter param;
-	memset(&param, 0, sizeof(param));
-	param.svm_type = C_SVC;
-	param.kernel_type = opts->kernel == FR_KERNEL_RBF ? RBF : LINEAR;
-	param.gamma = opts->gamma > 0 ? opts->gamma : 1.0 / (double)(n_features ? n_features : 1);
-	param.cache_size = opts->cache_mb;
-	param.eps = opts->eps;
-	param.C = opts->C;
-	param.nr_weight = (int)n_labels;
-	param.weight_label = weight_label;
-	param.weight = weight;
-	param.shrinking = 1;
-	param.probability = 0;
-	const char *bad = svm_check_parameter(&prob, &param);
-	if (bad) {
-		rc = fr_error_set(err, FR_EINVALID, NULL, 0, "libsvm: %s", bad);
-		goto done;
-	}
-	svm_set_print_string_function(quiet);
-	c->model = svm_train(&prob, &param);
-	if (c->model == NULL) {
-		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "libsvm could not train");
-		goto done;
-	}
-	/* The model points at param's weight arrays, which die with this call. */
-	c->model->param.weight = NULL;
-	c->model->param.weight_label = NULL;
-	c->model->param.nr_weight = 0;
-	if (own_support_vectors(c) < 0) {
-		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-		goto done;
-	}
-	rc = finish_setup(c, n_labels, NULL, err);
+	int solver = opts->solver == FR_SOLVER_AUTO ? fr_classifier_auto_solver(n, opts->kernel) : opts->solver;
+	rc = solver == FR_SOLVER_LIBLINEAR
+	         ? train_liblinear(c, opts, x, yd, n, weight_label, weight, n_labels, err)
+	         : train_libsvm(c, opts, x, yd, n, weight_label, weight, n_labels, err);
 done:
 	free(yd);
 	free(weight);
@@ -265,18 +416,18 @@ static void couple(size_t k, double r[][FR_CLASSIFIER_MAX_LABELS], double *p)
 	}
 }
 
-/* One-vs-one decision values of a linear model, in libsvm's pair order. */
+/* Decision values of a model with explicit weights, in the solver's order. */
 static void linear_decisions(const fr_classifier *c, const struct svm_node *x, double *dec)
 {
-	size_t np = c->n_pairs;
-	for (size_t p = 0; p < np; p++)
-		dec[p] = -c->model->rho[p];
+	size_t nc = c->n_cols;
+	for (size_t col = 0; col < nc; col++)
+		dec[col] = c->bias[col];
 	for (; x->index != -1; x++) {
 		if (x->index < 1 || (size_t)x->index > c->n_features)
 			continue;
-		const double *w = c->w + (size_t)x->index * np;
-		for (size_t p = 0; p < np; p++)
-			dec[p] += w[p] * x->value;
+		const double *w = c->w + (size_t)x->index * nc;
+		for (size_t col = 0; col < nc; col++)
+			dec[col] += w[col] * x->value;
 	}
 }
 
@@ -309,7 +460,11 @@ int fr_classifier_predict(const fr_classifier *c, const struct svm_node *x,
 	fr_classifier_decision_values(c, x, dec);
 	for (size_t i = 0; i < k; i++) {
 		for (size_t j = i + 1; j < k; j++) {
-			double v = 1.0 / (1.0 + exp(-FR_SCORE_SLOPE * dec[pair_index(k, i, j)]));
+			/* One-vs-rest values become pairwise ones by difference. */
+			double d = c->solver == FR_SOLVER_LIBSVM ? dec[pair_index(k, i, j)]
+			         : k == 2                         ? dec[0]
+			                                          : dec[i] - dec[j];
+			double v = 1.0 / (1.0 + exp(-FR_SCORE_SLOPE * d));
 			v = fmin(fmax(v, min_prob), 1.0 - min_prob);
 			r[i][j] = v;
 			r[j][i] = 1.0 - v;
@@ -332,7 +487,9 @@ double fr_classifier_label_weight(const fr_classifier *c, int feature, int label
 	    label < 0 || (size_t)label >= c->k)
 		return 0.0;
 	size_t pos = (size_t)c->pos_of_class[label], k = c->k;
-	const double *w = c->w + (size_t)feature * c->n_pairs;
+	const double *w = c->w + (size_t)feature * c->n_cols;
+	if (c->solver == FR_SOLVER_LIBLINEAR)
+		return k > 2 ? w[pos] : (pos == 0 ? w[0] : -w[0]);
 	double sum = 0.0;
 	for (size_t o = 0; o < k; o++) {
 		if (o == pos)
@@ -399,29 +556,37 @@ size_t fr_classifier_evidence(const fr_classifier *c, const struct svm_node *x, 
 
 int fr_classifier_save(const fr_classifier *c, const char *path, fr_error *err)
 {
-	if (svm_save_model(path, c->model) != 0)
+	int bad = c->solver == FR_SOLVER_LIBLINEAR ? save_model(path, c->ll) : svm_save_model(path, c->model);
+	if (bad != 0)
 		return fr_error_set(err, FR_EIO, path, 0, "cannot write the classifier: %s", strerror(errno));
 	return 0;
 }
 
-int fr_classifier_load(fr_classifier **out, const char *path, size_t n_labels,
+int fr_classifier_load(fr_classifier **out, const char *path, int solver, size_t n_labels,
                        size_t n_features, fr_error *err)
 {
 	*out = NULL;
 	struct stat st;
+	int rc = 0;
 	if (stat(path, &st) != 0)
 		return fr_error_set(err, FR_EMODEL, path, 0, "classifier file is missing");
-	svm_set_print_string_function(quiet);
+	if (solver != FR_SOLVER_LIBSVM && solver != FR_SOLVER_LIBLINEAR)
+		return fr_error_set(err, FR_EMODEL, path, 0, "unknown solver");
 	fr_classifier *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	c->n_features = n_features;
-	c->model = svm_load_model(path);
-	if (c->model == NULL) {
-		free(c);
-		return fr_error_set(err, FR_EMODEL, path, 0, "libsvm cannot read this classifier file");
+	if (solver == FR_SOLVER_LIBLINEAR) {
+		set_print_string_function(quiet);
+		c->ll = load_model(path);
+		rc = c->ll ? finish_liblinear(c, n_labels, path, err)
+		           : fr_error_set(err, FR_EMODEL, path, 0, "liblinear cannot read this classifier file");
+	} else {
+		svm_set_print_string_function(quiet);
+		c->model = svm_load_model(path);
+		rc = c->model ? finish_libsvm(c, n_labels, path, err)
+		              : fr_error_set(err, FR_EMODEL, path, 0, "libsvm cannot read this classifier file");
 	}
-	int rc = finish_setup(c, n_labels, path, err);
 	if (rc < 0) {
 		fr_classifier_free(c);
 		return rc;
@@ -441,6 +606,8 @@ void fr_classifier_free(fr_classifier *c)
 		}
 		svm_free_and_destroy_model(&c->model);
 	}
+	if (c->ll)
+		free_and_destroy_model(&c->ll);
 	free(c->sv_store);
 	free(c->w);
 	free(c);

@@ -7,8 +7,16 @@
 
 #include "fr_error.h"
 
-/* The classify stage: one libsvm C-SVC per task, over class indices
- * 0..k-1 (the task's labels in byte order; names live in the model bundle).
+/* The classify stage: one classifier per task, over class indices 0..k-1
+ * (the task's labels in byte order; names live in the model bundle), trained
+ * by one of two solvers:
+ *   libsvm     C-SVC, one-vs-one; linear or RBF kernel. Exact, but its
+ *              training time grows with the square of the rows.
+ *   liblinear  L2-regularized L2-loss linear SVM (dual), one-vs-rest, with a
+ *              bias term: LIBLINEAR's solver for documents, as scikit-learn's
+ *              LinearSVC. Near-linear training time; linear kernel only.
+ *   auto       libsvm below FR_SOLVER_AUTO_ROWS training rows, liblinear from
+ *              there on (and libsvm for RBF, which liblinear cannot do).
  *
  * A linear model does not predict through libsvm's kernel sums over every
  * support vector: its one-vs-one decision functions are folded into explicit
@@ -31,10 +39,21 @@ typedef enum {
 	FR_KERNEL_RBF = 1
 } fr_kernel;
 
+typedef enum {
+	FR_SOLVER_AUTO = 0,
+	FR_SOLVER_LIBSVM = 1,
+	FR_SOLVER_LIBLINEAR = 2
+} fr_solver;
+
+/* Where auto switches from libsvm to liblinear; see README ("Solvers") for
+ * the measurement behind it. */
+#define FR_SOLVER_AUTO_ROWS 1000
+
 #define FR_CLASSIFIER_MAX_LABELS 64
 
 typedef struct fr_classifier_options {
 	int kernel;        /* an fr_kernel */
+	int solver;        /* an fr_solver */
 	double C;          /* cost of a margin violation */
 	double gamma;      /* RBF width; 0 means 1 / number of features */
 	int balanced;      /* class weights n / (k * count_k), else all 1 */
@@ -43,7 +62,7 @@ typedef struct fr_classifier_options {
 	double eps;        /* libsvm's stopping tolerance */
 } fr_classifier_options;
 
-#define FR_CLASSIFIER_OPTIONS_INIT { FR_KERNEL_LINEAR, 1.0, 0.0, 1, 1, 200.0, 0.001 }
+#define FR_CLASSIFIER_OPTIONS_INIT { FR_KERNEL_LINEAR, FR_SOLVER_AUTO, 1.0, 0.0, 1, 1, 200.0, 0.001 }
 
 const char *fr_classifier_check_options(const fr_classifier_options *opts);
 
@@ -58,8 +77,18 @@ int fr_classifier_train(fr_classifier **out, const fr_classifier_options *opts,
 
 size_t fr_classifier_label_count(const fr_classifier *c);
 
-/* The k(k-1)/2 one-vs-one decision values in libsvm's order: for classes at
- * libsvm positions i < j, positive favours i. Exposed for tests. */
+/* The solver a trained or loaded classifier uses (never FR_SOLVER_AUTO). */
+int fr_classifier_solver(const fr_classifier *c);
+/* The solver auto picks for n training rows and a kernel. */
+int fr_classifier_auto_solver(size_t n_rows, int kernel);
+/* "libsvm" or "liblinear"; and back (-1 for an unknown name). */
+const char *fr_solver_name(int solver);
+int fr_solver_from_name(const char *name);
+
+/* The raw decision values in the solver's own order: libsvm's k(k-1)/2
+ * one-vs-one values (for classes at libsvm positions i < j, positive favours
+ * i), or liblinear's one-vs-rest values (one per class; one for two classes,
+ * positive favouring liblinear's first label). Exposed for tests. */
 void fr_classifier_decision_values(const fr_classifier *c, const struct svm_node *x, double *dec_out);
 
 /* Fills scores_out[0..k) with scores summing to 1 and returns the
@@ -78,9 +107,9 @@ size_t fr_classifier_evidence(const fr_classifier *c, const struct svm_node *x, 
  * of label's one-vs-one weights, each signed toward label. */
 double fr_classifier_label_weight(const fr_classifier *c, int feature, int label);
 
-/* libsvm's own model file. */
+/* The solver's own model file (libsvm's or liblinear's format). */
 int fr_classifier_save(const fr_classifier *c, const char *path, fr_error *err);
-int fr_classifier_load(fr_classifier **out, const char *path, size_t n_labels,
+int fr_classifier_load(fr_classifier **out, const char *path, int solver, size_t n_labels,
                        size_t n_features, fr_error *err);
 
 void fr_classifier_free(fr_classifier *c);

@@ -74,7 +74,7 @@ void fr_model_config_dispose(fr_model_config *cfg)
 
 static const char *const config_keys[] = {
 	"language", "stopwords", "ngram_range", "min_df", "max_df", "sublinear_tf",
-	"smooth_idf", "norm", "kernel", "C", "gamma", "class_weight", "seed", NULL
+	"smooth_idf", "norm", "kernel", "solver", "C", "gamma", "class_weight", "seed", NULL
 };
 
 static int classifier_from_json(fr_classifier_options *o, const json_t *j, const char *src, fr_error *err)
@@ -88,6 +88,12 @@ static int classifier_from_json(fr_classifier_options *o, const json_t *j, const
 			o->kernel = FR_KERNEL_RBF;
 		else
 			return fr_error_set(err, FR_EFORMAT, src, 0, "'kernel' must be \"linear\" or \"rbf\"");
+	}
+	if ((x = json_object_get(j, "solver"))) {
+		int solver = fr_solver_from_name(json_string_value(x));
+		if (solver < 0)
+			return fr_error_set(err, FR_EFORMAT, src, 0, "'solver' must be \"auto\", \"libsvm\" or \"liblinear\"");
+		o->solver = solver;
 	}
 	if ((x = json_object_get(j, "C"))) {
 		if (!json_is_number(x))
@@ -193,10 +199,11 @@ static json_t *config_to_json(const fr_model_config *cfg, const char *stopwords_
 	if (fr_tfidf_options_to_json(&cfg->tfidf, &j) < 0)
 		return NULL;
 	const fr_classifier_options *c = &cfg->classifier;
-	json_t *rest = json_pack("{s:s, s:o, s:s, s:f, s:f, s:s, s:I}",
+	json_t *rest = json_pack("{s:s, s:o, s:s, s:s, s:f, s:f, s:s, s:I}",
 		"language", cfg->language,
 		"stopwords", stopwords_used ? json_string(stopwords_used) : json_null(),
 		"kernel", c->kernel == FR_KERNEL_RBF ? "rbf" : "linear",
+		"solver", fr_solver_name(c->solver),
 		"C", c->C,
 		"gamma", c->gamma,
 		"class_weight", c->balanced ? "balanced" : "none",
@@ -351,6 +358,12 @@ static int add_stopwords(fr_model *m, fr_stemmer *st, fr_error *err)
 	return 0;
 }
 
+/* A task's classifier file: <task>.svm (libsvm) or <task>.liblinear. */
+static void classifier_file(char *buf, size_t size, const char *task, int solver)
+{
+	snprintf(buf, size, "%s.%s", task, solver == FR_SOLVER_LIBLINEAR ? "liblinear" : "svm");
+}
+
 static json_t *tasks_json(const fr_model *m)
 {
 	json_t *arr = json_array();
@@ -364,9 +377,11 @@ static json_t *tasks_json(const fr_model *m)
 			rows += task->support[l];
 		}
 		char file[96];
-		snprintf(file, sizeof(file), "%s.svm", task->name);
-		json_t *obj = json_pack("{s:s, s:o, s:o, s:I, s:s}", "name", task->name, "labels", labels,
-		                        "support", support, "rows", (json_int_t)rows, "classifier", file);
+		int solver = fr_classifier_solver(task->clf);
+		classifier_file(file, sizeof(file), task->name, solver);
+		json_t *obj = json_pack("{s:s, s:o, s:o, s:I, s:s, s:s}", "name", task->name, "labels", labels,
+		                        "support", support, "rows", (json_int_t)rows,
+		                        "solver", fr_solver_name(solver), "classifier", file);
 		if (obj == NULL || json_array_append_new(arr, obj) != 0) {
 			json_decref(arr);
 			return NULL;
@@ -563,7 +578,7 @@ int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
 	         : fr_error_set(err, FR_EINVALID, dir, 0, "path too long");
 	for (size_t t = 0; rc == 0 && t < m->n_tasks; t++) {
 		char file[96];
-		snprintf(file, sizeof(file), "%s.svm", m->tasks[t].name);
+		classifier_file(file, sizeof(file), m->tasks[t].name, fr_classifier_solver(m->tasks[t].clf));
 		if (fr_path_join(path, sizeof(path), tmp, file) != 0) {
 			rc = fr_error_set(err, FR_EINVALID, dir, 0, "path too long");
 			break;
@@ -607,6 +622,12 @@ static int load_task(fr_model *m, task_t *task, const json_t *j, const char *dir
 	const json_t *labels = json_object_get(j, "labels");
 	const json_t *support = json_object_get(j, "support");
 	const char *file = json_string_value(json_object_get(j, "classifier"));
+	const json_t *solver_name = json_object_get(j, "solver");
+	/* Bundles from before LIBLINEAR was added name no solver: libsvm. */
+	int solver = solver_name ? fr_solver_from_name(json_string_value(solver_name)) : FR_SOLVER_LIBSVM;
+	if (solver != FR_SOLVER_LIBSVM && solver != FR_SOLVER_LIBLINEAR)
+		return fr_error_set(err, FR_EMODEL, src, 0, "task '%s' names an unknown solver",
+		                    name ? name : "?");
 	if (name == NULL || !valid_task_name(name) || !json_is_array(labels) ||
 	    !json_is_array(support) || file == NULL || json_array_size(labels) < 2 ||
 	    json_array_size(labels) > FR_CLASSIFIER_MAX_LABELS ||
@@ -630,7 +651,7 @@ static int load_task(fr_model *m, task_t *task, const json_t *j, const char *dir
 	char path[PATH_MAX];
 	if (fr_path_join(path, sizeof(path), dir, file) != 0)
 		return fr_error_set(err, FR_EMODEL, src, 0, "classifier path too long");
-	return fr_classifier_load(&task->clf, path, task->n_labels, fr_tfidf_feature_count(m->tfidf), err);
+	return fr_classifier_load(&task->clf, path, solver, task->n_labels, fr_tfidf_feature_count(m->tfidf), err);
 }
 
 int fr_model_load(fr_model **out, const char *dir, fr_error *err)

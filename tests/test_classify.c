@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <libsvm/svm.h>
+#include <linear.h>
 
 #include "classify.h"
 #include "test_util.h"
@@ -46,21 +47,27 @@ static int setup(void **state)
 	return 0;
 }
 
-static fr_classifier *train(int kernel)
+static fr_classifier *train_with(int kernel, int solver)
 {
 	fr_classifier_options o = FR_CLASSIFIER_OPTIONS_INIT;
 	fr_classifier *c = NULL;
 	fr_error err = FR_ERROR_INIT;
 	o.kernel = kernel;
+	o.solver = solver;
 	assert_int_equal(fr_classifier_train(&c, &o, x, y, N_ROWS, 3, N_FEATURES, &err), 0);
 	assert_non_null(c);
 	return c;
 }
 
+static fr_classifier *train_kernel(int kernel)
+{
+	return train_with(kernel, FR_SOLVER_AUTO);
+}
+
 static void test_classify__separable_classes_are_predicted(void **state)
 {
 	(void)state;
-	fr_classifier *c = train(FR_KERNEL_LINEAR);
+	fr_classifier *c = train_kernel(FR_KERNEL_LINEAR);
 	double scores[3];
 	for (int i = 0; i < N_ROWS; i++) {
 		int label = fr_classifier_predict(c, x[i], scores, NULL);
@@ -82,9 +89,9 @@ static void test_classify__folded_weights_match_libsvm(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	fr_error err = FR_ERROR_INIT;
-	fr_classifier *c = train(FR_KERNEL_LINEAR), *loaded = NULL;
+	fr_classifier *c = train_kernel(FR_KERNEL_LINEAR), *loaded = NULL;
 	assert_int_equal(fr_classifier_save(c, path, &err), 0);
-	assert_int_equal(fr_classifier_load(&loaded, path, 3, N_FEATURES, &err), 0);
+	assert_int_equal(fr_classifier_load(&loaded, path, FR_SOLVER_LIBSVM, 3, N_FEATURES, &err), 0);
 	struct svm_model *ref = svm_load_model(path);
 	assert_non_null(ref);
 
@@ -114,7 +121,7 @@ static void test_classify__folded_weights_match_libsvm(void **state)
 static void test_classify__evidence_is_the_label_words(void **state)
 {
 	(void)state;
-	fr_classifier *c = train(FR_KERNEL_LINEAR);
+	fr_classifier *c = train_kernel(FR_KERNEL_LINEAR);
 	int features[5];
 	double push[5];
 	/* Row of class 1 (features 3, 4): its own words push it there. */
@@ -137,7 +144,7 @@ static void test_classify__evidence_is_the_label_words(void **state)
 static void test_classify__rbf_predicts_and_explains(void **state)
 {
 	(void)state;
-	fr_classifier *c = train(FR_KERNEL_RBF);
+	fr_classifier *c = train_kernel(FR_KERNEL_RBF);
 	double scores[3];
 	int features[5];
 	double push[5];
@@ -158,7 +165,7 @@ static void test_classify__same_data_same_model_file(void **state)
 	char a[] = "/tmp/fr_test_clf_a_XXXXXX", b[] = "/tmp/fr_test_clf_b_XXXXXX";
 	close(mkstemp(a));
 	close(mkstemp(b));
-	fr_classifier *c1 = train(FR_KERNEL_LINEAR), *c2 = train(FR_KERNEL_LINEAR);
+	fr_classifier *c1 = train_kernel(FR_KERNEL_LINEAR), *c2 = train_kernel(FR_KERNEL_LINEAR);
 	assert_int_equal(fr_classifier_save(c1, a, NULL), 0);
 	assert_int_equal(fr_classifier_save(c2, b, NULL), 0);
 	char cmd[128];
@@ -229,21 +236,99 @@ static void test_classify__load_errors(void **state)
 	(void)state;
 	fr_classifier *c = NULL;
 	fr_error err = FR_ERROR_INIT;
-	assert_int_equal(fr_classifier_load(&c, "/nonexistent/stance.svm", 3, 8, &err), FR_EMODEL);
+	assert_int_equal(fr_classifier_load(&c, "/nonexistent/stance.svm", FR_SOLVER_LIBSVM, 3, 8, &err), FR_EMODEL);
 	assert_non_null(strstr(err.message, "missing"));
 	char path[64];
 	assert_int_equal(test_tmpfile(path, sizeof(path), "/tmp/fr_test_clf_bad_", "", "garbage\n", 8), 0);
 	fr_error_clear(&err);
-	assert_int_equal(fr_classifier_load(&c, path, 3, 8, &err), FR_EMODEL);
+	assert_int_equal(fr_classifier_load(&c, path, FR_SOLVER_LIBSVM, 3, 8, &err), FR_EMODEL);
 	assert_string_equal(err.source, path);
 	/* A good file whose class count disagrees with the bundle. */
-	fr_classifier *good = train(FR_KERNEL_LINEAR);
+	fr_classifier *good = train_kernel(FR_KERNEL_LINEAR);
 	assert_int_equal(fr_classifier_save(good, path, NULL), 0);
 	fr_error_clear(&err);
-	assert_int_equal(fr_classifier_load(&c, path, 4, 8, &err), FR_EMODEL);
+	assert_int_equal(fr_classifier_load(&c, path, FR_SOLVER_LIBSVM, 4, 8, &err), FR_EMODEL);
 	assert_null(c);
 	fr_classifier_free(good);
 	unlink(path);
+}
+
+static void test_classify__liblinear_predicts_and_explains(void **state)
+{
+	(void)state;
+	fr_classifier *c = train_with(FR_KERNEL_LINEAR, FR_SOLVER_LIBLINEAR);
+	assert_int_equal(fr_classifier_solver(c), FR_SOLVER_LIBLINEAR);
+	double scores[3];
+	for (int i = 0; i < N_ROWS; i++) {
+		int label = fr_classifier_predict(c, x[i], scores, NULL);
+		assert_int_equal(label, y[i]);
+		assert_true(fabs(scores[0] + scores[1] + scores[2] - 1.0) < 1e-6);
+	}
+	int features[5];
+	double push[5];
+	size_t n = fr_classifier_evidence(c, x[4], 1, features, push, 5);
+	assert_true(n >= 1);
+	assert_true(features[0] == 3 || features[0] == 4);
+	assert_true(fr_classifier_label_weight(c, 5, 2) > 0);
+	fr_classifier_free(c);
+}
+
+/* Our decision values from liblinear's weights equal liblinear's own
+ * predict_values on the saved model file, bias included. */
+static void test_classify__liblinear_matches_liblinear(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/fr_test_ll_XXXXXX";
+	close(mkstemp(path));
+	fr_error err = FR_ERROR_INIT;
+	fr_classifier *c = train_with(FR_KERNEL_LINEAR, FR_SOLVER_LIBLINEAR), *loaded = NULL;
+	assert_int_equal(fr_classifier_save(c, path, &err), 0);
+	assert_int_equal(fr_classifier_load(&loaded, path, FR_SOLVER_LIBLINEAR, 3, N_FEATURES, &err), 0);
+	struct model *ref = load_model(path);
+	assert_non_null(ref);
+	/* liblinear's rows end with the bias feature. */
+	struct feature_node probe[3][5] = {
+		{ { 1, 0.5 }, { 3, 0.5 }, { N_FEATURES + 1, 1.0 }, { -1, 0 } },
+		{ { 2, 0.2 }, { 5, 0.6 }, { 8, 0.3 }, { N_FEATURES + 1, 1.0 }, { -1, 0 } },
+		{ { N_FEATURES + 1, 1.0 }, { -1, 0 } },
+	};
+	struct svm_node ours_x[3][5] = {
+		{ { 1, 0.5 }, { 3, 0.5 }, { -1, 0 } },
+		{ { 2, 0.2 }, { 5, 0.6 }, { 8, 0.3 }, { -1, 0 } },
+		{ { -1, 0 } },
+	};
+	for (int p = 0; p < 3; p++) {
+		double ours[3], theirs[3], a[3], b[3];
+		fr_classifier_decision_values(loaded, ours_x[p], ours);
+		predict_values(ref, probe[p], theirs);
+		for (int k = 0; k < 3; k++)
+			assert_true(fabs(ours[k] - theirs[k]) < 1e-9);
+		/* The trained and the reloaded classifier agree. */
+		assert_int_equal(fr_classifier_predict(c, ours_x[p], a, NULL),
+		                 fr_classifier_predict(loaded, ours_x[p], b, NULL));
+	}
+	free_and_destroy_model(&ref);
+	fr_classifier_free(loaded);
+	fr_classifier_free(c);
+	unlink(path);
+}
+
+static void test_classify__solver_choice(void **state)
+{
+	(void)state;
+	assert_int_equal(fr_classifier_auto_solver(FR_SOLVER_AUTO_ROWS - 1, FR_KERNEL_LINEAR), FR_SOLVER_LIBSVM);
+	assert_int_equal(fr_classifier_auto_solver(FR_SOLVER_AUTO_ROWS, FR_KERNEL_LINEAR), FR_SOLVER_LIBLINEAR);
+	assert_int_equal(fr_classifier_auto_solver(1000000, FR_KERNEL_RBF), FR_SOLVER_LIBSVM);
+	fr_classifier_options o = FR_CLASSIFIER_OPTIONS_INIT;
+	o.kernel = FR_KERNEL_RBF;
+	o.solver = FR_SOLVER_LIBLINEAR;
+	assert_non_null(strstr(fr_classifier_check_options(&o), "linear only"));
+	assert_int_equal(fr_solver_from_name("liblinear"), FR_SOLVER_LIBLINEAR);
+	assert_int_equal(fr_solver_from_name("svm"), -1);
+	assert_string_equal(fr_solver_name(FR_SOLVER_LIBSVM), "libsvm");
+	fr_classifier *c = train_kernel(FR_KERNEL_LINEAR); /* 30 rows: auto takes libsvm */
+	assert_int_equal(fr_classifier_solver(c), FR_SOLVER_LIBSVM);
+	fr_classifier_free(c);
 }
 
 int main(void)
@@ -257,6 +342,9 @@ int main(void)
 		cmocka_unit_test(test_classify__bad_training_input),
 		cmocka_unit_test(test_classify__balanced_weights_rescue_a_rare_class),
 		cmocka_unit_test(test_classify__load_errors),
+		cmocka_unit_test(test_classify__liblinear_predicts_and_explains),
+		cmocka_unit_test(test_classify__liblinear_matches_liblinear),
+		cmocka_unit_test(test_classify__solver_choice),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
