@@ -16,6 +16,7 @@
 #include "fsutil.h"
 #include "sha256.h"
 #include "stem.h"
+#include "strmap.h"
 #include "tokenize.h"
 
 typedef struct {
@@ -36,11 +37,23 @@ struct fr_model {
 	size_t n_tasks;
 };
 
+/* Cached per surface form: its term id, or one of these. */
+#define TERM_UNKNOWN (-1)
+#define TERM_STOP (-2)
+/* Vocabularies are Zipfian: a few hundred thousand surface forms cover
+ * almost every token. Past this many, new forms are looked up uncached. */
+#define TERM_CACHE_MAX ((size_t)1 << 21)
+
 struct fr_model_work {
 	const fr_model *m;
 	fr_stemmer *stemmer;
 	fr_tokens tokens;
 	fr_sparse_vec vec;
+	fr_strmap *cache;     /* surface form -> slot in cached */
+	int32_t *cached;      /* term id, TERM_UNKNOWN or TERM_STOP */
+	size_t cached_cap;
+	int32_t *ids;         /* the paragraph's kept tokens as term ids */
+	size_t ids_cap;
 };
 
 /* ---- configuration ---- */
@@ -781,6 +794,8 @@ int fr_model_work_new(fr_model_work **out, const fr_model *m, fr_error *err)
 	int rc = fr_stemmer_new(&w->stemmer, m->language, err);
 	for (size_t i = 0; rc == 0 && i < m->n_stops; i++)
 		rc = fr_stemmer_add_stop_stem(w->stemmer, m->stops[i], err);
+	if (rc == 0 && fr_tfidf_has_term_index(m->tfidf))
+		rc = fr_strmap_new(&w->cache, 1 << 16, err);
 	if (rc < 0) {
 		fr_model_work_free(w);
 		return rc;
@@ -796,17 +811,88 @@ void fr_model_work_free(fr_model_work *w)
 	fr_stemmer_free(w->stemmer);
 	fr_tokens_dispose(&w->tokens);
 	fr_sparse_vec_dispose(&w->vec);
+	fr_strmap_free(w->cache);
+	free(w->cached);
+	free(w->ids);
 	free(w);
+}
+
+/* The term id (or TERM_UNKNOWN / TERM_STOP) of token i, uncached. */
+static int32_t term_of_token(const fr_model *m, fr_model_work *w, size_t i)
+{
+	const fr_token *tok = &w->tokens.items[i];
+	const char *surface = fr_tokens_surface(&w->tokens, i);
+	const char *term = surface;
+	size_t len = tok->len;
+	if (tok->kind == FR_TOKEN_WORD) {
+		term = fr_stemmer_stem_word(w->stemmer, surface, tok->len, &len);
+		if (term == NULL)
+			return TERM_UNKNOWN;
+	}
+	/* The stemmer's buffer is NUL-terminated at len. */
+	if (fr_stemmer_is_stop(w->stemmer, term))
+		return TERM_STOP;
+	return fr_tfidf_term_id(m->tfidf, term, len);
+}
+
+/* Tokens to term ids through the cache; the kept ones go to w->ids. */
+static int tokens_to_ids(const fr_model *m, fr_model_work *w, size_t *n_out)
+{
+	size_t n = 0, count = w->tokens.count;
+	if (count > w->ids_cap) {
+		int32_t *p = realloc(w->ids, count * sizeof(*p));
+		if (p == NULL)
+			return FR_ENOMEM;
+		w->ids = p;
+		w->ids_cap = count;
+	}
+	for (size_t i = 0; i < count; i++) {
+		const fr_token *tok = &w->tokens.items[i];
+		const char *surface = fr_tokens_surface(&w->tokens, i);
+		int64_t slot = fr_strmap_find(w->cache, surface, tok->len);
+		int32_t id;
+		if (slot >= 0) {
+			id = w->cached[slot];
+		} else {
+			id = term_of_token(m, w, i);
+			if (fr_strmap_count(w->cache) < TERM_CACHE_MAX) {
+				uint32_t s = 0;
+				if (fr_strmap_intern(w->cache, surface, tok->len, &s) < 0)
+					return FR_ENOMEM;
+				if (s >= w->cached_cap) {
+					size_t cap = w->cached_cap ? w->cached_cap * 2 : 4096;
+					int32_t *p = realloc(w->cached, cap * sizeof(*p));
+					if (p == NULL)
+						return FR_ENOMEM;
+					w->cached = p;
+					w->cached_cap = cap;
+				}
+				w->cached[s] = id;
+			}
+		}
+		if (id != TERM_STOP)
+			w->ids[n++] = id;
+	}
+	*n_out = n;
+	return 0;
 }
 
 int fr_model_label(const fr_model *m, fr_model_work *w, const char *text, size_t len,
                    fr_task_result *results, fr_text_stats *stats, fr_error *err)
 {
 	int rc = fr_tokenize(&w->tokens, text, len, err);
-	if (rc == 0)
+	if (rc == 0 && w->cache) {
+		size_t n = 0;
+		rc = tokens_to_ids(m, w, &n);
+		if (rc < 0)
+			return fr_error_set(err, rc, NULL, 0, "out of memory");
+		rc = fr_tfidf_transform_ids(m->tfidf, w->ids, n, &w->vec, err);
+	} else if (rc == 0) {
+		/* n-grams over 2: the general string path. */
 		rc = fr_stemmer_apply(w->stemmer, &w->tokens, err);
-	if (rc == 0)
-		rc = fr_tfidf_transform(m->tfidf, &w->tokens, &w->vec, err);
+		if (rc == 0)
+			rc = fr_tfidf_transform(m->tfidf, &w->tokens, &w->vec, err);
+	}
 	if (rc < 0)
 		return rc;
 	if (stats) {

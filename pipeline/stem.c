@@ -82,6 +82,11 @@ int fr_stemmer_add_stop_stem(fr_stemmer *s, const char *stem, fr_error *err)
 	return 0;
 }
 
+int fr_stemmer_is_stop(const fr_stemmer *s, const char *term)
+{
+	return is_stop(s, term);
+}
+
 size_t fr_stemmer_stop_count(const fr_stemmer *s)
 {
 	return s->n_stops;

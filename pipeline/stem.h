@@ -31,6 +31,9 @@ int fr_stemmer_add_stop_stem(fr_stemmer *s, const char *stem, fr_error *err);
 size_t fr_stemmer_stop_count(const fr_stemmer *s);
 const char *fr_stemmer_stop_stem(const fr_stemmer *s, size_t i);
 
+/* Whether a term (a stem) is a stop word. */
+int fr_stemmer_is_stop(const fr_stemmer *s, const char *term);
+
 /* Fills in every token's term (its stem) and stop flag. */
 int fr_stemmer_apply(fr_stemmer *s, fr_tokens *tokens, fr_error *err);
 

@@ -14,19 +14,33 @@ struct fr_strmap {
 	size_t count, cap;
 };
 
-uint64_t fr_strmap_hash(const void *key, size_t len)
+static uint64_t mix64(uint64_t h)
 {
-	/* FNV-1a over the bytes, then a final mix so the low bits are good. */
-	const unsigned char *p = key;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
 	return h;
+}
+
+uint64_t fr_strmap_hash(const void *key, size_t len)
+{
+	/* Eight bytes a step (keys are words and n-grams), then a final mix. */
+	const unsigned char *p = key;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)len * 0xff51afd7ed558ccdULL);
+	while (len >= 8) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		h = (h ^ (v * 0x87c37b91114253d5ULL)) * 0x4cf5ad432745937fULL;
+		h ^= h >> 29;
+		p += 8;
+		len -= 8;
+	}
+	uint64_t tail = 0;
+	memcpy(&tail, p, len);
+	h = (h ^ (tail * 0x87c37b91114253d5ULL)) * 0x4cf5ad432745937fULL;
+	return mix64(h);
 }
 
 int fr_strmap_new(fr_strmap **out, size_t expected, fr_error *err)

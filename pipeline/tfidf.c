@@ -19,6 +19,13 @@ struct fr_tfidf {
 	double *idf;
 	char **surface;      /* owned strings */
 
+	/* The term index of the fast path (ngram_max <= 2). */
+	fr_strmap *terms;      /* term -> term id */
+	uint32_t *unigram;     /* term id -> its unigram feature, 0 when it is none */
+	uint64_t *pair_keys;   /* open addressing: (id1 + 1) << 32 | (id2 + 1), 0 empty */
+	uint32_t *pair_feature;
+	size_t pair_slots;
+
 	/* Fitting state, freed by fr_tfidf_fit_release. */
 	fr_strmap *prov;       /* every n-gram seen -> provisional id */
 	uint32_t *prov_df, *prov_last_doc;
@@ -59,6 +66,7 @@ void fr_sparse_vec_dispose(fr_sparse_vec *v)
 		return;
 	free(v->nodes);
 	free(v->ids);
+	free(v->sorted);
 	free(v->kept);
 	free(v->key);
 	memset(v, 0, sizeof(*v));
@@ -238,6 +246,135 @@ static int alloc_features(fr_tfidf *t, size_t V)
 	return (t->df && t->idf && t->surface) ? 0 : FR_ENOMEM;
 }
 
+static int build_vector(const fr_tfidf *t, fr_sparse_vec *out, size_t n);
+
+static uint64_t pair_hash(uint64_t key)
+{
+	key ^= key >> 33;
+	key *= 0xff51afd7ed558ccdULL;
+	key ^= key >> 33;
+	return key;
+}
+
+static void free_term_index(fr_tfidf *t)
+{
+	fr_strmap_free(t->terms);
+	free(t->unigram);
+	free(t->pair_keys);
+	free(t->pair_feature);
+	t->terms = NULL;
+	t->unigram = NULL;
+	t->pair_keys = NULL;
+	t->pair_feature = NULL;
+	t->pair_slots = 0;
+}
+
+/* Builds the term index from the finished vocabulary. */
+static int build_term_index(fr_tfidf *t)
+{
+	size_t V = fr_strmap_count(t->vocab), n_pairs = 0, cap = 0;
+	if (t->opts.ngram_max > 2)
+		return 0;
+	if (fr_strmap_new(&t->terms, V, NULL) < 0)
+		return FR_ENOMEM;
+	for (uint32_t f = 0; f < V; f++) {
+		size_t len = 0;
+		const char *key = fr_strmap_key(t->vocab, f, &len);
+		const char *space = memchr(key, ' ', len);
+		uint32_t a = 0, b = 0;
+		if (space == NULL) {
+			if (fr_strmap_intern(t->terms, key, len, &a) < 0)
+				goto oom;
+		} else {
+			if (fr_strmap_intern(t->terms, key, (size_t)(space - key), &a) < 0 ||
+			    fr_strmap_intern(t->terms, space + 1, len - (size_t)(space - key) - 1, &b) < 0)
+				goto oom;
+			n_pairs++;
+		}
+	}
+	cap = fr_strmap_count(t->terms);
+	t->unigram = calloc(cap ? cap : 1, sizeof(*t->unigram));
+	t->pair_slots = 16;
+	while (t->pair_slots < n_pairs * 2)
+		t->pair_slots *= 2;
+	t->pair_keys = calloc(t->pair_slots, sizeof(*t->pair_keys));
+	t->pair_feature = calloc(t->pair_slots, sizeof(*t->pair_feature));
+	if (!t->unigram || !t->pair_keys || !t->pair_feature)
+		goto oom;
+	for (uint32_t f = 0; f < V; f++) {
+		size_t len = 0;
+		const char *key = fr_strmap_key(t->vocab, f, &len);
+		const char *space = memchr(key, ' ', len);
+		if (space == NULL) {
+			t->unigram[fr_strmap_find(t->terms, key, len)] = f + 1;
+			continue;
+		}
+		uint64_t a = (uint64_t)fr_strmap_find(t->terms, key, (size_t)(space - key));
+		uint64_t b = (uint64_t)fr_strmap_find(t->terms, space + 1, len - (size_t)(space - key) - 1);
+		uint64_t pk = ((a + 1) << 32) | (b + 1);
+		size_t i = (size_t)pair_hash(pk) & (t->pair_slots - 1);
+		while (t->pair_keys[i] != 0)
+			i = (i + 1) & (t->pair_slots - 1);
+		t->pair_keys[i] = pk;
+		t->pair_feature[i] = f + 1;
+	}
+	return 0;
+oom:
+	free_term_index(t);
+	return FR_ENOMEM;
+}
+
+int fr_tfidf_has_term_index(const fr_tfidf *t)
+{
+	return t->terms != NULL;
+}
+
+int32_t fr_tfidf_term_id(const fr_tfidf *t, const char *term, size_t len)
+{
+	return t->terms ? (int32_t)fr_strmap_find(t->terms, term, len) : -1;
+}
+
+static uint32_t pair_lookup(const fr_tfidf *t, int32_t a, int32_t b)
+{
+	uint64_t pk = ((uint64_t)(a + 1) << 32) | (uint64_t)(b + 1);
+	size_t i = (size_t)pair_hash(pk) & (t->pair_slots - 1);
+	for (;;) {
+		uint64_t k = t->pair_keys[i];
+		if (k == pk)
+			return t->pair_feature[i];
+		if (k == 0)
+			return 0;
+		i = (i + 1) & (t->pair_slots - 1);
+	}
+}
+
+int fr_tfidf_transform_ids(const fr_tfidf *t, const int32_t *ids, size_t n,
+                           fr_sparse_vec *out, fr_error *err)
+{
+	if (t->terms == NULL)
+		return fr_error_set(err, FR_EINVALID, NULL, 0, "the vectorizer has no term index");
+	if (grow((void **)&out->ids, &out->ids_cap, 2 * n + 1, sizeof(uint32_t)) < 0)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	size_t m = 0;
+	int unigrams = t->opts.ngram_min <= 1, bigrams = t->opts.ngram_max >= 2;
+	out->n_terms = n;
+	out->n_unknown = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t f = ids[i] >= 0 ? t->unigram[ids[i]] : 0;
+		out->n_unknown += f == 0;
+		if (unigrams && f)
+			out->ids[m++] = f;
+		if (bigrams && i + 1 < n && ids[i] >= 0 && ids[i + 1] >= 0) {
+			uint32_t g = pair_lookup(t, ids[i], ids[i + 1]);
+			if (g)
+				out->ids[m++] = g;
+		}
+	}
+	if (build_vector(t, out, m) < 0)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	return 0;
+}
+
 int fr_tfidf_fit_finish(fr_tfidf *t, fr_error *err)
 {
 	int rc = 0;
@@ -325,6 +462,10 @@ int fr_tfidf_fit_finish(fr_tfidf *t, fr_error *err)
 		}
 	}
 	t->finished = 1;
+	if (build_term_index(t) < 0) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
 	/* Only the per-document ids are still needed, for fr_tfidf_fitted_vector. */
 	fr_strmap_free(t->prov);
 	fr_strmap_free(t->surf);
@@ -339,26 +480,48 @@ done:
 	return rc;
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* Sorts out->ids[0..n): insertion sort for the short lists of headlines,
+ * an LSD radix sort on bytes for paragraphs (no comparison callbacks). */
+static int sort_ids(fr_sparse_vec *out, size_t n)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
+	uint32_t *a = out->ids;
+	if (n < 48) {
+		for (size_t i = 1; i < n; i++) {
+			uint32_t x = a[i];
+			size_t j = i;
+			for (; j > 0 && a[j - 1] > x; j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+		return 0;
+	}
+	if (grow((void **)&out->sorted, &out->sorted_cap, n, sizeof(uint32_t)) < 0)
+		return FR_ENOMEM;
+	uint32_t max = 0, *src = a, *dst = out->sorted;
+	for (size_t i = 0; i < n; i++)
+		max = a[i] > max ? a[i] : max;
+	for (unsigned shift = 0; shift < 32 && (max >> shift) != 0; shift += 8) {
+		size_t count[257] = { 0 };
+		for (size_t i = 0; i < n; i++)
+			count[((src[i] >> shift) & 0xff) + 1]++;
+		for (size_t b = 0; b < 256; b++)
+			count[b + 1] += count[b];
+		for (size_t i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & 0xff]++] = src[i];
+		uint32_t *tmp = src;
+		src = dst;
+		dst = tmp;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(uint32_t));
+	return 0;
 }
 
 /* Turns the feature ids in out->ids[0..n) into TF-IDF nodes. */
 static int build_vector(const fr_tfidf *t, fr_sparse_vec *out, size_t n)
 {
-	if (n < 32) {
-		for (size_t i = 1; i < n; i++) {
-			uint32_t x = out->ids[i];
-			size_t j = i;
-			for (; j > 0 && out->ids[j - 1] > x; j--)
-				out->ids[j] = out->ids[j - 1];
-			out->ids[j] = x;
-		}
-	} else {
-		qsort(out->ids, n, sizeof(uint32_t), cmp_u32);
-	}
+	if (sort_ids(out, n) < 0)
+		return FR_ENOMEM;
 	if (grow((void **)&out->nodes, &out->cap, n + 1, sizeof(struct svm_node)) < 0)
 		return FR_ENOMEM;
 	size_t m = 0;
@@ -667,6 +830,8 @@ int fr_tfidf_load(fr_tfidf **out, const fr_tfidf_options *opts, const json_t *v,
 		}
 	}
 	t->finished = 1;
+	if (build_term_index(t) < 0)
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 done:
 	if (rc < 0) {
 		fr_tfidf_free(t);
@@ -684,6 +849,7 @@ void fr_tfidf_free(fr_tfidf *t)
 	if (t->surface)
 		for (size_t f = 1; f <= V; f++)
 			free(t->surface[f]);
+	free_term_index(t);
 	fr_strmap_free(t->vocab);
 	free(t->df);
 	free(t->idf);

@@ -46,6 +46,8 @@ typedef struct fr_sparse_vec {
 	size_t count, cap;
 	uint32_t *ids;      /* scratch: feature ids before they are counted */
 	size_t ids_cap;
+	uint32_t *sorted;   /* scratch for sorting ids */
+	size_t sorted_cap;
 	uint32_t *kept;     /* scratch: positions of the tokens that are not stop words */
 	size_t kept_cap;
 	char *key;          /* scratch: the n-gram being looked up */
@@ -79,6 +81,19 @@ void fr_tfidf_fit_release(fr_tfidf *t);
 /* The vector of any tokenized, stemmed paragraph. Thread safe on a
  * finished fr_tfidf with one fr_sparse_vec per thread. */
 int fr_tfidf_transform(const fr_tfidf *t, const fr_tokens *doc, fr_sparse_vec *out, fr_error *err);
+
+/* The fast path, for vocabularies of unigrams and bigrams (ngram_max <= 2):
+ * every term of the vocabulary (alone or inside a bigram) has a term id, and
+ * a paragraph reduced to the term ids of its kept tokens (stop words left
+ * out, -1 for a term the vocabulary does not know) turns into its vector
+ * without building or hashing a single string. A caller that caches
+ * surface form -> term id then does no string work per known token at all.
+ * Gives exactly what fr_tfidf_transform gives. */
+int fr_tfidf_has_term_index(const fr_tfidf *t);
+/* The term id of a term, or -1. */
+int32_t fr_tfidf_term_id(const fr_tfidf *t, const char *term, size_t len);
+int fr_tfidf_transform_ids(const fr_tfidf *t, const int32_t *ids, size_t n,
+                           fr_sparse_vec *out, fr_error *err);
 
 /* Feature count V, and per feature: its term, and its most frequent surface
  * form in the training text (for evidence shown as words). Borrowed. */

@@ -201,6 +201,45 @@ static void canonical_order(int32_t *cps, size_t n)
 	}
 }
 
+/* Makes room for one more token of at most room bytes; returns where its
+ * text goes, or NULL when memory ran out. */
+static char *token_space(fr_tokens *t, size_t room)
+{
+	if (t->count == t->cap) {
+		size_t cap2 = t->cap ? t->cap * 2 : 64;
+		fr_token *p = realloc(t->items, cap2 * sizeof(*p));
+		if (p == NULL)
+			return NULL;
+		t->items = p;
+		t->cap = cap2;
+	}
+	/* A number is "<num>" however short it was: reserve for whichever is longer. */
+	if (room < sizeof(FR_TOKEN_NUMBER_TEXT) - 1)
+		room = sizeof(FR_TOKEN_NUMBER_TEXT) - 1;
+	if (grow_bytes(&t->text, &t->text_cap, t->text_len + room + 1) < 0)
+		return NULL;
+	return t->text + t->text_len;
+}
+
+/* Records the token whose len bytes were written at token_space's place. */
+static void token_done(fr_tokens *t, size_t len, uint8_t kind)
+{
+	size_t start = t->text_len;
+	if (kind == FR_TOKEN_NUMBER) {
+		len = sizeof(FR_TOKEN_NUMBER_TEXT) - 1;
+		memcpy(t->text + start, FR_TOKEN_NUMBER_TEXT, len);
+	}
+	t->text[start + len] = '\0';
+	t->text_len += len + 1;
+	fr_token *tok = &t->items[t->count++];
+	tok->start = (uint32_t)start;
+	tok->len = (uint32_t)len;
+	tok->term_start = 0;
+	tok->term_len = 0;
+	tok->kind = kind;
+	tok->stop = 0;
+}
+
 static int push_token(fr_tokens *t, size_t ncp, int non_ascii, uint8_t kind)
 {
 	if (non_ascii && kind != FR_TOKEN_NUMBER) {
@@ -211,41 +250,57 @@ static int push_token(fr_tokens *t, size_t ncp, int non_ascii, uint8_t kind)
 		if (m >= 0)
 			ncp = (size_t)m;
 	}
-	if (t->count == t->cap) {
-		size_t cap2 = t->cap ? t->cap * 2 : 64;
-		fr_token *p = realloc(t->items, cap2 * sizeof(*p));
-		if (p == NULL)
-			return FR_ENOMEM;
-		t->items = p;
-		t->cap = cap2;
-	}
-	/* A number is "<num>" however short it was: reserve for whichever is longer. */
-	size_t room = ncp * 4;
-	if (room < sizeof(FR_TOKEN_NUMBER_TEXT) - 1)
-		room = sizeof(FR_TOKEN_NUMBER_TEXT) - 1;
-	if (grow_bytes(&t->text, &t->text_cap, t->text_len + room + 1) < 0)
+	char *dst = token_space(t, ncp * 4);
+	if (dst == NULL)
 		return FR_ENOMEM;
-	size_t start = t->text_len;
-	char *dst = t->text + start;
 	size_t len = 0;
-	if (kind == FR_TOKEN_NUMBER) {
-		len = sizeof(FR_TOKEN_NUMBER_TEXT) - 1;
-		memcpy(dst, FR_TOKEN_NUMBER_TEXT, len);
-	} else {
+	if (kind != FR_TOKEN_NUMBER)
 		for (size_t i = 0; i < ncp; i++)
 			if (t->scratch[i] != ' ') /* a few compatibility forms (U+FDFA) hold spaces */
 				len += (size_t)utf8proc_encode_char(t->scratch[i], (utf8proc_uint8_t *)dst + len);
-	}
-	dst[len] = '\0';
-	t->text_len += len + 1;
-	fr_token *tok = &t->items[t->count++];
-	tok->start = (uint32_t)start;
-	tok->len = (uint32_t)len;
-	tok->term_start = 0;
-	tok->term_len = 0;
-	tok->kind = kind;
-	tok->stop = 0;
+	token_done(t, len, kind);
 	return 0;
+}
+
+/* A token of ASCII letters and digits, lowercased as it is copied. */
+static int push_ascii_token(fr_tokens *t, const uint8_t *src, size_t n, uint8_t kind)
+{
+	char *dst = token_space(t, n);
+	if (dst == NULL)
+		return FR_ENOMEM;
+	if (kind != FR_TOKEN_NUMBER)
+		for (size_t i = 0; i < n; i++)
+			dst[i] = (char)(src[i] >= 'A' && src[i] <= 'Z' ? src[i] + ('a' - 'A') : src[i]);
+	token_done(t, n, kind);
+	return 0;
+}
+
+static int is_ascii_alnum(uint8_t c)
+{
+	return c < 0x80 && (ascii_class[c] == CLS_LETTER || ascii_class[c] == CLS_DIGIT);
+}
+
+/* Whether the ASCII run s[start..end) is a whole token by itself: what ends
+ * it can join nothing (an apostrophe or hyphen before a letter, an
+ * abbreviation's period, a number's punctuation before a digit, or any
+ * non-ASCII byte all can). When it is not, the general path decides. */
+static int ascii_run_is_whole(const uint8_t *s, size_t len, size_t start, size_t end, int word)
+{
+	if (end >= len)
+		return 1;
+	uint8_t c = s[end];
+	if (c >= 0x80)
+		return 0;
+	uint8_t after = end + 1 < len ? s[end + 1] : ' ';
+	if (word) {
+		int letter_after = after >= 0x80 || ascii_class[after] == CLS_LETTER;
+		if (c == '\'' || c == '-' || (c == '.' && end - start == 1))
+			return !letter_after;
+		return 1;
+	}
+	if (c == '.' || c == ',' || c == ':' || c == '/' || c == '-')
+		return !(after >= 0x80 || ascii_class[after] == CLS_DIGIT);
+	return 1;
 }
 
 /* A decoded character with its class, for one-character lookahead. */
@@ -299,6 +354,25 @@ int fr_tokenize(fr_tokens *out, const char *text, size_t len, fr_error *err)
 	size_t pos = 0;
 	int rc = 0;
 	while (pos < len) {
+		if (s[pos] < 0x80) {
+			/* Fast path: ASCII separators, and tokens of ASCII letters and
+			 * digits that nothing joins on to. */
+			uint8_t cls = ascii_class[s[pos]];
+			if (cls != CLS_LETTER && cls != CLS_DIGIT) {
+				pos++;
+				continue;
+			}
+			size_t end = pos + 1;
+			while (end < len && is_ascii_alnum(s[end]))
+				end++;
+			int word = cls == CLS_LETTER;
+			if (ascii_run_is_whole(s, len, pos, end, word)) {
+				if (push_ascii_token(out, s + pos, end - pos, word ? FR_TOKEN_WORD : FR_TOKEN_NUMBER) < 0)
+					return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+				pos = end;
+				continue;
+			}
+		}
 		ch_t c = read_ch(s, len, pos);
 		if (c.invalid)
 			out->invalid_bytes++;

@@ -15,6 +15,9 @@
 
 #include "dataset.h"
 #include "model.h"
+#include "stem.h"
+#include "tfidf.h"
+#include "tokenize.h"
 #include "test_util.h"
 
 static char tmp[64];
@@ -261,6 +264,57 @@ static void test_model__config_file(void **state)
 	fr_model_config_dispose(&cfg);
 }
 
+/* The fast path (cached term ids) gives exactly the vectors of the general
+ * string path (stem every token, build every n-gram key) on real text. */
+static void test_model__fast_path_equals_string_path(void **state)
+{
+	(void)state;
+	fr_error err = FR_ERROR_INIT;
+	fr_model_config cfg;
+	fr_dataset ds;
+	fr_model *m = NULL;
+	fr_model_work *w = NULL;
+	fr_stemmer *st = NULL;
+	fr_tokens tokens;
+	fr_sparse_vec vec;
+	fr_tokens_init(&tokens);
+	fr_sparse_vec_init(&vec);
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_model_config_init(&cfg, FR_TEST_FIXTURES "/../../data", &err), 0);
+	assert_int_equal(fr_dataset_load(&ds, FR_TEST_FIXTURES "/../../data/labeled/train.csv", NULL, 0, &err), 0);
+	assert_int_equal(fr_model_train(&m, &ds, &cfg, NULL, 0, NULL, NULL, &err), 0);
+	assert_true(fr_tfidf_has_term_index(fr_model_vectorizer(m)));
+	assert_int_equal(fr_model_work_new(&w, m, &err), 0);
+	assert_int_equal(fr_stemmer_new(&st, "english", &err), 0);
+	const json_t *stops = json_object_get(fr_model_manifest(m), "stopwords");
+	for (size_t i = 0; i < json_array_size(stops); i++)
+		assert_int_equal(fr_stemmer_add_stop_stem(st, json_string_value(json_array_get(stops, i)), &err), 0);
+	fr_task_result results[2];
+	/* Twice over, so the second pass runs from a warm cache. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t r = 0; r < ds.n_rows; r++) {
+			assert_int_equal(fr_model_label(m, w, ds.texts[r], ds.text_lens[r], results, NULL, &err), 0);
+			const struct svm_node *fast = fr_model_work_vector(w);
+			assert_int_equal(fr_tokenize(&tokens, ds.texts[r], ds.text_lens[r], &err), 0);
+			assert_int_equal(fr_stemmer_apply(st, &tokens, &err), 0);
+			assert_int_equal(fr_tfidf_transform(fr_model_vectorizer(m), &tokens, &vec, &err), 0);
+			size_t k = 0;
+			for (; fast[k].index != -1; k++) {
+				assert_int_equal(fast[k].index, vec.nodes[k].index);
+				assert_true(fast[k].value == vec.nodes[k].value);
+			}
+			assert_int_equal(k, vec.count);
+		}
+	}
+	fr_stemmer_free(st);
+	fr_tokens_dispose(&tokens);
+	fr_sparse_vec_dispose(&vec);
+	fr_model_work_free(w);
+	fr_model_free(m);
+	fr_dataset_dispose(&ds);
+	fr_model_config_dispose(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_model__save_replaces_atomically),
 		cmocka_unit_test(test_model__load_refuses_broken_bundles),
 		cmocka_unit_test(test_model__config_file),
+		cmocka_unit_test(test_model__fast_path_equals_string_path),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
