@@ -15,7 +15,8 @@ FRAMER   := $(BUILD)/framer
 # Debian packages the build and the tests need. libsvm and libstemmer ship no
 # pkg-config file; cmake/ finds them by header and library.
 DEB_PACKAGES := build-essential cmake pkg-config libsvm-dev libstemmer-dev \
-                libjansson-dev libcmocka-dev libutf8proc-dev liblinear-dev
+                libjansson-dev libcmocka-dev libutf8proc-dev liblinear-dev \
+                parallel
 
 # What `make bench` compares against: scikit-learn (for Debian's python3),
 # fastText and LIBSVM's own tools.

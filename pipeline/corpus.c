@@ -195,6 +195,11 @@ typedef struct {
 struct fr_corpus {
 	input_t *inputs;
 	size_t n_inputs, cap_inputs;
+	unsigned long long total_bytes; /* sizes of the input files */
+	unsigned long long done_bytes;  /* of the files finished */
+	unsigned long long cur_bytes;   /* of the open .txt or .jsonl file */
+	fr_file_fn on_file;
+	void *on_file_payload;
 	size_t cur;              /* index of the open input, n_inputs when done */
 	int open;                /* the current input is open */
 	const fr_boilerplate *rules;
@@ -253,6 +258,9 @@ static int add_input(fr_corpus *c, const char *path, const char *doc, int kind)
 	in->path = strdup(path);
 	in->doc = strdup(doc);
 	in->kind = kind;
+	struct stat st;
+	if (kind != IN_STDIN && stat(path, &st) == 0)
+		c->total_bytes += (unsigned long long)st.st_size;
 	if (in->path == NULL || in->doc == NULL) {
 		free(in->path);
 		free(in->doc);
@@ -393,6 +401,11 @@ static int reserve(char **buf, size_t *cap, size_t need)
 
 static void close_current(fr_corpus *c)
 {
+	struct stat st;
+	if (c->cur < c->n_inputs && c->inputs[c->cur].kind != IN_STDIN &&
+	    stat(c->inputs[c->cur].path, &st) == 0)
+		c->done_bytes += (unsigned long long)st.st_size;
+	c->cur_bytes = 0;
 	fr_csv_free(c->csv);
 	c->csv = NULL;
 	if (c->fp && c->fp != stdin)
@@ -434,9 +447,12 @@ static int open_current(fr_corpus *c, fr_error *err)
 	c->line_no = 0;
 	c->open = 1;
 	c->stats.files++;
+	if (c->on_file)
+		c->on_file(c->on_file_payload, in->path, c->cur + 1, c->n_inputs);
 	switch (in->kind) {
 	case IN_TXT:
 		rc = read_whole_file(c, in->path, err);
+		c->cur_bytes = c->file_len;
 		c->file_pos = 0;
 		c->file_line = 1;
 		c->block = 0;
@@ -807,4 +823,19 @@ void fr_corpus_free(fr_corpus *c)
 	free(c->para);
 	free(c->id);
 	free(c);
+}
+
+void fr_corpus_progress(const fr_corpus *c, unsigned long long *done_out,
+                        unsigned long long *total_out, const char **current_out)
+{
+	unsigned long long cur = c->csv ? fr_csv_offset(c->csv) : c->cur_bytes;
+	*done_out = c->done_bytes + (c->open ? cur : 0);
+	*total_out = c->total_bytes;
+	*current_out = c->open && c->cur < c->n_inputs ? c->inputs[c->cur].path : "";
+}
+
+void fr_corpus_on_file(fr_corpus *c, fr_file_fn fn, void *payload)
+{
+	c->on_file = fn;
+	c->on_file_payload = payload;
 }

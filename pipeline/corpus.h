@@ -83,6 +83,17 @@ int fr_corpus_open(fr_corpus **out, const char *const *inputs, size_t n_inputs,
  * again. */
 int fr_corpus_next(fr_paragraph *out, fr_corpus *c, fr_error *err);
 
+/* How far the reading has got: bytes of the input files consumed and their
+ * total size (0 when unknown, as for standard input), and the file being
+ * read (its name; "" before the first). For progress reports. */
+void fr_corpus_progress(const fr_corpus *c, unsigned long long *done_out,
+                        unsigned long long *total_out, const char **current_out);
+
+/* Calls fn each time a file of the inputs is opened, with its path, its
+ * number (from 1) and the number of files. */
+typedef void (*fr_file_fn)(void *payload, const char *path, size_t index, size_t count);
+void fr_corpus_on_file(fr_corpus *c, fr_file_fn fn, void *payload);
+
 /* Number of files the inputs expanded to, and the counts so far. */
 size_t fr_corpus_file_count(const fr_corpus *c);
 const fr_corpus_stats *fr_corpus_get_stats(const fr_corpus *c);

@@ -45,6 +45,7 @@ struct fr_csv {
 	unsigned char *buf; /* CSV_BLOCK bytes of input */
 	size_t len;         /* bytes valid in buf */
 	size_t pos;         /* next byte to parse */
+	unsigned long long before; /* bytes of the blocks before buf */
 	int eof;            /* fread has reported the end; do not call it again */
 	int bom_checked;
 
@@ -90,6 +91,7 @@ static int csv_fill(fr_csv *csv, fr_error *err)
 {
 	size_t n = 0;
 
+	csv->before += csv->len;
 	csv->pos = 0;
 	csv->len = 0;
 	if (csv->eof)
@@ -532,4 +534,9 @@ int fr_csv_write_field(FILE *fp, const char *field, size_t len)
 	if (putc('"', fp) == EOF)
 		return FR_EIO;
 	return 0;
+}
+
+unsigned long long fr_csv_offset(const fr_csv *csv)
+{
+	return csv->before + csv->pos;
 }

@@ -46,6 +46,9 @@ const char *fr_csv_field(const fr_csv *csv, size_t i, size_t *len_out);
  * the first. LF, CRLF and lone CR each end a line, inside quotes too. */
 size_t fr_csv_line(const fr_csv *csv);
 
+/* Bytes of the input consumed so far (for progress). */
+unsigned long long fr_csv_offset(const fr_csv *csv);
+
 /* The name given at open, for messages. Borrowed. */
 const char *fr_csv_name(const fr_csv *csv);
 

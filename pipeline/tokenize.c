@@ -22,30 +22,26 @@ enum {
  * of fr_token well inside 32 bits. */
 #define MAX_PARAGRAPH_BYTES ((size_t)128 << 20)
 
-static uint8_t ascii_class[128];
-static int ascii_class_ready;
-
-static void init_ascii_class(void)
-{
-	/* Benign if two threads race: both write the same bytes. */
-	for (int c = 0; c < 128; c++) {
-		uint8_t k = CLS_SEP;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-			k = CLS_LETTER;
-		else if (c >= '0' && c <= '9')
-			k = CLS_DIGIT;
-		else if (c == '\'')
-			k = CLS_APOS;
-		else if (c == '-')
-			k = CLS_HYPHEN;
-		else if (c == '.')
-			k = CLS_PERIOD;
-		else if (c == ',' || c == ':' || c == '/')
-			k = CLS_NUMSEP;
-		ascii_class[c] = k;
-	}
-	ascii_class_ready = 1;
-}
+/* The class of each ASCII byte: a constant table, so that threads share it
+ * without any initialisation race. */
+static const uint8_t ascii_class[128] = {
+	CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP,
+	CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP,
+	CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP,
+	CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP,
+	CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_APOS,
+	CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_NUMSEP, CLS_HYPHEN, CLS_PERIOD, CLS_NUMSEP,
+	CLS_DIGIT, CLS_DIGIT, CLS_DIGIT, CLS_DIGIT, CLS_DIGIT, CLS_DIGIT, CLS_DIGIT, CLS_DIGIT,
+	CLS_DIGIT, CLS_DIGIT, CLS_NUMSEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP,
+	CLS_SEP, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER,
+	CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER,
+	CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER,
+	CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP,
+	CLS_SEP, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER,
+	CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER,
+	CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_LETTER,
+	CLS_LETTER, CLS_LETTER, CLS_LETTER, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP, CLS_SEP,
+};
 
 static int unicode_class(int32_t cp)
 {
@@ -340,8 +336,6 @@ static int is_wordy(int cls)
 
 int fr_tokenize(fr_tokens *out, const char *text, size_t len, fr_error *err)
 {
-	if (!ascii_class_ready)
-		init_ascii_class();
 	out->text_len = 0;
 	out->terms_len = 0;
 	out->count = 0;

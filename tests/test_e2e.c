@@ -352,6 +352,108 @@ static void test_e2e__report_agrees_with_classify(void **state)
 	json_decref(report);
 }
 
+/* Reads labels.jsonl-style output into id -> the task objects, as text. */
+static json_t *labels_by_id(const char *path)
+{
+	json_t *map = json_object();
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, fp) > 0) {
+		json_t *rec = json_loads(line, 0, NULL);
+		assert_non_null(rec);
+		json_t *tasks = json_pack("{s:O, s:O}", "stance", json_object_get(rec, "stance"),
+		                          "frame", json_object_get(rec, "frame"));
+		char *text = json_dumps(tasks, JSON_SORT_KEYS | JSON_COMPACT);
+		const char *id = json_string_value(json_object_get(rec, "id"));
+		assert_null(json_object_get(map, id)); /* each id once */
+		json_object_set_new(map, id, json_string(text));
+		free(text);
+		json_decref(tasks);
+		json_decref(rec);
+	}
+	free(line);
+	fclose(fp);
+	return map;
+}
+
+/* Sharding a corpus with GNU parallel gives, record for record, the labels
+ * of one process (README: "Beyond one machine"). */
+static void test_e2e__parallel_shards_equal_single_run(void **state)
+{
+	(void)state;
+	char in[512], single[512], sharded[512];
+	snprintf(in, sizeof(in), "%s/records.jsonl", tmp);
+	snprintf(single, sizeof(single), "%s/single.jsonl", tmp);
+	snprintf(sharded, sizeof(sharded), "%s/sharded.jsonl", tmp);
+	/* 20,000 records: the training texts over and over, each with its own id. */
+	char train_path[512];
+	snprintf(train_path, sizeof(train_path), "%s/data/labeled/train.csv", FR_SOURCE_DIR);
+	json_t *texts = json_array();
+	assert_int_equal(run("%s classify --model %s --out %s/tr --format jsonl --quiet %s",
+	                     FR_FRAMER, model, tmp, train_path), 0);
+	char tr[512];
+	snprintf(tr, sizeof(tr), "%s/tr/labels.jsonl", tmp);
+	FILE *fp = fopen(tr, "rb");
+	assert_non_null(fp);
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, fp) > 0) {
+		json_t *rec = json_loads(line, 0, NULL);
+		json_array_append(texts, json_object_get(rec, "text"));
+		json_decref(rec);
+	}
+	free(line);
+	fclose(fp);
+	assert_true(json_array_size(texts) > 100);
+	FILE *out = fopen(in, "wb");
+	assert_non_null(out);
+	for (size_t i = 0; i < 20000; i++) {
+		char idbuf[32];
+		snprintf(idbuf, sizeof(idbuf), "r%05zu", i);
+		json_t *rec = json_pack("{s:s, s:O}", "id", idbuf, "text", json_array_get(texts, i % json_array_size(texts)));
+		json_dumpf(rec, out, JSON_COMPACT);
+		fputc('\n', out);
+		json_decref(rec);
+	}
+	fclose(out);
+	json_decref(texts);
+	assert_int_equal(run("%s classify --model %s --quiet - < %s > %s", FR_FRAMER, model, in, single), 0);
+	assert_int_equal(run("parallel --will-cite --pipe -N 1000 %s classify --model %s --threads 1 --quiet - < %s > %s",
+	                     FR_FRAMER, model, in, sharded), 0);
+	json_t *a = labels_by_id(single), *b = labels_by_id(sharded);
+	assert_int_equal(json_object_size(a), 20000);
+	assert_int_equal(json_object_size(b), 20000);
+	const char *id;
+	json_t *v;
+	json_object_foreach(a, id, v) {
+		json_t *w = json_object_get(b, id);
+		assert_non_null(w);
+		assert_string_equal(json_string_value(v), json_string_value(w));
+	}
+	json_decref(a);
+	json_decref(b);
+}
+
+/* The output does not depend on the number of threads. */
+static void test_e2e__threads_do_not_change_output(void **state)
+{
+	(void)state;
+	char train_path[512];
+	snprintf(train_path, sizeof(train_path), "%s/data/labeled/train.csv", FR_SOURCE_DIR);
+	assert_int_equal(run("%s classify --model %s --out %s/th1 --threads 1 --quiet %s %s/data/batches/example",
+	                     FR_FRAMER, model, tmp, train_path, FR_SOURCE_DIR), 0);
+	assert_int_equal(run("%s classify --model %s --out %s/th2 --threads 2 --quiet %s %s/data/batches/example",
+	                     FR_FRAMER, model, tmp, train_path, FR_SOURCE_DIR), 0);
+	assert_int_equal(run("%s classify --model %s --out %s/th7 --threads 7 --quiet %s %s/data/batches/example",
+	                     FR_FRAMER, model, tmp, train_path, FR_SOURCE_DIR), 0);
+	assert_int_equal(run("cmp -s %s/th1/labels.jsonl %s/th2/labels.jsonl", tmp, tmp), 0);
+	assert_int_equal(run("cmp -s %s/th1/labels.jsonl %s/th7/labels.jsonl", tmp, tmp), 0);
+	assert_int_equal(run("cmp -s %s/th1/labels.csv %s/th2/labels.csv", tmp, tmp), 0);
+	assert_int_equal(run("cmp -s %s/th1/summary.json %s/th2/summary.json", tmp, tmp), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +467,8 @@ int main(void)
 		cmocka_unit_test(test_e2e__exit_codes),
 		cmocka_unit_test(test_e2e__evaluate_prints_accuracy),
 		cmocka_unit_test(test_e2e__report_agrees_with_classify),
+		cmocka_unit_test(test_e2e__parallel_shards_equal_single_run),
+		cmocka_unit_test(test_e2e__threads_do_not_change_output),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -45,6 +45,9 @@ const char *cli_data_dir(void);
 
 double cli_now(void);
 
+/* Cores online, at least 1: the default thread count. */
+size_t cli_cores(void);
+
 int cmd_train(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_evaluate(int argc, char **argv);

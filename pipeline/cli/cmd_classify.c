@@ -9,14 +9,16 @@
 #include "../corpus.h"
 #include "../labels.h"
 #include "../model.h"
+#include "../runner.h"
 
-enum { OPT_MODEL = 1000, OPT_OUT, OPT_FORMAT, OPT_RULES, OPT_QUIET };
+enum { OPT_MODEL = 1000, OPT_OUT, OPT_FORMAT, OPT_RULES, OPT_THREADS, OPT_QUIET };
 
 static const cli_option classify_options[] = {
 	{ "model", "DIR", OPT_MODEL, "model bundle to label with (required)" },
 	{ "out", "DIR", OPT_OUT, "output folder (default: out/<name of the first input>)" },
 	{ "format", "jsonl|csv", OPT_FORMAT, "write only this format (default: both)" },
 	{ "rules", "FILE", OPT_RULES, "boilerplate rules (default: <data>/boilerplate.rules)" },
+	{ "threads", "N", OPT_THREADS, "labeling threads; output is the same for any N (default: every core)" },
 	{ "quiet", NULL, OPT_QUIET, "print errors only" },
 	{ NULL, NULL, 0, NULL }
 };
@@ -27,6 +29,7 @@ typedef struct {
 	const char *model, *out, *rules;
 	fr_labels_options formats;
 	int format_given, quiet;
+	size_t threads;
 } classify_args;
 
 static int on_option(void *ctx, int id, const char *arg)
@@ -37,6 +40,12 @@ static int on_option(void *ctx, int id, const char *arg)
 	case OPT_OUT: a->out = arg; break;
 	case OPT_RULES: a->rules = arg; break;
 	case OPT_QUIET: a->quiet = 1; break;
+	case OPT_THREADS:
+		if (cli_parse_size(arg, &a->threads) != 0 || a->threads == 0 || a->threads > 256) {
+			cli_failf(FR_EXIT_USAGE, "--threads takes a number from 1 to 256, not '%s'", arg);
+			return -1;
+		}
+		break;
 	case OPT_FORMAT:
 		if (!a->format_given)
 			a->formats.jsonl = a->formats.csv = 0;
@@ -55,13 +64,11 @@ static int on_option(void *ctx, int id, const char *arg)
 	return 0;
 }
 
-/* Counts kept while labeling, for summary.json and the screen summary. */
+/* Problems reported while labeling, for summary.json. */
 typedef struct {
-	size_t **label_counts;  /* [task][label] */
-	size_t paragraphs, terms, unknown, no_known_terms, invalid_bytes;
 	json_t *problems;
 	size_t n_problems;
-} tally;
+} problems_t;
 
 static void default_out(char *buf, size_t size, const char *input)
 {
@@ -80,20 +87,64 @@ static void default_out(char *buf, size_t size, const char *input)
 	snprintf(buf, size, "out/%s", stem);
 }
 
-static void note_problem(tally *t, const fr_error *err, int quiet)
+/* Progress on standard error: a live line on a terminal, one line per file
+ * otherwise, nothing with --quiet. */
+typedef struct {
+	problems_t *problems;
+	const fr_corpus *corpus;
+	double started, last_draw;
+	int tty;
+} progress_t;
+
+static void on_file(void *payload, const char *path, size_t index, size_t count)
 {
+	const progress_t *p = payload;
+	if (!p->tty)
+		fprintf(stderr, "framer: [%zu/%zu] %s\n", index, count, path);
+}
+
+static void on_progress(void *payload, size_t done)
+{
+	progress_t *p = payload;
+	double now = cli_now();
+	if (!p->tty || now - p->last_draw < 0.2)
+		return;
+	p->last_draw = now;
+	unsigned long long bytes = 0, total = 0;
+	const char *current = "";
+	fr_corpus_progress(p->corpus, &bytes, &total, &current);
+	double elapsed = now - p->started, rate = elapsed > 0 ? (double)done / elapsed : 0;
+	double share = total ? (double)bytes / (double)total : 0;
+	char bar[21];
+	size_t filled = (size_t)(share * 20);
+	for (size_t i = 0; i < 20; i++)
+		bar[i] = i < filled ? '#' : '.';
+	bar[20] = '\0';
+	fprintf(stderr, "\rframer: [%s] %3.0f%% %zu paragraphs, %.0f/s", bar, share * 100, done, rate);
+	if (share > 0.01) {
+		double left = elapsed * (1 - share) / share;
+		fprintf(stderr, ", %d:%02d left ", (int)left / 60, (int)left % 60);
+	}
+	fflush(stderr);
+}
+
+static void note_problem(void *payload, const fr_error *err)
+{
+	progress_t *p = payload;
+	problems_t *pr = p->problems;
+	if (p->tty)
+		fputs("\r\033[K", stderr); /* clear the progress line first */
 	char line[1024];
 	fr_error_format(err, line, sizeof(line));
-	(void)quiet;
 	/* Problems always show: a skipped record is something the user must see. */
 	fprintf(stderr, "framer: %s (skipped)\n", line);
-	if (t->n_problems++ < MAX_PROBLEMS_KEPT)
-		json_array_append_new(t->problems, json_string(line));
+	if (pr->n_problems++ < MAX_PROBLEMS_KEPT)
+		json_array_append_new(pr->problems, json_string(line));
 }
 
 static json_t *summary_json(const fr_model *m, const classify_args *a, char *const *inputs,
                             size_t n_inputs, const fr_corpus *corpus, const fr_boilerplate *rules,
-                            const tally *t)
+                            const fr_run_tally *t, const problems_t *pr)
 {
 	const fr_corpus_stats *s = fr_corpus_get_stats(corpus);
 	json_t *in = json_array(), *labels = json_object(), *drops = json_object();
@@ -123,14 +174,14 @@ static json_t *summary_json(const fr_model *m, const classify_args *a, char *con
 		  "bad_records", (json_int_t)s->bad_records,
 		  "bad_files", (json_int_t)s->bad_files,
 		"boilerplate_rules", drops,
-		"problems", json_incref(t->problems),
+		"problems", json_incref(pr->problems),
 		"invalid_utf8_bytes", (json_int_t)t->invalid_bytes,
 		"oov_rate", t->terms ? (double)t->unknown / (double)t->terms : 0.0,
 		"no_known_terms", (json_int_t)t->no_known_terms,
 		"labels", labels);
 }
 
-static void print_summary(const fr_model *m, const fr_corpus *corpus, const tally *t,
+static void print_summary(const fr_model *m, const fr_corpus *corpus, const fr_run_tally *t,
                           const char *out, double seconds)
 {
 	const fr_corpus_stats *s = fr_corpus_get_stats(corpus);
@@ -161,13 +212,12 @@ int cmd_classify(int argc, char **argv)
 	fr_labels_options defaults = FR_LABELS_OPTIONS_INIT;
 	fr_error err = FR_ERROR_INIT;
 	fr_model *model = NULL;
-	fr_model_work *work = NULL;
 	fr_boilerplate *rules = NULL;
 	fr_corpus *corpus = NULL;
 	fr_labels_writer *writer = NULL;
-	fr_task_result *results = NULL;
 	json_t *summary = NULL;
-	tally t = { 0 };
+	fr_run_tally t;
+	problems_t pr = { NULL, 0 };
 	char out_dir[512] = "";
 	int code = FR_EXIT_OK, rc = 0;
 	a.formats = defaults;
@@ -190,12 +240,8 @@ int cmd_classify(int argc, char **argv)
 	int to_stdout = n_inputs == 1 && strcmp(inputs[0], "-") == 0 && a.out == NULL;
 
 	double t0 = cli_now();
+	memset(&t, 0, sizeof(t));
 	rc = fr_model_load(&model, a.model, &err);
-	if (rc < 0) {
-		code = cli_fail(FR_EXIT_MODEL, &err);
-		goto done;
-	}
-	rc = fr_model_work_new(&work, model, &err);
 	if (rc < 0) {
 		code = cli_fail(FR_EXIT_MODEL, &err);
 		goto done;
@@ -233,54 +279,24 @@ int cmd_classify(int argc, char **argv)
 		goto done;
 	}
 
-	size_t n_tasks = fr_model_task_count(model);
-	results = calloc(n_tasks, sizeof(*results));
-	t.label_counts = calloc(n_tasks, sizeof(*t.label_counts));
-	t.problems = json_array();
-	if (results == NULL || t.label_counts == NULL || t.problems == NULL) {
+	pr.problems = json_array();
+	if (pr.problems == NULL || fr_run_tally_init(&t, model) < 0) {
 		code = cli_failf(FR_EXIT_IO, "out of memory");
 		goto done;
 	}
-	for (size_t k = 0; k < n_tasks; k++)
-		if ((t.label_counts[k] = calloc(fr_model_label_count(model, k), sizeof(size_t))) == NULL) {
-			code = cli_failf(FR_EXIT_IO, "out of memory");
-			goto done;
-		}
-
-	fr_paragraph p;
-	for (;;) {
-		fr_error_clear(&err);
-		rc = fr_corpus_next(&p, corpus, &err);
-		if (rc == FR_ITEROVER)
-			break;
-		if (rc < 0) {
-			note_problem(&t, &err, a.quiet);
-			continue;
-		}
-		fr_text_stats stats;
-		rc = fr_model_label(model, work, p.text, p.text_len, results, &stats, &err);
-		if (rc < 0) {
-			if (err.source[0] == '\0') {
-				snprintf(err.source, sizeof(err.source), "%s", p.doc);
-				err.line = p.line;
-			}
-			note_problem(&t, &err, a.quiet);
-			continue;
-		}
-		rc = fr_labels_write(writer, &p, results, &err);
-		if (rc < 0) {
-			code = cli_fail(FR_EXIT_IO, &err);
-			goto done;
-		}
-		t.paragraphs++;
-		t.terms += stats.terms;
-		t.unknown += stats.unknown;
-		t.invalid_bytes += stats.invalid_bytes;
-		t.no_known_terms += stats.terms == stats.unknown;
-		for (size_t k = 0; k < n_tasks; k++)
-			t.label_counts[k][results[k].label]++;
+	progress_t prog = { &pr, corpus, cli_now(), 0, !a.quiet && isatty(STDERR_FILENO) };
+	if (!a.quiet)
+		fr_corpus_on_file(corpus, on_file, &prog);
+	fr_run_options ro = { a.threads ? a.threads : cli_cores(), note_problem,
+	                      a.quiet ? NULL : on_progress, &prog };
+	rc = fr_run_classify(corpus, model, writer, &ro, &t, &err);
+	if (prog.tty)
+		fputs("\r\033[K", stderr);
+	if (rc < 0) {
+		code = cli_fail(cli_exit_for(rc), &err);
+		goto done;
 	}
-	summary = summary_json(model, &a, inputs, n_inputs, corpus, rules, &t);
+	summary = summary_json(model, &a, inputs, n_inputs, corpus, rules, &t, &pr);
 	rc = fr_labels_commit(writer, summary, &err);
 	if (rc < 0) {
 		code = cli_fail(FR_EXIT_IO, &err);
@@ -289,17 +305,12 @@ int cmd_classify(int argc, char **argv)
 	if (!a.quiet)
 		print_summary(model, corpus, &t, to_stdout ? NULL : out_dir, cli_now() - t0);
 done:
-	if (t.label_counts)
-		for (size_t k = 0; k < fr_model_task_count(model); k++)
-			free(t.label_counts[k]);
-	free(t.label_counts);
-	json_decref(t.problems);
+	fr_run_tally_dispose(&t);
+	json_decref(pr.problems);
 	json_decref(summary);
-	free(results);
 	fr_labels_free(writer);
 	fr_corpus_free(corpus);
 	fr_boilerplate_free(rules);
-	fr_model_work_free(work);
 	fr_model_free(model);
 	return code;
 }
