@@ -280,6 +280,9 @@ static int train_liblinear(fr_classifier *c, const fr_classifier_options *opts,
 	param.weight_label = weight_label;
 	param.weight = weight;
 	param.p = 0.1;
+#if LIBLINEAR_VERSION >= 240
+	param.regularize_bias = 1; /* 2.40 added it; 0 would change the model */
+#endif
 	const char *bad = check_parameter(&prob, &param);
 	if (bad) {
 		rc = fr_error_set(err, FR_EINVALID, NULL, 0, "liblinear: %s", bad);

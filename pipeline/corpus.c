@@ -190,6 +190,7 @@ typedef struct {
 	char *path;
 	char *doc;
 	int kind;
+	unsigned long long size; /* at open, for progress */
 } input_t;
 
 struct fr_corpus {
@@ -259,8 +260,8 @@ static int add_input(fr_corpus *c, const char *path, const char *doc, int kind)
 	in->doc = strdup(doc);
 	in->kind = kind;
 	struct stat st;
-	if (kind != IN_STDIN && stat(path, &st) == 0)
-		c->total_bytes += (unsigned long long)st.st_size;
+	in->size = kind != IN_STDIN && stat(path, &st) == 0 ? (unsigned long long)st.st_size : 0;
+	c->total_bytes += in->size;
 	if (in->path == NULL || in->doc == NULL) {
 		free(in->path);
 		free(in->doc);
@@ -401,10 +402,9 @@ static int reserve(char **buf, size_t *cap, size_t need)
 
 static void close_current(fr_corpus *c)
 {
-	struct stat st;
-	if (c->cur < c->n_inputs && c->inputs[c->cur].kind != IN_STDIN &&
-	    stat(c->inputs[c->cur].path, &st) == 0)
-		c->done_bytes += (unsigned long long)st.st_size;
+	/* The size counted in the total, so done never passes it. */
+	if (c->cur < c->n_inputs)
+		c->done_bytes += c->inputs[c->cur].size;
 	c->cur_bytes = 0;
 	fr_csv_free(c->csv);
 	c->csv = NULL;
@@ -681,6 +681,7 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			return FR_ITEROVER;
 		}
 		c->line_no++;
+		c->cur_bytes += (unsigned long long)n;
 		/* Without its LF or CRLF end; a line of only spaces is blank. */
 		size_t len = (size_t)n;
 		while (len > 0 && (c->line[len - 1] == '\n' || c->line[len - 1] == '\r'))
@@ -767,9 +768,9 @@ int fr_corpus_next(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			continue;
 		}
 		if (rc < 0) {
-			/* A CSV whose quoting broke cannot be read further; a bad record
-			 * elsewhere costs only that record. */
-			if (in->kind == IN_CSV && !c->record_error) {
+			/* A CSV whose quoting broke, or a read that failed, cannot go
+			 * on in that file; a bad record elsewhere costs only itself. */
+			if ((in->kind == IN_CSV && !c->record_error) || rc == FR_EIO) {
 				c->stats.bad_files++;
 				close_current(c);
 			} else {
@@ -829,6 +830,8 @@ void fr_corpus_progress(const fr_corpus *c, unsigned long long *done_out,
                         unsigned long long *total_out, const char **current_out)
 {
 	unsigned long long cur = c->csv ? fr_csv_offset(c->csv) : c->cur_bytes;
+	if (c->open && c->cur < c->n_inputs && cur > c->inputs[c->cur].size)
+		cur = c->inputs[c->cur].size; /* a file that grows while read */
 	*done_out = c->done_bytes + (c->open ? cur : 0);
 	*total_out = c->total_bytes;
 	*current_out = c->open && c->cur < c->n_inputs ? c->inputs[c->cur].path : "";

@@ -41,8 +41,11 @@ struct fr_model {
 #define TERM_UNKNOWN (-1)
 #define TERM_STOP (-2)
 /* Vocabularies are Zipfian: a few hundred thousand surface forms cover
- * almost every token. Past this many, new forms are looked up uncached. */
-#define TERM_CACHE_MAX ((size_t)1 << 21)
+ * almost every token. Past this many, new forms are looked up uncached;
+ * long forms (hashes, base64, OCR noise) rarely repeat and are never cached,
+ * so the cache stays under a few tens of MiB per thread. */
+#define TERM_CACHE_MAX ((size_t)1 << 20)
+#define TERM_CACHE_MAX_LEN 48
 
 struct fr_model_work {
 	const fr_model *m;
@@ -817,8 +820,9 @@ void fr_model_work_free(fr_model_work *w)
 	free(w);
 }
 
-/* The term id (or TERM_UNKNOWN / TERM_STOP) of token i, uncached. */
-static int32_t term_of_token(const fr_model *m, fr_model_work *w, size_t i)
+/* The term id (or TERM_UNKNOWN / TERM_STOP) of token i, uncached, into
+ * *id_out. Returns 0 or FR_ENOMEM (the stemmer's). */
+static int term_of_token(const fr_model *m, fr_model_work *w, size_t i, int32_t *id_out)
 {
 	const fr_token *tok = &w->tokens.items[i];
 	const char *surface = fr_tokens_surface(&w->tokens, i);
@@ -827,12 +831,11 @@ static int32_t term_of_token(const fr_model *m, fr_model_work *w, size_t i)
 	if (tok->kind == FR_TOKEN_WORD) {
 		term = fr_stemmer_stem_word(w->stemmer, surface, tok->len, &len);
 		if (term == NULL)
-			return TERM_UNKNOWN;
+			return FR_ENOMEM;
 	}
 	/* The stemmer's buffer is NUL-terminated at len. */
-	if (fr_stemmer_is_stop(w->stemmer, term))
-		return TERM_STOP;
-	return fr_tfidf_term_id(m->tfidf, term, len);
+	*id_out = fr_stemmer_is_stop(w->stemmer, term) ? TERM_STOP : fr_tfidf_term_id(m->tfidf, term, len);
+	return 0;
 }
 
 /* Tokens to term ids through the cache; the kept ones go to w->ids. */
@@ -854,12 +857,14 @@ static int tokens_to_ids(const fr_model *m, fr_model_work *w, size_t *n_out)
 		if (slot >= 0) {
 			id = w->cached[slot];
 		} else {
-			id = term_of_token(m, w, i);
-			if (fr_strmap_count(w->cache) < TERM_CACHE_MAX) {
-				uint32_t s = 0;
-				if (fr_strmap_intern(w->cache, surface, tok->len, &s) < 0)
-					return FR_ENOMEM;
-				if (s >= w->cached_cap) {
+			int rc = term_of_token(m, w, i, &id);
+			if (rc < 0)
+				return rc;
+			size_t cached = fr_strmap_count(w->cache);
+			if (cached < TERM_CACHE_MAX && tok->len <= TERM_CACHE_MAX_LEN) {
+				/* Room for the value first, so the cache never holds a key
+				 * without one. */
+				if (cached >= w->cached_cap) {
 					size_t cap = w->cached_cap ? w->cached_cap * 2 : 4096;
 					int32_t *p = realloc(w->cached, cap * sizeof(*p));
 					if (p == NULL)
@@ -867,6 +872,9 @@ static int tokens_to_ids(const fr_model *m, fr_model_work *w, size_t *n_out)
 					w->cached = p;
 					w->cached_cap = cap;
 				}
+				uint32_t s = 0;
+				if (fr_strmap_intern(w->cache, surface, tok->len, &s) < 0)
+					return FR_ENOMEM;
 				w->cached[s] = id;
 			}
 		}

@@ -19,6 +19,11 @@ typedef struct {
 	fr_text_stats stats[BATCH_PARAGRAPHS];
 	int failed[BATCH_PARAGRAPHS];
 	fr_error errors[BATCH_PARAGRAPHS];
+	/* Problems met while reading, each reported just before the paragraph
+	 * it preceded, so reports come in input order whatever the threads. */
+	struct { size_t before; fr_error error; } *problems;
+	size_t n_problems, cap_problems;
+	int fatal;                   /* labeling ran out of memory: the run stops */
 	int state;                   /* FREE, QUEUED, DONE */
 	size_t seq;
 } batch_t;
@@ -36,7 +41,6 @@ typedef struct {
 	pthread_mutex_t lock;
 	pthread_cond_t work_ready, batch_done;
 	fr_model_work **works;
-	int fatal;                   /* a worker could not label for want of memory */
 } runner_t;
 
 static int arena_add(batch_t *b, const char *s, size_t len, size_t *off_out)
@@ -60,10 +64,16 @@ static int arena_add(batch_t *b, const char *s, size_t len, size_t *off_out)
 
 static void label_batch(const runner_t *r, fr_model_work *w, batch_t *b)
 {
+	b->fatal = 0;
 	for (size_t i = 0; i < b->n; i++) {
 		fr_error_clear(&b->errors[i]);
-		b->failed[i] = fr_model_label(r->m, w, b->arena + b->text_off[i], b->text_len[i],
-		                              b->results + i * r->n_tasks, &b->stats[i], &b->errors[i]) < 0;
+		int rc = fr_model_label(r->m, w, b->arena + b->text_off[i], b->text_len[i],
+		                        b->results + i * r->n_tasks, &b->stats[i], &b->errors[i]);
+		b->failed[i] = rc < 0;
+		/* A paragraph too large to label is its own problem; running out of
+		 * memory is everyone's, and stops the run. */
+		if (rc == FR_ENOMEM && !b->fatal)
+			b->fatal = rc;
 	}
 }
 
@@ -111,11 +121,22 @@ void fr_run_tally_dispose(fr_run_tally *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Writes a labeled batch and counts it; reports paragraphs that failed. */
+static void report_read_problems(const batch_t *b, size_t *next, size_t before, const fr_run_options *o)
+{
+	for (; *next < b->n_problems && b->problems[*next].before == before; (*next)++)
+		if (o->on_problem)
+			o->on_problem(o->payload, &b->problems[*next].error);
+}
+
+/* Writes a labeled batch and counts it; reports problems in input order. */
 static int write_batch(const runner_t *r, batch_t *b, fr_labels_writer *writer,
                        const fr_run_options *o, fr_run_tally *t, fr_error *err)
 {
+	size_t next_problem = 0;
+	if (b->fatal)
+		return fr_error_set(err, b->fatal, NULL, 0, "out of memory while labeling");
 	for (size_t i = 0; i < b->n; i++) {
+		report_read_problems(b, &next_problem, i, o);
 		fr_paragraph p = {
 			b->arena + b->id_off[i], b->arena + b->doc_off[i], b->para[i],
 			b->arena + b->text_off[i], b->text_len[i], b->line[i]
@@ -143,27 +164,47 @@ static int write_batch(const runner_t *r, batch_t *b, fr_labels_writer *writer,
 		for (size_t k = 0; k < r->n_tasks; k++)
 			t->label_counts[k][res[k].label]++;
 	}
+	report_read_problems(b, &next_problem, b->n, o);
 	if (o->on_progress)
 		o->on_progress(o->payload, t->paragraphs);
 	return 0;
 }
 
-/* Reads up to a batch of paragraphs; problems go to on_problem. Returns 0,
- * FR_ITEROVER when the corpus is done and the batch empty, or FR_ENOMEM. */
-static int fill_batch(fr_corpus *corpus, batch_t *b, const fr_run_options *o)
+static int keep_problem(batch_t *b, const fr_error *e)
+{
+	if (b->n_problems == b->cap_problems) {
+		size_t cap = b->cap_problems ? b->cap_problems * 2 : 8;
+		void *p = realloc(b->problems, cap * sizeof(*b->problems));
+		if (p == NULL)
+			return FR_ENOMEM;
+		b->problems = p;
+		b->cap_problems = cap;
+	}
+	b->problems[b->n_problems].before = b->n;
+	b->problems[b->n_problems++].error = *e;
+	return 0;
+}
+
+/* Reads up to a batch of paragraphs and the problems met on the way. Sets
+ * *eof when the corpus is done; the batch may then hold fewer paragraphs,
+ * or none. Returns 0 or FR_ENOMEM. */
+static int fill_batch(fr_corpus *corpus, batch_t *b, int *eof)
 {
 	fr_paragraph p;
 	fr_error e = FR_ERROR_INIT;
 	b->n = 0;
+	b->n_problems = 0;
 	b->arena_len = 0;
 	while (b->n < BATCH_PARAGRAPHS) {
 		fr_error_clear(&e);
 		int rc = fr_corpus_next(&p, corpus, &e);
-		if (rc == FR_ITEROVER)
+		if (rc == FR_ITEROVER) {
+			*eof = 1;
 			break;
+		}
 		if (rc < 0) {
-			if (o->on_problem)
-				o->on_problem(o->payload, &e);
+			if (keep_problem(b, &e) < 0)
+				return FR_ENOMEM;
 			continue;
 		}
 		size_t i = b->n;
@@ -176,7 +217,7 @@ static int fill_batch(fr_corpus *corpus, batch_t *b, const fr_run_options *o)
 		b->line[i] = p.line;
 		b->n++;
 	}
-	return b->n ? 0 : FR_ITEROVER;
+	return 0;
 }
 
 int fr_run_classify(fr_corpus *corpus, const fr_model *m, fr_labels_writer *writer,
@@ -212,14 +253,14 @@ int fr_run_classify(fr_corpus *corpus, const fr_model *m, fr_labels_writer *writ
 	if (threads == 1) {
 		/* One thread: read, label and write each batch in turn. */
 		batch_t *b = &r.slots[0];
-		while (rc == 0 && (rc = fill_batch(corpus, b, opts)) == 0) {
+		while (rc == 0 && !eof) {
+			if (fill_batch(corpus, b, &eof) < 0) {
+				rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+				break;
+			}
 			label_batch(&r, r.works[0], b);
 			rc = write_batch(&r, b, writer, opts, tally, err);
 		}
-		if (rc == FR_ITEROVER)
-			rc = 0;
-		else if (rc == FR_ENOMEM)
-			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		goto done;
 	}
 
@@ -246,15 +287,12 @@ int fr_run_classify(fr_corpus *corpus, const fr_model *m, fr_labels_writer *writ
 	while (rc == 0 && (!eof || written < r.queued)) {
 		while (!eof && r.queued - written < r.n_slots) {
 			batch_t *b = &r.slots[r.queued % r.n_slots];
-			int f = fill_batch(corpus, b, opts);
-			if (f == FR_ITEROVER) {
-				eof = 1;
-				break;
-			}
-			if (f < 0) {
+			if (fill_batch(corpus, b, &eof) < 0) {
 				rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 				break;
 			}
+			if (b->n == 0 && b->n_problems == 0)
+				break; /* the corpus ended exactly at a batch boundary */
 			pthread_mutex_lock(&r.lock);
 			b->state = QUEUED;
 			b->seq = r.queued++;
@@ -288,6 +326,7 @@ done:
 	for (size_t s = 0; r.slots && s < r.n_slots; s++) {
 		free(r.slots[s].arena);
 		free(r.slots[s].results);
+		free(r.slots[s].problems);
 	}
 	free(r.slots);
 	free(r.works);

@@ -12,8 +12,10 @@
  * writer. The main thread reads paragraphs into numbered batches; workers
  * label whole batches, each with its own fr_model_work; the main thread
  * writes finished batches strictly in order. So the output is byte-identical
- * whatever the thread count, and memory is bounded by the batches in flight
- * (a few per thread), not by the corpus. */
+ * whatever the thread count, and so is the order in which problems are
+ * reported. Memory is bounded by the batches in flight (a few per thread)
+ * and each thread's term cache (bounded too; see model.c), not by the
+ * corpus. */
 
 /* What the run saw, counted as paragraphs are written. */
 typedef struct fr_run_tally {
@@ -39,7 +41,8 @@ typedef struct fr_run_options {
 } fr_run_options;
 
 /* Returns 0, or the first error that stops the run (a write failure, out of
- * memory). Problems with single records do not stop it. */
+ * memory while reading or labeling). Problems with single records, including
+ * a paragraph too large to label, are reported and do not stop it. */
 int fr_run_classify(fr_corpus *corpus, const fr_model *m, fr_labels_writer *writer,
                     const fr_run_options *opts, fr_run_tally *tally, fr_error *err);
 

@@ -454,6 +454,46 @@ static void test_e2e__threads_do_not_change_output(void **state)
 	assert_int_equal(run("cmp -s %s/th1/summary.json %s/th2/summary.json", tmp, tmp), 0);
 }
 
+/* Problems are reported in input order whatever the thread count: bad lines
+ * spread over several batches give the same stderr and summary.json. */
+static void test_e2e__problems_in_input_order(void **state)
+{
+	(void)state;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/mixed.jsonl", tmp);
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	for (int i = 1; i <= 900; i++) {
+		if (i % 97 == 0)
+			fprintf(fp, "not json, line %d\n", i);
+		else if (i % 131 == 0)
+			fprintf(fp, "{\"id\":\"x%d\",\"text\":%d}\n", i, i);
+		else
+			fprintf(fp, "{\"id\":\"x%d\",\"text\":\"Peace talks and sanctions, item %d\"}\n", i, i);
+	}
+	fclose(fp);
+	for (int th = 1; th <= 2; th++) {
+		/* Braces, so this redirect is not overridden by run()'s own. */
+		assert_int_equal(run("{ %s classify --model %s --out %s/mx%d --threads %d --quiet %s 2>%s/mx%d.err; }",
+		                     FR_FRAMER, model, tmp, th, th, path, tmp, th), 0);
+	}
+	assert_int_equal(run("cmp -s %s/mx1.err %s/mx2.err", tmp, tmp), 0);
+	assert_int_equal(run("cmp -s %s/mx1/summary.json %s/mx2/summary.json", tmp, tmp), 0);
+	assert_int_equal(run("cmp -s %s/mx1/labels.jsonl %s/mx2/labels.jsonl", tmp, tmp), 0);
+	assert_int_equal(run("test $(grep -c skipped %s/mx1.err) -eq 15", tmp), 0); /* 9 + 6 bad lines */
+}
+
+/* An input that cannot be read ends the run with a report; it never spins. */
+static void test_e2e__unreadable_stdin_ends(void **state)
+{
+	(void)state;
+	assert_int_equal(run("timeout 20 %s classify --model %s - < / > %s/dir.out", FR_FRAMER, model, tmp), 0);
+	char *err = stderr_text();
+	assert_non_null(strstr(err, "<stdin>"));
+	assert_non_null(strstr(err, "(skipped)"));
+	free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +509,8 @@ int main(void)
 		cmocka_unit_test(test_e2e__report_agrees_with_classify),
 		cmocka_unit_test(test_e2e__parallel_shards_equal_single_run),
 		cmocka_unit_test(test_e2e__threads_do_not_change_output),
+		cmocka_unit_test(test_e2e__problems_in_input_order),
+		cmocka_unit_test(test_e2e__unreadable_stdin_ends),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
