@@ -144,6 +144,22 @@ static int fold_weights(fr_classifier *c)
 	return 0;
 }
 
+/* Maps the solver's class order (its label array) to ours and back. */
+static int map_labels(fr_classifier *c, const int *solver_labels, size_t n_labels,
+                      const char *source, fr_error *err)
+{
+	for (size_t i = 0; i < n_labels; i++)
+		c->pos_of_class[i] = -1;
+	for (size_t i = 0; i < n_labels; i++) {
+		int label = solver_labels[i];
+		if (label < 0 || (size_t)label >= n_labels || c->pos_of_class[label] != -1)
+			return fr_error_set(err, FR_EMODEL, source, 0, "classifier has an unknown class %d", label);
+		c->class_of_pos[i] = label;
+		c->pos_of_class[label] = (int)i;
+	}
+	return 0;
+}
+
 static int finish_libsvm(fr_classifier *c, size_t n_labels, const char *source, fr_error *err)
 {
 	struct svm_model *m = c->model;
@@ -155,15 +171,9 @@ static int finish_libsvm(fr_classifier *c, size_t n_labels, const char *source, 
 	c->k = n_labels;
 	c->n_pairs = n_labels * (n_labels - 1) / 2;
 	c->n_cols = c->n_pairs;
-	for (size_t i = 0; i < n_labels; i++)
-		c->pos_of_class[i] = -1;
-	for (size_t i = 0; i < n_labels; i++) {
-		int label = m->label[i];
-		if (label < 0 || (size_t)label >= n_labels || c->pos_of_class[label] != -1)
-			return fr_error_set(err, FR_EMODEL, source, 0, "classifier has an unknown class %d", label);
-		c->class_of_pos[i] = label;
-		c->pos_of_class[label] = (int)i;
-	}
+	int rc = map_labels(c, m->label, n_labels, source, err);
+	if (rc < 0)
+		return rc;
 	c->linear = m->param.kernel_type == LINEAR;
 	if (c->linear && fold_weights(c) < 0)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
@@ -217,15 +227,9 @@ static int finish_liblinear(fr_classifier *c, size_t n_labels, const char *sourc
 	c->k = n_labels;
 	c->n_pairs = n_labels * (n_labels - 1) / 2;
 	c->n_cols = n_labels > 2 ? n_labels : 1;
-	for (size_t i = 0; i < n_labels; i++)
-		c->pos_of_class[i] = -1;
-	for (size_t i = 0; i < n_labels; i++) {
-		int label = m->label[i];
-		if (label < 0 || (size_t)label >= n_labels || c->pos_of_class[label] != -1)
-			return fr_error_set(err, FR_EMODEL, source, 0, "classifier has an unknown class %d", label);
-		c->class_of_pos[i] = label;
-		c->pos_of_class[label] = (int)i;
-	}
+	int rc = map_labels(c, m->label, n_labels, source, err);
+	if (rc < 0)
+		return rc;
 	c->w = calloc((c->n_features + 1) * c->n_cols, sizeof(double));
 	if (c->w == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");

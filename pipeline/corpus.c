@@ -385,21 +385,6 @@ done:
 	return 0;
 }
 
-static int reserve(char **buf, size_t *cap, size_t need)
-{
-	if (need <= *cap)
-		return 0;
-	size_t cap2 = *cap ? *cap : 4096;
-	while (cap2 < need)
-		cap2 *= 2;
-	char *p = realloc(*buf, cap2);
-	if (p == NULL)
-		return FR_ENOMEM;
-	*buf = p;
-	*cap = cap2;
-	return 0;
-}
-
 static void close_current(fr_corpus *c)
 {
 	/* The size counted in the total, so done never passes it. */
@@ -422,7 +407,7 @@ static int read_whole_file(fr_corpus *c, const char *path, fr_error *err)
 		return fr_error_set(err, FR_EIO, path, 0, "cannot open: %s", strerror(errno));
 	c->file_len = 0;
 	for (;;) {
-		if (reserve(&c->file, &c->file_cap, c->file_len + 65536 + 1) < 0) {
+		if (fr_grow((void **)&c->file, &c->file_cap, c->file_len + 65536 + 1, 1) < 0) {
 			fclose(fp);
 			return fr_error_set(err, FR_ENOMEM, path, 0, "out of memory reading the file");
 		}
@@ -501,7 +486,7 @@ static int open_current(fr_corpus *c, fr_error *err)
 static int default_id(fr_corpus *c, const char *doc, size_t n)
 {
 	size_t need = strlen(doc) + 32;
-	if (reserve(&c->id, &c->id_cap, need) < 0)
+	if (fr_grow((void **)&c->id, &c->id_cap, need, 1) < 0)
 		return FR_ENOMEM;
 	snprintf(c->id, need, "%s#%zu", doc, n);
 	return 0;
@@ -509,7 +494,7 @@ static int default_id(fr_corpus *c, const char *doc, size_t n)
 
 static int set_id(fr_corpus *c, const char *id, size_t len)
 {
-	if (reserve(&c->id, &c->id_cap, len + 1) < 0)
+	if (fr_grow((void **)&c->id, &c->id_cap, len + 1, 1) < 0)
 		return FR_ENOMEM;
 	memcpy(c->id, id, len);
 	c->id[len] = '\0';
@@ -518,7 +503,7 @@ static int set_id(fr_corpus *c, const char *id, size_t len)
 
 static int set_para(fr_corpus *c, const char *text, size_t len)
 {
-	if (reserve(&c->para, &c->para_cap, len + 1) < 0)
+	if (fr_grow((void **)&c->para, &c->para_cap, len + 1, 1) < 0)
 		return FR_ENOMEM;
 	memcpy(c->para, text, len);
 	c->para[len] = '\0';
@@ -560,7 +545,7 @@ static int append_line(fr_corpus *c, const char *s, size_t n)
 		s++, n--;
 	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
-	if (reserve(&c->para, &c->para_cap, c->para_len + n + 2) < 0)
+	if (fr_grow((void **)&c->para, &c->para_cap, c->para_len + n + 2, 1) < 0)
 		return FR_ENOMEM;
 	if (c->para_len > 0)
 		c->para[c->para_len++] = ' ';
@@ -603,7 +588,7 @@ static int next_txt(fr_paragraph *out, fr_corpus *c, fr_error *err)
 		}
 		size_t block = c->block++;
 		if (block == 0) {
-			if (reserve(&c->title, &c->title_cap, c->para_len + 1) < 0)
+			if (fr_grow((void **)&c->title, &c->title_cap, c->para_len + 1, 1) < 0)
 				return fr_error_set(err, FR_ENOMEM, in->path, start_line, "out of memory");
 			memcpy(c->title, c->para, c->para_len + 1);
 			c->title_len = c->para_len;

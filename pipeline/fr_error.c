@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int error_vset(fr_error *err, int code, const char *source, size_t line,
@@ -73,4 +74,21 @@ void fr_logf(fr_log_fn log, void *payload, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	log(payload, buf);
+}
+
+int fr_grow(void **buf, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t cap2 = *cap ? *cap : 64;
+	while (cap2 < need)
+		cap2 *= 2;
+	if (cap2 > ((size_t)-1) / elem)
+		return FR_ENOMEM;
+	void *p = realloc(*buf, cap2 * elem);
+	if (p == NULL)
+		return FR_ENOMEM;
+	*buf = p;
+	*cap = cap2;
+	return 0;
 }

@@ -46,6 +46,11 @@ void fr_error_clear(fr_error *err);
  * the message) into buf. Returns buf. */
 const char *fr_error_format(const fr_error *err, char *buf, size_t size);
 
+/* Grows *buf (an array of elem-byte items, *cap of them) to hold at least
+ * need items, doubling from a small start, realloc into a temporary so a
+ * failure leaves *buf intact. Returns 0 or FR_ENOMEM. */
+int fr_grow(void **buf, size_t *cap, size_t need, size_t elem);
+
 /* Progress and warnings from long operations (training, evaluation): one
  * line each, no newline. The library never prints; the caller decides. */
 typedef void (*fr_log_fn)(void *payload, const char *message);

@@ -72,21 +72,6 @@ void fr_sparse_vec_dispose(fr_sparse_vec *v)
 	memset(v, 0, sizeof(*v));
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t cap2 = *cap ? *cap : 64;
-	while (cap2 < need)
-		cap2 *= 2;
-	void *q = realloc(*p, cap2 * elem);
-	if (q == NULL)
-		return FR_ENOMEM;
-	*p = q;
-	*cap = cap2;
-	return 0;
-}
-
 int fr_tfidf_new(fr_tfidf **out, const fr_tfidf_options *opts, fr_error *err)
 {
 	*out = NULL;
@@ -100,7 +85,7 @@ int fr_tfidf_new(fr_tfidf **out, const fr_tfidf_options *opts, fr_error *err)
 	int rc = fr_strmap_new(&t->prov, 1024, err);
 	if (rc == 0)
 		rc = fr_strmap_new(&t->surf, 1024, err);
-	if (rc == 0 && grow((void **)&t->doc_start, &t->doc_start_cap, 1, sizeof(size_t)) < 0)
+	if (rc == 0 && fr_grow((void **)&t->doc_start, &t->doc_start_cap, 1, sizeof(size_t)) < 0)
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	if (rc < 0) {
 		fr_tfidf_free(t);
@@ -114,7 +99,7 @@ int fr_tfidf_new(fr_tfidf **out, const fr_tfidf_options *opts, fr_error *err)
 /* Collects the positions of the tokens that take part in n-grams. */
 static int kept_tokens(const fr_tokens *doc, uint32_t **kept, size_t *cap, size_t *n_out)
 {
-	if (grow((void **)kept, cap, doc->count + 1, sizeof(uint32_t)) < 0)
+	if (fr_grow((void **)kept, cap, doc->count + 1, sizeof(uint32_t)) < 0)
 		return FR_ENOMEM;
 	size_t n = 0;
 	for (size_t i = 0; i < doc->count; i++)
@@ -134,7 +119,7 @@ static int ngram_key(const fr_tokens *doc, const uint32_t *kept, size_t i, int n
 		const fr_token *tok = &doc->items[kept[i + (size_t)k]];
 		const char *s = surface ? doc->text + tok->start : doc->terms + tok->term_start;
 		size_t sl = surface ? tok->len : tok->term_len;
-		if (grow((void **)buf, cap, len + sl + 2, 1) < 0)
+		if (fr_grow((void **)buf, cap, len + sl + 2, 1) < 0)
 			return FR_ENOMEM;
 		if (k > 0)
 			(*buf)[len++] = ' ';
@@ -156,7 +141,7 @@ static int fit_ngram(fr_tfidf *t, const fr_tokens *doc, size_t i, int n)
 	if (ins < 0)
 		return ins;
 	if (ins == 1) {
-		if (grow((void **)&t->prov_df, &t->prov_cap, (size_t)pid + 1, sizeof(uint32_t)) < 0)
+		if (fr_grow((void **)&t->prov_df, &t->prov_cap, (size_t)pid + 1, sizeof(uint32_t)) < 0)
 			return FR_ENOMEM;
 		size_t cap = t->prov_cap;
 		/* prov_last_doc is kept the same length as prov_df. */
@@ -171,7 +156,7 @@ static int fit_ngram(fr_tfidf *t, const fr_tokens *doc, size_t i, int n)
 		t->prov_last_doc[pid] = (uint32_t)(t->n_docs + 1);
 		t->prov_df[pid]++;
 	}
-	if (grow((void **)&t->doc_terms, &t->doc_terms_cap, t->doc_terms_len + 1, sizeof(uint32_t)) < 0)
+	if (fr_grow((void **)&t->doc_terms, &t->doc_terms_cap, t->doc_terms_len + 1, sizeof(uint32_t)) < 0)
 		return FR_ENOMEM;
 	t->doc_terms[t->doc_terms_len++] = pid;
 
@@ -179,7 +164,7 @@ static int fit_ngram(fr_tfidf *t, const fr_tokens *doc, size_t i, int n)
 	char *sbuf = NULL;
 	if (ngram_key(doc, t->kept, i, n, 1, &t->key, &t->key_cap, &slen) < 0)
 		return FR_ENOMEM;
-	if (grow((void **)&t->skey, &t->skey_cap, slen + sizeof(pid) + 1, 1) < 0)
+	if (fr_grow((void **)&t->skey, &t->skey_cap, slen + sizeof(pid) + 1, 1) < 0)
 		return FR_ENOMEM;
 	sbuf = t->skey;
 	memcpy(sbuf, &pid, sizeof(pid));
@@ -187,7 +172,7 @@ static int fit_ngram(fr_tfidf *t, const fr_tokens *doc, size_t i, int n)
 	ins = fr_strmap_intern(t->surf, sbuf, slen + sizeof(pid), &sid);
 	if (ins < 0)
 		return ins;
-	if (grow((void **)&t->surf_count, &t->surf_cap, (size_t)sid + 1, sizeof(uint32_t)) < 0)
+	if (fr_grow((void **)&t->surf_count, &t->surf_cap, (size_t)sid + 1, sizeof(uint32_t)) < 0)
 		return FR_ENOMEM;
 	if (ins == 1)
 		t->surf_count[sid] = 0;
@@ -206,7 +191,7 @@ int fr_tfidf_fit_add(fr_tfidf *t, const fr_tokens *doc, fr_error *err)
 	for (int n = t->opts.ngram_min; rc == 0 && n <= t->opts.ngram_max; n++)
 		for (size_t i = 0; rc == 0 && i + (size_t)n <= n_kept; i++)
 			rc = fit_ngram(t, doc, i, n);
-	if (rc == 0 && grow((void **)&t->doc_start, &t->doc_start_cap, t->n_docs + 2, sizeof(size_t)) < 0)
+	if (rc == 0 && fr_grow((void **)&t->doc_start, &t->doc_start_cap, t->n_docs + 2, sizeof(size_t)) < 0)
 		rc = FR_ENOMEM;
 	if (rc < 0)
 		return fr_error_set(err, rc, NULL, 0, rc == FR_ENOMEM ? "out of memory" : "vocabulary too large");
@@ -353,7 +338,7 @@ int fr_tfidf_transform_ids(const fr_tfidf *t, const int32_t *ids, size_t n,
 {
 	if (t->terms == NULL)
 		return fr_error_set(err, FR_EINVALID, NULL, 0, "the vectorizer has no term index");
-	if (grow((void **)&out->ids, &out->ids_cap, 2 * n + 1, sizeof(uint32_t)) < 0)
+	if (fr_grow((void **)&out->ids, &out->ids_cap, 2 * n + 1, sizeof(uint32_t)) < 0)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	size_t m = 0;
 	int unigrams = t->opts.ngram_min <= 1, bigrams = t->opts.ngram_max >= 2;
@@ -495,7 +480,7 @@ static int sort_ids(fr_sparse_vec *out, size_t n)
 		}
 		return 0;
 	}
-	if (grow((void **)&out->sorted, &out->sorted_cap, n, sizeof(uint32_t)) < 0)
+	if (fr_grow((void **)&out->sorted, &out->sorted_cap, n, sizeof(uint32_t)) < 0)
 		return FR_ENOMEM;
 	uint32_t max = 0, *src = a, *dst = out->sorted;
 	for (size_t i = 0; i < n; i++)
@@ -522,7 +507,7 @@ static int build_vector(const fr_tfidf *t, fr_sparse_vec *out, size_t n)
 {
 	if (sort_ids(out, n) < 0)
 		return FR_ENOMEM;
-	if (grow((void **)&out->nodes, &out->cap, n + 1, sizeof(struct svm_node)) < 0)
+	if (fr_grow((void **)&out->nodes, &out->cap, n + 1, sizeof(struct svm_node)) < 0)
 		return FR_ENOMEM;
 	size_t m = 0;
 	double norm2 = 0.0;
@@ -556,7 +541,7 @@ int fr_tfidf_fitted_vector(const fr_tfidf *t, size_t i, fr_sparse_vec *out, fr_e
 	if (!t->finished || t->doc_terms == NULL || i >= t->n_docs)
 		return fr_error_set(err, FR_EINVALID, NULL, 0, "no fitted document %zu", i);
 	size_t a = t->doc_start[i], b = t->doc_start[i + 1], n = 0;
-	if (grow((void **)&out->ids, &out->ids_cap, b - a + 1, sizeof(uint32_t)) < 0)
+	if (fr_grow((void **)&out->ids, &out->ids_cap, b - a + 1, sizeof(uint32_t)) < 0)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	for (size_t k = a; k < b; k++) {
 		uint32_t f = t->prov_to_final[t->doc_terms[k]];
@@ -594,7 +579,7 @@ int fr_tfidf_transform(const fr_tfidf *t, const fr_tokens *doc, fr_sparse_vec *o
 	if (kept_tokens(doc, &out->kept, &out->kept_cap, &n_kept) < 0)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	size_t span = (size_t)(t->opts.ngram_max - t->opts.ngram_min + 1);
-	if (grow((void **)&out->ids, &out->ids_cap, n_kept * span + 1, sizeof(uint32_t)) < 0)
+	if (fr_grow((void **)&out->ids, &out->ids_cap, n_kept * span + 1, sizeof(uint32_t)) < 0)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	out->n_terms = n_kept;
 	out->n_unknown = 0;

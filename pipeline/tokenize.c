@@ -117,21 +117,6 @@ void fr_tokens_dispose(fr_tokens *tokens)
 	memset(tokens, 0, sizeof(*tokens));
 }
 
-static int grow_bytes(char **buf, size_t *cap, size_t need)
-{
-	if (need <= *cap)
-		return 0;
-	size_t cap2 = *cap ? *cap : 256;
-	while (cap2 < need)
-		cap2 *= 2;
-	char *p = realloc(*buf, cap2);
-	if (p == NULL)
-		return FR_ENOMEM;
-	*buf = p;
-	*cap = cap2;
-	return 0;
-}
-
 static int push_scratch(fr_tokens *t, size_t *n, int32_t cp)
 {
 	if (*n == t->scratch_cap) {
@@ -212,7 +197,7 @@ static char *token_space(fr_tokens *t, size_t room)
 	/* A number is "<num>" however short it was: reserve for whichever is longer. */
 	if (room < sizeof(FR_TOKEN_NUMBER_TEXT) - 1)
 		room = sizeof(FR_TOKEN_NUMBER_TEXT) - 1;
-	if (grow_bytes(&t->text, &t->text_cap, t->text_len + room + 1) < 0)
+	if (fr_grow((void **)&t->text, &t->text_cap, t->text_len + room + 1, 1) < 0)
 		return NULL;
 	return t->text + t->text_len;
 }
@@ -452,7 +437,7 @@ int fr_tokenize(fr_tokens *out, const char *text, size_t len, fr_error *err)
 
 int fr_tokens__set_term(fr_tokens *t, size_t i, const char *term, size_t len)
 {
-	if (grow_bytes(&t->terms, &t->terms_cap, t->terms_len + len + 1) < 0)
+	if (fr_grow((void **)&t->terms, &t->terms_cap, t->terms_len + len + 1, 1) < 0)
 		return FR_ENOMEM;
 	memcpy(t->terms + t->terms_len, term, len);
 	t->terms[t->terms_len + len] = '\0';

@@ -262,6 +262,13 @@ static void test_e2e__exit_codes(void **state)
 	assert_int_equal(run("%s frobnicate", FR_FRAMER), 1);
 	assert_int_equal(run("%s train --data x.csv", FR_FRAMER), 1);
 	assert_int_equal(run("%s classify --model %s --bogus x", FR_FRAMER, model), 1);
+	/* Values out of range are usage errors too. */
+	assert_int_equal(run("%s classify --model %s --threads 0 x.txt", FR_FRAMER, model), 1);
+	assert_int_equal(run("%s classify --model %s --threads many x.txt", FR_FRAMER, model), 1);
+	assert_int_equal(run("%s classify --model %s --format xml x.txt", FR_FRAMER, model), 1);
+	assert_int_equal(run("%s evaluate --model %s --data x.csv --cv 1", FR_FRAMER, model), 1);
+	assert_int_equal(run("%s evaluate --model %s --data x.csv --cv -3", FR_FRAMER, model), 1);
+	assert_int_equal(run("%s train --data x.csv", FR_FRAMER), 1);
 	/* A missing or corrupt model is exit 3. */
 	assert_int_equal(run("%s classify --model %s/nope %s/data/batches/example", FR_FRAMER, tmp, FR_SOURCE_DIR), 3);
 	assert_int_equal(run("cp -a %s %s/broken && echo '{' > %s/broken/model.json", model, tmp, tmp), 0);
