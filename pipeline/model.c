@@ -154,16 +154,23 @@ static int config_from_json(fr_model_config *cfg, const json_t *j, const char *s
 		if (!known)
 			return fr_error_set(err, FR_EFORMAT, src, 0, "unknown config key '%s'", key);
 	}
+	/* Everything is parsed into copies and committed only when all of it
+	 * is valid: a config that fails to load changes nothing. */
 	const json_t *x;
-	if ((x = json_object_get(j, "language"))) {
-		const char *l = json_string_value(x);
-		if (l == NULL || strlen(l) == 0 || strlen(l) >= sizeof(cfg->language))
-			return fr_error_set(err, FR_EFORMAT, src, 0, "'language' must be a Snowball language name");
-		snprintf(cfg->language, sizeof(cfg->language), "%s", l);
-	}
-	if ((x = json_object_get(j, "stopwords"))) {
-		if (!json_is_null(x) && !json_is_string(x))
-			return fr_error_set(err, FR_EFORMAT, src, 0, "'stopwords' must be a file name or null");
+	const json_t *lang = json_object_get(j, "language");
+	if (lang && (json_string_value(lang) == NULL || json_string_length(lang) == 0 ||
+	             json_string_length(lang) >= sizeof(cfg->language)))
+		return fr_error_set(err, FR_EFORMAT, src, 0, "'language' must be a Snowball language name");
+	if ((x = json_object_get(j, "stopwords")) && !json_is_null(x) && !json_is_string(x))
+		return fr_error_set(err, FR_EFORMAT, src, 0, "'stopwords' must be a file name or null");
+	fr_tfidf_options tfidf = cfg->tfidf;
+	fr_classifier_options classifier = cfg->classifier;
+	int rc = fr_tfidf_options_from_json(&tfidf, j, src, err);
+	if (rc == 0)
+		rc = classifier_from_json(&classifier, j, src, err);
+	if (rc < 0)
+		return rc;
+	if (x) {
 		char *p = json_is_null(x) ? NULL : strdup(json_string_value(x));
 		if (json_is_string(x) && p == NULL)
 			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
@@ -171,10 +178,11 @@ static int config_from_json(fr_model_config *cfg, const json_t *j, const char *s
 		cfg->stopwords = p;
 		cfg->stopwords_default = 0;
 	}
-	int rc = fr_tfidf_options_from_json(&cfg->tfidf, j, src, err);
-	if (rc == 0)
-		rc = classifier_from_json(&cfg->classifier, j, src, err);
-	return rc;
+	if (lang)
+		snprintf(cfg->language, sizeof(cfg->language), "%s", json_string_value(lang));
+	cfg->tfidf = tfidf;
+	cfg->classifier = classifier;
+	return 0;
 }
 
 int fr_model_config_load(fr_model_config *cfg, const char *path, fr_error *err)

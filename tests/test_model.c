@@ -249,6 +249,8 @@ static void test_model__config_file(void **state)
 	struct { const char *json, *needle; } bad[] = {
 		{ "{\"Cost\": 1}", "unknown config key 'Cost'" },
 		{ "{\"kernel\": \"poly\"}", "'kernel' must be" },
+		{ "{\"solver\": \"sgd\"}", "'solver' must be" },
+		{ "{\"solver\": \"liblinear\", \"kernel\": \"rbf\"}", "linear only" },
 		{ "{\"C\": -1}", "C must be a positive number" },
 		{ "{\"ngram_range\": [2, 1]}", "ngram_range" },
 		{ "{\"C\": 1,", "invalid JSON" },
@@ -260,6 +262,10 @@ static void test_model__config_file(void **state)
 		assert_true(fr_model_config_load(&cfg, path, &err) < 0);
 		assert_non_null(strstr(err.message, bad[i].needle));
 		assert_string_equal(err.source, path);
+		/* A config that fails to load changes nothing. */
+		assert_true(cfg.classifier.C == 4.0);
+		assert_int_equal(cfg.classifier.solver, FR_SOLVER_AUTO);
+		assert_int_equal(cfg.tfidf.ngram_max, 3);
 	}
 	fr_model_config_dispose(&cfg);
 }
