@@ -25,7 +25,6 @@ typedef struct {
 	size_t n_problems, cap_problems;
 	int fatal;                   /* labeling ran out of memory: the run stops */
 	int state;                   /* FREE, QUEUED, DONE */
-	size_t seq;
 } batch_t;
 
 enum { FREE = 0, QUEUED, DONE };
@@ -35,7 +34,7 @@ typedef struct {
 	size_t n_tasks;
 	batch_t *slots;
 	size_t n_slots;
-	size_t next_to_label;        /* seq of the next batch a worker takes */
+	size_t next_to_label;        /* number of the next batch a worker takes */
 	size_t queued;               /* batches queued so far */
 	int stop;
 	pthread_mutex_t lock;
@@ -295,7 +294,7 @@ int fr_run_classify(fr_corpus *corpus, const fr_model *m, fr_labels_writer *writ
 				break; /* the corpus ended exactly at a batch boundary */
 			pthread_mutex_lock(&r.lock);
 			b->state = QUEUED;
-			b->seq = r.queued++;
+			r.queued++;
 			pthread_cond_signal(&r.work_ready);
 			pthread_mutex_unlock(&r.lock);
 		}

@@ -261,6 +261,11 @@ static void test_e2e__exit_codes(void **state)
 	assert_int_equal(run("%s", FR_FRAMER), 1);
 	assert_int_equal(run("%s frobnicate", FR_FRAMER), 1);
 	assert_int_equal(run("%s train --data x.csv", FR_FRAMER), 1);
+	/* Files named by options that do not exist are I/O failures. */
+	assert_int_equal(run("%s evaluate --model %s --data %s/data/labeled/test.csv --cv 3 --train %s/none.csv",
+	                     FR_FRAMER, model, FR_SOURCE_DIR, tmp), 4);
+	assert_int_equal(run("%s classify --model %s --rules %s/none.rules --out %s/o6 %s/data/batches/example",
+	                     FR_FRAMER, model, tmp, tmp, FR_SOURCE_DIR), 4);
 	assert_int_equal(run("%s classify --model %s --bogus x", FR_FRAMER, model), 1);
 	/* Values out of range are usage errors too. */
 	assert_int_equal(run("%s classify --model %s --threads 0 x.txt", FR_FRAMER, model), 1);

@@ -99,6 +99,11 @@ int cli_exit_for(int code)
 	}
 }
 
+int cli_exit_for_load(int code, const fr_error *err)
+{
+	return code == FR_ENOTFOUND && err->line == 0 ? FR_EXIT_IO : cli_exit_for(code);
+}
+
 int cli_parse_size(const char *s, size_t *out)
 {
 	char *end = NULL;

@@ -37,6 +37,11 @@ int cli_failf(int exit_code, const char *fmt, ...) __attribute__((format(printf,
 /* The exit code for a library error code. */
 int cli_exit_for(int fr_code);
 
+/* The exit code for a failed labeled-CSV load: a file that cannot be found
+ * (no line in the error) is an I/O failure; anything in the file is bad
+ * data; the rest as cli_exit_for. */
+int cli_exit_for_load(int fr_code, const fr_error *err);
+
 /* Parses a number in full, or returns -1. */
 int cli_parse_size(const char *s, size_t *out);
 

@@ -122,7 +122,7 @@ int cmd_evaluate(int argc, char **argv)
 	}
 	rc = load_tasks(&test, model, a.data, &err);
 	if (rc < 0) {
-		code = cli_fail(rc == FR_ENOTFOUND && err.line == 0 ? FR_EXIT_IO : FR_EXIT_DATA, &err);
+		code = cli_fail(cli_exit_for_load(rc, &err), &err);
 		goto done;
 	}
 	if (a.cv >= 2) {
@@ -139,7 +139,7 @@ int cmd_evaluate(int argc, char **argv)
 		rc = path ? load_tasks(&train, model, path, &err)
 		          : fr_error_set(&err, FR_ENOTFOUND, a.model, 0, "the model does not say what it was trained on: give --train");
 		if (rc < 0) {
-			code = cli_fail(rc == FR_ENOTFOUND && err.line == 0 ? FR_EXIT_IO : FR_EXIT_DATA, &err);
+			code = cli_fail(cli_exit_for_load(rc, &err), &err);
 			goto done;
 		}
 	}

@@ -91,7 +91,7 @@ int cmd_train(int argc, char **argv)
 	}
 	rc = fr_dataset_load(&ds, a.data, a.n_tasks ? a.tasks : NULL, a.n_tasks, &err);
 	if (rc < 0) {
-		code = cli_fail(rc == FR_ENOTFOUND && err.line == 0 ? FR_EXIT_IO : cli_exit_for(rc), &err);
+		code = cli_fail(cli_exit_for_load(rc, &err), &err);
 		goto done;
 	}
 	rc = fr_model_train(&model, &ds, &cfg, NULL, 0, log_line, &a, &err);
