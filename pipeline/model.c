@@ -429,7 +429,8 @@ static int build_manifest(fr_model *m, const fr_dataset *ds, const fr_model_conf
 		json_decref(stops);
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	}
-	m->manifest = json_pack("{s:i, s:s, s:o, s:o, s:{s:s, s:s, s:I, s:I}, s:o, s:o}",
+	/* "files" is filled in by fr_model_save, with what it wrote. */
+	m->manifest = json_pack("{s:i, s:s, s:o, s:o, s:{s:s, s:s, s:I, s:I}, s:o, s:o, s:o}",
 		"format_version", FR_MODEL_FORMAT_VERSION,
 		"framer_version", FR_VERSION,
 		"config", config_to_json(cfg, stopwords_used),
@@ -437,6 +438,7 @@ static int build_manifest(fr_model *m, const fr_dataset *ds, const fr_model_conf
 		"training", "data", ds->path, "data_sha256", sha,
 		            "rows", (json_int_t)n_rows, "rows_without_text", (json_int_t)ds->empty_texts,
 		"tasks", tasks_json(m),
+		"files", json_object(),
 		"vocabulary", vocab);
 	if (m->manifest == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory building model.json");
@@ -597,11 +599,14 @@ int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
 	mode_t mask = umask(0);
 	umask(mask);
 	chmod(tmp, 0777 & ~mask);
-	rc = fr_path_join(path, sizeof(path), tmp, "model.json") == 0
-	         ? write_manifest(m, path, err)
-	         : fr_error_set(err, FR_EINVALID, dir, 0, "path too long");
+	/* The classifier files first: model.json records what they hash to, so
+	 * a load can check them before libsvm or LIBLINEAR parses a byte. */
+	json_t *files = json_object_get(m->manifest, "files");
+	if (files == NULL || json_object_clear(files) != 0)
+		rc = fr_error_set(err, FR_EINVALID, dir, 0, "the model has no file list to record");
 	for (size_t t = 0; rc == 0 && t < m->n_tasks; t++) {
-		char file[96];
+		char file[96], sha[65];
+		struct stat fst;
 		classifier_file(file, sizeof(file), m->tasks[t].name, fr_classifier_solver(m->tasks[t].clf));
 		if (fr_path_join(path, sizeof(path), tmp, file) != 0) {
 			rc = fr_error_set(err, FR_EINVALID, dir, 0, "path too long");
@@ -610,7 +615,18 @@ int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
 		rc = fr_classifier_save(m->tasks[t].clf, path, err);
 		if (rc == 0 && fr_fsync_path(path, 0) != 0)
 			rc = fr_error_set(err, FR_EIO, path, 0, "cannot sync: %s", strerror(errno));
+		if (rc == 0)
+			rc = fr_sha256_file(path, sha, err);
+		if (rc == 0 && stat(path, &fst) != 0)
+			rc = fr_error_set(err, FR_EIO, path, 0, "cannot stat: %s", strerror(errno));
+		if (rc == 0 && json_object_set_new(files, file, json_pack("{s:s, s:I}", "sha256", sha,
+		                                   "bytes", (json_int_t)fst.st_size)) != 0)
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	}
+	if (rc == 0)
+		rc = fr_path_join(path, sizeof(path), tmp, "model.json") == 0
+		         ? write_manifest(m, path, err)
+		         : fr_error_set(err, FR_EINVALID, dir, 0, "path too long");
 	if (rc == 0 && fr_fsync_path(tmp, 1) != 0)
 		rc = fr_error_set(err, FR_EIO, tmp, 0, "cannot sync: %s", strerror(errno));
 	if (rc < 0)
@@ -636,6 +652,39 @@ fail:
 }
 
 /* ---- loading ---- */
+
+/* Checks a bundle file against the size and sha256 that model.json records
+ * for it. libsvm's and LIBLINEAR's loaders trust their input (a bad count or
+ * index is a crash, not an error), so nothing reaches them unchecked. */
+static int verify_file(const fr_model *m, const char *manifest_path, const char *path,
+                       const char *file, fr_error *err)
+{
+	const json_t *entry = json_object_get(json_object_get(m->manifest, "files"), file);
+	const char *want = json_string_value(json_object_get(entry, "sha256"));
+	const json_t *bytes = json_object_get(entry, "bytes");
+	if (want == NULL || strlen(want) != 64 || !json_is_integer(bytes))
+		return fr_error_set(err, FR_EMODEL, manifest_path, 0,
+		                    "records no sha256 and size for '%s'", file);
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return fr_error_set(err, FR_EMODEL, path, 0, "missing from the bundle: %s", strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return fr_error_set(err, FR_EMODEL, path, 0, "not a regular file");
+	if ((json_int_t)st.st_size != json_integer_value(bytes))
+		return fr_error_set(err, FR_EMODEL, path, 0,
+		                    "%lld bytes where model.json records %lld: truncated or altered "
+		                    "(sha256 not checked); copy the bundle again or retrain",
+		                    (long long)st.st_size, (long long)json_integer_value(bytes));
+	char got[65];
+	int rc = fr_sha256_file(path, got, err);
+	if (rc < 0)
+		return err ? (err->code = FR_EMODEL) : FR_EMODEL;
+	if (strcmp(got, want) != 0)
+		return fr_error_set(err, FR_EMODEL, path, 0,
+		                    "sha256 %.12s... does not match model.json's %.12s...: the file was "
+		                    "altered; copy the bundle again or retrain", got, want);
+	return 0;
+}
 
 static int load_task(fr_model *m, task_t *task, const json_t *j, const char *dir, fr_error *err)
 {
@@ -675,6 +724,9 @@ static int load_task(fr_model *m, task_t *task, const json_t *j, const char *dir
 	char path[PATH_MAX];
 	if (fr_path_join(path, sizeof(path), dir, file) != 0)
 		return fr_error_set(err, FR_EMODEL, src, 0, "classifier path too long");
+	int rc = verify_file(m, src, path, file, err);
+	if (rc < 0)
+		return rc;
 	return fr_classifier_load(&task->clf, path, solver, task->n_labels, fr_tfidf_feature_count(m->tfidf), err);
 }
 
@@ -704,9 +756,12 @@ int fr_model_load(fr_model **out, const char *dir, fr_error *err)
 	const json_t *fv = json_object_get(m->manifest, "format_version");
 	const char *made_by = json_string_value(json_object_get(m->manifest, "framer_version"));
 	if (!json_is_integer(fv) || json_integer_value(fv) != FR_MODEL_FORMAT_VERSION) {
+		char found[32] = "missing";
+		if (json_is_integer(fv))
+			snprintf(found, sizeof(found), "%lld", (long long)json_integer_value(fv));
 		rc = fr_error_set(err, FR_EMODEL, path, 0,
-		                  "model format %s made by framer %s; this framer %s reads format %d: retrain it",
-		                  json_is_integer(fv) ? "version" : "unknown", made_by ? made_by : "(unknown)",
+		                  "format_version %s, made by framer %s; this framer %s reads format_version %d: "
+		                  "retrain the model", found, made_by ? made_by : "(unknown)",
 		                  FR_VERSION, FR_MODEL_FORMAT_VERSION);
 		goto done;
 	}

@@ -19,8 +19,9 @@ struct json_t;
  * with one atomic rename, so a failed or killed training never leaves a
  * half-written bundle or destroys the previous one. */
 
-#define FR_VERSION "0.1.0"
-#define FR_MODEL_FORMAT_VERSION 1
+#define FR_VERSION "0.2.0"
+/* 2: model.json records the size and sha256 of every other bundle file. */
+#define FR_MODEL_FORMAT_VERSION 2
 #define FR_EVIDENCE_TERMS 5
 
 /* The training configuration: a JSON object of these keys, all optional.
@@ -59,10 +60,13 @@ int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *
                    const size_t *rows, size_t n_rows, fr_log_fn log, void *payload,
                    fr_error *err);
 
-/* Writes the bundle to dir, atomically (see above). */
+/* Writes the bundle to dir, atomically (see above). Records the size and
+ * sha256 of every classifier file it writes in the manifest's "files". */
 int fr_model_save(const fr_model *m, const char *dir, fr_error *err);
 
-/* Reads a bundle. FR_EMODEL for a missing, corrupt or incompatible one. */
+/* Reads a bundle. FR_EMODEL for a missing, corrupt or incompatible one:
+ * another format_version, or a classifier file whose size or sha256 differs
+ * from what model.json records (checked before libsvm or LIBLINEAR reads it). */
 int fr_model_load(fr_model **out, const char *dir, fr_error *err);
 
 void fr_model_free(fr_model *m);

@@ -15,6 +15,7 @@
 
 #include "dataset.h"
 #include "model.h"
+#include "sha256.h"
 #include "stem.h"
 #include "tfidf.h"
 #include "tokenize.h"
@@ -29,10 +30,15 @@ static mode_t test_umask(void)
 	return mask;
 }
 
-static int run(const char *fmt, const char *a, const char *b)
+/* Runs a shell command built from fmt; its exit status. */
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run(const char *fmt, ...)
 {
 	char cmd[1024];
-	snprintf(cmd, sizeof(cmd), fmt, a, b);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
 	return system(cmd);
 }
 
@@ -135,6 +141,16 @@ static void test_model__manifest_records_provenance(void **state)
 	assert_true(json_array_size(json_object_get(vocab, "terms")) > 10);
 	assert_int_equal(json_array_size(json_object_get(vocab, "terms")),
 	                 json_array_size(json_object_get(vocab, "idf")));
+	/* Saving records what each classifier file hashes to. */
+	char dir[128], path[192], sha[65];
+	fr_error err = FR_ERROR_INIT;
+	snprintf(dir, sizeof(dir), "%s/provenance", tmp);
+	assert_int_equal(fr_model_save(m, dir, &err), 0);
+	const json_t *files = json_object_get(j, "files");
+	assert_int_equal(json_object_size(files), 2);
+	snprintf(path, sizeof(path), "%s/stance.svm", dir);
+	assert_int_equal(fr_sha256_file(path, sha, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(files, "stance.svm"), "sha256")), sha);
 	fr_model_free(m);
 	fr_dataset_dispose(&ds);
 }
@@ -182,14 +198,14 @@ static void test_model__save_replaces_atomically(void **state)
 	assert_int_equal(st.st_mode & 0777, 0777 & ~test_umask());
 	/* The old bundle is gone whole (marker too), no temporary is left. */
 	assert_int_not_equal(access(marker, F_OK), 0);
-	assert_int_equal(run("test $(ls -A %s | wc -l) -eq 1%s", parent, ""), 0);
+	assert_int_equal(run("test $(ls -A %s | wc -l) -eq 1", parent), 0);
 	/* Saving where a file stands refuses and leaves the file alone. */
 	char blocker[160];
 	snprintf(blocker, sizeof(blocker), "%s/file", tmp);
 	assert_int_equal(test_write_text(blocker, "keep"), 0);
 	fr_error_clear(&err);
 	assert_int_equal(fr_model_save(m, blocker, &err), FR_EIO);
-	assert_int_equal(run("grep -q keep %s%s", blocker, ""), 0);
+	assert_int_equal(run("grep -q keep %s", blocker), 0);
 	fr_model_free(m);
 	fr_dataset_dispose(&ds);
 }
@@ -213,12 +229,35 @@ static void test_model__load_refuses_broken_bundles(void **state)
 	assert_int_equal(fr_model_load(&loaded, dir, &err), FR_EMODEL);
 	assert_non_null(strstr(err.source, "frame.svm"));
 	assert_int_equal(run("mv %s.away %s", path, path), 0);
-	/* An unknown format version names the framer that made it. */
-	snprintf(path, sizeof(path), "%s/model.json", dir);
-	assert_int_equal(run("sed -i 's/\"format_version\": 1/\"format_version\": 99/' %s%s", path, ""), 0);
+	/* A truncated classifier file is caught by its size... */
+	assert_int_equal(run("cp %s %s.good && truncate -s -7 %s", path, path, path), 0);
 	fr_error_clear(&err);
 	assert_int_equal(fr_model_load(&loaded, dir, &err), FR_EMODEL);
-	assert_non_null(strstr(err.message, "made by framer " FR_VERSION));
+	assert_non_null(strstr(err.source, "frame.svm"));
+	assert_non_null(strstr(err.message, "truncated"));
+	/* ...and one altered in place, same size, by its sha256. */
+	assert_int_equal(run("cp %s.good %s && printf X | dd of=%s bs=1 seek=200 conv=notrunc 2>/dev/null",
+	                     path, path, path), 0);
+	fr_error_clear(&err);
+	assert_int_equal(fr_model_load(&loaded, dir, &err), FR_EMODEL);
+	assert_non_null(strstr(err.message, "sha256"));
+	assert_int_equal(run("mv %s.good %s", path, path), 0);
+	fr_error_clear(&err);
+	assert_int_equal(fr_model_load(&loaded, dir, &err), 0);
+	fr_model_free(loaded);
+	loaded = NULL;
+	/* A manifest that records no hash for a classifier file is refused. */
+	snprintf(path, sizeof(path), "%s/model.json", dir);
+	assert_int_equal(run("cp %s %s.good && sed -i 's/\"sha256\": \"/\"sha-256\": \"/' %s", path, path, path), 0);
+	fr_error_clear(&err);
+	assert_int_equal(fr_model_load(&loaded, dir, &err), FR_EMODEL);
+	assert_non_null(strstr(err.message, "records no sha256"));
+	assert_int_equal(run("mv %s.good %s", path, path), 0);
+	/* An unknown format version names the framer that made it. */
+	assert_int_equal(run("sed -i 's/\"format_version\": 2/\"format_version\": 99/' %s", path), 0);
+	fr_error_clear(&err);
+	assert_int_equal(fr_model_load(&loaded, dir, &err), FR_EMODEL);
+	assert_non_null(strstr(err.message, "format_version 99, made by framer " FR_VERSION));
 	/* Corrupt JSON. */
 	assert_int_equal(test_write_text(path, "{\"format_version\": 1,"), 0);
 	fr_error_clear(&err);
