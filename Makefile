@@ -23,19 +23,24 @@ DEB_PACKAGES := build-essential cmake pkg-config libsvm-dev libstemmer-dev \
 BENCH_PACKAGES := python3 python3-sklearn fasttext libsvm-tools
 DATASETS ?= ../shared/datasets
 
+# What `make fuzz` needs: clang with libFuzzer and the sanitizers' runtimes.
+FUZZ_PACKAGES := clang-14 libclang-rt-14-dev
+SECONDS ?= 60
+
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps bench-deps install-missing build train classify evaluate report bench test clean help
+.PHONY: all deps bench-deps install-missing build train classify evaluate report bench test fuzz clean help
 
 all: build
 
 help:
-	@echo "make deps | build | train | classify | evaluate | report | bench | test | clean"
+	@echo "make deps | build | train | classify | evaluate | report | bench | test | fuzz | clean"
 	@echo "  train    [DATA=$(DATA)] [MODEL=$(MODEL)] [CONFIG=file.json]"
 	@echo "  classify [BATCH=$(BATCH)] [MODEL=$(MODEL)] [OUT=$(OUT)]"
 	@echo "  evaluate [MODEL=$(MODEL)] [TEST=$(TEST)]"
 	@echo "  report   [MODEL=$(MODEL)] [TEST=$(TEST)]  -> eval/reports/<model>/report.{md,html,json}"
 	@echo "  bench    [DATASETS=$(DATASETS)]  -> eval/bench/RESULTS.md, results.json"
+	@echo "  fuzz     [SECONDS=$(SECONDS)]  every libFuzzer target for SECONDS each (tests/fuzz/README.md)"
 
 # Installs only what is missing, so a machine that has everything runs no apt-get at all.
 deps:
@@ -88,6 +93,12 @@ bench: build bench-deps
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# Every libFuzzer target of tests/fuzz/ for SECONDS each, built with clang-14
+# into build-fuzz/; fails when any of them crashes.
+fuzz: deps
+	@$(MAKE) --no-print-directory install-missing PACKAGES="$(FUZZ_PACKAGES)"
+	tests/fuzz/run.sh $(SECONDS)
 
 clean:
 	rm -rf $(BUILD) out
