@@ -15,7 +15,7 @@ enum {
 	CLS_HYPHEN,  /* - ‐ ‑ (not en or em dashes, which separate) */
 	CLS_PERIOD,
 	CLS_NUMSEP,  /* , : / inside numbers */
-	CLS_IGNORE   /* soft hyphen: invisible, dropped inside words */
+	CLS_IGNORE   /* soft hyphen, word joiner, U+FEFF: invisible, dropped inside words */
 };
 
 /* NFKC can expand a character up to 18 times; 128 MiB keeps every offset
@@ -50,7 +50,9 @@ static int unicode_class(int32_t cp)
 		return CLS_APOS;
 	case 0x2010: case 0x2011:
 		return CLS_HYPHEN;
-	case 0x00AD:
+	case 0x00AD: /* soft hyphen */
+	case 0x2060: /* word joiner */
+	case 0xFEFF: /* zero width no-break space, the BOM of a file joined on */
 		return CLS_IGNORE;
 	default:
 		break;
@@ -99,6 +101,51 @@ size_t fr_utf8_decode(const uint8_t *s, size_t n, int32_t *cp_out)
 		return 0; /* overlong, out of range, or a surrogate */
 	*cp_out = cp;
 	return need;
+}
+
+const char *fr_text_problem(const char *text, size_t len, size_t *at_out)
+{
+	const uint8_t *s = (const uint8_t *)text;
+	size_t pos = 0;
+	while (pos < len) {
+		/* Eight ASCII bytes, none of them NUL, at a time. */
+		if (len - pos >= 8) {
+			uint64_t v = 0;
+			memcpy(&v, s + pos, sizeof(v));
+			const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+			if ((v & highs) == 0 && ((v - ones) & ~v & highs) == 0) {
+				pos += 8;
+				continue;
+			}
+		}
+		int32_t cp = 0;
+		size_t n = fr_utf8_decode(s + pos, len - pos, &cp);
+		if (n > 0 && cp != 0) {
+			pos += n;
+			continue;
+		}
+		*at_out = pos;
+		if (n > 0)
+			return "NUL byte";
+		uint8_t b0 = s[pos];
+		if (b0 >= 0x80 && b0 <= 0xBF)
+			return "invalid UTF-8 (a continuation byte with no lead byte)";
+		if (b0 == 0xC0 || b0 == 0xC1)
+			return "invalid UTF-8 (overlong form)";
+		if (b0 >= 0xF5)
+			return "invalid UTF-8 (a byte that never occurs in UTF-8)";
+		size_t need = b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : 2;
+		for (size_t i = 1; i < need; i++)
+			if (pos + i >= len || (s[pos + i] & 0xC0) != 0x80)
+				return "invalid UTF-8 (truncated sequence)";
+		uint8_t b1 = s[pos + 1];
+		if ((b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xF0 && b1 < 0x90))
+			return "invalid UTF-8 (overlong form)";
+		if (b0 == 0xED && b1 >= 0xA0)
+			return "invalid UTF-8 (UTF-16 surrogate)";
+		return "invalid UTF-8 (past U+10FFFF)";
+	}
+	return NULL;
 }
 
 void fr_tokens_init(fr_tokens *tokens)

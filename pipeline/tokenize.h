@@ -9,7 +9,11 @@
 /* The tokenize stage: UTF-8 text in, folded word tokens out.
  *
  * - Bytes that are not valid UTF-8 (overlong forms, surrogates, truncated
- *   sequences) are treated as U+FFFD, a separator, and counted.
+ *   sequences) are treated as U+FFFD, a separator, and counted. (framer's
+ *   readers refuse such records before they get here: fr_text_problem.)
+ * - A soft hyphen, a word joiner or a zero width no-break space (U+FEFF,
+ *   a byte order mark left inside text) is invisible: it joins the letters
+ *   around it and separates nothing.
  * - Letters are normalized to NFKC and case-folded with libutf8proc, so
  *   "CEASEFIRE" and "ceasefire" agree and compatibility forms (ligatures,
  *   full-width letters) become their plain letters.
@@ -80,5 +84,13 @@ int fr_tokens__set_term(fr_tokens *t, size_t i, const char *term, size_t len);
  * UTF-8 (the caller skips one byte). Shared by every stage that must cope
  * with bad bytes, so all agree on what is valid. */
 size_t fr_utf8_decode(const uint8_t *s, size_t n, int32_t *cp_out);
+
+/* Whether len bytes are text: valid UTF-8 (as fr_utf8_decode has it) with no
+ * NUL byte. Returns NULL when they are; else what is wrong with the first bad
+ * byte ("NUL byte", "invalid UTF-8 (overlong form)", "... (UTF-16
+ * surrogate)", "... (truncated sequence)", ...), a static string, and its
+ * offset in *at_out. The readers use it to refuse records that are not
+ * text rather than label replacement characters. */
+const char *fr_text_problem(const char *text, size_t len, size_t *at_out);
 
 #endif

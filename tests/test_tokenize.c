@@ -114,6 +114,10 @@ static const tok_case hyphen_cases[] = {
 	{ LIT("cease\xE2\x80\x90" "fire"), { "ceasefire" }, { W }, 0 },        /* U+2010 hyphen */
 	{ LIT("cease\xE2\x80\x91" "fire"), { "ceasefire" }, { W }, 0 },        /* U+2011 non-breaking */
 	{ LIT("cease\xC2\xAD" "fire"), { "ceasefire" }, { W }, 0 },            /* U+00AD soft hyphen */
+	{ LIT("cease\xE2\x81\xA0" "fire"), { "ceasefire" }, { W }, 0 },        /* U+2060 word joiner */
+	/* U+FEFF: a byte order mark inside text joins nothing and splits nothing. */
+	{ LIT("cease\xEF\xBB\xBF" "fire"), { "ceasefire" }, { W }, 0 },
+	{ LIT("\xEF\xBB\xBFpeace \xEF\xBB\xBFtalks"), { "peace", "talks" }, { W, W }, 0 },
 	{ LIT("Kremlin-backed forces"), { "kremlinbacked", "forces" }, { W, W }, 0 },
 	{ LIT("peace\xE2\x80\x93talks"), { "peace", "talks" }, { W, W }, 0 }, /* en dash */
 	{ LIT("peace\xE2\x80\x94talks"), { "peace", "talks" }, { W, W }, 0 }, /* em dash */
@@ -244,6 +248,54 @@ static const tok_case invalid_cases[] = {
 static void test_tokenize__invalid_utf8_and_nul(void **state)
 {
 	RUN_CASES(*state, invalid_cases);
+}
+
+/* fr_text_problem: what the readers refuse, where, and why. */
+typedef struct {
+	const char *input;
+	size_t len;
+	const char *problem; /* a piece of the answer; NULL for text */
+	size_t at;
+} problem_case;
+
+static const problem_case problem_cases[] = {
+	{ LIT(""), NULL, 0 },
+	{ LIT("plain ASCII text, long enough for the eight-byte steps"), NULL, 0 },
+	{ LIT("caf\xC3\xA9 \xE2\x80\x9Cq\xE2\x80\x9D \xF0\x9F\x98\x80 \xEF\xBB\xBF \xEF\xBF\xBD"), NULL, 0 },
+	{ LIT("\xF4\x8F\xBF\xBF"), NULL, 0 },                               /* U+10FFFF */
+	{ LIT("0123456789abcde\0"), "NUL byte", 15 },                       /* NUL after two words */
+	{ LIT("ab\0cdefghijkl"), "NUL byte", 2 },                           /* NUL inside a word */
+	{ LIT("x\xC0\xAF"), "overlong", 1 },
+	{ LIT("xyzxyzxyz\xE0\x80\xAF"), "overlong", 9 },
+	{ LIT("\xF0\x80\x80\xAF"), "overlong", 0 },
+	{ LIT("ab\xED\xA0\x80"), "surrogate", 2 },
+	{ LIT("ab\xED\xBF\xBF"), "surrogate", 2 },
+	{ LIT("abc\xE2\x82"), "truncated", 3 },
+	{ LIT("abc\xE2\x82z"), "truncated", 3 },
+	{ LIT("\xC3"), "truncated", 0 },
+	{ LIT("a\x80"), "continuation", 1 },
+	{ LIT("a\xFF"), "never occurs", 1 },
+	{ LIT("\xF4\x90\x80\x80"), "past U+10FFFF", 0 },
+	{ LIT("ok \xC3\xA9 then \xC0\xAF and \0"), "overlong", 11 },    /* the first one counts */
+};
+
+static void test_tokenize__text_problem(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(problem_cases) / sizeof(problem_cases[0]); i++) {
+		const problem_case *c = &problem_cases[i];
+		size_t at = 12345;
+		print_message("problem case %zu\n", i);
+		const char *why = fr_text_problem(c->input, c->len, &at);
+		if (c->problem == NULL) {
+			assert_null(why);
+			assert_int_equal(at, 12345);
+		} else {
+			assert_non_null(why);
+			assert_non_null(strstr(why, c->problem));
+			assert_int_equal(at, c->at);
+		}
+	}
 }
 
 /* ---- buffers ------------------------------------------------------------ */
@@ -428,6 +480,7 @@ int main(void)
 		T(test_tokenize__numbers),
 		T(test_tokenize__nfkc_and_case_folding),
 		T(test_tokenize__invalid_utf8_and_nul),
+		cmocka_unit_test(test_tokenize__text_problem),
 		T(test_tokenize__one_digit_number_at_buffer_end),
 		T(test_tokenize__long_text),
 		T(test_tokenize__reuse_resets_counts),
