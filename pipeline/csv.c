@@ -66,6 +66,7 @@ struct fr_csv {
 	int fail_code;
 	size_t fail_line;
 	char fail_msg[256];
+	int fail_midline; /* a quote out of place: fr_csv_skip_line can go on */
 };
 
 static int csv_fail(fr_csv *csv, fr_error *err, int code, size_t line,
@@ -263,9 +264,11 @@ static int csv_read_unquoted(fr_csv *csv, size_t field_line, int *delim_out,
 		if (c == EOF || (csv_stop[c] & CSV_STOP_UNQUOTED))
 			break;
 	}
-	if (c == '"')
-		return csv_fail(csv, err, FR_EFORMAT, field_line,
-		                "quote inside an unquoted field");
+	if (c == '"') {
+		rc = csv_fail(csv, err, FR_EFORMAT, field_line, "quote inside an unquoted field");
+		csv->fail_midline = 1;
+		return rc;
+	}
 	*delim_out = c;
 	return 0;
 }
@@ -303,9 +306,12 @@ static int csv_read_quoted(fr_csv *csv, size_t field_line, int *delim_out,
 			csv_take_eol(csv, c);
 		}
 	}
-	if (c != ',' && c != '\r' && c != '\n' && c != EOF)
-		return csv_fail(csv, err, FR_EFORMAT, field_line,
-		                "unexpected character after closing quote");
+	if (c != ',' && c != '\r' && c != '\n' && c != EOF) {
+		rc = csv_fail(csv, err, FR_EFORMAT, field_line,
+		              "unexpected character after closing quote");
+		csv->fail_midline = 1;
+		return rc;
+	}
 	*delim_out = c;
 	return 0;
 }
@@ -367,6 +373,35 @@ done:
 	if (rc < 0)
 		csv->nfields = 0;
 	return rc;
+}
+
+int fr_csv_skip_line(fr_csv *csv, fr_error *err)
+{
+	int c = EOF;
+	int rc = 0;
+
+	assert(csv != NULL);
+	if (csv->fail_code == 0)
+		return 0;
+	if (!csv->fail_midline)
+		return fr_error_set(err, csv->fail_code, csv->name, csv->fail_line, "%s",
+		                    csv->fail_msg);
+	csv->fail_code = 0;
+	csv->fail_midline = 0;
+	csv->nfields = 0;
+	csv->rec_len = 0;
+	for (;;) {
+		if ((rc = csv_peek(csv, &c, err)) < 0)
+			return rc;
+		if (c == EOF)
+			return 0;
+		if (c == '\r' || c == '\n')
+			break;
+		csv->pos++;
+		csv->prev_cr = 0;
+	}
+	csv_take_eol(csv, c);
+	return 0;
 }
 
 int fr_csv_open_stream(fr_csv **out, FILE *fp, const char *name, fr_error *err)

@@ -33,6 +33,15 @@ int fr_csv_open_stream(fr_csv **out, FILE *fp, const char *name, fr_error *err);
  * returns the same error again: the reader cannot go on after it. */
 int fr_csv_next(fr_csv *csv, fr_error *err);
 
+/* After FR_EFORMAT for a quote out of place in the middle of a line (a
+ * quote inside an unquoted field, or a character after a closing quote),
+ * drops the rest of that physical line so that reading goes on with the
+ * next: a batch loses the broken record, not the rest of its file. Returns
+ * 0 (also when there was no error), or the error again when the reader
+ * cannot go on: a quoted field still open at the end of the input, or an
+ * I/O error. Strict readers (labeled data) never call it. */
+int fr_csv_skip_line(fr_csv *csv, fr_error *err);
+
 /* The current record: its number of fields (0 before the first record, at
  * the end and after an error), and field i as a NUL-terminated string (quotes
  * removed, doubled quotes undone). A field may itself contain NUL bytes;

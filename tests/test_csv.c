@@ -496,6 +496,63 @@ static void test_csv__errors(void **state)
 	}
 }
 
+/* fr_csv_skip_line: after a quote out of place, the rest of that line goes
+ * and reading goes on; an unterminated quote cannot be skipped. */
+typedef struct {
+	const char *name;
+	const char *input;
+	size_t good_records; /* read fine before the error */
+	int resumes;         /* fr_csv_skip_line returns 0 */
+	const char *next;    /* first field of the next record; NULL for the end */
+	size_t next_line;
+} csv_skip_case;
+
+static const csv_skip_case csv_skip_cases[] = {
+	{ "quote_in_unquoted", "a,b\nc,d\"e,\"f\ng,h\n", 1, 1, "g", 3 },
+	{ "after_closing_quote", "\"x\"y,z\r\nw\r\n", 0, 1, "w", 2 },
+	{ "after_closing_quote_cr", "\"x\"y\rw", 0, 1, "w", 2 },
+	{ "error_in_second_line_of_record", "\"1\n2\"x,y\nnext\n", 0, 1, "next", 3 },
+	{ "error_on_last_line_without_end", "a\nb\"c", 1, 1, NULL, 0 },
+	{ "blank_lines_after", "b\"c\n\n\nd\n", 0, 1, "d", 4 },
+	{ "unterminated", "a\n\"x\ny\n", 1, 0, NULL, 0 },
+};
+
+static void test_csv__skip_line(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k < sizeof(csv_skip_cases) / sizeof(csv_skip_cases[0]); k++) {
+		const csv_skip_case *c = &csv_skip_cases[k];
+		fr_error err = FR_ERROR_INIT;
+		FILE *fp = NULL;
+		fr_csv *csv = open_mem(c->input, strlen(c->input), &fp);
+
+		print_message("skip case %s\n", c->name);
+		/* With no error there is nothing to skip. */
+		assert_int_equal(fr_csv_skip_line(csv, NULL), 0);
+		for (size_t r = 0; r < c->good_records; r++)
+			assert_int_equal(fr_csv_next(csv, NULL), 0);
+		assert_int_equal(fr_csv_next(csv, NULL), FR_EFORMAT);
+		if (!c->resumes) {
+			assert_int_equal(fr_csv_skip_line(csv, &err), FR_EFORMAT);
+			assert_string_equal(err.message, "unterminated quoted field");
+			assert_int_equal(fr_csv_next(csv, NULL), FR_EFORMAT);
+			close_mem(csv, fp);
+			continue;
+		}
+		assert_int_equal(fr_csv_skip_line(csv, &err), 0);
+		assert_int_equal(err.code, 0);
+		if (c->next == NULL) {
+			assert_int_equal(fr_csv_next(csv, NULL), FR_ITEROVER);
+		} else {
+			assert_int_equal(fr_csv_next(csv, NULL), 0);
+			assert_string_equal(fr_csv_field(csv, 0, NULL), c->next);
+			assert_int_equal(fr_csv_line(csv), c->next_line);
+			assert_int_equal(fr_csv_next(csv, NULL), FR_ITEROVER);
+		}
+		close_mem(csv, fp);
+	}
+}
+
 static void test_csv__error_in_file_names_path(void **state)
 {
 	static const char input[] = "id,text\n1,\"ok\"\n2,\"bad\"x\n";
@@ -686,6 +743,7 @@ int main(void)
 		cmocka_unit_test(test_csv__quoted_field_across_block_edge),
 		cmocka_unit_test(test_csv__stop_byte_at_every_offset),
 		cmocka_unit_test(test_csv__errors),
+		cmocka_unit_test(test_csv__skip_line),
 		cmocka_unit_test(test_csv__error_in_file_names_path),
 		cmocka_unit_test(test_csv__read_error),
 		cmocka_unit_test(test_csv__missing_file),
