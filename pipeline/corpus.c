@@ -2,16 +2,23 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <regex.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "csv.h"
+#include "strmap.h"
+#include "tokenize.h"
+
+#define BOM "\xEF\xBB\xBF"
 
 /* ---- boilerplate rules ---- */
 
@@ -219,6 +226,15 @@ struct fr_corpus {
 	fr_csv *csv;
 	size_t text_col, id_col, n_cols;
 	int has_id;
+	char *header;            /* the header's names, each NUL-terminated */
+	size_t header_len, header_cap;
+
+	/* Record ids given by the inputs, to refuse a second record with one:
+	 * its labels could not be told from the first's. Where each was first
+	 * seen: input index and line. */
+	fr_strmap *ids;
+	uint32_t (*id_where)[2];
+	size_t id_where_cap;
 
 	/* .jsonl and stdin */
 	FILE *fp;
@@ -366,6 +382,15 @@ int fr_corpus_open(fr_corpus **out, const char *const *inputs, size_t n_inputs,
 				                  "not a .txt, .csv or .jsonl file");
 				goto done;
 			}
+			/* A file named on the command line that cannot be read ends
+			 * the run before anything is written; one found in a folder
+			 * is reported and skipped when its turn comes. */
+			int fd = open(path, O_RDONLY);
+			if (fd < 0) {
+				rc = fr_error_set(err, FR_EIO, path, 0, "cannot read input: %s", strerror(errno));
+				goto done;
+			}
+			close(fd);
 			const char *slash = strrchr(path, '/');
 			rc = add_input(c, path, slash ? slash + 1 : path, kind);
 		}
@@ -458,8 +483,20 @@ static int open_current(fr_corpus *c, fr_error *err)
 		c->n_cols = fr_csv_field_count(c->csv);
 		c->has_id = 0;
 		c->text_col = c->n_cols;
+		c->header_len = 0;
 		for (size_t i = 0; i < c->n_cols; i++) {
-			const char *name = fr_csv_field(c->csv, i, NULL);
+			size_t len = 0;
+			const char *name = fr_csv_field(c->csv, i, &len);
+			/* Two columns of one name: which one is the text? */
+			for (size_t j = 0; j < i; j++)
+				if (strcmp(name, fr_csv_field(c->csv, j, NULL)) == 0)
+					return fr_error_set(err, FR_EFORMAT, in->path, fr_csv_line(c->csv),
+					                    "column '%.64s' appears twice in the header", name);
+			/* Kept to recognise the header repeated further down. */
+			if (fr_grow((void **)&c->header, &c->header_cap, c->header_len + len + 1, 1) < 0)
+				return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+			memcpy(c->header + c->header_len, name, len + 1);
+			c->header_len += len + 1;
 			if (strcmp(name, "text") == 0)
 				c->text_col = i;
 			else if (strcmp(name, "id") == 0) {
@@ -480,6 +517,65 @@ static int open_current(fr_corpus *c, fr_error *err)
 		c->fp = stdin;
 		return 0;
 	}
+}
+
+/* Refuses a record whose text or id is not text: NUL bytes or invalid
+ * UTF-8 would be labeled as replacement characters, silently. */
+static int check_text(const char *name, size_t line, const char *what, const char *s,
+                      size_t len, fr_error *err)
+{
+	size_t at = 0;
+	const char *why = fr_text_problem(s, len, &at);
+	if (why == NULL)
+		return 0;
+	return fr_error_set(err, FR_EFORMAT, name, line, "%s at byte %zu of the %s", why, at, what);
+}
+
+/* At most max bytes of s for a message: whole characters only, control
+ * characters as '?', so the message stays one line of valid UTF-8. */
+static void quote_for_message(char *buf, size_t size, const char *s, size_t len)
+{
+	size_t max = size - 1, i = 0, n = 0;
+	while (i < len && n < max) {
+		int32_t cp = 0;
+		size_t k = fr_utf8_decode((const uint8_t *)s + i, len - i, &cp);
+		if (k == 0 || cp < 0x20 || cp == 0x7F) {
+			buf[n++] = '?';
+			i += k ? k : 1;
+			continue;
+		}
+		if (n + k > max)
+			break;
+		memcpy(buf + n, s + i, k);
+		n += k;
+		i += k;
+	}
+	buf[n] = '\0';
+}
+
+/* Remembers an id a record gave; a second record with the same id is a bad
+ * record, reported with where the first one was. */
+static int check_id(fr_corpus *c, const char *name, size_t line, const char *id, size_t len,
+                    fr_error *err)
+{
+	uint32_t k = 0;
+	if (c->ids == NULL && fr_strmap_new(&c->ids, 1024, err) < 0)
+		return FR_ENOMEM;
+	int rc = fr_strmap_intern(c->ids, id, len, &k);
+	if (rc < 0)
+		return fr_error_set(err, rc, NULL, 0, "out of memory");
+	if (rc == 0) {
+		char shown[72];
+		quote_for_message(shown, sizeof(shown), id, len);
+		const uint32_t *first = c->id_where[k];
+		return fr_error_set(err, FR_EFORMAT, name, line, "duplicate id '%s', first used at %s:%u",
+		                    shown, c->inputs[first[0]].doc, (unsigned)first[1]);
+	}
+	if (fr_grow((void **)&c->id_where, &c->id_where_cap, (size_t)k + 1, sizeof(*c->id_where)) < 0)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	c->id_where[k][0] = (uint32_t)c->cur;
+	c->id_where[k][1] = line < UINT32_MAX ? (uint32_t)line : UINT32_MAX;
+	return 0;
 }
 
 /* Sets the id to "<doc>#<n>". */
@@ -511,11 +607,19 @@ static int set_para(fr_corpus *c, const char *text, size_t len)
 	return 0;
 }
 
+/* Blank: only spaces, tabs and byte order marks (left mid-file where two
+ * files were joined). */
 static int is_blank_line(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\f' && s[i] != '\v')
-			return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\f' || s[i] == '\v')
+			continue;
+		if (n - i >= 3 && memcmp(s + i, BOM, 3) == 0) {
+			i += 2;
+			continue;
+		}
+		return 0;
+	}
 	return 1;
 }
 
@@ -541,8 +645,11 @@ static int next_line(fr_corpus *c, const char **start, size_t *len)
 /* Appends a trimmed line to the paragraph, joined by one space. */
 static int append_line(fr_corpus *c, const char *s, size_t n)
 {
-	while (n > 0 && (*s == ' ' || *s == '\t'))
-		s++, n--;
+	while (n > 0 && (*s == ' ' || *s == '\t' || (n >= 3 && memcmp(s, BOM, 3) == 0))) {
+		size_t skip = *s == ' ' || *s == '\t' ? 1 : 3;
+		s += skip;
+		n -= skip;
+	}
 	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
 	if (fr_grow((void **)&c->para, &c->para_cap, c->para_len + n + 2, 1) < 0)
@@ -571,6 +678,11 @@ static int next_txt(fr_paragraph *out, fr_corpus *c, fr_error *err)
 		if (!have)
 			return FR_ITEROVER;
 		size_t start_line = c->file_line - 1;
+		/* The first byte of the block that is not text, and its line. */
+		size_t bad_at = 0, bad_line = start_line;
+		const char *bad = fr_text_problem(s, n, &bad_at);
+		if (bad != NULL)
+			bad_at += (size_t)(s - c->file);
 		c->para_len = 0;
 		if (append_line(c, s, n) < 0)
 			return fr_error_set(err, FR_ENOMEM, in->path, start_line, "out of memory");
@@ -578,6 +690,10 @@ static int next_txt(fr_paragraph *out, fr_corpus *c, fr_error *err)
 		if (c->block > 0) {
 			size_t save_pos = c->file_pos, save_line = c->file_line;
 			while (next_line(c, &s, &n) && !is_blank_line(s, n)) {
+				if (bad == NULL && (bad = fr_text_problem(s, n, &bad_at)) != NULL) {
+					bad_at += (size_t)(s - c->file);
+					bad_line = c->file_line - 1;
+				}
 				if (append_line(c, s, n) < 0)
 					return fr_error_set(err, FR_ENOMEM, in->path, start_line, "out of memory");
 				save_pos = c->file_pos;
@@ -587,6 +703,9 @@ static int next_txt(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			c->file_line = save_line;
 		}
 		size_t block = c->block++;
+		if (bad != NULL)
+			return fr_error_set(err, FR_EFORMAT, in->path, bad_line, "%s at byte %zu of the file",
+			                    bad, bad_at);
 		if (block == 0) {
 			if (fr_grow((void **)&c->title, &c->title_cap, c->para_len + 1, 1) < 0)
 				return fr_error_set(err, FR_ENOMEM, in->path, start_line, "out of memory");
@@ -623,28 +742,69 @@ static int next_txt(fr_paragraph *out, fr_corpus *c, fr_error *err)
 	}
 }
 
+/* Field i of the current record; a byte order mark that starts the record
+ * (a file joined on with its BOM) is not part of it. */
+static const char *csv_field(const fr_corpus *c, size_t i, size_t *len_out)
+{
+	const char *f = fr_csv_field(c->csv, i, len_out);
+	if (i == 0 && f != NULL && *len_out >= 3 && memcmp(f, BOM, 3) == 0) {
+		*len_out -= 3;
+		return f + 3;
+	}
+	return f;
+}
+
+/* Whether the current record repeats the header: files joined together. */
+static int is_header_again(const fr_corpus *c)
+{
+	const char *name = c->header;
+	for (size_t i = 0; i < c->n_cols; i++) {
+		size_t len = 0, nlen = strlen(name);
+		const char *f = csv_field(c, i, &len);
+		if (len != nlen || memcmp(f, name, len) != 0)
+			return 0;
+		name += nlen + 1;
+	}
+	return 1;
+}
+
 static int next_csv(fr_paragraph *out, fr_corpus *c, fr_error *err)
 {
 	input_t *in = &c->inputs[c->cur];
 	for (;;) {
 		int rc = fr_csv_next(c->csv, err);
+		/* A quote out of place costs its own line, not the rest of the file. */
+		if (rc == FR_EFORMAT && fr_csv_skip_line(c->csv, NULL) == 0) {
+			c->record++;
+			c->record_error = 1;
+			return rc;
+		}
 		if (rc < 0)
 			return rc;
 		c->record++;
+		c->record_error = 1; /* until the record is handed out */
 		size_t line = fr_csv_line(c->csv);
-		if (fr_csv_field_count(c->csv) != c->n_cols) {
-			c->record_error = 1;
+		if (fr_csv_field_count(c->csv) != c->n_cols)
 			return fr_error_set(err, FR_EFORMAT, in->path, line,
 			                    "record has %zu fields, the header has %zu",
 			                    fr_csv_field_count(c->csv), c->n_cols);
-		}
+		if (is_header_again(c))
+			return fr_error_set(err, FR_EFORMAT, in->path, line,
+			                    "the header row again (files joined together?)");
 		size_t tlen = 0, idlen = 0;
-		const char *text = fr_csv_field(c->csv, c->text_col, &tlen);
+		const char *text = csv_field(c, c->text_col, &tlen);
+		const char *id = c->has_id ? csv_field(c, c->id_col, &idlen) : NULL;
+		if ((rc = check_text(in->path, line, "text", text, tlen, err)) < 0 ||
+		    (rc = check_text(in->path, line, "id", id, idlen, err)) < 0)
+			return rc;
 		if (tlen == 0) {
+			c->record_error = 0;
 			c->stats.empty++;
 			continue;
 		}
-		const char *id = c->has_id ? fr_csv_field(c->csv, c->id_col, &idlen) : NULL;
+		if (idlen > 0 && (rc = check_id(c, in->path, line, id, idlen, err)) < 0)
+			return rc;
+		c->record_error = 0;
 		if (set_para(c, text, tlen) < 0 ||
 		    (idlen > 0 ? set_id(c, id, idlen) : default_id(c, in->doc, c->record)) < 0)
 			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
@@ -673,11 +833,17 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			len--;
 		if (is_blank_line(c->line, len))
 			continue;
+		/* A byte order mark starts the file, or a file joined on. */
+		const char *start = c->line;
+		if (len >= 3 && memcmp(start, BOM, 3) == 0) {
+			start += 3;
+			len -= 3;
+		}
 		c->record++;
 		json_error_t jerr;
 		/* The whole line is one value: text after the object is an error,
 		 * not silently dropped. */
-		json_t *obj = json_loadb(c->line, len, JSON_ALLOW_NUL, &jerr);
+		json_t *obj = json_loadb(start, len, JSON_ALLOW_NUL, &jerr);
 		int rc = 0;
 		if (obj == NULL) {
 			rc = fr_error_set(err, FR_EFORMAT, name, c->line_no, "invalid JSON: %s", jerr.text);
@@ -708,8 +874,15 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 					idv = num;
 					idlen = strlen(num);
 				}
-				if (set_para(c, json_string_value(text), json_string_length(text)) < 0 ||
-				    (idlen > 0 ? set_id(c, idv, idlen) : default_id(c, in->doc, c->record)) < 0)
+				/* JSON can spell a NUL (\u0000); it is no more text here. */
+				rc = check_text(name, c->line_no, "text", json_string_value(text),
+				                json_string_length(text), err);
+				if (rc == 0)
+					rc = check_text(name, c->line_no, "id", idv, idlen, err);
+				if (rc == 0 && idlen > 0)
+					rc = check_id(c, name, c->line_no, idv, idlen, err);
+				if (rc == 0 && (set_para(c, json_string_value(text), json_string_length(text)) < 0 ||
+				                (idlen > 0 ? set_id(c, idv, idlen) : default_id(c, in->doc, c->record)) < 0))
 					rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 			}
 		}
@@ -805,6 +978,9 @@ void fr_corpus_free(fr_corpus *c)
 	free(c->rule_drops);
 	free(c->file);
 	free(c->title);
+	free(c->header);
+	fr_strmap_free(c->ids);
+	free(c->id_where);
 	free(c->line);
 	free(c->para);
 	free(c->id);

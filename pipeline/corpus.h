@@ -21,6 +21,22 @@
  * - "-": JSON Lines on standard input.
  * A paragraph's id is "<file>#<n>", or the record's own id.
  *
+ * Bad records are reported and skipped, the rest is read:
+ * - a paragraph or record whose text or id is not text (a NUL byte, or
+ *   invalid UTF-8: overlong forms, surrogates, truncated sequences), named
+ *   with its line and the offset of the first bad byte (in the file for a
+ *   .txt, in the field or string otherwise);
+ * - a record whose id an earlier record of the run already gave (ids made
+ *   up from positions are unique and not checked);
+ * - a .csv record with too few or too many fields, a quote out of place
+ *   (its line is dropped), or that repeats the header (files joined);
+ * - a .jsonl line that is not a JSON object with a string "text".
+ * A byte order mark starts any .txt, .csv or .jsonl file, and is accepted
+ * where files were joined: at the start of a .jsonl line or a .csv record,
+ * and anywhere in a .txt (where a line of them is blank).
+ * A .csv whose header is unusable (no `text` column, a name twice, broken
+ * quoting) or whose quote never closes is a bad file: what was read stays.
+ *
  * Memory is bounded by the largest single article or record, not the batch. */
 
 /* Boilerplate rules, kept as data (data/boilerplate.rules). One rule a line:
@@ -73,7 +89,8 @@ typedef struct fr_corpus fr_corpus;
 
 /* Checks every input and expands directories. rules may be NULL (nothing is
  * dropped) and is borrowed. FR_ENOTFOUND for a missing input or a directory
- * with no inputs, FR_EIO for one that cannot be read. */
+ * with no inputs, FR_EIO for a named file or directory that cannot be read
+ * (a file inside a directory that cannot be read is a bad file later). */
 int fr_corpus_open(fr_corpus **out, const char *const *inputs, size_t n_inputs,
                    const fr_boilerplate *rules, fr_error *err);
 

@@ -247,9 +247,9 @@ static const txt_row txt_rows[] = {
 	{ "a block that only starts like the title is kept",
 	  S("T\n\nT and more\n"), 0, 2,
 	  { { 0, 1, "T" }, { 1, 3, "T and more" } } },
-	{ "invalid UTF-8 bytes pass through",
-	  S("T\n\nab\xff\xfe cd\xc3\n\xed\xa0\x80z\n"), 0, 2,
-	  { { 0, 1, "T" }, { 1, 3, "ab\xff\xfe cd\xc3 \xed\xa0\x80z" } } },
+	{ "byte order marks mid-file: a line of them is blank, one starting a line goes",
+	  S("T\n\n\xEF\xBB\xBF\n\xEF\xBB\xBF \xEF\xBB\xBF\n\n\xEF\xBB\xBF" "Second title\nmore\n"), 0, 2,
+	  { { 0, 1, "T" }, { 1, 6, "Second title more" } } },
 };
 
 static void test_corpus__txt_blocks(void **state)
@@ -275,15 +275,26 @@ static void test_corpus__txt_blocks(void **state)
 	}
 }
 
-/* A NUL byte inside an article stays part of the paragraph. */
-static void test_corpus__txt_nul_byte_passes_through(void **state)
+/* A paragraph that is not text (a NUL byte, invalid UTF-8) is a bad record,
+ * reported with the line and the file offset of its first bad byte; the
+ * other paragraphs keep their numbers. */
+static void test_corpus__txt_bad_bytes_are_refused(void **state)
 {
 	tmp_state *t = *state;
 	char path[256];
-	write_file(path, sizeof(path), t->dir, "nul.txt", S("T\n\na\0b\n"));
+	write_file(path, sizeof(path), t->dir, "bad.txt",
+	           S("T\n\na\0b\n\nfine\n\nok line\nab\xC0\xAF\n\n\xED\xA0\x80\n\nend \xE2\x82"));
 	run_t *r = run_one(path, NULL);
-	assert_int_equal(r->n, 2);
-	assert_text(&r->items[1], S("a\0b"));
+	assert_int_equal(r->n, 6);
+	assert_para(&r->items[0], "bad.txt#0", 0, 1, "T");
+	assert_err(&r->items[1], FR_EFORMAT, "NUL byte at byte 4 of the file", "/bad.txt", 3);
+	assert_para(&r->items[2], "bad.txt#2", 2, 5, "fine");
+	assert_err(&r->items[3], FR_EFORMAT, "overlong form) at byte 24 of the file", "/bad.txt", 8);
+	assert_err(&r->items[4], FR_EFORMAT, "surrogate) at byte 28 of the file", "/bad.txt", 10);
+	assert_err(&r->items[5], FR_EFORMAT, "truncated sequence) at byte 37 of the file", "/bad.txt", 12);
+	assert_int_equal(r->stats.bad_records, 4);
+	assert_int_equal(r->stats.bad_files, 0);
+	assert_int_equal(r->stats.paragraphs, 2);
 	run_free(r);
 }
 
@@ -567,7 +578,8 @@ static void test_corpus__csv_bad_field_counts(void **state)
 	run_free(r);
 }
 
-/* Broken quoting ends the file, but not the batch. */
+/* A quote out of place costs its record; an unterminated quote ends the
+ * file, but not the batch. */
 static void test_corpus__csv_broken_quoting(void **state)
 {
 	tmp_state *t = *state;
@@ -578,12 +590,15 @@ static void test_corpus__csv_broken_quoting(void **state)
 	write_file(path, sizeof(path), dir, "b.csv", S("text\n\"never closed\nok3\n"));
 	write_file(path, sizeof(path), dir, "c.jsonl", S("{\"text\":\"next file\"}\n"));
 	run_t *r = run_one(dir, NULL);
-	assert_int_equal(r->n, 4);
+	assert_int_equal(r->n, 5);
 	assert_para(&r->items[0], "a.csv#1", 1, 2, "ok1");
-	assert_err(&r->items[1], FR_EFORMAT, "", "/a.csv", 3);
-	assert_err(&r->items[2], FR_EFORMAT, "", "/b.csv", 2);
-	assert_para(&r->items[3], "c.jsonl#1", 1, 1, "next file");
-	assert_int_equal(r->stats.bad_files, 2);
+	/* A stray quote costs its line only; record numbers go on. */
+	assert_err(&r->items[1], FR_EFORMAT, "quote inside an unquoted field", "/a.csv", 3);
+	assert_para(&r->items[2], "a.csv#3", 3, 4, "ok2");
+	assert_err(&r->items[3], FR_EFORMAT, "unterminated quoted field", "/b.csv", 2);
+	assert_para(&r->items[4], "c.jsonl#1", 1, 1, "next file");
+	assert_int_equal(r->stats.bad_records, 1);
+	assert_int_equal(r->stats.bad_files, 1);
 	assert_int_equal(r->stats.files, 3);
 	run_free(r);
 }
@@ -604,6 +619,8 @@ static void test_corpus__csv_file_errors(void **state)
 		{ "no text column", S("id,body\n1,x\n"), "no 'text' column" },
 		{ "empty file", S(""), "empty file" },
 		{ "only a BOM", S("\xEF\xBB\xBF"), "empty file" },
+		{ "a column named twice", S("id,text,text\n1,a,b\n"), "column 'text' appears twice" },
+		{ "broken quoting in the header", S("id,\"text\n1,x\n"), "unterminated quoted field" },
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		char p1[256], p2[256];
@@ -614,6 +631,7 @@ static void test_corpus__csv_file_errors(void **state)
 		run_t *r = run_corpus(inputs, 2, NULL);
 		assert_int_equal(r->n, 2);
 		assert_err(&r->items[0], FR_EFORMAT, rows[i].msg, "/bad.csv", 1);
+		assert_int_equal(r->stats.bad_records, 0);
 		assert_para(&r->items[1], "good.csv#1", 1, 2, "fine");
 		assert_int_equal(r->stats.bad_files, 1);
 		run_free(r);
@@ -652,7 +670,7 @@ static void test_corpus__jsonl_records(void **state)
 	             "{\"text\":\"\"}\n"                      /* 10 empty */
 	             "{\"text\":\"x\",\"id\":[1]}\n"          /* 11 */
 	             "\"just a string\"\n"                    /* 12 */
-	             "{\"text\":\"a\\u0000b\",\"id\":\"\"}\n" /* 13 */
+	             "{\"text\":\"a\\u0000b\",\"id\":\"\"}\n" /* 13: a NUL is not text */
 	             "{\"text\":\"tail\"} junk\n"             /* 14 */
 	             "{\"text\":\"last\"}"));                 /* 15, no line end */
 	run_t *r = run_one(path, NULL);
@@ -666,17 +684,97 @@ static void test_corpus__jsonl_records(void **state)
 	assert_para(&r->items[6], "f.jsonl#7", 7, 9, "third");
 	assert_err(&r->items[7], FR_EFORMAT, "\"id\"", "/f.jsonl", 11);
 	assert_err(&r->items[8], FR_EFORMAT, "invalid JSON", "/f.jsonl", 12);
-	assert_int_equal(r->items[9].rc, 0);
-	assert_string_equal(r->items[9].id, "f.jsonl#11");
-	assert_int_equal(r->items[9].line, 13);
-	assert_text(&r->items[9], S("a\0b"));
+	assert_err(&r->items[9], FR_EFORMAT, "NUL byte at byte 1 of the text", "/f.jsonl", 13);
 	assert_err(&r->items[10], FR_EFORMAT, "invalid JSON", "/f.jsonl", 14);
 	assert_para(&r->items[11], "f.jsonl#13", 13, 15, "last");
 	assert_string_equal(r->items[0].doc, "f.jsonl");
-	assert_int_equal(r->stats.bad_records, 7);
+	assert_int_equal(r->stats.bad_records, 8);
 	assert_int_equal(r->stats.empty, 1);
-	assert_int_equal(r->stats.paragraphs, 5);
+	assert_int_equal(r->stats.paragraphs, 4);
 	assert_int_equal(r->stats.bad_files, 0);
+	run_free(r);
+}
+
+/* A CSV record that is not text, or that repeats the header (files joined
+ * with their byte order marks), is a bad record; the file goes on. */
+static void test_corpus__csv_bad_records(void **state)
+{
+	tmp_state *t = *state;
+	char path[256];
+	write_file(path, sizeof(path), t->dir, "j.csv",
+	           S("\xEF\xBB\xBFid,text\n"
+	             "1,one\n"                     /* 2 */
+	             "2,t\xC0\xAFo\n"             /* 3 */
+	             "3\xFF,three\n"               /* 4 */
+	             "4,\"f\0ur\"\n"               /* 5 */
+	             "\xEF\xBB\xBFid,text\n"       /* 6: the second file's header */
+	             "\xEF\xBB\xBF" "5,five\n"      /* 7: a BOM glued to a record */
+	             "id,text\n"))                 /* 8 */
+	;
+	run_t *r = run_one(path, NULL);
+	assert_int_equal(r->n, 7);
+	assert_para(&r->items[0], "1", 1, 2, "one");
+	assert_err(&r->items[1], FR_EFORMAT, "overlong form) at byte 1 of the text", "/j.csv", 3);
+	assert_err(&r->items[2], FR_EFORMAT, "at byte 1 of the id", "/j.csv", 4);
+	assert_err(&r->items[3], FR_EFORMAT, "NUL byte at byte 1 of the text", "/j.csv", 5);
+	assert_err(&r->items[4], FR_EFORMAT, "the header row again", "/j.csv", 6);
+	assert_para(&r->items[5], "5", 6, 7, "five");
+	assert_err(&r->items[6], FR_EFORMAT, "the header row again", "/j.csv", 8);
+	assert_int_equal(r->stats.bad_records, 5);
+	assert_int_equal(r->stats.paragraphs, 2);
+	run_free(r);
+}
+
+/* Byte order marks start JSON Lines files, and files joined on. */
+static void test_corpus__jsonl_byte_order_marks(void **state)
+{
+	tmp_state *t = *state;
+	char path[256];
+	write_file(path, sizeof(path), t->dir, "b.jsonl",
+	           S("\xEF\xBB\xBF{\"text\":\"one\"}\n{\"text\":\"two\"}\n\xEF\xBB\xBF{\"text\":\"three\"}\n"
+	             "\xEF\xBB\xBF\n{\"text\":\"four\"}\n"));
+	run_t *r = run_one(path, NULL);
+	assert_int_equal(r->n, 4);
+	assert_para(&r->items[0], "b.jsonl#1", 1, 1, "one");
+	assert_para(&r->items[2], "b.jsonl#3", 3, 3, "three");
+	assert_para(&r->items[3], "b.jsonl#4", 4, 5, "four");
+	assert_int_equal(r->stats.bad_records, 0);
+	run_free(r);
+}
+
+/* An id a record gives may be given once in a run: a later record with it,
+ * in any file, is reported with where the first was. Ids made up from
+ * positions are not checked: they are unique by construction. */
+static void test_corpus__duplicate_ids(void **state)
+{
+	tmp_state *t = *state;
+	char p1[256], p2[256];
+	write_file(p1, sizeof(p1), t->dir, "a.jsonl",
+	           S("{\"id\":\"r1\",\"text\":\"one\"}\n"
+	             "{\"id\":\"r2\",\"text\":\"two\"}\n"
+	             "{\"id\":\"r1\",\"text\":\"again\"}\n"
+	             "{\"id\":7,\"text\":\"seven\"}\n"
+	             "{\"id\":\"7\",\"text\":\"seven as a string\"}\n"
+	             "{\"text\":\"no id\"}\n"
+	             "{\"id\":\"r\\nx\",\"text\":\"a line end in the id\"}\n"
+	             "{\"id\":\"r\\nx\",\"text\":\"and again\"}\n"));
+	write_file(p2, sizeof(p2), t->dir, "b.csv", S("id,text\nr2,dup across files\n,no id\nr3,three\n"));
+	const char *inputs[] = { p1, p2 };
+	run_t *r = run_corpus(inputs, 2, NULL);
+	assert_int_equal(r->n, 11);
+	assert_para(&r->items[0], "r1", 1, 1, "one");
+	assert_para(&r->items[1], "r2", 2, 2, "two");
+	assert_err(&r->items[2], FR_EFORMAT, "duplicate id 'r1', first used at a.jsonl:1", "/a.jsonl", 3);
+	assert_para(&r->items[3], "7", 4, 4, "seven");
+	assert_err(&r->items[4], FR_EFORMAT, "duplicate id '7', first used at a.jsonl:4", "/a.jsonl", 5);
+	assert_para(&r->items[5], "a.jsonl#6", 6, 6, "no id");
+	assert_para(&r->items[6], "r\nx", 7, 7, "a line end in the id");
+	/* The message stays one line. */
+	assert_err(&r->items[7], FR_EFORMAT, "duplicate id 'r?x', first used at a.jsonl:7", "/a.jsonl", 8);
+	assert_err(&r->items[8], FR_EFORMAT, "duplicate id 'r2', first used at a.jsonl:2", "/b.csv", 2);
+	assert_para(&r->items[9], "b.csv#2", 2, 3, "no id");
+	assert_para(&r->items[10], "r3", 3, 4, "three");
+	assert_int_equal(r->stats.bad_records, 4);
 	run_free(r);
 }
 
@@ -785,7 +883,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_corpus__txt_blocks, setup_tmp, teardown_tmp),
-		cmocka_unit_test_setup_teardown(test_corpus__txt_nul_byte_passes_through, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__txt_bad_bytes_are_refused, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_corpus__boilerplate_match),
 		cmocka_unit_test(test_corpus__boilerplate_bad_rules),
 		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_drops_blocks, setup_tmp, teardown_tmp),
@@ -800,6 +898,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corpus__csv_file_errors, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__csv_empty_texts, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__jsonl_records, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__csv_bad_records, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__jsonl_byte_order_marks, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__duplicate_ids, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__directory, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__open_errors, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__stdin, setup_tmp, teardown_tmp),
