@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "tokenize.h"
 
 static const char *const meta_columns[] = {
 	"id", "document", "doc", "source", "date", "text", "group", "url", "title", "notes", NULL
@@ -66,6 +67,40 @@ static char *dup_field(const char *s, size_t len)
 	return p;
 }
 
+/* Field i of the current row; a byte order mark starting the row (a file
+ * joined on with its BOM) is not part of it. */
+static const char *row_field(const fr_csv *csv, size_t i, size_t *len_out)
+{
+	const char *f = fr_csv_field(csv, i, len_out);
+	if (i == 0 && f != NULL && *len_out >= 3 && memcmp(f, "\xEF\xBB\xBF", 3) == 0) {
+		*len_out -= 3;
+		return f + 3;
+	}
+	return f;
+}
+
+/* Checks every field of the current row (or the header, line 1) for bytes
+ * that are not text, and the row for a repeat of the header. */
+static int check_row(const fr_csv *csv, const char *const *names, size_t n_cols, size_t line,
+                     const char *path, fr_error *err)
+{
+	int header_again = names != NULL;
+	for (size_t i = 0; i < n_cols; i++) {
+		size_t len = 0, at = 0;
+		const char *f = row_field(csv, i, &len);
+		const char *why = fr_text_problem(f, len, &at);
+		if (why != NULL && names == NULL)
+			return fr_error_set(err, FR_EFORMAT, path, line, "%s in column %zu of the header", why, i + 1);
+		if (why != NULL)
+			return fr_error_set(err, FR_EFORMAT, path, line, "%s at byte %zu of column '%.64s'",
+			                    why, at, names[i]);
+		header_again = header_again && len == strlen(names[i]) && memcmp(f, names[i], len) == 0;
+	}
+	if (header_again)
+		return fr_error_set(err, FR_EFORMAT, path, line, "the header row again (files joined together?)");
+	return 0;
+}
+
 /* Grows every per-row array to hold `need` rows. */
 static int reserve_rows(fr_dataset *ds, size_t *cap, size_t need)
 {
@@ -95,6 +130,7 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
 {
 	int rc = 0;
 	fr_csv *csv = NULL;
+	char **header = NULL;
 	size_t *task_col = NULL, cap = 0, n_cols = 0;
 	size_t text_col = (size_t)-1, id_col = (size_t)-1, doc_col = (size_t)-1;
 	const char *oom = "out of memory";
@@ -119,14 +155,21 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
 	/* The header: find the columns, refuse duplicates and blanks. */
 	n_cols = fr_csv_field_count(csv);
 	task_col = calloc(n_cols + n_tasks + 1, sizeof(*task_col));
+	header = calloc(n_cols + 1, sizeof(*header));
 	ds->tasks = calloc(n_cols + n_tasks + 1, sizeof(*ds->tasks));
 	ds->labels = calloc(n_cols + n_tasks + 1, sizeof(*ds->labels));
-	if (!task_col || !ds->tasks || !ds->labels) {
+	if (!task_col || !header || !ds->tasks || !ds->labels) {
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "%s", oom);
 		goto done;
 	}
+	if ((rc = check_row(csv, NULL, n_cols, fr_csv_line(csv), path, err)) < 0)
+		goto done;
 	for (size_t i = 0; i < n_cols; i++) {
 		const char *name = fr_csv_field(csv, i, NULL);
+		if ((header[i] = strdup(name)) == NULL) {
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "%s", oom);
+			goto done;
+		}
 		if (name[0] == '\0') {
 			rc = fr_error_set(err, FR_EFORMAT, path, 1, "column %zu has no name in the header", i + 1);
 			goto done;
@@ -194,7 +237,9 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
 			                  fr_csv_field_count(csv), n_cols);
 			goto done;
 		}
-		const char *text = fr_csv_field(csv, text_col, &tlen);
+		if ((rc = check_row(csv, (const char *const *)header, n_cols, line, path, err)) < 0)
+			goto done;
+		const char *text = row_field(csv, text_col, &tlen);
 		if (tlen == 0) {
 			ds->empty_texts++;
 			continue;
@@ -207,13 +252,13 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
 		/* The id the header promises when there is none: "<file>:<line>". */
 		char fallback[320];
 		snprintf(fallback, sizeof(fallback), "%.256s:%zu", base, line);
-		const char *id = id_col != (size_t)-1 ? fr_csv_field(csv, id_col, &len) : NULL;
+		const char *id = id_col != (size_t)-1 ? row_field(csv, id_col, &len) : NULL;
 		if (id == NULL || len == 0) {
 			id = fallback;
 			len = strlen(fallback);
 		}
 		ds->ids[r] = dup_field(id, len);
-		const char *doc = doc_col != (size_t)-1 ? fr_csv_field(csv, doc_col, &len) : NULL;
+		const char *doc = doc_col != (size_t)-1 ? row_field(csv, doc_col, &len) : NULL;
 		if (doc == NULL || len == 0) {
 			doc = ds->ids[r] ? ds->ids[r] : "";
 			len = strlen(doc);
@@ -224,7 +269,7 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
 		ds->lines[r] = line;
 		int ok = ds->ids[r] && ds->docs[r] && ds->texts[r];
 		for (size_t t = 0; t < ds->n_tasks; t++) {
-			const char *cell = fr_csv_field(csv, task_col[t], &len);
+			const char *cell = row_field(csv, task_col[t], &len);
 			ds->labels[t][r] = len ? dup_field(cell, len) : NULL;
 			ok = ok && (len == 0 || ds->labels[t][r]);
 		}
@@ -241,6 +286,9 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
 		rc = fr_error_set(err, FR_EFORMAT, path, 2, ds->empty_texts ? "every text is empty"
 		                                                               : "no rows after the header");
 done:
+	for (size_t i = 0; header && i < n_cols; i++)
+		free(header[i]);
+	free(header);
 	free(task_col);
 	fr_csv_free(csv);
 	return rc;

@@ -34,8 +34,10 @@ void fr_dataset_dispose(fr_dataset *ds);
 /* Reads path into ds (which must be initialised and empty). tasks may be
  * NULL to take every label column. Errors name the file and the line:
  * FR_EFORMAT for malformed CSV, a missing text column, duplicate or empty
- * header names, a row with the wrong number of fields, no rows, or no text
- * at all; FR_ENOTFOUND for a missing file or a task column not in the header;
+ * header names, a row with the wrong number of fields, a field that is not
+ * text (a NUL byte or invalid UTF-8: the byte and the column are named), a
+ * row repeating the header (files joined), no rows, or no text at all; a
+ * byte order mark is accepted at the start of any row; FR_ENOTFOUND for a missing file or a task column not in the header;
  * FR_EINVALID for a task named twice in tasks. On failure ds may hold the
  * rows read so far: fr_dataset_dispose it either way. */
 int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,

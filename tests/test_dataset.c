@@ -165,6 +165,20 @@ static const error_row error_rows[] = {
 	{ "header only", S("text,stance\n"), FR_EFORMAT, 2, "no rows" },
 	{ "every text empty", S("text,stance\n,a\n\"\",b\n"), FR_EFORMAT, 2, "every text is empty" },
 	{ "no label column", S("id,text,document\n1,a,d\n"), FR_EFORMAT, 1, "no label column" },
+	/* Not text: a label that would make a bundle no framer can load, a NUL. */
+	{ "invalid UTF-8 in a label", S("text,stance\na,b\nc,pro\xC0\xAFrus\n"), FR_EFORMAT, 3,
+	  "invalid UTF-8 (overlong form) at byte 3 of column 'stance'" },
+	{ "NUL byte in a text", S("id,text,stance\n1,a,b\n2,\"c\0d\",e\n"), FR_EFORMAT, 3,
+	  "NUL byte at byte 1 of column 'text'" },
+	{ "invalid UTF-8 in an unused column", S("text,stance,notes\na,b,\xED\xA0\x80\n"), FR_EFORMAT, 2,
+	  "surrogate) at byte 0 of column 'notes'" },
+	{ "invalid UTF-8 in the header", S("text,st\xFF\na,b\n"), FR_EFORMAT, 1,
+	  "in column 2 of the header" },
+	/* Two files joined with cat, with and without their byte order marks. */
+	{ "header repeated", S("text,stance\na,b\ntext,stance\nc,d\n"), FR_EFORMAT, 3,
+	  "the header row again" },
+	{ "header repeated after a BOM", S("\xEF\xBB\xBFtext,stance\na,b\n\xEF\xBB\xBFtext,stance\nc,d\n"),
+	  FR_EFORMAT, 3, "the header row again" },
 };
 
 static void test_dataset__errors(void **state)
@@ -219,6 +233,23 @@ static void test_dataset__empty_texts_are_skipped(void **state)
 	assert_int_equal(ds.lines[0], 2);
 	assert_int_equal(ds.lines[1], 5);
 	assert_string_equal(ds.labels[0][1], "z");
+	fr_dataset_dispose(&ds);
+	unlink(path);
+}
+
+/* A byte order mark at the start of a row (a file joined on) is not text. */
+static void test_dataset__bom_starting_a_row(void **state)
+{
+	(void)state;
+	char path[64];
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	write_temp(path, S("text,stance\na,x\n\xEF\xBB\xBF" "b,y\n"));
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), 0);
+	assert_int_equal(ds.n_rows, 2);
+	assert_string_equal(ds.texts[1], "b");
+	assert_int_equal(ds.text_lens[1], 1);
 	fr_dataset_dispose(&ds);
 	unlink(path);
 }
@@ -353,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_dataset__errors),
 		cmocka_unit_test(test_dataset__missing_file),
 		cmocka_unit_test(test_dataset__empty_texts_are_skipped),
+		cmocka_unit_test(test_dataset__bom_starting_a_row),
 		cmocka_unit_test(test_dataset__quoting),
 		cmocka_unit_test(test_dataset__many_rows),
 	};
