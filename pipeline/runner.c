@@ -148,6 +148,7 @@ static int write_batch(const runner_t *r, batch_t *b, fr_labels_writer *writer,
 			}
 			if (o->on_problem)
 				o->on_problem(o->payload, e);
+			t->failed++;
 			continue;
 		}
 		const fr_task_result *res = b->results + i * r->n_tasks;

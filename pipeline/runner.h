@@ -20,6 +20,7 @@
 /* What the run saw, counted as paragraphs are written. */
 typedef struct fr_run_tally {
 	size_t paragraphs;
+	size_t failed;           /* paragraphs read but not labeled (too large): reported, skipped */
 	size_t terms, unknown, no_known_terms, invalid_bytes;
 	size_t **label_counts;   /* [task][label]; owned, see fr_run_tally_dispose */
 	size_t n_tasks;

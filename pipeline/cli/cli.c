@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "../tokenize.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -65,10 +66,26 @@ int cli_parse(int argc, char **argv, const char *command, const char *usage,
 	return optind;
 }
 
+void cli_clean_message(char *s)
+{
+	size_t len = strlen(s), i = 0;
+	while (i < len) {
+		int32_t cp = 0;
+		size_t n = fr_utf8_decode((const uint8_t *)s + i, len - i, &cp);
+		if (n == 0 || cp < 0x20 || cp == 0x7F) {
+			s[i++] = '?';
+			continue;
+		}
+		i += n;
+	}
+}
+
 int cli_fail(int exit_code, const fr_error *err)
 {
 	char buf[1024];
-	fprintf(stderr, "framer: %s\n", fr_error_format(err, buf, sizeof(buf)));
+	fr_error_format(err, buf, sizeof(buf));
+	cli_clean_message(buf);
+	fprintf(stderr, "framer: %s\n", buf);
 	return exit_code;
 }
 

@@ -30,6 +30,10 @@ typedef int (*cli_on_option)(void *ctx, int id, const char *arg);
 int cli_parse(int argc, char **argv, const char *command, const char *usage,
               const char *about, const cli_option *opts, cli_on_option on_option, void *ctx);
 
+/* Replaces control characters and bytes that are not UTF-8 in a message
+ * with '?', so that it stays one line and a valid JSON string. */
+void cli_clean_message(char *s);
+
 /* Prints "framer: FILE:LINE: message" for err and returns exit_code. */
 int cli_fail(int exit_code, const fr_error *err);
 /* Prints "framer: message" and returns exit_code. */

@@ -84,6 +84,10 @@ static void default_out(char *buf, size_t size, const char *input)
 	char *dot = strrchr(stem, '.');
 	if (dot && dot != stem)
 		*dot = '\0';
+	/* No name of its own ("/", "x/..", a file named "...jsonl") must not
+	 * put the outputs in out/ itself or beside it. */
+	if (stem[0] == '\0' || strcmp(stem, ".") == 0 || strcmp(stem, "..") == 0)
+		snprintf(stem, sizeof(stem), "batch");
 	snprintf(buf, size, "out/%s", stem);
 }
 
@@ -136,6 +140,7 @@ static void note_problem(void *payload, const fr_error *err)
 		fputs("\r\033[K", stderr); /* clear the progress line first */
 	char line[1024];
 	fr_error_format(err, line, sizeof(line));
+	cli_clean_message(line);
 	/* Problems always show: a skipped record is something the user must see. */
 	fprintf(stderr, "framer: %s (skipped)\n", line);
 	if (pr->n_problems++ < MAX_PROBLEMS_KEPT)
@@ -171,7 +176,7 @@ static json_t *summary_json(const fr_model *m, const classify_args *a, char *con
 		  "boilerplate", (json_int_t)s->boilerplate,
 		  "repeated_titles", (json_int_t)s->repeated_titles,
 		  "empty", (json_int_t)s->empty,
-		  "bad_records", (json_int_t)s->bad_records,
+		  "bad_records", (json_int_t)(s->bad_records + t->failed),
 		  "bad_files", (json_int_t)s->bad_files,
 		"boilerplate_rules", drops,
 		"problems", json_incref(pr->problems),
@@ -190,7 +195,7 @@ static void print_summary(const fr_model *m, const fr_corpus *corpus, const fr_r
 	if (seconds > 0)
 		fprintf(stderr, " (%.0f paragraphs/s)", (double)t->paragraphs / seconds);
 	fprintf(stderr, "\nframer: dropped %zu boilerplate blocks and %zu repeated titles; skipped %zu bad records, %zu bad files\n",
-	        s->boilerplate, s->repeated_titles, s->bad_records, s->bad_files);
+	        s->boilerplate, s->repeated_titles, s->bad_records + t->failed, s->bad_files);
 	for (size_t k = 0; k < fr_model_task_count(m); k++) {
 		fprintf(stderr, "framer:   %-8s", fr_model_task_name(m, k));
 		for (size_t l = 0; l < fr_model_label_count(m, k); l++)

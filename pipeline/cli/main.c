@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,7 +28,7 @@ static void usage(FILE *fp)
 	fprintf(fp, "\n'framer COMMAND --help' for a command's options; 'framer --version'.\n");
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
@@ -47,4 +48,16 @@ int main(int argc, char **argv)
 	fprintf(stderr, "framer: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return FR_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	int code = run(argc, argv);
+	/* What was printed must have reached standard output (a full disk, a
+	 * closed pipe): a success whose output was lost is a failure. */
+	int bad = fflush(stdout) != 0;
+	int e = errno;
+	if ((bad || ferror(stdout)) && code == FR_EXIT_OK)
+		code = cli_failf(FR_EXIT_IO, "<stdout>: write failed: %s", strerror(bad ? e : EIO));
+	return code;
 }
