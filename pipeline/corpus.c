@@ -449,6 +449,30 @@ static int read_whole_file(fr_corpus *c, const char *path, fr_error *err)
 	return 0;
 }
 
+/* UTF-16 starts with its byte order mark: say so, rather than report
+ * every paragraph as full of NUL bytes. */
+static int refuse_utf16(const char *path, const unsigned char *head, size_t n, fr_error *err)
+{
+	if (n >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) || (head[0] == 0xFE && head[1] == 0xFF)))
+		return fr_error_set(err, FR_EFORMAT, path, 1,
+		                    "UTF-16 text (byte order mark %02X %02X): convert it to UTF-8 "
+		                    "(iconv -f UTF-16 -t UTF-8)", head[0], head[1]);
+	return 0;
+}
+
+/* The same for a file not read whole. */
+static int refuse_utf16_file(const char *path, fr_error *err)
+{
+	unsigned char head[2];
+	size_t n = 0;
+	FILE *fp = fopen(path, "rb");
+	if (fp != NULL) {
+		n = fread(head, 1, sizeof(head), fp);
+		fclose(fp);
+	}
+	return refuse_utf16(path, head, n, err);
+}
+
 static int open_current(fr_corpus *c, fr_error *err)
 {
 	input_t *in = &c->inputs[c->cur];
@@ -462,6 +486,8 @@ static int open_current(fr_corpus *c, fr_error *err)
 	switch (in->kind) {
 	case IN_TXT:
 		rc = read_whole_file(c, in->path, err);
+		if (rc == 0)
+			rc = refuse_utf16(in->path, (const unsigned char *)c->file, c->file_len, err);
 		c->cur_bytes = c->file_len;
 		c->file_pos = 0;
 		c->file_line = 1;
@@ -473,6 +499,8 @@ static int open_current(fr_corpus *c, fr_error *err)
 		return rc;
 	case IN_CSV:
 		rc = fr_csv_open(&c->csv, in->path, err);
+		if (rc == 0)
+			rc = refuse_utf16_file(in->path, err);
 		if (rc < 0)
 			return rc;
 		rc = fr_csv_next(c->csv, err);
@@ -512,7 +540,7 @@ static int open_current(fr_corpus *c, fr_error *err)
 		c->fp = fopen(in->path, "rb");
 		if (c->fp == NULL)
 			return fr_error_set(err, FR_EIO, in->path, 0, "cannot open: %s", strerror(errno));
-		return 0;
+		return refuse_utf16_file(in->path, err);
 	default:
 		c->fp = stdin;
 		return 0;

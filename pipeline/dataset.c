@@ -89,6 +89,10 @@ static int check_row(const fr_csv *csv, const char *const *names, size_t n_cols,
 		size_t len = 0, at = 0;
 		const char *f = row_field(csv, i, &len);
 		const char *why = fr_text_problem(f, len, &at);
+		if (names == NULL && i == 0 && len >= 2 &&
+		    ((f[0] == '\xFF' && f[1] == '\xFE') || (f[0] == '\xFE' && f[1] == '\xFF')))
+			return fr_error_set(err, FR_EFORMAT, path, line,
+			                    "UTF-16 text: convert it to UTF-8 (iconv -f UTF-16 -t UTF-8)");
 		if (why != NULL && names == NULL)
 			return fr_error_set(err, FR_EFORMAT, path, line, "%s in column %zu of the header", why, i + 1);
 		if (why != NULL)

@@ -725,6 +725,27 @@ static void test_corpus__csv_bad_records(void **state)
 	run_free(r);
 }
 
+/* A UTF-16 file of any kind is one bad file that says what it is. */
+static void test_corpus__utf16_files(void **state)
+{
+	tmp_state *t = *state;
+	char p1[256], p2[256], p3[256], p4[256];
+	write_file(p1, sizeof(p1), t->dir, "le.txt", S("\xFF\xFET\0i\0t\0\n\0"));
+	write_file(p2, sizeof(p2), t->dir, "be.csv", S("\xFE\xFF\0t\0e\0x\0t\0\n"));
+	write_file(p3, sizeof(p3), t->dir, "le.jsonl", S("\xFF\xFE{\0}\0\n\0"));
+	write_file(p4, sizeof(p4), t->dir, "fine.txt", S("\xEF\xBB\xBFTitle\n"));
+	const char *inputs[] = { p1, p2, p3, p4 };
+	run_t *r = run_corpus(inputs, 4, NULL);
+	assert_int_equal(r->n, 4);
+	assert_err(&r->items[0], FR_EFORMAT, "UTF-16 text (byte order mark FF FE)", "/le.txt", 1);
+	assert_err(&r->items[1], FR_EFORMAT, "UTF-16 text (byte order mark FE FF)", "/be.csv", 1);
+	assert_err(&r->items[2], FR_EFORMAT, "UTF-16 text (byte order mark FF FE)", "/le.jsonl", 1);
+	assert_para(&r->items[3], "fine.txt#0", 0, 1, "Title");
+	assert_int_equal(r->stats.bad_files, 3);
+	assert_int_equal(r->stats.bad_records, 0);
+	run_free(r);
+}
+
 /* Byte order marks start JSON Lines files, and files joined on. */
 static void test_corpus__jsonl_byte_order_marks(void **state)
 {
@@ -900,6 +921,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corpus__jsonl_records, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__csv_bad_records, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__jsonl_byte_order_marks, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__utf16_files, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__duplicate_ids, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__directory, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__open_errors, setup_tmp, teardown_tmp),

@@ -174,6 +174,7 @@ static const error_row error_rows[] = {
 	  "surrogate) at byte 0 of column 'notes'" },
 	{ "invalid UTF-8 in the header", S("text,st\xFF\na,b\n"), FR_EFORMAT, 1,
 	  "in column 2 of the header" },
+	{ "UTF-16", S("\xFF\xFEt\0e\0x\0t\0,\0s\0\n\0"), FR_EFORMAT, 1, "UTF-16 text: convert it to UTF-8" },
 	/* Two files joined with cat, with and without their byte order marks. */
 	{ "header repeated", S("text,stance\na,b\ntext,stance\nc,d\n"), FR_EFORMAT, 3,
 	  "the header row again" },
