@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "../dataset.h"
 #include "../model.h"
+#include "../strmap.h"
 #include "../../eval/report.h"
 
 enum { OPT_MODEL = 1000, OPT_DATA, OPT_CV, OPT_TRAIN, OPT_REPORT, OPT_QUIET };
@@ -68,6 +69,35 @@ static int load_tasks(fr_dataset *ds, const fr_model *m, const char *path, fr_er
 	return rc;
 }
 
+/* A test label the model was not trained on can never be predicted: its
+ * rows count as errors (the report flags the label). Said once per label,
+ * with its first line, as it is more often a typo than a new label. */
+static void warn_unknown_labels(const fr_model *m, const fr_dataset *ds)
+{
+	for (size_t t = 0; t < ds->n_tasks; t++) {
+		fr_strmap *seen = NULL;
+		int task = -1;
+		for (size_t k = 0; k < fr_model_task_count(m); k++)
+			if (strcmp(fr_model_task_name(m, k), ds->tasks[t]) == 0)
+				task = (int)k;
+		if (task < 0 || fr_strmap_new(&seen, 16, NULL) < 0)
+			continue;
+		for (size_t r = 0; r < ds->n_rows; r++) {
+			const char *label = ds->labels[t][r];
+			uint32_t id = 0;
+			if (label == NULL || fr_model_label_index(m, (size_t)task, label) >= 0 ||
+			    fr_strmap_intern(seen, label, strlen(label), &id) != 1)
+				continue;
+			char line[1024];
+			snprintf(line, sizeof(line), "warning: %s:%zu: task '%s': label '%.64s' is not one the "
+			         "model knows; its rows count as errors", ds->path, ds->lines[r], ds->tasks[t], label);
+			cli_clean_message(line);
+			fprintf(stderr, "framer: %s\n", line);
+		}
+		fr_strmap_free(seen);
+	}
+}
+
 static void print_summary(const json_t *report)
 {
 	const char *task;
@@ -125,6 +155,7 @@ int cmd_evaluate(int argc, char **argv)
 		code = cli_fail(cli_exit_for_load(rc, &err), &err);
 		goto done;
 	}
+	warn_unknown_labels(model, &test);
 	if (a.cv >= 2) {
 		const char *path = a.train;
 		if (path == NULL)
