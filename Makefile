@@ -29,12 +29,12 @@ SECONDS ?= 60
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps bench-deps install-missing build train classify evaluate report bench test fuzz clean help
+.PHONY: all deps bench-deps install-missing build train classify evaluate report bench test test-asan test-valgrind fuzz clean help
 
 all: build
 
 help:
-	@echo "make deps | build | train | classify | evaluate | report | bench | test | fuzz | clean"
+	@echo "make deps | build | train | classify | evaluate | report | bench | test | test-asan | test-valgrind | fuzz | clean"
 	@echo "  train    [DATA=$(DATA)] [MODEL=$(MODEL)] [CONFIG=file.json]"
 	@echo "  classify [BATCH=$(BATCH)] [MODEL=$(MODEL)] [OUT=$(OUT)]"
 	@echo "  evaluate [MODEL=$(MODEL)] [TEST=$(TEST)]"
@@ -93,6 +93,28 @@ bench: build bench-deps
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer:
+# any report fails the run, in the tests and in every framer they start.
+ASAN_BUILD ?= build-asan
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFR_ENABLE_ASAN=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+# The whole suite under valgrind's memcheck, framer's child runs included;
+# one log per process in $(VALGRIND_BUILD)/valgrind/, checked for errors and leaks.
+VALGRIND_BUILD ?= build-valgrind
+test-valgrind: deps
+	@$(MAKE) --no-print-directory install-missing PACKAGES=valgrind
+	cmake -S . -B $(VALGRIND_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  "-DCMAKE_CROSSCOMPILING_EMULATOR=$(CURDIR)/tests/valgrind.sh;$(CURDIR)/$(VALGRIND_BUILD)/valgrind"
+	cmake --build $(VALGRIND_BUILD) -j $(JOBS)
+	rm -rf $(VALGRIND_BUILD)/valgrind && mkdir -p $(VALGRIND_BUILD)/valgrind
+	FR_UNDER_VALGRIND=1 ctest --test-dir $(VALGRIND_BUILD) --output-on-failure -j $(JOBS)
+	tests/valgrind.sh --check $(VALGRIND_BUILD)/valgrind
 
 # Every libFuzzer target of tests/fuzz/ for SECONDS each, built with clang-14
 # into build-fuzz/; fails when any of them crashes.

@@ -34,9 +34,11 @@
 #endif
 
 /* Copies of the training data in the big training CSV: enough rows that a
- * run lasts long enough to be killed in each of its phases. */
-#define BIG_COPIES 16
-#define KILL_POINTS 12
+ * run lasts long enough to be killed in each of its phases. Under valgrind
+ * (make test-valgrind) fewer of both: a killed run leaves no memcheck
+ * verdict, so the many kills would cost minutes and check nothing more. */
+static int big_copies = 16;
+static int kill_points = 12;
 
 static char tmp[256];
 
@@ -92,17 +94,17 @@ static void kill_and_reap(pid_t pid)
 	waitpid(pid, &st, 0);
 }
 
-/* Kill point k of KILL_POINTS: spread over the length of a full run; the
+/* Kill point k of kill_points: spread over the length of a full run; the
  * last one lets the run finish, so both outcomes are always exercised. */
 static void kill_at_point(pid_t pid, int k, double full)
 {
-	if (k == KILL_POINTS - 1) {
+	if (k == kill_points - 1) {
 		int st;
 		waitpid(pid, &st, 0);
 		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 		return;
 	}
-	sleep_seconds(full * k / (KILL_POINTS - 1));
+	sleep_seconds(full * k / (kill_points - 1));
 	kill_and_reap(pid);
 }
 
@@ -145,7 +147,7 @@ static int kill_when(pid_t pid, const char *parent, const char *prefix, const ch
 	return seen;
 }
 
-/* The training data written BIG_COPIES times, each row with an id of its
+/* The training data written big_copies times, each row with an id of its
  * own, so the new model differs from the one trained on train.csv. */
 static void write_big_training_csv(const char *path)
 {
@@ -153,7 +155,7 @@ static void write_big_training_csv(const char *path)
 	snprintf(src, sizeof(src), "%s/data/labeled/train.csv", FR_SOURCE_DIR);
 	FILE *out = fopen(path, "wb");
 	assert_non_null(out);
-	for (int copy = 0; copy < BIG_COPIES; copy++) {
+	for (int copy = 0; copy < big_copies; copy++) {
 		fr_csv *csv = NULL;
 		fr_error err = FR_ERROR_INIT;
 		assert_int_equal(fr_csv_open(&csv, src, &err), 0);
@@ -165,10 +167,11 @@ static void write_big_training_csv(const char *path)
 			for (size_t f = 0; f < fr_csv_field_count(csv); f++) {
 				size_t len;
 				const char *field = fr_csv_field(csv, f, &len);
-				char id[64];
+				char id[512];
 				if (f == 0 && row > 1) {
 					/* The first column is the id: make it unique per copy. */
-					int n = snprintf(id, sizeof(id), "c%d-%.*s", copy, (int)(len < 40 ? len : 40), field);
+					assert_true(len < sizeof(id) - 16);
+					int n = snprintf(id, sizeof(id), "c%d-%.*s", copy, (int)len, field);
 					field = id;
 					len = (size_t)n;
 				}
@@ -189,6 +192,10 @@ static int setup(void **state)
 	(void)state;
 	if (test_tmpdir(tmp, sizeof(tmp), "/tmp/fr_kill_") != 0)
 		return -1;
+	if (getenv("FR_UNDER_VALGRIND") != NULL) {
+		big_copies = 2;
+		kill_points = 4;
+	}
 	return run("%s train --data %s/data/labeled/train.csv --model %s/models/m --quiet && "
 	           "cp -a %s/models/m %s/ref_old",
 	           FR_FRAMER, FR_SOURCE_DIR, tmp, tmp, tmp) == 0 ? 0 : -1;
@@ -229,14 +236,14 @@ static void test_kill__train_never_loses_the_bundle(void **state)
 	assert_int_not_equal(run("diff -r -q %s/ref_old %s/ref_new >/dev/null", tmp, tmp), 0);
 
 	int kept_old = 0, got_new = 0, seen = 0;
-	for (int k = 0; k < KILL_POINTS + 2; k++) {
+	for (int k = 0; k < kill_points + 2; k++) {
 		assert_int_equal(run("rm -rf %s/models/m && cp -a %s/ref_old %s/models/m", tmp, tmp, tmp), 0);
 		pid_t pid = start_framer(argv);
 		assert_true(pid > 0);
-		if (k == KILL_POINTS) {
+		if (k == kill_points) {
 			/* The moment the temporary bundle folder exists. */
 			seen += kill_when(pid, models, ".m.tmp-", NULL);
-		} else if (k == KILL_POINTS + 1) {
+		} else if (k == kill_points + 1) {
 			/* The moment its model.json is written: all files done, not yet renamed. */
 			seen += kill_when(pid, models, ".m.tmp-", "model.json");
 		} else {
@@ -293,11 +300,11 @@ static void test_kill__classify_never_loses_outputs(void **state)
 	char *argv[] = { "framer", "classify", "--model", model_dir, "--out", out,
 	                 "--threads", "1", "--quiet", batch, NULL };
 	int kept_old = 0, got_new = 0, seen = 0;
-	for (int k = 0; k <= KILL_POINTS; k++) {
+	for (int k = 0; k <= kill_points; k++) {
 		assert_int_equal(run("rm -rf %s && cp -a %s %s", out, ref_old, out), 0);
 		pid_t pid = start_framer(argv);
 		assert_true(pid > 0);
-		if (k == KILL_POINTS) {
+		if (k == kill_points) {
 			/* The moment the temporary labels file exists. */
 			seen = kill_when(pid, out, ".labels.jsonl", NULL);
 		} else {
