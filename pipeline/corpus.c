@@ -870,8 +870,9 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 		c->record++;
 		json_error_t jerr;
 		/* The whole line is one value: text after the object is an error,
-		 * not silently dropped. */
-		json_t *obj = json_loadb(start, len, JSON_ALLOW_NUL, &jerr);
+		 * not silently dropped. Any value parses, so that a number or a
+		 * string is called what it is: not an object. */
+		json_t *obj = json_loadb(start, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
 		int rc = 0;
 		if (obj == NULL) {
 			rc = fr_error_set(err, FR_EFORMAT, name, c->line_no, "invalid JSON: %s", jerr.text);

@@ -683,7 +683,7 @@ static void test_corpus__jsonl_records(void **state)
 	assert_para(&r->items[5], "42", 6, 7, "second");
 	assert_para(&r->items[6], "f.jsonl#7", 7, 9, "third");
 	assert_err(&r->items[7], FR_EFORMAT, "\"id\"", "/f.jsonl", 11);
-	assert_err(&r->items[8], FR_EFORMAT, "invalid JSON", "/f.jsonl", 12);
+	assert_err(&r->items[8], FR_EFORMAT, "JSON object", "/f.jsonl", 12);
 	assert_err(&r->items[9], FR_EFORMAT, "NUL byte at byte 1 of the text", "/f.jsonl", 13);
 	assert_err(&r->items[10], FR_EFORMAT, "invalid JSON", "/f.jsonl", 14);
 	assert_para(&r->items[11], "f.jsonl#13", 13, 15, "last");
