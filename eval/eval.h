@@ -3,6 +3,10 @@
 
 #include <stddef.h>
 
+/* Cross-validation folds (fr_cv_folds) live in the pipeline, which
+ * calibrates scores on them at training time. */
+#include "folds.h"
+
 /* Evaluation metrics. A confusion matrix is accumulated one (truth,
  * prediction) pair at a time, then read. Transparent: it is plain data that
  * reports and tests read directly. Rows are true labels, columns predicted. */
@@ -57,16 +61,5 @@ typedef struct fr_metrics {
  * Returns 0 or FR_ENOMEM. */
 int fr_metrics_compute(fr_metrics *out, const fr_confusion *c);
 void fr_metrics_dispose(fr_metrics *m);
-
-/* Assigns each of n rows to one of k folds for cross-validation:
- *   grouped     all rows of a group (a document) share a fold, so no document
- *               is on both sides of a split;
- *   stratified  as far as the groups allow: groups are placed largest first
- *               (ties in a seeded random order), each in the fold that keeps
- *               every stratum's share per fold most even.
- * strata[i] is row i's stratum (its label, 0..n_strata-1) or -1 for none.
- * FR_EINVALID when there are fewer groups than folds or k < 2. */
-int fr_cv_folds(int *fold_out, size_t n, const char *const *groups, const int *strata,
-                size_t n_strata, size_t k, unsigned seed);
 
 #endif

@@ -24,7 +24,8 @@
  * over the paragraph's non-zero features.
  *
  * Scores are a documented mapping of the decision values, not a calibrated
- * probability (calibration is its own step): each one-vs-one decision value
+ * probability (calibration is its own step, calibrate.h, which the model
+ * applies on top of these scores): each one-vs-one decision value
  * d becomes P(i beats j) = 1 / (1 + exp(-FR_SCORE_SLOPE * d)), and the
  * pairwise estimates are coupled into one distribution over the labels by
  * the method of Wu, Lin and Weng (2004), the one libsvm uses. The label is

@@ -25,6 +25,7 @@ typedef struct {
 	size_t n_labels;
 	size_t *support;    /* training rows per label */
 	fr_classifier *clf;
+	fr_calibration cal; /* applied to clf's scores */
 } task_t;
 
 struct fr_model {
@@ -65,10 +66,12 @@ int fr_model_config_init(fr_model_config *cfg, const char *data_dir, fr_error *e
 {
 	fr_tfidf_options t = FR_TFIDF_OPTIONS_INIT;
 	fr_classifier_options c = FR_CLASSIFIER_OPTIONS_INIT;
+	fr_calibration_options cal = FR_CALIBRATION_OPTIONS_INIT;
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->language, sizeof(cfg->language), "english");
 	cfg->tfidf = t;
 	cfg->classifier = c;
+	cfg->calibration = cal;
 	cfg->stopwords_default = 1;
 	if (data_dir) {
 		size_t len = strlen(data_dir) + 64;
@@ -90,7 +93,8 @@ void fr_model_config_dispose(fr_model_config *cfg)
 
 static const char *const config_keys[] = {
 	"language", "stopwords", "ngram_range", "min_df", "max_df", "sublinear_tf",
-	"smooth_idf", "norm", "kernel", "solver", "C", "gamma", "class_weight", "seed", NULL
+	"smooth_idf", "norm", "kernel", "solver", "C", "gamma", "class_weight", "seed",
+	"calibration", "calibration_folds", NULL
 };
 
 static int classifier_from_json(fr_classifier_options *o, const json_t *j, const char *src, fr_error *err)
@@ -141,6 +145,28 @@ static int classifier_from_json(fr_classifier_options *o, const json_t *j, const
 	return 0;
 }
 
+static int calibration_from_json(fr_calibration_options *o, const json_t *j, const char *src, fr_error *err)
+{
+	const json_t *x;
+	if ((x = json_object_get(j, "calibration"))) {
+		int method = fr_calibration_from_name(json_string_value(x));
+		if (method < 0)
+			return fr_error_set(err, FR_EFORMAT, src, 0, "'calibration' must be \"platt\" or \"none\"");
+		o->method = method;
+	}
+	if ((x = json_object_get(j, "calibration_folds"))) {
+		if (!json_is_integer(x) || json_integer_value(x) < 2 ||
+		    json_integer_value(x) > FR_CALIBRATION_MAX_FOLDS)
+			return fr_error_set(err, FR_EFORMAT, src, 0,
+			                    "'calibration_folds' must be an integer from 2 to %d", FR_CALIBRATION_MAX_FOLDS);
+		o->folds = (size_t)json_integer_value(x);
+	}
+	const char *why = fr_calibration_check_options(o);
+	if (why)
+		return fr_error_set(err, FR_EINVALID, src, 0, "%s", why);
+	return 0;
+}
+
 static int config_from_json(fr_model_config *cfg, const json_t *j, const char *src, fr_error *err)
 {
 	if (!json_is_object(j))
@@ -165,9 +191,12 @@ static int config_from_json(fr_model_config *cfg, const json_t *j, const char *s
 		return fr_error_set(err, FR_EFORMAT, src, 0, "'stopwords' must be a file name or null");
 	fr_tfidf_options tfidf = cfg->tfidf;
 	fr_classifier_options classifier = cfg->classifier;
+	fr_calibration_options calibration = cfg->calibration;
 	int rc = fr_tfidf_options_from_json(&tfidf, j, src, err);
 	if (rc == 0)
 		rc = classifier_from_json(&classifier, j, src, err);
+	if (rc == 0)
+		rc = calibration_from_json(&calibration, j, src, err);
 	if (rc < 0)
 		return rc;
 	if (x) {
@@ -182,6 +211,7 @@ static int config_from_json(fr_model_config *cfg, const json_t *j, const char *s
 		snprintf(cfg->language, sizeof(cfg->language), "%s", json_string_value(lang));
 	cfg->tfidf = tfidf;
 	cfg->classifier = classifier;
+	cfg->calibration = calibration;
 	return 0;
 }
 
@@ -202,7 +232,12 @@ int fr_model_config_load(fr_model_config *cfg, const char *path, fr_error *err)
 
 int fr_model_config_from_model(fr_model_config *cfg, const fr_model *m, fr_error *err)
 {
-	return config_from_json(cfg, json_object_get(m->manifest, "config"), "model.json", err);
+	const json_t *config = json_object_get(m->manifest, "config");
+	int rc = config_from_json(cfg, config, "model.json", err);
+	/* A bundle from before calibration (format 2) has raw scores. */
+	if (rc == 0 && json_object_get(config, "calibration") == NULL)
+		cfg->calibration.method = FR_CALIBRATION_NONE;
+	return rc;
 }
 
 /* A path under the working directory is recorded relative to it, so that a
@@ -223,7 +258,7 @@ static json_t *config_to_json(const fr_model_config *cfg, const char *stopwords_
 	if (fr_tfidf_options_to_json(&cfg->tfidf, &j) < 0)
 		return NULL;
 	const fr_classifier_options *c = &cfg->classifier;
-	json_t *rest = json_pack("{s:s, s:o, s:s, s:s, s:f, s:f, s:s, s:I}",
+	json_t *rest = json_pack("{s:s, s:o, s:s, s:s, s:f, s:f, s:s, s:I, s:s, s:I}",
 		"language", cfg->language,
 		"stopwords", stopwords_used ? json_string(stopwords_used) : json_null(),
 		"kernel", c->kernel == FR_KERNEL_RBF ? "rbf" : "linear",
@@ -231,7 +266,9 @@ static json_t *config_to_json(const fr_model_config *cfg, const char *stopwords_
 		"C", c->C,
 		"gamma", c->gamma,
 		"class_weight", c->balanced ? "balanced" : "none",
-		"seed", (json_int_t)c->seed);
+		"seed", (json_int_t)c->seed,
+		"calibration", fr_calibration_name(cfg->calibration.method),
+		"calibration_folds", (json_int_t)cfg->calibration.folds);
 	if (rest == NULL || json_object_update(j, rest) != 0) {
 		json_decref(rest);
 		json_decref(j);
@@ -328,6 +365,7 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 	int rc = 0;
 	struct svm_node **xs = NULL;
 	int *y = NULL;
+	const char **groups = NULL;
 	size_t used = 0;
 	task->name = strdup(ds->tasks[ti]);
 	if (task->name == NULL || collect_labels(task, ds, ti, rows, n) < 0)
@@ -350,7 +388,8 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 			        ds->path, task->name, task->labels[l]);
 	xs = malloc(n * sizeof(*xs));
 	y = malloc(n * sizeof(*y));
-	if (xs == NULL || y == NULL) {
+	groups = malloc(n * sizeof(*groups));
+	if (xs == NULL || y == NULL || groups == NULL) {
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		goto done;
 	}
@@ -359,14 +398,26 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 		if (lab == NULL)
 			continue;
 		xs[used] = x[i];
+		groups[used] = ds->docs[rows ? rows[i] : i];
 		y[used++] = label_index(task, lab);
 	}
 	fr_logf(log, payload, "training '%s': %zu rows, %zu labels", task->name, used, task->n_labels);
 	rc = fr_classifier_train(&task->clf, &cfg->classifier, xs, y, used, task->n_labels,
 	                         fr_tfidf_feature_count(m->tfidf), err);
+	if (rc == 0)
+		rc = fr_calibration_train(&task->cal, &cfg->calibration, &cfg->classifier,
+		                          fr_classifier_solver(task->clf), xs, y, groups, used,
+		                          task->n_labels, fr_tfidf_feature_count(m->tfidf), err);
+	if (rc == 0 && task->cal.method == FR_CALIBRATION_PLATT)
+		fr_logf(log, payload, "calibrating '%s': Platt slope %.3f from %zu out-of-fold rows in %zu folds",
+		        task->name, task->cal.slope, task->cal.rows, task->cal.folds);
+	else if (rc == 0 && cfg->calibration.method != FR_CALIBRATION_NONE)
+		fr_logf(log, payload, "warning: %s: task '%s': too few documents to calibrate in folds; "
+		        "its scores are left raw", ds->path, task->name);
 done:
 	free(xs);
 	free(y);
+	free(groups);
 	return rc;
 }
 
@@ -388,6 +439,16 @@ static void classifier_file(char *buf, size_t size, const char *task, int solver
 	snprintf(buf, size, "%s.%s", task, solver == FR_SOLVER_LIBLINEAR ? "liblinear" : "svm");
 }
 
+/* A task's calibration: {"method": "none"}, or the method with its slope
+ * and where it came from. */
+static json_t *calibration_json(const fr_calibration *c)
+{
+	if (c->method == FR_CALIBRATION_NONE)
+		return json_pack("{s:s}", "method", fr_calibration_name(c->method));
+	return json_pack("{s:s, s:f, s:I, s:I}", "method", fr_calibration_name(c->method),
+	                 "slope", c->slope, "folds", (json_int_t)c->folds, "rows", (json_int_t)c->rows);
+}
+
 static json_t *tasks_json(const fr_model *m)
 {
 	json_t *arr = json_array();
@@ -403,9 +464,10 @@ static json_t *tasks_json(const fr_model *m)
 		char file[96];
 		int solver = fr_classifier_solver(task->clf);
 		classifier_file(file, sizeof(file), task->name, solver);
-		json_t *obj = json_pack("{s:s, s:o, s:o, s:I, s:s, s:s}", "name", task->name, "labels", labels,
+		json_t *obj = json_pack("{s:s, s:o, s:o, s:I, s:s, s:s, s:o}", "name", task->name, "labels", labels,
 		                        "support", support, "rows", (json_int_t)rows,
-		                        "solver", fr_solver_name(solver), "classifier", file);
+		                        "solver", fr_solver_name(solver), "classifier", file,
+		                        "calibration", calibration_json(&task->cal));
 		if (obj == NULL || json_array_append_new(arr, obj) != 0) {
 			json_decref(arr);
 			return NULL;
@@ -686,6 +748,33 @@ static int verify_file(const fr_model *m, const char *manifest_path, const char 
 	return 0;
 }
 
+/* A task entry's "calibration" into c; format 2 bundles have none. */
+static int load_calibration(fr_calibration *c, const json_t *j, json_int_t format,
+                            const char *src, const char *name, fr_error *err)
+{
+	fr_calibration none = FR_CALIBRATION_INIT;
+	const json_t *cal = json_object_get(j, "calibration");
+	*c = none;
+	if (cal == NULL && format < 3)
+		return 0;
+	int method = fr_calibration_from_name(json_string_value(json_object_get(cal, "method")));
+	if (method == FR_CALIBRATION_NONE)
+		return 0;
+	const json_t *slope = json_object_get(cal, "slope");
+	const json_t *folds = json_object_get(cal, "folds");
+	const json_t *rows = json_object_get(cal, "rows");
+	if (method != FR_CALIBRATION_PLATT || !json_is_number(slope) || !json_is_integer(folds) ||
+	    !json_is_integer(rows) || !(json_number_value(slope) >= FR_CALIBRATION_MIN_SLOPE) ||
+	    !(json_number_value(slope) <= FR_CALIBRATION_MAX_SLOPE) || json_integer_value(folds) < 0 ||
+	    json_integer_value(rows) < 0)
+		return fr_error_set(err, FR_EMODEL, src, 0, "task '%s' has a malformed calibration", name);
+	c->method = method;
+	c->slope = json_number_value(slope);
+	c->folds = (size_t)json_integer_value(folds);
+	c->rows = (size_t)json_integer_value(rows);
+	return 0;
+}
+
 static int load_task(fr_model *m, task_t *task, const json_t *j, const char *dir, fr_error *err)
 {
 	char src[PATH_MAX];
@@ -721,10 +810,14 @@ static int load_task(fr_model *m, task_t *task, const json_t *j, const char *dir
 			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		task->support[l] = (size_t)json_integer_value(s);
 	}
+	int rc = load_calibration(&task->cal, j, json_integer_value(json_object_get(m->manifest, "format_version")),
+	                          src, name, err);
+	if (rc < 0)
+		return rc;
 	char path[PATH_MAX];
 	if (fr_path_join(path, sizeof(path), dir, file) != 0)
 		return fr_error_set(err, FR_EMODEL, src, 0, "classifier path too long");
-	int rc = verify_file(m, src, path, file, err);
+	rc = verify_file(m, src, path, file, err);
 	if (rc < 0)
 		return rc;
 	return fr_classifier_load(&task->clf, path, solver, task->n_labels, fr_tfidf_feature_count(m->tfidf), err);
@@ -755,14 +848,15 @@ int fr_model_load(fr_model **out, const char *dir, fr_error *err)
 	}
 	const json_t *fv = json_object_get(m->manifest, "format_version");
 	const char *made_by = json_string_value(json_object_get(m->manifest, "framer_version"));
-	if (!json_is_integer(fv) || json_integer_value(fv) != FR_MODEL_FORMAT_VERSION) {
+	if (!json_is_integer(fv) || json_integer_value(fv) < FR_MODEL_FORMAT_OLDEST ||
+	    json_integer_value(fv) > FR_MODEL_FORMAT_VERSION) {
 		char found[32] = "missing";
 		if (json_is_integer(fv))
 			snprintf(found, sizeof(found), "%lld", (long long)json_integer_value(fv));
 		rc = fr_error_set(err, FR_EMODEL, path, 0,
-		                  "format_version %s, made by framer %s; this framer %s reads format_version %d: "
-		                  "retrain the model", found, made_by ? made_by : "(unknown)",
-		                  FR_VERSION, FR_MODEL_FORMAT_VERSION);
+		                  "format_version %s, made by framer %s; this framer %s reads format_version %d "
+		                  "to %d: retrain the model", found, made_by ? made_by : "(unknown)",
+		                  FR_VERSION, FR_MODEL_FORMAT_OLDEST, FR_MODEL_FORMAT_VERSION);
 		goto done;
 	}
 	const json_t *config = json_object_get(m->manifest, "config");
@@ -843,6 +937,7 @@ const char *fr_model_label_name(const fr_model *m, size_t t, size_t l) { return 
 int fr_model_label_index(const fr_model *m, size_t t, const char *label) { return label_index(&m->tasks[t], label); }
 const fr_tfidf *fr_model_vectorizer(const fr_model *m) { return m->tfidf; }
 const fr_classifier *fr_model_classifier(const fr_model *m, size_t t) { return m->tasks[t].clf; }
+const fr_calibration *fr_model_calibration(const fr_model *m, size_t t) { return &m->tasks[t].cal; }
 size_t fr_model_label_support(const fr_model *m, size_t t, size_t l) { return m->tasks[t].support[l]; }
 const json_t *fr_model_manifest(const fr_model *m) { return m->manifest; }
 
@@ -977,6 +1072,8 @@ int fr_model_label(const fr_model *m, fr_model_work *w, const char *text, size_t
 		int label = fr_classifier_predict(m->tasks[t].clf, w->vec.nodes, r->scores, err);
 		if (label < 0)
 			return label;
+		/* Calibration keeps the scores' order: the label stays the arg-max. */
+		fr_calibration_apply(&m->tasks[t].cal, r->scores, m->tasks[t].n_labels);
 		r->label = label;
 		r->confidence = r->scores[label];
 		r->n_evidence = fr_classifier_evidence(m->tasks[t].clf, w->vec.nodes, label,

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "calibrate.h"
 #include "classify.h"
 #include "dataset.h"
 #include "fr_error.h"
@@ -20,8 +21,11 @@ struct json_t;
  * half-written bundle or destroys the previous one. */
 
 #define FR_VERSION "0.2.0"
-/* 2: model.json records the size and sha256 of every other bundle file. */
-#define FR_MODEL_FORMAT_VERSION 2
+/* 2: model.json records the size and sha256 of every other bundle file.
+ * 3: each task records its calibration (format 2 bundles are read as
+ *    uncalibrated: raw scores). */
+#define FR_MODEL_FORMAT_VERSION 3
+#define FR_MODEL_FORMAT_OLDEST 2
 #define FR_EVIDENCE_TERMS 5
 
 /* The training configuration: a JSON object of these keys, all optional.
@@ -30,13 +34,16 @@ struct json_t;
  *                 <data>/stopwords/<language>.txt when it exists)
  *   ngram_range, min_df, max_df, sublinear_tf, smooth_idf, norm: TF-IDF
  *   kernel ("linear" | "rbf"), C, gamma, class_weight ("balanced" | "none"),
- *   seed: the classifier */
+ *   seed: the classifier
+ *   calibration ("platt" | "none"), calibration_folds: how scores become
+ *                 probabilities (calibrate.h) */
 typedef struct fr_model_config {
 	char language[32];
 	char *stopwords;       /* owned; NULL for none */
 	int stopwords_default; /* the path was not given, so a missing file is fine */
 	fr_tfidf_options tfidf;
 	fr_classifier_options classifier;
+	fr_calibration_options calibration;
 } fr_model_config;
 
 /* Fills cfg with the defaults. data_dir is where the default stop words
@@ -53,7 +60,10 @@ typedef struct fr_model fr_model;
 int fr_model_config_from_model(fr_model_config *cfg, const fr_model *m, fr_error *err);
 
 /* Trains a model on ds: one vectorizer over the texts of the rows used, and
- * one classifier per task over the rows labeled for it. rows selects a
+ * one classifier per task over the rows labeled for it, calibrated on
+ * out-of-fold scores of those rows (cfg->calibration, calibrate.h; the
+ * folds are grouped by ds->docs and reuse the vectors of the whole set,
+ * whose vocabulary and idf never see a label). rows selects a
  * subset (e.g. a cross-validation fold); NULL means every row. FR_EFORMAT,
  * naming the file and line, when a task has fewer than two labels. */
 int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *cfg,
@@ -80,6 +90,8 @@ const char *fr_model_label_name(const fr_model *m, size_t task, size_t label);
 int fr_model_label_index(const fr_model *m, size_t task, const char *label);
 const fr_tfidf *fr_model_vectorizer(const fr_model *m);
 const fr_classifier *fr_model_classifier(const fr_model *m, size_t task);
+/* How the task's scores are calibrated (method none for raw scores). */
+const fr_calibration *fr_model_calibration(const fr_model *m, size_t task);
 /* Training rows per label of a task (from the training summary). */
 size_t fr_model_label_support(const fr_model *m, size_t task, size_t label);
 /* The manifest as written (model.json's object). Borrowed. */
@@ -92,7 +104,7 @@ void fr_model_work_free(fr_model_work *w);
 
 typedef struct fr_task_result {
 	int label;               /* index into the task's labels */
-	double confidence;       /* the label's probability */
+	double confidence;       /* the label's score: its calibrated probability */
 	double scores[FR_CLASSIFIER_MAX_LABELS];
 	int evidence[FR_EVIDENCE_TERMS]; /* feature indices, strongest first */
 	size_t n_evidence;
@@ -105,7 +117,9 @@ typedef struct fr_text_stats {
 } fr_text_stats;
 
 /* Labels one paragraph for every task: results must hold
- * fr_model_task_count entries. stats may be NULL. */
+ * fr_model_task_count entries. Scores are the classifier's, calibrated by
+ * the task's calibration; the label is their arg-max either way. stats may
+ * be NULL. */
 int fr_model_label(const fr_model *m, fr_model_work *w, const char *text, size_t len,
                    fr_task_result *results, fr_text_stats *stats, fr_error *err);
 

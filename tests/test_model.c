@@ -254,7 +254,7 @@ static void test_model__load_refuses_broken_bundles(void **state)
 	assert_non_null(strstr(err.message, "records no sha256"));
 	assert_int_equal(run("mv %s.good %s", path, path), 0);
 	/* An unknown format version names the framer that made it. */
-	assert_int_equal(run("sed -i 's/\"format_version\": 2/\"format_version\": 99/' %s", path), 0);
+	assert_int_equal(run("sed -i 's/\"format_version\": 3/\"format_version\": 99/' %s", path), 0);
 	fr_error_clear(&err);
 	assert_int_equal(fr_model_load(&loaded, dir, &err), FR_EMODEL);
 	assert_non_null(strstr(err.message, "format_version 99, made by framer " FR_VERSION));
@@ -284,6 +284,12 @@ static void test_model__config_file(void **state)
 	assert_int_equal(cfg.tfidf.min_df_is_count, 0);
 	assert_int_equal(cfg.classifier.kernel, FR_KERNEL_RBF);
 	assert_int_equal(cfg.classifier.balanced, 0);
+	assert_int_equal(cfg.calibration.method, FR_CALIBRATION_PLATT);
+	assert_int_equal(cfg.calibration.folds, 5);
+	assert_int_equal(test_write_text(path, "{\"calibration\": \"none\", \"calibration_folds\": 3}"), 0);
+	assert_int_equal(fr_model_config_load(&cfg, path, &err), 0);
+	assert_int_equal(cfg.calibration.method, FR_CALIBRATION_NONE);
+	assert_int_equal(cfg.calibration.folds, 3);
 
 	struct { const char *json, *needle; } bad[] = {
 		{ "{\"Cost\": 1}", "unknown config key 'Cost'" },
@@ -294,6 +300,10 @@ static void test_model__config_file(void **state)
 		{ "{\"ngram_range\": [2, 1]}", "ngram_range" },
 		{ "{\"C\": 1,", "invalid JSON" },
 		{ "[1]", "must be a JSON object" },
+		{ "{\"calibration\": \"isotonic\"}", "'calibration' must be \"platt\" or \"none\"" },
+		{ "{\"calibration_folds\": 1}", "'calibration_folds' must be an integer from 2 to 64" },
+		{ "{\"calibration_folds\": 5.5}", "'calibration_folds' must be an integer" },
+		{ "{\"calibration\": \"none\", \"C\": 0}", "C must be a positive number" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(test_write_text(path, bad[i].json), 0);
@@ -305,8 +315,148 @@ static void test_model__config_file(void **state)
 		assert_true(cfg.classifier.C == 4.0);
 		assert_int_equal(cfg.classifier.solver, FR_SOLVER_AUTO);
 		assert_int_equal(cfg.tfidf.ngram_max, 3);
+		assert_int_equal(cfg.calibration.method, FR_CALIBRATION_NONE);
+		assert_int_equal(cfg.calibration.folds, 3);
 	}
 	fr_model_config_dispose(&cfg);
+}
+
+/* Trains on training_csv with the given calibration. */
+static fr_model *train_calibrated(fr_dataset *ds, int method)
+{
+	char path[128];
+	fr_error err = FR_ERROR_INIT;
+	fr_model_config cfg;
+	fr_model *m = NULL;
+	snprintf(path, sizeof(path), "%s/train.csv", tmp);
+	assert_int_equal(test_write_text(path, training_csv), 0);
+	assert_int_equal(fr_model_config_init(&cfg, NULL, &err), 0);
+	cfg.tfidf.min_df = 1;
+	cfg.calibration.method = method;
+	fr_dataset_init(ds);
+	assert_int_equal(fr_dataset_load(ds, path, NULL, 0, &err), 0);
+	assert_int_equal(fr_model_train(&m, ds, &cfg, NULL, 0, NULL, NULL, &err), 0);
+	fr_model_config_dispose(&cfg);
+	return m;
+}
+
+/* Each task's calibration is fit at training time, recorded in model.json,
+ * loaded back, and applied to the classifier's scores without moving the
+ * label; format 2 bundles, from before calibration, load with raw scores. */
+static void test_model__calibration_saved_loaded_applied(void **state)
+{
+	(void)state;
+	fr_dataset ds, ds_raw;
+	fr_error err = FR_ERROR_INIT;
+	fr_model *m = train_calibrated(&ds, FR_CALIBRATION_PLATT), *loaded = NULL;
+	fr_model *raw = train_calibrated(&ds_raw, FR_CALIBRATION_NONE);
+	char dir[128], path[192];
+	const json_t *tasks = json_object_get(fr_model_manifest(m), "tasks");
+	const json_t *config = json_object_get(fr_model_manifest(m), "config");
+	assert_string_equal(json_string_value(json_object_get(config, "calibration")), "platt");
+	assert_int_equal(json_integer_value(json_object_get(config, "calibration_folds")), 5);
+	for (size_t t = 0; t < 2; t++) {
+		const fr_calibration *c = fr_model_calibration(m, t);
+		const json_t *j = json_object_get(json_array_get(tasks, t), "calibration");
+		assert_int_equal(c->method, FR_CALIBRATION_PLATT);
+		assert_int_equal(c->folds, 5);          /* five documents */
+		assert_int_equal(c->rows, 9);
+		assert_string_equal(json_string_value(json_object_get(j, "method")), "platt");
+		assert_true(json_number_value(json_object_get(j, "slope")) == c->slope);
+		assert_int_equal(fr_model_calibration(raw, t)->method, FR_CALIBRATION_NONE);
+		assert_string_equal(json_string_value(json_object_get(json_object_get(
+			json_array_get(json_object_get(fr_model_manifest(raw), "tasks"), t), "calibration"), "method")), "none");
+	}
+	snprintf(dir, sizeof(dir), "%s/calibrated", tmp);
+	assert_int_equal(fr_model_save(m, dir, &err), 0);
+	assert_int_equal(fr_model_load(&loaded, dir, &err), 0);
+	fr_model_work *w = NULL, *wr = NULL;
+	assert_int_equal(fr_model_work_new(&w, loaded, &err), 0);
+	assert_int_equal(fr_model_work_new(&wr, raw, &err), 0);
+	const char *probes[] = { "A ceasefire and talks", "Russian war crimes", "NATO provoked it", "" };
+	for (size_t i = 0; i < 4; i++) {
+		fr_task_result a[2], b[2];
+		assert_int_equal(fr_model_label(loaded, w, probes[i], strlen(probes[i]), a, NULL, &err), 0);
+		assert_int_equal(fr_model_label(raw, wr, probes[i], strlen(probes[i]), b, NULL, &err), 0);
+		for (size_t t = 0; t < 2; t++) {
+			size_t k = fr_model_label_count(loaded, t);
+			double sum = 0.0, expect[FR_CLASSIFIER_MAX_LABELS];
+			const fr_calibration *c = fr_model_calibration(loaded, t);
+			assert_true(c->slope == fr_model_calibration(m, t)->slope);
+			/* The raw model's scores, calibrated, are the calibrated model's. */
+			memcpy(expect, b[t].scores, k * sizeof(double));
+			fr_calibration_apply(c, expect, k);
+			for (size_t l = 0; l < k; l++) {
+				sum += a[t].scores[l];
+				assert_true(fabs(a[t].scores[l] - expect[l]) < 1e-5);
+				assert_true(a[t].scores[l] <= a[t].scores[a[t].label]);
+			}
+			assert_true(fabs(sum - 1.0) < 1e-9);
+			assert_int_equal(a[t].label, b[t].label);
+			assert_true(a[t].confidence == a[t].scores[a[t].label]);
+		}
+	}
+	fr_model_work_free(w);
+	fr_model_work_free(wr);
+	fr_model_free(loaded);
+	loaded = NULL;
+	/* A format 2 bundle has no calibration: raw scores. */
+	snprintf(path, sizeof(path), "%s/model.json", dir);
+	json_t *man = json_load_file(path, 0, NULL);
+	assert_non_null(man);
+	json_object_set_new(man, "format_version", json_integer(2));
+	for (size_t t = 0; t < 2; t++)
+		json_object_del(json_array_get(json_object_get(man, "tasks"), t), "calibration");
+	json_object_del(json_object_get(man, "config"), "calibration");
+	assert_int_equal(json_dump_file(man, path, JSON_INDENT(1)), 0);
+	assert_int_equal(fr_model_load(&loaded, dir, &err), 0);
+	assert_int_equal(fr_model_calibration(loaded, 0)->method, FR_CALIBRATION_NONE);
+	fr_model_config cfg;
+	assert_int_equal(fr_model_config_init(&cfg, NULL, &err), 0);
+	assert_int_equal(fr_model_config_from_model(&cfg, loaded, &err), 0);
+	assert_int_equal(cfg.calibration.method, FR_CALIBRATION_NONE);
+	fr_model_config_dispose(&cfg);
+	fr_model_free(loaded);
+	loaded = NULL;
+	/* A format 3 bundle must say how it is calibrated, and say it right. */
+	json_object_set_new(man, "format_version", json_integer(3));
+	assert_int_equal(json_dump_file(man, path, JSON_INDENT(1)), 0);
+	fr_error_clear(&err);
+	assert_int_equal(fr_model_load(&loaded, dir, &err), FR_EMODEL);
+	assert_non_null(strstr(err.message, "malformed calibration"));
+	json_object_set_new(json_array_get(json_object_get(man, "tasks"), 0), "calibration",
+	                    json_pack("{s:s, s:f, s:i, s:i}", "method", "platt", "slope", -1.0, "folds", 5, "rows", 9));
+	json_object_set_new(json_array_get(json_object_get(man, "tasks"), 1), "calibration",
+	                    json_pack("{s:s}", "method", "none"));
+	assert_int_equal(json_dump_file(man, path, JSON_INDENT(1)), 0);
+	fr_error_clear(&err);
+	assert_int_equal(fr_model_load(&loaded, dir, &err), FR_EMODEL);
+	assert_non_null(strstr(err.message, "task 'stance' has a malformed calibration"));
+	json_decref(man);
+	fr_model_free(raw);
+	fr_model_free(m);
+	fr_dataset_dispose(&ds);
+	fr_dataset_dispose(&ds_raw);
+}
+
+/* The same data and config give the same model.json, calibration included. */
+static void test_model__calibration_is_deterministic(void **state)
+{
+	(void)state;
+	fr_dataset a_ds, b_ds;
+	fr_model *a = train_calibrated(&a_ds, FR_CALIBRATION_PLATT);
+	fr_model *b = train_calibrated(&b_ds, FR_CALIBRATION_PLATT);
+	char *ja = json_dumps(fr_model_manifest(a), JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	char *jb = json_dumps(fr_model_manifest(b), JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	assert_non_null(ja);
+	assert_non_null(jb);
+	assert_string_equal(ja, jb);
+	free(ja);
+	free(jb);
+	fr_model_free(a);
+	fr_model_free(b);
+	fr_dataset_dispose(&a_ds);
+	fr_dataset_dispose(&b_ds);
 }
 
 /* The fast path (cached term ids) gives exactly the vectors of the general
@@ -370,6 +520,8 @@ int main(void)
 		cmocka_unit_test(test_model__load_refuses_broken_bundles),
 		cmocka_unit_test(test_model__config_file),
 		cmocka_unit_test(test_model__fast_path_equals_string_path),
+		cmocka_unit_test(test_model__calibration_saved_loaded_applied),
+		cmocka_unit_test(test_model__calibration_is_deterministic),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
