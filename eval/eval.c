@@ -1,5 +1,6 @@
 #include "eval.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,4 +116,36 @@ void fr_metrics_dispose(fr_metrics *m)
 		return;
 	free(m->labels);
 	memset(m, 0, sizeof(*m));
+}
+
+void fr_reliability_init(fr_reliability *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+size_t fr_reliability_bin(double confidence)
+{
+	if (!(confidence > 0.0))
+		return 0; /* NaN too */
+	double b = floor(confidence * FR_RELIABILITY_BINS);
+	return b >= FR_RELIABILITY_BINS - 1 ? FR_RELIABILITY_BINS - 1 : (size_t)b;
+}
+
+void fr_reliability_add(fr_reliability *r, double confidence, int correct)
+{
+	size_t b = fr_reliability_bin(confidence);
+	r->count[b]++;
+	r->correct[b] += correct != 0;
+	r->confidence[b] += isnan(confidence) ? 0.0 : confidence;
+	r->n++;
+}
+
+double fr_reliability_ece(const fr_reliability *r)
+{
+	double gap = 0.0;
+	if (r->n == 0)
+		return 0.0;
+	for (size_t b = 0; b < FR_RELIABILITY_BINS; b++)
+		gap += fabs((double)r->correct[b] - r->confidence[b]);
+	return gap / (double)r->n;
 }

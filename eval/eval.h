@@ -62,4 +62,29 @@ typedef struct fr_metrics {
 int fr_metrics_compute(fr_metrics *out, const fr_confusion *c);
 void fr_metrics_dispose(fr_metrics *m);
 
+/* Reliability of confidences: each prediction's confidence (the score of
+ * the predicted label) against whether it was right, in FR_RELIABILITY_BINS
+ * equal-width bins, bin b holding confidences in [b/10, (b+1)/10) and the
+ * last one 1.0 too (out-of-range values go to the nearest end). A
+ * calibrated model's bins have accuracy close to their mean confidence.
+ * Accumulated one prediction at a time, like a confusion matrix; plain data.
+ * Zero-initialise it (or fr_reliability_init) before the first add. */
+#define FR_RELIABILITY_BINS 10
+
+typedef struct fr_reliability {
+	size_t count[FR_RELIABILITY_BINS];
+	size_t correct[FR_RELIABILITY_BINS];
+	double confidence[FR_RELIABILITY_BINS]; /* sum of the bin's confidences */
+	size_t n;
+} fr_reliability;
+
+void fr_reliability_init(fr_reliability *r);
+/* The bin of a confidence. */
+size_t fr_reliability_bin(double confidence);
+void fr_reliability_add(fr_reliability *r, double confidence, int correct);
+/* The expected calibration error: sum over bins of count/n * |accuracy -
+ * mean confidence|, i.e. |correct - confidence sum| summed over bins, over
+ * n. 0 with no predictions. */
+double fr_reliability_ece(const fr_reliability *r);
+
 #endif

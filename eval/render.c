@@ -1,10 +1,10 @@
 /* Markdown and HTML renderings of an evaluation report (see render.h).
  *
  * Both formats are written by the same section functions (provenance, per
- * label, averages, confusion, cross-validation, review thresholds, terms,
- * mistakes), which speak through a few block primitives (heading, paragraph,
- * list, table) that know the two syntaxes. The HTML page adds two inline SVG
- * charts on top of the shared content.
+ * label, averages, confusion, cross-validation, calibration, review
+ * thresholds, terms, mistakes), which speak through a few block primitives
+ * (heading, paragraph, list, table) that know the two syntaxes. The HTML
+ * page adds three inline SVG charts on top of the shared content.
  *
  * Every string that comes from the report goes through put_text (or a table
  * cell, which ends there too) and is escaped for the format: HTML entities,
@@ -876,6 +876,79 @@ static void svg_f1_chart(render *r, const json_t *task)
 	out_raw(r, "</svg>\n");
 }
 
+/* The reliability diagram: observed accuracy against confidence, one bar
+ * per non-empty bin of the test set (from the bin's lower to its upper
+ * edge, as high as its accuracy, a dot at its mean confidence), the
+ * diagonal a calibrated model would follow, and with cross-validation a
+ * ring per bin of the pooled held-out folds. */
+static void svg_reliability(render *r, const char *task, const json_t *test, const json_t *cv)
+{
+	const int side = 240, left = 48, top = 28, bottom = 44;
+	const int width = left + side + 16, height = top + side + bottom;
+	const json_t *sets[2] = { test, cv };
+
+	if (json_array_size(json_object_get(test, "bins")) == 0)
+		return;
+	out_fmt(r, "<svg class=\"reliability\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+	        "role=\"img\">\n<title>Reliability of the confidences of ", width, height, width, height);
+	html_text(r, task);
+	out_raw(r, "</title>\n");
+	out_raw(r, "<rect x=\"4\" y=\"6\" width=\"12\" height=\"12\" fill=\"#90cdf4\"></rect>"
+	        "<text x=\"20\" y=\"16\">test accuracy</text>\n");
+	if (cv != NULL)
+		out_raw(r, "<circle cx=\"122\" cy=\"12\" r=\"4\" fill=\"none\" stroke=\"#c05621\" "
+		        "stroke-width=\"2\"></circle><text x=\"130\" y=\"16\">cross-validation</text>\n");
+	for (int g = 0; g <= 4; g++) {
+		int x = left + side * g / 4, y = top + side - side * g / 4;
+		out_fmt(r, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#e2e8f0\"></line>"
+		        "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#e2e8f0\"></line>"
+		        "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"tick\">%.2f</text>"
+		        "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"tick\">%.2f</text>\n",
+		        x, top, x, top + side, left, y, left + side, y,
+		        x, top + side + 14, g / 4.0, left - 4, y + 3, g / 4.0);
+	}
+	for (int s = 0; s < 2; s++) {
+		const json_t *bins = json_object_get(sets[s], "bins");
+
+		for (size_t b = 0; b < json_array_size(bins); b++) {
+			const json_t *bin = json_array_get(bins, b);
+			double count = jdouble(json_object_get(bin, "count"), 0.0);
+			double lower = unit_clamp(jdouble(json_object_get(bin, "lower"), 0.0));
+			double upper = unit_clamp(jdouble(json_object_get(bin, "upper"), 0.0));
+			double conf = unit_clamp(jdouble(json_object_get(bin, "confidence"), 0.0));
+			double acc = unit_clamp(jdouble(json_object_get(bin, "accuracy"), 0.0));
+			numbuf c = { "" };
+			numbuf a = { "" };
+
+			if (!(count > 0.0) || !json_is_number(json_object_get(bin, "accuracy")))
+				continue;
+			fmt_score(&c, json_object_get(bin, "confidence"));
+			fmt_score(&a, json_object_get(bin, "accuracy"));
+			if (s == 0)
+				out_fmt(r, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+				        "fill=\"#90cdf4\" stroke=\"#ffffff\"><title>test, confidence %.1f to %.1f: "
+				        "%.0f paragraphs, mean confidence %s, accuracy %s</title></rect>"
+				        "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#2b6cb0\"></circle>\n",
+				        left + lower * side, top + (1.0 - acc) * side, (upper - lower) * side,
+				        acc * side, lower, upper, count, c.s, a.s,
+				        left + conf * side, top + (1.0 - acc) * side);
+			else
+				out_fmt(r, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"none\" "
+				        "stroke=\"#c05621\" stroke-width=\"2\"><title>cross-validation, confidence "
+				        "%.1f to %.1f: %.0f paragraphs, mean confidence %s, accuracy %s</title>"
+				        "</circle>\n", left + conf * side, top + (1.0 - acc) * side,
+				        lower, upper, count, c.s, a.s);
+		}
+	}
+	out_fmt(r, "<path d=\"M%d %dL%d %d\" stroke=\"#1a202c\" stroke-width=\"1.5\" "
+	        "stroke-dasharray=\"5 4\" fill=\"none\"></path>\n", left, top + side, left + side, top);
+	out_fmt(r, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"axis-title\">"
+	        "confidence</text>\n", left + side / 2, height - 8);
+	out_fmt(r, "<text x=\"12\" y=\"%d\" text-anchor=\"middle\" class=\"axis-title\" "
+	        "transform=\"rotate(-90 12 %d)\">accuracy</text>\n", top + side / 2, top + side / 2);
+	out_raw(r, "</svg>\n");
+}
+
 /* ------------------------------------------------------------------ */
 /* Report sections, shared by both formats.                            */
 
@@ -952,8 +1025,11 @@ static void write_howto(render *r)
 	      "every label alike, **weighted** averages follow support, and **micro** scores equal "
 	      "accuracy when each paragraph has one label. **Cross-validation** retrains on parts of "
 	      "the training data: a wide \u00b1 spread means the figures depend on which paragraphs "
-	      "were tested. The **review table** shows what checking the least confident paragraphs "
-	      "by hand buys, and the **most confident mistakes** are the errors to read first.");
+	      "were tested. **Confidence** is the model's probability that its label is right; the "
+	      "**calibration** table checks it against how often the label was right, and the "
+	      "**expected calibration error** (ECE) sums up the gap. The **review table** shows what "
+	      "checking the least confident paragraphs by hand buys, and the **most confident "
+	      "mistakes** are the errors to read first.");
 	html_open(r, "</section>\n");
 }
 
@@ -1371,6 +1447,104 @@ static void task_cv(render *r, const json_t *task)
 	table_dispose(&t);
 }
 
+/* The calibration section: how confidence was calibrated, the expected
+ * calibration error, and the reliability table (test, and the pooled
+ * cross-validation folds beside it when there are some). */
+static void task_calibration(render *r, const char *name, const json_t *task)
+{
+	static const char *const head_cv[] = { "confidence", "test paragraphs", "mean confidence",
+		"accuracy", "accuracy \u2212 confidence", "CV paragraphs", "CV mean confidence",
+		"CV accuracy" };
+	const json_t *cal = json_object_get(task, "calibration");
+	const json_t *test = jdig(task, "reliability", "test", NULL);
+	const json_t *cv = jdig(task, "reliability", "cv", NULL);
+	const json_t *bins = json_object_get(test, "bins");
+	const json_t *cv_bins = json_object_get(cv, "bins");
+	const char *method = jstr(cal, "method");
+	numbuf a = { "" };
+	numbuf b = { "" };
+	numbuf c = { "" };
+	double conf = 0.0, acc = 0.0;
+	table t = { 0 };
+
+	if (!json_is_object(test))
+		return;
+	if (!json_is_object(cv))
+		cv = NULL;
+	table_init(&t, cv != NULL ? 8 : 5, head_cv, "lrrrrrrr");
+	for (size_t i = 0; i < json_array_size(bins); i++) {
+		const json_t *bin = json_array_get(bins, i);
+		const json_t *cv_bin = json_array_get(cv_bins, i);
+
+		table_row(r, &t, 0);
+		table_cell(r, &t, "%.1f\u2013%.1f", jdouble(json_object_get(bin, "lower"), 0.0),
+		           jdouble(json_object_get(bin, "upper"), 0.0));
+		table_text(r, &t, fmt_count(&a, json_object_get(bin, "count")));
+		table_text(r, &t, fmt_score(&a, json_object_get(bin, "confidence")));
+		table_text(r, &t, fmt_score(&a, json_object_get(bin, "accuracy")));
+		if (num_get(json_object_get(bin, "confidence"), &conf) &&
+		    num_get(json_object_get(bin, "accuracy"), &acc))
+			table_cell(r, &t, "%+.3f", fabs(acc - conf) < 0.0005 ? 0.0 : acc - conf);
+		else
+			table_text(r, &t, MISSING);
+		if (cv == NULL)
+			continue;
+		table_text(r, &t, fmt_count(&a, json_object_get(cv_bin, "count")));
+		table_text(r, &t, fmt_score(&a, json_object_get(cv_bin, "confidence")));
+		table_text(r, &t, fmt_score(&a, json_object_get(cv_bin, "accuracy")));
+	}
+	table_row(r, &t, 1);
+	table_text(r, &t, "all");
+	table_text(r, &t, fmt_count(&a, json_object_get(test, "n")));
+	table_text(r, &t, fmt_score(&a, json_object_get(test, "confidence")));
+	table_text(r, &t, fmt_score(&a, json_object_get(test, "accuracy")));
+	if (num_get(json_object_get(test, "confidence"), &conf) && num_get(json_object_get(test, "accuracy"), &acc))
+		table_cell(r, &t, "%+.3f", fabs(acc - conf) < 0.0005 ? 0.0 : acc - conf);
+	else
+		table_text(r, &t, MISSING);
+	if (cv != NULL) {
+		table_text(r, &t, fmt_count(&a, json_object_get(cv, "n")));
+		table_text(r, &t, fmt_score(&a, json_object_get(cv, "confidence")));
+		table_text(r, &t, fmt_score(&a, json_object_get(cv, "accuracy")));
+	}
+
+	heading(r, 3, "Calibration");
+	para_open(r);
+	if (method != NULL && strcmp(method, "platt") == 0) {
+		out_fmt(r, "Confidence is a probability calibrated by Platt scaling (slope %s, fit on %s "
+		        "out-of-fold training paragraphs in %s folds): of the paragraphs given confidence "
+		        "0.8, about 80%% should be right.", fmt_score(&a, json_object_get(cal, "slope")),
+		        fmt_count(&b, json_object_get(cal, "rows")), fmt_count(&c, json_object_get(cal, "folds")));
+	} else if (method == NULL || strcmp(method, "none") == 0) {
+		out_raw(r, "Confidence is the raw score (the model is not calibrated): it ranks paragraphs "
+		        "by certainty but is not a probability.");
+	} else {
+		out_raw(r, "Confidence is calibrated by ");
+		put_text(r, method);
+		out_raw(r, ".");
+	}
+	out_raw(r, " The table sorts the test paragraphs into ten bins by confidence and sets each "
+	        "bin's mean confidence beside how often its label was right. The ");
+	strong_open(r);
+	out_raw(r, "expected calibration error");
+	strong_close(r);
+	out_raw(r, " (ECE), the gap between the two weighted by paragraphs, is ");
+	strong_open(r);
+	out_raw(r, fmt_score(&a, json_object_get(test, "ece")));
+	strong_close(r);
+	out_raw(r, " on the test set");
+	if (cv != NULL)
+		out_fmt(r, " and %s in cross-validation", fmt_score(&a, json_object_get(cv, "ece")));
+	out_raw(r, " (0 is perfect; bins of a few paragraphs swing widely).");
+	para_close(r);
+	html_open(r, "<div class=\"figures\">\n");
+	table_write(r, &t, "reliability");
+	if (r->format == FMT_HTML)
+		svg_reliability(r, name, test, cv);
+	html_open(r, "</div>\n");
+	table_dispose(&t);
+}
+
 static void task_thresholds(render *r, const json_t *task)
 {
 	static const char *const head[] = { "review below confidence", "you review",
@@ -1531,6 +1705,7 @@ static void write_task(render *r, size_t index, const char *name, const json_t *
 	task_notes(r, task);
 	task_confusion(r, name, task);
 	task_cv(r, task);
+	task_calibration(r, name, task);
 	task_thresholds(r, task);
 	task_terms(r, task);
 	task_mistakes(r, task);

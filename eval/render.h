@@ -26,6 +26,10 @@ struct json_t;
  *       "test":     FIGURES,
  *       "baseline": FIGURES plus "predicts": "<label>" (always the majority label),
  *       "cv":       {"folds": [FIGURES, ...], "mean": NUMBERS, "std": NUMBERS}   (absent without cv)
+ *       "calibration": {"method": "platt", "slope", "folds": int, "rows": int}  or {"method": "none"}
+ *                   how the model turns scores into confidences (its model.json task entry)
+ *       "reliability": {"test": RELIABILITY,
+ *                       "cv": RELIABILITY}   every fold's held-out rows pooled (absent without cv)
  *       "thresholds": [ {"threshold", "accepted": int, "coverage", "precision",
  *                        "macro_f1", "review": int, "accuracy_after_review"}, ... ],
  *       "top_terms": {"<label>": [ {"term", "weight"}, ... ]},   (absent for RBF models)
@@ -38,12 +42,19 @@ struct json_t;
  *            "accuracy", "n": int,
  *            "confusion": {"labels": [...], "matrix": [[int, ...], ...]}}   rows = true labels
  * NUMBERS = FIGURES without "confusion" and "n", every number a mean (or std) over folds.
+ * RELIABILITY = {"bins": [ {"lower", "upper", "count": int, "confidence", "accuracy"}, ... ],
+ *                "ece", "n": int, "confidence", "accuracy"}
+ *   Ten equal-width bins of confidence (the predicted label's score), [0, 0.1) to
+ *   [0.9, 1.0]; a bin's "confidence" is its mean confidence and "accuracy" the share of
+ *   its rows predicted right, both null when it is empty. "ece" is the expected
+ *   calibration error, sum over bins of count / n * |accuracy - confidence|; the
+ *   top-level "confidence" and "accuracy" are over all n rows.
  */
 
 /* Writes the report as Markdown that reads well in a terminal and on a code
  * hosting site: padded tables, data text backslash-escaped (no raw HTML,
  * links or table breaks) with newlines folded to spaces. Parts the report
- * lacks (cv, top_terms, timing, ...) are left out; a missing number prints
+ * lacks (cv, top_terms, timing, reliability, ...) are left out; a missing number prints
  * as an en dash. Numbers have fixed decimals (3 for scores, 1 for
  * percentages) in the "C" locale whatever the caller's, so the same report
  * gives the same bytes. fp is flushed, not closed. Returns 0, FR_EIO when
@@ -52,7 +63,8 @@ struct json_t;
 int fr_report_write_markdown(const struct json_t *report, FILE *fp);
 
 /* Writes the report as one self-contained HTML page: inline CSS and SVG
- * charts (a confusion heat map and per-label F1 bars per task), no script,
+ * charts (a confusion heat map, per-label F1 bars and a reliability diagram
+ * per task), no script,
  * nothing loaded from the network, printable, every string that comes from
  * data HTML-escaped (':' included, so no "http:" can appear). Same content,
  * numbers and return codes as fr_report_write_markdown. */

@@ -20,10 +20,10 @@
 #define MAX_LABELS 256
 #define FEW_TRAINING_ROWS 30
 
-/* Shares of paragraphs accepted without review, most confident first. Scores
- * are not calibrated probabilities, so fixed thresholds like 0.5 can accept
- * almost nothing; thresholds taken at coverage levels always tell an analyst
- * what reviewing the least certain N paragraphs buys. */
+/* Shares of paragraphs accepted without review, most confident first.
+ * Thresholds taken at coverage levels, rather than fixed confidences like
+ * 0.5, always tell an analyst what reviewing the least certain N paragraphs
+ * buys, whatever the model's calibration (and a model may have none). */
 static const double coverages[] = { 1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2 };
 
 /* The labels a task's report shows: the model's, then any that only the
@@ -416,8 +416,48 @@ static size_t stratify_task(const fr_model *m)
 	return best;
 }
 
-/* Cross-validation: per task, FIGURES of every fold. */
-static int cross_validate(json_t **cv_out, double *seconds_out, const fr_model *m,
+/* Adds each prediction's confidence and whether it was right. */
+static void reliability_add_preds(fr_reliability *rel, const preds_t *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		fr_reliability_add(rel, p->conf[i], p->truth[i] == p->pred[i]);
+}
+
+/* RELIABILITY (render.h): the bins, the expected calibration error, and
+ * the mean confidence beside the accuracy. An empty bin's figures are null. */
+static json_t *reliability_json(const fr_reliability *rel)
+{
+	json_t *bins = json_array();
+	double conf = 0.0;
+	size_t correct = 0;
+	for (size_t b = 0; b < FR_RELIABILITY_BINS; b++) {
+		size_t c = rel->count[b];
+		conf += rel->confidence[b];
+		correct += rel->correct[b];
+		json_array_append_new(bins, json_pack("{s:f, s:f, s:I, s:o, s:o}",
+			"lower", (double)b / FR_RELIABILITY_BINS, "upper", (double)(b + 1) / FR_RELIABILITY_BINS,
+			"count", (json_int_t)c,
+			"confidence", c ? json_real(rel->confidence[b] / (double)c) : json_null(),
+			"accuracy", c ? json_real((double)rel->correct[b] / (double)c) : json_null()));
+	}
+	return json_pack("{s:o, s:f, s:I, s:o, s:o}", "bins", bins, "ece", fr_reliability_ece(rel),
+	                 "n", (json_int_t)rel->n,
+	                 "confidence", rel->n ? json_real(conf / (double)rel->n) : json_null(),
+	                 "accuracy", rel->n ? json_real((double)correct / (double)rel->n) : json_null());
+}
+
+/* The task's calibration as the model records it; a bundle from before
+ * calibration has raw scores. */
+static json_t *calibration_of(const fr_model *m, size_t task)
+{
+	const json_t *entry = json_array_get(json_object_get(fr_model_manifest(m), "tasks"), task);
+	const json_t *cal = json_object_get(entry, "calibration");
+	return cal ? json_deep_copy(cal) : json_pack("{s:s}", "method", "none");
+}
+
+/* Cross-validation: per task, FIGURES of every fold, and the reliability of
+ * every fold's held-out predictions pooled into cv_rel[task]. */
+static int cross_validate(json_t **cv_out, fr_reliability *cv_rel, double *seconds_out, const fr_model *m,
                           const fr_dataset *train, const fr_model_config *cfg, size_t k,
                           label_set *sets, fr_log_fn log, void *payload, fr_error *err)
 {
@@ -454,6 +494,7 @@ static int cross_validate(json_t **cv_out, double *seconds_out, const fr_model *
 				rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 			else
 				json_array_append_new(cv_out[t], fig);
+			reliability_add_preds(&cv_rel[t], &p[t]);
 		}
 		for (size_t t = 0; t < n_tasks; t++)
 			preds_free(&p[t]);
@@ -487,9 +528,10 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 	label_set *sets = calloc(n_tasks, sizeof(*sets));
 	preds_t *test_preds = calloc(n_tasks, sizeof(*test_preds));
 	json_t **cv = calloc(n_tasks, sizeof(*cv));
+	fr_reliability *cv_rel = calloc(n_tasks, sizeof(*cv_rel));
 	json_t *report = NULL, *tasks = json_object();
 	double cv_seconds = 0;
-	int rc = (sets && test_preds && cv && tasks) ? 0 : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	int rc = (sets && test_preds && cv && cv_rel && tasks) ? 0 : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 
 	/* Label sets: the model's, then labels only the data has. */
 	for (size_t t = 0; rc == 0 && t < n_tasks; t++) {
@@ -507,7 +549,7 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 		rc = predict_rows(m, test, NULL, test->n_rows, sets, test_preds, err);
 	if (rc == 0 && use_cv) {
 		double t0 = now();
-		rc = cross_validate(cv, &cv_seconds, m, train, cfg, opts->cv_folds, sets, log, payload, err);
+		rc = cross_validate(cv, cv_rel, &cv_seconds, m, train, cfg, opts->cv_folds, sets, log, payload, err);
 		cv_seconds = now() - t0;
 	}
 
@@ -552,6 +594,14 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 			                                          "mean", aggregate(folds, k, 0),
 			                                          "std", aggregate(folds, k, 1)));
 		}
+		fr_reliability test_rel;
+		fr_reliability_init(&test_rel);
+		reliability_add_preds(&test_rel, &test_preds[t]);
+		json_t *reliability = json_pack("{s:o}", "test", reliability_json(&test_rel));
+		if (use_cv)
+			json_object_set_new(reliability, "cv", reliability_json(&cv_rel[t]));
+		json_object_set_new(task, "calibration", calibration_of(m, t));
+		json_object_set_new(task, "reliability", reliability);
 		json_object_set_new(task, "thresholds", threshold_table(&test_preds[t], ls));
 		json_t *terms = top_terms(m, t, opts->n_terms);
 		if (terms)
@@ -602,6 +652,7 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 	free(sets);
 	free(test_preds);
 	free(cv);
+	free(cv_rel);
 	json_decref(tasks);
 	if (rc < 0) {
 		json_decref(report);

@@ -228,6 +228,46 @@ static void test_eval__cv_folds_grouped_and_stratified(void **state)
 	assert_int_equal(fr_cv_folds(fold, N, groups, strata, 3, 1, 7), FR_EINVALID);
 }
 
+/* Reliability: confidences fall in tenths (1.0 and anything above in the
+ * last bin, anything below 0 or NaN in the first), and the expected
+ * calibration error of a hand-computed example. */
+static void test_eval__reliability_bins_and_ece(void **state)
+{
+	(void)state;
+	static const struct { double confidence; size_t bin; } bins[] = {
+		{ 0.0, 0 }, { 0.05, 0 }, { 0.1, 1 }, { 0.35, 3 }, { 0.7, 7 }, { 0.999, 9 },
+		{ 1.0, 9 }, { -0.2, 0 }, { 1.5, 9 }, { NAN, 0 },
+	};
+	for (size_t i = 0; i < sizeof(bins) / sizeof(bins[0]); i++)
+		assert_int_equal(fr_reliability_bin(bins[i].confidence), bins[i].bin);
+	/* Bin 9: 0.95, 0.95, 1.0, all right: |3 - 2.9| = 0.1. Bin 8: 0.85 wrong:
+	 * 0.85. Bin 6: 0.62 right: 0.38. Bin 5: 0.55 wrong: 0.55. Bin 1: 0.15
+	 * wrong: 0.15. Bin 0: 0.0 wrong: 0. ECE = 2.03 / 8 = 0.25375, the same as
+	 * sum count/n |accuracy - confidence|, e.g. bin 9: 3/8 * |1 - 0.9667|. */
+	static const struct { double confidence; int correct; } preds[] = {
+		{ 0.95, 1 }, { 0.95, 1 }, { 0.85, 0 }, { 0.62, 1 }, { 0.55, 0 }, { 0.15, 0 }, { 1.0, 1 }, { 0.0, 0 },
+	};
+	fr_reliability r;
+	fr_reliability_init(&r);
+	assert_true(fr_reliability_ece(&r) == 0.0);
+	for (size_t i = 0; i < sizeof(preds) / sizeof(preds[0]); i++)
+		fr_reliability_add(&r, preds[i].confidence, preds[i].correct);
+	assert_int_equal(r.n, 8);
+	assert_int_equal(r.count[9], 3);
+	assert_int_equal(r.correct[9], 3);
+	assert_true(fabs(r.confidence[9] - 2.9) < 1e-12);
+	assert_int_equal(r.count[8], 1);
+	assert_int_equal(r.correct[8], 0);
+	assert_int_equal(r.count[7], 0);
+	assert_int_equal(r.count[0], 1);
+	assert_true(fabs(fr_reliability_ece(&r) - 0.25375) < 1e-12);
+	/* Perfectly calibrated: half right at 0.5. */
+	fr_reliability_init(&r);
+	fr_reliability_add(&r, 0.5, 1);
+	fr_reliability_add(&r, 0.5, 0);
+	assert_true(fabs(fr_reliability_ece(&r)) < 1e-15);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_eval__reuse_after_dispose),
 		cmocka_unit_test(test_eval__matches_scikit_learn),
 		cmocka_unit_test(test_eval__cv_folds_grouped_and_stratified),
+		cmocka_unit_test(test_eval__reliability_bins_and_ece),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,6 +103,7 @@ static json_t *without_cv_and_terms(const json_t *report)
 	json_object_foreach(json_object_get(copy, "tasks"), name, task) {
 		assert_int_equal(json_object_del(task, "cv"), 0);
 		assert_int_equal(json_object_del(task, "top_terms"), 0);
+		assert_int_equal(json_object_del(json_object_get(task, "reliability"), "cv"), 0);
 	}
 	return copy;
 }
@@ -116,7 +117,8 @@ static void test_render__markdown_sections_and_tables(void **state)
 		"# framer evaluation report\n", "\n## How to read this\n", "\n## Provenance\n",
 		"\n## At a glance\n", "\n## Task: stance\n", "\n## Task: frame\n",
 		"\n### Per label\n", "\n### Averages\n", "\n### Notes on labels\n",
-		"\n### Confusion matrix\n", "\n### Cross-validation\n", "\n### Review by confidence\n",
+		"\n### Confusion matrix\n", "\n### Cross-validation\n", "\n### Calibration\n",
+		"\n### Review by confidence\n",
 		"\n### Telling terms\n", "\n### Most confident mistakes\n",
 	};
 
@@ -428,6 +430,73 @@ static void test_render__html_tags_balance(void **state)
 	free(html);
 }
 
+/* The calibration section: the method, the ECE on test and in
+ * cross-validation, and the reliability table with every bin; a raw model
+ * says its confidence is no probability. */
+static void test_render__calibration_reliability_table(void **state)
+{
+	char *md = render_ok(fr_report_write_markdown, *state);
+	char *html = render_ok(fr_report_write_html, *state);
+	size_t rects[2] = { 0 };
+
+	assert_int_equal(count_of(md, "\n### Calibration\n"), 2);
+	assert_contains(md, "calibrated by Platt scaling (slope 2.119, fit on 498 out-of-fold training "
+	                    "paragraphs in 5 folds)");
+	assert_contains(md, "is **0.091** on the test set and 0.046 in cross-validation");
+	assert_contains(md, "Confidence is the raw score (the model is not calibrated)");
+	assert_contains(md, "is **0.313** on the test set and 0.296 in cross-validation");
+	assert_int_equal(count_of(md, "\n| confidence | test paragraphs | mean confidence |  accuracy | "
+	                              "accuracy \u2212 confidence | CV paragraphs | CV mean confidence | "
+	                              "CV accuracy |\n"), 2);
+	assert_contains(md, "\n| 0.9\u20131.0    |              58 |           0.958 |     0.897 |"
+	                    "                -0.061 |           217 |              0.963 |       0.954 |\n");
+	assert_contains(md, "\n| 0.0\u20130.1    |               0 |               \u2013 |");
+	assert_contains(md, "\n| 0.6\u20130.7    |               0 |               \u2013 |         \u2013 |");
+	assert_contains(md, "\n| **all**    |         **147** |       **0.821** | **0.776** |"
+	                    "            **-0.045** |       **503** |          **0.824** |   **0.813** |\n");
+	assert_md_tables_consistent(md);
+	/* HTML: the same table and a reliability diagram per task, a bar per
+	 * non-empty test bin (plus the legend's), a ring per cross-validation bin. */
+	assert_int_equal(count_of(html, "<h3>Calibration</h3>"), 2);
+	assert_int_equal(count_of(html, "<table class=\"reliability\">"), 2);
+	assert_int_equal(svg_rect_counts(html, "reliability", rects, 2), 2);
+	assert_int_equal(rects[0], 6 + 1);
+	assert_int_equal(rects[1], 5 + 1);
+	assert_contains(html, "<strong>expected calibration error</strong> (ECE)");
+	assert_contains(html, "<title>test, confidence 0.9 to 1.0: 58 paragraphs, mean confidence 0.958, "
+	                      "accuracy 0.897</title>");
+	assert_contains(html, "<title>cross-validation, confidence 0.9 to 1.0: 217 paragraphs, mean "
+	                      "confidence 0.963, accuracy 0.954</title>");
+	assert_tags_balance(html);
+	free(md);
+	free(html);
+}
+
+/* A method the renderer does not know is data, escaped; a report without a
+ * reliability block (from an older framer) has no calibration section. */
+static void test_render__calibration_odd_and_missing(void **state)
+{
+	json_t *report = json_deep_copy(*state);
+	json_t *tasks = json_object_get(report, "tasks");
+	char *md = NULL;
+	char *html = NULL;
+
+	assert_int_equal(json_object_set_new(json_object_get(json_object_get(tasks, "stance"), "calibration"),
+	                                     "method", json_string("<b>iso</b>")), 0);
+	assert_int_equal(json_object_del(json_object_get(tasks, "frame"), "reliability"), 0);
+	md = render_ok(fr_report_write_markdown, report);
+	html = render_ok(fr_report_write_html, report);
+	assert_int_equal(count_of(md, "\n### Calibration\n"), 1);
+	assert_contains(md, "Confidence is calibrated by \\<b\\>iso\\</b\\>.");
+	assert_contains(html, "Confidence is calibrated by &lt;b&gt;iso&lt;/b&gt;.");
+	assert_lacks(html, "<b>iso");
+	assert_int_equal(count_of(html, "<svg class=\"reliability\""), 1);
+	assert_tags_balance(html);
+	free(md);
+	free(html);
+	json_decref(report);
+}
+
 /* --- Optional parts, odd input, errors ----------------------------- */
 
 static void test_render__without_cv_and_top_terms(void **state)
@@ -443,6 +512,9 @@ static void test_render__without_cv_and_top_terms(void **state)
 	assert_lacks(md, "mean \u00b1 std");
 	assert_lacks(md, " \u00b1 0.");
 	assert_lacks(md, "Timing");
+	assert_lacks(md, "CV paragraphs");
+	assert_lacks(md, "in cross-validation (0 is perfect");
+	assert_contains(md, "is **0.091** on the test set (0 is perfect");
 	assert_contains(md, "**Cross-validation:** not run");
 	assert_contains(md, "\n| pro_ukraine |     0.800 |  0.772 | 0.786 |       0.000 |           57 |");
 	assert_md_tables_consistent(md);
@@ -450,6 +522,8 @@ static void test_render__without_cv_and_top_terms(void **state)
 	assert_lacks(html, "<h3>Telling terms</h3>");
 	assert_lacks(html, "mean \u00b1 std");
 	assert_lacks(html, "cross-validation \u00b1 std");
+	assert_lacks(html, "<title>cross-validation, confidence");
+	assert_contains(html, "<svg class=\"reliability\"");
 	assert_contains(html, "<svg class=\"heatmap\"");
 	assert_contains(html, "<h3>Most confident mistakes</h3>");
 	assert_tags_balance(html);
@@ -565,6 +639,8 @@ int main(void)
 		cmocka_unit_test(test_render__html_has_the_markdown_content),
 		cmocka_unit_test(test_render__html_heatmap_has_a_rect_per_cell),
 		cmocka_unit_test(test_render__html_tags_balance),
+		cmocka_unit_test(test_render__calibration_reliability_table),
+		cmocka_unit_test(test_render__calibration_odd_and_missing),
 		cmocka_unit_test(test_render__without_cv_and_top_terms),
 		cmocka_unit_test(test_render__sparse_and_malformed_reports),
 		cmocka_unit_test(test_render__full_stream_is_eio),

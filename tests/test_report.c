@@ -215,6 +215,66 @@ static void test_report__cross_validation(void **state)
 	json_decref(r);
 }
 
+/* A RELIABILITY block (render.h) agrees with itself: ten bins of tenths,
+ * counts summing to n, each non-empty bin's mean confidence inside it, and
+ * the ECE recomputed from the bins. */
+static void check_reliability(const json_t *rel, json_int_t n, double accuracy)
+{
+	const json_t *bins = json_object_get(rel, "bins");
+	json_int_t total = 0;
+	double ece = 0.0;
+	assert_int_equal(json_array_size(bins), 10);
+	assert_int_equal(json_integer_value(json_object_get(rel, "n")), n);
+	assert_true(fabs(num(rel, "accuracy", NULL) - accuracy) < 1e-12);
+	for (size_t b = 0; b < 10; b++) {
+		const json_t *bin = json_array_get(bins, b);
+		json_int_t count = json_integer_value(json_object_get(bin, "count"));
+		assert_true(fabs(num(bin, "lower", NULL) - (double)b / 10) < 1e-12);
+		assert_true(fabs(num(bin, "upper", NULL) - (double)(b + 1) / 10) < 1e-12);
+		total += count;
+		if (count == 0) {
+			assert_true(json_is_null(json_object_get(bin, "confidence")));
+			assert_true(json_is_null(json_object_get(bin, "accuracy")));
+			continue;
+		}
+		double conf = num(bin, "confidence", NULL), acc = num(bin, "accuracy", NULL);
+		assert_true(conf >= num(bin, "lower", NULL) - 1e-12 && conf <= num(bin, "upper", NULL) + 1e-12);
+		assert_true(acc >= 0.0 && acc <= 1.0);
+		ece += (double)count / (double)n * fabs(acc - conf);
+	}
+	assert_int_equal(total, n);
+	assert_true(fabs(num(rel, "ece", NULL) - ece) < 1e-12);
+}
+
+static void test_report__reliability_and_calibration(void **state)
+{
+	fixture *f = *state;
+	json_t *r = build(f, 0);
+	json_t *task = json_object_get(json_object_get(r, "tasks"), "frame");
+	/* The model's calibration, as model.json records it. */
+	json_t *cal = json_object_get(task, "calibration");
+	assert_string_equal(json_string_value(json_object_get(cal, "method")), "platt");
+	assert_int_equal(json_integer_value(json_object_get(cal, "folds")), 5);
+	assert_int_equal(json_integer_value(json_object_get(cal, "rows")), 24);
+	assert_true(num(cal, "slope", NULL) > 0);
+	json_t *rel = json_object_get(task, "reliability");
+	check_reliability(json_object_get(rel, "test"), 5, num(json_object_get(task, "test"), "accuracy", NULL));
+	assert_null(json_object_get(rel, "cv"));
+	json_decref(r);
+	/* With cross-validation, every training row held out once, pooled. */
+	r = build(f, 3);
+	task = json_object_get(json_object_get(r, "tasks"), "frame");
+	rel = json_object_get(task, "reliability");
+	json_t *folds = json_object_get(json_object_get(task, "cv"), "folds");
+	double right = 0;
+	for (size_t i = 0; i < json_array_size(folds); i++)
+		right += num(json_array_get(folds, i), "accuracy", NULL) *
+		         (double)json_integer_value(json_object_get(json_array_get(folds, i), "n"));
+	check_reliability(json_object_get(rel, "cv"), 24, right / 24);
+	check_reliability(json_object_get(rel, "test"), 5, num(json_object_get(task, "test"), "accuracy", NULL));
+	json_decref(r);
+}
+
 /* Two builds of the same report agree byte for byte but for the timing. */
 static void test_report__deterministic(void **state)
 {
@@ -272,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_report__test_figures_baseline_and_notes),
 		cmocka_unit_test(test_report__mistakes_thresholds_terms),
 		cmocka_unit_test(test_report__cross_validation),
+		cmocka_unit_test(test_report__reliability_and_calibration),
 		cmocka_unit_test(test_report__deterministic),
 		cmocka_unit_test(test_report__writes_three_files),
 	};
