@@ -329,6 +329,7 @@ static void test_e2e__report_agrees_with_classify(void **state)
 	char *csv = test_read_file(truth_path, NULL);
 	assert_non_null(csv);
 	size_t n = 0, right = 0;
+	double conf_sum = 0.0;
 	char *line = NULL;
 	size_t cap = 0;
 	while (getline(&line, &cap, fp) > 0) {
@@ -352,6 +353,7 @@ static void test_e2e__report_agrees_with_classify(void **state)
 			;
 		right += (size_t)(last_comma - prev_comma - 1) == strlen(label) &&
 		         strncmp(prev_comma + 1, label, strlen(label)) == 0;
+		conf_sum += json_number_value(json_object_get(json_object_get(rec, "stance"), "confidence"));
 		n++;
 		json_decref(rec);
 	}
@@ -361,6 +363,28 @@ static void test_e2e__report_agrees_with_classify(void **state)
 	json_t *test = json_object_get(json_object_get(json_object_get(report, "tasks"), "stance"), "test");
 	assert_int_equal(json_integer_value(json_object_get(test, "n")), (json_int_t)n);
 	assert_true(fabs(json_number_value(json_object_get(test, "accuracy")) - (double)right / (double)n) < 1e-9);
+	/* The reliability table: over the same confidences labels.jsonl holds
+	 * (4 decimals there), on test and pooled over the cross-validation folds. */
+	json_t *rel = json_object_get(json_object_get(json_object_get(report, "tasks"), "stance"), "reliability");
+	json_t *rel_test = json_object_get(rel, "test");
+	assert_int_equal(json_integer_value(json_object_get(rel_test, "n")), (json_int_t)n);
+	assert_int_equal(json_array_size(json_object_get(rel_test, "bins")), 10);
+	assert_true(fabs(json_number_value(json_object_get(rel_test, "confidence")) - conf_sum / (double)n) < 1e-4);
+	assert_true(json_is_number(json_object_get(rel_test, "ece")));
+	assert_non_null(json_object_get(rel, "cv"));
+	snprintf(path, sizeof(path), "%s/rep/report.md", tmp);
+	char *md = test_read_file(path, NULL);
+	assert_non_null(md);
+	assert_non_null(strstr(md, "\n### Calibration\n"));
+	assert_non_null(strstr(md, "\n| confidence | test paragraphs | mean confidence |"));
+	assert_non_null(strstr(md, "expected calibration error"));
+	free(md);
+	snprintf(path, sizeof(path), "%s/rep/report.html", tmp);
+	char *html = test_read_file(path, NULL);
+	assert_non_null(html);
+	assert_non_null(strstr(html, "<table class=\"reliability\">"));
+	assert_non_null(strstr(html, "<svg class=\"reliability\""));
+	free(html);
 	json_decref(report);
 }
 
