@@ -346,7 +346,9 @@ int fr_tfidf_transform_ids(const fr_tfidf *t, const int32_t *ids, size_t n,
 	out->n_unknown = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t f = ids[i] >= 0 ? t->unigram[ids[i]] : 0;
-		out->n_unknown += f == 0;
+		/* Without unigram features (ngram_min 2), a word is known when
+		 * some feature of the vocabulary holds it. */
+		out->n_unknown += unigrams ? f == 0 : ids[i] < 0;
 		if (unigrams && f)
 			out->ids[m++] = f;
 		if (bigrams && i + 1 < n && ids[i] >= 0 && ids[i + 1] >= 0) {
