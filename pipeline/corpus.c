@@ -200,6 +200,16 @@ typedef struct {
 	unsigned long long size; /* at open, for progress */
 } input_t;
 
+/* Ids are remembered in at most this many slots (16 bytes each: 8 MiB),
+ * three quarters of them used: the first 393,216 ids of a run are checked
+ * for repeats. Keeps classify's memory flat on batches of any size. */
+#define FR_ID_SLOTS_MAX ((size_t)1 << 19)
+
+typedef struct {
+	uint64_t fp;             /* the id's fingerprint; 0 for an empty slot */
+	uint32_t input, line;    /* where the id was first seen */
+} id_slot;
+
 struct fr_corpus {
 	input_t *inputs;
 	size_t n_inputs, cap_inputs;
@@ -230,11 +240,11 @@ struct fr_corpus {
 	size_t header_len, header_cap;
 
 	/* Record ids given by the inputs, to refuse a second record with one:
-	 * its labels could not be told from the first's. Where each was first
-	 * seen: input index and line. */
-	fr_strmap *ids;
-	uint32_t (*id_where)[2];
-	size_t id_where_cap;
+	 * its labels could not be told from the first's. An open-addressing
+	 * set of 64-bit fingerprints with where each id was first seen, capped
+	 * at FR_ID_SLOTS_MAX slots so memory stays flat however long the run. */
+	id_slot *ids;
+	size_t id_slots, id_count;
 
 	/* .jsonl and stdin */
 	FILE *fp;
@@ -581,28 +591,58 @@ static void quote_for_message(char *buf, size_t size, const char *s, size_t len)
 	buf[n] = '\0';
 }
 
+/* The slot of fingerprint fp: where it is, or the empty slot where it goes. */
+static id_slot *id_find(id_slot *slots, size_t n_slots, uint64_t fp)
+{
+	size_t mask = n_slots - 1, i = (size_t)fp & mask;
+	while (slots[i].fp != 0 && slots[i].fp != fp)
+		i = (i + 1) & mask;
+	return &slots[i];
+}
+
+/* Doubles the id set, up to FR_ID_SLOTS_MAX; 0, or FR_ENOMEM. */
+static int id_grow(fr_corpus *c)
+{
+	size_t n = c->id_slots ? c->id_slots * 2 : 1024;
+	id_slot *slots = calloc(n, sizeof(*slots));
+	if (slots == NULL)
+		return FR_ENOMEM;
+	for (size_t i = 0; i < c->id_slots; i++)
+		if (c->ids[i].fp != 0)
+			*id_find(slots, n, c->ids[i].fp) = c->ids[i];
+	free(c->ids);
+	c->ids = slots;
+	c->id_slots = n;
+	return 0;
+}
+
 /* Remembers an id a record gave; a second record with the same id is a bad
- * record, reported with where the first one was. */
+ * record, reported with where the first one was. Ids are compared by a
+ * 64-bit fingerprint (a false match is about one in 10^8 for a million
+ * ids). Once the set is full, ids not seen yet are no longer remembered
+ * (counted in ids_unchecked): a repeat of those goes unnoticed. */
 static int check_id(fr_corpus *c, const char *name, size_t line, const char *id, size_t len,
                     fr_error *err)
 {
-	uint32_t k = 0;
-	if (c->ids == NULL && fr_strmap_new(&c->ids, 1024, err) < 0)
-		return FR_ENOMEM;
-	int rc = fr_strmap_intern(c->ids, id, len, &k);
-	if (rc < 0)
-		return fr_error_set(err, rc, NULL, 0, "out of memory");
-	if (rc == 0) {
+	uint64_t fp = fr_strmap_hash(id, len);
+	fp = fp ? fp : 1; /* 0 marks an empty slot */
+	if (c->id_count + 1 > c->id_slots / 4 * 3 && c->id_slots < FR_ID_SLOTS_MAX && id_grow(c) < 0)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	id_slot *slot = id_find(c->ids, c->id_slots, fp);
+	if (slot->fp == fp) {
 		char shown[72];
 		quote_for_message(shown, sizeof(shown), id, len);
-		const uint32_t *first = c->id_where[k];
 		return fr_error_set(err, FR_EFORMAT, name, line, "duplicate id '%s', first used at %s:%u",
-		                    shown, c->inputs[first[0]].doc, (unsigned)first[1]);
+		                    shown, c->inputs[slot->input].doc, (unsigned)slot->line);
 	}
-	if (fr_grow((void **)&c->id_where, &c->id_where_cap, (size_t)k + 1, sizeof(*c->id_where)) < 0)
-		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-	c->id_where[k][0] = (uint32_t)c->cur;
-	c->id_where[k][1] = line < UINT32_MAX ? (uint32_t)line : UINT32_MAX;
+	if (c->id_count + 1 > c->id_slots / 4 * 3) {
+		c->stats.ids_unchecked++;
+		return 0;
+	}
+	slot->fp = fp;
+	slot->input = (uint32_t)c->cur;
+	slot->line = line < UINT32_MAX ? (uint32_t)line : UINT32_MAX;
+	c->id_count++;
 	return 0;
 }
 
@@ -1008,8 +1048,7 @@ void fr_corpus_free(fr_corpus *c)
 	free(c->file);
 	free(c->title);
 	free(c->header);
-	fr_strmap_free(c->ids);
-	free(c->id_where);
+	free(c->ids);
 	free(c->line);
 	free(c->para);
 	free(c->id);

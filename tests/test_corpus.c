@@ -799,6 +799,44 @@ static void test_corpus__duplicate_ids(void **state)
 	run_free(r);
 }
 
+/* Memory stays flat: the first 393,216 ids of a run are remembered; a
+ * repeat of one of them is still caught after that, ids past them are
+ * counted as not checked. */
+static void test_corpus__duplicate_ids_past_the_cap(void **state)
+{
+	tmp_state *t = *state;
+	char path[256];
+	assert_int_equal(test_path(path, sizeof(path), t->dir, "many.csv"), 0);
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	fputs("id,text\n", fp);
+	for (int i = 0; i < 400000; i++)
+		fprintf(fp, "r%d,x\n", i);
+	fputs("r1,again\nr399999,again\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	const char *inputs[] = { path };
+	fr_corpus *c = NULL;
+	fr_error err = FR_ERROR_INIT;
+	assert_int_equal(fr_corpus_open(&c, inputs, 1, NULL, &err), 0);
+	size_t good = 0, bad = 0;
+	fr_paragraph p;
+	int rc;
+	while ((rc = fr_corpus_next(&p, c, &err)) != FR_ITEROVER) {
+		if (rc == 0) {
+			good++;
+			continue;
+		}
+		bad++;
+		assert_int_equal(rc, FR_EFORMAT);
+		assert_non_null(strstr(err.message, "duplicate id 'r1', first used at many.csv:3"));
+		fr_error_clear(&err);
+	}
+	assert_int_equal(bad, 1);
+	assert_int_equal(good, 400001);
+	assert_int_equal(fr_corpus_get_stats(c)->ids_unchecked, 400000 - 393216 + 1);
+	fr_corpus_free(c);
+}
+
 /* "-" reads JSON Lines from standard input. */
 static void test_corpus__stdin(void **state)
 {
@@ -923,6 +961,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corpus__jsonl_byte_order_marks, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__utf16_files, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__duplicate_ids, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__duplicate_ids_past_the_cap, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__directory, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__open_errors, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__stdin, setup_tmp, teardown_tmp),
