@@ -4,16 +4,24 @@
 #include <string.h>
 
 #include "csv.h"
+#include "strmap.h"
 #include "tokenize.h"
 
 static const char *const meta_columns[] = {
 	"id", "document", "doc", "source", "date", "text", "group", "url", "title", "notes", NULL
 };
 
+/* classify's review.csv shows these beside each task's label, for the
+ * reader: they are not labels. */
+static const char *const meta_prefixes[] = { "confidence_", "second_", "margin_", NULL };
+
 static int is_meta(const char *name)
 {
 	for (size_t i = 0; meta_columns[i]; i++)
 		if (strcmp(name, meta_columns[i]) == 0)
+			return 1;
+	for (size_t i = 0; meta_prefixes[i]; i++)
+		if (strncmp(name, meta_prefixes[i], strlen(meta_prefixes[i])) == 0)
 			return 1;
 	return 0;
 }
@@ -38,12 +46,17 @@ void fr_dataset_dispose(fr_dataset *ds)
 		free(ds->tasks ? ds->tasks[t] : NULL);
 		free(ds->labels ? ds->labels[t] : NULL);
 	}
+	for (size_t i = 0; ds->paths && i < ds->n_paths; i++)
+		free(ds->paths[i]);
+	free(ds->paths);
 	free(ds->path);
 	free(ds->ids);
 	free(ds->docs);
 	free(ds->texts);
 	free(ds->text_lens);
 	free(ds->lines);
+	free(ds->files);
+	free(ds->given);
 	free(ds->tasks);
 	free(ds->labels);
 	memset(ds, 0, sizeof(*ds));
@@ -117,7 +130,7 @@ static int reserve_rows(fr_dataset *ds, size_t *cap, size_t need)
 	if (p == NULL) \
 		return FR_ENOMEM; \
 	ds->field = p;
-	GROW(ids) GROW(docs) GROW(texts) GROW(text_lens) GROW(lines)
+	GROW(ids) GROW(docs) GROW(texts) GROW(text_lens) GROW(lines) GROW(files) GROW(given)
 #undef GROW
 	for (size_t t = 0; t < ds->n_tasks; t++) {
 		p = realloc(ds->labels[t], c * sizeof(char *));
@@ -129,8 +142,12 @@ static int reserve_rows(fr_dataset *ds, size_t *cap, size_t need)
 	return 0;
 }
 
-int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
-                    size_t n_tasks, fr_error *err)
+/* Reads one file into ds. A later file (one of corrections) may lack the
+ * text column and any of tasks (its cells count as empty), may have no label
+ * column at all, and keeps its rows with empty text (text NULL): the merge
+ * decides what they mean. */
+static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
+                    size_t n_tasks, int later, fr_error *err)
 {
 	int rc = 0;
 	fr_csv *csv = NULL;
@@ -200,7 +217,7 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
 			}
 		}
 	}
-	if (text_col == (size_t)-1) {
+	if (text_col == (size_t)-1 && !later) {
 		rc = fr_error_set(err, FR_EFORMAT, path, 1, "no 'text' column in the header");
 		goto done;
 	}
@@ -209,7 +226,9 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
 		for (size_t i = 0; i < n_cols; i++)
 			if (strcmp(tasks[t], fr_csv_field(csv, i, NULL)) == 0)
 				col = i;
-		if (col == n_cols || col == text_col) {
+		if (later && col == n_cols)
+			col = (size_t)-1;
+		else if (col == n_cols || col == text_col) {
 			rc = fr_error_set(err, FR_ENOTFOUND, path, 1, "no label column '%s' in the header", tasks[t]);
 			goto done;
 		}
@@ -227,7 +246,7 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
 			goto done;
 		}
 	}
-	if (ds->n_tasks == 0) {
+	if (ds->n_tasks == 0 && !later) {
 		rc = fr_error_set(err, FR_EFORMAT, path, 1,
 		                  "no label column in the header (name one with --task)");
 		goto done;
@@ -243,8 +262,8 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
 		}
 		if ((rc = check_row(csv, (const char *const *)header, n_cols, line, path, err)) < 0)
 			goto done;
-		const char *text = row_field(csv, text_col, &tlen);
-		if (tlen == 0) {
+		const char *text = text_col != (size_t)-1 ? row_field(csv, text_col, &tlen) : NULL;
+		if (tlen == 0 && !later) {
 			ds->empty_texts++;
 			continue;
 		}
@@ -261,19 +280,24 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
 			id = fallback;
 			len = strlen(fallback);
 		}
+		ds->given[r] = id != fallback ? FR_DATASET_ID_GIVEN : 0;
 		ds->ids[r] = dup_field(id, len);
 		const char *doc = doc_col != (size_t)-1 ? row_field(csv, doc_col, &len) : NULL;
 		if (doc == NULL || len == 0) {
 			doc = ds->ids[r] ? ds->ids[r] : "";
 			len = strlen(doc);
+		} else {
+			ds->given[r] |= FR_DATASET_DOC_GIVEN;
 		}
 		ds->docs[r] = dup_field(doc, len);
-		ds->texts[r] = dup_field(text, tlen);
+		ds->texts[r] = tlen ? dup_field(text, tlen) : NULL;
 		ds->text_lens[r] = tlen;
 		ds->lines[r] = line;
-		int ok = ds->ids[r] && ds->docs[r] && ds->texts[r];
+		ds->files[r] = 0;
+		int ok = ds->ids[r] && ds->docs[r] && (tlen == 0 || ds->texts[r]);
 		for (size_t t = 0; t < ds->n_tasks; t++) {
-			const char *cell = row_field(csv, task_col[t], &len);
+			len = 0;
+			const char *cell = task_col[t] != (size_t)-1 ? row_field(csv, task_col[t], &len) : NULL;
 			ds->labels[t][r] = len ? dup_field(cell, len) : NULL;
 			ok = ok && (len == 0 || ds->labels[t][r]);
 		}
@@ -286,7 +310,7 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
 	if (rc != FR_ITEROVER)
 		goto done;
 	rc = 0;
-	if (ds->n_rows == 0)
+	if (ds->n_rows == 0 && !later)
 		rc = fr_error_set(err, FR_EFORMAT, path, 2, ds->empty_texts ? "every text is empty"
 		                                                               : "no rows after the header");
 done:
@@ -295,5 +319,177 @@ done:
 	free(header);
 	free(task_col);
 	fr_csv_free(csv);
+	return rc;
+}
+
+int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
+                    size_t n_tasks, fr_error *err)
+{
+	return fr_dataset_load_files(ds, &path, 1, tasks, n_tasks, err);
+}
+
+/* Adds an unlabeled task column named name to ds, whose arrays hold cap rows. */
+static int add_task(fr_dataset *ds, size_t cap, const char *name)
+{
+	char **tasks = realloc(ds->tasks, (ds->n_tasks + 1) * sizeof(*tasks));
+	if (tasks == NULL)
+		return FR_ENOMEM;
+	ds->tasks = tasks;
+	char ***labels = realloc(ds->labels, (ds->n_tasks + 1) * sizeof(*labels));
+	if (labels == NULL)
+		return FR_ENOMEM;
+	ds->labels = labels;
+	char **col = calloc(cap ? cap : 1, sizeof(*col));
+	char *copy = strdup(name);
+	if (col == NULL || copy == NULL) {
+		free(col);
+		free(copy);
+		return FR_ENOMEM;
+	}
+	ds->tasks[ds->n_tasks] = copy;
+	ds->labels[ds->n_tasks++] = col;
+	return 0;
+}
+
+/* Moves the rows of src (file number `file`) into ds: overrides by id, or
+ * appends. `by_id` maps ds's given ids to a slot of row_of (the last row with
+ * that id). */
+static int merge(fr_dataset *ds, size_t *cap, fr_dataset *src, size_t file, fr_strmap *by_id,
+                 size_t **row_of, size_t *row_of_cap, fr_error *err)
+{
+	const char *path = ds->paths[file];
+	size_t map[64 + 1];
+	size_t *task_map = src->n_tasks <= 64 ? map : malloc(src->n_tasks * sizeof(*task_map));
+	int rc = 0;
+	if (task_map == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	for (size_t t = 0; t < src->n_tasks; t++) {
+		int u = fr_dataset_task_index(ds, src->tasks[t]);
+		if (u < 0) {
+			if (add_task(ds, *cap, src->tasks[t]) < 0) {
+				rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+				goto done;
+			}
+			u = (int)ds->n_tasks - 1;
+		}
+		task_map[t] = (size_t)u;
+	}
+	for (size_t r = 0; r < src->n_rows; r++) {
+		int64_t slot = (src->given[r] & FR_DATASET_ID_GIVEN)
+		                   ? fr_strmap_find(by_id, src->ids[r], strlen(src->ids[r])) : -1;
+		size_t d;
+		if (slot >= 0) {
+			d = (*row_of)[slot];
+			ds->overridden++;
+		} else if (src->texts[r] == NULL) {
+			if (src->given[r] & FR_DATASET_ID_GIVEN) {
+				rc = fr_error_set(err, FR_EFORMAT, path, src->lines[r],
+				                  "no text, and no earlier row has the id '%.64s'", src->ids[r]);
+				goto done;
+			}
+			ds->empty_texts++;
+			continue;
+		} else {
+			if (reserve_rows(ds, cap, ds->n_rows + 1) < 0) {
+				rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+				goto done;
+			}
+			d = ds->n_rows++;
+			ds->ids[d] = src->ids[r];
+			ds->docs[d] = src->docs[r];
+			ds->texts[d] = src->texts[r];
+			ds->text_lens[d] = src->text_lens[r];
+			ds->given[d] = src->given[r];
+			src->ids[r] = src->docs[r] = src->texts[r] = NULL;
+			for (size_t t = 0; t < ds->n_tasks; t++)
+				ds->labels[t][d] = NULL;
+			if (ds->given[d] & FR_DATASET_ID_GIVEN) {
+				uint32_t s = 0;
+				if (fr_strmap_intern(by_id, ds->ids[d], strlen(ds->ids[d]), &s) < 0 ||
+				    fr_grow((void **)row_of, row_of_cap, (size_t)s + 1, sizeof(size_t)) < 0) {
+					rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+					goto done;
+				}
+				(*row_of)[s] = d;
+			}
+		}
+		if (slot >= 0 && src->texts[r] != NULL) {
+			free(ds->texts[d]);
+			ds->texts[d] = src->texts[r];
+			ds->text_lens[d] = src->text_lens[r];
+			src->texts[r] = NULL;
+		}
+		if (slot >= 0 && (src->given[r] & FR_DATASET_DOC_GIVEN)) {
+			free(ds->docs[d]);
+			ds->docs[d] = src->docs[r];
+			ds->given[d] |= FR_DATASET_DOC_GIVEN;
+			src->docs[r] = NULL;
+		}
+		for (size_t t = 0; t < src->n_tasks; t++) {
+			if (src->labels[t][r] == NULL)
+				continue;
+			free(ds->labels[task_map[t]][d]);
+			ds->labels[task_map[t]][d] = src->labels[t][r];
+			src->labels[t][r] = NULL;
+		}
+		ds->lines[d] = src->lines[r];
+		ds->files[d] = file;
+	}
+done:
+	if (task_map != map)
+		free(task_map);
+	return rc;
+}
+
+int fr_dataset_load_files(fr_dataset *ds, const char *const *paths, size_t n_paths,
+                          const char *const *tasks, size_t n_tasks, fr_error *err)
+{
+	int rc = 0;
+	fr_dataset later;
+	fr_strmap *by_id = NULL;
+	size_t *row_of = NULL, row_of_cap = 0, cap = 0;
+	fr_dataset_init(&later);
+	if (n_paths == 0)
+		return fr_error_set(err, FR_EINVALID, NULL, 0, "no labeled file to read");
+	ds->paths = calloc(n_paths, sizeof(*ds->paths));
+	if (ds->paths == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	for (size_t i = 0; i < n_paths; i++) {
+		if ((ds->paths[i] = strdup(paths[i])) == NULL)
+			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		ds->n_paths++;
+	}
+	rc = load_one(ds, paths[0], tasks, n_tasks, 0, err);
+	if (rc < 0 || n_paths == 1)
+		return rc;
+	/* The arrays were grown by doubling from 256; merging needs to know. */
+	cap = 256;
+	while (cap < ds->n_rows)
+		cap *= 2;
+	if (fr_strmap_new(&by_id, ds->n_rows, err) < 0)
+		return FR_ENOMEM;
+	for (size_t r = 0; r < ds->n_rows; r++) {
+		uint32_t s = 0;
+		if (!(ds->given[r] & FR_DATASET_ID_GIVEN))
+			continue;
+		if (fr_strmap_intern(by_id, ds->ids[r], strlen(ds->ids[r]), &s) < 0 ||
+		    fr_grow((void **)&row_of, &row_of_cap, (size_t)s + 1, sizeof(size_t)) < 0) {
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+			goto done;
+		}
+		row_of[s] = r;
+	}
+	for (size_t f = 1; f < n_paths; f++) {
+		rc = load_one(&later, paths[f], tasks, n_tasks, 1, err);
+		if (rc == 0)
+			rc = merge(ds, &cap, &later, f, by_id, &row_of, &row_of_cap, err);
+		fr_dataset_dispose(&later);
+		if (rc < 0)
+			goto done;
+	}
+done:
+	fr_strmap_free(by_id);
+	free(row_of);
+	fr_dataset_dispose(&later);
 	return rc;
 }

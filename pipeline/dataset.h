@@ -14,18 +14,26 @@
  * cell means "not labeled for this task". Unlike a batch, a labeled file is
  * all or nothing: one malformed row is an error, never silently dropped. */
 typedef struct fr_dataset {
-	char *path;          /* owned copy of the path it was read from */
+	char *path;          /* owned copy of the path it was read from (the first file) */
+	char **paths;        /* every file read, in order: paths[0] is path; owned */
+	size_t n_paths;
 	size_t n_rows;
 	char **ids;          /* the id column, or "<file>:<line>" (file name without its folder); owned */
 	char **docs;         /* the document column, or the id; owned (groups for cross-validation) */
 	char **texts;        /* owned */
 	size_t *text_lens;
 	size_t *lines;       /* line of each row in the file */
+	size_t *files;       /* index into paths of the file each row's line is in */
+	unsigned char *given; /* per row: FR_DATASET_ID_GIVEN | FR_DATASET_DOC_GIVEN */
 	size_t n_tasks;
 	char **tasks;        /* task column names; owned */
 	char ***labels;      /* labels[task][row], NULL where the cell is empty; owned */
 	size_t empty_texts;  /* rows left out because their text was empty */
+	size_t overridden;   /* rows of a later file that replaced an earlier row */
 } fr_dataset;
+
+#define FR_DATASET_ID_GIVEN 1  /* the id came from the id column, not "<file>:<line>" */
+#define FR_DATASET_DOC_GIVEN 2 /* the document came from its column, not the id */
 
 void fr_dataset_init(fr_dataset *ds);
 /* Frees everything and leaves ds zeroed. NULL-safe. */
@@ -42,6 +50,24 @@ void fr_dataset_dispose(fr_dataset *ds);
  * rows read so far: fr_dataset_dispose it either way. */
 int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
                     size_t n_tasks, fr_error *err);
+
+/* Reads several labeled CSVs into one set: a base file and corrections
+ * (fr_dataset_load for n_paths == 1). paths[0] is read as fr_dataset_load
+ * reads it. Each later file:
+ *   - may lack the text column, the id column and any task column: its
+ *     tasks are the union (with tasks NULL, a label column new to the set
+ *     is a new task, unlabeled on earlier rows; with tasks given, its other
+ *     columns are ignored);
+ *   - a row whose id matches an earlier row's replaces that row's cells: its
+ *     text and document when they are not empty, and each task's label when
+ *     the cell is not empty. An empty cell keeps the earlier value, so a
+ *     corrections file may carry only id and the column it corrects;
+ *   - any other row is appended (a row without an id always is); a row
+ *     with an id no earlier row has and no text is an error (FR_EFORMAT,
+ *     naming its file and line: a mistyped id would otherwise be dropped).
+ * ds->lines and ds->files name where each row's last change came from. */
+int fr_dataset_load_files(fr_dataset *ds, const char *const *paths, size_t n_paths,
+                          const char *const *tasks, size_t n_tasks, fr_error *err);
 
 /* The index of a task by name, or -1. */
 int fr_dataset_task_index(const fr_dataset *ds, const char *task);

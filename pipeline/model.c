@@ -483,22 +483,37 @@ static int build_manifest(fr_model *m, const fr_dataset *ds, const fr_model_conf
 	int rc = fr_sha256_file(ds->path, sha, err);
 	if (rc < 0)
 		return rc;
+	/* Every file the set was read from (a base and its corrections), in order. */
+	json_t *data_files = json_array();
+	for (size_t f = 0; rc == 0 && data_files && f < ds->n_paths; f++) {
+		char fsha[65] = "";
+		rc = fr_sha256_file(ds->paths[f], fsha, err);
+		if (rc == 0 && json_array_append_new(data_files, json_pack("{s:s, s:s}", "path", ds->paths[f],
+		                                                           "sha256", fsha)) != 0)
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	}
+	if (rc < 0 || data_files == NULL) {
+		json_decref(data_files);
+		return rc < 0 ? rc : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	}
 	json_t *stops = json_array();
 	for (size_t i = 0; stops && i < m->n_stops; i++)
 		json_array_append_new(stops, json_string(m->stops[i]));
 	json_t *vocab = NULL;
 	if (fr_tfidf_vocabulary_to_json(m->tfidf, &vocab) < 0) {
 		json_decref(stops);
+		json_decref(data_files);
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	}
 	/* "files" is filled in by fr_model_save, with what it wrote. */
-	m->manifest = json_pack("{s:i, s:s, s:o, s:o, s:{s:s, s:s, s:I, s:I}, s:o, s:o, s:o}",
+	m->manifest = json_pack("{s:i, s:s, s:o, s:o, s:{s:s, s:s, s:o, s:I, s:I, s:I}, s:o, s:o, s:o}",
 		"format_version", FR_MODEL_FORMAT_VERSION,
 		"framer_version", FR_VERSION,
 		"config", config_to_json(cfg, stopwords_used),
 		"stopwords", stops,
-		"training", "data", ds->path, "data_sha256", sha,
+		"training", "data", ds->path, "data_sha256", sha, "data_files", data_files,
 		            "rows", (json_int_t)n_rows, "rows_without_text", (json_int_t)ds->empty_texts,
+		            "rows_overridden", (json_int_t)ds->overridden,
 		"tasks", tasks_json(m),
 		"files", json_object(),
 		"vocabulary", vocab);

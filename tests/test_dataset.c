@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include "dataset.h"
+#include "model.h"
+
+#include <jansson.h>
 #include "test_util.h"
 
 #define GOOD_CSV FR_TEST_FIXTURES "/dataset/good/labeled.csv"
@@ -374,6 +377,181 @@ static void test_dataset__group_column_is_the_document(void **state)
 	unlink(path);
 }
 
+/* ---- several files: a base and its corrections (issue #8, section 2) ---- */
+
+static void load_two(fr_dataset *ds, const char *base_csv, const char *fix_csv,
+                     const char *const *tasks, size_t n_tasks, int want, fr_error *err,
+                     char base[64], char fix[64])
+{
+	write_temp(base, base_csv, strlen(base_csv));
+	write_temp(fix, fix_csv, strlen(fix_csv));
+	const char *paths[] = { base, fix };
+	fr_dataset_init(ds);
+	assert_int_equal(fr_dataset_load_files(ds, paths, 2, tasks, n_tasks, err), want);
+}
+
+static void test_dataset__corrections(void **state)
+{
+	(void)state;
+	char base[64], fix[64];
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	load_two(&ds,
+	         "id,document,text,stance,frame\n"
+	         "r1,d1,First text,pro,peace\n"
+	         "r2,d1,Second text,con,war\n"
+	         ",d2,No id here,pro,\n"
+	         "r3,d2,Third text,,war\n",
+	         /* Only the column it corrects, and a new row, with and without an id. */
+	         "id,stance,text\n"
+	         "r2,pro,\n"
+	         "r3,con,Third text fixed\n"
+	         "r9,con,A new row\n"
+	         ",pro,Another new row\n"
+	         "r1,,\n",
+	         NULL, 0, 0, &err, base, fix);
+	assert_int_equal(ds.n_paths, 2);
+	assert_string_equal(ds.paths[0], base);
+	assert_string_equal(ds.paths[1], fix);
+	assert_string_equal(ds.path, base);
+	assert_int_equal(ds.n_tasks, 2);
+	assert_int_equal(ds.n_rows, 6);
+	assert_int_equal(ds.overridden, 3);
+	/* r2: the label corrected, the text and the other task kept. */
+	assert_string_equal(ds.ids[1], "r2");
+	assert_string_equal(ds.texts[1], "Second text");
+	assert_string_equal(ds.labels[0][1], "pro");
+	assert_string_equal(ds.labels[1][1], "war");
+	assert_string_equal(ds.docs[1], "d1");
+	assert_int_equal(ds.files[1], 1);
+	assert_int_equal(ds.lines[1], 2);
+	/* r3: an empty cell newly labeled, the text replaced, the document kept. */
+	assert_string_equal(ds.texts[3], "Third text fixed");
+	assert_int_equal(ds.text_lens[3], strlen("Third text fixed"));
+	assert_string_equal(ds.labels[0][3], "con");
+	assert_string_equal(ds.docs[3], "d2");
+	/* r1: a row of empty cells changes nothing. */
+	assert_string_equal(ds.labels[0][0], "pro");
+	assert_string_equal(ds.texts[0], "First text");
+	/* New rows are appended, unlabeled where their file has no column. */
+	assert_string_equal(ds.ids[4], "r9");
+	assert_string_equal(ds.labels[0][4], "con");
+	assert_null(ds.labels[1][4]);
+	assert_int_equal(ds.files[4], 1);
+	assert_string_equal(ds.texts[5], "Another new row");
+	assert_int_equal(ds.lines[5], 5);
+	assert_int_equal(ds.files[0], 1); /* r1 was matched, so its last word is the corrections file */
+	fr_dataset_dispose(&ds);
+	unlink(base);
+	unlink(fix);
+}
+
+static void test_dataset__corrections_tasks(void **state)
+{
+	(void)state;
+	char base[64], fix[64];
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	/* Without --task, a column new in a later file is a new task. */
+	load_two(&ds, "id,text,stance\nr1,One,pro\nr2,Two,con\n", "id,topic\nr2,eu\n",
+	         NULL, 0, 0, &err, base, fix);
+	assert_int_equal(ds.n_tasks, 2);
+	assert_string_equal(ds.tasks[1], "topic");
+	assert_null(ds.labels[1][0]);
+	assert_string_equal(ds.labels[1][1], "eu");
+	fr_dataset_dispose(&ds);
+	unlink(base);
+	unlink(fix);
+	/* With --task, the other columns are ignored, and a later file may lack the task. */
+	const char *tasks[] = { "stance" };
+	load_two(&ds, "id,text,stance,frame\nr1,One,pro,a\nr2,Two,con,b\n", "id,frame\nr2,c\n",
+	         tasks, 1, 0, &err, base, fix);
+	assert_int_equal(ds.n_tasks, 1);
+	assert_int_equal(ds.n_rows, 2);
+	assert_string_equal(ds.labels[0][1], "con");
+	fr_dataset_dispose(&ds);
+	unlink(base);
+	unlink(fix);
+}
+
+static void test_dataset__corrections_errors(void **state)
+{
+	(void)state;
+	char base[64], fix[64];
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	/* A mistyped id with no text would be dropped: an error naming file and line. */
+	load_two(&ds, "id,text,stance\nr1,One,pro\n", "id,stance\nr1,con\nr7,con\n",
+	         NULL, 0, FR_EFORMAT, &err, base, fix);
+	assert_string_equal(err.source, fix);
+	assert_int_equal(err.line, 3);
+	assert_non_null(strstr(err.message, "'r7'"));
+	fr_dataset_dispose(&ds);
+	unlink(base);
+	unlink(fix);
+	/* A malformed later file is named, with its line. */
+	fr_error err2 = FR_ERROR_INIT;
+	load_two(&ds, "id,text,stance\nr1,One,pro\n", "id,stance\nr1,con,extra\n",
+	         NULL, 0, FR_EFORMAT, &err2, base, fix);
+	assert_string_equal(err2.source, fix);
+	assert_int_equal(err2.line, 2);
+	fr_dataset_dispose(&ds);
+	unlink(base);
+	unlink(fix);
+}
+
+/* The point of corrections: retraining on base + corrections changes the
+ * model's labels (end to end through the library: load, train, label). */
+static void test_dataset__corrections_change_the_model(void **state)
+{
+	(void)state;
+	char base[64], fix[64];
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	fr_model_config cfg;
+	fr_model *before = NULL, *after = NULL;
+	assert_int_equal(fr_model_config_init(&cfg, NULL, &err), 0);
+	cfg.calibration.method = FR_CALIBRATION_NONE;
+	const char *base_csv =
+		"id,text,stance\n"
+		"a1,peace talks and a ceasefire now,dove\n"
+		"a2,ceasefire talks bring peace,dove\n"
+		"a3,peace needs talks,dove\n"
+		"a4,a ceasefire and peace talks,dove\n"
+		"b1,more weapons and tanks to attack,hawk\n"
+		"b2,tanks and weapons win the attack,hawk\n"
+		"b3,attack with more tanks,hawk\n"
+		"b4,weapons for the attack,hawk\n";
+	const char *fix_csv = "id,stance\na1,hawk\na2,hawk\na3,hawk\na4,hawk\nb1,dove\nb2,dove\nb3,dove\nb4,dove\n";
+	write_temp(base, base_csv, strlen(base_csv));
+	write_temp(fix, fix_csv, strlen(fix_csv));
+	const char *probe = "peace talks and a ceasefire";
+	fr_task_result r[1];
+	for (int pass = 0; pass < 2; pass++) {
+		const char *paths[] = { base, fix };
+		fr_model **m = pass ? &after : &before;
+		fr_model_work *w = NULL;
+		fr_dataset_init(&ds);
+		assert_int_equal(fr_dataset_load_files(&ds, paths, pass ? 2 : 1, NULL, 0, &err), 0);
+		assert_int_equal(fr_model_train(m, &ds, &cfg, NULL, 0, NULL, NULL, &err), 0);
+		assert_int_equal(fr_model_work_new(&w, *m, &err), 0);
+		assert_int_equal(fr_model_label(*m, w, probe, strlen(probe), r, NULL, &err), 0);
+		assert_string_equal(fr_model_label_name(*m, 0, (size_t)r[0].label), pass ? "hawk" : "dove");
+		/* The provenance names every file. */
+		const json_t *files = json_object_get(json_object_get(fr_model_manifest(*m), "training"), "data_files");
+		assert_int_equal(json_array_size(files), pass ? 2 : 1);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(files, 0), "path")), base);
+		assert_int_equal(json_string_length(json_object_get(json_array_get(files, 0), "sha256")), 64);
+		fr_model_work_free(w);
+		fr_dataset_dispose(&ds);
+	}
+	fr_model_free(before);
+	fr_model_free(after);
+	fr_model_config_dispose(&cfg);
+	unlink(base);
+	unlink(fix);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +566,10 @@ int main(void)
 		cmocka_unit_test(test_dataset__bom_starting_a_row),
 		cmocka_unit_test(test_dataset__quoting),
 		cmocka_unit_test(test_dataset__many_rows),
+		cmocka_unit_test(test_dataset__corrections),
+		cmocka_unit_test(test_dataset__corrections_tasks),
+		cmocka_unit_test(test_dataset__corrections_errors),
+		cmocka_unit_test(test_dataset__corrections_change_the_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

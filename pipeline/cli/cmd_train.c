@@ -9,7 +9,8 @@
 enum { OPT_DATA = 1000, OPT_MODEL, OPT_TASK, OPT_CONFIG, OPT_QUIET, OPT_VERBOSE };
 
 static const cli_option train_options[] = {
-	{ "data", "FILE.csv", OPT_DATA, "labeled CSV: a text column and one column per task (required)" },
+	{ "data", "FILE.csv", OPT_DATA, "labeled CSV: a text column and one column per task (required); "
+	  "repeat for corrections: a later row with the same id overrides an earlier one, cell by non-empty cell" },
 	{ "model", "DIR", OPT_MODEL, "model bundle to write, e.g. models/default (required)" },
 	{ "task", "COL", OPT_TASK, "a label column to train; repeat for more (default: every label column)" },
 	{ "config", "FILE.json", OPT_CONFIG, "training config (default: english, 1-2 grams, min_df 2, linear C=1, balanced)" },
@@ -19,9 +20,12 @@ static const cli_option train_options[] = {
 };
 
 #define MAX_TASKS 16
+#define MAX_DATA 64
 
 typedef struct {
-	const char *data, *model, *config;
+	const char *data[MAX_DATA];
+	size_t n_data;
+	const char *model, *config;
 	const char *tasks[MAX_TASKS];
 	size_t n_tasks;
 	int quiet, verbose;
@@ -31,7 +35,13 @@ static int on_option(void *ctx, int id, const char *arg)
 {
 	train_args *a = ctx;
 	switch (id) {
-	case OPT_DATA: a->data = arg; break;
+	case OPT_DATA:
+		if (a->n_data == MAX_DATA) {
+			cli_failf(FR_EXIT_USAGE, "at most %d --data options", MAX_DATA);
+			return -1;
+		}
+		a->data[a->n_data++] = arg;
+		break;
 	case OPT_MODEL: a->model = arg; break;
 	case OPT_CONFIG: a->config = arg; break;
 	case OPT_QUIET: a->quiet = 1; break;
@@ -68,7 +78,7 @@ int cmd_train(int argc, char **argv)
 	fr_dataset_init(&ds);
 	memset(&cfg, 0, sizeof(cfg));
 
-	int first = cli_parse(argc, argv, "train", "--data FILE.csv --model DIR [--task COL]... [--config FILE.json]",
+	int first = cli_parse(argc, argv, "train", "--data FILE.csv [--data MORE.csv]... --model DIR [--task COL]... [--config FILE.json]",
 	                      "Trains one classifier per task and writes the model bundle atomically:\n"
 	                      "a failed training leaves the previous bundle as it was.",
 	                      train_options, on_option, &a);
@@ -78,7 +88,7 @@ int cmd_train(int argc, char **argv)
 		return FR_EXIT_USAGE;
 	if (first < argc)
 		return cli_failf(FR_EXIT_USAGE, "train takes no positional arguments ('%s')", argv[first]);
-	if (a.data == NULL || a.model == NULL)
+	if (a.n_data == 0 || a.model == NULL)
 		return cli_failf(FR_EXIT_USAGE, "train needs --data and --model (see framer train --help)");
 
 	double t0 = cli_now();
@@ -89,7 +99,7 @@ int cmd_train(int argc, char **argv)
 		code = cli_fail(FR_EXIT_DATA, &err);
 		goto done;
 	}
-	rc = fr_dataset_load(&ds, a.data, a.n_tasks ? a.tasks : NULL, a.n_tasks, &err);
+	rc = fr_dataset_load_files(&ds, a.data, a.n_data, a.n_tasks ? a.tasks : NULL, a.n_tasks, &err);
 	if (rc < 0) {
 		code = cli_fail(cli_exit_for_load(rc, &err), &err);
 		goto done;
@@ -105,8 +115,11 @@ int cmd_train(int argc, char **argv)
 		goto done;
 	}
 	if (!a.quiet) {
-		fprintf(stderr, "framer: %s: %zu rows (%zu with empty text left out), %zu features\n", a.data,
-		        ds.n_rows, ds.empty_texts, fr_tfidf_feature_count(fr_model_vectorizer(model)));
+		fprintf(stderr, "framer: %s%s: %zu rows (%zu with empty text left out", a.data[0],
+		        a.n_data > 1 ? " and corrections" : "", ds.n_rows, ds.empty_texts);
+		if (a.n_data > 1)
+			fprintf(stderr, ", %zu overridden by a later file", ds.overridden);
+		fprintf(stderr, "), %zu features\n", fr_tfidf_feature_count(fr_model_vectorizer(model)));
 		for (size_t t = 0; t < fr_model_task_count(model); t++) {
 			fprintf(stderr, "framer:   %-8s", fr_model_task_name(model, t));
 			for (size_t l = 0; l < fr_model_label_count(model, t); l++)
