@@ -26,6 +26,7 @@ struct fr_labels_writer {
 	FILE *stream;       /* borrowed, for classify - */
 	char *cell;         /* scratch for CSV cells */
 	size_t cell_cap;
+	fr_review *review;  /* review.csv's queue, or NULL */
 	int committed;
 };
 
@@ -69,6 +70,8 @@ int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *
 		rc = open_out(&w->csv, out_dir, "labels.csv", err);
 	if (rc == 0 && opts->csv)
 		rc = write_csv_header(w, err);
+	if (rc == 0 && opts->review)
+		rc = fr_review_new(&w->review, m, opts->review, err);
 done:
 	if (rc < 0) {
 		fr_labels_free(w);
@@ -261,6 +264,8 @@ int fr_labels_write(fr_labels_writer *w, const fr_paragraph *p,
 		if (ferror(w->csv.fp))
 			return fr_error_set(err, FR_EIO, w->csv.final, 0, "write failed: %s", strerror(errno));
 	}
+	if (w->review)
+		return fr_review_add(w->review, p, results, err);
 	return 0;
 }
 
@@ -287,6 +292,11 @@ int fr_json_write_file_atomic(const json_t *j, const char *path, fr_error *err)
 	return fr_write_atomic(path, dump_json, j, err);
 }
 
+static int write_review(const void *r, FILE *fp)
+{
+	return fr_review_write(r, fp);
+}
+
 int fr_labels_commit(fr_labels_writer *w, const json_t *summary, fr_error *err)
 {
 	if (w->stream) {
@@ -298,6 +308,14 @@ int fr_labels_commit(fr_labels_writer *w, const json_t *summary, fr_error *err)
 	int rc = finish_out(&w->jsonl, err);
 	if (rc == 0)
 		rc = finish_out(&w->csv, err);
+	if (rc == 0 && w->review)
+		rc = fr_review_select(w->review, err);
+	if (rc == 0 && w->review) {
+		char path[PATH_MAX];
+		rc = fr_path_join(path, sizeof(path), w->dir, "review.csv") == 0
+		         ? fr_write_atomic(path, write_review, w->review, err)
+		         : fr_error_set(err, FR_EINVALID, w->dir, 0, "path too long");
+	}
 	if (rc == 0 && summary) {
 		char path[PATH_MAX];
 		rc = fr_path_join(path, sizeof(path), w->dir, "summary.json") == 0
@@ -319,6 +337,362 @@ void fr_labels_free(fr_labels_writer *w)
 		return;
 	drop_out(&w->jsonl);
 	drop_out(&w->csv);
+	fr_review_free(w->review);
 	free(w->cell);
 	free(w);
+}
+
+/* ---- the review queue ---------------------------------------------------- */
+
+typedef struct {
+	int label, second;
+	double confidence, margin;
+} review_task;
+
+typedef struct {
+	double certainty;
+	size_t seq;        /* input order */
+	char *strings;     /* id, doc, text, each NUL-terminated; owned */
+	size_t doc_off, text_off, text_len;
+	review_task *tasks; /* n_tasks, inside fr_review's task array */
+	size_t doc_group;  /* same number for the same document, at selection */
+} review_entry;
+
+struct fr_review {
+	const fr_model *m;
+	size_t n, cap, n_tasks, seq;
+	review_entry *pool;     /* max-heap by (certainty, seq) while adding */
+	size_t n_pool;
+	review_task *task_store;
+	size_t *chosen;         /* pool indices, in order of choice */
+	size_t n_chosen;
+	int selected;
+};
+
+/* a before b: less certain, or as certain and earlier. */
+static int entry_less(const review_entry *a, const review_entry *b)
+{
+	return a->certainty < b->certainty || (a->certainty == b->certainty && a->seq < b->seq);
+}
+
+static void entry_swap(fr_review *r, size_t i, size_t j)
+{
+	review_entry t = r->pool[i];
+	r->pool[i] = r->pool[j];
+	r->pool[j] = t;
+}
+
+static void pool_sift_up(fr_review *r, size_t i)
+{
+	while (i > 0 && entry_less(&r->pool[(i - 1) / 2], &r->pool[i])) {
+		entry_swap(r, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void pool_sift_down(fr_review *r, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, big = i;
+		if (l < r->n_pool && entry_less(&r->pool[big], &r->pool[l]))
+			big = l;
+		if (l + 1 < r->n_pool && entry_less(&r->pool[big], &r->pool[l + 1]))
+			big = l + 1;
+		if (big == i)
+			return;
+		entry_swap(r, i, big);
+		i = big;
+	}
+}
+
+int fr_review_new(fr_review **out, const fr_model *m, size_t n, fr_error *err)
+{
+	*out = NULL;
+	if (n == 0 || n > FR_REVIEW_MAX)
+		return fr_error_set(err, FR_EINVALID, NULL, 0, "the review queue holds 1 to %d paragraphs",
+		                    FR_REVIEW_MAX);
+	fr_review *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	r->m = m;
+	r->n = n;
+	r->cap = n * FR_REVIEW_POOL_FACTOR;
+	r->n_tasks = fr_model_task_count(m);
+	r->pool = calloc(r->cap, sizeof(*r->pool));
+	r->task_store = calloc(r->cap * (r->n_tasks ? r->n_tasks : 1), sizeof(*r->task_store));
+	r->chosen = calloc(n, sizeof(*r->chosen));
+	if (r->pool == NULL || r->task_store == NULL || r->chosen == NULL) {
+		fr_review_free(r);
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	}
+	for (size_t i = 0; i < r->cap; i++)
+		r->pool[i].tasks = r->task_store + i * r->n_tasks;
+	*out = r;
+	return 0;
+}
+
+void fr_review_free(fr_review *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; r->pool && i < r->n_pool; i++)
+		free(r->pool[i].strings);
+	free(r->pool);
+	free(r->task_store);
+	free(r->chosen);
+	free(r);
+}
+
+/* The runner-up label of a result, or -1 with a single label. */
+static int second_label(const fr_task_result *res, size_t k)
+{
+	int second = -1;
+	for (size_t l = 0; l < k; l++)
+		if ((int)l != res->label && (second < 0 || res->scores[l] > res->scores[second]))
+			second = (int)l;
+	return second;
+}
+
+static double task_certainty(const fr_task_result *res, size_t k, int second)
+{
+	double chance = k ? 1.0 / (double)k : 1.0;
+	double above = chance < 1.0 ? (res->confidence - chance) / (1.0 - chance) : 1.0;
+	above = above < 0 ? 0 : above > 1 ? 1 : above;
+	double margin = second >= 0 ? res->confidence - res->scores[second] : 1.0;
+	margin = margin < 0 ? 0 : margin > 1 ? 1 : margin;
+	return (above + margin) / 2;
+}
+
+double fr_review_certainty(const fr_model *m, const fr_task_result *results, size_t *task_out)
+{
+	double least = 1.0;
+	size_t which = 0;
+	for (size_t t = 0; t < fr_model_task_count(m); t++) {
+		size_t k = fr_model_label_count(m, t);
+		double c = task_certainty(&results[t], k, second_label(&results[t], k));
+		if (t == 0 || c < least) {
+			least = c;
+			which = t;
+		}
+	}
+	if (task_out)
+		*task_out = which;
+	return least;
+}
+
+int fr_review_add(fr_review *r, const fr_paragraph *p, const fr_task_result *results,
+                  fr_error *err)
+{
+	review_entry e = { 0 };
+	e.certainty = fr_review_certainty(r->m, results, NULL);
+	e.seq = r->seq++;
+	size_t slot = r->n_pool;
+	if (r->n_pool == r->cap) {
+		/* Full: the new one replaces the most certain, if it is less so. */
+		if (!entry_less(&e, &r->pool[0]))
+			return 0;
+		slot = 0;
+	}
+	size_t id_len = strlen(p->id), doc_len = strlen(p->doc);
+	char *s = malloc(id_len + doc_len + p->text_len + 3);
+	if (s == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	memcpy(s, p->id, id_len + 1);
+	memcpy(s + id_len + 1, p->doc, doc_len + 1);
+	memcpy(s + id_len + doc_len + 2, p->text, p->text_len);
+	s[id_len + doc_len + 2 + p->text_len] = '\0';
+	review_entry *dst = &r->pool[slot];
+	if (slot < r->n_pool)
+		free(dst->strings);
+	dst->certainty = e.certainty;
+	dst->seq = e.seq;
+	dst->strings = s;
+	dst->doc_off = id_len + 1;
+	dst->text_off = id_len + doc_len + 2;
+	dst->text_len = p->text_len;
+	for (size_t t = 0; t < r->n_tasks; t++) {
+		size_t k = fr_model_label_count(r->m, t);
+		review_task *rt = &dst->tasks[t];
+		rt->label = results[t].label;
+		rt->second = second_label(&results[t], k);
+		rt->confidence = results[t].confidence;
+		rt->margin = rt->second >= 0 ? results[t].confidence - results[t].scores[rt->second] : 1.0;
+	}
+	if (slot == r->n_pool) {
+		r->n_pool++;
+		pool_sift_up(r, slot);
+	} else {
+		pool_sift_down(r, 0);
+	}
+	return 0;
+}
+
+size_t fr_review_pool_size(const fr_review *r)
+{
+	return r->n_pool;
+}
+
+/* Selection: a min-heap of pool indices keyed by (score, seq), where a
+ * stored score may be stale. Penalties only grow, so a stale score is a
+ * lower bound: the top is taken when its fresh score still beats the next
+ * one's stored score, and pushed back with its fresh score otherwise. */
+typedef struct {
+	double score;
+	size_t seq, index;
+} pick;
+
+static int pick_less(const pick *a, const pick *b)
+{
+	return a->score < b->score || (a->score == b->score && a->seq < b->seq);
+}
+
+static void pick_sift_down(pick *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, small = i;
+		if (l < n && pick_less(&h[l], &h[small]))
+			small = l;
+		if (l + 1 < n && pick_less(&h[l + 1], &h[small]))
+			small = l + 1;
+		if (small == i)
+			return;
+		pick t = h[i];
+		h[i] = h[small];
+		h[small] = t;
+		i = small;
+	}
+}
+
+typedef struct {
+	const char *doc;
+	size_t index;
+} doc_ref;
+
+static int by_doc(const void *a, const void *b)
+{
+	const doc_ref *x = a, *y = b;
+	int c = strcmp(x->doc, y->doc);
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+int fr_review_select(fr_review *r, fr_error *err)
+{
+	if (r->selected)
+		return 0;
+	int rc = 0;
+	size_t n_labels = 0, one = r->n_pool ? r->n_pool : 1;
+	for (size_t t = 0; t < r->n_tasks; t++)
+		n_labels += fr_model_label_count(r->m, t);
+	doc_ref *docs = calloc(one, sizeof(*docs));
+	size_t *doc_chosen = calloc(one, sizeof(*doc_chosen));
+	size_t *label_chosen = calloc(n_labels ? n_labels : 1, sizeof(*label_chosen));
+	size_t *label_base = calloc(r->n_tasks ? r->n_tasks : 1, sizeof(*label_base));
+	pick *heap = calloc(one, sizeof(*heap));
+	if (!docs || !doc_chosen || !label_chosen || !label_base || !heap) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	/* Number the documents. */
+	for (size_t i = 0; i < r->n_pool; i++)
+		docs[i] = (doc_ref){ r->pool[i].strings + r->pool[i].doc_off, i };
+	qsort(docs, r->n_pool, sizeof(*docs), by_doc);
+	for (size_t i = 0, g = 0; i < r->n_pool; i++) {
+		if (i > 0 && strcmp(docs[i - 1].doc, docs[i].doc) != 0)
+			g++;
+		r->pool[docs[i].index].doc_group = g;
+	}
+	for (size_t t = 1; t < r->n_tasks; t++)
+		label_base[t] = label_base[t - 1] + fr_model_label_count(r->m, t - 1);
+	size_t n_heap = r->n_pool;
+	for (size_t i = 0; i < n_heap; i++)
+		heap[i] = (pick){ r->pool[i].certainty, r->pool[i].seq, i };
+	for (size_t i = n_heap / 2; i-- > 0;)
+		pick_sift_down(heap, n_heap, i);
+	while (r->n_chosen < r->n && n_heap > 0) {
+		const review_entry *e = &r->pool[heap[0].index];
+		double score = e->certainty + FR_REVIEW_DOC_PENALTY * (double)doc_chosen[e->doc_group];
+		for (size_t t = 0; t < r->n_tasks; t++)
+			score += FR_REVIEW_LABEL_PENALTY *
+			         (double)label_chosen[label_base[t] + (size_t)e->tasks[t].label];
+		pick fresh = { score, e->seq, heap[0].index };
+		int best = 1;
+		for (size_t c = 1; c <= 2 && c < n_heap; c++)
+			if (pick_less(&heap[c], &fresh))
+				best = 0;
+		if (!best) {
+			heap[0] = fresh;
+			pick_sift_down(heap, n_heap, 0);
+			continue;
+		}
+		r->chosen[r->n_chosen++] = fresh.index;
+		doc_chosen[e->doc_group]++;
+		for (size_t t = 0; t < r->n_tasks; t++)
+			label_chosen[label_base[t] + (size_t)e->tasks[t].label]++;
+		heap[0] = heap[--n_heap];
+		pick_sift_down(heap, n_heap, 0);
+	}
+	r->selected = 1;
+done:
+	free(docs);
+	free(doc_chosen);
+	free(label_chosen);
+	free(label_base);
+	free(heap);
+	return rc;
+}
+
+size_t fr_review_count(const fr_review *r)
+{
+	return r->n_chosen;
+}
+
+const char *fr_review_id(const fr_review *r, size_t i)
+{
+	return i < r->n_chosen ? r->pool[r->chosen[i]].strings : NULL;
+}
+
+double fr_review_chosen_certainty(const fr_review *r, size_t i)
+{
+	return i < r->n_chosen ? r->pool[r->chosen[i]].certainty : 0.0;
+}
+
+static void csv_cstr(FILE *fp, const char *s)
+{
+	csv_cell(fp, s, strlen(s));
+}
+
+int fr_review_write(const fr_review *r, FILE *fp)
+{
+	const fr_model *m = r->m;
+	fputs("id,document,text", fp);
+	for (size_t t = 0; t < r->n_tasks; t++) {
+		putc(',', fp);
+		csv_cstr(fp, fr_model_task_name(m, t));
+	}
+	for (size_t t = 0; t < r->n_tasks; t++) {
+		const char *name = fr_model_task_name(m, t);
+		fprintf(fp, ",confidence_%s,second_%s,margin_%s", name, name, name);
+	}
+	putc('\n', fp);
+	for (size_t i = 0; i < r->n_chosen; i++) {
+		const review_entry *e = &r->pool[r->chosen[i]];
+		csv_cstr(fp, e->strings);
+		putc(',', fp);
+		csv_cstr(fp, e->strings + e->doc_off);
+		putc(',', fp);
+		csv_cell(fp, e->strings + e->text_off, e->text_len);
+		for (size_t t = 0; t < r->n_tasks; t++) {
+			putc(',', fp);
+			csv_cstr(fp, fr_model_label_name(m, t, (size_t)e->tasks[t].label));
+		}
+		for (size_t t = 0; t < r->n_tasks; t++) {
+			const review_task *rt = &e->tasks[t];
+			fprintf(fp, ",%.4f,", rt->confidence);
+			if (rt->second >= 0)
+				csv_cstr(fp, fr_model_label_name(m, t, (size_t)rt->second));
+			fprintf(fp, ",%.4f", rt->margin);
+		}
+		putc('\n', fp);
+	}
+	return ferror(fp) ? -1 : 0;
 }

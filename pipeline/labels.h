@@ -27,9 +27,11 @@ typedef struct fr_labels_writer fr_labels_writer;
 typedef struct fr_labels_options {
 	int jsonl;          /* write labels.jsonl */
 	int csv;            /* write labels.csv */
+	size_t review;      /* paragraphs in review.csv (fr_review below); 0: no review.csv */
 } fr_labels_options;
 
-#define FR_LABELS_OPTIONS_INIT { 1, 1 }
+#define FR_REVIEW_DEFAULT 50
+#define FR_LABELS_OPTIONS_INIT { 1, 1, FR_REVIEW_DEFAULT }
 
 /* Opens the outputs in out_dir, creating the folder when needed. */
 int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *m,
@@ -42,11 +44,76 @@ int fr_labels_write(fr_labels_writer *w, const fr_paragraph *p,
                     const fr_task_result *results, fr_error *err);
 
 /* Flushes and syncs the outputs, renames them into place, and writes
- * summary.json (when summary is not NULL and the writer has a folder). */
+ * review.csv (when opts->review > 0) and summary.json (when summary is not
+ * NULL), when the writer has a folder. */
 int fr_labels_commit(fr_labels_writer *w, const struct json_t *summary, fr_error *err);
 
 /* Frees the writer; uncommitted temporary files are removed. NULL-safe. */
 void fr_labels_free(fr_labels_writer *w);
+
+/* ---- the review queue: review.csv ----
+ *
+ * The n paragraphs the model is least sure of, diversified across documents
+ * and predicted labels, in the labeled-CSV layout so they can be corrected
+ * in a spreadsheet and given back to `framer train` as a corrections file.
+ *
+ * Certainty of a paragraph: for each task with k labels, top score p1,
+ * runner-up p2, c = ((p1 - 1/k) / (1 - 1/k) clamped to [0, 1] + (p1 - p2)) / 2:
+ * the confidence above chance and the margin between the top two labels,
+ * each in [0, 1], averaged. The paragraph's certainty is its least certain
+ * task's c. Lower is less certain.
+ *
+ * Bounded memory: a pool keeps the FR_REVIEW_POOL_FACTOR * n least certain
+ * paragraphs seen so far (a max-heap; on equal certainty the earlier
+ * paragraph stays). Selection then takes n from the pool greedily, each time
+ * the one with the lowest
+ *   certainty + FR_REVIEW_DOC_PENALTY * (chosen so far from its document)
+ *             + FR_REVIEW_LABEL_PENALTY * sum over tasks of (chosen so far
+ *               with its predicted label for that task)
+ * ties going to the earlier paragraph. Paragraphs are added in input order,
+ * so the choice does not depend on threads.
+ *
+ * review.csv: id, document, text, one column per task holding the predicted
+ * label (to correct), then per task confidence_<task>, second_<task> (the
+ * runner-up label) and margin_<task>; one row per chosen paragraph, the
+ * first chosen first. Cells are defused as in labels.csv. */
+#define FR_REVIEW_POOL_FACTOR 4
+#define FR_REVIEW_DOC_PENALTY 0.05
+#define FR_REVIEW_LABEL_PENALTY 0.02
+/* The most review.csv may hold (its pool lives in memory). */
+#define FR_REVIEW_MAX 100000
+
+typedef struct fr_review fr_review;
+
+/* A queue of n (1 to FR_REVIEW_MAX) paragraphs for m's tasks. */
+int fr_review_new(fr_review **out, const fr_model *m, size_t n, fr_error *err);
+
+/* The certainty of a paragraph's results (above); *task_out (may be NULL)
+ * gets its least certain task. */
+double fr_review_certainty(const fr_model *m, const fr_task_result *results, size_t *task_out);
+
+/* Offers a paragraph (copied when it enters the pool). Call in input order. */
+int fr_review_add(fr_review *r, const fr_paragraph *p, const fr_task_result *results,
+                  fr_error *err);
+
+/* Paragraphs held in the pool now: at most FR_REVIEW_POOL_FACTOR * n. */
+size_t fr_review_pool_size(const fr_review *r);
+
+/* Chooses the paragraphs (once; later calls keep the first choice).
+ * 0 or FR_ENOMEM. */
+int fr_review_select(fr_review *r, fr_error *err);
+
+/* After fr_review_select: how many were chosen (n, or fewer when fewer were
+ * offered), and the i-th one's id and certainty (borrowed from r). */
+size_t fr_review_count(const fr_review *r);
+const char *fr_review_id(const fr_review *r, size_t i);
+double fr_review_chosen_certainty(const fr_review *r, size_t i);
+
+/* Writes the chosen paragraphs as review.csv to fp. 0, or -1 on a write
+ * error. */
+int fr_review_write(const fr_review *r, FILE *fp);
+
+void fr_review_free(fr_review *r);
 
 /* Writes s as a JSON string (quotes included) to fp: control characters
  * escaped, bytes that are not valid UTF-8 replaced by U+FFFD, so the output

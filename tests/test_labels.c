@@ -636,6 +636,225 @@ static void test_labels__json_write_file_atomic(void **state)
 	json_decref(j);
 }
 
+/* ---- the review queue --------------------------------------------------- */
+
+/* Sets one task's result: label top with score p1, label second with p2,
+ * the rest sharing what is left. */
+static void set_result(const fr_model *m, fr_task_result *r, size_t task, int top, double p1,
+                       int second, double p2)
+{
+	size_t k = fr_model_label_count(m, task);
+	memset(r, 0, sizeof(*r));
+	r->label = top;
+	r->confidence = p1;
+	for (size_t l = 0; l < k; l++)
+		r->scores[l] = k > 2 ? (1.0 - p1 - p2) / (double)(k - 2) : 0.0;
+	r->scores[top] = p1;
+	r->scores[second] = p2;
+}
+
+/* A paragraph whose certainty is c (stance decides: its confidence above
+ * chance and its margin both equal c when labels 0 and 1 split what label
+ * 2 leaves), with stance label `label` and frame label `label % 2`. */
+static void uncertain(const fr_model *m, fr_task_result res[2], double c, int label)
+{
+	/* stance, k = 3: p1 = 1/3 + c * 2/3; margin p1 - p2 = c. */
+	double p1 = 1.0 / 3 + c * 2.0 / 3, p2 = p1 - c;
+	int second = (label + 1) % 3;
+	set_result(m, &res[0], 0, label, p1, second, p2);
+	/* frame, k = 2: sure. */
+	set_result(m, &res[1], 1, label % 2, 0.99, 1 - label % 2, 0.01);
+}
+
+static void add_para(fr_review *r, const char *id, const char *doc, const fr_task_result *res)
+{
+	fr_error err = FR_ERROR_INIT;
+	fr_paragraph p = { id, doc, 1, "some text", 9, 1 };
+	assert_int_equal(fr_review_add(r, &p, res, &err), 0);
+}
+
+static void test_labels__review_certainty(void **state)
+{
+	const group_state *g = *state;
+	fr_task_result res[2];
+	size_t task = 9;
+	assert_int_equal(fr_model_label_count(g->m, 0), 3);
+	assert_int_equal(fr_model_label_count(g->m, 1), 2);
+	/* stance {0.5, 0.3, 0.2}: above chance (0.5 - 1/3) / (2/3) = 0.25,
+	 * margin 0.2: 0.225. frame {0.9, 0.1}: 0.8 and 0.8. */
+	set_result(g->m, &res[0], 0, 0, 0.5, 1, 0.3);
+	set_result(g->m, &res[1], 1, 1, 0.9, 0, 0.1);
+	assert_true(fabs(fr_review_certainty(g->m, res, &task) - 0.225) < 1e-12);
+	assert_int_equal(task, 0);
+	/* frame {0.55, 0.45}: 0.1 and 0.1: frame decides. */
+	set_result(g->m, &res[1], 1, 1, 0.55, 0, 0.45);
+	assert_true(fabs(fr_review_certainty(g->m, res, &task) - 0.1) < 1e-12);
+	assert_int_equal(task, 1);
+	/* At chance: 0. */
+	set_result(g->m, &res[1], 1, 0, 0.5, 1, 0.5);
+	assert_true(fabs(fr_review_certainty(g->m, res, NULL)) < 1e-12);
+}
+
+/* With one document and one label everywhere, penalties are the same for
+ * all: the least certain come out, least certain first, and the pool never
+ * holds more than 4 n however many are offered. */
+static void test_labels__review_least_certain_bounded(void **state)
+{
+	const group_state *g = *state;
+	fr_review *r = NULL;
+	fr_error err = FR_ERROR_INIT;
+	fr_task_result res[2];
+	char id[32];
+	assert_int_equal(fr_review_new(&r, g->m, 5, &err), 0);
+	/* 10,000 paragraphs, certainty (i * 7919 mod 10000) / 10000: a
+	 * permutation, so 0.0000 ... 0.0004 are the five least certain. */
+	for (size_t i = 0; i < 10000; i++) {
+		size_t rank = (i * 7919) % 10000;
+		uncertain(g->m, res, (double)rank / 10000.0, 0);
+		snprintf(id, sizeof(id), "p%zu", rank);
+		add_para(r, id, "doc.txt", res);
+		assert_true(fr_review_pool_size(r) <= 5 * FR_REVIEW_POOL_FACTOR);
+	}
+	assert_int_equal(fr_review_pool_size(r), 5 * FR_REVIEW_POOL_FACTOR);
+	assert_int_equal(fr_review_select(r, &err), 0);
+	assert_int_equal(fr_review_count(r), 5);
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(id, sizeof(id), "p%zu", i);
+		assert_string_equal(fr_review_id(r, i), id);
+	}
+	assert_null(fr_review_id(r, 5));
+	fr_review_free(r);
+
+	/* Fewer offered than asked for: all of them. */
+	assert_int_equal(fr_review_new(&r, g->m, 5, &err), 0);
+	uncertain(g->m, res, 0.5, 0);
+	add_para(r, "only", "doc.txt", res);
+	assert_int_equal(fr_review_select(r, &err), 0);
+	assert_int_equal(fr_review_count(r), 1);
+	fr_review_free(r);
+
+	/* 0 and more than FR_REVIEW_MAX are refused. */
+	assert_int_equal(fr_review_new(&r, g->m, 0, &err), FR_EINVALID);
+	assert_null(r);
+	assert_int_equal(fr_review_new(&r, g->m, FR_REVIEW_MAX + 1, &err), FR_EINVALID);
+	fr_review_free(NULL);
+}
+
+static void test_labels__review_diversity(void **state)
+{
+	const group_state *g = *state;
+	fr_review *r = NULL;
+	fr_error err = FR_ERROR_INIT;
+	fr_task_result res[2];
+
+	/* One document's five least certain paragraphs do not crowd out two
+	 * other documents a little surer: after a.txt#0, a.txt#1 costs
+	 * 0.11 + 0.05 (document) + 0.04 (its two labels) = 0.20 > b's 0.19;
+	 * then c's 0.155 + 0.08 < a.txt#1's 0.24. */
+	assert_int_equal(fr_review_new(&r, g->m, 3, &err), 0);
+	static const char *const a_ids[] = { "a#0", "a#1", "a#2", "a#3", "a#4" };
+	for (size_t i = 0; i < 5; i++) {
+		uncertain(g->m, res, 0.10 + 0.01 * (double)i, 0);
+		add_para(r, a_ids[i], "a.txt", res);
+	}
+	uncertain(g->m, res, 0.15, 0);
+	add_para(r, "b#0", "b.txt", res);
+	uncertain(g->m, res, 0.155, 0);
+	add_para(r, "c#0", "c.txt", res);
+	assert_int_equal(fr_review_select(r, &err), 0);
+	assert_int_equal(fr_review_count(r), 3);
+	assert_string_equal(fr_review_id(r, 0), "a#0");
+	assert_string_equal(fr_review_id(r, 1), "b#0");
+	assert_string_equal(fr_review_id(r, 2), "c#0");
+	fr_review_free(r);
+
+	/* Predicted labels too: x1 repeats x0's labels (0.11 + 0.04), x2 has
+	 * others (0.13). */
+	assert_int_equal(fr_review_new(&r, g->m, 2, &err), 0);
+	uncertain(g->m, res, 0.10, 0);
+	add_para(r, "x0", "x0.txt", res);
+	uncertain(g->m, res, 0.11, 0);
+	add_para(r, "x1", "x1.txt", res);
+	uncertain(g->m, res, 0.13, 1);
+	add_para(r, "x2", "x2.txt", res);
+	assert_int_equal(fr_review_select(r, &err), 0);
+	assert_string_equal(fr_review_id(r, 0), "x0");
+	assert_string_equal(fr_review_id(r, 1), "x2");
+	fr_review_free(r);
+}
+
+/* Equal certainty: input order decides, in the pool and in the choice. */
+static void test_labels__review_ties_keep_input_order(void **state)
+{
+	const group_state *g = *state;
+	fr_review *r = NULL;
+	fr_error err = FR_ERROR_INIT;
+	fr_task_result res[2];
+	char id[32];
+	uncertain(g->m, res, 0.3, 2);
+	assert_int_equal(fr_review_new(&r, g->m, 2, &err), 0);
+	for (size_t i = 0; i < 100; i++) {
+		snprintf(id, sizeof(id), "t%zu", i);
+		add_para(r, id, "doc.txt", res);
+	}
+	assert_int_equal(fr_review_select(r, &err), 0);
+	assert_int_equal(fr_review_select(r, &err), 0); /* once */
+	assert_int_equal(fr_review_count(r), 2);
+	assert_string_equal(fr_review_id(r, 0), "t0");
+	assert_string_equal(fr_review_id(r, 1), "t1");
+	assert_true(fabs(fr_review_chosen_certainty(r, 0) - 0.3) < 1e-12);
+	fr_review_free(r);
+}
+
+/* review.csv through the writer: the labeled-CSV layout, predicted labels,
+ * confidences, defused cells; --review 0 writes none. */
+static void test_labels__review_csv(void **state)
+{
+	test_state *t = *state;
+	fr_labels_writer *lw = NULL;
+	fr_labels_options opts = FR_LABELS_OPTIONS_INIT;
+	fr_error err = FR_ERROR_INIT;
+	fr_task_result results[2];
+	char path[128];
+	opts.review = 3;
+	assert_int_equal(fr_labels_open(&lw, t->dir, t->g->m, &opts, &err), 0);
+	write_para(lw, t->g, "x#1", 1, S("we want peace talks and a ceasefire"), results);
+	write_para(lw, t->g, "=x#2", 2, S("-tanks and weapons and trade"), results);
+	write_para(lw, t->g, "x#3", 3, S("the minister visited"), results);
+	path_in(path, sizeof(path), t->dir, "review.csv");
+	assert_false(exists(path)); /* only at commit */
+	assert_int_equal(fr_labels_commit(lw, NULL, &err), 0);
+	fr_labels_free(lw);
+	char *data = test_read_file(path, NULL);
+	assert_non_null(data);
+	assert_true(strncmp(data, "id,document,text,stance,frame,confidence_stance,second_stance,"
+	                          "margin_stance,confidence_frame,second_frame,margin_frame\n", 115) == 0);
+	size_t lines = 0;
+	for (const char *c = data; *c; c++)
+		lines += *c == '\n';
+	assert_int_equal(lines, 4);
+	assert_non_null(strstr(data, "\n'=x#2,doc.txt,'-tanks and weapons and trade,"));
+	free(data);
+
+	/* The file loads as labeled data, the extra columns left out. */
+	fr_dataset ds;
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), 0);
+	assert_int_equal(ds.n_rows, 3);
+	assert_int_equal(ds.n_tasks, 2);
+	assert_string_equal(ds.tasks[0], "stance");
+	assert_string_equal(ds.tasks[1], "frame");
+	fr_dataset_dispose(&ds);
+
+	assert_int_equal(unlink(path), 0);
+	opts.review = 0;
+	assert_int_equal(fr_labels_open(&lw, t->dir, t->g->m, &opts, &err), 0);
+	write_para(lw, t->g, "x#1", 1, S("peace"), results);
+	assert_int_equal(fr_labels_commit(lw, NULL, &err), 0);
+	fr_labels_free(lw);
+	assert_false(exists(path));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -648,6 +867,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_labels__old_labels_survive_until_commit, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__open_errors, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__json_write_file_atomic, setup_tmp, teardown_tmp),
+		cmocka_unit_test(test_labels__review_certainty),
+		cmocka_unit_test(test_labels__review_least_certain_bounded),
+		cmocka_unit_test(test_labels__review_diversity),
+		cmocka_unit_test(test_labels__review_ties_keep_input_order),
+		cmocka_unit_test_setup_teardown(test_labels__review_csv, setup_tmp, teardown_tmp),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -11,13 +11,14 @@
 #include "../model.h"
 #include "../runner.h"
 
-enum { OPT_MODEL = 1000, OPT_OUT, OPT_FORMAT, OPT_RULES, OPT_THREADS, OPT_QUIET };
+enum { OPT_MODEL = 1000, OPT_OUT, OPT_FORMAT, OPT_RULES, OPT_THREADS, OPT_REVIEW, OPT_QUIET };
 
 static const cli_option classify_options[] = {
 	{ "model", "DIR", OPT_MODEL, "model bundle to label with (required)" },
 	{ "out", "DIR", OPT_OUT, "output folder (default: out/<name of the first input>)" },
 	{ "format", "jsonl|csv", OPT_FORMAT, "write only this format (default: both)" },
 	{ "rules", "FILE", OPT_RULES, "boilerplate rules (default: <data>/boilerplate.rules)" },
+	{ "review", "N", OPT_REVIEW, "write the N least certain paragraphs to review.csv, 0 for none (default: 50)" },
 	{ "threads", "N", OPT_THREADS, "labeling threads; output is the same for any N (default: every core)" },
 	{ "quiet", NULL, OPT_QUIET, "print errors only" },
 	{ NULL, NULL, 0, NULL }
@@ -43,6 +44,12 @@ static int on_option(void *ctx, int id, const char *arg)
 	case OPT_THREADS:
 		if (cli_parse_size(arg, &a->threads) != 0 || a->threads == 0 || a->threads > 256) {
 			cli_failf(FR_EXIT_USAGE, "--threads takes a number from 1 to 256, not '%s'", arg);
+			return -1;
+		}
+		break;
+	case OPT_REVIEW:
+		if (cli_parse_size(arg, &a->formats.review) != 0 || a->formats.review > FR_REVIEW_MAX) {
+			cli_failf(FR_EXIT_USAGE, "--review takes a number from 0 to %d, not '%s'", FR_REVIEW_MAX, arg);
 			return -1;
 		}
 		break;
@@ -187,7 +194,7 @@ static json_t *summary_json(const fr_model *m, const classify_args *a, char *con
 }
 
 static void print_summary(const fr_model *m, const fr_corpus *corpus, const fr_run_tally *t,
-                          const char *out, double seconds)
+                          const char *out, const fr_labels_options *formats, double seconds)
 {
 	const fr_corpus_stats *s = fr_corpus_get_stats(corpus);
 	fprintf(stderr, "framer: labeled %zu paragraphs from %zu files in %.2f s", t->paragraphs,
@@ -208,7 +215,9 @@ static void print_summary(const fr_model *m, const fr_corpus *corpus, const fr_r
 		fprintf(stderr, "; %zu invalid UTF-8 bytes replaced", t->invalid_bytes);
 	fputc('\n', stderr);
 	if (out)
-		fprintf(stderr, "framer: wrote %s/labels.jsonl, labels.csv, summary.json\n", out);
+		fprintf(stderr, "framer: wrote %s/%s%s%ssummary.json\n", out,
+		        formats->jsonl ? "labels.jsonl, " : "", formats->csv ? "labels.csv, " : "",
+		        formats->review ? "review.csv, " : "");
 }
 
 int cmd_classify(int argc, char **argv)
@@ -227,10 +236,12 @@ int cmd_classify(int argc, char **argv)
 	int code = FR_EXIT_OK, rc = 0;
 	a.formats = defaults;
 
-	int first = cli_parse(argc, argv, "classify", "--model DIR [--out DIR] [--format jsonl|csv] INPUT...",
+	int first = cli_parse(argc, argv, "classify", "--model DIR [--out DIR] [--format jsonl|csv] [--review N] INPUT...",
 	                      "Labels every paragraph of the inputs: .txt articles, .csv or .jsonl files,\n"
 	                      "folders of them, or - for JSON Lines on standard input (labels then go to\n"
-	                      "standard output). A bad record is reported and skipped; the rest is labeled.",
+	                      "standard output). A bad record is reported and skipped; the rest is labeled.\n"
+	                      "review.csv holds the least certain paragraphs, to correct and train on (with\n"
+	                      "- it is written only when --out is given).",
 	                      classify_options, on_option, &a);
 	if (first == -1)
 		return FR_EXIT_OK;
@@ -308,7 +319,7 @@ int cmd_classify(int argc, char **argv)
 		goto done;
 	}
 	if (!a.quiet)
-		print_summary(model, corpus, &t, to_stdout ? NULL : out_dir, cli_now() - t0);
+		print_summary(model, corpus, &t, to_stdout ? NULL : out_dir, &a.formats, cli_now() - t0);
 done:
 	fr_run_tally_dispose(&t);
 	json_decref(pr.problems);
