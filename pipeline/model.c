@@ -92,7 +92,7 @@ void fr_model_config_dispose(fr_model_config *cfg)
 }
 
 static const char *const config_keys[] = {
-	"language", "stopwords", "ngram_range", "min_df", "max_df", "sublinear_tf",
+	"language", "stopwords", "ngram_range", "char_ngrams", "min_df", "max_df", "sublinear_tf",
 	"smooth_idf", "norm", "kernel", "solver", "C", "gamma", "class_weight", "seed",
 	"calibration", "calibration_folds", NULL
 };
@@ -1067,7 +1067,7 @@ int fr_model_label(const fr_model *m, fr_model_work *w, const char *text, size_t
 		rc = tokens_to_ids(m, w, &n);
 		if (rc < 0)
 			return fr_error_set(err, rc, NULL, 0, "out of memory");
-		rc = fr_tfidf_transform_ids(m->tfidf, w->ids, n, &w->vec, err);
+		rc = fr_tfidf_transform_ids(m->tfidf, w->ids, n, &w->tokens, &w->vec, err);
 	} else if (rc == 0) {
 		/* n-grams over 2: the general string path. */
 		rc = fr_stemmer_apply(w->stemmer, &w->tokens, err);

@@ -42,6 +42,10 @@ struct fr_tfidf {
 	size_t key_cap, skey_cap;
 	uint32_t *kept;
 	size_t kept_cap;
+	char *ckey;            /* scratch for character n-grams */
+	size_t ckey_cap;
+	uint32_t *offs;
+	size_t offs_cap;
 };
 
 const char *fr_tfidf_check_options(const fr_tfidf_options *o)
@@ -52,6 +56,9 @@ const char *fr_tfidf_check_options(const fr_tfidf_options *o)
 		return "min_df must be a document count (integer) or a share in [0, 1]";
 	if (!(o->max_df >= 0) || (!o->max_df_is_count && o->max_df > 1.0))
 		return "max_df must be a document count (integer) or a share in [0, 1]";
+	if (!(o->char_min == 0 && o->char_max == 0) &&
+	    (o->char_min < 1 || o->char_max < o->char_min || o->char_max > 8))
+		return "char_ngrams must be [min, max] with 1 <= min <= max <= 8, or null";
 	return NULL;
 }
 
@@ -69,6 +76,7 @@ void fr_sparse_vec_dispose(fr_sparse_vec *v)
 	free(v->sorted);
 	free(v->kept);
 	free(v->key);
+	free(v->offs);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -131,13 +139,119 @@ static int ngram_key(const fr_tokens *doc, const uint32_t *kept, size_t i, int n
 	return 0;
 }
 
-static int fit_ngram(fr_tfidf *t, const fr_tokens *doc, size_t i, int n)
+/* ---- character n-grams ---- */
+
+typedef int (*char_gram_fn)(void *ctx, const char *key, size_t len);
+
+/* Calls fn on each character n-gram of every token of doc (see tfidf.h),
+ * as a key: FR_TFIDF_CHAR_MARK, then the n-gram's bytes. buf and offs are
+ * scratch; once they are as large as the longest token, nothing is
+ * allocated. The mark is written into the byte before each n-gram, so the
+ * key is looked up in place. */
+static int char_grams(const fr_tfidf_options *o, const fr_tokens *doc, char **buf, size_t *buf_cap,
+                      uint32_t **offs, size_t *offs_cap, char_gram_fn fn, void *ctx)
 {
-	size_t klen = 0, slen = 0;
-	uint32_t pid = 0, sid = 0;
-	if (ngram_key(doc, t->kept, i, n, 0, &t->key, &t->key_cap, &klen) < 0)
+	for (size_t k = 0; k < doc->count; k++) {
+		const fr_token *tok = &doc->items[k];
+		const char *s = doc->text + tok->start;
+		size_t len = tok->len;
+		if (fr_grow((void **)buf, buf_cap, len + 4, 1) < 0 ||
+		    fr_grow((void **)offs, offs_cap, len + 3, sizeof(uint32_t)) < 0)
+			return FR_ENOMEM;
+		char *b = *buf;
+		uint32_t *off = *offs;
+		/* b: mark, space, the token, space; off[c] = byte of code point c of " token ". */
+		b[0] = FR_TFIDF_CHAR_MARK;
+		b[1] = ' ';
+		memcpy(b + 2, s, len);
+		b[len + 2] = ' ';
+		size_t L = 0;
+		off[L++] = 1;
+		for (size_t i = 0; i < len; i++)
+			if (((unsigned char)s[i] & 0xC0) != 0x80)
+				off[L++] = (uint32_t)(i + 2);
+		off[L++] = (uint32_t)(len + 2);
+		off[L] = (uint32_t)(len + 3);
+		for (size_t n = (size_t)o->char_min; n <= (size_t)o->char_max; n++) {
+			size_t at = 0, m = n < L ? n : L;
+			for (;;) {
+				size_t a = off[at], z = off[at + m];
+				char saved = b[a - 1];
+				b[a - 1] = FR_TFIDF_CHAR_MARK;
+				int rc = fn(ctx, b + a - 1, z - a + 1);
+				b[a - 1] = saved;
+				if (rc < 0)
+					return rc;
+				if (at + n >= L)
+					break;
+				at++;
+			}
+			if (at == 0)
+				break;
+		}
+	}
+	return 0;
+}
+
+/* An upper bound on the character n-grams of doc. */
+static size_t char_gram_bound(const fr_tfidf_options *o, const fr_tokens *doc)
+{
+	if (o->char_max == 0)
+		return 0;
+	size_t bytes = 0;
+	for (size_t k = 0; k < doc->count; k++)
+		bytes += doc->items[k].len + 2;
+	return bytes * (size_t)(o->char_max - o->char_min + 1);
+}
+
+static int fit_prov(fr_tfidf *t, const char *key, size_t klen, uint32_t *pid_out);
+static int fit_surface(fr_tfidf *t, uint32_t pid, const char *s, size_t slen);
+
+static int fit_char_gram(void *ctx, const char *key, size_t len)
+{
+	fr_tfidf *t = ctx;
+	uint32_t pid = 0;
+	int rc = fit_prov(t, key, len, &pid);
+	return rc < 0 ? rc : fit_surface(t, pid, key + 1, len - 1);
+}
+
+typedef struct {
+	const fr_tfidf *t;
+	fr_sparse_vec *out;
+	size_t n;
+} char_lookup;
+
+static int lookup_char_gram(void *ctx, const char *key, size_t len)
+{
+	char_lookup *c = ctx;
+	int64_t id = fr_strmap_find(c->t->vocab, key, len);
+	if (id >= 0)
+		c->out->ids[c->n++] = (uint32_t)id + 1;
+	return 0;
+}
+
+/* Appends the feature ids of doc's known character n-grams to out->ids,
+ * after the first n; returns the new count, or FR_ENOMEM. */
+static int64_t add_char_features(const fr_tfidf *t, const fr_tokens *doc, fr_sparse_vec *out, size_t n)
+{
+	if (t->opts.char_max == 0 || doc == NULL)
+		return (int64_t)n;
+	if (fr_grow((void **)&out->ids, &out->ids_cap, n + char_gram_bound(&t->opts, doc) + 1,
+	            sizeof(uint32_t)) < 0)
 		return FR_ENOMEM;
-	int ins = fr_strmap_intern(t->prov, t->key, klen, &pid);
+	char_lookup c = { t, out, n };
+	if (char_grams(&t->opts, doc, &out->key, &out->key_cap, &out->offs, &out->offs_cap,
+	               lookup_char_gram, &c) < 0)
+		return FR_ENOMEM;
+	return (int64_t)c.n;
+}
+
+/* Counts one occurrence of term key in the current document; its
+ * provisional id goes to *pid_out. */
+static int fit_prov(fr_tfidf *t, const char *key, size_t klen, uint32_t *pid_out)
+{
+	uint32_t pid = 0;
+	int ins = fr_strmap_intern(t->prov, key, klen, &pid);
 	if (ins < 0)
 		return ins;
 	if (ins == 1) {
@@ -159,17 +273,19 @@ static int fit_ngram(fr_tfidf *t, const fr_tokens *doc, size_t i, int n)
 	if (fr_grow((void **)&t->doc_terms, &t->doc_terms_cap, t->doc_terms_len + 1, sizeof(uint32_t)) < 0)
 		return FR_ENOMEM;
 	t->doc_terms[t->doc_terms_len++] = pid;
+	*pid_out = pid;
+	return 0;
+}
 
-	/* The surface key starts with the provisional id's bytes. */
-	char *sbuf = NULL;
-	if (ngram_key(doc, t->kept, i, n, 1, &t->key, &t->key_cap, &slen) < 0)
-		return FR_ENOMEM;
+/* Counts surface form s of provisional term pid. */
+static int fit_surface(fr_tfidf *t, uint32_t pid, const char *s, size_t slen)
+{
+	uint32_t sid = 0;
 	if (fr_grow((void **)&t->skey, &t->skey_cap, slen + sizeof(pid) + 1, 1) < 0)
 		return FR_ENOMEM;
-	sbuf = t->skey;
-	memcpy(sbuf, &pid, sizeof(pid));
-	memcpy(sbuf + sizeof(pid), t->key, slen);
-	ins = fr_strmap_intern(t->surf, sbuf, slen + sizeof(pid), &sid);
+	memcpy(t->skey, &pid, sizeof(pid));
+	memcpy(t->skey + sizeof(pid), s, slen);
+	int ins = fr_strmap_intern(t->surf, t->skey, slen + sizeof(pid), &sid);
 	if (ins < 0)
 		return ins;
 	if (fr_grow((void **)&t->surf_count, &t->surf_cap, (size_t)sid + 1, sizeof(uint32_t)) < 0)
@@ -178,6 +294,20 @@ static int fit_ngram(fr_tfidf *t, const fr_tokens *doc, size_t i, int n)
 		t->surf_count[sid] = 0;
 	t->surf_count[sid]++;
 	return 0;
+}
+
+static int fit_ngram(fr_tfidf *t, const fr_tokens *doc, size_t i, int n)
+{
+	size_t klen = 0, slen = 0;
+	uint32_t pid = 0;
+	if (ngram_key(doc, t->kept, i, n, 0, &t->key, &t->key_cap, &klen) < 0)
+		return FR_ENOMEM;
+	int rc = fit_prov(t, t->key, klen, &pid);
+	if (rc < 0)
+		return rc;
+	if (ngram_key(doc, t->kept, i, n, 1, &t->key, &t->key_cap, &slen) < 0)
+		return FR_ENOMEM;
+	return fit_surface(t, pid, t->key, slen);
 }
 
 int fr_tfidf_fit_add(fr_tfidf *t, const fr_tokens *doc, fr_error *err)
@@ -191,6 +321,8 @@ int fr_tfidf_fit_add(fr_tfidf *t, const fr_tokens *doc, fr_error *err)
 	for (int n = t->opts.ngram_min; rc == 0 && n <= t->opts.ngram_max; n++)
 		for (size_t i = 0; rc == 0 && i + (size_t)n <= n_kept; i++)
 			rc = fit_ngram(t, doc, i, n);
+	if (rc == 0 && t->opts.char_max > 0)
+		rc = char_grams(&t->opts, doc, &t->ckey, &t->ckey_cap, &t->offs, &t->offs_cap, fit_char_gram, t);
 	if (rc == 0 && fr_grow((void **)&t->doc_start, &t->doc_start_cap, t->n_docs + 2, sizeof(size_t)) < 0)
 		rc = FR_ENOMEM;
 	if (rc < 0)
@@ -211,6 +343,10 @@ typedef struct {
 static int cmp_sort_item(const void *a, const void *b)
 {
 	const tfidf_sort_item *x = a, *y = b;
+	/* Character n-grams after every word n-gram. */
+	int xc = x->len > 0 && x->key[0] == FR_TFIDF_CHAR_MARK, yc = y->len > 0 && y->key[0] == FR_TFIDF_CHAR_MARK;
+	if (xc != yc)
+		return xc - yc;
 	size_t n = x->len < y->len ? x->len : y->len;
 	int c = memcmp(x->key, y->key, n);
 	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
@@ -267,6 +403,8 @@ static int build_term_index(fr_tfidf *t)
 		const char *key = fr_strmap_key(t->vocab, f, &len);
 		const char *space = memchr(key, ' ', len);
 		uint32_t a = 0, b = 0;
+		if (len > 0 && key[0] == FR_TFIDF_CHAR_MARK)
+			continue;
 		if (space == NULL) {
 			if (fr_strmap_intern(t->terms, key, len, &a) < 0)
 				goto oom;
@@ -290,6 +428,8 @@ static int build_term_index(fr_tfidf *t)
 		size_t len = 0;
 		const char *key = fr_strmap_key(t->vocab, f, &len);
 		const char *space = memchr(key, ' ', len);
+		if (len > 0 && key[0] == FR_TFIDF_CHAR_MARK)
+			continue;
 		if (space == NULL) {
 			t->unigram[fr_strmap_find(t->terms, key, len)] = f + 1;
 			continue;
@@ -334,7 +474,7 @@ static uint32_t pair_lookup(const fr_tfidf *t, int32_t a, int32_t b)
 }
 
 int fr_tfidf_transform_ids(const fr_tfidf *t, const int32_t *ids, size_t n,
-                           fr_sparse_vec *out, fr_error *err)
+                           const fr_tokens *doc, fr_sparse_vec *out, fr_error *err)
 {
 	if (t->terms == NULL)
 		return fr_error_set(err, FR_EINVALID, NULL, 0, "the vectorizer has no term index");
@@ -357,7 +497,8 @@ int fr_tfidf_transform_ids(const fr_tfidf *t, const int32_t *ids, size_t n,
 				out->ids[m++] = g;
 		}
 	}
-	if (build_vector(t, out, m) < 0)
+	int64_t with_chars = add_char_features(t, doc, out, m);
+	if (with_chars < 0 || build_vector(t, out, (size_t)with_chars) < 0)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	return 0;
 }
@@ -564,6 +705,11 @@ void fr_tfidf_fit_release(fr_tfidf *t)
 	free(t->key);
 	free(t->skey);
 	free(t->kept);
+	free(t->ckey);
+	free(t->offs);
+	t->ckey = NULL;
+	t->offs = NULL;
+	t->ckey_cap = t->offs_cap = 0;
 	t->doc_terms = NULL;
 	t->doc_start = NULL;
 	t->prov_to_final = NULL;
@@ -599,7 +745,8 @@ int fr_tfidf_transform(const fr_tfidf *t, const fr_tokens *doc, fr_sparse_vec *o
 				out->ids[n++] = (uint32_t)id + 1;
 		}
 	}
-	if (build_vector(t, out, n) < 0)
+	int64_t with_chars = add_char_features(t, doc, out, n);
+	if (with_chars < 0 || build_vector(t, out, (size_t)with_chars) < 0)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	return 0;
 }
@@ -654,8 +801,9 @@ static json_t *df_json(double v, int is_count)
 
 int fr_tfidf_options_to_json(const fr_tfidf_options *o, json_t **out)
 {
-	*out = json_pack("{s:[i,i], s:o, s:o, s:b, s:b, s:s}",
+	*out = json_pack("{s:[i,i], s:o, s:o, s:o, s:b, s:b, s:s}",
 	                 "ngram_range", o->ngram_min, o->ngram_max,
+	                 "char_ngrams", o->char_max ? json_pack("[i,i]", o->char_min, o->char_max) : json_null(),
 	                 "min_df", df_json(o->min_df, o->min_df_is_count),
 	                 "max_df", df_json(o->max_df, o->max_df_is_count),
 	                 "sublinear_tf", o->sublinear_tf,
@@ -702,6 +850,16 @@ int fr_tfidf_options_from_json(fr_tfidf_options *o, const json_t *j, const char 
 			return fr_error_set(err, FR_EFORMAT, source, 0, "'ngram_range' must be [min, max]");
 		o->ngram_min = (int)json_integer_value(json_array_get(range, 0));
 		o->ngram_max = (int)json_integer_value(json_array_get(range, 1));
+	}
+	const json_t *chars = json_object_get(j, "char_ngrams");
+	if (chars && json_is_null(chars)) {
+		o->char_min = o->char_max = 0;
+	} else if (chars) {
+		if (!json_is_array(chars) || json_array_size(chars) != 2 ||
+		    !json_is_integer(json_array_get(chars, 0)) || !json_is_integer(json_array_get(chars, 1)))
+			return fr_error_set(err, FR_EFORMAT, source, 0, "'char_ngrams' must be [min, max] or null");
+		o->char_min = (int)json_integer_value(json_array_get(chars, 0));
+		o->char_max = (int)json_integer_value(json_array_get(chars, 1));
 	}
 	int rc = read_df(j, "min_df", &o->min_df, &o->min_df_is_count, source, err);
 	if (rc == 0)

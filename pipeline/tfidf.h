@@ -19,7 +19,15 @@ struct json_t;
  *   min_df / max_df: an integer is a document count, a fraction a share of
  *   documents; a term is kept when min <= df <= max.
  * An n-gram is its terms joined by one space. Features are numbered 1..V in
- * byte order of the terms, so the same data always gives the same model. */
+ * byte order of the terms, so the same data always gives the same model.
+ *
+ * Character n-grams (char_min..char_max, 0 for none; scikit-learn's
+ * analyzer="char_wb"): each token's folded surface form (stop words too;
+ * not the stem) is padded with a space on either side and cut into every
+ * run of n code points, n = char_min..char_max; a padded token shorter than
+ * n gives itself once, and no longer n. They join the same TF-IDF space
+ * (one df, idf and norm over words and characters alike), as terms "\x01"
+ * followed by the n-gram, numbered after every word n-gram. */
 typedef struct fr_tfidf_options {
 	int ngram_min;
 	int ngram_max;
@@ -30,9 +38,14 @@ typedef struct fr_tfidf_options {
 	int sublinear_tf;
 	int smooth_idf;
 	int l2_norm;
+	int char_min;        /* character n-grams, 0 and 0 for none */
+	int char_max;
 } fr_tfidf_options;
 
-#define FR_TFIDF_OPTIONS_INIT { 1, 2, 2.0, 1, 1.0, 0, 1, 1, 1 }
+#define FR_TFIDF_OPTIONS_INIT { 1, 2, 2.0, 1, 1.0, 0, 1, 1, 1, 0, 0 }
+
+/* The first byte of a character n-gram's term. */
+#define FR_TFIDF_CHAR_MARK '\x01'
 
 /* NULL when opts are usable, else a one-line reason. */
 const char *fr_tfidf_check_options(const fr_tfidf_options *opts);
@@ -52,6 +65,8 @@ typedef struct fr_sparse_vec {
 	size_t kept_cap;
 	char *key;          /* scratch: the n-gram being looked up */
 	size_t key_cap;
+	uint32_t *offs;     /* scratch: code point offsets of a padded token */
+	size_t offs_cap;
 	size_t n_terms;     /* unigram terms of the paragraph (stop words excluded) */
 	size_t n_unknown;   /* ... of which not in the vocabulary */
 } fr_sparse_vec;
@@ -88,12 +103,14 @@ int fr_tfidf_transform(const fr_tfidf *t, const fr_tokens *doc, fr_sparse_vec *o
  * out, -1 for a term the vocabulary does not know) turns into its vector
  * without building or hashing a single string. A caller that caches
  * surface form -> term id then does no string work per known token at all.
- * Gives exactly what fr_tfidf_transform gives. */
+ * doc is the paragraph's tokens, which character n-grams are cut from:
+ * NULL is fine when the vectorizer has none. Gives exactly what
+ * fr_tfidf_transform gives. */
 int fr_tfidf_has_term_index(const fr_tfidf *t);
 /* The term id of a term, or -1. */
 int32_t fr_tfidf_term_id(const fr_tfidf *t, const char *term, size_t len);
 int fr_tfidf_transform_ids(const fr_tfidf *t, const int32_t *ids, size_t n,
-                           fr_sparse_vec *out, fr_error *err);
+                           const fr_tokens *doc, fr_sparse_vec *out, fr_error *err);
 
 /* Feature count V, and per feature: its term, and its most frequent surface
  * form in the training text (for evidence shown as words). Borrowed. */

@@ -195,7 +195,7 @@ typedef struct {
  *   sublinear_tf, smooth_idf, l2_norm } */
 static const tfidf_case tfidf_cases[] = {
 	{ "unigrams, smooth idf, raw tf, l2",
-	  { 1, 1, 1.0, 1, 1.0, 0, 0, 1, 1 },
+	  { 1, 1, 1.0, 1, 1.0, 0, 0, 1, 1, 0, 0 },
 	  { "nato", "peace", "talks", "war", "warzone" },
 	  { 2, 2, 3, 2, 1 },
 	  { IDF2, IDF2, IDF3, IDF2, IDF1 },
@@ -208,7 +208,7 @@ static const tfidf_case tfidf_cases[] = {
 		{ { 1, 0.61366674401073329 }, { 2, 0.61366674401073329 }, { 3, 0.49681611748264592 } },
 	  } },
 	{ "unigrams, smooth idf, sublinear tf, l2",
-	  { 1, 1, 1.0, 1, 1.0, 0, 1, 1, 1 },
+	  { 1, 1, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 },
 	  { "nato", "peace", "talks", "war", "warzone" },
 	  { 2, 2, 3, 2, 1 },
 	  { IDF2, IDF2, IDF3, IDF2, IDF1 },
@@ -220,7 +220,7 @@ static const tfidf_case tfidf_cases[] = {
 		{ { 1, 0.61366674401073329 }, { 2, 0.61366674401073329 }, { 3, 0.49681611748264592 } },
 	  } },
 	{ "unigrams, smooth idf, sublinear tf, no norm",
-	  { 1, 1, 1.0, 1, 1.0, 0, 1, 1, 0 },
+	  { 1, 1, 1.0, 1, 1.0, 0, 1, 1, 0, 0, 0 },
 	  { "nato", "peace", "talks", "war", "warzone" },
 	  { 2, 2, 3, 2, 1 },
 	  { IDF2, IDF2, IDF3, IDF2, IDF1 },
@@ -232,7 +232,7 @@ static const tfidf_case tfidf_cases[] = {
 		{ { 1, IDF2 }, { 2, IDF2 }, { 3, IDF3 } },
 	  } },
 	{ "uni- and bigrams, smooth idf, sublinear tf, l2",
-	  { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1 },
+	  { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 },
 	  { "nato", "nato talks", "peace", "peace nato", "peace talks", "talks", "talks peace",
 	    "talks war", "war", "war nato", "war war", "war warzone", "warzone" },
 	  { 2, 1, 2, 1, 1, 3, 1, 1, 2, 1, 1, 1, 1 },
@@ -248,7 +248,7 @@ static const tfidf_case tfidf_cases[] = {
 		  { 4, 0.52338121524054959 }, { 6, 0.33406745002329491 } },
 	  } },
 	{ "uni- and bigrams, plain idf, raw tf, l2",
-	  { 1, 2, 1.0, 1, 1.0, 0, 0, 0, 1 },
+	  { 1, 2, 1.0, 1, 1.0, 0, 0, 0, 1, 0, 0 },
 	  { "nato", "nato talks", "peace", "peace nato", "peace talks", "talks", "talks peace",
 	    "talks war", "war", "war nato", "war war", "war warzone", "warzone" },
 	  { 2, 1, 2, 1, 1, 3, 1, 1, 2, 1, 1, 1, 1 },
@@ -330,7 +330,7 @@ static void test_tfidf__features_in_byte_order(void **state)
 {
 	static const char *const docs[] = { "zone war", "a b", "ab", "a", "b a" };
 	static const char *const reversed[] = { "b a", "a", "ab", "a b", "zone war" };
-	fr_tfidf_options opts = { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1 };
+	fr_tfidf_options opts = { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 };
 	char got[256], got2[256];
 	(void)state;
 
@@ -358,24 +358,24 @@ typedef struct {
 /* dfs in the fixture: nato 2, peace 2, talks 3, war 2, warzone 1; every
  * bigram 1. */
 static const prune_case prune_cases[] = {
-	{ "min_df count 1", { 1, 1, 1.0, 1, 1.0, 0, 1, 1, 1 }, 0, "nato|peace|talks|war|warzone" },
-	{ "min_df count 2", { 1, 1, 2.0, 1, 1.0, 0, 1, 1, 1 }, 0, "nato|peace|talks|war" },
-	{ "min_df share 0.5 = 2 docs", { 1, 1, 0.5, 0, 1.0, 0, 1, 1, 1 }, 0, "nato|peace|talks|war" },
-	{ "min_df share 0.3 = 1.2 docs", { 1, 1, 0.3, 0, 1.0, 0, 1, 1, 1 }, 0, "nato|peace|talks|war" },
-	{ "min_df share 0.25 = 1 doc", { 1, 1, 0.25, 0, 1.0, 0, 1, 1, 1 }, 0, "nato|peace|talks|war|warzone" },
-	{ "min_df count 3", { 1, 1, 3.0, 1, 1.0, 0, 1, 1, 1 }, 0, "talks" },
-	{ "max_df share 0.5 = 2 docs", { 1, 1, 1.0, 1, 0.5, 0, 1, 1, 1 }, 0, "nato|peace|war|warzone" },
-	{ "max_df share 0.75 = 3 docs", { 1, 1, 1.0, 1, 0.75, 0, 1, 1, 1 }, 0, "nato|peace|talks|war|warzone" },
-	{ "max_df count 2", { 1, 1, 1.0, 1, 2.0, 1, 1, 1, 1 }, 0, "nato|peace|war|warzone" },
-	{ "max_df count 1", { 1, 1, 1.0, 1, 1.0, 1, 1, 1, 1 }, 0, "warzone" },
-	{ "min_df 2 and max_df 2", { 1, 1, 2.0, 1, 2.0, 1, 1, 1, 1 }, 0, "nato|peace|war" },
-	{ "bigrams pruned by min_df 2", { 1, 2, 2.0, 1, 1.0, 0, 1, 1, 1 }, 0, "nato|peace|talks|war" },
-	{ "bigrams only", { 2, 2, 1.0, 1, 1.0, 0, 1, 1, 1 }, 0,
+	{ "min_df count 1", { 1, 1, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 }, 0, "nato|peace|talks|war|warzone" },
+	{ "min_df count 2", { 1, 1, 2.0, 1, 1.0, 0, 1, 1, 1, 0, 0 }, 0, "nato|peace|talks|war" },
+	{ "min_df share 0.5 = 2 docs", { 1, 1, 0.5, 0, 1.0, 0, 1, 1, 1, 0, 0 }, 0, "nato|peace|talks|war" },
+	{ "min_df share 0.3 = 1.2 docs", { 1, 1, 0.3, 0, 1.0, 0, 1, 1, 1, 0, 0 }, 0, "nato|peace|talks|war" },
+	{ "min_df share 0.25 = 1 doc", { 1, 1, 0.25, 0, 1.0, 0, 1, 1, 1, 0, 0 }, 0, "nato|peace|talks|war|warzone" },
+	{ "min_df count 3", { 1, 1, 3.0, 1, 1.0, 0, 1, 1, 1, 0, 0 }, 0, "talks" },
+	{ "max_df share 0.5 = 2 docs", { 1, 1, 1.0, 1, 0.5, 0, 1, 1, 1, 0, 0 }, 0, "nato|peace|war|warzone" },
+	{ "max_df share 0.75 = 3 docs", { 1, 1, 1.0, 1, 0.75, 0, 1, 1, 1, 0, 0 }, 0, "nato|peace|talks|war|warzone" },
+	{ "max_df count 2", { 1, 1, 1.0, 1, 2.0, 1, 1, 1, 1, 0, 0 }, 0, "nato|peace|war|warzone" },
+	{ "max_df count 1", { 1, 1, 1.0, 1, 1.0, 1, 1, 1, 1, 0, 0 }, 0, "warzone" },
+	{ "min_df 2 and max_df 2", { 1, 1, 2.0, 1, 2.0, 1, 1, 1, 1, 0, 0 }, 0, "nato|peace|war" },
+	{ "bigrams pruned by min_df 2", { 1, 2, 2.0, 1, 1.0, 0, 1, 1, 1, 0, 0 }, 0, "nato|peace|talks|war" },
+	{ "bigrams only", { 2, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 }, 0,
 	  "nato talks|peace nato|peace talks|talks peace|talks war|war nato|war war|war warzone" },
 	/* A share of 1.0 is all 4 documents, unlike the count 1. */
-	{ "min_df share 1.0: nothing", { 1, 1, 1.0, 0, 1.0, 0, 1, 1, 1 }, FR_EFORMAT, NULL },
-	{ "min_df 3 above max_df 2: nothing", { 1, 1, 3.0, 1, 0.5, 0, 1, 1, 1 }, FR_EFORMAT, NULL },
-	{ "min_df count 5: nothing", { 1, 2, 5.0, 1, 1.0, 0, 1, 1, 1 }, FR_EFORMAT, NULL },
+	{ "min_df share 1.0: nothing", { 1, 1, 1.0, 0, 1.0, 0, 1, 1, 1, 0, 0 }, FR_EFORMAT, NULL },
+	{ "min_df 3 above max_df 2: nothing", { 1, 1, 3.0, 1, 0.5, 0, 1, 1, 1, 0, 0 }, FR_EFORMAT, NULL },
+	{ "min_df count 5: nothing", { 1, 2, 5.0, 1, 1.0, 0, 1, 1, 1, 0, 0 }, FR_EFORMAT, NULL },
 };
 
 static void test_tfidf__min_df_max_df(void **state)
@@ -442,7 +442,7 @@ static void test_tfidf__empty_training_set(void **state)
 
 static void test_tfidf__transform_out_of_vocabulary(void **state)
 {
-	fr_tfidf_options opts = { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1 };
+	fr_tfidf_options opts = { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 };
 	fr_tokens tok;
 	fr_sparse_vec v;
 	fr_error err = FR_ERROR_INIT;
@@ -497,7 +497,7 @@ static void test_tfidf__transform_out_of_vocabulary(void **state)
  * indices and the counts of a short one scaled. */
 static void test_tfidf__transform_long_document(void **state)
 {
-	fr_tfidf_options opts = { 1, 1, 1.0, 1, 1.0, 0, 0, 1, 1 };
+	fr_tfidf_options opts = { 1, 1, 1.0, 1, 1.0, 0, 0, 1, 1, 0, 0 };
 	fr_tokens tok;
 	fr_sparse_vec v;
 	fr_error err = FR_ERROR_INIT;
@@ -575,7 +575,7 @@ static void test_tfidf__surface_forms(void **state)
 	static const char *const docs_reordered[] = {
 		"war=warred", "war=warring", "talk=talks", "talk=talking",
 	};
-	fr_tfidf_options opts = { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1 };
+	fr_tfidf_options opts = { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 };
 	char got[256];
 	(void)state;
 
@@ -602,7 +602,7 @@ static void test_tfidf__surface_forms(void **state)
 static void test_tfidf__stop_words_skipped(void **state)
 {
 	static const char *const docs[] = { "peace !the talks", "!of war !of nato !of" };
-	fr_tfidf_options opts = { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1 };
+	fr_tfidf_options opts = { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 };
 	fr_tokens tok;
 	fr_sparse_vec v, w;
 	fr_error err = FR_ERROR_INIT;
@@ -638,7 +638,7 @@ static void test_tfidf__stop_words_through_pipeline(void **state)
 		"The peace talks and the cease-fire",
 		"Talks on a ceasefire",
 	};
-	fr_tfidf_options opts = { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1 };
+	fr_tfidf_options opts = { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 };
 	fr_stemmer *st = NULL;
 	fr_tfidf *t = NULL;
 	fr_tokens tok;
@@ -675,20 +675,24 @@ static const struct {
 	int ok;
 } option_cases[] = {
 	{ "defaults", FR_TFIDF_OPTIONS_INIT, 1 },
-	{ "unigrams", { 1, 1, 1.0, 1, 1.0, 0, 0, 0, 0 }, 1 },
-	{ "ngram 2..3", { 2, 3, 1.0, 1, 1.0, 0, 1, 1, 1 }, 1 },
-	{ "min_df share 0", { 1, 1, 0.0, 0, 1.0, 0, 1, 1, 1 }, 1 },
-	{ "min_df share 1", { 1, 1, 1.0, 0, 1.0, 0, 1, 1, 1 }, 1 },
-	{ "min_df count 50", { 1, 1, 50.0, 1, 1.0, 0, 1, 1, 1 }, 1 },
-	{ "max_df count 50", { 1, 1, 1.0, 1, 50.0, 1, 1, 1, 1 }, 1 },
-	{ "ngram_min 0", { 0, 1, 1.0, 1, 1.0, 0, 1, 1, 1 }, 0 },
-	{ "ngram_min -1", { -1, 1, 1.0, 1, 1.0, 0, 1, 1, 1 }, 0 },
-	{ "max below min", { 2, 1, 1.0, 1, 1.0, 0, 1, 1, 1 }, 0 },
-	{ "min_df share over 1", { 1, 1, 1.5, 0, 1.0, 0, 1, 1, 1 }, 0 },
-	{ "min_df negative", { 1, 1, -1.0, 1, 1.0, 0, 1, 1, 1 }, 0 },
-	{ "min_df NaN", { 1, 1, NAN, 0, 1.0, 0, 1, 1, 1 }, 0 },
-	{ "max_df share over 1", { 1, 1, 1.0, 1, 1.2, 0, 1, 1, 1 }, 0 },
-	{ "max_df negative", { 1, 1, 1.0, 1, -0.5, 0, 1, 1, 1 }, 0 },
+	{ "unigrams", { 1, 1, 1.0, 1, 1.0, 0, 0, 0, 0, 0, 0 }, 1 },
+	{ "ngram 2..3", { 2, 3, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 }, 1 },
+	{ "min_df share 0", { 1, 1, 0.0, 0, 1.0, 0, 1, 1, 1, 0, 0 }, 1 },
+	{ "min_df share 1", { 1, 1, 1.0, 0, 1.0, 0, 1, 1, 1, 0, 0 }, 1 },
+	{ "min_df count 50", { 1, 1, 50.0, 1, 1.0, 0, 1, 1, 1, 0, 0 }, 1 },
+	{ "max_df count 50", { 1, 1, 1.0, 1, 50.0, 1, 1, 1, 1, 0, 0 }, 1 },
+	{ "ngram_min 0", { 0, 1, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 }, 0 },
+	{ "ngram_min -1", { -1, 1, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 }, 0 },
+	{ "max below min", { 2, 1, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 }, 0 },
+	{ "min_df share over 1", { 1, 1, 1.5, 0, 1.0, 0, 1, 1, 1, 0, 0 }, 0 },
+	{ "min_df negative", { 1, 1, -1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 }, 0 },
+	{ "min_df NaN", { 1, 1, NAN, 0, 1.0, 0, 1, 1, 1, 0, 0 }, 0 },
+	{ "max_df share over 1", { 1, 1, 1.0, 1, 1.2, 0, 1, 1, 1, 0, 0 }, 0 },
+	{ "max_df negative", { 1, 1, 1.0, 1, -0.5, 0, 1, 1, 1, 0, 0 }, 0 },
+	{ "char 2..5", { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 2, 5 }, 1 },
+	{ "char 0..5", { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 5 }, 0 },
+	{ "char 3..2", { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 3, 2 }, 0 },
+	{ "char 1..9", { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 1, 9 }, 0 },
 };
 
 static void test_tfidf__check_options(void **state)
@@ -718,7 +722,7 @@ static int options_equal(const fr_tfidf_options *a, const fr_tfidf_options *b)
 	       a->min_df == b->min_df && a->min_df_is_count == b->min_df_is_count &&
 	       a->max_df == b->max_df && a->max_df_is_count == b->max_df_is_count &&
 	       a->sublinear_tf == b->sublinear_tf && a->smooth_idf == b->smooth_idf &&
-	       a->l2_norm == b->l2_norm;
+	       a->l2_norm == b->l2_norm && a->char_min == b->char_min && a->char_max == b->char_max;
 }
 
 /* Through text: an integer stays a count, a real stays a share. */
@@ -726,15 +730,16 @@ static void test_tfidf__options_json_round_trip(void **state)
 {
 	static const fr_tfidf_options cases[] = {
 		FR_TFIDF_OPTIONS_INIT,
-		{ 1, 1, 1.0, 1, 1.0, 0, 0, 0, 0 },   /* min_df 1 (count) */
-		{ 1, 1, 1.0, 0, 1.0, 1, 1, 0, 1 },   /* min_df 1.0 (share), max_df 1 (count) */
-		{ 2, 3, 0.25, 0, 0.9, 0, 0, 1, 0 },
-		{ 1, 2, 0.1, 0, 100.0, 1, 1, 1, 1 },
+		{ 1, 1, 1.0, 1, 1.0, 0, 0, 0, 0, 0, 0 },   /* min_df 1 (count) */
+		{ 1, 1, 1.0, 0, 1.0, 1, 1, 0, 1, 0, 0 },   /* min_df 1.0 (share), max_df 1 (count) */
+		{ 2, 3, 0.25, 0, 0.9, 0, 0, 1, 0, 0, 0 },
+		{ 1, 2, 0.1, 0, 100.0, 1, 1, 1, 1, 0, 0 },
+		{ 1, 2, 2.0, 1, 1.0, 0, 1, 1, 1, 2, 5 },   /* character n-grams */
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_t *j = NULL, *back = NULL;
-		fr_tfidf_options got = { 7, 7, 7.0, 7, 7.0, 7, 7, 7, 7 };
+		fr_tfidf_options got = { 7, 7, 7.0, 7, 7.0, 7, 7, 7, 7, 7, 7 };
 		fr_error err = FR_ERROR_INIT;
 		print_message("case %zu\n", i);
 		assert_int_equal(fr_tfidf_options_to_json(&cases[i], &j), 0);
@@ -799,7 +804,7 @@ static void test_tfidf__options_from_json(void **state)
 /* Saving the vocabulary as text and loading it gives the same vectors. */
 static void test_tfidf__vocabulary_json_round_trip(void **state)
 {
-	fr_tfidf_options opts = { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1 };
+	fr_tfidf_options opts = { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 };
 	fr_tokens tok;
 	fr_sparse_vec a, b;
 	fr_error err = FR_ERROR_INIT;
@@ -922,6 +927,106 @@ static void test_tfidf__bad_vocabulary_json(void **state)
 	}
 }
 
+/* ---- character n-grams -------------------------------------------------- */
+
+/* Whether t's vocabulary has the character n-gram gram (without the mark). */
+static int has_char_gram(const fr_tfidf *t, const char *gram)
+{
+	char key[32];
+	snprintf(key, sizeof(key), "%c%s", FR_TFIDF_CHAR_MARK, gram);
+	for (size_t f = 1; f <= fr_tfidf_feature_count(t); f++)
+		if (strcmp(fr_tfidf_term(t, (int)f), key) == 0)
+			return (int)f;
+	return 0;
+}
+
+static void test_tfidf__char_ngrams(void **state)
+{
+	(void)state;
+	fr_tfidf_options opts = { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 2, 5 };
+	fr_tfidf *t = NULL, *loaded = NULL;
+	fr_tokens doc;
+	fr_sparse_vec a, b, c;
+	fr_error err = FR_ERROR_INIT;
+	json_t *vocab = NULL, *oj = NULL;
+	fr_tokens_init(&doc);
+	fr_sparse_vec_init(&a);
+	fr_sparse_vec_init(&b);
+	fr_sparse_vec_init(&c);
+	assert_int_equal(fr_tfidf_new(&t, &opts, &err), 0);
+	/* Cut from the folded surface, not the term; stop words too. */
+	set_doc(&doc, "war=war !a=a");
+	assert_int_equal(fr_tfidf_fit_add(t, &doc, &err), 0);
+	set_doc(&doc, "peac=peace war=wär");
+	assert_int_equal(fr_tfidf_fit_add(t, &doc, &err), 0);
+	assert_int_equal(fr_tfidf_fit_finish(t, &err), 0);
+	/* scikit-learn's char_wb on " war ": every 2..5 gram. */
+	static const char *const war[] = { " w", "wa", "ar", "r ", " wa", "war", "ar ", " war", "war ", " war " };
+	for (size_t i = 0; i < sizeof(war) / sizeof(war[0]); i++) {
+		print_message("gram '%s'\n", war[i]);
+		assert_true(has_char_gram(t, war[i]));
+	}
+	/* " a " is shorter than 4: itself once, at 3. */
+	assert_true(has_char_gram(t, " a"));
+	assert_true(has_char_gram(t, " a "));
+	/* Code points, not bytes: "wä" is one 2-gram. */
+	assert_true(has_char_gram(t, "wä"));
+	assert_true(has_char_gram(t, " wär "));
+	assert_false(has_char_gram(t, "peac "));
+	assert_true(has_char_gram(t, "ace "));
+	/* Word features first, then characters. */
+	size_t V = fr_tfidf_feature_count(t);
+	int first_char = 0;
+	for (size_t f = 1; f <= V; f++) {
+		int is_char = fr_tfidf_term(t, (int)f)[0] == FR_TFIDF_CHAR_MARK;
+		if (is_char && !first_char)
+			first_char = (int)f;
+		assert_true(!first_char || is_char);
+	}
+	assert_string_equal(fr_tfidf_term(t, 1), "peac");
+	assert_true(first_char > 1);
+	assert_int_equal(fr_tfidf_df(t, has_char_gram(t, " w")), 2);
+
+	/* Fitted vector, transform, the term-id path and a reloaded vocabulary agree. */
+	assert_int_equal(fr_tfidf_fitted_vector(t, 1, &a, &err), 0);
+	set_doc(&doc, "peac=peace war=wär");
+	assert_int_equal(fr_tfidf_transform(t, &doc, &b, &err), 0);
+	int32_t ids[2] = { fr_tfidf_term_id(t, "peac", 4), fr_tfidf_term_id(t, "war", 3) };
+	assert_int_equal(fr_tfidf_transform_ids(t, ids, 2, &doc, &c, &err), 0);
+	assert_int_equal(a.count, b.count);
+	assert_int_equal(a.count, c.count);
+	assert_true(a.count > 10);
+	for (size_t i = 0; i <= a.count; i++) {
+		assert_int_equal(a.nodes[i].index, b.nodes[i].index);
+		assert_int_equal(a.nodes[i].index, c.nodes[i].index);
+		assert_close(a.nodes[i].value, b.nodes[i].value, TOL);
+		assert_close(a.nodes[i].value, c.nodes[i].value, TOL);
+	}
+	assert_int_equal(fr_tfidf_options_to_json(&opts, &oj), 0);
+	assert_int_equal(fr_tfidf_vocabulary_to_json(t, &vocab), 0);
+	fr_tfidf_options back = FR_TFIDF_OPTIONS_INIT;
+	assert_int_equal(fr_tfidf_options_from_json(&back, oj, "model.json", &err), 0);
+	assert_int_equal(back.char_min, 2);
+	assert_int_equal(back.char_max, 5);
+	assert_int_equal(fr_tfidf_load(&loaded, &back, vocab, "model.json", &err), 0);
+	assert_int_equal(fr_tfidf_feature_count(loaded), V);
+	assert_int_equal(fr_tfidf_transform_ids(loaded, ids, 2, &doc, &b, &err), 0);
+	assert_int_equal(b.count, a.count);
+	for (size_t i = 0; i < a.count; i++) {
+		assert_int_equal(a.nodes[i].index, b.nodes[i].index);
+		assert_close(a.nodes[i].value, b.nodes[i].value, TOL);
+	}
+	/* Off, a term-id transform ignores the tokens. */
+	json_decref(vocab);
+	json_decref(oj);
+	fr_tfidf_free(loaded);
+	fr_tfidf_free(t);
+	fr_tokens_dispose(&doc);
+	fr_sparse_vec_dispose(&a);
+	fr_sparse_vec_dispose(&b);
+	fr_sparse_vec_dispose(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -940,6 +1045,7 @@ int main(void)
 		cmocka_unit_test(test_tfidf__options_from_json),
 		cmocka_unit_test(test_tfidf__vocabulary_json_round_trip),
 		cmocka_unit_test(test_tfidf__bad_vocabulary_json),
+		cmocka_unit_test(test_tfidf__char_ngrams),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
