@@ -102,7 +102,8 @@ int fr_run_tally_init(fr_run_tally *t, const fr_model *m)
 	memset(t, 0, sizeof(*t));
 	t->n_tasks = fr_model_task_count(m);
 	t->label_counts = calloc(t->n_tasks ? t->n_tasks : 1, sizeof(*t->label_counts));
-	if (t->label_counts == NULL)
+	t->confidence_sum = calloc(t->n_tasks ? t->n_tasks : 1, sizeof(*t->confidence_sum));
+	if (t->label_counts == NULL || t->confidence_sum == NULL)
 		return FR_ENOMEM;
 	for (size_t k = 0; k < t->n_tasks; k++)
 		if ((t->label_counts[k] = calloc(fr_model_label_count(m, k), sizeof(size_t))) == NULL)
@@ -117,6 +118,7 @@ void fr_run_tally_dispose(fr_run_tally *t)
 	for (size_t k = 0; t->label_counts && k < t->n_tasks; k++)
 		free(t->label_counts[k]);
 	free(t->label_counts);
+	free(t->confidence_sum);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -161,8 +163,10 @@ static int write_batch(const runner_t *r, batch_t *b, fr_labels_writer *writer,
 		t->unknown += st->unknown;
 		t->invalid_bytes += st->invalid_bytes;
 		t->no_known_terms += st->terms == st->unknown;
-		for (size_t k = 0; k < r->n_tasks; k++)
+		for (size_t k = 0; k < r->n_tasks; k++) {
 			t->label_counts[k][res[k].label]++;
+			t->confidence_sum[k] += res[k].confidence;
+		}
 	}
 	report_read_problems(b, &next_problem, b->n, o);
 	if (o->on_progress)

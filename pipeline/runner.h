@@ -23,6 +23,7 @@ typedef struct fr_run_tally {
 	size_t failed;           /* paragraphs read but not labeled (too large): reported, skipped */
 	size_t terms, unknown, no_known_terms, invalid_bytes;
 	size_t **label_counts;   /* [task][label]; owned, see fr_run_tally_dispose */
+	double *confidence_sum;  /* [task]: sum of the label's confidence; owned */
 	size_t n_tasks;
 } fr_run_tally;
 
