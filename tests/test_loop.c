@@ -1,0 +1,533 @@
+/* End-to-end tests of the review loop, as the README walks through it:
+ * classify the example batch, read review.csv (the least certain
+ * paragraphs), correct a label, retrain with the corrections, and see the
+ * model change; and the drift figures and warning of summary.json. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "test_util.h"
+
+#ifndef FR_FRAMER
+#error "FR_FRAMER (path of the framer program) must be defined"
+#endif
+#ifndef FR_SOURCE_DIR
+#error "FR_SOURCE_DIR must be defined"
+#endif
+
+static char tmp[256];
+static char model[512];
+
+/* Runs a shell command; returns its exit status, stderr kept in tmp/err. */
+static int run(const char *fmt, ...)
+{
+	char cmd[4096], full[4400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	snprintf(full, sizeof(full), "%s 2>%s/err", cmd, tmp);
+	int st = system(full);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *read_in_tmp(const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", tmp, name);
+	return test_read_file(path, NULL);
+}
+
+static int exists_in_tmp(const char *name)
+{
+	char path[512];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/%s", tmp, name);
+	return stat(path, &st) == 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (test_tmpdir(tmp, sizeof(tmp), "/tmp/fr_loop_") != 0)
+		return -1;
+	snprintf(model, sizeof(model), "%s/models/m", tmp);
+	return run("%s train --data %s/data/labeled/train.csv --model %s --quiet",
+	           FR_FRAMER, FR_SOURCE_DIR, model) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return test_rmtree(tmp);
+}
+
+/* ---- a small RFC 4180 reader and writer, to check and edit review.csv -- */
+
+typedef struct {
+	char **cells;
+	size_t n;
+} csv_row;
+
+typedef struct {
+	csv_row *rows;
+	size_t n;
+} csv_table;
+
+static void csv_parse(csv_table *t, const char *s)
+{
+	memset(t, 0, sizeof(*t));
+	while (*s) {
+		csv_row row = { NULL, 0 };
+		for (;;) {
+			size_t cap = strlen(s) + 1, len = 0;
+			char *cell = malloc(cap);
+			assert_non_null(cell);
+			if (*s == '"') {
+				s++;
+				for (;;) {
+					assert_true(*s != '\0');
+					if (*s == '"' && s[1] == '"') {
+						cell[len++] = '"';
+						s += 2;
+					} else if (*s == '"') {
+						s++;
+						break;
+					} else {
+						cell[len++] = *s++;
+					}
+				}
+			} else {
+				while (*s && *s != ',' && *s != '\n')
+					cell[len++] = *s++;
+			}
+			cell[len] = '\0';
+			row.cells = realloc(row.cells, (row.n + 1) * sizeof(*row.cells));
+			assert_non_null(row.cells);
+			row.cells[row.n++] = cell;
+			if (*s == ',') {
+				s++;
+				continue;
+			}
+			assert_true(*s == '\n');
+			s++;
+			break;
+		}
+		t->rows = realloc(t->rows, (t->n + 1) * sizeof(*t->rows));
+		assert_non_null(t->rows);
+		t->rows[t->n++] = row;
+	}
+}
+
+static void csv_free(csv_table *t)
+{
+	for (size_t r = 0; r < t->n; r++) {
+		for (size_t c = 0; c < t->rows[r].n; c++)
+			free(t->rows[r].cells[c]);
+		free(t->rows[r].cells);
+	}
+	free(t->rows);
+	memset(t, 0, sizeof(*t));
+}
+
+static void csv_write(const csv_table *t, const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", tmp, name);
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	for (size_t r = 0; r < t->n; r++) {
+		for (size_t c = 0; c < t->rows[r].n; c++) {
+			const char *cell = t->rows[r].cells[c];
+			if (c)
+				putc(',', fp);
+			putc('"', fp);
+			for (const char *p = cell; *p; p++) {
+				if (*p == '"')
+					putc('"', fp);
+				putc(*p, fp);
+			}
+			putc('"', fp);
+		}
+		putc('\n', fp);
+	}
+	assert_int_equal(fclose(fp), 0);
+}
+
+static size_t column(const csv_table *t, const char *name)
+{
+	assert_true(t->n > 0);
+	for (size_t c = 0; c < t->rows[0].n; c++)
+		if (strcmp(t->rows[0].cells[c], name) == 0)
+			return c;
+	fail_msg("no column %s", name);
+	return 0;
+}
+
+/* ---- labels.jsonl, and the documented certainty ------------------------ */
+
+typedef struct {
+	char *id;
+	double certainty;
+	json_t *record;
+} para;
+
+/* The README's certainty: per task, ((p1 - 1/k) / (1 - 1/k) clamped to
+ * [0, 1] + (p1 - p2)) / 2; a paragraph's is its least certain task's. */
+static double certainty_of(json_t *record)
+{
+	double least = 1.0;
+	const char *key;
+	json_t *task;
+	json_object_foreach(record, key, task) {
+		json_t *scores = json_object_get(task, "scores");
+		if (!json_is_object(scores))
+			continue;
+		double p1 = -1, p2 = -1, k = (double)json_object_size(scores);
+		const char *l;
+		json_t *v;
+		json_object_foreach(scores, l, v) {
+			double p = json_number_value(v);
+			if (p > p1) {
+				p2 = p1;
+				p1 = p;
+			} else if (p > p2) {
+				p2 = p;
+			}
+		}
+		double above = (p1 - 1 / k) / (1 - 1 / k);
+		above = above < 0 ? 0 : above > 1 ? 1 : above;
+		double c = (above + (p1 - p2)) / 2;
+		if (c < least)
+			least = c;
+	}
+	return least;
+}
+
+static para *read_labels(const char *name, size_t *n_out)
+{
+	char *data = read_in_tmp(name);
+	assert_non_null(data);
+	para *ps = NULL;
+	size_t n = 0;
+	for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
+		json_error_t jerr;
+		json_t *j = json_loads(line, 0, &jerr);
+		assert_non_null(j);
+		ps = realloc(ps, (n + 1) * sizeof(*ps));
+		assert_non_null(ps);
+		ps[n].id = strdup(json_string_value(json_object_get(j, "id")));
+		ps[n].certainty = certainty_of(j);
+		ps[n].record = j;
+		n++;
+	}
+	free(data);
+	*n_out = n;
+	return ps;
+}
+
+static void free_labels(para *ps, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(ps[i].id);
+		json_decref(ps[i].record);
+	}
+	free(ps);
+}
+
+static const para *find(const para *ps, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ps[i].id, id) == 0)
+			return &ps[i];
+	return NULL;
+}
+
+/* How many paragraphs are less certain than p (the printed scores are
+ * rounded to 4 places, so within 1e-3 counts as a tie). */
+static size_t rank_of(const para *ps, size_t n, const para *p)
+{
+	size_t r = 0;
+	for (size_t i = 0; i < n; i++)
+		r += ps[i].certainty < p->certainty - 1e-3;
+	return r;
+}
+
+/* ---- the tests ----------------------------------------------------------- */
+
+static void test_loop__review_holds_least_certain(void **state)
+{
+	(void)state;
+	assert_int_equal(run("%s classify --model %s --out %s/ex %s/data/batches/example --quiet",
+	                     FR_FRAMER, model, tmp, FR_SOURCE_DIR), 0);
+	size_t n = 0;
+	para *ps = read_labels("ex/labels.jsonl", &n);
+	assert_int_equal(n, 71);
+	char *data = read_in_tmp("ex/review.csv");
+	assert_non_null(data);
+	csv_table t;
+	csv_parse(&t, data);
+	free(data);
+	/* The default: 50 rows, the labeled-CSV layout. */
+	assert_int_equal(t.n, 51);
+	static const char *const header[] = {
+		"id", "document", "text", "stance", "frame", "confidence_stance", "second_stance",
+		"margin_stance", "confidence_frame", "second_frame", "margin_frame"
+	};
+	assert_int_equal(t.rows[0].n, 11);
+	for (size_t c = 0; c < 11; c++)
+		assert_string_equal(t.rows[0].cells[c], header[c]);
+	/* Each row is a paragraph of the batch with its predicted labels and
+	 * confidences; none twice. */
+	for (size_t r = 1; r < t.n; r++) {
+		const para *p = find(ps, n, t.rows[r].cells[0]);
+		assert_non_null(p);
+		json_t *stance = json_object_get(p->record, "stance");
+		assert_string_equal(t.rows[r].cells[3], json_string_value(json_object_get(stance, "label")));
+		assert_true(fabs(strtod(t.rows[r].cells[5], NULL) -
+		                 json_number_value(json_object_get(stance, "confidence"))) < 1e-4);
+		assert_string_equal(t.rows[r].cells[2], json_string_value(json_object_get(p->record, "text")));
+		for (size_t q = 1; q < r; q++)
+			assert_string_not_equal(t.rows[q].cells[0], t.rows[r].cells[0]);
+	}
+	/* The first row is the least certain paragraph; the 21 most certain
+	 * never get in (the pool holds 4 x 50 = all 71, so only the diversity
+	 * choice keeps them out; 50 of 71 means at most 21 skipped). */
+	assert_int_equal(rank_of(ps, n, find(ps, n, t.rows[1].cells[0])), 0);
+	csv_free(&t);
+
+	/* --review 5: every row among the 4 x 5 least certain. */
+	assert_int_equal(run("%s classify --model %s --out %s/ex5 --review 5 %s/data/batches/example --quiet",
+	                     FR_FRAMER, model, tmp, FR_SOURCE_DIR), 0);
+	data = read_in_tmp("ex5/review.csv");
+	csv_parse(&t, data);
+	free(data);
+	assert_int_equal(t.n, 6);
+	assert_int_equal(rank_of(ps, n, find(ps, n, t.rows[1].cells[0])), 0);
+	for (size_t r = 1; r < t.n; r++)
+		assert_true(rank_of(ps, n, find(ps, n, t.rows[r].cells[0])) < 20);
+	csv_free(&t);
+	free_labels(ps, n);
+
+	/* --review 0: none. */
+	assert_int_equal(run("%s classify --model %s --out %s/ex0 --review 0 %s/data/batches/example --quiet",
+	                     FR_FRAMER, model, tmp, FR_SOURCE_DIR), 0);
+	assert_true(exists_in_tmp("ex0/labels.jsonl"));
+	assert_false(exists_in_tmp("ex0/review.csv"));
+	assert_int_equal(run("%s classify --model %s --review -1 %s/data/batches/example",
+	                     FR_FRAMER, model, FR_SOURCE_DIR), 1);
+}
+
+/* Threads change nothing: 650 paragraphs, three batches of 256. */
+static void test_loop__threads_give_the_same_review(void **state)
+{
+	(void)state;
+	for (int threads = 1; threads <= 2; threads++)
+		assert_int_equal(run("%s classify --model %s --out %s/t%d --threads %d --review 40 "
+		                     "%s/data/labeled/paragraphs.csv --quiet",
+		                     FR_FRAMER, model, tmp, threads, threads, FR_SOURCE_DIR), 0);
+	char *a = read_in_tmp("t1/review.csv"), *b = read_in_tmp("t2/review.csv");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+}
+
+/* The README's loop: classify, correct review.csv, retrain with it, and
+ * the corrected paragraphs lean toward their new labels. */
+static void test_loop__corrections_change_the_model(void **state)
+{
+	(void)state;
+	assert_int_equal(run("%s classify --model %s --out %s/before %s/data/batches/example --quiet",
+	                     FR_FRAMER, model, tmp, FR_SOURCE_DIR), 0);
+	char *data = read_in_tmp("before/review.csv");
+	csv_table t;
+	csv_parse(&t, data);
+	free(data);
+	/* A reviewer decides the runner-up was right for the first ten. */
+	size_t stance = column(&t, "stance"), second = column(&t, "second_stance");
+	const size_t n_fixed = 10;
+	char *fixed_ids[10], *fixed_labels[10];
+	for (size_t r = 1; r <= n_fixed; r++) {
+		free(t.rows[r].cells[stance]);
+		t.rows[r].cells[stance] = strdup(t.rows[r].cells[second]);
+		fixed_ids[r - 1] = t.rows[r].cells[0];
+		fixed_labels[r - 1] = t.rows[r].cells[stance];
+	}
+	csv_write(&t, "corrected.csv");
+
+	char m2[600];
+	snprintf(m2, sizeof(m2), "%s/models/m2", tmp);
+	assert_int_equal(run("%s train --data %s/data/labeled/train.csv --data %s/corrected.csv --model %s --quiet",
+	                     FR_FRAMER, FR_SOURCE_DIR, tmp, m2), 0);
+	assert_int_equal(run("%s classify --model %s --out %s/after %s/data/batches/example --quiet",
+	                     FR_FRAMER, m2, tmp, FR_SOURCE_DIR), 0);
+	size_t n0 = 0, n1 = 0;
+	para *before = read_labels("before/labels.jsonl", &n0);
+	para *after = read_labels("after/labels.jsonl", &n1);
+	assert_int_equal(n0, n1);
+	double gain = 0;
+	size_t flipped = 0;
+	for (size_t i = 0; i < n_fixed; i++) {
+		const para *b = find(before, n0, fixed_ids[i]), *a = find(after, n1, fixed_ids[i]);
+		assert_non_null(b);
+		assert_non_null(a);
+		json_t *sb = json_object_get(b->record, "stance"), *sa = json_object_get(a->record, "stance");
+		gain += json_number_value(json_object_get(json_object_get(sa, "scores"), fixed_labels[i])) -
+		        json_number_value(json_object_get(json_object_get(sb, "scores"), fixed_labels[i]));
+		flipped += strcmp(json_string_value(json_object_get(sa, "label")), fixed_labels[i]) == 0;
+	}
+	print_message("corrected stance: mean score gain %.3f, %zu of %zu now labeled so\n",
+	              gain / (double)n_fixed, flipped, n_fixed);
+	assert_true(gain > 0);
+	assert_true(flipped > 0);
+	free_labels(before, n0);
+	free_labels(after, n1);
+	csv_free(&t);
+
+	/* review.csv as written (nothing corrected) is a valid corrections file. */
+	assert_int_equal(run("%s train --data %s/data/labeled/train.csv --data %s/before/review.csv --model %s --quiet",
+	                     FR_FRAMER, FR_SOURCE_DIR, tmp, m2), 0);
+}
+
+static json_t *summary_of(const char *dir)
+{
+	char path[512];
+	json_error_t jerr;
+	snprintf(path, sizeof(path), "%s/%s/summary.json", tmp, dir);
+	json_t *j = json_load_file(path, 0, &jerr);
+	assert_non_null(j);
+	return j;
+}
+
+static void test_loop__drift(void **state)
+{
+	(void)state;
+	/* The example batch: like the training data, no warning. */
+	assert_int_equal(run("%s classify --model %s --out %s/like %s/data/batches/example",
+	                     FR_FRAMER, model, tmp, FR_SOURCE_DIR), 0);
+	char *err = read_in_tmp("err");
+	assert_null(strstr(err, "warning"));
+	free(err);
+	json_t *s = summary_of("like");
+	json_t *drift = json_object_get(s, "drift");
+	assert_true(json_is_object(drift));
+	double oov = json_number_value(json_object_get(drift, "oov_rate"));
+	assert_true(oov > 0 && oov < 0.4);
+	assert_true(json_number_value(json_object_get(s, "oov_rate")) == oov);
+	assert_true(json_number_value(json_object_get(drift, "no_known_term_share")) == 0.0);
+	assert_int_equal(json_array_size(json_object_get(drift, "warnings")), 0);
+	json_t *tasks = json_object_get(drift, "tasks");
+	assert_int_equal(json_object_size(tasks), 2);
+	const char *name;
+	json_t *task;
+	json_object_foreach(tasks, name, task) {
+		json_t *dist = json_object_get(task, "label_distribution");
+		json_t *train = json_object_get(task, "training_distribution");
+		assert_int_equal(json_object_size(dist), json_object_size(train));
+		double sum_d = 0, sum_t = 0, tvd = 0;
+		const char *label;
+		json_t *v;
+		json_object_foreach(dist, label, v) {
+			double d = json_number_value(v), tr = json_number_value(json_object_get(train, label));
+			sum_d += d;
+			sum_t += tr;
+			tvd += fabs(d - tr) / 2;
+		}
+		assert_true(fabs(sum_d - 1) < 1e-6 && fabs(sum_t - 1) < 1e-6);
+		assert_true(fabs(json_number_value(json_object_get(task, "divergence")) - tvd) < 1e-6);
+		double mc = json_number_value(json_object_get(task, "mean_confidence"));
+		assert_true(mc > 0 && mc <= 1);
+	}
+	json_decref(s);
+
+	/* French news: the words are unknown, the labels pile up. */
+	char path[512];
+	snprintf(path, sizeof(path), "%s/french.jsonl", tmp);
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	static const char *const french[] = {
+		"Le président a appelé à un cessez-le-feu immédiat et à l'ouverture de négociations entre les deux pays.",
+		"Les sanctions économiques contre la Russie ont été renforcées par l'Union européenne cette semaine.",
+		"Des milliers de civils ont fui les bombardements dans l'est du pays, selon les Nations unies.",
+		"L'OTAN a annoncé de nouvelles livraisons d'armes à l'Ukraine, provoquant la colère de Moscou.",
+	};
+	for (size_t i = 0; i < 40; i++)
+		fprintf(fp, "{\"id\":\"fr%zu\",\"text\":\"%s\"}\n", i, french[i % 4]);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(run("%s classify --model %s --out %s/unlike %s", FR_FRAMER, model, tmp, path), 0);
+	err = read_in_tmp("err");
+	assert_non_null(strstr(err, "framer: warning: this batch looks unlike the training data"));
+	assert_non_null(strstr(err, "of the words are not in the model's vocabulary"));
+	free(err);
+	s = summary_of("unlike");
+	drift = json_object_get(s, "drift");
+	assert_true(json_number_value(json_object_get(drift, "oov_rate")) > 0.4);
+	assert_true(json_array_size(json_object_get(drift, "warnings")) >= 1);
+	json_decref(s);
+}
+
+/* Regression: with ngram_range [2, 2] every word counted as unknown. */
+static void test_loop__bigram_model_oov(void **state)
+{
+	(void)state;
+	char m2[600], cfg[512];
+	snprintf(m2, sizeof(m2), "%s/models/bigrams", tmp);
+	snprintf(cfg, sizeof(cfg), "%s/bigrams.json", tmp);
+	assert_int_equal(test_write_text(cfg, "{\"ngram_range\": [2, 2]}\n"), 0);
+	assert_int_equal(run("%s train --data %s/data/labeled/train.csv --model %s --config %s --quiet",
+	                     FR_FRAMER, FR_SOURCE_DIR, m2, cfg), 0);
+	assert_int_equal(run("%s classify --model %s --out %s/bi %s/data/batches/example --quiet",
+	                     FR_FRAMER, m2, tmp, FR_SOURCE_DIR), 0);
+	json_t *s = summary_of("bi");
+	assert_true(json_number_value(json_object_get(s, "oov_rate")) < 0.5);
+	assert_int_equal(json_integer_value(json_object_get(s, "no_known_terms")), 0);
+	json_decref(s);
+}
+
+/* classify -: labels on standard output and no review.csv, unless --out
+ * gives a folder. */
+static void test_loop__stdin_review_needs_out(void **state)
+{
+	(void)state;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/in.jsonl", tmp);
+	assert_int_equal(test_write_text(path, "{\"id\":\"a\",\"text\":\"peace talks now\"}\n"
+	                                       "{\"id\":\"b\",\"text\":\"send more tanks\"}\n"), 0);
+	assert_int_equal(run("cd %s && %s classify --model %s - < %s > %s/stdout.jsonl",
+	                     tmp, FR_FRAMER, model, path, tmp), 0);
+	assert_false(exists_in_tmp("out"));
+	assert_int_equal(run("%s classify --model %s --out %s/piped - < %s --quiet",
+	                     FR_FRAMER, model, tmp, path), 0);
+	char *data = read_in_tmp("piped/review.csv");
+	assert_non_null(data);
+	assert_non_null(strstr(data, "\na,"));
+	assert_non_null(strstr(data, "\nb,"));
+	free(data);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_loop__review_holds_least_certain),
+		cmocka_unit_test(test_loop__threads_give_the_same_review),
+		cmocka_unit_test(test_loop__corrections_change_the_model),
+		cmocka_unit_test(test_loop__drift),
+		cmocka_unit_test(test_loop__bigram_model_oov),
+		cmocka_unit_test(test_loop__stdin_review_needs_out),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
