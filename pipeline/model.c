@@ -956,6 +956,13 @@ const fr_calibration *fr_model_calibration(const fr_model *m, size_t t) { return
 size_t fr_model_label_support(const fr_model *m, size_t t, size_t l) { return m->tasks[t].support[l]; }
 const json_t *fr_model_manifest(const fr_model *m) { return m->manifest; }
 
+int fr_model_set_tuning(fr_model *m, json_t *record, fr_error *err)
+{
+	if (record == NULL || json_object_set_new(m->manifest, "tuning", record) != 0)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	return 0;
+}
+
 /* ---- labeling ---- */
 
 int fr_model_work_new(fr_model_work **out, const fr_model *m, fr_error *err)

@@ -96,6 +96,9 @@ const fr_calibration *fr_model_calibration(const fr_model *m, size_t task);
 size_t fr_model_label_support(const fr_model *m, size_t task, size_t label);
 /* The manifest as written (model.json's object). Borrowed. */
 const struct json_t *fr_model_manifest(const fr_model *m);
+/* Records a hyperparameter search (tune.h) as model.json's "tuning".
+ * Steals record. */
+int fr_model_set_tuning(fr_model *m, struct json_t *record, fr_error *err);
 
 /* Labeling. Each thread uses its own fr_model_work. */
 typedef struct fr_model_work fr_model_work;
