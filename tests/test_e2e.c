@@ -372,19 +372,20 @@ static void test_e2e__report_agrees_with_classify(void **state)
 	assert_true(fabs(json_number_value(json_object_get(rel_test, "confidence")) - conf_sum / (double)n) < 1e-4);
 	assert_true(json_is_number(json_object_get(rel_test, "ece")));
 	assert_non_null(json_object_get(rel, "cv"));
-	snprintf(path, sizeof(path), "%s/rep/report.md", tmp);
-	char *md = test_read_file(path, NULL);
-	assert_non_null(md);
-	assert_non_null(strstr(md, "\n### Calibration\n"));
-	assert_non_null(strstr(md, "\n| confidence | test paragraphs | mean confidence |"));
-	assert_non_null(strstr(md, "expected calibration error"));
-	free(md);
-	snprintf(path, sizeof(path), "%s/rep/report.html", tmp);
-	char *html = test_read_file(path, NULL);
-	assert_non_null(html);
-	assert_non_null(strstr(html, "<table class=\"reliability\">"));
-	assert_non_null(strstr(html, "<svg class=\"reliability\""));
-	free(html);
+	static const struct { const char *file, *shows; } shown[] = {
+		{ "report.md", "\n### Calibration\n" },
+		{ "report.md", "\n| confidence | test paragraphs | mean confidence |" },
+		{ "report.md", "expected calibration error" },
+		{ "report.html", "<table class=\"reliability\">" },
+		{ "report.html", "<svg class=\"reliability\"" },
+	};
+	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+		snprintf(path, sizeof(path), "%s/rep/%s", tmp, shown[i].file);
+		char *text = test_read_file(path, NULL);
+		assert_non_null(text);
+		assert_non_null(strstr(text, shown[i].shows));
+		free(text);
+	}
 	json_decref(report);
 }
 

@@ -66,7 +66,8 @@ static int teardown(void **state)
 	return test_rmtree(tmp);
 }
 
-static fr_model *train_from(const char *csv, fr_dataset *ds)
+/* Trains on csv with the given calibration. */
+static fr_model *train_calibrated(const char *csv, fr_dataset *ds, int calibration)
 {
 	char path[128];
 	snprintf(path, sizeof(path), "%s/train.csv", tmp);
@@ -76,11 +77,17 @@ static fr_model *train_from(const char *csv, fr_dataset *ds)
 	fr_model *m = NULL;
 	assert_int_equal(fr_model_config_init(&cfg, NULL, &err), 0);
 	cfg.tfidf.min_df = 1;
+	cfg.calibration.method = calibration;
 	fr_dataset_init(ds);
 	assert_int_equal(fr_dataset_load(ds, path, NULL, 0, &err), 0);
 	assert_int_equal(fr_model_train(&m, ds, &cfg, NULL, 0, NULL, NULL, &err), 0);
 	fr_model_config_dispose(&cfg);
 	return m;
+}
+
+static fr_model *train_from(const char *csv, fr_dataset *ds)
+{
+	return train_calibrated(csv, ds, FR_CALIBRATION_PLATT);
 }
 
 static void test_model__train_save_load_same_labels(void **state)
@@ -321,25 +328,6 @@ static void test_model__config_file(void **state)
 	fr_model_config_dispose(&cfg);
 }
 
-/* Trains on training_csv with the given calibration. */
-static fr_model *train_calibrated(fr_dataset *ds, int method)
-{
-	char path[128];
-	fr_error err = FR_ERROR_INIT;
-	fr_model_config cfg;
-	fr_model *m = NULL;
-	snprintf(path, sizeof(path), "%s/train.csv", tmp);
-	assert_int_equal(test_write_text(path, training_csv), 0);
-	assert_int_equal(fr_model_config_init(&cfg, NULL, &err), 0);
-	cfg.tfidf.min_df = 1;
-	cfg.calibration.method = method;
-	fr_dataset_init(ds);
-	assert_int_equal(fr_dataset_load(ds, path, NULL, 0, &err), 0);
-	assert_int_equal(fr_model_train(&m, ds, &cfg, NULL, 0, NULL, NULL, &err), 0);
-	fr_model_config_dispose(&cfg);
-	return m;
-}
-
 /* Each task's calibration is fit at training time, recorded in model.json,
  * loaded back, and applied to the classifier's scores without moving the
  * label; format 2 bundles, from before calibration, load with raw scores. */
@@ -348,8 +336,8 @@ static void test_model__calibration_saved_loaded_applied(void **state)
 	(void)state;
 	fr_dataset ds, ds_raw;
 	fr_error err = FR_ERROR_INIT;
-	fr_model *m = train_calibrated(&ds, FR_CALIBRATION_PLATT), *loaded = NULL;
-	fr_model *raw = train_calibrated(&ds_raw, FR_CALIBRATION_NONE);
+	fr_model *m = train_calibrated(training_csv, &ds, FR_CALIBRATION_PLATT), *loaded = NULL;
+	fr_model *raw = train_calibrated(training_csv, &ds_raw, FR_CALIBRATION_NONE);
 	char dir[128], path[192];
 	const json_t *tasks = json_object_get(fr_model_manifest(m), "tasks");
 	const json_t *config = json_object_get(fr_model_manifest(m), "config");
@@ -444,8 +432,8 @@ static void test_model__calibration_is_deterministic(void **state)
 {
 	(void)state;
 	fr_dataset a_ds, b_ds;
-	fr_model *a = train_calibrated(&a_ds, FR_CALIBRATION_PLATT);
-	fr_model *b = train_calibrated(&b_ds, FR_CALIBRATION_PLATT);
+	fr_model *a = train_calibrated(training_csv, &a_ds, FR_CALIBRATION_PLATT);
+	fr_model *b = train_calibrated(training_csv, &b_ds, FR_CALIBRATION_PLATT);
 	char *ja = json_dumps(fr_model_manifest(a), JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	char *jb = json_dumps(fr_model_manifest(b), JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	assert_non_null(ja);
