@@ -100,7 +100,7 @@ ASAN_BUILD ?= build-asan
 test-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFR_ENABLE_ASAN=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+	FR_SLOW_BUILD=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
@@ -113,7 +113,7 @@ test-valgrind: deps
 	  "-DCMAKE_CROSSCOMPILING_EMULATOR=$(CURDIR)/tests/valgrind.sh;$(CURDIR)/$(VALGRIND_BUILD)/valgrind"
 	cmake --build $(VALGRIND_BUILD) -j $(JOBS)
 	rm -rf $(VALGRIND_BUILD)/valgrind && mkdir -p $(VALGRIND_BUILD)/valgrind
-	FR_UNDER_VALGRIND=1 ctest --test-dir $(VALGRIND_BUILD) --output-on-failure -j $(JOBS)
+	FR_SLOW_BUILD=1 ctest --test-dir $(VALGRIND_BUILD) --output-on-failure -j $(JOBS)
 	tests/valgrind.sh --check $(VALGRIND_BUILD)/valgrind
 
 # Every libFuzzer target of tests/fuzz/ for SECONDS each, built with clang-14

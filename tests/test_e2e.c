@@ -232,6 +232,9 @@ static void test_e2e__bad_records_are_skipped(void **state)
 	assert_non_null(summary);
 	assert_int_equal(json_integer_value(json_object_get(summary, "paragraphs")), 2);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(summary, "skipped"), "bad_records")), 2);
+	/* Every id of a small batch is checked for repeats. */
+	assert_true(json_is_integer(json_object_get(summary, "ids_unchecked")));
+	assert_int_equal(json_integer_value(json_object_get(summary, "ids_unchecked")), 0);
 	json_decref(summary);
 }
 

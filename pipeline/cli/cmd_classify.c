@@ -272,7 +272,7 @@ static json_t *summary_json(const fr_model *m, const classify_args *a, char *con
 	for (size_t r = 0; r < fr_boilerplate_rule_count(rules); r++)
 		if (by_rule[r])
 			json_object_set_new(drops, fr_boilerplate_rule(rules, r), json_integer((json_int_t)by_rule[r]));
-	return json_pack("{s:s, s:s, s:o, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:I, s:f, s:I, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:o, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:I, s:I, s:f, s:I, s:o, s:o}",
 		"framer_version", FR_VERSION,
 		"model", a->model,
 		"inputs", in,
@@ -287,6 +287,7 @@ static json_t *summary_json(const fr_model *m, const classify_args *a, char *con
 		"boilerplate_rules", drops,
 		"problems", json_incref(pr->problems),
 		"invalid_utf8_bytes", (json_int_t)t->invalid_bytes,
+		"ids_unchecked", (json_int_t)s->ids_unchecked,
 		"oov_rate", t->terms ? (double)t->unknown / (double)t->terms : 0.0,
 		"no_known_terms", (json_int_t)t->no_known_terms,
 		"labels", labels,
