@@ -574,7 +574,7 @@ int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *
 	fr_logf(log, payload, "vocabulary: %zu features from %zu rows", fr_tfidf_feature_count(m->tfidf), n);
 
 	/* All vectors in one block: libsvm borrows them while it trains. */
-	size_t total = 0;
+	size_t total = 0, store_cap = 0;
 	x = malloc((n + 1) * sizeof(*x));
 	size_t *offsets = malloc((n + 1) * sizeof(size_t));
 	if (x == NULL || offsets == NULL) {
@@ -584,17 +584,8 @@ int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *
 	}
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		rc = fr_tfidf_fitted_vector(m->tfidf, i, &vec, err);
-		if (rc < 0)
-			break;
-		struct svm_node *grown = realloc(store, (total + vec.count + 1) * sizeof(*store));
-		if (grown == NULL) {
+		if (rc == 0 && fr_sparse_vec_append(&vec, &store, &store_cap, &total, &offsets[i]) < 0)
 			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-			break;
-		}
-		store = grown;
-		memcpy(store + total, vec.nodes, (vec.count + 1) * sizeof(*store));
-		offsets[i] = total;
-		total += vec.count + 1;
 	}
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		x[i] = store + offsets[i];

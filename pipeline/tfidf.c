@@ -67,6 +67,17 @@ void fr_sparse_vec_init(fr_sparse_vec *v)
 	memset(v, 0, sizeof(*v));
 }
 
+int fr_sparse_vec_append(const fr_sparse_vec *v, struct svm_node **store, size_t *cap,
+                         size_t *used, size_t *offset_out)
+{
+	if (fr_grow((void **)store, cap, *used + v->count + 1, sizeof(**store)) < 0)
+		return FR_ENOMEM;
+	memcpy(*store + *used, v->nodes, (v->count + 1) * sizeof(**store));
+	*offset_out = *used;
+	*used += v->count + 1;
+	return 0;
+}
+
 void fr_sparse_vec_dispose(fr_sparse_vec *v)
 {
 	if (v == NULL)

@@ -138,7 +138,7 @@ static double objective(const int *truth, const int *pred, size_t n, size_t n_la
 static int run_job(tune_ctx *c, size_t v, size_t f, fr_error *err)
 {
 	const fr_dataset *ds = c->ds;
-	size_t n = ds->n_rows, n_train = 0, total = 0;
+	size_t n = ds->n_rows, n_train = 0, total = 0, store_cap = 0;
 	int rc = 0;
 	fr_tfidf *tf = NULL;
 	fr_sparse_vec vec;
@@ -196,17 +196,8 @@ static int run_job(tune_ctx *c, size_t v, size_t f, fr_error *err)
 		size_t r = i < n_train ? train_rows[i] : test_rows[i - n_train];
 		rc = i < n_train ? fr_tfidf_fitted_vector(tf, i, &vec, err)
 		                 : fr_tfidf_transform(tf, &c->tokens[r], &vec, err);
-		if (rc < 0)
-			break;
-		struct svm_node *grown = realloc(store, (total + vec.count + 1) * sizeof(*store));
-		if (grown == NULL) {
+		if (rc == 0 && fr_sparse_vec_append(&vec, &store, &store_cap, &total, &offsets[r]) < 0)
 			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-			break;
-		}
-		store = grown;
-		memcpy(store + total, vec.nodes, (vec.count + 1) * sizeof(*store));
-		offsets[r] = total;
-		total += vec.count + 1;
 	}
 	if (rc < 0)
 		goto done;
