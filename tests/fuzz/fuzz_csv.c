@@ -1,7 +1,8 @@
 /* Fuzz target: the streaming RFC 4180 reader (csv.h) over an in-memory
  * stream, a write-and-read-back round trip of every record it accepts, and
  * the `.csv` path of the corpus API (header, `text` and `id` columns,
- * records with the wrong number of fields). */
+ * records with the wrong number of fields). The reader must give the same
+ * records whether or not a 64 KiB block boundary falls inside them. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,17 +58,20 @@ static void read_and_write(const uint8_t *data, size_t size, FILE *out)
 	fclose(fp);
 }
 
-/* Reads the input and what was written from it in step: the same records
- * with the same fields, byte for byte, up to the input's end or error. */
-static void compare(const uint8_t *data, size_t size, const char *copy, size_t copy_len)
+/* Reads a and b in step: the same records with the same fields, byte for
+ * byte. With skip_b, b's first record (the "h" of read_and_write) is skipped
+ * and b must end where a ends or fails; without, both must end alike. */
+static void compare(const uint8_t *a_data, size_t a_len, const uint8_t *b_data, size_t b_len,
+                    int skip_b)
 {
-	FILE *fa = fmemopen((void *)data, size, "rb");
-	FILE *fb = fmemopen((void *)copy, copy_len, "rb");
+	FILE *fa = fmemopen((void *)a_data, a_len, "rb");
+	FILE *fb = fmemopen((void *)b_data, b_len, "rb");
 	FZ_CHECK(fa != NULL && fb != NULL);
 	fr_csv *a = NULL, *b = NULL;
-	FZ_CHECK(fr_csv_open_stream(&a, fa, "<input>", NULL) == 0);
-	FZ_CHECK(fr_csv_open_stream(&b, fb, "<copy>", NULL) == 0);
-	FZ_CHECK(fr_csv_next(b, NULL) == 0 && fr_csv_field_count(b) == 1);
+	FZ_CHECK(fr_csv_open_stream(&a, fa, "<a>", NULL) == 0);
+	FZ_CHECK(fr_csv_open_stream(&b, fb, "<b>", NULL) == 0);
+	if (skip_b)
+		FZ_CHECK(fr_csv_next(b, NULL) == 0 && fr_csv_field_count(b) == 1);
 	int rc = 0;
 	while ((rc = fr_csv_next(a, NULL)) == 0) {
 		FZ_CHECK(fr_csv_next(b, NULL) == 0);
@@ -79,11 +83,38 @@ static void compare(const uint8_t *data, size_t size, const char *copy, size_t c
 			FZ_CHECK(la == lb && memcmp(x, y, la) == 0);
 		}
 	}
-	FZ_CHECK(fr_csv_next(b, NULL) == FR_ITEROVER);
+	FZ_CHECK(fr_csv_next(b, NULL) == (skip_b ? FR_ITEROVER : rc));
 	fr_csv_free(a);
 	fr_csv_free(b);
 	fclose(fa);
 	fclose(fb);
+}
+
+/* The reader's block size (csv.c reads 64 KiB at a time). */
+#define CSV_BLOCK_BYTES ((size_t)64 * 1024)
+
+/* Inputs of 64 KiB are too slow to fuzz, yet a record split between two
+ * blocks (a CRLF, a doubled quote, a closing quote cut in two) is where a
+ * block reader goes wrong. So the input is read again after blank lines,
+ * which the reader skips, that put a block boundary at the offset its
+ * first two bytes choose: the records must be the same. */
+static void across_block_boundary(const uint8_t *data, size_t size)
+{
+	if (size < 3)
+		return;
+	size_t off = (((size_t)data[0] << 8) | data[1]) % (size - 1);
+	data += 2;
+	size -= 2;
+	/* A byte order mark counts only at the very start of the input. */
+	if (size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+		return;
+	size_t pad = CSV_BLOCK_BYTES - off;
+	uint8_t *padded = malloc(pad + size);
+	FZ_CHECK(padded != NULL);
+	memset(padded, '\n', pad);
+	memcpy(padded + pad, data, size);
+	compare(data, size, padded, pad + size, 0);
+	free(padded);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -97,8 +128,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(out != NULL);
 	read_and_write(in, size, out);
 	FZ_CHECK(fclose(out) == 0);
-	compare(in, size, copy, copy_len);
+	compare(in, size, (const uint8_t *)copy, copy_len, 1);
 	free(copy);
+	across_block_boundary(data, size);
 
 	char path[FZ_PATH_MAX];
 	fz_write(path, "batch.csv", data, size);
