@@ -1,6 +1,7 @@
 /* Fuzz target: the tokenizer (UTF-8 decoding, NFKC, case folding, the
  * hyphen, apostrophe, abbreviation and number rules) and the Snowball
- * stemmer with stop words, as fr_model_label drives them.
+ * stemmer with stop words, as fr_model_label drives them; and
+ * fr_text_problem, the readers' test of whether bytes are text.
  *
  * Input: one byte choosing the stemmer ('r' russian, 'g' german, 'f'
  * french, anything else english with the shipped stop words), then the
@@ -80,10 +81,37 @@ static void check_same(const fr_tokens *a, const fr_tokens *b)
 	}
 }
 
+/* fr_text_problem agrees with fr_utf8_decode, byte for byte: it stops at
+ * the first byte that does not decode or decodes to NUL. */
+static void check_text_problem(const char *text, size_t len, const fr_tokens *t)
+{
+	size_t at = 0, want = len;
+	const char *why = fr_text_problem(text, len, &at);
+	int undecodable = 0;
+	for (size_t i = 0; i < len;) {
+		int32_t cp = 0;
+		size_t n = fr_utf8_decode((const uint8_t *)text + i, len - i, &cp);
+		if (n == 0 || cp == 0) {
+			want = i;
+			undecodable = n == 0;
+			break;
+		}
+		i += n;
+	}
+	FZ_CHECK((why == NULL) == (want == len));
+	if (why != NULL)
+		FZ_CHECK(at == want && why[0] != '\0');
+	/* Text with no problem has nothing invalid to count, and an undecodable
+	 * byte is always counted. */
+	FZ_CHECK(why != NULL || t->invalid_bytes == 0);
+	FZ_CHECK(!undecodable || t->invalid_bytes > 0);
+}
+
 static void tokenize_stem(fr_tokens *t, fr_stemmer *st, const char *text, size_t len)
 {
 	FZ_CHECK(fr_tokenize(t, text, len, NULL) == 0);
 	check_tokens(t, len, 0);
+	check_text_problem(text, len, t);
 	FZ_CHECK(fr_stemmer_apply(st, t, NULL) == 0);
 	check_tokens(t, len, 1);
 }
