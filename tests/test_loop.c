@@ -31,16 +31,14 @@ static char tmp[256];
 static char model[512];
 
 /* Runs a shell command; returns its exit status, stderr kept in tmp/err. */
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int run(const char *fmt, ...)
 {
-	char cmd[4096], full[4400];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	int rc = test_vrun(tmp, fmt, ap);
 	va_end(ap);
-	snprintf(full, sizeof(full), "%s 2>%s/err", cmd, tmp);
-	int st = system(full);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return rc;
 }
 
 static char *read_in_tmp(const char *name)

@@ -34,12 +34,11 @@ static mode_t test_umask(void)
 static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int run(const char *fmt, ...)
 {
-	char cmd[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	int rc = test_vrun(NULL, fmt, ap);
 	va_end(ap);
-	return system(cmd);
+	return rc;
 }
 
 static const char *training_csv =

@@ -9,10 +9,12 @@
 #define FR_TEST_UTIL_H
 
 #include <ftw.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Puts "dir/name" in buf; 0, or -1 when it does not fit. */
@@ -20,6 +22,21 @@ static inline int test_path(char *buf, size_t size, const char *dir, const char 
 {
 	int n = snprintf(buf, size, "%s/%s", dir, name);
 	return n >= 0 && (size_t)n < size ? 0 : -1;
+}
+
+/* Runs the shell command built from fmt and ap; its exit status, or -1
+ * when it did not exit. When err_dir is not NULL its standard error goes to
+ * err_dir/err for the test to read. */
+static inline int test_vrun(const char *err_dir, const char *fmt, va_list ap)
+{
+	char cmd[4096], full[4400];
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	if (err_dir != NULL)
+		snprintf(full, sizeof(full), "%s 2>%s/err", cmd, err_dir);
+	else
+		snprintf(full, sizeof(full), "%s", cmd);
+	int st = system(full);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* Makes a new empty folder "<prefix>XXXXXX" (mkdtemp), its path in buf; 0 or -1. */
