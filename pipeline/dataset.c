@@ -80,6 +80,89 @@ static char *dup_field(const char *s, size_t len)
 	return p;
 }
 
+static int cmp_part(const void *a, const void *b)
+{
+	const char *const *x = a, *const *y = b;
+	size_t lx = strcspn(*x, "|"), ly = strcspn(*y, "|");
+	int c = memcmp(*x, *y, lx < ly ? lx : ly);
+	return c ? c : (lx > ly) - (lx < ly);
+}
+
+/* A label cell as stored: one label as written, or a multi-label cell
+ * "b | a|b" as "a|b" (each label trimmed of spaces, sorted, once), so that
+ * equal sets are equal strings. NULL with *why set for an empty label in a
+ * multi-label cell ("a||b", "a|"), or when out of memory (*why NULL). */
+static char *label_cell(const char *s, size_t len, const char **why)
+{
+	*why = NULL;
+	if (memchr(s, FR_LABEL_SEP, len) == NULL)
+		return dup_field(s, len);
+	char *copy = dup_field(s, len), *out = malloc(len + 1);
+	size_t n_parts = 1;
+	for (size_t i = 0; i < len; i++)
+		n_parts += s[i] == FR_LABEL_SEP;
+	const char **parts = malloc(n_parts * sizeof(*parts));
+	if (copy == NULL || out == NULL || parts == NULL)
+		goto fail;
+	size_t n = 0;
+	for (char *p = copy;; ) {
+		char *end = strchr(p, FR_LABEL_SEP);
+		char *stop = end ? end : p + strlen(p);
+		while (p < stop && (*p == ' ' || *p == '\t'))
+			p++;
+		while (stop > p && (stop[-1] == ' ' || stop[-1] == '\t'))
+			stop--;
+		if (stop == p) {
+			*why = "an empty label between '|' separators";
+			goto fail;
+		}
+		*stop = '\0';
+		parts[n++] = p;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	qsort(parts, n, sizeof(*parts), cmp_part);
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && strcmp(parts[i], parts[i - 1]) == 0)
+			continue;
+		if (o > 0)
+			out[o++] = FR_LABEL_SEP;
+		size_t l = strlen(parts[i]);
+		memcpy(out + o, parts[i], l);
+		o += l;
+	}
+	out[o] = '\0';
+	free(copy);
+	free(parts);
+	return out;
+fail:
+	free(copy);
+	free(out);
+	free(parts);
+	return NULL;
+}
+
+int fr_dataset_task_multilabel(const fr_dataset *ds, size_t task)
+{
+	for (size_t r = 0; r < ds->n_rows; r++)
+		if (ds->labels[task][r] && strchr(ds->labels[task][r], FR_LABEL_SEP))
+			return 1;
+	return 0;
+}
+
+const char *fr_label_next(const char **cursor, size_t *len_out)
+{
+	const char *s = *cursor;
+	if (s == NULL || *s == '\0')
+		return NULL;
+	size_t len = strcspn(s, "|");
+	*len_out = len;
+	*cursor = s[len] ? s + len + 1 : s + len;
+	return s;
+}
+
 /* Field i of the current row; a byte order mark starting the row (a file
  * joined on with its BOM) is not part of it. */
 static const char *row_field(const fr_csv *csv, size_t i, size_t *len_out)
@@ -298,7 +381,15 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 		for (size_t t = 0; t < ds->n_tasks; t++) {
 			len = 0;
 			const char *cell = task_col[t] != (size_t)-1 ? row_field(csv, task_col[t], &len) : NULL;
-			ds->labels[t][r] = len ? dup_field(cell, len) : NULL;
+			const char *why = NULL;
+			ds->labels[t][r] = len ? label_cell(cell, len, &why) : NULL;
+			if (why) {
+				for (size_t u = t + 1; u < ds->n_tasks; u++)
+					ds->labels[u][r] = NULL;
+				ds->n_rows++;
+				rc = fr_error_set(err, FR_EFORMAT, path, line, "column '%s': %s", ds->tasks[t], why);
+				goto done;
+			}
 			ok = ok && (len == 0 || ds->labels[t][r]);
 		}
 		ds->n_rows++;

@@ -69,6 +69,22 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
 int fr_dataset_load_files(fr_dataset *ds, const char *const *paths, size_t n_paths,
                           const char *const *tasks, size_t n_tasks, fr_error *err);
 
+/* A cell of a multi-label task holds its labels separated by '|'. As
+ * loaded, such a cell is normalised: each label trimmed of spaces and
+ * tabs, sorted in byte order, each once ("talks | blame_nato" becomes
+ * "blame_nato|talks"); an empty label ("a||b", "a|") is FR_EFORMAT naming
+ * the file, line and column. */
+#define FR_LABEL_SEP '|'
+
+/* Whether any cell of the task holds more than one label: such a task is
+ * trained one-vs-rest (model.h). */
+int fr_dataset_task_multilabel(const fr_dataset *ds, size_t task);
+
+/* Iterates the labels of a normalised cell: returns the next one (not
+ * NUL-terminated: *len_out bytes) and moves *cursor past it, or NULL at the
+ * end. A single-label cell gives itself. */
+const char *fr_label_next(const char **cursor, size_t *len_out);
+
 /* The index of a task by name, or -1. */
 int fr_dataset_task_index(const fr_dataset *ds, const char *task);
 

@@ -377,6 +377,64 @@ static void test_dataset__group_column_is_the_document(void **state)
 	unlink(path);
 }
 
+/* ---- multi-label cells ---------------------------------------------------- */
+
+static void test_dataset__multilabel_cells_are_normalised(void **state)
+{
+	(void)state;
+	static const char csv[] =
+		"id,text,stance,frame\n"
+		"a,one,pro,\" talks | blame_nato \"\n"
+		"b,two,anti,blame_nato|talks|blame_nato\n"
+		"c,three,pro,escalation\n"
+		"d,four,anti,\n";
+	char path[64];
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	write_temp(path, S(csv));
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), 0);
+	/* Trimmed, sorted, each once: equal sets are equal strings. */
+	assert_string_equal(ds.labels[1][0], "blame_nato|talks");
+	assert_string_equal(ds.labels[1][1], "blame_nato|talks");
+	assert_string_equal(ds.labels[1][2], "escalation");
+	assert_null(ds.labels[1][3]);
+	assert_true(fr_dataset_task_multilabel(&ds, 1));
+	assert_false(fr_dataset_task_multilabel(&ds, 0));
+	/* The iterator gives each label, then NULL; a single label gives itself. */
+	const char *cursor = ds.labels[1][0], *lab;
+	size_t len = 0;
+	lab = fr_label_next(&cursor, &len);
+	assert_int_equal(len, 10);
+	assert_memory_equal(lab, "blame_nato", 10);
+	lab = fr_label_next(&cursor, &len);
+	assert_int_equal(len, 5);
+	assert_memory_equal(lab, "talks", 5);
+	assert_null(fr_label_next(&cursor, &len));
+	cursor = ds.labels[0][0];
+	assert_non_null(fr_label_next(&cursor, &len));
+	assert_int_equal(len, 3);
+	assert_null(fr_label_next(&cursor, &len));
+	fr_dataset_dispose(&ds);
+	unlink(path);
+
+	/* An empty label between separators is an error naming line and column. */
+	static const char *const bad[] = { "a||b", "a|", "| a", " | " };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char data[128];
+		int n = snprintf(data, sizeof(data), "id,text,frame\nx,one,talks\ny,two,%s\n", bad[i]);
+		write_temp(path, data, (size_t)n);
+		fr_dataset_init(&ds);
+		fr_error_clear(&err);
+		assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), FR_EFORMAT);
+		assert_int_equal(err.line, 3);
+		assert_non_null(strstr(err.message, "column 'frame'"));
+		assert_non_null(strstr(err.message, "empty label"));
+		fr_dataset_dispose(&ds);
+		unlink(path);
+	}
+}
+
 /* ---- several files: a base and its corrections (issue #8, section 2) ---- */
 
 static void load_two(fr_dataset *ds, const char *base_csv, const char *fix_csv,
@@ -566,6 +624,7 @@ int main(void)
 		cmocka_unit_test(test_dataset__bom_starting_a_row),
 		cmocka_unit_test(test_dataset__quoting),
 		cmocka_unit_test(test_dataset__many_rows),
+		cmocka_unit_test(test_dataset__multilabel_cells_are_normalised),
 		cmocka_unit_test(test_dataset__corrections),
 		cmocka_unit_test(test_dataset__corrections_tasks),
 		cmocka_unit_test(test_dataset__corrections_errors),
