@@ -134,43 +134,34 @@ int fr_calibration_fit(fr_calibration *out, const double *scores, const int *y, 
 	return 0;
 }
 
-int fr_calibration_train(fr_calibration *out, const fr_calibration_options *copts,
-                         const fr_classifier_options *opts, int solver,
-                         struct svm_node *const *x, const int *y, const char *const *groups,
-                         size_t n, size_t n_labels, size_t n_features, fr_error *err)
+int fr_oof_scores(double *oof, unsigned char *has, size_t *folds_out, size_t max_folds,
+                  const fr_classifier_options *opts, int solver, struct svm_node *const *x,
+                  const int *y, const char *const *groups, size_t n, size_t n_labels,
+                  size_t n_features, fr_error *err)
 {
-	fr_calibration none = FR_CALIBRATION_INIT;
 	fr_classifier_options fold_opts = *opts;
 	fr_classifier *clf = NULL;
 	int rc = 0;
-	int *fold = NULL, *fold_y = NULL, *oof_y = NULL;
+	int *fold = NULL, *fold_y = NULL;
 	struct svm_node **fold_x = NULL;
-	double *oof = NULL;
-	size_t n_oof = 0, k = 0;
-	*out = none;
-	const char *why = fr_calibration_check_options(copts);
-	if (why)
-		return fr_error_set(err, FR_EINVALID, NULL, 0, "%s", why);
+	*folds_out = 0;
+	memset(has, 0, n);
 	if (n_labels < 2 || n_labels > FR_CLASSIFIER_MAX_LABELS)
 		return fr_error_set(err, FR_EINVALID, NULL, 0, "a task needs 2 to %d labels, not %zu",
 		                    FR_CLASSIFIER_MAX_LABELS, n_labels);
 	for (size_t i = 0; i < n; i++)
 		if (y[i] < 0 || (size_t)y[i] >= n_labels)
 			return fr_error_set(err, FR_EINVALID, NULL, 0, "class %d out of range", y[i]);
-	if (copts->method == FR_CALIBRATION_NONE)
-		return 0;
-	k = fr_cv_group_count(n, groups);
-	if (k > copts->folds)
-		k = copts->folds;
+	size_t k = fr_cv_group_count(n, groups);
+	if (k > max_folds)
+		k = max_folds;
 	if (k < 2)
 		return 0;
 	fold_opts.solver = solver;
 	fold = malloc(n * sizeof(*fold));
 	fold_y = malloc(n * sizeof(*fold_y));
-	oof_y = malloc(n * sizeof(*oof_y));
 	fold_x = malloc(n * sizeof(*fold_x));
-	oof = malloc(n * n_labels * sizeof(*oof));
-	if (!fold || !fold_y || !oof_y || !fold_x || !oof) {
+	if (!fold || !fold_y || !fold_x) {
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		goto done;
 	}
@@ -209,26 +200,107 @@ int fr_calibration_train(fr_calibration *out, const fr_calibration_options *copt
 				continue;
 			fr_classifier_predict(clf, x[i], scores, NULL);
 			for (size_t l = 0; l < n_labels; l++)
-				oof[n_oof * n_labels + l] = compact[l] >= 0 ? scores[compact[l]] : 0.0;
-			oof_y[n_oof++] = y[i];
+				oof[i * n_labels + l] = compact[l] >= 0 ? scores[compact[l]] : 0.0;
+			has[i] = 1;
 		}
 		fr_classifier_free(clf);
 		clf = NULL;
 	}
-	if (n_oof > 0) {
+	*folds_out = k;
+done:
+	fr_classifier_free(clf);
+	free(fold);
+	free(fold_y);
+	free(fold_x);
+	return rc;
+}
+
+int fr_calibration_train(fr_calibration *out, const fr_calibration_options *copts,
+                         const fr_classifier_options *opts, int solver,
+                         struct svm_node *const *x, const int *y, const char *const *groups,
+                         size_t n, size_t n_labels, size_t n_features, fr_error *err)
+{
+	fr_calibration none = FR_CALIBRATION_INIT;
+	*out = none;
+	const char *why = fr_calibration_check_options(copts);
+	if (why)
+		return fr_error_set(err, FR_EINVALID, NULL, 0, "%s", why);
+	if (copts->method == FR_CALIBRATION_NONE)
+		return 0;
+	double *oof = malloc((n ? n : 1) * n_labels * sizeof(*oof));
+	unsigned char *has = malloc(n ? n : 1);
+	int *oof_y = malloc((n ? n : 1) * sizeof(*oof_y));
+	size_t k = 0, n_oof = 0;
+	int rc = (oof && has && oof_y) ? 0 : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	if (rc == 0)
+		rc = fr_oof_scores(oof, has, &k, copts->folds, opts, solver, x, y, groups, n, n_labels,
+		                   n_features, err);
+	/* The rows that got scores, packed in order. */
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (!has[i])
+			continue;
+		memmove(oof + n_oof * n_labels, oof + i * n_labels, n_labels * sizeof(*oof));
+		oof_y[n_oof++] = y[i];
+	}
+	if (rc == 0 && n_oof > 0) {
 		rc = fr_calibration_fit(out, oof, oof_y, n_oof, n_labels);
 		if (rc < 0)
 			rc = fr_error_set(err, rc, NULL, 0, "out of memory");
 		out->folds = k;
 	}
-done:
-	fr_classifier_free(clf);
-	free(fold);
-	free(fold_y);
-	free(oof_y);
-	free(fold_x);
 	free(oof);
+	free(has);
+	free(oof_y);
 	if (rc < 0)
 		*out = none;
 	return rc;
+}
+
+typedef struct {
+	double p;
+	int y;
+} scored_t;
+
+static int cmp_scored_desc(const void *a, const void *b)
+{
+	const scored_t *x = a, *y = b;
+	if (x->p != y->p)
+		return x->p > y->p ? -1 : 1;
+	return (x->y < y->y) - (x->y > y->y);
+}
+
+double fr_threshold_best_f1(const double *p, const int *y, size_t n, double *f1_out)
+{
+	size_t positives = 0;
+	*f1_out = 0.0;
+	for (size_t i = 0; i < n; i++)
+		positives += y[i] == 1;
+	scored_t *s = malloc((n ? n : 1) * sizeof(*s));
+	if (s == NULL || positives == 0) {
+		free(s);
+		return 0.5;
+	}
+	for (size_t i = 0; i < n; i++) {
+		s[i].p = p[i] == p[i] ? p[i] : 0.0;
+		s[i].y = y[i] == 1;
+	}
+	qsort(s, n, sizeof(*s), cmp_scored_desc);
+	/* Predicting the top j rows positive, for each j at a change of p. */
+	double best_f1 = -1.0, best_t = 0.5;
+	size_t tp = 0;
+	for (size_t j = 1; j <= n; j++) {
+		tp += (size_t)s[j - 1].y;
+		if (j < n && s[j].p == s[j - 1].p)
+			continue;
+		double f1 = 2.0 * (double)tp / (double)(j + positives);
+		double t = j < n ? 0.5 * (s[j - 1].p + s[j].p) : 0.5 * s[n - 1].p;
+		/* Ties: the threshold nearer 0.5, the neutral choice. */
+		if (f1 > best_f1 + 1e-12 || (fabs(f1 - best_f1) <= 1e-12 && fabs(t - 0.5) < fabs(best_t - 0.5))) {
+			best_f1 = f1;
+			best_t = t;
+		}
+	}
+	free(s);
+	*f1_out = best_f1;
+	return best_t;
 }

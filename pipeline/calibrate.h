@@ -98,4 +98,24 @@ int fr_calibration_train(fr_calibration *out, const fr_calibration_options *copt
                          struct svm_node *const *x, const int *y, const char *const *groups,
                          size_t n, size_t n_labels, size_t n_features, fr_error *err);
 
+/* Out-of-fold scores, what calibration and thresholds are fit on: the n
+ * rows are split into at most max_folds folds (grouped: every row of a
+ * group in one fold; stratified by y; seeded by opts->seed), a classifier is
+ * trained on all folds but one with opts and solver, and it scores the fold
+ * left out. oof[i * n_labels + l] gets row i's raw scores and has[i] is 1
+ * for each row scored; a row whose label is missing from its fold's
+ * training rows is not (no model could predict it). *folds_out is the
+ * number of folds, 0 with fewer than two groups (nothing scored). */
+int fr_oof_scores(double *oof, unsigned char *has, size_t *folds_out, size_t max_folds,
+                  const fr_classifier_options *opts, int solver, struct svm_node *const *x,
+                  const int *y, const char *const *groups, size_t n, size_t n_labels,
+                  size_t n_features, fr_error *err);
+
+/* The decision threshold of one label of a multi-label task: of n rows with
+ * probabilities p[i] of the label and truth y[i] (1: the row has it), the
+ * threshold at which "p >= threshold" has the best F1, half-way between
+ * two neighbouring probabilities (ties: the one nearer 0.5). *f1_out gets
+ * that F1. With no positive row, 0.5 and F1 0. */
+double fr_threshold_best_f1(const double *p, const int *y, size_t n, double *f1_out);
+
 #endif

@@ -256,6 +256,41 @@ static void test_calibrate__cross_fit_is_grouped_and_deterministic(void **state)
 	assert_int_equal(a.method, FR_CALIBRATION_NONE);
 }
 
+/* The threshold of a multi-label task's label: the best F1 on the
+ * out-of-fold probabilities, half-way between neighbours. */
+static void test_calibrate__threshold_maximizes_f1(void **state)
+{
+	(void)state;
+	double f1 = -1;
+	/* Separable: any cut between 0.4 and 0.6 is perfect; the midpoint. */
+	static const double p1[] = { 0.9, 0.6, 0.4, 0.1 };
+	static const int y1[] = { 1, 1, 0, 0 };
+	assert_true(fabs(fr_threshold_best_f1(p1, y1, 4, &f1) - 0.5) < 1e-12);
+	assert_true(fabs(f1 - 1.0) < 1e-12);
+	/* A rare label with low probabilities: the cut goes well under 0.5.
+	 * Taking the top two (0.3, 0.25) gives tp 2, F1 2*2/(2+2) = 1. */
+	static const double p2[] = { 0.3, 0.25, 0.2, 0.1, 0.05 };
+	static const int y2[] = { 1, 1, 0, 0, 0 };
+	assert_true(fabs(fr_threshold_best_f1(p2, y2, 5, &f1) - 0.225) < 1e-12);
+	assert_true(fabs(f1 - 1.0) < 1e-12);
+	/* Noisy: top 1 gives F1 2/4, top 3 gives 2*2/(3+3) = 2/3, all five
+	 * 2*3/(5+3) = 0.75, the best: the cut is under the lowest. */
+	static const double p3[] = { 0.8, 0.7, 0.6, 0.5, 0.4 };
+	static const int y3[] = { 1, 0, 1, 0, 1 };
+	assert_true(fabs(fr_threshold_best_f1(p3, y3, 5, &f1) - 0.2) < 1e-12);
+	assert_true(fabs(f1 - 0.75) < 1e-12);
+	/* Ties in probability are cut together, never split. */
+	static const double p4[] = { 0.7, 0.7, 0.2 };
+	static const int y4[] = { 1, 0, 0 };
+	double t = fr_threshold_best_f1(p4, y4, 3, &f1);
+	assert_true(t < 0.7 && t > 0.2);
+	assert_true(fabs(f1 - 2.0 / 3.0) < 1e-12);
+	/* No positive row: 0.5 and F1 0. */
+	static const int y5[] = { 0, 0, 0 };
+	assert_true(fr_threshold_best_f1(p4, y5, 3, &f1) == 0.5);
+	assert_true(f1 == 0.0);
+}
+
 static void test_calibrate__options_and_names(void **state)
 {
 	(void)state;
@@ -291,6 +326,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_calibrate__platt_recovers_two_label_slope),
+		cmocka_unit_test(test_calibrate__threshold_maximizes_f1),
 		cmocka_unit_test(test_calibrate__platt_recovers_multiclass_slope),
 		cmocka_unit_test(test_calibrate__separable_scores_get_a_finite_slope),
 		cmocka_unit_test(test_calibrate__apply_keeps_order_and_sum),
