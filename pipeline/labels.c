@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "csv.h"
+#include "dataset.h"
 #include "fsutil.h"
 #include "tokenize.h"
 
@@ -43,6 +44,32 @@ static int open_out(out_file *f, const char *dir, const char *name, fr_error *er
 	}
 	setvbuf(f->fp, NULL, _IOFBF, OUT_BUFFER);
 	return 0;
+}
+
+/* A task's label cell: the label, or a multi-label task's labels joined
+ * by '|', the form a labeled CSV takes them in. Into *buf (grown as
+ * needed); NULL when out of memory. */
+static const char *label_cell(const fr_model *m, size_t t, int label, uint64_t set, char **buf, size_t *cap)
+{
+	if (!fr_model_task_multilabel(m, t))
+		return fr_model_label_name(m, t, (size_t)label);
+	size_t len = 0;
+	for (size_t l = 0; l < fr_model_label_count(m, t); l++) {
+		if (!((set >> l) & 1))
+			continue;
+		const char *name = fr_model_label_name(m, t, l);
+		size_t nl = strlen(name);
+		if (fr_grow((void **)buf, cap, len + nl + 2, 1) < 0)
+			return NULL;
+		if (len)
+			(*buf)[len++] = FR_LABEL_SEP;
+		memcpy(*buf + len, name, nl);
+		len += nl;
+	}
+	if (fr_grow((void **)buf, cap, len + 1, 1) < 0)
+		return NULL;
+	(*buf)[len] = '\0';
+	return *buf;
 }
 
 static int write_csv_header(fr_labels_writer *w, fr_error *err);
@@ -160,6 +187,17 @@ static void write_jsonl_record(FILE *fp, const fr_model *m, const fr_paragraph *
 		json_cstr(fp, fr_model_task_name(m, t));
 		fputs(":{\"label\":", fp);
 		json_cstr(fp, fr_model_label_name(m, t, (size_t)r->label));
+		if (fr_model_task_multilabel(m, t)) {
+			fputs(",\"labels\":[", fp);
+			for (size_t l = 0, n = 0; l < fr_model_label_count(m, t); l++) {
+				if (!((r->label_set >> l) & 1))
+					continue;
+				if (n++)
+					putc(',', fp);
+				json_cstr(fp, fr_model_label_name(m, t, l));
+			}
+			putc(']', fp);
+		}
 		fprintf(fp, ",\"confidence\":%.4f,\"scores\":{", r->confidence);
 		for (size_t l = 0; l < fr_model_label_count(m, t); l++) {
 			if (l)
@@ -220,9 +258,9 @@ static void write_csv_record(fr_labels_writer *w, const fr_paragraph *p, const f
 	csv_cell(fp, p->text, p->text_len);
 	for (size_t t = 0; t < fr_model_task_count(w->m); t++) {
 		const fr_task_result *r = &results[t];
-		const char *label = fr_model_label_name(w->m, t, (size_t)r->label);
+		const char *label = label_cell(w->m, t, r->label, r->label_set, &w->cell, &w->cell_cap);
 		putc(',', fp);
-		csv_cell(fp, label, strlen(label));
+		csv_cell(fp, label ? label : "", label ? strlen(label) : 0);
 		snprintf(num, sizeof(num), "%.4f", r->confidence);
 		fprintf(fp, ",%s,", num);
 		size_t len = 0;
@@ -346,6 +384,7 @@ void fr_labels_free(fr_labels_writer *w)
 
 typedef struct {
 	int label, second;
+	uint64_t label_set;
 	double confidence, margin;
 } review_task;
 
@@ -443,6 +482,30 @@ void fr_review_free(fr_review *r)
 	free(r);
 }
 
+/* How far a multi-label task's label l is from its threshold t, as a
+ * share of the room on its side: 0 on the threshold, 1 at 0 or 1. */
+static double threshold_distance(double p, double t)
+{
+	double d = p >= t ? (t < 1.0 ? (p - t) / (1.0 - t) : 1.0) : (t > 0.0 ? (t - p) / t : 1.0);
+	return d < 0 ? 0 : d > 1 ? 1 : d;
+}
+
+/* A multi-label task's least certain label: the one nearest its threshold. */
+static int nearest_threshold(const fr_model *m, size_t t, const fr_task_result *res, double *dist_out)
+{
+	int which = 0;
+	double least = 2.0;
+	for (size_t l = 0; l < fr_model_label_count(m, t); l++) {
+		double d = threshold_distance(res->scores[l], fr_model_label_threshold(m, t, l));
+		if (d < least) {
+			least = d;
+			which = (int)l;
+		}
+	}
+	*dist_out = least;
+	return which;
+}
+
 /* The runner-up label of a result, or -1 with a single label. */
 static int second_label(const fr_task_result *res, size_t k)
 {
@@ -469,7 +532,11 @@ double fr_review_certainty(const fr_model *m, const fr_task_result *results, siz
 	size_t which = 0;
 	for (size_t t = 0; t < fr_model_task_count(m); t++) {
 		size_t k = fr_model_label_count(m, t);
-		double c = task_certainty(&results[t], k, second_label(&results[t], k));
+		double c;
+		if (fr_model_task_multilabel(m, t))
+			nearest_threshold(m, t, &results[t], &c);
+		else
+			c = task_certainty(&results[t], k, second_label(&results[t], k));
 		if (t == 0 || c < least) {
 			least = c;
 			which = t;
@@ -514,8 +581,13 @@ int fr_review_add(fr_review *r, const fr_paragraph *p, const fr_task_result *res
 		size_t k = fr_model_label_count(r->m, t);
 		review_task *rt = &dst->tasks[t];
 		rt->label = results[t].label;
-		rt->second = second_label(&results[t], k);
+		rt->label_set = results[t].label_set;
 		rt->confidence = results[t].confidence;
+		if (fr_model_task_multilabel(r->m, t)) {
+			rt->second = nearest_threshold(r->m, t, &results[t], &rt->margin);
+			continue;
+		}
+		rt->second = second_label(&results[t], k);
 		rt->margin = rt->second >= 0 ? results[t].confidence - results[t].scores[rt->second] : 1.0;
 	}
 	if (slot == r->n_pool) {
@@ -664,6 +736,8 @@ static void csv_cstr(FILE *fp, const char *s)
 int fr_review_write(const fr_review *r, FILE *fp)
 {
 	const fr_model *m = r->m;
+	char *buf = NULL;
+	size_t cap = 0;
 	fputs("id,document,text", fp);
 	for (size_t t = 0; t < r->n_tasks; t++) {
 		putc(',', fp);
@@ -682,8 +756,13 @@ int fr_review_write(const fr_review *r, FILE *fp)
 		putc(',', fp);
 		csv_cell(fp, e->strings + e->text_off, e->text_len);
 		for (size_t t = 0; t < r->n_tasks; t++) {
+			const char *cell = label_cell(m, t, e->tasks[t].label, e->tasks[t].label_set, &buf, &cap);
 			putc(',', fp);
-			csv_cstr(fp, fr_model_label_name(m, t, (size_t)e->tasks[t].label));
+			if (cell == NULL) {
+				free(buf);
+				return -1;
+			}
+			csv_cstr(fp, cell);
 		}
 		for (size_t t = 0; t < r->n_tasks; t++) {
 			const review_task *rt = &e->tasks[t];
@@ -694,5 +773,6 @@ int fr_review_write(const fr_review *r, FILE *fp)
 		}
 		putc('\n', fp);
 	}
+	free(buf);
 	return ferror(fp) ? -1 : 0;
 }

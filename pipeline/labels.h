@@ -19,7 +19,11 @@ struct json_t;
  * labels.jsonl, one object per paragraph:
  *   {"id","doc","para","text", <task>: {"label","confidence","scores":{label: p},
  *    "evidence":[words]}, ...}
- * labels.csv: id, doc, para, text, then per task <task>, <task>_confidence,
+ *   A multi-label task's object also has "labels": [every label given], after
+ *   "label" (the most probable of them); its scores are each label's own
+ *   probability, and its evidence is for "label".
+ * labels.csv: id, doc, para, text, then per task <task> (a multi-label task's
+ *   labels joined by '|'), <task>_confidence,
  *   <task>_evidence (words joined by "; "). A cell that starts with = + - @
  *   is prefixed with ' so a spreadsheet shows it instead of running it. */
 typedef struct fr_labels_writer fr_labels_writer;
@@ -61,7 +65,9 @@ void fr_labels_free(fr_labels_writer *w);
  * runner-up p2, c = ((p1 - 1/k) / (1 - 1/k) clamped to [0, 1] + (p1 - p2)) / 2:
  * the confidence above chance and the margin between the top two labels,
  * each in [0, 1], averaged. The paragraph's certainty is its least certain
- * task's c. Lower is less certain.
+ * task's c. Lower is less certain. A multi-label task's c is how near its
+ * least certain label's probability p is to that label's threshold t:
+ * (p - t) / (1 - t) above it, (t - p) / t below.
  *
  * Bounded memory: a pool keeps the FR_REVIEW_POOL_FACTOR * n least certain
  * paragraphs seen so far (a max-heap; on equal certainty the earlier
@@ -74,8 +80,10 @@ void fr_labels_free(fr_labels_writer *w);
  * so the choice does not depend on threads.
  *
  * review.csv: id, document, text, one column per task holding the predicted
- * label (to correct), then per task confidence_<task>, second_<task> (the
- * runner-up label) and margin_<task>; one row per chosen paragraph, the
+ * label (to correct; a multi-label task's labels joined by '|'), then per
+ * task confidence_<task>, second_<task> (the runner-up label; for a
+ * multi-label task, the label nearest its threshold) and margin_<task> (p1 -
+ * p2; for a multi-label task, that label's c above); one row per chosen paragraph, the
  * first chosen first. Cells are defused as in labels.csv. */
 #define FR_REVIEW_POOL_FACTOR 4
 #define FR_REVIEW_DOC_PENALTY 0.05

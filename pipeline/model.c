@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +26,19 @@ typedef struct {
 	char **labels;      /* sorted; owned */
 	size_t n_labels;
 	size_t *support;    /* training rows per label */
-	fr_classifier *clf;
+	size_t rows;        /* training rows labeled for the task */
+	fr_classifier *clf; /* single-label: one classifier over the labels */
 	fr_calibration cal; /* applied to clf's scores */
+	/* Multi-label (one-vs-rest): per label, a binary classifier whose class
+	 * 1 is "has the label", its calibration, and the threshold on the
+	 * calibrated probability above which the label is given, with the
+	 * out-of-fold F1 it was chosen for (NAN when there were no folds). */
+	int multilabel;
+	fr_classifier **bin;
+	fr_calibration *bin_cal;
+	double *threshold;
+	double *threshold_f1;
+	size_t threshold_folds;
 } task_t;
 
 struct fr_model {
@@ -298,8 +311,14 @@ static int valid_task_name(const char *s)
 
 static void free_task(task_t *t)
 {
-	for (size_t l = 0; l < t->n_labels; l++)
+	for (size_t l = 0; l < t->n_labels; l++) {
 		free(t->labels[l]);
+		fr_classifier_free(t->bin ? t->bin[l] : NULL);
+	}
+	free(t->bin);
+	free(t->bin_cal);
+	free(t->threshold);
+	free(t->threshold_f1);
 	free(t->labels);
 	free(t->support);
 	free(t->name);
@@ -307,47 +326,56 @@ static void free_task(task_t *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* The sorted distinct labels of task `ti` over the selected rows. */
+/* The sorted distinct labels of task `ti` over the selected rows (each
+ * label of a multi-label cell), with the rows that have each. */
 static int collect_labels(task_t *task, const fr_dataset *ds, size_t ti, const size_t *rows, size_t n)
 {
-	char **all = malloc((n + 1) * sizeof(*all));
-	if (all == NULL)
-		return FR_ENOMEM;
-	size_t m = 0;
-	for (size_t i = 0; i < n; i++) {
-		char *lab = ds->labels[ti][rows ? rows[i] : i];
-		if (lab)
-			all[m++] = lab;
+	size_t m = 0, cap = n + 1;
+	char **all = malloc(cap * sizeof(*all));
+	int rc = all ? 0 : FR_ENOMEM;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const char *cursor = ds->labels[ti][rows ? rows[i] : i], *lab;
+		size_t len = 0;
+		task->rows += cursor != NULL;
+		while (rc == 0 && (lab = fr_label_next(&cursor, &len)) != NULL) {
+			if (m == cap && fr_grow((void **)&all, &cap, m + 1, sizeof(*all)) < 0)
+				rc = FR_ENOMEM;
+			else if ((all[m] = strndup(lab, len)) == NULL)
+				rc = FR_ENOMEM;
+			else
+				m++;
+		}
 	}
-	qsort(all, m, sizeof(*all), cmp_str);
-	task->labels = calloc(m + 1, sizeof(char *));
-	task->support = calloc(m + 1, sizeof(size_t));
-	if (task->labels == NULL || task->support == NULL) {
-		free(all);
-		return FR_ENOMEM;
-	}
+	if (rc == 0)
+		qsort(all, m, sizeof(*all), cmp_str);
+	task->labels = rc == 0 ? calloc(m + 1, sizeof(char *)) : NULL;
+	task->support = rc == 0 ? calloc(m + 1, sizeof(size_t)) : NULL;
+	if (task->labels == NULL || task->support == NULL)
+		rc = FR_ENOMEM;
 	for (size_t i = 0; i < m; i++) {
-		if (task->n_labels > 0 && strcmp(all[i], task->labels[task->n_labels - 1]) == 0) {
+		if (rc == 0 && task->n_labels > 0 && strcmp(all[i], task->labels[task->n_labels - 1]) == 0) {
 			task->support[task->n_labels - 1]++;
-			continue;
+		} else if (rc == 0) {
+			task->labels[task->n_labels] = all[i];
+			all[i] = NULL;
+			task->support[task->n_labels++] = 1;
 		}
-		task->labels[task->n_labels] = strdup(all[i]);
-		if (task->labels[task->n_labels] == NULL) {
-			free(all);
-			return FR_ENOMEM;
-		}
-		task->support[task->n_labels++] = 1;
+		free(all ? all[i] : NULL);
 	}
 	free(all);
-	return 0;
+	return rc;
 }
 
-static int label_index(const task_t *t, const char *label)
+/* The index of the label of len bytes at s (not NUL-terminated), or -1. */
+static int label_index_n(const task_t *t, const char *s, size_t len)
 {
 	size_t lo = 0, hi = t->n_labels;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = strcmp(t->labels[mid], label);
+		size_t ml = strlen(t->labels[mid]);
+		int c = memcmp(t->labels[mid], s, ml < len ? ml : len);
+		if (c == 0)
+			c = (ml > len) - (ml < len);
 		if (c == 0)
 			return (int)mid;
 		if (c < 0)
@@ -358,6 +386,94 @@ static int label_index(const task_t *t, const char *label)
 	return -1;
 }
 
+static int label_index(const task_t *t, const char *label)
+{
+	return label_index_n(t, label, strlen(label));
+}
+
+/* A multi-label task, one-vs-rest: per label, a binary classifier over the
+ * task's rows (class 1: the row has the label), its Platt calibration and
+ * its threshold, both fit on the same out-of-fold scores (calibrate.h). */
+static int train_multilabel(fr_model *m, task_t *task, struct svm_node **xs, const char **cells,
+                            const char **groups, size_t used, const fr_model_config *cfg,
+                            const char *path, fr_log_fn log, void *payload, fr_error *err)
+{
+	size_t k = task->n_labels, n_features = fr_tfidf_feature_count(m->tfidf);
+	uint64_t *has_label = calloc(used ? used : 1, sizeof(*has_label));
+	int *yb = malloc((used ? used : 1) * sizeof(*yb)), *oof_y = malloc((used ? used : 1) * sizeof(*oof_y));
+	double *oof = malloc((used ? used : 1) * 2 * sizeof(*oof)), *p = malloc((used ? used : 1) * sizeof(*p));
+	unsigned char *has = malloc(used ? used : 1);
+	task->bin = calloc(k, sizeof(*task->bin));
+	task->bin_cal = calloc(k, sizeof(*task->bin_cal));
+	task->threshold = calloc(k, sizeof(*task->threshold));
+	task->threshold_f1 = calloc(k, sizeof(*task->threshold_f1));
+	int rc = (has_label && yb && oof_y && oof && p && has && task->bin && task->bin_cal &&
+	          task->threshold && task->threshold_f1) ? 0 : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	for (size_t i = 0; rc == 0 && i < used; i++) {
+		const char *cursor = cells[i], *lab;
+		size_t len = 0;
+		while ((lab = fr_label_next(&cursor, &len)) != NULL)
+			has_label[i] |= (uint64_t)1 << label_index_n(task, lab, len);
+	}
+	fr_logf(log, payload, "training '%s' (multi-label, one-vs-rest): %zu rows, %zu labels",
+	        task->name, used, k);
+	for (size_t l = 0; rc == 0 && l < k; l++) {
+		fr_calibration none = FR_CALIBRATION_INIT;
+		size_t folds = 0, n_oof = 0;
+		for (size_t i = 0; i < used; i++)
+			yb[i] = (int)((has_label[i] >> l) & 1);
+		if (task->support[l] == used) {
+			rc = fr_error_set(err, FR_EFORMAT, path, 1,
+			                  "task '%s': every labeled row has '%s'; one-vs-rest needs rows without it",
+			                  task->name, task->labels[l]);
+			break;
+		}
+		rc = fr_classifier_train(&task->bin[l], &cfg->classifier, xs, yb, used, 2, n_features, err);
+		if (rc == 0)
+			rc = fr_oof_scores(oof, has, &folds, cfg->calibration.folds, &cfg->classifier,
+			                   fr_classifier_solver(task->bin[l]), xs, yb, groups, used, 2, n_features, err);
+		if (rc < 0)
+			break;
+		for (size_t i = 0; i < used; i++) {
+			if (!has[i])
+				continue;
+			memmove(oof + 2 * n_oof, oof + 2 * i, 2 * sizeof(*oof));
+			oof_y[n_oof++] = yb[i];
+		}
+		task->bin_cal[l] = none;
+		if (n_oof > 0 && cfg->calibration.method == FR_CALIBRATION_PLATT) {
+			if (fr_calibration_fit(&task->bin_cal[l], oof, oof_y, n_oof, 2) < 0) {
+				rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+				break;
+			}
+			task->bin_cal[l].folds = folds;
+		}
+		for (size_t i = 0; i < n_oof; i++) {
+			fr_calibration_apply(&task->bin_cal[l], oof + 2 * i, 2);
+			p[i] = oof[2 * i + 1];
+		}
+		task->threshold_folds = folds;
+		if (n_oof > 0) {
+			task->threshold[l] = fr_threshold_best_f1(p, oof_y, n_oof, &task->threshold_f1[l]);
+			fr_logf(log, payload, "  '%s': %zu rows have it; threshold %.3f (out-of-fold F1 %.3f)",
+			        task->labels[l], task->support[l], task->threshold[l], task->threshold_f1[l]);
+		} else {
+			task->threshold[l] = 0.5;
+			task->threshold_f1[l] = NAN;
+		}
+	}
+	if (rc == 0 && task->threshold_folds == 0)
+		fr_logf(log, payload, "warning: %s: task '%s': too few documents to choose thresholds in "
+		        "folds; every label's threshold is 0.5", path, task->name);
+	free(has_label);
+	free(yb);
+	free(oof_y);
+	free(oof);
+	free(p);
+	free(has);
+	return rc;
+}
+
 static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti,
                       const size_t *rows, size_t n, struct svm_node **x,
                       const fr_model_config *cfg, fr_log_fn log, void *payload, fr_error *err)
@@ -365,8 +481,9 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 	int rc = 0;
 	struct svm_node **xs = NULL;
 	int *y = NULL;
-	const char **groups = NULL;
+	const char **groups = NULL, **cells = NULL;
 	size_t used = 0;
+	task->multilabel = fr_dataset_task_multilabel(ds, ti);
 	task->name = strdup(ds->tasks[ti]);
 	if (task->name == NULL || collect_labels(task, ds, ti, rows, n) < 0)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
@@ -389,7 +506,8 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 	xs = malloc(n * sizeof(*xs));
 	y = malloc(n * sizeof(*y));
 	groups = malloc(n * sizeof(*groups));
-	if (xs == NULL || y == NULL || groups == NULL) {
+	cells = malloc(n * sizeof(*cells));
+	if (xs == NULL || y == NULL || groups == NULL || cells == NULL) {
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		goto done;
 	}
@@ -399,7 +517,12 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 			continue;
 		xs[used] = x[i];
 		groups[used] = ds->docs[rows ? rows[i] : i];
+		cells[used] = lab;
 		y[used++] = label_index(task, lab);
+	}
+	if (task->multilabel) {
+		rc = train_multilabel(m, task, xs, cells, groups, used, cfg, ds->path, log, payload, err);
+		goto done;
 	}
 	fr_logf(log, payload, "training '%s': %zu rows, %zu labels", task->name, used, task->n_labels);
 	rc = fr_classifier_train(&task->clf, &cfg->classifier, xs, y, used, task->n_labels,
@@ -418,6 +541,7 @@ done:
 	free(xs);
 	free(y);
 	free(groups);
+	free(cells);
 	return rc;
 }
 
@@ -433,10 +557,49 @@ static int add_stopwords(fr_model *m, fr_stemmer *st, fr_error *err)
 	return 0;
 }
 
-/* A task's classifier file: <task>.svm (libsvm) or <task>.liblinear. */
-static void classifier_file(char *buf, size_t size, const char *task, int solver)
+static json_t *calibration_json(const fr_calibration *c);
+
+/* A task's classifier file: <task>.svm (libsvm) or <task>.liblinear; for
+ * label l of a multi-label task (l >= 0), <task>.<l>.svm or .liblinear. */
+static void classifier_file(char *buf, size_t size, const char *task, int label, int solver)
 {
-	snprintf(buf, size, "%s.%s", task, solver == FR_SOLVER_LIBLINEAR ? "liblinear" : "svm");
+	const char *ext = solver == FR_SOLVER_LIBLINEAR ? "liblinear" : "svm";
+	if (label >= 0)
+		snprintf(buf, size, "%s.%d.%s", task, label, ext);
+	else
+		snprintf(buf, size, "%s.%s", task, ext);
+}
+
+/* The classifier of a task, or of label l of a multi-label task. */
+static const fr_classifier *task_classifier(const task_t *t, size_t l)
+{
+	return t->multilabel ? t->bin[l] : t->clf;
+}
+
+/* How many classifier files a task has. */
+static size_t classifier_count(const task_t *t)
+{
+	return t->multilabel ? t->n_labels : 1;
+}
+
+/* Per label of a multi-label task: its classifier file, calibration and
+ * threshold. */
+static json_t *per_label_json(const task_t *task)
+{
+	json_t *arr = json_array();
+	for (size_t l = 0; arr && l < task->n_labels; l++) {
+		char file[96];
+		classifier_file(file, sizeof(file), task->name, (int)l, fr_classifier_solver(task->bin[l]));
+		json_t *f1 = isnan(task->threshold_f1[l]) ? json_null() : json_real(task->threshold_f1[l]);
+		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:f, s:o}", "label", task->labels[l],
+		                                         "classifier", file,
+		                                         "calibration", calibration_json(&task->bin_cal[l]),
+		                                         "threshold", task->threshold[l], "cv_f1", f1)) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
 }
 
 /* A task's calibration: {"method": "none"}, or the method with its slope
@@ -455,19 +618,26 @@ static json_t *tasks_json(const fr_model *m)
 	for (size_t t = 0; arr && t < m->n_tasks; t++) {
 		const task_t *task = &m->tasks[t];
 		json_t *labels = json_array(), *support = json_array();
-		size_t rows = 0;
 		for (size_t l = 0; labels && support && l < task->n_labels; l++) {
 			json_array_append_new(labels, json_string(task->labels[l]));
 			json_array_append_new(support, json_integer((json_int_t)task->support[l]));
-			rows += task->support[l];
 		}
 		char file[96];
-		int solver = fr_classifier_solver(task->clf);
-		classifier_file(file, sizeof(file), task->name, solver);
-		json_t *obj = json_pack("{s:s, s:o, s:o, s:I, s:s, s:s, s:o}", "name", task->name, "labels", labels,
-		                        "support", support, "rows", (json_int_t)rows,
-		                        "solver", fr_solver_name(solver), "classifier", file,
-		                        "calibration", calibration_json(&task->cal));
+		int solver = fr_classifier_solver(task_classifier(task, 0));
+		json_t *obj;
+		if (task->multilabel) {
+			obj = json_pack("{s:s, s:b, s:o, s:o, s:I, s:s, s:I, s:o}", "name", task->name,
+			                "multilabel", 1, "labels", labels, "support", support,
+			                "rows", (json_int_t)task->rows, "solver", fr_solver_name(solver),
+			                "threshold_folds", (json_int_t)task->threshold_folds,
+			                "per_label", per_label_json(task));
+		} else {
+			classifier_file(file, sizeof(file), task->name, -1, solver);
+			obj = json_pack("{s:s, s:o, s:o, s:I, s:s, s:s, s:o}", "name", task->name, "labels", labels,
+			                "support", support, "rows", (json_int_t)task->rows,
+			                "solver", fr_solver_name(solver), "classifier", file,
+			                "calibration", calibration_json(&task->cal));
+		}
 		if (obj == NULL || json_array_append_new(arr, obj) != 0) {
 			json_decref(arr);
 			return NULL;
@@ -635,6 +805,29 @@ static int write_manifest(const fr_model *m, const char *path, fr_error *err)
 	return 0;
 }
 
+/* Writes classifier c of a task into the temporary bundle folder tmp and
+ * records its sha256 and size in files. */
+static int save_classifier(const task_t *task, size_t c, const char *tmp, json_t *files, fr_error *err)
+{
+	char file[96], sha[65], path[PATH_MAX];
+	struct stat st;
+	const fr_classifier *clf = task_classifier(task, c);
+	classifier_file(file, sizeof(file), task->name, task->multilabel ? (int)c : -1, fr_classifier_solver(clf));
+	if (fr_path_join(path, sizeof(path), tmp, file) != 0)
+		return fr_error_set(err, FR_EINVALID, tmp, 0, "path too long");
+	int rc = fr_classifier_save(clf, path, err);
+	if (rc == 0 && fr_fsync_path(path, 0) != 0)
+		rc = fr_error_set(err, FR_EIO, path, 0, "cannot sync: %s", strerror(errno));
+	if (rc == 0)
+		rc = fr_sha256_file(path, sha, err);
+	if (rc == 0 && stat(path, &st) != 0)
+		rc = fr_error_set(err, FR_EIO, path, 0, "cannot stat: %s", strerror(errno));
+	if (rc == 0 && json_object_set_new(files, file, json_pack("{s:s, s:I}", "sha256", sha,
+	                                   "bytes", (json_int_t)st.st_size)) != 0)
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	return rc;
+}
+
 int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
 {
 	int rc = 0;
@@ -672,25 +865,9 @@ int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
 	json_t *files = json_object_get(m->manifest, "files");
 	if (files == NULL || json_object_clear(files) != 0)
 		rc = fr_error_set(err, FR_EINVALID, dir, 0, "the model has no file list to record");
-	for (size_t t = 0; rc == 0 && t < m->n_tasks; t++) {
-		char file[96], sha[65];
-		struct stat fst;
-		classifier_file(file, sizeof(file), m->tasks[t].name, fr_classifier_solver(m->tasks[t].clf));
-		if (fr_path_join(path, sizeof(path), tmp, file) != 0) {
-			rc = fr_error_set(err, FR_EINVALID, dir, 0, "path too long");
-			break;
-		}
-		rc = fr_classifier_save(m->tasks[t].clf, path, err);
-		if (rc == 0 && fr_fsync_path(path, 0) != 0)
-			rc = fr_error_set(err, FR_EIO, path, 0, "cannot sync: %s", strerror(errno));
-		if (rc == 0)
-			rc = fr_sha256_file(path, sha, err);
-		if (rc == 0 && stat(path, &fst) != 0)
-			rc = fr_error_set(err, FR_EIO, path, 0, "cannot stat: %s", strerror(errno));
-		if (rc == 0 && json_object_set_new(files, file, json_pack("{s:s, s:I}", "sha256", sha,
-		                                   "bytes", (json_int_t)fst.st_size)) != 0)
-			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-	}
+	for (size_t t = 0; rc == 0 && t < m->n_tasks; t++)
+		for (size_t c = 0; rc == 0 && c < classifier_count(&m->tasks[t]); c++)
+			rc = save_classifier(&m->tasks[t], c, tmp, files, err);
 	if (rc == 0)
 		rc = fr_path_join(path, sizeof(path), tmp, "model.json") == 0
 		         ? write_manifest(m, path, err)
@@ -781,6 +958,52 @@ static int load_calibration(fr_calibration *c, const json_t *j, json_int_t forma
 	return 0;
 }
 
+/* Checks a classifier file against model.json and loads it. */
+static int load_classifier(fr_model *m, fr_classifier **out, const char *file, const char *dir,
+                           const char *src, int solver, size_t n_labels, fr_error *err)
+{
+	char path[PATH_MAX];
+	if (file == NULL || strchr(file, '/') != NULL || fr_path_join(path, sizeof(path), dir, file) != 0)
+		return fr_error_set(err, FR_EMODEL, src, 0, "a classifier file name is malformed");
+	int rc = verify_file(m, src, path, file, err);
+	if (rc < 0)
+		return rc;
+	return fr_classifier_load(out, path, solver, n_labels, fr_tfidf_feature_count(m->tfidf), err);
+}
+
+/* A multi-label task's "per_label": each label's binary classifier,
+ * calibration and threshold. */
+static int load_multilabel(fr_model *m, task_t *task, const json_t *per_label, const char *dir,
+                           const char *src, int solver, fr_error *err)
+{
+	size_t k = task->n_labels;
+	task->bin = calloc(k, sizeof(*task->bin));
+	task->bin_cal = calloc(k, sizeof(*task->bin_cal));
+	task->threshold = calloc(k, sizeof(*task->threshold));
+	task->threshold_f1 = calloc(k, sizeof(*task->threshold_f1));
+	if (!task->bin || !task->bin_cal || !task->threshold || !task->threshold_f1)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	for (size_t l = 0; l < k; l++) {
+		const json_t *e = json_array_get(per_label, l);
+		const json_t *thr = json_object_get(e, "threshold");
+		const json_t *f1 = json_object_get(e, "cv_f1");
+		const char *lab = json_string_value(json_object_get(e, "label"));
+		if (!json_is_number(thr) || !(json_number_value(thr) >= 0.0 && json_number_value(thr) <= 1.0) ||
+		    !(json_is_number(f1) || json_is_null(f1)) || lab == NULL || strcmp(lab, task->labels[l]) != 0)
+			return fr_error_set(err, FR_EMODEL, src, 0, "task '%s': label %zu's entry is malformed",
+			                    task->name, l);
+		task->threshold[l] = json_number_value(thr);
+		task->threshold_f1[l] = json_is_null(f1) ? NAN : json_number_value(f1);
+		int rc = load_calibration(&task->bin_cal[l], e, FR_MODEL_FORMAT_VERSION, src, task->name, err);
+		if (rc == 0)
+			rc = load_classifier(m, &task->bin[l], json_string_value(json_object_get(e, "classifier")),
+			                     dir, src, solver, 2, err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int load_task(fr_model *m, task_t *task, const json_t *j, const char *dir, fr_error *err)
 {
 	char src[PATH_MAX];
@@ -796,10 +1019,14 @@ static int load_task(fr_model *m, task_t *task, const json_t *j, const char *dir
 	if (solver != FR_SOLVER_LIBSVM && solver != FR_SOLVER_LIBLINEAR)
 		return fr_error_set(err, FR_EMODEL, src, 0, "task '%s' names an unknown solver",
 		                    name ? name : "?");
+	const json_t *per_label = json_object_get(j, "per_label");
+	task->multilabel = json_is_true(json_object_get(j, "multilabel"));
 	if (name == NULL || !valid_task_name(name) || !json_is_array(labels) ||
-	    !json_is_array(support) || file == NULL || json_array_size(labels) < 2 ||
+	    !json_is_array(support) || (task->multilabel ? !json_is_array(per_label) ||
+	    json_array_size(per_label) != json_array_size(labels) : file == NULL) ||
+	    json_array_size(labels) < 2 ||
 	    json_array_size(labels) > FR_CLASSIFIER_MAX_LABELS ||
-	    json_array_size(support) != json_array_size(labels) || strchr(file, '/') != NULL)
+	    json_array_size(support) != json_array_size(labels) || (file && strchr(file, '/') != NULL))
 		return fr_error_set(err, FR_EMODEL, src, 0, "a task entry is malformed");
 	task->name = strdup(name);
 	task->n_labels = json_array_size(labels);
@@ -816,17 +1043,14 @@ static int load_task(fr_model *m, task_t *task, const json_t *j, const char *dir
 			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		task->support[l] = (size_t)json_integer_value(s);
 	}
-	int rc = load_calibration(&task->cal, j, json_integer_value(json_object_get(m->manifest, "format_version")),
-	                          src, name, err);
+	task->rows = (size_t)json_integer_value(json_object_get(j, "rows"));
+	json_int_t format = json_integer_value(json_object_get(m->manifest, "format_version"));
+	if (task->multilabel)
+		return load_multilabel(m, task, per_label, dir, src, solver, err);
+	int rc = load_calibration(&task->cal, j, format, src, name, err);
 	if (rc < 0)
 		return rc;
-	char path[PATH_MAX];
-	if (fr_path_join(path, sizeof(path), dir, file) != 0)
-		return fr_error_set(err, FR_EMODEL, src, 0, "classifier path too long");
-	rc = verify_file(m, src, path, file, err);
-	if (rc < 0)
-		return rc;
-	return fr_classifier_load(&task->clf, path, solver, task->n_labels, fr_tfidf_feature_count(m->tfidf), err);
+	return load_classifier(m, &task->clf, file, dir, src, solver, task->n_labels, err);
 }
 
 int fr_model_load(fr_model **out, const char *dir, fr_error *err)
@@ -943,6 +1167,20 @@ const char *fr_model_label_name(const fr_model *m, size_t t, size_t l) { return 
 int fr_model_label_index(const fr_model *m, size_t t, const char *label) { return label_index(&m->tasks[t], label); }
 const fr_tfidf *fr_model_vectorizer(const fr_model *m) { return m->tfidf; }
 const fr_classifier *fr_model_classifier(const fr_model *m, size_t t) { return m->tasks[t].clf; }
+int fr_model_task_multilabel(const fr_model *m, size_t t) { return m->tasks[t].multilabel; }
+
+double fr_model_label_threshold(const fr_model *m, size_t t, size_t l)
+{
+	return m->tasks[t].multilabel ? m->tasks[t].threshold[l] : NAN;
+}
+
+double fr_model_label_weight(const fr_model *m, size_t t, int feature, size_t l)
+{
+	const task_t *task = &m->tasks[t];
+	if (task->multilabel)
+		return fr_classifier_label_weight(task->bin[l], feature, 1);
+	return fr_classifier_label_weight(task->clf, feature, (int)l);
+}
 const fr_calibration *fr_model_calibration(const fr_model *m, size_t t) { return &m->tasks[t].cal; }
 size_t fr_model_label_support(const fr_model *m, size_t t, size_t l) { return m->tasks[t].support[l]; }
 const json_t *fr_model_manifest(const fr_model *m) { return m->manifest; }
@@ -1056,6 +1294,38 @@ static int tokens_to_ids(const fr_model *m, fr_model_work *w, size_t *n_out)
 	return 0;
 }
 
+/* A multi-label task: each label's calibrated probability from its own
+ * classifier; the labels at or over their thresholds (the most probable
+ * one when none is); the top one among them as the label. */
+static int label_multilabel(const task_t *task, const struct svm_node *x, fr_task_result *r, fr_error *err)
+{
+	double push[FR_EVIDENCE_TERMS], two[2];
+	int best = -1, top = 0;
+	r->label_set = 0;
+	for (size_t l = 0; l < task->n_labels; l++) {
+		int rc = fr_classifier_predict(task->bin[l], x, two, err);
+		if (rc < 0)
+			return rc;
+		fr_calibration_apply(&task->bin_cal[l], two, 2);
+		r->scores[l] = two[1];
+		if (two[1] > r->scores[top])
+			top = (int)l;
+		if (two[1] >= task->threshold[l]) {
+			r->label_set |= (uint64_t)1 << l;
+			if (best < 0 || two[1] > r->scores[best])
+				best = (int)l;
+		}
+	}
+	if (best < 0) {
+		best = top;
+		r->label_set = (uint64_t)1 << top;
+	}
+	r->label = best;
+	r->confidence = r->scores[best];
+	r->n_evidence = fr_classifier_evidence(task->bin[best], x, 1, r->evidence, push, FR_EVIDENCE_TERMS);
+	return 0;
+}
+
 int fr_model_label(const fr_model *m, fr_model_work *w, const char *text, size_t len,
                    fr_task_result *results, fr_text_stats *stats, fr_error *err)
 {
@@ -1082,12 +1352,19 @@ int fr_model_label(const fr_model *m, fr_model_work *w, const char *text, size_t
 	double push[FR_EVIDENCE_TERMS];
 	for (size_t t = 0; t < m->n_tasks; t++) {
 		fr_task_result *r = &results[t];
+		if (m->tasks[t].multilabel) {
+			rc = label_multilabel(&m->tasks[t], w->vec.nodes, r, err);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
 		int label = fr_classifier_predict(m->tasks[t].clf, w->vec.nodes, r->scores, err);
 		if (label < 0)
 			return label;
 		/* Calibration keeps the scores' order: the label stays the arg-max. */
 		fr_calibration_apply(&m->tasks[t].cal, r->scores, m->tasks[t].n_labels);
 		r->label = label;
+		r->label_set = (uint64_t)1 << label;
 		r->confidence = r->scores[label];
 		r->n_evidence = fr_classifier_evidence(m->tasks[t].clf, w->vec.nodes, label,
 		                                       r->evidence, push, FR_EVIDENCE_TERMS);

@@ -2,6 +2,7 @@
 #define FR_MODEL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "calibrate.h"
 #include "classify.h"
@@ -20,11 +21,14 @@ struct json_t;
  * with one atomic rename, so a failed or killed training never leaves a
  * half-written bundle or destroys the previous one. */
 
-#define FR_VERSION "0.2.0"
+#define FR_VERSION "0.3.0"
 /* 2: model.json records the size and sha256 of every other bundle file.
  * 3: each task records its calibration (format 2 bundles are read as
- *    uncalibrated: raw scores). */
-#define FR_MODEL_FORMAT_VERSION 3
+ *    uncalibrated: raw scores).
+ * 4: multi-label tasks: "multilabel": true and a "per_label" array of
+ *    classifier files, calibrations and thresholds (format 2 and 3 bundles
+ *    have none, and load unchanged). */
+#define FR_MODEL_FORMAT_VERSION 4
 #define FR_MODEL_FORMAT_OLDEST 2
 #define FR_EVIDENCE_TERMS 5
 
@@ -63,7 +67,11 @@ int fr_model_config_from_model(fr_model_config *cfg, const fr_model *m, fr_error
  * one classifier per task over the rows labeled for it, calibrated on
  * out-of-fold scores of those rows (cfg->calibration, calibrate.h; the
  * folds are grouped by ds->docs and reuse the vectors of the whole set,
- * whose vocabulary and idf never see a label). rows selects a
+ * whose vocabulary and idf never see a label). A task whose cells hold
+ * "a|b" (fr_dataset_task_multilabel, over all of ds's rows) is multi-label:
+ * one binary classifier per label (one-vs-rest), each calibrated, and a
+ * threshold per label that maximizes the label's F1 on the same
+ * out-of-fold probabilities (fr_threshold_best_f1). rows selects a
  * subset (e.g. a cross-validation fold); NULL means every row. FR_EFORMAT,
  * naming the file and line, when a task has fewer than two labels. */
 int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *cfg,
@@ -89,7 +97,15 @@ const char *fr_model_label_name(const fr_model *m, size_t task, size_t label);
 /* The index of a label by name, or -1. */
 int fr_model_label_index(const fr_model *m, size_t task, const char *label);
 const fr_tfidf *fr_model_vectorizer(const fr_model *m);
+/* A single-label task's classifier; NULL for a multi-label task. */
 const fr_classifier *fr_model_classifier(const fr_model *m, size_t task);
+/* Whether a task is multi-label (its training cells held "a|b"). */
+int fr_model_task_multilabel(const fr_model *m, size_t task);
+/* The threshold on a multi-label task's label probability at or over
+ * which the label is given; NAN for a single-label task. */
+double fr_model_label_threshold(const fr_model *m, size_t task, size_t label);
+/* The weight of feature toward a label (linear models; 0 otherwise). */
+double fr_model_label_weight(const fr_model *m, size_t task, int feature, size_t label);
 /* How the task's scores are calibrated (method none for raw scores). */
 const fr_calibration *fr_model_calibration(const fr_model *m, size_t task);
 /* Training rows per label of a task (from the training summary). */
@@ -107,7 +123,10 @@ void fr_model_work_free(fr_model_work *w);
 
 typedef struct fr_task_result {
 	int label;               /* index into the task's labels */
+	uint64_t label_set;      /* bit l: label l is given (only `label` for a single-label task) */
 	double confidence;       /* the label's score: its calibrated probability */
+	/* Single-label: a distribution over the labels (sums to 1). Multi-label:
+	 * each label's own probability. */
 	double scores[FR_CLASSIFIER_MAX_LABELS];
 	int evidence[FR_EVIDENCE_TERMS]; /* feature indices, strongest first */
 	size_t n_evidence;
@@ -121,8 +140,10 @@ typedef struct fr_text_stats {
 
 /* Labels one paragraph for every task: results must hold
  * fr_model_task_count entries. Scores are the classifier's, calibrated by
- * the task's calibration; the label is their arg-max either way. stats may
- * be NULL. */
+ * the task's calibration; the label is their arg-max either way. For a
+ * multi-label task, label_set holds every label whose probability is at or
+ * over its threshold (the most probable label when none is), and the label
+ * is the most probable of them. stats may be NULL. */
 int fr_model_label(const fr_model *m, fr_model_work *w, const char *text, size_t len,
                    fr_task_result *results, fr_text_stats *stats, fr_error *err);
 

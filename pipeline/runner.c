@@ -164,7 +164,9 @@ static int write_batch(const runner_t *r, batch_t *b, fr_labels_writer *writer,
 		t->invalid_bytes += st->invalid_bytes;
 		t->no_known_terms += st->terms == st->unknown;
 		for (size_t k = 0; k < r->n_tasks; k++) {
-			t->label_counts[k][res[k].label]++;
+			/* Every label given: a multi-label task's paragraph counts for each. */
+			for (uint64_t set = res[k].label_set; set; set &= set - 1)
+				t->label_counts[k][__builtin_ctzll(set)]++;
 			t->confidence_sum[k] += res[k].confidence;
 		}
 	}

@@ -132,6 +132,112 @@ static void test_model__train_save_load_same_labels(void **state)
 	fr_dataset_dispose(&ds);
 }
 
+/* A multi-label task (issue #8, section 3): one classifier per label,
+ * thresholds chosen by cross-validation, and a paragraph that calls for
+ * talks and blames NATO gets both labels, before and after a save and load. */
+static void test_model__multilabel_fixture_gets_both_labels(void **state)
+{
+	(void)state;
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	fr_model_config cfg;
+	fr_model *m = NULL, *loaded = NULL;
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, FR_TEST_FIXTURES "/multilabel/train.csv", NULL, 0, &err), 0);
+	assert_int_equal(fr_model_config_init(&cfg, NULL, &err), 0);
+	assert_int_equal(fr_model_train(&m, &ds, &cfg, NULL, 0, NULL, NULL, &err), 0);
+	assert_true(fr_model_task_multilabel(m, 0));
+	assert_null(fr_model_classifier(m, 0));
+	assert_int_equal(fr_model_label_count(m, 0), 4);
+	/* Support counts the rows that have a label, pairs included. */
+	size_t pairs_support = 0;
+	for (size_t l = 0; l < 4; l++) {
+		double t = fr_model_label_threshold(m, 0, l);
+		assert_true(t > 0.0 && t < 1.0);
+		pairs_support += fr_model_label_support(m, 0, l);
+	}
+	assert_true(pairs_support > ds.n_rows);
+
+	char dir[128];
+	snprintf(dir, sizeof(dir), "%s/models/multi", tmp);
+	assert_int_equal(fr_model_save(m, dir, &err), 0);
+	assert_int_equal(run("test -f %s/frame.0.svm && test -f %s/frame.3.svm && ! test -e %s/frame.svm",
+	                     dir, dir, dir), 0);
+	assert_int_equal(fr_model_load(&loaded, dir, &err), 0);
+	assert_true(fr_model_task_multilabel(loaded, 0));
+
+	static const struct { const char *text; const char *labels; } probes[] = {
+		{ "Diplomats called for peace talks without preconditions. NATO expansion to the east "
+		  "provoked the conflict.", "blame_nato|talks" },
+		{ "The Kremlin launched an unprovoked invasion, and officials warned of nuclear escalation.",
+		  "blame_russia|escalation" },
+		{ "Mediators proposed a ceasefire line and new rounds of dialogue.", "talks" },
+	};
+	fr_model_work *w1 = NULL, *w2 = NULL;
+	assert_int_equal(fr_model_work_new(&w1, m, &err), 0);
+	assert_int_equal(fr_model_work_new(&w2, loaded, &err), 0);
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		fr_task_result a, b;
+		size_t len = strlen(probes[i].text);
+		assert_int_equal(fr_model_label(m, w1, probes[i].text, len, &a, NULL, &err), 0);
+		assert_int_equal(fr_model_label(loaded, w2, probes[i].text, len, &b, NULL, &err), 0);
+		char got[128] = "";
+		for (size_t l = 0; l < 4; l++) {
+			if (!((a.label_set >> l) & 1))
+				continue;
+			if (got[0])
+				strcat(got, "|");
+			strcat(got, fr_model_label_name(m, 0, l));
+			/* Each given label is at or over its threshold. */
+			assert_true(a.scores[l] >= fr_model_label_threshold(m, 0, l));
+		}
+		assert_string_equal(got, probes[i].labels);
+		assert_true(a.label_set == b.label_set);
+		assert_int_equal(a.label, b.label);
+		assert_true((a.label_set >> a.label) & 1);
+		assert_true(fabs(a.confidence - b.confidence) < 1e-5);
+		assert_true(a.n_evidence >= 1);
+	}
+	fr_model_work_free(w1);
+	fr_model_work_free(w2);
+	fr_model_free(loaded);
+	loaded = NULL;
+
+	/* A threshold out of [0, 1] in model.json is a corrupt bundle. */
+	assert_int_equal(run("sed -i '0,/\"threshold\": 0\\./s//\"threshold\": 7./' %s/model.json", dir), 0);
+	fr_error_clear(&err);
+	assert_int_equal(fr_model_load(&loaded, dir, &err), FR_EMODEL);
+	assert_non_null(strstr(err.message, "malformed"));
+	assert_null(loaded);
+	fr_model_free(m);
+	fr_model_config_dispose(&cfg);
+	fr_dataset_dispose(&ds);
+}
+
+/* A label on every row of a multi-label task leaves one-vs-rest nothing to
+ * learn from: a clear error, naming the label. */
+static void test_model__multilabel_label_on_every_row_is_refused(void **state)
+{
+	(void)state;
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	fr_model *m = NULL;
+	char path[128];
+	snprintf(path, sizeof(path), "%s/every.csv", tmp);
+	assert_int_equal(test_write_text(path,
+		"id,text,frame\n1,talks now,talks|escalation\n2,more talks,talks\n3,talks and missiles,talks|escalation\n"), 0);
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), 0);
+	fr_model_config cfg;
+	assert_int_equal(fr_model_config_init(&cfg, NULL, &err), 0);
+	cfg.tfidf.min_df = 1;
+	assert_int_equal(fr_model_train(&m, &ds, &cfg, NULL, 0, NULL, NULL, &err), FR_EFORMAT);
+	fr_model_config_dispose(&cfg);
+	assert_non_null(strstr(err.message, "every labeled row has 'talks'"));
+	assert_null(m);
+	fr_dataset_dispose(&ds);
+}
+
 static void test_model__manifest_records_provenance(void **state)
 {
 	(void)state;
@@ -260,7 +366,7 @@ static void test_model__load_refuses_broken_bundles(void **state)
 	assert_non_null(strstr(err.message, "records no sha256"));
 	assert_int_equal(run("mv %s.good %s", path, path), 0);
 	/* An unknown format version names the framer that made it. */
-	assert_int_equal(run("sed -i 's/\"format_version\": 3/\"format_version\": 99/' %s", path), 0);
+	assert_int_equal(run("sed -i 's/\"format_version\": %d/\"format_version\": 99/' %s", FR_MODEL_FORMAT_VERSION, path), 0);
 	fr_error_clear(&err);
 	assert_int_equal(fr_model_load(&loaded, dir, &err), FR_EMODEL);
 	assert_non_null(strstr(err.message, "format_version 99, made by framer " FR_VERSION));
@@ -501,6 +607,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_model__train_save_load_same_labels),
+		cmocka_unit_test(test_model__multilabel_fixture_gets_both_labels),
+		cmocka_unit_test(test_model__multilabel_label_on_every_row_is_refused),
 		cmocka_unit_test(test_model__manifest_records_provenance),
 		cmocka_unit_test(test_model__single_label_task_is_refused),
 		cmocka_unit_test(test_model__save_replaces_atomically),

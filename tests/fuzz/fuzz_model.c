@@ -70,7 +70,9 @@ static void use_model(const fr_model *m)
 	size_t n_tasks = fr_model_task_count(m);
 	FZ_CHECK(n_tasks > 0 && fr_model_vectorizer(m) != NULL && fr_model_manifest(m) != NULL);
 	for (size_t t = 0; t < n_tasks; t++) {
-		FZ_CHECK(fr_model_task_name(m, t) != NULL && fr_model_classifier(m, t) != NULL);
+		/* One classifier for a single-label task; one per label otherwise. */
+		FZ_CHECK(fr_model_task_name(m, t) != NULL &&
+		         (fr_model_classifier(m, t) != NULL) != fr_model_task_multilabel(m, t));
 		size_t n_labels = fr_model_label_count(m, t);
 		FZ_CHECK(n_labels >= 2 && n_labels <= FR_CLASSIFIER_MAX_LABELS);
 		for (size_t l = 0; l < n_labels; l++) {
@@ -88,6 +90,7 @@ static void use_model(const fr_model *m)
 			for (size_t t = 0; t < n_tasks; t++) {
 				const fr_task_result *r = &results[t];
 				FZ_CHECK(r->label >= 0 && (size_t)r->label < fr_model_label_count(m, t));
+				FZ_CHECK((r->label_set >> r->label) & 1);
 				FZ_CHECK(r->n_evidence <= FR_EVIDENCE_TERMS);
 			}
 		}
