@@ -57,28 +57,12 @@ double fr_confusion_accuracy(const fr_confusion *c)
 	return total ? (double)fr_confusion_correct(c) / (double)total : 0.0;
 }
 
-int fr_metrics_compute(fr_metrics *out, const fr_confusion *c)
+/* Per-label precision, recall and F1 from support, predicted and correct,
+ * and their macro and weighted averages over the labels that occur. */
+static void label_averages(fr_metrics *out)
 {
-	memset(out, 0, sizeof(*out));
-	size_t k = c->k;
-	out->labels = calloc(k ? k : 1, sizeof(*out->labels));
-	if (out->labels == NULL)
-		return FR_ENOMEM;
-	out->k = k;
-	size_t n = 0, correct = 0, n_averaged = 0;
-	for (size_t t = 0; t < k; t++) {
-		for (size_t p = 0; p < k; p++) {
-			size_t v = c->counts[t * k + p];
-			out->labels[t].support += v;
-			out->labels[p].predicted += v;
-			n += v;
-		}
-		out->labels[t].correct = c->counts[t * k + t];
-		correct += out->labels[t].correct;
-	}
-	out->n = n;
-	out->accuracy = n ? (double)correct / (double)n : 0.0;
-	for (size_t l = 0; l < k; l++) {
+	size_t n_averaged = 0, total_support = 0;
+	for (size_t l = 0; l < out->k; l++) {
 		fr_label_scores *s = &out->labels[l];
 		s->precision = s->predicted ? (double)s->correct / (double)s->predicted : 0.0;
 		s->recall = s->support ? (double)s->correct / (double)s->support : 0.0;
@@ -88,6 +72,7 @@ int fr_metrics_compute(fr_metrics *out, const fr_confusion *c)
 		if (!s->averaged)
 			continue;
 		n_averaged++;
+		total_support += s->support;
 		out->macro.precision += s->precision;
 		out->macro.recall += s->recall;
 		out->macro.f1 += s->f1;
@@ -100,11 +85,36 @@ int fr_metrics_compute(fr_metrics *out, const fr_confusion *c)
 		out->macro.recall /= (double)n_averaged;
 		out->macro.f1 /= (double)n_averaged;
 	}
-	if (n) {
-		out->weighted.precision /= (double)n;
-		out->weighted.recall /= (double)n;
-		out->weighted.f1 /= (double)n;
+	if (total_support) {
+		out->weighted.precision /= (double)total_support;
+		out->weighted.recall /= (double)total_support;
+		out->weighted.f1 /= (double)total_support;
 	}
+}
+
+int fr_metrics_compute(fr_metrics *out, const fr_confusion *c)
+{
+	memset(out, 0, sizeof(*out));
+	size_t k = c->k;
+	out->labels = calloc(k ? k : 1, sizeof(*out->labels));
+	if (out->labels == NULL)
+		return FR_ENOMEM;
+	out->k = k;
+	size_t n = 0, correct = 0;
+	for (size_t t = 0; t < k; t++) {
+		for (size_t p = 0; p < k; p++) {
+			size_t v = c->counts[t * k + p];
+			out->labels[t].support += v;
+			out->labels[p].predicted += v;
+			n += v;
+		}
+		out->labels[t].correct = c->counts[t * k + t];
+		correct += out->labels[t].correct;
+	}
+	out->n = n;
+	out->accuracy = n ? (double)correct / (double)n : 0.0;
+	/* One label per row: the support sums to n. */
+	label_averages(out);
 	/* One label per row: summed tp / summed predictions = summed tp / rows. */
 	out->micro.precision = out->micro.recall = out->micro.f1 = out->accuracy;
 	return 0;
@@ -116,6 +126,72 @@ void fr_metrics_dispose(fr_metrics *m)
 		return;
 	free(m->labels);
 	memset(m, 0, sizeof(*m));
+}
+
+int fr_multilabel_init(fr_multilabel *c, size_t k)
+{
+	memset(c, 0, sizeof(*c));
+	if (k > SIZE_MAX / 3)
+		return FR_ENOMEM;
+	size_t *block = calloc(k ? 3 * k : 1, sizeof(size_t));
+	if (block == NULL)
+		return FR_ENOMEM;
+	c->support = block;
+	c->predicted = block + k;
+	c->correct = block + 2 * k;
+	c->k = k;
+	return 0;
+}
+
+void fr_multilabel_dispose(fr_multilabel *c)
+{
+	if (c == NULL)
+		return;
+	free(c->support);
+	memset(c, 0, sizeof(*c));
+}
+
+void fr_multilabel_add(fr_multilabel *c, const unsigned char *truth, const unsigned char *predicted)
+{
+	if (c->support == NULL)
+		return;
+	size_t wrong = 0;
+	for (size_t l = 0; l < c->k; l++) {
+		int t = truth[l] != 0, p = predicted[l] != 0;
+		c->support[l] += (size_t)t;
+		c->predicted[l] += (size_t)p;
+		c->correct[l] += (size_t)(t && p);
+		wrong += (size_t)(t != p);
+	}
+	c->wrong += wrong;
+	c->exact += wrong == 0;
+	c->n++;
+}
+
+int fr_multilabel_metrics(fr_metrics *out, const fr_multilabel *c)
+{
+	memset(out, 0, sizeof(*out));
+	out->labels = calloc(c->k ? c->k : 1, sizeof(*out->labels));
+	if (out->labels == NULL)
+		return FR_ENOMEM;
+	out->k = c->k;
+	out->n = c->n;
+	size_t support = 0, predicted = 0, correct = 0;
+	for (size_t l = 0; l < c->k; l++) {
+		out->labels[l].support = c->support[l];
+		out->labels[l].predicted = c->predicted[l];
+		out->labels[l].correct = c->correct[l];
+		support += c->support[l];
+		predicted += c->predicted[l];
+		correct += c->correct[l];
+	}
+	label_averages(out);
+	out->micro.precision = predicted ? (double)correct / (double)predicted : 0.0;
+	out->micro.recall = support ? (double)correct / (double)support : 0.0;
+	out->micro.f1 = support + predicted ? 2.0 * (double)correct / (double)(support + predicted) : 0.0;
+	out->accuracy = c->n ? (double)c->exact / (double)c->n : 0.0;
+	out->hamming_loss = c->n && c->k ? (double)c->wrong / ((double)c->n * (double)c->k) : 0.0;
+	return 0;
 }
 
 void fr_reliability_init(fr_reliability *r)

@@ -53,7 +53,8 @@ typedef struct fr_metrics {
 	size_t k;
 	fr_label_scores *labels; /* owned, k entries */
 	fr_averages macro, micro, weighted;
-	double accuracy;
+	double accuracy;         /* multi-label: subset accuracy */
+	double hamming_loss;     /* multi-label only (0 otherwise) */
 	size_t n;                /* rows */
 } fr_metrics;
 
@@ -61,6 +62,35 @@ typedef struct fr_metrics {
  * Returns 0 or FR_ENOMEM. */
 int fr_metrics_compute(fr_metrics *out, const fr_confusion *c);
 void fr_metrics_dispose(fr_metrics *m);
+
+/* Multi-label tasks: each row has a set of true labels and a set of
+ * predicted ones. Accumulated one row at a time as k flags each (nonzero:
+ * the row has label l), then read as fr_metrics with scikit-learn's
+ * multi-label definitions:
+ *   per label  precision, recall and F1 of the label's own yes/no decision,
+ *              support the rows that truly have it, predicted the rows it
+ *              was given to, correct the rows both;
+ *   micro      from the counts summed over labels;
+ *   macro      unweighted mean over the labels in the truth or the
+ *              predictions, as for one label per row; weighted by support;
+ *   accuracy   subset accuracy: the share of rows whose predicted set is
+ *              exactly the true set;
+ *   hamming_loss  the share of (row, label) decisions that are wrong, over
+ *              the k labels. */
+typedef struct fr_multilabel {
+	size_t k;          /* labels */
+	size_t n;          /* rows */
+	size_t *support, *predicted, *correct; /* per label; owned (one block) */
+	size_t exact;      /* rows whose predicted set is the true set */
+	size_t wrong;      /* (row, label) decisions that are wrong */
+} fr_multilabel;
+
+/* Returns 0 or FR_ENOMEM (leaving c zeroed, so that adding does nothing). */
+int fr_multilabel_init(fr_multilabel *c, size_t k);
+void fr_multilabel_dispose(fr_multilabel *c);
+void fr_multilabel_add(fr_multilabel *c, const unsigned char *truth, const unsigned char *predicted);
+/* The metrics, into out (zeroed first; its hamming_loss set). 0 or FR_ENOMEM. */
+int fr_multilabel_metrics(fr_metrics *out, const fr_multilabel *c);
 
 /* Reliability of confidences: each prediction's confidence (the score of
  * the predicted label) against whether it was right, in FR_RELIABILITY_BINS

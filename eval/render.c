@@ -394,6 +394,11 @@ static const char *label_at(const json_t *labels, size_t i)
 }
 
 /* The task's cross-validation figures, NULL without cross-validation. */
+static int task_multilabel(const json_t *task)
+{
+	return json_is_true(json_object_get(task, "multilabel"));
+}
+
 static const json_t *task_cv_of(const json_t *task)
 {
 	const json_t *cv = json_object_get(task, "cv");
@@ -1214,6 +1219,34 @@ static void task_summary(render *r, const json_t *task)
 	numbuf b = { "" };
 
 	para_open(r);
+	if (task_multilabel(task)) {
+		out_fmt(r, "A multi-label task: a paragraph may carry several of its %zu labels, and each "
+		        "label is decided on its own, by a one-vs-rest classifier and a threshold chosen by "
+		        "cross-validation at training time. ", json_array_size(task_labels(task)));
+		out_fmt(r, "%s test paragraphs. Micro-F1 ", fmt_count(&a, jdig(task, "test", "n", NULL)));
+		strong_open(r);
+		out_raw(r, fmt_score(&a, jdig(task, "test", "micro", "f1", NULL)));
+		strong_close(r);
+		out_raw(r, ", macro-F1 ");
+		strong_open(r);
+		out_raw(r, fmt_score(&a, jdig(task, "test", "macro", "f1", NULL)));
+		strong_close(r);
+		out_fmt(r, " against %s for a baseline that always gives ",
+		        fmt_score(&b, jdig(task, "baseline", "macro", "f1", NULL)));
+		put_text(r, jstr(json_object_get(task, "baseline"), "predicts"));
+		out_raw(r, "; subset accuracy (every label of the paragraph right) ");
+		out_raw(r, fmt_score(&a, jdig(task, "test", "subset_accuracy", NULL)));
+		out_raw(r, ", Hamming loss (share of paragraph-label decisions wrong) ");
+		out_raw(r, fmt_score(&a, jdig(task, "test", "hamming_loss", NULL)));
+		out_raw(r, ".");
+		if (cv != NULL)
+			out_fmt(r, " Cross-validation macro-F1: %s over %zu folds.",
+			        fmt_spread(&a, jdig(cv, "mean", "macro", "f1", NULL),
+			                   jdig(cv, "std", "macro", "f1", NULL)),
+			        json_array_size(json_object_get(cv, "folds")));
+		para_close(r);
+		return;
+	}
 	out_fmt(r, "%s test paragraphs, %zu labels. Accuracy ",
 	        fmt_count(&a, jdig(task, "test", "n", NULL)), json_array_size(task_labels(task)));
 	strong_open(r);
@@ -1243,11 +1276,21 @@ static void task_per_label(render *r, const json_t *task)
 		"test support", "training rows" };
 	const json_t *labels = task_labels(task);
 	const json_t *cv = task_cv_of(task);
+	const json_t *per_label = jdig(task, "calibration", "per_label", NULL);
+	const char *head_ml[10];
+	size_t ncols = cv != NULL ? 8 : 7;
 	table t = { 0 };
 
 	if (json_array_size(labels) == 0)
 		return;
-	table_init(&t, cv != NULL ? 8 : 7, cv != NULL ? head_cv : head, "lrrrrrrr");
+	/* A multi-label task's labels each have a threshold, and the
+	 * out-of-fold F1 it was chosen for. */
+	memcpy(head_ml, cv != NULL ? head_cv : head, ncols * sizeof(*head_ml));
+	if (per_label != NULL) {
+		head_ml[ncols++] = "threshold";
+		head_ml[ncols++] = "F1 at threshold (training CV)";
+	}
+	table_init(&t, ncols, head_ml, "lrrrrrrrrr");
 	for (size_t i = 0; i < json_array_size(labels); i++) {
 		const char *label = label_at(labels, i);
 		const char *key = label != NULL ? label : "";
@@ -1265,6 +1308,10 @@ static void task_per_label(render *r, const json_t *task)
 			                             jdig(cv, "std", "labels", key, "f1", NULL)));
 		table_text(r, &t, fmt_count(&a, json_object_get(fig, "support")));
 		table_text(r, &t, fmt_count(&a, jdig(task, "train_counts", key, NULL)));
+		if (per_label != NULL) {
+			table_text(r, &t, fmt_score(&a, jdig(per_label, key, "threshold", NULL)));
+			table_text(r, &t, fmt_score(&a, jdig(per_label, key, "cv_f1", NULL)));
+		}
 	}
 	heading(r, 3, "Per label");
 	html_open(r, "<div class=\"figures\">\n");
@@ -1303,6 +1350,19 @@ static void task_averages(render *r, const json_t *task)
 	table_dispose(&t);
 
 	para_open(r);
+	if (task_multilabel(task)) {
+		out_raw(r, "Micro averages pool every paragraph-label decision. Subset accuracy ");
+		strong_open(r);
+		out_raw(r, fmt_score(&a, json_object_get(test, "subset_accuracy")));
+		strong_close(r);
+		out_fmt(r, " (baseline %s); Hamming loss ", fmt_score(&b, json_object_get(base, "subset_accuracy")));
+		strong_open(r);
+		out_raw(r, fmt_score(&a, json_object_get(test, "hamming_loss")));
+		strong_close(r);
+		out_fmt(r, " (baseline %s).", fmt_score(&b, json_object_get(base, "hamming_loss")));
+		para_close(r);
+		return;
+	}
 	out_raw(r, "Accuracy ");
 	strong_open(r);
 	out_raw(r, fmt_score(&a, json_object_get(test, "accuracy")));
@@ -1510,25 +1570,35 @@ static void task_calibration(render *r, const char *name, const json_t *task)
 
 	heading(r, 3, "Calibration");
 	para_open(r);
-	if (method != NULL && strcmp(method, "platt") == 0) {
-		out_fmt(r, "Confidence is a probability calibrated by Platt scaling (slope %s, fit on %s "
-		        "out-of-fold training paragraphs in %s folds): of the paragraphs given confidence "
-		        "0.8, about 80%% should be right.", fmt_score(&a, json_object_get(cal, "slope")),
-		        fmt_count(&b, json_object_get(cal, "rows")), fmt_count(&c, json_object_get(cal, "folds")));
-	} else if (method == NULL || strcmp(method, "none") == 0) {
-		out_raw(r, "Confidence is the raw score (the model is not calibrated): it ranks paragraphs "
-		        "by certainty but is not a probability.");
+	if (task_multilabel(task)) {
+		out_fmt(r, "Each label's probability comes from its own classifier, %s. The table sorts "
+		        "every pair of a test paragraph and a label into ten bins by the label's probability "
+		        "and sets each bin's mean probability beside how often the paragraph truly has the "
+		        "label (its accuracy column). The ", method != NULL && strcmp(method, "platt") == 0
+		        ? "calibrated by Platt scaling on out-of-fold training scores (one slope per label)"
+		        : "not calibrated (raw scores)");
 	} else {
-		out_raw(r, "Confidence is calibrated by ");
-		put_text(r, method);
-		out_raw(r, ".");
+		if (method != NULL && strcmp(method, "platt") == 0) {
+			out_fmt(r, "Confidence is a probability calibrated by Platt scaling (slope %s, fit on %s "
+			        "out-of-fold training paragraphs in %s folds): of the paragraphs given confidence "
+			        "0.8, about 80%% should be right.", fmt_score(&a, json_object_get(cal, "slope")),
+			        fmt_count(&b, json_object_get(cal, "rows")), fmt_count(&c, json_object_get(cal, "folds")));
+		} else if (method == NULL || strcmp(method, "none") == 0) {
+			out_raw(r, "Confidence is the raw score (the model is not calibrated): it ranks paragraphs "
+			        "by certainty but is not a probability.");
+		} else {
+			out_raw(r, "Confidence is calibrated by ");
+			put_text(r, method);
+			out_raw(r, ".");
+		}
+		out_raw(r, " The table sorts the test paragraphs into ten bins by confidence and sets each "
+		        "bin's mean confidence beside how often its label was right. The ");
 	}
-	out_raw(r, " The table sorts the test paragraphs into ten bins by confidence and sets each "
-	        "bin's mean confidence beside how often its label was right. The ");
 	strong_open(r);
 	out_raw(r, "expected calibration error");
 	strong_close(r);
-	out_raw(r, " (ECE), the gap between the two weighted by paragraphs, is ");
+	out_raw(r, task_multilabel(task) ? " (ECE) over those pairs is "
+	                                 : " (ECE), the gap between the two weighted by paragraphs, is ");
 	strong_open(r);
 	out_raw(r, fmt_score(&a, json_object_get(test, "ece")));
 	strong_close(r);

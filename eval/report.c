@@ -31,14 +31,22 @@ static const double coverages[] = { 1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2 
 typedef struct {
 	const char *names[MAX_LABELS];
 	size_t n, n_model;
+	int multilabel;              /* the task's cells are label sets */
+	char *owned[MAX_LABELS];     /* names copied out of multi-label cells */
+	size_t n_owned;
 } label_set;
+
+static int label_find_n(const label_set *ls, const char *name, size_t len)
+{
+	for (size_t i = 0; i < ls->n; i++)
+		if (strncmp(ls->names[i], name, len) == 0 && ls->names[i][len] == '\0')
+			return (int)i;
+	return -1;
+}
 
 static int label_find(const label_set *ls, const char *name)
 {
-	for (size_t i = 0; i < ls->n; i++)
-		if (strcmp(ls->names[i], name) == 0)
-			return (int)i;
-	return -1;
+	return label_find_n(ls, name, strlen(name));
 }
 
 static int label_add(label_set *ls, const char *name)
@@ -52,7 +60,49 @@ static int label_add(label_set *ls, const char *name)
 	return (int)ls->n++;
 }
 
-/* One task's predictions over some rows of a dataset. */
+/* Adds a cell's labels: the cell, or each label of a multi-label cell
+ * (copied: they are not NUL-terminated in it). -1 when full or out of
+ * memory. */
+static int label_add_cell(label_set *ls, const char *cell)
+{
+	if (!ls->multilabel)
+		return label_add(ls, cell);
+	const char *lab;
+	size_t len = 0;
+	while ((lab = fr_label_next(&cell, &len)) != NULL) {
+		if (label_find_n(ls, lab, len) >= 0)
+			continue;
+		if (ls->n == MAX_LABELS || (ls->owned[ls->n_owned] = strndup(lab, len)) == NULL)
+			return -1;
+		ls->names[ls->n++] = ls->owned[ls->n_owned++];
+	}
+	return 0;
+}
+
+static void label_set_dispose(label_set *ls)
+{
+	for (size_t i = 0; i < ls->n_owned; i++)
+		free(ls->owned[i]);
+	ls->n_owned = 0;
+}
+
+/* A multi-label cell as k flags over the label set (its labels are in it). */
+static void cell_flags(const label_set *ls, const char *cell, unsigned char *flags)
+{
+	const char *lab;
+	size_t len = 0;
+	memset(flags, 0, ls->n);
+	while ((lab = fr_label_next(&cell, &len)) != NULL) {
+		int i = label_find_n(ls, lab, len);
+		if (i >= 0)
+			flags[i] = 1;
+	}
+}
+
+/* One task's predictions over some rows of a dataset. For a multi-label
+ * task, truth and pred are the first true and the top predicted label, and
+ * the sets are k flags per row (k the label set's size, fixed at
+ * allocation) beside each label's probability. */
 typedef struct {
 	size_t n;
 	size_t *row;
@@ -60,7 +110,18 @@ typedef struct {
 	double *conf;
 	int (*evidence)[FR_EVIDENCE_TERMS];
 	size_t *n_evidence;
+	size_t k;
+	unsigned char *true_set, *pred_set; /* multi-label: n * k flags */
+	double *probs;                      /* multi-label: n * k (0 for labels the model lacks) */
 } preds_t;
+
+/* Whether prediction i is wholly right. */
+static int pred_right(const preds_t *p, size_t i)
+{
+	if (p->true_set)
+		return memcmp(p->true_set + i * p->k, p->pred_set + i * p->k, p->k) == 0;
+	return p->truth[i] == p->pred[i];
+}
 
 static void preds_free(preds_t *p)
 {
@@ -70,13 +131,24 @@ static void preds_free(preds_t *p)
 	free(p->conf);
 	free(p->evidence);
 	free(p->n_evidence);
+	free(p->true_set);
+	free(p->pred_set);
+	free(p->probs);
 	memset(p, 0, sizeof(*p));
 }
 
-static int preds_alloc(preds_t *p, size_t n)
+static int preds_alloc(preds_t *p, size_t n, const label_set *ls)
 {
 	memset(p, 0, sizeof(*p));
 	size_t m = n ? n : 1;
+	if (ls->multilabel) {
+		p->k = ls->n;
+		p->true_set = calloc(m * ls->n, 1);
+		p->pred_set = calloc(m * ls->n, 1);
+		p->probs = calloc(m * ls->n, sizeof(*p->probs));
+		if (!p->true_set || !p->pred_set || !p->probs)
+			return FR_ENOMEM;
+	}
 	p->row = calloc(m, sizeof(*p->row));
 	p->truth = calloc(m, sizeof(*p->truth));
 	p->pred = calloc(m, sizeof(*p->pred));
@@ -96,7 +168,7 @@ static int predict_rows(const fr_model *m, const fr_dataset *ds, const size_t *r
 	fr_task_result *res = calloc(n_tasks, sizeof(*res));
 	int rc = res ? fr_model_work_new(&w, m, err) : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	for (size_t t = 0; rc == 0 && t < n_tasks; t++)
-		rc = preds_alloc(&out[t], n_rows) < 0 ? fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory") : 0;
+		rc = preds_alloc(&out[t], n_rows, &sets[t]) < 0 ? fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory") : 0;
 	for (size_t i = 0; rc == 0 && i < n_rows; i++) {
 		size_t r = rows ? rows[i] : i;
 		rc = fr_model_label(m, w, ds->texts[r], ds->text_lens[r], res, NULL, err);
@@ -105,7 +177,17 @@ static int predict_rows(const fr_model *m, const fr_dataset *ds, const size_t *r
 			if (truth == NULL)
 				continue;
 			preds_t *p = &out[t];
-			int ti = label_find(&sets[t], truth);
+			if (sets[t].multilabel) {
+				/* The model's labels come first in the set, in its order. */
+				unsigned char *ts = p->true_set + p->n * p->k, *ps = p->pred_set + p->n * p->k;
+				cell_flags(&sets[t], truth, ts);
+				for (size_t l = 0; l < fr_model_label_count(m, t); l++) {
+					ps[l] = (unsigned char)((res[t].label_set >> l) & 1);
+					p->probs[p->n * p->k + l] = res[t].scores[l];
+				}
+			}
+			int ti = sets[t].multilabel ? label_find_n(&sets[t], truth, strcspn(truth, "|"))
+			                            : label_find(&sets[t], truth);
 			int pi = label_find(&sets[t], fr_model_label_name(m, t, (size_t)res[t].label));
 			if (ti < 0 || pi < 0) {
 				rc = fr_error_set(err, FR_EINVALID, ds->path, ds->lines[r], "too many labels in task '%s'",
@@ -131,48 +213,78 @@ static json_t *prf(double p, double r, double f)
 	return json_pack("{s:f, s:f, s:f}", "precision", p, "recall", r, "f1", f);
 }
 
-/* FIGURES (render.h) of one confusion matrix. */
-static json_t *figures(const fr_confusion *c, const label_set *ls, fr_metrics *metrics_out)
+/* FIGURES (render.h) of computed metrics: with the confusion matrix c of a
+ * single-label task, or (c NULL) a multi-label task's subset accuracy and
+ * Hamming loss. */
+static json_t *figures_json(const fr_metrics *m, const label_set *ls, const fr_confusion *c)
 {
-	fr_metrics m;
-	if (fr_metrics_compute(&m, c) < 0)
-		return NULL;
 	json_t *labels = json_object(), *names = json_array(), *matrix = json_array();
 	for (size_t l = 0; l < ls->n; l++) {
-		const fr_label_scores *s = &m.labels[l];
+		const fr_label_scores *s = &m->labels[l];
 		json_t *one = json_pack("{s:f, s:f, s:f, s:I}", "precision", s->precision, "recall", s->recall,
 		                        "f1", s->f1, "support", (json_int_t)s->support);
 		json_object_set_new(labels, ls->names[l], one);
 		json_array_append_new(names, json_string(ls->names[l]));
 		json_t *row = json_array();
-		for (size_t p = 0; p < ls->n; p++)
+		for (size_t p = 0; c && p < ls->n; p++)
 			json_array_append_new(row, json_integer((json_int_t)c->counts[l * c->k + p]));
 		json_array_append_new(matrix, row);
 	}
-	json_t *fig = json_pack("{s:o, s:o, s:o, s:o, s:f, s:I, s:{s:o, s:o}}",
+	json_t *fig = json_pack("{s:o, s:o, s:o, s:o, s:f, s:I}",
 		"labels", labels,
-		"macro", prf(m.macro.precision, m.macro.recall, m.macro.f1),
-		"micro", prf(m.micro.precision, m.micro.recall, m.micro.f1),
-		"weighted", prf(m.weighted.precision, m.weighted.recall, m.weighted.f1),
-		"accuracy", m.accuracy,
-		"n", (json_int_t)m.n,
-		"confusion", "labels", names, "matrix", matrix);
+		"macro", prf(m->macro.precision, m->macro.recall, m->macro.f1),
+		"micro", prf(m->micro.precision, m->micro.recall, m->micro.f1),
+		"weighted", prf(m->weighted.precision, m->weighted.recall, m->weighted.f1),
+		"accuracy", m->accuracy,
+		"n", (json_int_t)m->n);
+	if (fig && c)
+		json_object_set_new(fig, "confusion", json_pack("{s:O, s:O}", "labels", names, "matrix", matrix));
+	else if (fig)
+		json_object_update_new(fig, json_pack("{s:f, s:f}", "subset_accuracy", m->accuracy,
+		                                      "hamming_loss", m->hamming_loss));
+	json_decref(names);
+	json_decref(matrix);
+	return fig;
+}
+
+/* FIGURES of one task's predictions; constant >= 0 puts that label in place
+ * of every prediction (a baseline). */
+static json_t *figures_of(const preds_t *p, const label_set *ls, int constant, fr_metrics *metrics_out)
+{
+	fr_metrics m;
+	fr_confusion c = { 0 };
+	json_t *fig = NULL;
+	if (p->true_set) {
+		fr_multilabel ml;
+		unsigned char *only = calloc(ls->n ? ls->n : 1, 1);
+		int rc = only ? fr_multilabel_init(&ml, ls->n) : FR_ENOMEM;
+		if (rc == 0 && constant >= 0)
+			only[constant] = 1;
+		for (size_t i = 0; rc == 0 && i < p->n; i++)
+			fr_multilabel_add(&ml, p->true_set + i * p->k, constant >= 0 ? only : p->pred_set + i * p->k);
+		if (rc == 0)
+			rc = fr_multilabel_metrics(&m, &ml);
+		if (only)
+			fr_multilabel_dispose(&ml);
+		free(only);
+		if (rc < 0)
+			return NULL;
+	} else {
+		if (fr_confusion_init(&c, ls->n) < 0)
+			return NULL;
+		for (size_t i = 0; i < p->n; i++)
+			fr_confusion_add(&c, (size_t)p->truth[i], (size_t)(constant >= 0 ? constant : p->pred[i]));
+		if (fr_metrics_compute(&m, &c) < 0) {
+			fr_confusion_dispose(&c);
+			return NULL;
+		}
+	}
+	fig = figures_json(&m, ls, p->true_set ? NULL : &c);
+	fr_confusion_dispose(&c);
 	if (metrics_out)
 		*metrics_out = m;
 	else
 		fr_metrics_dispose(&m);
-	return fig;
-}
-
-static json_t *figures_of(const preds_t *p, const label_set *ls, int constant, fr_metrics *metrics_out)
-{
-	fr_confusion c;
-	if (fr_confusion_init(&c, ls->n) < 0)
-		return NULL;
-	for (size_t i = 0; i < p->n; i++)
-		fr_confusion_add(&c, (size_t)p->truth[i], (size_t)(constant >= 0 ? constant : p->pred[i]));
-	json_t *fig = figures(&c, ls, metrics_out);
-	fr_confusion_dispose(&c);
 	return fig;
 }
 
@@ -212,9 +324,15 @@ static json_t *counts_json(const fr_dataset *ds, size_t task, const label_set *l
 	json_t *obj = json_object();
 	size_t counts[MAX_LABELS] = { 0 };
 	for (size_t r = 0; ds && r < ds->n_rows; r++) {
-		int i = ds->labels[task][r] ? label_find(ls, ds->labels[task][r]) : -1;
-		if (i >= 0)
-			counts[i]++;
+		const char *cell = ds->labels[task][r], *lab;
+		size_t len = 0;
+		while ((lab = fr_label_next(&cell, &len)) != NULL) {
+			int i = label_find_n(ls, lab, len);
+			if (i >= 0)
+				counts[i]++;
+			if (!ls->multilabel)
+				break;
+		}
 	}
 	for (size_t l = 0; l < ls->n; l++)
 		json_object_set_new(obj, ls->names[l], json_integer((json_int_t)counts[l]));
@@ -254,23 +372,32 @@ static json_t *threshold_table(const preds_t *p, const label_set *ls)
 			continue; /* the same cut as the row before */
 		last = threshold;
 		fr_confusion conf;
+		fr_multilabel ml;
 		fr_metrics m;
 		size_t accepted = 0, correct = 0;
 		if (fr_confusion_init(&conf, ls->n) < 0)
 			break;
+		if (fr_multilabel_init(&ml, p->true_set ? ls->n : 0) < 0) {
+			fr_confusion_dispose(&conf);
+			break;
+		}
 		for (size_t i = 0; i < p->n; i++) {
 			if (p->conf[i] < threshold)
 				continue;
 			accepted++;
-			correct += p->truth[i] == p->pred[i];
-			fr_confusion_add(&conf, (size_t)p->truth[i], (size_t)p->pred[i]);
+			correct += (size_t)pred_right(p, i);
+			if (p->true_set)
+				fr_multilabel_add(&ml, p->true_set + i * p->k, p->pred_set + i * p->k);
+			else
+				fr_confusion_add(&conf, (size_t)p->truth[i], (size_t)p->pred[i]);
 		}
 		double macro_f1 = 0;
-		if (fr_metrics_compute(&m, &conf) == 0) {
+		if ((p->true_set ? fr_multilabel_metrics(&m, &ml) : fr_metrics_compute(&m, &conf)) == 0) {
 			macro_f1 = m.macro.f1;
 			fr_metrics_dispose(&m);
 		}
 		fr_confusion_dispose(&conf);
+		fr_multilabel_dispose(&ml);
 		size_t n = p->n, review = n - accepted;
 		json_array_append_new(arr, json_pack("{s:f, s:I, s:f, s:f, s:f, s:I, s:f}",
 			"threshold", threshold,
@@ -302,7 +429,6 @@ static int cmp_terms(const void *a, const void *b)
 static json_t *top_terms(const fr_model *m, size_t task, size_t n_terms)
 {
 	const fr_tfidf *tf = fr_model_vectorizer(m);
-	const fr_classifier *clf = fr_model_classifier(m, task);
 	size_t V = fr_tfidf_feature_count(tf);
 	const json_t *kernel = json_object_get(json_object_get(fr_model_manifest(m), "config"), "kernel");
 	if (kernel && strcmp(json_string_value(kernel), "linear") != 0)
@@ -314,7 +440,7 @@ static json_t *top_terms(const fr_model *m, size_t task, size_t n_terms)
 	for (size_t l = 0; l < fr_model_label_count(m, task); l++) {
 		for (size_t f = 1; f <= V; f++) {
 			terms[f - 1].feature = (int)f;
-			terms[f - 1].weight = fr_classifier_label_weight(clf, (int)f, (int)l);
+			terms[f - 1].weight = fr_model_label_weight(m, task, (int)f, l);
 		}
 		qsort(terms, V, sizeof(*terms), cmp_terms);
 		json_t *list = json_array();
@@ -336,6 +462,30 @@ static int cmp_mistakes(const void *a, const void *b, void *preds)
 	return (i > j) - (i < j);
 }
 
+/* A label set as a labeled CSV writes it: "a|b". */
+static json_t *set_text(const label_set *ls, const unsigned char *flags)
+{
+	size_t len = 0;
+	for (size_t l = 0; l < ls->n; l++)
+		len += flags[l] ? strlen(ls->names[l]) + 1 : 0;
+	char *buf = malloc(len + 1);
+	if (buf == NULL)
+		return NULL;
+	len = 0;
+	for (size_t l = 0; l < ls->n; l++) {
+		if (!flags[l])
+			continue;
+		if (len)
+			buf[len++] = FR_LABEL_SEP;
+		memcpy(buf + len, ls->names[l], strlen(ls->names[l]));
+		len += strlen(ls->names[l]);
+	}
+	buf[len] = '\0';
+	json_t *s = json_string(buf);
+	free(buf);
+	return s;
+}
+
 static json_t *mistakes(const fr_model *m, const fr_dataset *ds, const preds_t *p,
                         const label_set *ls, size_t max)
 {
@@ -344,7 +494,7 @@ static json_t *mistakes(const fr_model *m, const fr_dataset *ds, const preds_t *
 	if (wrong == NULL)
 		return arr;
 	for (size_t i = 0; i < p->n; i++)
-		if (p->truth[i] != p->pred[i])
+		if (!pred_right(p, i))
 			wrong[n++] = i;
 	qsort_r(wrong, n, sizeof(*wrong), cmp_mistakes, (void *)p);
 	for (size_t k = 0; k < n && k < max; k++) {
@@ -352,10 +502,11 @@ static json_t *mistakes(const fr_model *m, const fr_dataset *ds, const preds_t *
 		json_t *ev = json_array();
 		for (size_t e = 0; e < p->n_evidence[i]; e++)
 			json_array_append_new(ev, json_string(fr_tfidf_surface(fr_model_vectorizer(m), p->evidence[i][e])));
-		json_array_append_new(arr, json_pack("{s:s, s:s%, s:s, s:s, s:f, s:o}",
+		json_t *truth = p->true_set ? set_text(ls, p->true_set + i * p->k) : json_string(ls->names[p->truth[i]]);
+		json_t *pred = p->true_set ? set_text(ls, p->pred_set + i * p->k) : json_string(ls->names[p->pred[i]]);
+		json_array_append_new(arr, json_pack("{s:s, s:s%, s:o, s:o, s:f, s:o}",
 			"id", ds->ids[r], "text", ds->texts[r], ds->text_lens[r],
-			"true", ls->names[p->truth[i]], "predicted", ls->names[p->pred[i]],
-			"confidence", p->conf[i], "evidence", ev));
+			"true", truth, "predicted", pred, "confidence", p->conf[i], "evidence", ev));
 	}
 	free(wrong);
 	return arr;
@@ -406,21 +557,32 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* The task with the most labels: what folds are stratified by. */
+/* The task with the most labels, single-label ones first: what folds are
+ * stratified by (a multi-label row by its first label). */
 static size_t stratify_task(const fr_model *m)
 {
 	size_t best = 0;
-	for (size_t t = 1; t < fr_model_task_count(m); t++)
-		if (fr_model_label_count(m, t) > fr_model_label_count(m, best))
+	for (size_t t = 1; t < fr_model_task_count(m); t++) {
+		int ml = fr_model_task_multilabel(m, t), best_ml = fr_model_task_multilabel(m, best);
+		if (ml < best_ml || (ml == best_ml && fr_model_label_count(m, t) > fr_model_label_count(m, best)))
 			best = t;
+	}
 	return best;
 }
 
-/* Adds each prediction's confidence and whether it was right. */
-static void reliability_add_preds(fr_reliability *rel, const preds_t *p)
+/* Adds each prediction's confidence and whether it was right; for a
+ * multi-label task, each label's probability (of the model's n_model
+ * labels) and whether the row has the label. */
+static void reliability_add_preds(fr_reliability *rel, const preds_t *p, size_t n_model)
 {
-	for (size_t i = 0; i < p->n; i++)
-		fr_reliability_add(rel, p->conf[i], p->truth[i] == p->pred[i]);
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->true_set == NULL) {
+			fr_reliability_add(rel, p->conf[i], p->truth[i] == p->pred[i]);
+			continue;
+		}
+		for (size_t l = 0; l < n_model; l++)
+			fr_reliability_add(rel, p->probs[i * p->k + l], p->true_set[i * p->k + l]);
+	}
 }
 
 /* RELIABILITY (render.h): the bins, the expected calibration error, and
@@ -446,12 +608,36 @@ static json_t *reliability_json(const fr_reliability *rel)
 	                 "accuracy", rel->n ? json_real((double)correct / (double)rel->n) : json_null());
 }
 
+/* The calibration method of a multi-label task's first label (they all
+ * share the training config's). */
+static const json_t *jdig_method(const json_t *per_label)
+{
+	return json_object_get(json_object_get(json_array_get(per_label, 0), "calibration"), "method");
+}
+
 /* The task's calibration as the model records it; a bundle from before
  * calibration has raw scores. */
 static json_t *calibration_of(const fr_model *m, size_t task)
 {
 	const json_t *entry = json_array_get(json_object_get(fr_model_manifest(m), "tasks"), task);
 	const json_t *cal = json_object_get(entry, "calibration");
+	if (fr_model_task_multilabel(m, task)) {
+		/* One calibration per label: the method, and each label's slope,
+		 * threshold and out-of-fold F1. */
+		const json_t *per = json_object_get(entry, "per_label");
+		json_t *labels = json_object();
+		for (size_t l = 0; l < json_array_size(per); l++) {
+			const json_t *e = json_array_get(per, l);
+			const json_t *c = json_object_get(e, "calibration");
+			json_object_set_new(labels, fr_model_label_name(m, task, l),
+			                    json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?}", "slope", json_object_get(c, "slope"),
+			                              "rows", json_object_get(c, "rows"), "folds", json_object_get(c, "folds"),
+			                              "threshold", json_object_get(e, "threshold"),
+			                              "cv_f1", json_object_get(e, "cv_f1")));
+		}
+		const char *method = json_string_value(jdig_method(per));
+		return json_pack("{s:s, s:o}", "method", method ? method : "none", "per_label", labels);
+	}
 	return cal ? json_deep_copy(cal) : json_pack("{s:s}", "method", "none");
 }
 
@@ -468,7 +654,8 @@ static int cross_validate(json_t **cv_out, fr_reliability *cv_rel, double *secon
 	int rc = (fold && strata && rows && p) ? 0 : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	double train_seconds = 0;
 	for (size_t r = 0; rc == 0 && r < n; r++)
-		strata[r] = train->labels[strat][r] ? label_find(&sets[strat], train->labels[strat][r]) : -1;
+		strata[r] = train->labels[strat][r] ? label_find_n(&sets[strat], train->labels[strat][r],
+		                                                   strcspn(train->labels[strat][r], "|")) : -1;
 	if (rc == 0 && fr_cv_folds(fold, n, (const char *const *)train->docs, strata, sets[strat].n, k, cfg->classifier.seed) < 0)
 		rc = fr_error_set(err, FR_EINVALID, train->path, 0,
 		                  "%zu-fold cross-validation needs at least %zu documents", k, k);
@@ -494,7 +681,7 @@ static int cross_validate(json_t **cv_out, fr_reliability *cv_rel, double *secon
 				rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 			else
 				json_array_append_new(cv_out[t], fig);
-			reliability_add_preds(&cv_rel[t], &p[t]);
+			reliability_add_preds(&cv_rel[t], &p[t], sets[t].n_model);
 		}
 		for (size_t t = 0; t < n_tasks; t++)
 			preds_free(&p[t]);
@@ -535,13 +722,14 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 
 	/* Label sets: the model's, then labels only the data has. */
 	for (size_t t = 0; rc == 0 && t < n_tasks; t++) {
+		sets[t].multilabel = fr_model_task_multilabel(m, t);
 		for (size_t l = 0; l < fr_model_label_count(m, t); l++)
 			label_add(&sets[t], fr_model_label_name(m, t, l));
 		sets[t].n_model = sets[t].n;
 		const fr_dataset *both[2] = { test, use_cv ? train : NULL };
 		for (int d = 0; d < 2; d++)
 			for (size_t r = 0; both[d] && r < both[d]->n_rows; r++)
-				if (both[d]->labels[t][r] && label_add(&sets[t], both[d]->labels[t][r]) < 0)
+				if (both[d]->labels[t][r] && label_add_cell(&sets[t], both[d]->labels[t][r]) < 0)
 					rc = fr_error_set(err, FR_EFORMAT, both[d]->path, both[d]->lines[r],
 					                  "task '%s' has more than %d labels", fr_model_task_name(m, t), MAX_LABELS);
 	}
@@ -596,11 +784,13 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 		}
 		fr_reliability test_rel;
 		fr_reliability_init(&test_rel);
-		reliability_add_preds(&test_rel, &test_preds[t]);
+		reliability_add_preds(&test_rel, &test_preds[t], ls->n_model);
 		json_t *reliability = json_pack("{s:o}", "test", reliability_json(&test_rel));
 		if (use_cv)
 			json_object_set_new(reliability, "cv", reliability_json(&cv_rel[t]));
 		json_object_set_new(task, "calibration", calibration_of(m, t));
+		if (ls->multilabel)
+			json_object_set_new(task, "multilabel", json_true());
 		json_object_set_new(task, "reliability", reliability);
 		json_object_set_new(task, "thresholds", threshold_table(&test_preds[t], ls));
 		json_t *terms = top_terms(m, t, opts->n_terms);
@@ -644,6 +834,8 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 		json_object_set_new(report, "tasks", json_incref(tasks));
 	}
 	for (size_t t = 0; t < n_tasks; t++) {
+		if (sets)
+			label_set_dispose(&sets[t]);
 		if (test_preds)
 			preds_free(&test_preds[t]);
 		if (cv)

@@ -194,6 +194,52 @@ static void test_eval__matches_scikit_learn(void **state)
 	fr_confusion_dispose(&c);
 }
 
+/* Multi-label figures against scikit-learn's on the same indicator rows
+ * (precision_recall_fscore_support, hamming_loss, accuracy_score). */
+static void test_eval__multilabel_matches_scikit_learn(void **state)
+{
+	(void)state;
+	static const unsigned char truth[5][3] = { { 1, 1, 0 }, { 0, 1, 0 }, { 1, 0, 1 }, { 0, 0, 1 }, { 1, 0, 0 } };
+	static const unsigned char pred[5][3] = { { 1, 0, 0 }, { 0, 1, 1 }, { 1, 0, 1 }, { 0, 0, 0 }, { 1, 0, 0 } };
+	static const struct { double p, r, f; size_t support; } expected[] = {
+		{ 1.0, 1.0, 1.0, 3 },
+		{ 1.0, 0.5, 0.6666666666666666, 2 },
+		{ 0.5, 0.5, 0.5, 2 },
+	};
+	fr_multilabel c;
+	fr_metrics m;
+	assert_int_equal(fr_multilabel_init(&c, 3), 0);
+	for (size_t i = 0; i < 5; i++)
+		fr_multilabel_add(&c, truth[i], pred[i]);
+	assert_int_equal(fr_multilabel_metrics(&m, &c), 0);
+	assert_int_equal(m.n, 5);
+	for (size_t l = 0; l < 3; l++) {
+		assert_true(fabs(m.labels[l].precision - expected[l].p) < 1e-12);
+		assert_true(fabs(m.labels[l].recall - expected[l].r) < 1e-12);
+		assert_true(fabs(m.labels[l].f1 - expected[l].f) < 1e-12);
+		assert_int_equal(m.labels[l].support, expected[l].support);
+	}
+	assert_true(fabs(m.micro.precision - 0.8333333333333334) < 1e-12);
+	assert_true(fabs(m.micro.recall - 0.7142857142857143) < 1e-12);
+	assert_true(fabs(m.micro.f1 - 0.7692307692307692) < 1e-12);
+	assert_true(fabs(m.macro.precision - 0.8333333333333334) < 1e-12);
+	assert_true(fabs(m.macro.recall - 0.6666666666666666) < 1e-12);
+	assert_true(fabs(m.macro.f1 - 0.7222222222222222) < 1e-12);
+	assert_true(fabs(m.weighted.precision - 0.8571428571428571) < 1e-12);
+	assert_true(fabs(m.weighted.recall - 0.7142857142857143) < 1e-12);
+	assert_true(fabs(m.weighted.f1 - 0.7619047619047619) < 1e-12);
+	assert_true(fabs(m.hamming_loss - 0.2) < 1e-12);
+	assert_true(fabs(m.accuracy - 0.4) < 1e-12); /* subset accuracy: rows 3 and 5 */
+	fr_metrics_dispose(&m);
+	fr_multilabel_dispose(&c);
+	/* No rows: zeros, not a division by zero. */
+	assert_int_equal(fr_multilabel_init(&c, 2), 0);
+	assert_int_equal(fr_multilabel_metrics(&m, &c), 0);
+	assert_true(m.hamming_loss == 0.0 && m.accuracy == 0.0 && m.micro.f1 == 0.0);
+	fr_metrics_dispose(&m);
+	fr_multilabel_dispose(&c);
+}
+
 /* Folds keep every document whole, use every fold, spread each label across
  * folds, and are the same for the same seed. */
 static void test_eval__cv_folds_grouped_and_stratified(void **state)
@@ -277,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_eval__huge_k_is_refused),
 		cmocka_unit_test(test_eval__reuse_after_dispose),
 		cmocka_unit_test(test_eval__matches_scikit_learn),
+		cmocka_unit_test(test_eval__multilabel_matches_scikit_learn),
 		cmocka_unit_test(test_eval__cv_folds_grouped_and_stratified),
 		cmocka_unit_test(test_eval__reliability_bins_and_ece),
 	};

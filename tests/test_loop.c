@@ -401,6 +401,116 @@ static void test_loop__corrections_change_the_model(void **state)
 	                     FR_FRAMER, FR_SOURCE_DIR, tmp, m2), 0);
 }
 
+/* A multi-label task through the whole loop (issue #8, section 3): the
+ * fixture's paragraphs that carry two frames get both in labels.jsonl
+ * ("labels") and labels.csv ("a|b"); review.csv holds label sets that
+ * train takes back as corrections; the report gives the multi-label
+ * figures. */
+static void test_loop__multilabel(void **state)
+{
+	(void)state;
+	char ml[600];
+	snprintf(ml, sizeof(ml), "%s/models/ml", tmp);
+	assert_int_equal(run("%s train --data %s/tests/fixtures/multilabel/train.csv --model %s --quiet",
+	                     FR_FRAMER, FR_SOURCE_DIR, ml), 0);
+	assert_int_equal(run("%s classify --model %s --out %s/ml --review 10 %s/tests/fixtures/multilabel/test.csv --quiet",
+	                     FR_FRAMER, ml, tmp, FR_SOURCE_DIR), 0);
+	char path[600];
+	snprintf(path, sizeof(path), "%s/tests/fixtures/multilabel/test.csv", FR_SOURCE_DIR);
+	char *data = test_read_file(path, NULL);
+	csv_table truth;
+	csv_parse(&truth, data);
+	free(data);
+	size_t n = 0, pairs = 0, both = 0;
+	para *got = read_labels("ml/labels.jsonl", &n);
+	assert_int_equal(n, truth.n - 1);
+	size_t frame = column(&truth, "frame");
+	for (size_t r = 1; r < truth.n; r++) {
+		const char *cell = truth.rows[r].cells[frame];
+		if (strchr(cell, '|') == NULL)
+			continue;
+		pairs++;
+		/* The fixture writes "b | a" or "a|b": compare as sets. */
+		const para *p = find(got, n, truth.rows[r].cells[0]);
+		assert_non_null(p);
+		json_t *labels = json_object_get(json_object_get(p->record, "frame"), "labels");
+		assert_true(json_is_array(labels));
+		size_t hits = 0;
+		for (size_t i = 0; i < json_array_size(labels); i++) {
+			const char *l = json_string_value(json_array_get(labels, i));
+			const char *at = strstr(cell, l);
+			hits += at != NULL && (at == cell || at[-1] == '|' || at[-1] == ' ') &&
+			        (at[strlen(l)] == '\0' || at[strlen(l)] == '|' || at[strlen(l)] == ' ');
+		}
+		both += hits == 2 && json_array_size(labels) == 2;
+	}
+	print_message("multi-label fixture: %zu of %zu two-frame paragraphs got both frames\n", both, pairs);
+	assert_true(pairs >= 8);
+	assert_int_equal(both, pairs);
+	free_labels(got, n);
+	csv_free(&truth);
+
+	/* labels.csv and review.csv write label sets the way a labeled CSV does. */
+	data = read_in_tmp("ml/labels.csv");
+	assert_non_null(strstr(data, ",blame_nato|talks,"));
+	free(data);
+	data = read_in_tmp("ml/review.csv");
+	csv_table review;
+	csv_parse(&review, data);
+	free(data);
+	assert_int_equal(review.n, 11);
+	/* Each row's frame cell is a set of the model's labels, sorted, as a
+	 * labeled CSV holds it; second_frame names the label nearest its threshold. */
+	static const char *const known = "|blame_nato|blame_russia|escalation|talks|";
+	for (size_t r = 1; r < review.n; r++) {
+		char *cell = strdup(review.rows[r].cells[column(&review, "frame")]), *save = NULL, *prev = NULL;
+		for (char *l = strtok_r(cell, "|", &save); l; l = strtok_r(NULL, "|", &save)) {
+			char key[64];
+			snprintf(key, sizeof(key), "|%s|", l);
+			assert_non_null(strstr(known, key));
+			assert_true(prev == NULL || strcmp(prev, l) < 0);
+			prev = l;
+		}
+		free(cell);
+		snprintf(path, sizeof(path), "|%s|", review.rows[r].cells[column(&review, "second_frame")]);
+		assert_non_null(strstr(known, path));
+	}
+	csv_free(&review);
+	char ml2[600];
+	snprintf(ml2, sizeof(ml2), "%s/models/ml2", tmp);
+	assert_int_equal(run("%s train --data %s/tests/fixtures/multilabel/train.csv --data %s/ml/review.csv "
+	                     "--model %s --quiet", FR_FRAMER, FR_SOURCE_DIR, tmp, ml2), 0);
+
+	/* The report: per-label figures with thresholds, micro and macro,
+	 * Hamming loss and subset accuracy. */
+	assert_int_equal(run("%s evaluate --model %s --data %s/tests/fixtures/multilabel/test.csv --cv 3 "
+	                     "--report %s/mlreport --quiet", FR_FRAMER, ml, FR_SOURCE_DIR, tmp), 0);
+	snprintf(path, sizeof(path), "%s/mlreport/report.json", tmp);
+	json_error_t jerr;
+	json_t *report = json_load_file(path, 0, &jerr);
+	assert_non_null(report);
+	json_t *task = json_object_get(json_object_get(report, "tasks"), "frame");
+	assert_true(json_is_true(json_object_get(task, "multilabel")));
+	json_t *test = json_object_get(task, "test");
+	double hamming = json_number_value(json_object_get(test, "hamming_loss"));
+	double subset = json_number_value(json_object_get(test, "subset_accuracy"));
+	print_message("multi-label test: subset accuracy %.3f, Hamming loss %.3f, micro-F1 %.3f\n", subset,
+	              hamming, json_number_value(json_object_get(json_object_get(test, "micro"), "f1")));
+	assert_true(json_is_number(json_object_get(test, "hamming_loss")) && hamming < 0.1);
+	assert_true(subset > 0.8);
+	assert_true(json_real_value(json_object_get(json_object_get(json_object_get(test, "labels"), "talks"),
+	                                            "f1")) > 0.8);
+	assert_non_null(json_object_get(json_object_get(task, "cv"), "mean"));
+	assert_true(json_is_number(json_object_get(json_object_get(json_object_get(json_object_get(task,
+	            "calibration"), "per_label"), "talks"), "threshold")));
+	json_decref(report);
+	data = read_in_tmp("mlreport/report.md");
+	assert_non_null(strstr(data, "Hamming loss"));
+	assert_non_null(strstr(data, "subset accuracy"));
+	assert_non_null(strstr(data, "| threshold |"));
+	free(data);
+}
+
 static json_t *summary_of(const char *dir)
 {
 	char path[512];
@@ -524,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_loop__threads_give_the_same_review),
 		cmocka_unit_test(test_loop__corrections_change_the_model),
 		cmocka_unit_test(test_loop__drift),
+		cmocka_unit_test(test_loop__multilabel),
 		cmocka_unit_test(test_loop__bigram_model_oov),
 		cmocka_unit_test(test_loop__stdin_review_needs_out),
 	};

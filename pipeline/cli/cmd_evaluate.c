@@ -82,17 +82,29 @@ static void warn_unknown_labels(const fr_model *m, const fr_dataset *ds)
 				task = (int)k;
 		if (task < 0 || fr_strmap_new(&seen, 16, NULL) < 0)
 			continue;
+		int multilabel = fr_model_task_multilabel(m, (size_t)task);
 		for (size_t r = 0; r < ds->n_rows; r++) {
-			const char *label = ds->labels[t][r];
-			uint32_t id = 0;
-			if (label == NULL || fr_model_label_index(m, (size_t)task, label) >= 0 ||
-			    fr_strmap_intern(seen, label, strlen(label), &id) != 1)
-				continue;
-			char line[1024];
-			snprintf(line, sizeof(line), "warning: %s:%zu: task '%s': label '%.64s' is not one the "
-			         "model knows; its rows count as errors", ds->path, ds->lines[r], ds->tasks[t], label);
-			cli_clean_message(line);
-			fprintf(stderr, "framer: %s\n", line);
+			const char *cell = ds->labels[t][r], *label;
+			size_t len = 0;
+			/* Each label of a multi-label task's cell; a whole cell otherwise. */
+			while ((label = fr_label_next(&cell, &len)) != NULL) {
+				if (!multilabel)
+					len = strlen(label);
+				char name[256];
+				uint32_t id = 0;
+				snprintf(name, sizeof(name), "%.*s", (int)(len < 255 ? len : 255), label);
+				if (fr_model_label_index(m, (size_t)task, name) < 0 &&
+				    fr_strmap_intern(seen, label, len, &id) == 1) {
+					char line[1024];
+					snprintf(line, sizeof(line), "warning: %s:%zu: task '%s': label '%.64s' is not one "
+					         "the model knows; %s", ds->path, ds->lines[r], ds->tasks[t], name,
+					         multilabel ? "it counts as missed" : "its rows count as errors");
+					cli_clean_message(line);
+					fprintf(stderr, "framer: %s\n", line);
+				}
+				if (!multilabel)
+					break;
+			}
 		}
 		fr_strmap_free(seen);
 	}
@@ -104,7 +116,17 @@ static void print_summary(const json_t *report)
 	json_t *t;
 	json_object_foreach(json_object_get(report, "tasks"), task, t) {
 		const json_t *test = json_object_get(t, "test"), *base = json_object_get(t, "baseline");
-		printf("%-10s accuracy %.3f  macro-F1 %.3f  (majority baseline: accuracy %.3f, macro-F1 %.3f)",
+		if (json_is_true(json_object_get(t, "multilabel")))
+			printf("%-10s multi-label: subset accuracy %.3f  Hamming loss %.3f  micro-F1 %.3f  macro-F1 %.3f"
+			       "  (baseline: subset accuracy %.3f, macro-F1 %.3f)", task,
+			       json_number_value(json_object_get(test, "subset_accuracy")),
+			       json_number_value(json_object_get(test, "hamming_loss")),
+			       json_number_value(json_object_get(json_object_get(test, "micro"), "f1")),
+			       json_number_value(json_object_get(json_object_get(test, "macro"), "f1")),
+			       json_number_value(json_object_get(base, "accuracy")),
+			       json_number_value(json_object_get(json_object_get(base, "macro"), "f1")));
+		else
+			printf("%-10s accuracy %.3f  macro-F1 %.3f  (majority baseline: accuracy %.3f, macro-F1 %.3f)",
 		       task, json_number_value(json_object_get(test, "accuracy")),
 		       json_number_value(json_object_get(json_object_get(test, "macro"), "f1")),
 		       json_number_value(json_object_get(base, "accuracy")),
