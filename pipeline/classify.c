@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -569,6 +570,22 @@ int fr_classifier_save(const fr_classifier *c, const char *path, fr_error *err)
 	return 0;
 }
 
+/* FR_EMODEL unless the file at path starts with `word` and a space. */
+static int check_first_word(const char *path, const char *word, fr_error *err)
+{
+	char head[32] = "";
+	FILE *fp = fopen(path, "rb");
+	if (fp == NULL)
+		return fr_error_set(err, FR_EMODEL, path, 0, "cannot read the classifier file: %s", strerror(errno));
+	size_t got = fread(head, 1, sizeof(head) - 1, fp);
+	fclose(fp);
+	size_t len = strlen(word);
+	if (got <= len || memcmp(head, word, len) != 0 || head[len] != ' ')
+		return fr_error_set(err, FR_EMODEL, path, 0, "not a %s model file (model.json names that solver)",
+		                    strcmp(word, "svm_type") == 0 ? "libsvm" : "LIBLINEAR");
+	return 0;
+}
+
 int fr_classifier_load(fr_classifier **out, const char *path, int solver, size_t n_labels,
                        size_t n_features, fr_error *err)
 {
@@ -579,6 +596,12 @@ int fr_classifier_load(fr_classifier **out, const char *path, int solver, size_t
 		return fr_error_set(err, FR_EMODEL, path, 0, "classifier file is missing");
 	if (solver != FR_SOLVER_LIBSVM && solver != FR_SOLVER_LIBLINEAR)
 		return fr_error_set(err, FR_EMODEL, path, 0, "unknown solver");
+	/* libsvm's loader prints to stderr when it meets a header it does not
+	 * know (a LIBLINEAR file, say), and a library must not print: check the
+	 * first word of the file before either loader reads it. */
+	rc = check_first_word(path, solver == FR_SOLVER_LIBLINEAR ? "solver_type" : "svm_type", err);
+	if (rc < 0)
+		return rc;
 	fr_classifier *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");

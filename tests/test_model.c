@@ -365,6 +365,27 @@ static void test_model__load_refuses_broken_bundles(void **state)
 	assert_int_equal(fr_model_load(&loaded, dir, &err), FR_EMODEL);
 	assert_non_null(strstr(err.message, "records no sha256"));
 	assert_int_equal(run("mv %s.good %s", path, path), 0);
+	/* A manifest naming the wrong solver for an intact file is refused
+	 * before libsvm or LIBLINEAR reads it, and nothing is printed. */
+	assert_int_equal(run("cp %s %s.good && sed -i 's/\"solver\": \"libsvm\"/\"solver\": \"liblinear\"/' %s",
+	                     path, path, path), 0);
+	char errfile[128];
+	snprintf(errfile, sizeof(errfile), "%s/stderr", tmp);
+	fflush(stderr);
+	int saved = dup(2);
+	FILE *capture = fopen(errfile, "w");
+	assert_non_null(capture);
+	dup2(fileno(capture), 2);
+	fr_error_clear(&err);
+	int load_rc = fr_model_load(&loaded, dir, &err);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	fclose(capture);
+	assert_int_equal(load_rc, FR_EMODEL);
+	assert_non_null(strstr(err.message, "not a LIBLINEAR model file"));
+	assert_int_equal(run("test ! -s %s", errfile), 0);
+	assert_int_equal(run("mv %s.good %s", path, path), 0);
 	/* An unknown format version names the framer that made it. */
 	assert_int_equal(run("sed -i 's/\"format_version\": %d/\"format_version\": 99/' %s", FR_MODEL_FORMAT_VERSION, path), 0);
 	fr_error_clear(&err);
