@@ -290,22 +290,83 @@ static int push_token(fr_tokens *t, size_t ncp, int non_ascii, uint8_t kind)
 	return 0;
 }
 
-/* A token of ASCII letters and digits, lowercased as it is copied. */
-static int push_ascii_token(fr_tokens *t, const uint8_t *src, size_t n, uint8_t kind)
+/* 1 for the ASCII letters and digits, 0 for every other byte: the bytes an
+ * ASCII run is made of. */
+#define R0 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+#define R1 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const uint8_t ascii_alnum[256] = {
+	R0, R0,                                         /* controls */
+	R0,                                             /* space and punctuation */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, /* 0-9 */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* @ A-O */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, /* P-Z */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* ` a-o */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, /* p-z */
+	R0, R0, R0, R0, R0, R0, R0, R0                  /* non-ASCII */
+};
+
+/* 1 for the bytes that may join an ASCII run to what follows it (see
+ * ascii_run_is_whole), 0 for those that always end it: a space, most
+ * punctuation and a line end close a token without another look. */
+static const uint8_t may_join[256] = {
+	R0, R0,
+	0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 1, 1, /* ' , - . / */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, /* : */
+	R0, R0, R0, R0,
+	R1, R1, R1, R1, R1, R1, R1, R1                  /* non-ASCII */
+};
+#undef R0
+#undef R1
+
+/* Where the run of ASCII letters and digits that starts at s[pos] ends:
+ * eight bytes a step while eight are left (a byte is a letter when its
+ * lowercase form, bit 0x20 set, is in a..z; each sum stays inside its byte
+ * up to the first byte over 0x7F, which ends the run anyway, and the lowest
+ * stop is the first on a little-endian machine), then a byte at a time. */
+static size_t ascii_run_end(const uint8_t *s, size_t len, size_t pos)
 {
-	char *dst = token_space(t, n);
-	if (dst == NULL)
-		return FR_ENOMEM;
-	if (kind != FR_TOKEN_NUMBER)
-		for (size_t i = 0; i < n; i++)
-			dst[i] = (char)(src[i] >= 'A' && src[i] <= 'Z' ? src[i] + ('a' - 'A') : src[i]);
-	token_done(t, n, kind);
-	return 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t highs = 0x8080808080808080ULL, ones = 0x0101010101010101ULL;
+	while (len - pos >= 8) {
+		uint64_t v;
+		memcpy(&v, s + pos, 8);
+		uint64_t low = v | 0x2020202020202020ULL;
+		uint64_t letter = (low + ones * (0x80 - 'a')) & ~(low + ones * (0x80 - 'z' - 1));
+		uint64_t digit = (v + ones * (0x80 - '0')) & ~(v + ones * (0x80 - '9' - 1));
+		uint64_t stop = ~((letter | digit) & ~v) & highs;
+		if (stop != 0)
+			return pos + ((size_t)__builtin_ctzll(stop) >> 3);
+		pos += 8;
+	}
+#endif
+	while (pos < len && ascii_alnum[s[pos]])
+		pos++;
+	return pos;
 }
 
-static int is_ascii_alnum(uint8_t c)
+/* A token of ASCII letters and digits, lowercased as it is copied; avail
+ * is how many input bytes are left from src. The room check is inline. The
+ * copy goes eight bytes at a time while eight are left in the input:
+ * letters and digits are lowercase with bit 0x20 set, and what lands past
+ * the token is inside the room reserved and overwritten by what follows. */
+static int push_ascii_token(fr_tokens *t, const uint8_t *src, size_t n, size_t avail, uint8_t kind)
 {
-	return c < 0x80 && (ascii_class[c] == CLS_LETTER || ascii_class[c] == CLS_DIGIT);
+	if ((t->count == t->cap || t->text_len + n + 8 > t->text_cap) && token_space(t, n + 8) == NULL)
+		return FR_ENOMEM;
+	char *dst = t->text + t->text_len;
+	if (kind != FR_TOKEN_NUMBER) {
+		size_t i = 0;
+		for (; i < n && i + 8 <= avail; i += 8) {
+			uint64_t v;
+			memcpy(&v, src + i, 8);
+			v |= 0x2020202020202020ULL;
+			memcpy(dst + i, &v, 8);
+		}
+		for (; i < n; i++)
+			dst[i] = (char)(src[i] | 0x20);
+	}
+	token_done(t, n, kind);
+	return 0;
 }
 
 /* Whether the ASCII run s[start..end) is a whole token by itself: what ends
@@ -383,17 +444,15 @@ int fr_tokenize(fr_tokens *out, const char *text, size_t len, fr_error *err)
 		if (s[pos] < 0x80) {
 			/* Fast path: ASCII separators, and tokens of ASCII letters and
 			 * digits that nothing joins on to. */
-			uint8_t cls = ascii_class[s[pos]];
-			if (cls != CLS_LETTER && cls != CLS_DIGIT) {
+			if (!ascii_alnum[s[pos]]) {
 				pos++;
 				continue;
 			}
-			size_t end = pos + 1;
-			while (end < len && is_ascii_alnum(s[end]))
-				end++;
-			int word = cls == CLS_LETTER;
-			if (ascii_run_is_whole(s, len, pos, end, word)) {
-				if (push_ascii_token(out, s + pos, end - pos, word ? FR_TOKEN_WORD : FR_TOKEN_NUMBER) < 0)
+			size_t end = ascii_run_end(s, len, pos + 1);
+			int word = ascii_class[s[pos]] == CLS_LETTER;
+			if (end >= len || !may_join[s[end]] || ascii_run_is_whole(s, len, pos, end, word)) {
+				if (push_ascii_token(out, s + pos, end - pos, len - pos,
+				                     word ? FR_TOKEN_WORD : FR_TOKEN_NUMBER) < 0)
 					return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 				pos = end;
 				continue;
