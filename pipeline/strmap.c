@@ -3,14 +3,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A key is a record in the arena: its id (4 bytes), its length (4 bytes),
+ * its bytes and a NUL. A slot holds 16 bits of the key's hash above the
+ * record's offset + 1 (0 for an empty slot), so a probe compares hashes
+ * inside the slot array and then reads the one record, which holds all it
+ * needs: a lookup costs two cache lines, the slot and the key. The table
+ * grows at three quarters full: probes past the home slot mostly stay in
+ * its cache line and cost a tag compare each, and the slots take no more
+ * memory than a table of 32-bit slots half full. */
+#define OFFSET_BITS 48
+#define OFFSET_MASK (((uint64_t)1 << OFFSET_BITS) - 1)
+#define RECORD_HEAD 8
+
 struct fr_strmap {
-	uint32_t *slots;     /* id + 1, 0 for empty; size is a power of two */
+	uint64_t *slots;     /* tag << 48 | (record offset + 1), 0 for empty; size is a power of two */
 	size_t n_slots;
-	char *arena;         /* keys, each followed by a NUL */
+	char *arena;         /* key records */
 	size_t arena_len, arena_cap;
-	uint64_t *offsets;   /* offset of key id in arena */
-	uint32_t *lens;
-	uint32_t *hashes;    /* low bits of each key's hash, to skip most compares */
+	uint64_t *offsets;   /* record offset of each id */
 	size_t count, cap;
 };
 
@@ -24,23 +34,61 @@ static uint64_t mix64(uint64_t h)
 	return h;
 }
 
+static inline uint64_t load64(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint64_t load32(const unsigned char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline uint64_t hash_step(uint64_t h, uint64_t v)
+{
+	h = (h ^ (v * 0x87c37b91114253d5ULL)) * 0x4cf5ad432745937fULL;
+	return h ^ (h >> 29);
+}
+
+/* Eight bytes a step (keys are words and n-grams), then a final mix. The
+ * last bytes are read with loads that may overlap those before, never
+ * past the key, so a short key costs no byte loop and no library call. */
+static inline uint64_t strmap_hash(const void *key, size_t len)
+{
+	const unsigned char *p = key, *end = p + len;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)len * 0xff51afd7ed558ccdULL);
+	if (len >= 8) {
+		for (; end - p > 8; p += 8)
+			h = hash_step(h, load64(p));
+		h = hash_step(h, load64(end - 8));
+	} else if (len >= 4) {
+		h = hash_step(h, load32(p) | load32(end - 4) << 32);
+	} else if (len > 0) {
+		h = hash_step(h, (uint64_t)p[0] | (uint64_t)p[len >> 1] << 8 | (uint64_t)p[len - 1] << 16);
+	}
+	return mix64(h);
+}
+
 uint64_t fr_strmap_hash(const void *key, size_t len)
 {
-	/* Eight bytes a step (keys are words and n-grams), then a final mix. */
-	const unsigned char *p = key;
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)len * 0xff51afd7ed558ccdULL);
-	while (len >= 8) {
-		uint64_t v;
-		memcpy(&v, p, 8);
-		h = (h ^ (v * 0x87c37b91114253d5ULL)) * 0x4cf5ad432745937fULL;
-		h ^= h >> 29;
-		p += 8;
-		len -= 8;
-	}
-	uint64_t tail = 0;
-	memcpy(&tail, p, len);
-	h = (h ^ (tail * 0x87c37b91114253d5ULL)) * 0x4cf5ad432745937fULL;
-	return mix64(h);
+	return strmap_hash(key, len);
+}
+
+/* Whether len bytes at a and b are equal: short keys with overlapping
+ * loads, as the hash reads them. */
+static inline int same_bytes(const unsigned char *a, const unsigned char *b, size_t len)
+{
+	if (len >= 8 && len <= 16)
+		return load64(a) == load64(b) && load64(a + len - 8) == load64(b + len - 8);
+	if (len >= 4 && len < 8)
+		return load32(a) == load32(b) && load32(a + len - 4) == load32(b + len - 4);
+	if (len < 4)
+		return len == 0 || (a[0] == b[0] && a[len >> 1] == b[len >> 1] && a[len - 1] == b[len - 1]);
+	return memcmp(a, b, len) == 0;
 }
 
 int fr_strmap_new(fr_strmap **out, size_t expected, fr_error *err)
@@ -50,7 +98,7 @@ int fr_strmap_new(fr_strmap **out, size_t expected, fr_error *err)
 	if (m == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	size_t n = 16;
-	while (n < expected * 2)
+	while (n * 3 < expected * 4)
 		n *= 2;
 	m->slots = calloc(n, sizeof(*m->slots));
 	if (m->slots == NULL) {
@@ -62,20 +110,32 @@ int fr_strmap_new(fr_strmap **out, size_t expected, fr_error *err)
 	return 0;
 }
 
-static size_t probe(const fr_strmap *m, const void *key, size_t len, uint64_t h, int64_t *found)
+static inline uint32_t load_u32(const char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* The slot of key: where it is (*found its id) or where it would go
+ * (*found -1). */
+static inline size_t probe(const fr_strmap *m, const void *key, size_t len, uint64_t h, int64_t *found)
 {
 	size_t mask = m->n_slots - 1;
 	size_t i = (size_t)h & mask;
+	uint64_t tag = h & ~OFFSET_MASK;
 	*found = -1;
 	for (;;) {
-		uint32_t slot = m->slots[i];
+		uint64_t slot = m->slots[i];
 		if (slot == 0)
 			return i;
-		uint32_t id = slot - 1;
-		if (m->hashes[id] == (uint32_t)(h >> 32) && m->lens[id] == len &&
-		    (len == 0 || memcmp(m->arena + m->offsets[id], key, len) == 0)) {
-			*found = id;
-			return i;
+		if ((slot & ~OFFSET_MASK) == tag) {
+			const char *rec = m->arena + (slot & OFFSET_MASK) - 1;
+			if (load_u32(rec + 4) == len &&
+			    same_bytes((const unsigned char *)rec + RECORD_HEAD, key, len)) {
+				*found = load_u32(rec);
+				return i;
+			}
 		}
 		i = (i + 1) & mask;
 	}
@@ -84,22 +144,23 @@ static size_t probe(const fr_strmap *m, const void *key, size_t len, uint64_t h,
 int64_t fr_strmap_find(const fr_strmap *m, const void *key, size_t len)
 {
 	int64_t found = -1;
-	probe(m, key, len, fr_strmap_hash(key, len), &found);
+	probe(m, key, len, strmap_hash(key, len), &found);
 	return found;
 }
 
 static int rehash(fr_strmap *m)
 {
 	size_t n = m->n_slots * 2;
-	uint32_t *slots = calloc(n, sizeof(*slots));
+	uint64_t *slots = calloc(n, sizeof(*slots));
 	if (slots == NULL)
 		return FR_ENOMEM;
 	for (size_t id = 0; id < m->count; id++) {
-		uint64_t h = fr_strmap_hash(m->arena + m->offsets[id], m->lens[id]);
+		const char *rec = m->arena + m->offsets[id];
+		uint64_t h = strmap_hash(rec + RECORD_HEAD, load_u32(rec + 4));
 		size_t i = (size_t)h & (n - 1);
 		while (slots[i] != 0)
 			i = (i + 1) & (n - 1);
-		slots[i] = (uint32_t)id + 1;
+		slots[i] = (h & ~OFFSET_MASK) | (m->offsets[id] + 1);
 	}
 	free(m->slots);
 	m->slots = slots;
@@ -107,61 +168,37 @@ static int rehash(fr_strmap *m)
 	return 0;
 }
 
-static int grow_arrays(fr_strmap *m)
-{
-	size_t cap2 = m->cap ? m->cap * 2 : 64;
-	uint64_t *off = realloc(m->offsets, cap2 * sizeof(*off));
-	if (off == NULL)
-		return FR_ENOMEM;
-	m->offsets = off;
-	uint32_t *lens = realloc(m->lens, cap2 * sizeof(*lens));
-	if (lens == NULL)
-		return FR_ENOMEM;
-	m->lens = lens;
-	uint32_t *hashes = realloc(m->hashes, cap2 * sizeof(*hashes));
-	if (hashes == NULL)
-		return FR_ENOMEM;
-	m->hashes = hashes;
-	m->cap = cap2;
-	return 0;
-}
-
 int fr_strmap_intern(fr_strmap *m, const void *key, size_t len, uint32_t *id_out)
 {
 	if (len > UINT32_MAX - 1 || m->count >= UINT32_MAX - 1)
 		return FR_EINVALID;
-	uint64_t h = fr_strmap_hash(key, len);
+	uint64_t h = strmap_hash(key, len);
 	int64_t found = -1;
 	size_t slot = probe(m, key, len, h, &found);
 	if (found >= 0) {
 		*id_out = (uint32_t)found;
 		return 0;
 	}
-	if ((m->count + 1) * 2 > m->n_slots) {
+	size_t need = m->arena_len + RECORD_HEAD + len + 1;
+	if (need >= OFFSET_MASK)
+		return FR_EINVALID;
+	if ((m->count + 1) * 4 > m->n_slots * 3) {
 		if (rehash(m) < 0)
 			return FR_ENOMEM;
 		slot = probe(m, key, len, h, &found);
 	}
-	if (m->count == m->cap && grow_arrays(m) < 0)
+	if (fr_grow((void **)&m->offsets, &m->cap, m->count + 1, sizeof(*m->offsets)) < 0 ||
+	    fr_grow((void **)&m->arena, &m->arena_cap, need, 1) < 0)
 		return FR_ENOMEM;
-	if (m->arena_len + len + 1 > m->arena_cap) {
-		size_t cap2 = m->arena_cap ? m->arena_cap : 4096;
-		while (cap2 < m->arena_len + len + 1)
-			cap2 *= 2;
-		char *a = realloc(m->arena, cap2);
-		if (a == NULL)
-			return FR_ENOMEM;
-		m->arena = a;
-		m->arena_cap = cap2;
-	}
-	uint32_t id = (uint32_t)m->count++;
+	uint32_t id = (uint32_t)m->count++, len32 = (uint32_t)len;
+	char *rec = m->arena + m->arena_len;
+	memcpy(rec, &id, 4);
+	memcpy(rec + 4, &len32, 4);
+	memcpy(rec + RECORD_HEAD, key, len);
+	rec[RECORD_HEAD + len] = '\0';
 	m->offsets[id] = m->arena_len;
-	m->lens[id] = (uint32_t)len;
-	m->hashes[id] = (uint32_t)(h >> 32);
-	memcpy(m->arena + m->arena_len, key, len);
-	m->arena[m->arena_len + len] = '\0';
-	m->arena_len += len + 1;
-	m->slots[slot] = id + 1;
+	m->slots[slot] = (h & ~OFFSET_MASK) | (m->arena_len + 1);
+	m->arena_len = need;
 	*id_out = id;
 	return 1;
 }
@@ -171,8 +208,8 @@ const char *fr_strmap_key(const fr_strmap *m, uint32_t id, size_t *len_out)
 	if (id >= m->count)
 		return NULL;
 	if (len_out)
-		*len_out = m->lens[id];
-	return m->arena + m->offsets[id];
+		*len_out = load_u32(m->arena + m->offsets[id] + 4);
+	return m->arena + m->offsets[id] + RECORD_HEAD;
 }
 
 size_t fr_strmap_count(const fr_strmap *m)
@@ -187,7 +224,5 @@ void fr_strmap_free(fr_strmap *m)
 	free(m->slots);
 	free(m->arena);
 	free(m->offsets);
-	free(m->lens);
-	free(m->hashes);
 	free(m);
 }
