@@ -1,5 +1,6 @@
 #include "tfidf.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,17 @@
 #include <jansson.h>
 
 #include "strmap.h"
+
+/* Counts below this take their sublinear tf from a table made with the
+ * same expression, so it is the same double. */
+#define TF_LOG_TABLE 64
+
+/* A bigram feature of the term index: term ids + 1 and the feature. One
+ * slot is one read, mostly inside one cache line. */
+typedef struct {
+	uint32_t a, b;
+	uint32_t feature;
+} tfidf_pair;
 
 struct fr_tfidf {
 	fr_tfidf_options opts;
@@ -22,8 +34,7 @@ struct fr_tfidf {
 	/* The term index of the fast path (ngram_max <= 2). */
 	fr_strmap *terms;      /* term -> term id */
 	uint32_t *unigram;     /* term id -> its unigram feature, 0 when it is none */
-	uint64_t *pair_keys;   /* open addressing: (id1 + 1) << 32 | (id2 + 1), 0 empty */
-	uint32_t *pair_feature;
+	tfidf_pair *pairs;     /* open addressing on (id1, id2); a == 0 for empty */
 	size_t pair_slots;
 
 	/* Fitting state, freed by fr_tfidf_fit_release. */
@@ -46,6 +57,8 @@ struct fr_tfidf {
 	size_t ckey_cap;
 	uint32_t *offs;
 	size_t offs_cap;
+
+	double tf_log[TF_LOG_TABLE]; /* 1 + ln(count): sublinear tf of the common counts */
 };
 
 const char *fr_tfidf_check_options(const fr_tfidf_options *o)
@@ -101,6 +114,8 @@ int fr_tfidf_new(fr_tfidf **out, const fr_tfidf_options *opts, fr_error *err)
 	if (t == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	t->opts = *opts;
+	for (size_t c = 1; c < TF_LOG_TABLE; c++)
+		t->tf_log[c] = 1.0 + log((double)c);
 	int rc = fr_strmap_new(&t->prov, 1024, err);
 	if (rc == 0)
 		rc = fr_strmap_new(&t->surf, 1024, err);
@@ -380,24 +395,24 @@ static int alloc_features(fr_tfidf *t, size_t V)
 
 static int build_vector(const fr_tfidf *t, fr_sparse_vec *out, size_t n);
 
-static uint64_t pair_hash(uint64_t key)
+/* The home slot of the bigram of term ids a and b. */
+static size_t pair_slot_of(const fr_tfidf *t, int32_t a, int32_t b)
 {
+	uint64_t key = ((uint64_t)(uint32_t)(a + 1) << 32) | (uint32_t)(b + 1);
 	key ^= key >> 33;
 	key *= 0xff51afd7ed558ccdULL;
 	key ^= key >> 33;
-	return key;
+	return (size_t)key & (t->pair_slots - 1);
 }
 
 static void free_term_index(fr_tfidf *t)
 {
 	fr_strmap_free(t->terms);
 	free(t->unigram);
-	free(t->pair_keys);
-	free(t->pair_feature);
+	free(t->pairs);
 	t->terms = NULL;
 	t->unigram = NULL;
-	t->pair_keys = NULL;
-	t->pair_feature = NULL;
+	t->pairs = NULL;
 	t->pair_slots = 0;
 }
 
@@ -431,9 +446,8 @@ static int build_term_index(fr_tfidf *t)
 	t->pair_slots = 16;
 	while (t->pair_slots < n_pairs * 2)
 		t->pair_slots *= 2;
-	t->pair_keys = calloc(t->pair_slots, sizeof(*t->pair_keys));
-	t->pair_feature = calloc(t->pair_slots, sizeof(*t->pair_feature));
-	if (!t->unigram || !t->pair_keys || !t->pair_feature)
+	t->pairs = calloc(t->pair_slots, sizeof(*t->pairs));
+	if (!t->unigram || !t->pairs)
 		goto oom;
 	for (uint32_t f = 0; f < V; f++) {
 		size_t len = 0;
@@ -445,14 +459,14 @@ static int build_term_index(fr_tfidf *t)
 			t->unigram[fr_strmap_find(t->terms, key, len)] = f + 1;
 			continue;
 		}
-		uint64_t a = (uint64_t)fr_strmap_find(t->terms, key, (size_t)(space - key));
-		uint64_t b = (uint64_t)fr_strmap_find(t->terms, space + 1, len - (size_t)(space - key) - 1);
-		uint64_t pk = ((a + 1) << 32) | (b + 1);
-		size_t i = (size_t)pair_hash(pk) & (t->pair_slots - 1);
-		while (t->pair_keys[i] != 0)
+		int64_t a = fr_strmap_find(t->terms, key, (size_t)(space - key));
+		int64_t b = fr_strmap_find(t->terms, space + 1, len - (size_t)(space - key) - 1);
+		size_t i = pair_slot_of(t, (int32_t)a, (int32_t)b);
+		while (t->pairs[i].a != 0)
 			i = (i + 1) & (t->pair_slots - 1);
-		t->pair_keys[i] = pk;
-		t->pair_feature[i] = f + 1;
+		t->pairs[i].a = (uint32_t)a + 1;
+		t->pairs[i].b = (uint32_t)b + 1;
+		t->pairs[i].feature = f + 1;
 	}
 	return 0;
 oom:
@@ -470,29 +484,43 @@ int32_t fr_tfidf_term_id(const fr_tfidf *t, const char *term, size_t len)
 	return t->terms ? (int32_t)fr_strmap_find(t->terms, term, len) : -1;
 }
 
-static uint32_t pair_lookup(const fr_tfidf *t, int32_t a, int32_t b)
+/* The feature of the bigram of term ids a and b from its home slot i, or 0. */
+static uint32_t pair_lookup(const fr_tfidf *t, size_t i, int32_t a, int32_t b)
 {
-	uint64_t pk = ((uint64_t)(a + 1) << 32) | (uint64_t)(b + 1);
-	size_t i = (size_t)pair_hash(pk) & (t->pair_slots - 1);
+	uint32_t a1 = (uint32_t)a + 1, b1 = (uint32_t)b + 1;
 	for (;;) {
-		uint64_t k = t->pair_keys[i];
-		if (k == pk)
-			return t->pair_feature[i];
-		if (k == 0)
+		const tfidf_pair *p = &t->pairs[i];
+		if (p->a == a1 && p->b == b1)
+			return p->feature;
+		if (p->a == 0)
 			return 0;
 		i = (i + 1) & (t->pair_slots - 1);
 	}
 }
 
+/* Two passes: the first finds every bigram's home slot and asks the
+ * memory for it and for each unigram's entry, so that the table reads of
+ * the second pass, scattered over megabytes, overlap instead of waiting on
+ * one another. */
 int fr_tfidf_transform_ids(const fr_tfidf *t, const int32_t *ids, size_t n,
                            const fr_tokens *doc, fr_sparse_vec *out, fr_error *err)
 {
 	if (t->terms == NULL)
 		return fr_error_set(err, FR_EINVALID, NULL, 0, "the vectorizer has no term index");
-	if (fr_grow((void **)&out->ids, &out->ids_cap, 2 * n + 1, sizeof(uint32_t)) < 0)
+	if (fr_grow((void **)&out->ids, &out->ids_cap, 2 * n + 1, sizeof(uint32_t)) < 0 ||
+	    fr_grow((void **)&out->sorted, &out->sorted_cap, n + 1, sizeof(uint32_t)) < 0)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	size_t m = 0;
 	int unigrams = t->opts.ngram_min <= 1, bigrams = t->opts.ngram_max >= 2;
+	uint32_t *home = out->sorted;
+	for (size_t i = 0; i < n; i++) {
+		if (ids[i] >= 0)
+			__builtin_prefetch(&t->unigram[ids[i]]);
+		if (bigrams && i + 1 < n && ids[i] >= 0 && ids[i + 1] >= 0) {
+			home[i] = (uint32_t)pair_slot_of(t, ids[i], ids[i + 1]);
+			__builtin_prefetch(&t->pairs[home[i]]);
+		}
+	}
 	out->n_terms = n;
 	out->n_unknown = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -503,7 +531,7 @@ int fr_tfidf_transform_ids(const fr_tfidf *t, const int32_t *ids, size_t n,
 		if (unigrams && f)
 			out->ids[m++] = f;
 		if (bigrams && i + 1 < n && ids[i] >= 0 && ids[i + 1] >= 0) {
-			uint32_t g = pair_lookup(t, ids[i], ids[i + 1]);
+			uint32_t g = pair_lookup(t, home[i], ids[i], ids[i + 1]);
 			if (g)
 				out->ids[m++] = g;
 		}
@@ -619,27 +647,23 @@ done:
 	return rc;
 }
 
-/* Sorts out->ids[0..n): insertion sort for the short lists of headlines,
- * an LSD radix sort on bytes for paragraphs (no comparison callbacks). */
-static int sort_ids(fr_sparse_vec *out, size_t n)
+static void insertion_sort(uint32_t *a, size_t n)
 {
-	uint32_t *a = out->ids;
-	if (n < 48) {
-		for (size_t i = 1; i < n; i++) {
-			uint32_t x = a[i];
-			size_t j = i;
-			for (; j > 0 && a[j - 1] > x; j--)
-				a[j] = a[j - 1];
-			a[j] = x;
-		}
-		return 0;
+	for (size_t i = 1; i < n; i++) {
+		uint32_t x = a[i];
+		size_t j = i;
+		for (; j > 0 && a[j - 1] > x; j--)
+			a[j] = a[j - 1];
+		a[j] = x;
 	}
-	if (fr_grow((void **)&out->sorted, &out->sorted_cap, n, sizeof(uint32_t)) < 0)
-		return FR_ENOMEM;
-	uint32_t max = 0, *src = a, *dst = out->sorted;
-	for (size_t i = 0; i < n; i++)
-		max = a[i] > max ? a[i] : max;
-	for (unsigned shift = 0; shift < 32 && (max >> shift) != 0; shift += 8) {
+}
+
+/* An LSD radix sort on bytes of a[0..n) below 2^bits, with tmp as room for
+ * n more; the result ends up in a. */
+static void radix_sort(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits)
+{
+	uint32_t *src = a, *dst = tmp;
+	for (unsigned shift = 0; shift < bits; shift += 8) {
 		size_t count[257] = { 0 };
 		for (size_t i = 0; i < n; i++)
 			count[((src[i] >> shift) & 0xff) + 1]++;
@@ -647,33 +671,74 @@ static int sort_ids(fr_sparse_vec *out, size_t n)
 			count[b + 1] += count[b];
 		for (size_t i = 0; i < n; i++)
 			dst[count[(src[i] >> shift) & 0xff]++] = src[i];
-		uint32_t *tmp = src;
+		uint32_t *swap = src;
 		src = dst;
-		dst = tmp;
+		dst = swap;
 	}
 	if (src != a)
 		memcpy(a, src, n * sizeof(uint32_t));
-	return 0;
+}
+
+/* The sorted feature ids out->ids[0..n), all in 1..V: out->ids itself,
+ * sorted in place, or out->sorted; NULL when memory ran out. Short lists
+ * (headlines) take an insertion sort. Paragraphs take one pass into 256
+ * buckets by the top bits of the ids, then an insertion sort of each
+ * bucket, which holds a handful (a radix sort for a crowded one, so that no
+ * input is quadratic): no comparison callbacks, no pass per byte. */
+static const uint32_t *sort_ids(fr_sparse_vec *out, size_t n, size_t V)
+{
+	uint32_t *a = out->ids;
+	if (n < 48) {
+		insertion_sort(a, n);
+		return a;
+	}
+	if (fr_grow((void **)&out->sorted, &out->sorted_cap, n, sizeof(uint32_t)) < 0)
+		return NULL;
+	unsigned bits = 0;
+	while (bits < 32 && (V >> bits) != 0)
+		bits++;
+	unsigned shift = bits > 8 ? bits - 8 : 0;
+	uint32_t *dst = out->sorted;
+	size_t end[257] = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		assert(a[i] >= 1 && a[i] <= V);
+		end[(a[i] >> shift) + 1]++;
+	}
+	for (size_t b = 0; b < 256; b++)
+		end[b + 1] += end[b];
+	for (size_t i = 0; i < n; i++)
+		dst[end[a[i] >> shift]++] = a[i];
+	/* end[b] is now where bucket b ends; a is free to be scratch. */
+	for (size_t b = 0, start = 0; b < 256 && start < n; start = end[b++]) {
+		size_t m = end[b] - start;
+		if (m > 32)
+			radix_sort(dst + start, a + start, m, shift);
+		else if (m > 1)
+			insertion_sort(dst + start, m);
+	}
+	return dst;
 }
 
 /* Turns the feature ids in out->ids[0..n) into TF-IDF nodes. */
 static int build_vector(const fr_tfidf *t, fr_sparse_vec *out, size_t n)
 {
-	if (sort_ids(out, n) < 0)
+	const uint32_t *ids = sort_ids(out, n, fr_tfidf_feature_count(t));
+	if (ids == NULL)
 		return FR_ENOMEM;
 	if (fr_grow((void **)&out->nodes, &out->cap, n + 1, sizeof(struct svm_node)) < 0)
 		return FR_ENOMEM;
 	size_t m = 0;
 	double norm2 = 0.0;
 	for (size_t i = 0; i < n;) {
-		size_t j = i;
-		while (j < n && out->ids[j] == out->ids[i])
+		size_t j = i + 1;
+		while (j < n && ids[j] == ids[i])
 			j++;
-		double tf = (double)(j - i);
+		size_t count = j - i;
+		double tf = (double)count;
 		if (t->opts.sublinear_tf)
-			tf = 1.0 + log(tf);
-		double v = tf * t->idf[out->ids[i]];
-		out->nodes[m].index = (int)out->ids[i];
+			tf = count < TF_LOG_TABLE ? t->tf_log[count] : 1.0 + log(tf);
+		double v = tf * t->idf[ids[i]];
+		out->nodes[m].index = (int)ids[i];
 		out->nodes[m].value = v;
 		norm2 += v * v;
 		m++;
