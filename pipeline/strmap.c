@@ -148,6 +148,35 @@ int64_t fr_strmap_find(const fr_strmap *m, const void *key, size_t len)
 	return found;
 }
 
+/* Keys a batch lookup works on at once: enough misses in flight to keep
+ * the memory busy, few enough that the prefetched lines are still there
+ * when they are read. */
+#define FIND_BLOCK 32
+
+void fr_strmap_find_n(const fr_strmap *m, const char *const *keys, const size_t *lens, size_t n,
+                      int64_t *ids_out)
+{
+	size_t mask = m->n_slots - 1;
+	uint64_t h[FIND_BLOCK];
+	for (size_t base = 0; base < n; base += FIND_BLOCK) {
+		size_t b = n - base < FIND_BLOCK ? n - base : FIND_BLOCK;
+		/* Hash every key and ask for its home slot; then, where the home
+		 * slot's tag agrees, for the key record it points to; then probe,
+		 * mostly in lines already on their way. */
+		for (size_t i = 0; i < b; i++) {
+			h[i] = strmap_hash(keys[base + i], lens[base + i]);
+			__builtin_prefetch(&m->slots[(size_t)h[i] & mask]);
+		}
+		for (size_t i = 0; i < b; i++) {
+			uint64_t slot = m->slots[(size_t)h[i] & mask];
+			if (slot != 0 && (slot & ~OFFSET_MASK) == (h[i] & ~OFFSET_MASK))
+				__builtin_prefetch(m->arena + (slot & OFFSET_MASK) - 1);
+		}
+		for (size_t i = 0; i < b; i++)
+			probe(m, keys[base + i], lens[base + i], h[i], &ids_out[base + i]);
+	}
+}
+
 static int rehash(fr_strmap *m)
 {
 	size_t n = m->n_slots * 2;

@@ -22,6 +22,13 @@ int fr_strmap_intern(fr_strmap *m, const void *key, size_t len, uint32_t *id_out
 /* The id of key, or -1 when absent. */
 int64_t fr_strmap_find(const fr_strmap *m, const void *key, size_t len);
 
+/* ids_out[i] = fr_strmap_find(m, keys[i], lens[i]) for i < n, with the
+ * lookups' cache misses overlapped: a table of megabytes costs a miss or two
+ * per lookup, and one lookup at a time waits for each in turn. For callers
+ * with many keys at hand, such as a paragraph's tokens. */
+void fr_strmap_find_n(const fr_strmap *m, const char *const *keys, const size_t *lens, size_t n,
+                      int64_t *ids_out);
+
 /* Key of id, NUL-terminated, borrowed until the next intern. */
 const char *fr_strmap_key(const fr_strmap *m, uint32_t id, size_t *len_out);
 

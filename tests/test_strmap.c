@@ -143,6 +143,32 @@ static void test_strmap__find_in_empty_map(void **state)
 	assert_null(fr_strmap_key(m, 0, NULL));
 }
 
+/* A batch lookup answers as one find per key: present and absent keys,
+ * short and long, more than one block of them, and none at all. */
+static void test_strmap__find_n_matches_find(void **state)
+{
+	fr_strmap *m = *state;
+	static char text[600][40];
+	const char *keys[600];
+	size_t lens[600];
+	int64_t ids[600];
+	for (size_t i = 0; i < 600; i++) {
+		/* Lengths 1 to 30; every third key is never interned. */
+		lens[i] = (size_t)snprintf(text[i], sizeof(text[i]), "%zu%.*s", i,
+		                           (int)(i % 28), "abcdefghijklmnopqrstuvwxyz0123");
+		keys[i] = text[i];
+		uint32_t id = 0;
+		if (i % 3 != 0)
+			assert_true(fr_strmap_intern(m, keys[i], lens[i], &id) >= 0);
+	}
+	fr_strmap_find_n(m, keys, lens, 600, ids);
+	for (size_t i = 0; i < 600; i++) {
+		assert_int_equal(ids[i], fr_strmap_find(m, keys[i], lens[i]));
+		assert_true((ids[i] < 0) == (i % 3 == 0));
+	}
+	fr_strmap_find_n(m, keys, lens, 0, ids);
+}
+
 /* Callers cache by the hash: equal keys hash equal, wherever they live. */
 static void test_strmap__hash_depends_on_bytes_only(void **state)
 {
@@ -162,6 +188,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_strmap__keys_with_nul_bytes, setup_map, teardown_map),
 		cmocka_unit_test_setup_teardown(test_strmap__empty_key, setup_map, teardown_map),
 		cmocka_unit_test_setup_teardown(test_strmap__find_in_empty_map, setup_map, teardown_map),
+		cmocka_unit_test_setup_teardown(test_strmap__find_n_matches_find, setup_map, teardown_map),
 		cmocka_unit_test(test_strmap__hash_depends_on_bytes_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
