@@ -425,12 +425,28 @@ static void couple(size_t k, double r[][FR_CLASSIFIER_MAX_LABELS], double *p)
 }
 
 /* Decision values of a model with explicit weights, in the solver's order. */
+/* How many nodes ahead the weight rows are asked for: a paragraph's
+ * features are scattered over the weights (megabytes), so each row is a
+ * cache miss, and asking early lets them overlap. */
+#define PREFETCH_AHEAD 16
+
+static void prefetch_row(const fr_classifier *c, const struct svm_node *x)
+{
+	if (x->index >= 1 && (size_t)x->index <= c->n_features)
+		__builtin_prefetch(c->w + (size_t)x->index * c->n_cols);
+}
+
 static void linear_decisions(const fr_classifier *c, const struct svm_node *x, double *dec)
 {
 	size_t nc = c->n_cols;
+	const struct svm_node *ahead = x;
 	for (size_t col = 0; col < nc; col++)
 		dec[col] = c->bias[col];
+	for (size_t d = 0; d < PREFETCH_AHEAD && ahead->index != -1; d++)
+		prefetch_row(c, ahead++);
 	for (; x->index != -1; x++) {
+		if (ahead->index != -1)
+			prefetch_row(c, ahead++);
 		if (x->index < 1 || (size_t)x->index > c->n_features)
 			continue;
 		const double *w = c->w + (size_t)x->index * nc;
@@ -534,6 +550,26 @@ size_t fr_classifier_evidence(const fr_classifier *c, const struct svm_node *x, 
 	size_t n = 0;
 	if (max == 0 || label < 0 || (size_t)label >= c->k)
 		return 0;
+	if (c->linear && c->solver == FR_SOLVER_LIBLINEAR) {
+		/* fr_classifier_label_weight's liblinear case, inline: one
+		 * column of the weights, negated for the second of two labels.
+		 * Only a push over the current floor goes through keep_top. */
+		size_t pos = (size_t)c->pos_of_class[label], nc = c->n_cols;
+		size_t col = c->k > 2 ? pos : 0;
+		int negate = c->k == 2 && pos != 0;
+		double floor = 0.0;
+		for (const struct svm_node *p = x; p->index != -1; p++) {
+			if (p->index < 1 || (size_t)p->index > c->n_features)
+				continue;
+			double wl = c->w[(size_t)p->index * nc + col];
+			double v = p->value * (negate ? -wl : wl);
+			if (v > floor) {
+				keep_top(p->index, v, features_out, push_out, &n, max);
+				floor = n < max ? 0.0 : push_out[max - 1];
+			}
+		}
+		return n;
+	}
 	if (c->linear) {
 		for (const struct svm_node *p = x; p->index != -1; p++)
 			keep_top(p->index, p->value * fr_classifier_label_weight(c, p->index, label),

@@ -682,9 +682,11 @@ static void radix_sort(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits)
 /* The sorted feature ids out->ids[0..n), all in 1..V: out->ids itself,
  * sorted in place, or out->sorted; NULL when memory ran out. Short lists
  * (headlines) take an insertion sort. Paragraphs take one pass into 256
- * buckets by the top bits of the ids, then an insertion sort of each
- * bucket, which holds a handful (a radix sort for a crowded one, so that no
- * input is quadratic): no comparison callbacks, no pass per byte. */
+ * buckets by the top bits of the ids, which leaves each id among the
+ * handful of its bucket, then one insertion sort over the whole, which
+ * only moves ids within their buckets. A crowded bucket (over 32) would
+ * make that quadratic: then each bucket is sorted on its own, by radix when
+ * crowded. No comparison callbacks, no pass per byte. */
 static const uint32_t *sort_ids(fr_sparse_vec *out, size_t n, size_t V)
 {
 	uint32_t *a = out->ids;
@@ -699,15 +701,19 @@ static const uint32_t *sort_ids(fr_sparse_vec *out, size_t n, size_t V)
 		bits++;
 	unsigned shift = bits > 8 ? bits - 8 : 0;
 	uint32_t *dst = out->sorted;
-	size_t end[257] = { 0 };
+	size_t end[257] = { 0 }, crowded = 0;
 	for (size_t i = 0; i < n; i++) {
 		assert(a[i] >= 1 && a[i] <= V);
-		end[(a[i] >> shift) + 1]++;
+		crowded |= ++end[(a[i] >> shift) + 1] > 32;
 	}
 	for (size_t b = 0; b < 256; b++)
 		end[b + 1] += end[b];
 	for (size_t i = 0; i < n; i++)
 		dst[end[a[i] >> shift]++] = a[i];
+	if (!crowded) {
+		insertion_sort(dst, n);
+		return dst;
+	}
 	/* end[b] is now where bucket b ends; a is free to be scratch. */
 	for (size_t b = 0, start = 0; b < 256 && start < n; start = end[b++]) {
 		size_t m = end[b] - start;
@@ -729,7 +735,13 @@ static int build_vector(const fr_tfidf *t, fr_sparse_vec *out, size_t n)
 		return FR_ENOMEM;
 	size_t m = 0;
 	double norm2 = 0.0;
+	/* The idf reads are scattered over the vocabulary: ask for them a few
+	 * features ahead so that they overlap. */
+	for (size_t i = 0; i < n && i < 16; i++)
+		__builtin_prefetch(&t->idf[ids[i]]);
 	for (size_t i = 0; i < n;) {
+		if (i + 16 < n)
+			__builtin_prefetch(&t->idf[ids[i + 16]]);
 		size_t j = i + 1;
 		while (j < n && ids[j] == ids[i])
 			j++;
