@@ -12,6 +12,7 @@
 #include "csv.h"
 #include "dataset.h"
 #include "fsutil.h"
+#include "numfmt.h"
 #include "tokenize.h"
 
 typedef struct {
@@ -166,6 +167,14 @@ void fr_json_write_string(FILE *fp, const char *s, size_t len)
 	putc('"', fp);
 }
 
+/* A score as printf's "%.4f" writes it (numfmt.h), without printf. */
+static void put_fixed4(FILE *fp, double v)
+{
+	char buf[64];
+	size_t len = fr_numfmt_fixed4(buf, sizeof(buf), v);
+	fwrite(buf, 1, len < sizeof(buf) ? len : sizeof(buf) - 1, fp);
+}
+
 static void json_cstr(FILE *fp, const char *s)
 {
 	fr_json_write_string(fp, s, strlen(s));
@@ -198,12 +207,15 @@ static void write_jsonl_record(FILE *fp, const fr_model *m, const fr_paragraph *
 			}
 			putc(']', fp);
 		}
-		fprintf(fp, ",\"confidence\":%.4f,\"scores\":{", r->confidence);
+		fputs(",\"confidence\":", fp);
+		put_fixed4(fp, r->confidence);
+		fputs(",\"scores\":{", fp);
 		for (size_t l = 0; l < fr_model_label_count(m, t); l++) {
 			if (l)
 				putc(',', fp);
 			json_cstr(fp, fr_model_label_name(m, t, l));
-			fprintf(fp, ":%.4f", r->scores[l]);
+			putc(':', fp);
+			put_fixed4(fp, r->scores[l]);
 		}
 		fputs("},\"evidence\":[", fp);
 		for (size_t e = 0; e < r->n_evidence; e++) {
@@ -261,7 +273,7 @@ static void write_csv_record(fr_labels_writer *w, const fr_paragraph *p, const f
 		const char *label = label_cell(w->m, t, r->label, r->label_set, &w->cell, &w->cell_cap);
 		putc(',', fp);
 		csv_cell(fp, label ? label : "", label ? strlen(label) : 0);
-		snprintf(num, sizeof(num), "%.4f", r->confidence);
+		fr_numfmt_fixed4(num, sizeof(num), r->confidence);
 		fprintf(fp, ",%s,", num);
 		size_t len = 0;
 		for (size_t e = 0; e < r->n_evidence; e++) {
