@@ -1,6 +1,8 @@
 #include "classify.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <locale.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -622,6 +624,133 @@ static int check_first_word(const char *path, const char *word, fr_error *err)
 	return 0;
 }
 
+/* The next whitespace-separated word at *p, NUL-terminated into word (of
+ * size bytes), *p moved past it. 0, or -1 at the end or for a longer word. */
+static int next_word(const char **p, char *word, size_t size)
+{
+	const char *s = *p;
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	size_t n = 0;
+	while (s[n] != '\0' && s[n] != ' ' && s[n] != '\t' && s[n] != '\n' && s[n] != '\r')
+		n++;
+	if (n == 0 || n >= size)
+		return -1;
+	memcpy(word, s, n);
+	word[n] = '\0';
+	*p = s + n;
+	return 0;
+}
+
+static int next_int(const char **p, int *out)
+{
+	char *end = NULL;
+	errno = 0;
+	long v = strtol(*p, &end, 10);
+	if (end == *p || errno != 0 || v < INT_MIN || v > INT_MAX)
+		return -1;
+	*out = (int)v;
+	*p = end;
+	return 0;
+}
+
+/* The whole file at path, NUL-terminated; NULL when it cannot be read. */
+static char *read_whole(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	struct stat st;
+	char *buf = NULL;
+	if (fp == NULL)
+		return NULL;
+	if (fstat(fileno(fp), &st) == 0 && st.st_size >= 0 && (uint64_t)st.st_size < SIZE_MAX / 2 &&
+	    (buf = malloc((size_t)st.st_size + 1)) != NULL) {
+		size_t got = fread(buf, 1, (size_t)st.st_size, fp);
+		buf[got] = '\0';
+		if (got != (size_t)st.st_size || memchr(buf, '\0', got) != NULL) {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	fclose(fp);
+	return buf;
+}
+
+/* LIBLINEAR's load_model for the files framer writes (solver
+ * L2R_L2LOSS_SVC_DUAL), from one read of the file: load_model reads each
+ * weight with fscanf, a third of classify's start-up. The same model to the
+ * bit: header words in any order, then the weights read with strtod, as
+ * fscanf's "%lf" reads them, in the "C" locale load_model sets. NULL for
+ * anything else (another solver, a header word it does not know, a short
+ * file, another locale), which load_model then reads as before. */
+static struct model *read_liblinear(const char *path)
+{
+	const struct lconv *lc = localeconv();
+	if (lc == NULL || strcmp(lc->decimal_point, ".") != 0)
+		return NULL;
+	char *buf = read_whole(path);
+	struct model *m = buf ? calloc(1, sizeof(*m)) : NULL;
+	const char *p = buf;
+	char word[64];
+	int nr_class = 0, nr_feature = -1, solver_ok = 0, ok = 0;
+	double bias = -1.0;
+	if (m == NULL)
+		goto done;
+	while (next_word(&p, word, sizeof(word)) == 0 && strcmp(word, "w") != 0) {
+		char *end = NULL;
+		if (strcmp(word, "solver_type") == 0) {
+			solver_ok = next_word(&p, word, sizeof(word)) == 0 && strcmp(word, "L2R_L2LOSS_SVC_DUAL") == 0;
+			if (!solver_ok)
+				goto done;
+		} else if (strcmp(word, "nr_class") == 0) {
+			if (next_int(&p, &nr_class) < 0 || nr_class < 2 || nr_class > FR_CLASSIFIER_MAX_LABELS ||
+			    m->label != NULL)
+				goto done;
+		} else if (strcmp(word, "label") == 0) {
+			if (nr_class < 2 || m->label != NULL || (m->label = malloc((size_t)nr_class * sizeof(int))) == NULL)
+				goto done;
+			for (int i = 0; i < nr_class; i++)
+				if (next_int(&p, &m->label[i]) < 0)
+					goto done;
+		} else if (strcmp(word, "nr_feature") == 0) {
+			if (next_int(&p, &nr_feature) < 0 || nr_feature < 0)
+				goto done;
+		} else if (strcmp(word, "bias") == 0) {
+			bias = strtod(p, &end);
+			if (end == p)
+				goto done;
+			p = end;
+		} else {
+			goto done;
+		}
+	}
+	if (!solver_ok || nr_class < 2 || nr_feature < 0 || *p == '\0')
+		goto done;
+	size_t rows = (size_t)nr_feature + (bias >= 0 ? 1 : 0), nr_w = nr_class == 2 ? 1 : (size_t)nr_class;
+	if ((m->w = malloc((rows ? rows : 1) * nr_w * sizeof(double))) == NULL)
+		goto done;
+	for (size_t i = 0; i < rows * nr_w; i++) {
+		char *end = NULL;
+		m->w[i] = strtod(p, &end);
+		if (end == p)
+			goto done;
+		p = end;
+	}
+	m->param.solver_type = L2R_L2LOSS_SVC_DUAL;
+	m->nr_class = nr_class;
+	m->nr_feature = nr_feature;
+	m->bias = bias;
+	ok = 1;
+done:
+	free(buf);
+	if (!ok && m != NULL) {
+		free(m->label);
+		free(m->w);
+		free(m);
+		m = NULL;
+	}
+	return m;
+}
+
 int fr_classifier_load(fr_classifier **out, const char *path, int solver, size_t n_labels,
                        size_t n_features, fr_error *err)
 {
@@ -644,7 +773,9 @@ int fr_classifier_load(fr_classifier **out, const char *path, int solver, size_t
 	c->n_features = n_features;
 	if (solver == FR_SOLVER_LIBLINEAR) {
 		set_print_string_function(quiet);
-		c->ll = load_model(path);
+		c->ll = read_liblinear(path);
+		if (c->ll == NULL)
+			c->ll = load_model(path);
 		rc = c->ll ? finish_liblinear(c, n_labels, path, err)
 		           : fr_error_set(err, FR_EMODEL, path, 0, "liblinear cannot read this classifier file");
 	} else {
