@@ -29,7 +29,8 @@ struct fr_tfidf {
 	fr_strmap *vocab;    /* term -> index - 1 */
 	uint32_t *df;
 	double *idf;
-	char **surface;      /* owned strings */
+	char **surface;      /* into surface_text */
+	char *surface_text;  /* every surface form, each NUL-terminated; owned */
 
 	/* The term index of the fast path (ngram_max <= 2). */
 	fr_strmap *terms;      /* term -> term id */
@@ -395,6 +396,27 @@ static int alloc_features(fr_tfidf *t, size_t V)
 
 static int build_vector(const fr_tfidf *t, fr_sparse_vec *out, size_t n);
 
+/* Copies the surface forms of features 1..V, form(ctx, f), into one block
+ * that t->surface points into: one allocation, not one per feature. */
+static int set_surfaces(fr_tfidf *t, size_t V, const char *(*form)(const void *ctx, size_t f),
+                        const void *ctx)
+{
+	size_t total = 0;
+	for (size_t f = 1; f <= V; f++)
+		total += strlen(form(ctx, f)) + 1;
+	char *p = t->surface_text = malloc(total ? total : 1);
+	if (p == NULL)
+		return FR_ENOMEM;
+	for (size_t f = 1; f <= V; f++) {
+		const char *s = form(ctx, f);
+		size_t len = strlen(s) + 1;
+		memcpy(p, s, len);
+		t->surface[f] = p;
+		p += len;
+	}
+	return 0;
+}
+
 /* The home slot of the bigram of term ids a and b. */
 static size_t pair_slot_of(const fr_tfidf *t, int32_t a, int32_t b)
 {
@@ -420,23 +442,30 @@ static void free_term_index(fr_tfidf *t)
 static int build_term_index(fr_tfidf *t)
 {
 	size_t V = fr_strmap_count(t->vocab), n_pairs = 0, cap = 0;
+	/* Each feature's term ids: a, and b for a bigram (b UINT32_MAX for a
+	 * unigram, both for a character n-gram), kept from the first pass so
+	 * that the second looks nothing up again. */
+	uint32_t *ab = NULL;
 	if (t->opts.ngram_max > 2)
 		return 0;
-	if (fr_strmap_new(&t->terms, V, NULL) < 0)
-		return FR_ENOMEM;
+	if (fr_strmap_new(&t->terms, V, NULL) < 0 || (ab = calloc(2 * (V ? V : 1), sizeof(*ab))) == NULL)
+		goto oom;
 	for (uint32_t f = 0; f < V; f++) {
 		size_t len = 0;
 		const char *key = fr_strmap_key(t->vocab, f, &len);
 		const char *space = memchr(key, ' ', len);
-		uint32_t a = 0, b = 0;
-		if (len > 0 && key[0] == FR_TFIDF_CHAR_MARK)
+		uint32_t *a = &ab[2 * f], *b = &ab[2 * f + 1];
+		if (len > 0 && key[0] == FR_TFIDF_CHAR_MARK) {
+			*a = *b = UINT32_MAX;
 			continue;
+		}
 		if (space == NULL) {
-			if (fr_strmap_intern(t->terms, key, len, &a) < 0)
+			if (fr_strmap_intern(t->terms, key, len, a) < 0)
 				goto oom;
+			*b = UINT32_MAX;
 		} else {
-			if (fr_strmap_intern(t->terms, key, (size_t)(space - key), &a) < 0 ||
-			    fr_strmap_intern(t->terms, space + 1, len - (size_t)(space - key) - 1, &b) < 0)
+			if (fr_strmap_intern(t->terms, key, (size_t)(space - key), a) < 0 ||
+			    fr_strmap_intern(t->terms, space + 1, len - (size_t)(space - key) - 1, b) < 0)
 				goto oom;
 			n_pairs++;
 		}
@@ -450,26 +479,24 @@ static int build_term_index(fr_tfidf *t)
 	if (!t->unigram || !t->pairs)
 		goto oom;
 	for (uint32_t f = 0; f < V; f++) {
-		size_t len = 0;
-		const char *key = fr_strmap_key(t->vocab, f, &len);
-		const char *space = memchr(key, ' ', len);
-		if (len > 0 && key[0] == FR_TFIDF_CHAR_MARK)
+		uint32_t a = ab[2 * f], b = ab[2 * f + 1];
+		if (a == UINT32_MAX)
 			continue;
-		if (space == NULL) {
-			t->unigram[fr_strmap_find(t->terms, key, len)] = f + 1;
-			continue;
+		if (b == UINT32_MAX) {
+			t->unigram[a] = f + 1;
+		} else {
+			size_t i = pair_slot_of(t, (int32_t)a, (int32_t)b);
+			while (t->pairs[i].a != 0)
+				i = (i + 1) & (t->pair_slots - 1);
+			t->pairs[i].a = a + 1;
+			t->pairs[i].b = b + 1;
+			t->pairs[i].feature = f + 1;
 		}
-		int64_t a = fr_strmap_find(t->terms, key, (size_t)(space - key));
-		int64_t b = fr_strmap_find(t->terms, space + 1, len - (size_t)(space - key) - 1);
-		size_t i = pair_slot_of(t, (int32_t)a, (int32_t)b);
-		while (t->pairs[i].a != 0)
-			i = (i + 1) & (t->pair_slots - 1);
-		t->pairs[i].a = (uint32_t)a + 1;
-		t->pairs[i].b = (uint32_t)b + 1;
-		t->pairs[i].feature = f + 1;
 	}
+	free(ab);
 	return 0;
 oom:
+	free(ab);
 	free_term_index(t);
 	return FR_ENOMEM;
 }
@@ -540,6 +567,19 @@ int fr_tfidf_transform_ids(const fr_tfidf *t, const int32_t *ids, size_t n,
 	if (with_chars < 0 || build_vector(t, out, (size_t)with_chars) < 0)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	return 0;
+}
+
+/* A feature's most frequent surface form at fitting: best[f] - 1 is its
+ * key in t->surf, the provisional id and then the form. */
+typedef struct {
+	const fr_tfidf *t;
+	const uint32_t *best;
+} best_of;
+
+static const char *best_form(const void *ctx, size_t f)
+{
+	const best_of *b = ctx;
+	return fr_strmap_key(b->t->surf, b->best[f] - 1, NULL) + sizeof(uint32_t);
 }
 
 int fr_tfidf_fit_finish(fr_tfidf *t, fr_error *err)
@@ -620,13 +660,10 @@ int fr_tfidf_fit_finish(fr_tfidf *t, fr_error *err)
 		     strcmp(key + sizeof(pid), bkey + sizeof(pid)) < 0))
 			best[f] = s + 1;
 	}
-	for (size_t f = 1; f <= V; f++) {
-		const char *key = fr_strmap_key(t->surf, best[f] - 1, NULL);
-		t->surface[f] = strdup(key + sizeof(uint32_t));
-		if (t->surface[f] == NULL) {
-			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-			goto done;
-		}
+	best_of bo = { t, best };
+	if (set_surfaces(t, V, best_form, &bo) < 0) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
 	}
 	t->finished = 1;
 	if (build_term_index(t) < 0) {
@@ -1005,6 +1042,12 @@ int fr_tfidf_vocabulary_to_json(const fr_tfidf *t, json_t **out)
 	return 0;
 }
 
+/* Feature f's surface form in a loaded vocabulary's "surface" array. */
+static const char *json_form(const void *surf, size_t f)
+{
+	return json_string_value(json_array_get(surf, f - 1));
+}
+
 int fr_tfidf_load(fr_tfidf **out, const fr_tfidf_options *opts, const json_t *v,
                   const char *source, fr_error *err)
 {
@@ -1056,11 +1099,10 @@ int fr_tfidf_load(fr_tfidf **out, const fr_tfidf_options *opts, const json_t *v,
 		}
 		t->df[f + 1] = (uint32_t)json_integer_value(d);
 		t->idf[f + 1] = json_number_value(w);
-		t->surface[f + 1] = strdup(s);
-		if (t->surface[f + 1] == NULL) {
-			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-			goto done;
-		}
+	}
+	if (set_surfaces(t, V, json_form, surf) < 0) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
 	}
 	t->finished = 1;
 	if (build_term_index(t) < 0)
@@ -1078,10 +1120,7 @@ void fr_tfidf_free(fr_tfidf *t)
 {
 	if (t == NULL)
 		return;
-	size_t V = fr_tfidf_feature_count(t);
-	if (t->surface)
-		for (size_t f = 1; f <= V; f++)
-			free(t->surface[f]);
+	free(t->surface_text);
 	free_term_index(t);
 	fr_strmap_free(t->vocab);
 	free(t->df);
