@@ -3,6 +3,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,97 +48,164 @@ int rand(void)
 	return (int)r;
 }
 
-/* ---- the grid ---- */
+/* ---- the search space (tune.h) ---- */
 
-#define N_MIN_DF 2
-#define N_NGRAM 2
-#define N_CHAR 2
-#define N_VEC (N_MIN_DF * N_NGRAM * N_CHAR)
 #define N_C 7
-#define N_CW 2
-#define N_CLF (N_CW * N_C)
-
-static const int grid_min_df[N_MIN_DF] = { 1, 2 };
-static const int grid_ngram_max[N_NGRAM] = { 1, 2 };
-static const int grid_char[N_CHAR][2] = { { 0, 0 }, { 2, 5 } };
+static const int grid_min_df[] = { 1, 2 };
+static const int grid_ngram_max[] = { 1, 2 };
 static const int grid_log2_c[N_C] = { -2, -1, 0, 1, 2, 3, 4 };
+#define GRID_CHAR_MIN 2
+#define GRID_CHAR_MAX 5
 
-static void vec_setting(size_t v, int *min_df, int *ngram_max, const int **chars)
-{
-	*min_df = grid_min_df[v / (N_NGRAM * N_CHAR)];
-	*ngram_max = grid_ngram_max[(v / N_CHAR) % N_NGRAM];
-	*chars = grid_char[v % N_CHAR];
-}
+enum { STAGE_DEFAULT = 0, STAGE_WORDS = 1, STAGE_CHARS = 2 };
+static const char *const stage_names[] = { "default", "words", "chars" };
 
-static void clf_setting(size_t p, int *balanced, double *C)
-{
-	*balanced = (int)(p / N_C);
-	*C = ldexp(1.0, grid_log2_c[p % N_C]);
-}
+/* default 1 + words 8 + chars FR_TUNE_CHAR_SETTINGS, with room to spare */
+#define MAX_VECS 16
+/* default 1 + words 112 + chars 2 x 2 x 3 + refinement, at most
+ * FR_TUNE_REFINE_ROWS x (2 + (FR_TUNE_LOG2_C_MAX - FR_TUNE_LOG2_C_MIN)) */
+#define MAX_POINTS 192
 
-/* ---- the search ---- */
+typedef struct {
+	fr_tfidf_options tfidf;
+	int stop;            /* 1: the config's stop words (if it has any); 0: none */
+} tune_vec;
+
+typedef struct {
+	size_t vec;          /* index into tune_ctx.vecs */
+	int stage;           /* STAGE_* */
+	int pass;            /* the pass that scores it: 1 (default, words) or 2 (chars) */
+	int balanced;
+	double C;
+	int solver;          /* FR_SOLVER_LIBLINEAR, or the config's (auto: resolved per task as training does) */
+} tune_point;
 
 typedef struct {
 	size_t ti;           /* index into ds->tasks */
 	int *y;              /* per row: label index, -1 when unlabeled */
 	size_t n_labels;
+	size_t n_rows;       /* labeled rows */
 	int target;          /* label index whose F1 is the objective, or -1 for macro-F1 */
 } tune_task;
 
 typedef struct {
 	const fr_dataset *ds;
 	const fr_model_config *cfg;
-	fr_tokens *tokens;   /* per row */
-	int *fold;
-	size_t k;
+	fr_tokens *tokens[2];  /* [stop] per row; [0] NULL when the config has no stop words */
+	int *fold;             /* [repeat * n_rows + row] */
+	size_t k, repeats;
 	tune_task *tasks;
 	size_t n_tasks;
-	double *score;       /* [v][p][fold][task], NAN where a task cannot be scored */
-	size_t next_job;
+	tune_vec vecs[MAX_VECS];
+	size_t n_vecs;
+	tune_point points[MAX_POINTS];
+	size_t n_points;
+	double *score;         /* [point][repeat][fold][task], NAN where a task cannot be scored */
+	uint32_t *counts;      /* [point][repeat][fold][task][label][tp, fp, fn] */
+	size_t max_labels;     /* the most labels of a tuned task */
+	/* the pass being run */
+	int pass;
+	size_t job_vecs[MAX_VECS];
+	size_t n_job_vecs, n_jobs, next_job;
 	pthread_mutex_t lock;
 	int *job_rc;
 	fr_error *job_err;
 } tune_ctx;
 
-static double *score_at(const tune_ctx *c, size_t v, size_t p, size_t f, size_t t)
+static double *score_at(const tune_ctx *c, size_t p, size_t r, size_t f, size_t t)
 {
-	return &c->score[((v * N_CLF + p) * c->k + f) * c->n_tasks + t];
+	return &c->score[((p * c->repeats + r) * c->k + f) * c->n_tasks + t];
 }
 
-/* Macro-F1 over the labels in truth or predictions, or the F1 of target. */
-static double objective(const int *truth, const int *pred, size_t n, size_t n_labels, int target,
-                        size_t *tp, size_t *fp, size_t *fn)
+static uint32_t *counts_at(const tune_ctx *c, size_t p, size_t r, size_t f, size_t t)
 {
-	memset(tp, 0, n_labels * sizeof(*tp));
-	memset(fp, 0, n_labels * sizeof(*fp));
-	memset(fn, 0, n_labels * sizeof(*fn));
-	for (size_t i = 0; i < n; i++) {
-		if (truth[i] == pred[i]) {
-			tp[truth[i]]++;
-		} else {
-			fp[pred[i]]++;
-			fn[truth[i]]++;
-		}
+	return &c->counts[((((p * c->repeats + r) * c->k + f) * c->n_tasks + t) * c->max_labels) * 3];
+}
+
+static int same_tfidf(const fr_tfidf_options *a, const fr_tfidf_options *b)
+{
+	return a->ngram_min == b->ngram_min && a->ngram_max == b->ngram_max && a->min_df == b->min_df &&
+	       a->min_df_is_count == b->min_df_is_count && a->max_df == b->max_df &&
+	       a->max_df_is_count == b->max_df_is_count && a->sublinear_tf == b->sublinear_tf &&
+	       a->smooth_idf == b->smooth_idf && a->l2_norm == b->l2_norm && a->char_min == b->char_min &&
+	       a->char_max == b->char_max;
+}
+
+/* The index of a vectorizer setting, added when new; -1 when full. */
+static int add_vec(tune_ctx *c, const fr_tfidf_options *to, int stop)
+{
+	for (size_t v = 0; v < c->n_vecs; v++)
+		if (c->vecs[v].stop == stop && same_tfidf(&c->vecs[v].tfidf, to))
+			return (int)v;
+	if (c->n_vecs == MAX_VECS)
+		return -1;
+	c->vecs[c->n_vecs].tfidf = *to;
+	c->vecs[c->n_vecs].stop = stop;
+	return (int)c->n_vecs++;
+}
+
+/* Adds a point unless the same one is there already. */
+static void add_point(tune_ctx *c, size_t v, int stage, int pass, int balanced, double C, int solver)
+{
+	for (size_t p = 0; p < c->n_points; p++) {
+		const tune_point *q = &c->points[p];
+		if (q->vec == v && q->balanced == balanced && q->C == C && q->solver == solver)
+			return;
 	}
+	if (c->n_points == MAX_POINTS)
+		return;
+	tune_point *q = &c->points[c->n_points++];
+	q->vec = v;
+	q->stage = stage;
+	q->pass = pass;
+	q->balanced = balanced;
+	q->C = C;
+	q->solver = solver;
+}
+
+/* ---- one job: a vectorizer setting on one fold ---- */
+
+/* Macro-F1 over the labels with any tp, fp or fn (scikit-learn's: the
+ * labels in the truth or the predictions), or the F1 of target, from
+ * [tp, fp, fn] per label. */
+static double f1_of_counts(const uint32_t *counts, size_t n_labels, int target)
+{
 	double sum = 0.0;
 	size_t used = 0;
 	for (size_t l = 0; l < n_labels; l++) {
+		const uint32_t *x = counts + 3 * l;
 		if (target >= 0 && (int)l != target)
 			continue;
-		if (target < 0 && tp[l] + fp[l] + fn[l] == 0)
+		if (target < 0 && x[0] + x[1] + x[2] == 0)
 			continue;
-		double d = 2.0 * (double)tp[l] + (double)fp[l] + (double)fn[l];
-		sum += d > 0 ? 2.0 * (double)tp[l] / d : 0.0;
+		double d = 2.0 * x[0] + (double)x[1] + (double)x[2];
+		sum += d > 0 ? 2.0 * x[0] / d : 0.0;
 		used++;
 	}
 	return used ? sum / (double)used : 0.0;
 }
 
-/* One job: vectorizer setting v fitted on every fold but f, then every
- * classifier point and task scored on fold f. */
-static int run_job(tune_ctx *c, size_t v, size_t f, fr_error *err)
+/* Counts the [tp, fp, fn] of each label into counts (zeroed first). */
+static void count_labels(uint32_t *counts, const int *truth, const int *pred, size_t n, size_t n_labels)
+{
+	memset(counts, 0, 3 * n_labels * sizeof(*counts));
+	for (size_t i = 0; i < n; i++) {
+		if (truth[i] == pred[i]) {
+			counts[3 * truth[i]]++;
+		} else {
+			counts[3 * pred[i] + 1]++;
+			counts[3 * truth[i] + 2]++;
+		}
+	}
+}
+
+/* Vectorizer setting v fitted on every fold of repeat r but f, then each
+ * point of the current pass on v trained per task and scored on fold f. */
+static int run_job(tune_ctx *c, size_t v, size_t r, size_t f, fr_error *err)
 {
 	const fr_dataset *ds = c->ds;
+	const fr_tokens *tokens = c->tokens[c->vecs[v].stop];
+	const int *fold = c->fold + r * ds->n_rows;
 	size_t n = ds->n_rows, n_train = 0, total = 0, store_cap = 0;
 	int rc = 0;
 	fr_tfidf *tf = NULL;
@@ -145,20 +213,8 @@ static int run_job(tune_ctx *c, size_t v, size_t f, fr_error *err)
 	struct svm_node *store = NULL, **x = NULL, **xs = NULL;
 	size_t *offsets = NULL, *train_rows = NULL, *test_rows = NULL, n_test = 0;
 	int *y = NULL, *truth = NULL, *pred = NULL, *map = NULL, *back = NULL, *present = NULL;
-	size_t *tp = NULL, *fp = NULL, *fn = NULL;
 	double scores[FR_CLASSIFIER_MAX_LABELS];
 	fr_sparse_vec_init(&vec);
-
-	int min_df = 0, ngram_max = 0;
-	const int *chars = NULL;
-	vec_setting(v, &min_df, &ngram_max, &chars);
-	fr_tfidf_options to = c->cfg->tfidf;
-	to.min_df = min_df;
-	to.min_df_is_count = 1;
-	to.ngram_min = 1;
-	to.ngram_max = ngram_max;
-	to.char_min = chars[0];
-	to.char_max = chars[1];
 
 	x = malloc(n * sizeof(*x));
 	xs = malloc(n * sizeof(*xs));
@@ -171,38 +227,35 @@ static int run_job(tune_ctx *c, size_t v, size_t f, fr_error *err)
 	map = malloc(FR_CLASSIFIER_MAX_LABELS * sizeof(*map));
 	back = malloc(FR_CLASSIFIER_MAX_LABELS * sizeof(*back));
 	present = malloc(FR_CLASSIFIER_MAX_LABELS * sizeof(*present));
-	tp = malloc(FR_CLASSIFIER_MAX_LABELS * sizeof(*tp));
-	fp = malloc(FR_CLASSIFIER_MAX_LABELS * sizeof(*fp));
-	fn = malloc(FR_CLASSIFIER_MAX_LABELS * sizeof(*fn));
 	if (!x || !xs || !offsets || !train_rows || !test_rows || !y || !truth || !pred || !map ||
-	    !back || !present || !tp || !fp || !fn) {
+	    !back || !present) {
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		goto done;
 	}
-	for (size_t r = 0; r < n; r++) {
-		if (c->fold[r] == (int)f)
-			test_rows[n_test++] = r;
+	for (size_t i = 0; i < n; i++) {
+		if (fold[i] == (int)f)
+			test_rows[n_test++] = i;
 		else
-			train_rows[n_train++] = r;
+			train_rows[n_train++] = i;
 	}
-	rc = fr_tfidf_new(&tf, &to, err);
+	rc = fr_tfidf_new(&tf, &c->vecs[v].tfidf, err);
 	for (size_t i = 0; rc == 0 && i < n_train; i++)
-		rc = fr_tfidf_fit_add(tf, &c->tokens[train_rows[i]], err);
+		rc = fr_tfidf_fit_add(tf, &tokens[train_rows[i]], err);
 	if (rc == 0)
 		rc = fr_tfidf_fit_finish(tf, err);
 	/* Vectors of every row, in one block: training rows as fitted, held-out
 	 * rows through transform, as a new paragraph would be. */
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		size_t r = i < n_train ? train_rows[i] : test_rows[i - n_train];
+		size_t row = i < n_train ? train_rows[i] : test_rows[i - n_train];
 		rc = i < n_train ? fr_tfidf_fitted_vector(tf, i, &vec, err)
-		                 : fr_tfidf_transform(tf, &c->tokens[r], &vec, err);
-		if (rc == 0 && fr_sparse_vec_append(&vec, &store, &store_cap, &total, &offsets[r]) < 0)
+		                 : fr_tfidf_transform(tf, &tokens[row], &vec, err);
+		if (rc == 0 && fr_sparse_vec_append(&vec, &store, &store_cap, &total, &offsets[row]) < 0)
 			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	}
 	if (rc < 0)
 		goto done;
-	for (size_t r = 0; r < n; r++)
-		x[r] = store + offsets[r];
+	for (size_t i = 0; i < n; i++)
+		x[i] = store + offsets[i];
 	fr_tfidf_fit_release(tf);
 
 	for (size_t t = 0; rc == 0 && t < c->n_tasks; t++) {
@@ -228,15 +281,18 @@ static int run_job(tune_ctx *c, size_t v, size_t f, fr_error *err)
 		for (size_t i = 0; i < n_test; i++)
 			if (task->y[test_rows[i]] >= 0)
 				truth[nt++] = task->y[test_rows[i]];
-		for (size_t p = 0; p < N_CLF; p++)
-			*score_at(c, v, p, f, t) = NAN;
 		if (k < 2 || nt == 0)
 			continue;
-		for (size_t p = 0; rc == 0 && p < N_CLF; p++) {
+		for (size_t p = 0; rc == 0 && p < c->n_points; p++) {
+			const tune_point *pt = &c->points[p];
+			if (pt->vec != v || pt->pass != c->pass)
+				continue;
 			fr_classifier_options co = c->cfg->classifier;
 			fr_classifier *clf = NULL;
-			clf_setting(p, &co.balanced, &co.C);
-			co.solver = FR_SOLVER_LIBLINEAR;
+			co.balanced = pt->balanced;
+			co.C = pt->C;
+			co.solver = pt->solver == FR_SOLVER_AUTO ? fr_classifier_auto_solver(task->n_rows, co.kernel)
+			                                         : pt->solver;
 			rc = fr_classifier_train(&clf, &co, xs, y, m, k, fr_tfidf_feature_count(tf), err);
 			size_t j = 0;
 			for (size_t i = 0; rc == 0 && i < n_test; i++) {
@@ -249,8 +305,11 @@ static int run_job(tune_ctx *c, size_t v, size_t f, fr_error *err)
 					pred[j++] = back[lab];
 			}
 			fr_classifier_free(clf);
-			if (rc == 0)
-				*score_at(c, v, p, f, t) = objective(truth, pred, nt, task->n_labels, task->target, tp, fp, fn);
+			if (rc == 0) {
+				uint32_t *counts = counts_at(c, p, r, f, t);
+				count_labels(counts, truth, pred, nt, task->n_labels);
+				*score_at(c, p, r, f, t) = f1_of_counts(counts, task->n_labels, task->target);
+			}
 		}
 	}
 done:
@@ -268,33 +327,88 @@ done:
 	free(map);
 	free(back);
 	free(present);
-	free(tp);
-	free(fp);
-	free(fn);
 	return rc;
 }
 
 static void *worker(void *arg)
 {
 	tune_ctx *c = arg;
+	size_t per_vec = c->repeats * c->k;
 	for (;;) {
 		pthread_mutex_lock(&c->lock);
 		size_t job = c->next_job++;
 		pthread_mutex_unlock(&c->lock);
-		if (job >= N_VEC * c->k)
+		if (job >= c->n_jobs)
 			break;
-		c->job_rc[job] = run_job(c, job / c->k, job % c->k, &c->job_err[job]);
+		c->job_rc[job] = run_job(c, c->job_vecs[job / per_vec], (job % per_vec) / c->k, job % c->k,
+		                         &c->job_err[job]);
 	}
 	return NULL;
 }
 
+/* Scores every point of the pass: one job per setting, repeat and fold. */
+static int run_pass(tune_ctx *c, int pass, size_t n_threads, fr_error *err)
+{
+	int rc = 0;
+	pthread_t *threads = NULL;
+	c->pass = pass;
+	c->n_job_vecs = 0;
+	for (size_t v = 0; v < c->n_vecs; v++) {
+		int used = 0;
+		for (size_t p = 0; p < c->n_points; p++)
+			used |= c->points[p].vec == v && c->points[p].pass == pass;
+		if (used)
+			c->job_vecs[c->n_job_vecs++] = v;
+	}
+	c->n_jobs = c->n_job_vecs * c->repeats * c->k;
+	c->next_job = 0;
+	if (c->n_jobs == 0)
+		return 0;
+	c->job_rc = calloc(c->n_jobs, sizeof(*c->job_rc));
+	c->job_err = calloc(c->n_jobs, sizeof(*c->job_err));
+	if (!c->job_rc || !c->job_err) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	if (n_threads > c->n_jobs)
+		n_threads = c->n_jobs;
+	pthread_mutex_init(&c->lock, NULL);
+	threads = calloc(n_threads, sizeof(*threads));
+	size_t started = 0;
+	for (; threads && started < n_threads; started++)
+		if (pthread_create(&threads[started], NULL, worker, c) != 0)
+			break;
+	if (started == 0)
+		worker(c);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	pthread_mutex_destroy(&c->lock);
+	for (size_t j = 0; j < c->n_jobs; j++) {
+		if (c->job_rc[j] < 0) {
+			if (err)
+				*err = c->job_err[j];
+			rc = c->job_rc[j];
+			break;
+		}
+	}
+done:
+	free(threads);
+	free(c->job_rc);
+	free(c->job_err);
+	c->job_rc = NULL;
+	c->job_err = NULL;
+	return rc;
+}
+
+/* ---- scores ---- */
+
 /* The mean over tasks of one point's fold, or NAN. */
-static double fold_score(const tune_ctx *c, size_t v, size_t p, size_t f)
+static double fold_score(const tune_ctx *c, size_t p, size_t r, size_t f)
 {
 	double sum = 0.0;
 	size_t used = 0;
 	for (size_t t = 0; t < c->n_tasks; t++) {
-		double s = *score_at(c, v, p, f, t);
+		double s = *score_at(c, p, r, f, t);
 		if (!isnan(s)) {
 			sum += s;
 			used++;
@@ -303,50 +417,247 @@ static double fold_score(const tune_ctx *c, size_t v, size_t p, size_t f)
 	return used ? sum / (double)used : NAN;
 }
 
-/* Mean and population std over folds of a task (t < n_tasks) or of the
- * mean over tasks (t == n_tasks). */
-static void point_stats(const tune_ctx *c, size_t v, size_t p, size_t t, double *mean, double *std)
+/* The objective of a point for a task (t < n_tasks) or the mean over
+ * tasks (t == n_tasks) on repeat r: F1 from the [tp, fp, fn] of all its
+ * folds pooled (Forman and Scholz, "Apples-to-apples in cross-validation
+ * studies", 2010: the mean of per-fold F1 is biased and noisy when a fold
+ * holds few rows of a label, as a rare frame's few examples do). NAN when
+ * no fold could be scored. */
+static double pooled_score(const tune_ctx *c, size_t p, size_t r, size_t t)
 {
-	double sum = 0.0, sq = 0.0;
-	size_t used = 0;
+	if (t == c->n_tasks) {
+		double sum = 0.0;
+		size_t used = 0;
+		for (size_t u = 0; u < c->n_tasks; u++) {
+			double s = pooled_score(c, p, r, u);
+			if (!isnan(s)) {
+				sum += s;
+				used++;
+			}
+		}
+		return used ? sum / (double)used : NAN;
+	}
+	uint32_t pooled[3 * FR_CLASSIFIER_MAX_LABELS];
+	size_t n_labels = c->tasks[t].n_labels, used = 0;
+	memset(pooled, 0, sizeof(pooled));
 	for (size_t f = 0; f < c->k; f++) {
-		double s = t < c->n_tasks ? *score_at(c, v, p, f, t) : fold_score(c, v, p, f);
-		if (!isnan(s)) {
-			sum += s;
-			sq += s * s;
-			used++;
+		if (isnan(*score_at(c, p, r, f, t)))
+			continue;
+		const uint32_t *x = counts_at(c, p, r, f, t);
+		for (size_t i = 0; i < 3 * n_labels; i++)
+			pooled[i] += x[i];
+		used++;
+	}
+	return used ? f1_of_counts(pooled, n_labels, c->tasks[t].target) : NAN;
+}
+
+/* A point's mean over repeats of the pooled objective of a task
+ * (t < n_tasks) or of the mean over tasks (t == n_tasks), and the
+ * population std over every repeat's folds of the per-fold objective: how
+ * much one fold's score spreads. */
+static void point_stats(const tune_ctx *c, size_t p, size_t t, double *mean, double *std)
+{
+	double sum = 0.0, sq = 0.0, msum = 0.0;
+	size_t used = 0, mused = 0;
+	for (size_t r = 0; r < c->repeats; r++) {
+		double m = pooled_score(c, p, r, t);
+		if (!isnan(m)) {
+			msum += m;
+			mused++;
+		}
+		for (size_t f = 0; f < c->k; f++) {
+			double s = t < c->n_tasks ? *score_at(c, p, r, f, t) : fold_score(c, p, r, f);
+			if (!isnan(s)) {
+				sum += s;
+				sq += s * s;
+				used++;
+			}
 		}
 	}
-	*mean = used ? sum / (double)used : NAN;
-	double var = used ? sq / (double)used - *mean * *mean : 0.0;
+	*mean = mused ? msum / (double)mused : NAN;
+	double fmean = used ? sum / (double)used : 0.0;
+	double var = used ? sq / (double)used - fmean * fmean : 0.0;
 	*std = used ? sqrt(var > 0 ? var : 0.0) : NAN;
 }
+
+static double point_mean(const tune_ctx *c, size_t p)
+{
+	double mean = 0, std = 0;
+	point_stats(c, p, c->n_tasks, &mean, &std);
+	return mean;
+}
+
+/* The best scored point of a stage (on setting v, or any when v is -1),
+ * the earliest on ties; -1 when none could be scored. */
+static int best_point(const tune_ctx *c, int stage, int v)
+{
+	int best = -1;
+	double best_mean = -1.0;
+	for (size_t p = 0; p < c->n_points; p++) {
+		if ((stage >= 0 && c->points[p].stage != stage) || (v >= 0 && c->points[p].vec != (size_t)v))
+			continue;
+		double m = point_mean(c, p);
+		if (!isnan(m) && m > best_mean) {
+			best_mean = m;
+			best = (int)p;
+		}
+	}
+	return best;
+}
+
+static int c_index(double C)
+{
+	for (int i = 0; i < N_C; i++)
+		if (ldexp(1.0, grid_log2_c[i]) == C)
+			return i;
+	return -1;
+}
+
+/* The character stage: [2, 5] added to the best word settings, the C
+ * values one step either side of each one's best (tune.h). */
+static void add_char_points(tune_ctx *c, int large)
+{
+	int best_of[MAX_VECS];
+	size_t order[MAX_VECS], n_words = 0;
+	for (size_t v = 0; v < c->n_vecs; v++) {
+		best_of[v] = best_point(c, STAGE_WORDS, (int)v);
+		if (best_of[v] >= 0)
+			order[n_words++] = v;
+	}
+	/* Word settings by their best point's mean, best first (stable). */
+	for (size_t i = 1; i < n_words; i++) {
+		size_t v = order[i], j = i;
+		double m = point_mean(c, (size_t)best_of[v]);
+		while (j > 0 && point_mean(c, (size_t)best_of[order[j - 1]]) < m) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = v;
+	}
+	size_t n_settings = large ? 1 : FR_TUNE_CHAR_SETTINGS;
+	for (size_t i = 0; i < n_words && i < n_settings; i++) {
+		const tune_point *b = &c->points[best_of[order[i]]];
+		fr_tfidf_options to = c->vecs[b->vec].tfidf;
+		to.char_min = GRID_CHAR_MIN;
+		to.char_max = GRID_CHAR_MAX;
+		int v = add_vec(c, &to, c->vecs[b->vec].stop);
+		int ci = c_index(b->C);
+		if (v < 0 || ci < 0)
+			continue;
+		for (int cw = 0; cw < 2; cw++) {
+			if (large && cw != b->balanced)
+				continue;
+			for (int d = -1; d <= 1; d++)
+				if (ci + d >= 0 && ci + d < N_C)
+					add_point(c, (size_t)v, STAGE_CHARS, 2, cw, ldexp(1.0, grid_log2_c[ci + d]),
+					          FR_SOLVER_LIBLINEAR);
+		}
+	}
+}
+
+/* The refinement: the C line of each of the FR_TUNE_REFINE_ROWS best
+ * setting and class weight pairs is extended by one step past its best C
+ * when that C is the lowest or highest it was scored at, within
+ * 2^FR_TUNE_LOG2_C_MIN .. 2^FR_TUNE_LOG2_C_MAX. The new points are scored in
+ * pass `pass`; returns how many there are. */
+static size_t add_refine_points(tune_ctx *c, int pass)
+{
+	size_t lead[MAX_POINTS], n_lead = 0, before = c->n_points;
+	/* The best point of each row (setting, class weight; LIBLINEAR only). */
+	for (size_t p = 0; p < c->n_points; p++) {
+		const tune_point *pt = &c->points[p];
+		double m = point_mean(c, p);
+		if (pt->solver != FR_SOLVER_LIBLINEAR || isnan(m))
+			continue;
+		size_t i = 0;
+		while (i < n_lead && !(c->points[lead[i]].vec == pt->vec && c->points[lead[i]].balanced == pt->balanced))
+			i++;
+		if (i == n_lead)
+			lead[n_lead++] = p;
+		else if (m > point_mean(c, lead[i]))
+			lead[i] = p;
+	}
+	/* Rows by their best mean, best first (stable). */
+	for (size_t i = 1; i < n_lead; i++) {
+		size_t p = lead[i], j = i;
+		double m = point_mean(c, p);
+		while (j > 0 && point_mean(c, lead[j - 1]) < m) {
+			lead[j] = lead[j - 1];
+			j--;
+		}
+		lead[j] = p;
+	}
+	for (size_t i = 0; i < n_lead && i < FR_TUNE_REFINE_ROWS; i++) {
+		const tune_point *b = &c->points[lead[i]];
+		double lo = b->C, hi = b->C;
+		for (size_t p = 0; p < c->n_points; p++) {
+			const tune_point *q = &c->points[p];
+			if (q->vec == b->vec && q->balanced == b->balanced && q->solver == FR_SOLVER_LIBLINEAR) {
+				lo = q->C < lo ? q->C : lo;
+				hi = q->C > hi ? q->C : hi;
+			}
+		}
+		if (b->C == lo && b->C / 2 >= ldexp(1.0, FR_TUNE_LOG2_C_MIN))
+			add_point(c, b->vec, b->stage, pass, b->balanced, b->C / 2, FR_SOLVER_LIBLINEAR);
+		if (b->C == hi && b->C * 2 <= ldexp(1.0, FR_TUNE_LOG2_C_MAX))
+			add_point(c, b->vec, b->stage, pass, b->balanced, b->C * 2, FR_SOLVER_LIBLINEAR);
+	}
+	return c->n_points - before;
+}
+
+/* ---- the record ---- */
 
 static json_t *num_or_null(double v)
 {
 	return isnan(v) ? json_null() : json_real(v);
 }
 
-static json_t *point_json(const tune_ctx *c, size_t v, size_t p)
+static json_t *min_df_json(const fr_tfidf_options *to)
 {
-	int min_df = 0, ngram_max = 0, balanced = 0;
-	const int *chars = NULL;
-	double C = 0, mean = 0, std = 0;
-	vec_setting(v, &min_df, &ngram_max, &chars);
-	clf_setting(p, &balanced, &C);
-	point_stats(c, v, p, c->n_tasks, &mean, &std);
+	return to->min_df_is_count ? json_integer((json_int_t)to->min_df) : json_real(to->min_df);
+}
+
+static json_t *point_json(const tune_ctx *c, size_t p)
+{
+	const tune_point *pt = &c->points[p];
+	const tune_vec *v = &c->vecs[pt->vec];
+	double mean = 0, std = 0;
+	point_stats(c, p, c->n_tasks, &mean, &std);
 	json_t *per_task = json_object();
 	for (size_t t = 0; per_task && t < c->n_tasks; t++) {
 		double tm = 0, ts = 0;
-		point_stats(c, v, p, t, &tm, &ts);
+		point_stats(c, p, t, &tm, &ts);
 		json_object_set_new(per_task, c->ds->tasks[c->tasks[t].ti], num_or_null(tm));
 	}
-	return json_pack("{s:f, s:s, s:i, s:[i,i], s:o, s:o, s:o, s:o}", "C", C,
-	                 "class_weight", balanced ? "balanced" : "none", "min_df", min_df,
-	                 "ngram_range", 1, ngram_max,
-	                 "char_ngrams", chars[1] ? json_pack("[i,i]", chars[0], chars[1]) : json_null(),
+	return json_pack("{s:s, s:f, s:s, s:s, s:b, s:o, s:[i,i], s:o, s:o, s:o, s:o}",
+	                 "stage", stage_names[pt->stage], "C", pt->C,
+	                 "class_weight", pt->balanced ? "balanced" : "none",
+	                 "solver", fr_solver_name(pt->solver),
+	                 "stopwords", c->tokens[0] != NULL && v->stop,
+	                 "min_df", min_df_json(&v->tfidf),
+	                 "ngram_range", v->tfidf.ngram_min, v->tfidf.ngram_max,
+	                 "char_ngrams", v->tfidf.char_max ? json_pack("[i,i]", v->tfidf.char_min, v->tfidf.char_max)
+	                                                  : json_null(),
 	                 "mean", num_or_null(mean), "std", num_or_null(std), "tasks", per_task);
 }
+
+static json_t *grid_json(const tune_ctx *c, int large)
+{
+	json_t *C = json_array(), *stop = json_array();
+	for (int i = 0; i < N_C; i++)
+		json_array_append_new(C, json_real(ldexp(1.0, grid_log2_c[i])));
+	json_array_append_new(stop, json_boolean(c->tokens[0] != NULL));
+	if (c->tokens[0] != NULL)
+		json_array_append_new(stop, json_false());
+	return json_pack("{s:o, s:[s,s], s:[i,i], s:[[i,i],[i,i]], s:o, s:[i,i], s:{s:I, s:I, s:s}}",
+	                 "C", C, "class_weight", "none", "balanced", "min_df", grid_min_df[0], grid_min_df[1],
+	                 "ngram_range", 1, grid_ngram_max[0], 1, grid_ngram_max[1], "stopwords", stop,
+	                 "char_ngrams", GRID_CHAR_MIN, GRID_CHAR_MAX,
+	                 "char_stage", "settings", (json_int_t)(large ? 1 : FR_TUNE_CHAR_SETTINGS),
+	                 "C_steps", (json_int_t)1, "class_weight", large ? "best" : "both");
+}
+
+/* ---- set-up ---- */
 
 static int cmp_str_ptr(const void *a, const void *b)
 {
@@ -366,6 +677,7 @@ static int task_labels(tune_task *task, const fr_dataset *ds, const char *target
 	for (size_t r = 0; r < n; r++)
 		if (ds->labels[task->ti][r])
 			all[m++] = ds->labels[task->ti][r];
+	task->n_rows = m;
 	qsort(all, m, sizeof(*all), cmp_str_ptr);
 	size_t k = 0;
 	for (size_t i = 0; i < m; i++)
@@ -391,191 +703,255 @@ static int task_labels(tune_task *task, const fr_dataset *ds, const char *target
 	return 0;
 }
 
+/* The tuned tasks: every single-label task (or opts->task), and the names
+ * of the multi-label ones left out into *skipped. */
+static int pick_tasks(tune_ctx *c, const fr_tune_options *opts, json_t *skipped, fr_error *err)
+{
+	const fr_dataset *ds = c->ds;
+	for (size_t t = 0; t < ds->n_tasks; t++) {
+		if (opts->task && strcmp(opts->task, ds->tasks[t]) != 0)
+			continue;
+		if (fr_dataset_task_multilabel(ds, t)) {
+			json_array_append_new(skipped, json_string(ds->tasks[t]));
+			continue;
+		}
+		tune_task *task = &c->tasks[c->n_tasks++];
+		task->ti = t;
+		int rc = task_labels(task, ds, opts->target, err);
+		if (rc < 0)
+			return rc;
+		if (opts->target && task->target < 0) {
+			free(task->y);
+			task->y = NULL;
+			c->n_tasks--;
+		}
+	}
+	if (c->n_tasks > 0)
+		return 0;
+	if (opts->task && fr_dataset_task_index(ds, opts->task) < 0)
+		return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-task '%s': no such task", opts->task);
+	if (json_array_size(skipped) > 0 && opts->task)
+		return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-task '%s' is multi-label ('a|b' cells); "
+		                    "--tune scores single-label tasks only", opts->task);
+	if (json_array_size(skipped) == ds->n_tasks)
+		return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune: every task is multi-label ('a|b' cells); "
+		                    "it scores single-label tasks only");
+	return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%s': no tuned task has that label",
+	                    opts->target ? opts->target : "");
+}
+
+/* Tokens and stems of every row, with the config's stop words flagged or
+ * (stop 0) with none. */
+static int tokenize_all(fr_tokens **out, const fr_dataset *ds, const fr_model_config *cfg, int stop, fr_error *err)
+{
+	fr_stemmer *st = NULL;
+	size_t n = ds->n_rows;
+	fr_tokens *tokens = calloc(n + 1, sizeof(*tokens));
+	int rc = tokens ? fr_stemmer_new(&st, cfg->language, err) : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	if (rc == 0 && stop)
+		rc = fr_stemmer_add_stopwords_file(st, cfg->stopwords, err);
+	for (size_t r = 0; rc == 0 && r < n; r++) {
+		fr_tokens_init(&tokens[r]);
+		rc = fr_tokenize(&tokens[r], ds->texts[r], ds->text_lens[r], err);
+		if (rc == 0)
+			rc = fr_stemmer_apply(st, &tokens[r], err);
+	}
+	fr_stemmer_free(st);
+	*out = tokens;
+	return rc;
+}
+
+static void tokens_free(fr_tokens *tokens, size_t n)
+{
+	for (size_t r = 0; tokens && r < n; r++)
+		fr_tokens_dispose(&tokens[r]);
+	free(tokens);
+}
+
+/* ---- the search ---- */
+
 int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *opts,
             json_t **record_out, fr_log_fn log, void *payload, fr_error *err)
 {
 	int rc = 0;
-	tune_ctx c;
-	fr_stemmer *st = NULL;
-	pthread_t *threads = NULL;
-	size_t n = ds->n_rows, n_threads = 0, n_jobs = 0;
-	json_t *points = NULL;
-	memset(&c, 0, sizeof(c));
+	tune_ctx *c = calloc(1, sizeof(*c));
+	size_t n = ds->n_rows, n_threads = 0;
+	json_t *points = NULL, *skipped = json_array();
 	*record_out = NULL;
-	c.ds = ds;
-	c.cfg = cfg;
-	if (cfg->classifier.kernel != FR_KERNEL_LINEAR)
-		return fr_error_set(err, FR_EINVALID, NULL, 0, "--tune searches linear models; the config asks for an RBF kernel");
-
-	/* The tasks, and what each is scored by. */
-	c.tasks = calloc(ds->n_tasks + 1, sizeof(*c.tasks));
-	if (c.tasks == NULL)
+	if (c == NULL || skipped == NULL) {
+		free(c);
+		json_decref(skipped);
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-	for (size_t t = 0; t < ds->n_tasks; t++) {
-		if (opts->task && strcmp(opts->task, ds->tasks[t]) != 0)
-			continue;
-		tune_task *task = &c.tasks[c.n_tasks++];
-		task->ti = t;
-		if ((rc = task_labels(task, ds, opts->target, err)) < 0)
-			goto done;
-		if (opts->target && task->target < 0)
-			c.n_tasks--, free(task->y), task->y = NULL;
 	}
-	if (c.n_tasks == 0) {
-		rc = opts->task && fr_dataset_task_index(ds, opts->task) < 0
-		         ? fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-task '%s': no such task", opts->task)
-		         : fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%s': no tuned task has that label",
-		                        opts->target ? opts->target : "");
+	c->ds = ds;
+	c->cfg = cfg;
+	if (cfg->classifier.kernel != FR_KERNEL_LINEAR) {
+		rc = fr_error_set(err, FR_EINVALID, NULL, 0, "--tune searches linear models; the config asks for an RBF kernel");
 		goto done;
 	}
 
-	/* Folds grouped by document, stratified by the first tuned task. */
-	c.k = opts->folds ? opts->folds : 5;
+	/* The tasks, and what each is scored by. */
+	c->tasks = calloc(ds->n_tasks + 1, sizeof(*c->tasks));
+	if (c->tasks == NULL) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	if ((rc = pick_tasks(c, opts, skipped, err)) < 0)
+		goto done;
+
+	/* Folds grouped by document, stratified by the first tuned task; on
+	 * small data repeated with seed + r. */
+	size_t large_rows = opts->large_rows ? opts->large_rows : FR_TUNE_LARGE_ROWS;
+	int large = n >= large_rows;
+	c->k = opts->folds ? opts->folds : 5;
+	c->repeats = large ? 1 : (opts->repeats ? opts->repeats : FR_TUNE_REPEATS);
 	size_t groups = fr_cv_group_count(n, (const char *const *)ds->docs);
 	if (groups < 2) {
 		rc = fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune needs two documents or more to cross-validate");
 		goto done;
 	}
-	if (c.k > groups)
-		c.k = groups;
-	c.fold = malloc(n * sizeof(*c.fold));
-	c.tokens = calloc(n, sizeof(*c.tokens));
-	c.score = malloc(N_VEC * N_CLF * c.k * c.n_tasks * sizeof(*c.score));
-	n_jobs = N_VEC * c.k;
-	c.job_rc = calloc(n_jobs, sizeof(*c.job_rc));
-	c.job_err = calloc(n_jobs, sizeof(*c.job_err));
-	if (!c.fold || !c.tokens || !c.score || !c.job_rc || !c.job_err) {
+	if (c->k > groups)
+		c->k = groups;
+	c->fold = malloc(c->repeats * n * sizeof(*c->fold));
+	for (size_t t = 0; t < c->n_tasks; t++)
+		if (c->tasks[t].n_labels > c->max_labels)
+			c->max_labels = c->tasks[t].n_labels;
+	c->score = malloc(MAX_POINTS * c->repeats * c->k * c->n_tasks * sizeof(*c->score));
+	c->counts = calloc(MAX_POINTS * c->repeats * c->k * c->n_tasks * c->max_labels * 3, sizeof(*c->counts));
+	if (!c->fold || !c->score || !c->counts) {
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		goto done;
 	}
-	if (fr_cv_folds(c.fold, n, (const char *const *)ds->docs, c.tasks[0].y, c.tasks[0].n_labels, c.k,
-	                cfg->classifier.seed) < 0) {
-		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-		goto done;
+	for (size_t i = 0; i < MAX_POINTS * c->repeats * c->k * c->n_tasks; i++)
+		c->score[i] = NAN;
+	for (size_t r = 0; r < c->repeats; r++) {
+		if (fr_cv_folds(c->fold + r * n, n, (const char *const *)ds->docs, c->tasks[0].y, c->tasks[0].n_labels,
+		                c->k, cfg->classifier.seed + (unsigned)r) < 0) {
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+			goto done;
+		}
 	}
 
-	/* Tokens and stems once, for every setting and fold. */
-	rc = fr_stemmer_new(&st, cfg->language, err);
-	if (rc == 0 && cfg->stopwords && (!cfg->stopwords_default || access(cfg->stopwords, R_OK) == 0))
-		rc = fr_stemmer_add_stopwords_file(st, cfg->stopwords, err);
-	for (size_t r = 0; rc == 0 && r < n; r++) {
-		fr_tokens_init(&c.tokens[r]);
-		rc = fr_tokenize(&c.tokens[r], ds->texts[r], ds->text_lens[r], err);
-		if (rc == 0)
-			rc = fr_stemmer_apply(st, &c.tokens[r], err);
-	}
+	/* Tokens and stems once: with the config's stop words flagged as
+	 * training would, and without when it has any. */
+	int has_stop = cfg->stopwords && (!cfg->stopwords_default || access(cfg->stopwords, R_OK) == 0);
+	rc = tokenize_all(&c->tokens[1], ds, cfg, has_stop, err);
+	if (rc == 0 && has_stop)
+		rc = tokenize_all(&c->tokens[0], ds, cfg, 0, err);
 	if (rc < 0)
 		goto done;
+
+	/* Pass 1: the config's own point, then the word grid. Its solver is
+	 * what training resolves "auto" to, when that is the same for every
+	 * tuned task. */
+	int solver = cfg->classifier.solver;
+	for (size_t t = 0; solver == FR_SOLVER_AUTO && t < c->n_tasks; t++) {
+		int s = fr_classifier_auto_solver(c->tasks[t].n_rows, cfg->classifier.kernel);
+		if (t > 0 && s != fr_classifier_auto_solver(c->tasks[0].n_rows, cfg->classifier.kernel))
+			break;
+		if (t + 1 == c->n_tasks)
+			solver = s;
+	}
+	int v = add_vec(c, &cfg->tfidf, 1);
+	add_point(c, (size_t)v, STAGE_DEFAULT, 1, cfg->classifier.balanced, cfg->classifier.C, solver);
+	for (int stop = 1; stop >= (has_stop ? 0 : 1); stop--) {
+		for (size_t a = 0; a < sizeof(grid_min_df) / sizeof(*grid_min_df); a++) {
+			for (size_t b = 0; b < sizeof(grid_ngram_max) / sizeof(*grid_ngram_max); b++) {
+				fr_tfidf_options to = cfg->tfidf;
+				to.min_df = grid_min_df[a];
+				to.min_df_is_count = 1;
+				to.ngram_min = 1;
+				to.ngram_max = grid_ngram_max[b];
+				to.char_min = to.char_max = 0;
+				v = add_vec(c, &to, stop);
+				for (int cw = 0; v >= 0 && cw < 2; cw++)
+					for (int i = 0; i < N_C; i++)
+						add_point(c, (size_t)v, STAGE_WORDS, 1, cw, ldexp(1.0, grid_log2_c[i]), FR_SOLVER_LIBLINEAR);
+			}
+		}
+	}
 
 	n_threads = opts->threads;
 	if (n_threads == 0) {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
 		n_threads = cores > 0 ? (size_t)cores : 1;
 	}
-	if (n_threads > n_jobs)
-		n_threads = n_jobs;
-	fr_logf(log, payload, "tuning: %d points (%d vectorizer settings x %d C and class weights), %zu folds "
-	        "grouped by document, %zu tasks, %zu threads", N_VEC * N_CLF, N_VEC, N_CLF, c.k, c.n_tasks, n_threads);
-	pthread_mutex_init(&c.lock, NULL);
-	threads = calloc(n_threads, sizeof(*threads));
-	size_t started = 0;
-	for (; threads && started < n_threads; started++)
-		if (pthread_create(&threads[started], NULL, worker, &c) != 0)
+	fr_logf(log, payload, "tuning: %zu rows (%s), %zu x %zu folds grouped by document, %zu tasks, %zu threads",
+	        n, large ? "large: one split, pruned character stage" : "small: repeated folds", c->repeats, c->k,
+	        c->n_tasks, n_threads);
+	fr_logf(log, payload, "tuning: pass 1: the config's point and %zu word points", c->n_points - 1);
+	if ((rc = run_pass(c, 1, n_threads, err)) < 0)
+		goto done;
+	size_t before = c->n_points;
+	add_char_points(c, large);
+	fr_logf(log, payload, "tuning: pass 2: %zu character n-gram points", c->n_points - before);
+	if ((rc = run_pass(c, 2, n_threads, err)) < 0)
+		goto done;
+	for (int pass = 3;; pass++) {
+		size_t added = add_refine_points(c, pass);
+		if (added == 0)
 			break;
-	if (started == 0)
-		worker(&c);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
-	pthread_mutex_destroy(&c.lock);
-	for (size_t j = 0; j < n_jobs; j++) {
-		if (c.job_rc[j] < 0) {
-			if (err)
-				*err = c.job_err[j];
-			rc = c.job_rc[j];
+		fr_logf(log, payload, "tuning: pass %d: %zu points past the end of a leading setting's C values", pass, added);
+		if ((rc = run_pass(c, pass, n_threads, err)) < 0)
 			goto done;
-		}
 	}
 
 	/* The best point, and the record. */
-	size_t best_v = 0, best_p = 0, def_v = N_VEC, def_p = N_CLF;
-	double best = -1.0;
-	points = json_array();
-	for (size_t v = 0; points && v < N_VEC; v++) {
-		int min_df = 0, ngram_max = 0, balanced = 0;
-		const int *chars = NULL;
-		vec_setting(v, &min_df, &ngram_max, &chars);
-		for (size_t p = 0; p < N_CLF; p++) {
-			double mean = 0, std = 0, C = 0;
-			clf_setting(p, &balanced, &C);
-			point_stats(&c, v, p, c.n_tasks, &mean, &std);
-			if (!isnan(mean) && mean > best) {
-				best = mean;
-				best_v = v;
-				best_p = p;
-			}
-			if (min_df == cfg->tfidf.min_df && cfg->tfidf.min_df_is_count && cfg->tfidf.ngram_min == 1 &&
-			    ngram_max == cfg->tfidf.ngram_max && chars[0] == cfg->tfidf.char_min &&
-			    chars[1] == cfg->tfidf.char_max && balanced == cfg->classifier.balanced && C == cfg->classifier.C) {
-				def_v = v;
-				def_p = p;
-			}
-			json_array_append_new(points, point_json(&c, v, p));
-		}
-	}
+	int best = best_point(c, -1, -1);
 	if (best < 0) {
 		rc = fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune: no fold could be scored (too few labeled rows?)");
 		goto done;
 	}
-	json_t *grid = json_pack("{s:[f,f,f,f,f,f,f], s:[s,s], s:[i,i], s:[[i,i],[i,i]], s:[n,[i,i]]}",
-	                         "C", 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, "class_weight", "none", "balanced",
-	                         "min_df", 1, 2, "ngram_range", 1, 1, 1, 2, "char_ngrams", 2, 5);
+	points = json_array();
+	for (size_t p = 0; points && p < c->n_points; p++)
+		json_array_append_new(points, point_json(c, p));
 	json_t *tasks = json_array();
-	for (size_t t = 0; tasks && t < c.n_tasks; t++)
-		json_array_append_new(tasks, json_string(ds->tasks[c.tasks[t].ti]));
+	for (size_t t = 0; tasks && t < c->n_tasks; t++)
+		json_array_append_new(tasks, json_string(ds->tasks[c->tasks[t].ti]));
 	char objective_name[160];
 	snprintf(objective_name, sizeof(objective_name), opts->target ? "F1 of '%.100s'" : "macro-F1",
 	         opts->target ? opts->target : "");
-	*record_out = json_pack("{s:s, s:o, s:I, s:s, s:s, s:I, s:o, s:o, s:o, s:o}",
-	                        "objective", objective_name, "tasks", tasks, "folds", (json_int_t)c.k,
-	                        "grouped_by", "document", "solver", "liblinear", "seed", (json_int_t)cfg->classifier.seed,
-	                        "grid", grid, "chosen", point_json(&c, best_v, best_p),
-	                        "default", def_v < N_VEC ? point_json(&c, def_v, def_p) : json_null(),
-	                        "points", points);
+	*record_out = json_pack("{s:s, s:o, s:O, s:I, s:I, s:s, s:I, s:I, s:s, s:I, s:o, s:o, s:o, s:o}",
+	                        "objective", objective_name, "tasks", tasks, "skipped_tasks", skipped,
+	                        "folds", (json_int_t)c->k, "repeats", (json_int_t)c->repeats,
+	                        "grouped_by", "document", "seed", (json_int_t)cfg->classifier.seed,
+	                        "rows", (json_int_t)n, "search", large ? "large" : "small",
+	                        "large_rows", (json_int_t)large_rows, "grid", grid_json(c, large),
+	                        "chosen", point_json(c, (size_t)best), "default", point_json(c, 0), "points", points);
 	points = NULL;
 	if (*record_out == NULL) {
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		goto done;
 	}
-	int min_df = 0, ngram_max = 0, balanced = 0;
-	const int *chars = NULL;
-	double C = 0;
-	vec_setting(best_v, &min_df, &ngram_max, &chars);
-	clf_setting(best_p, &balanced, &C);
-	cfg->tfidf.min_df = min_df;
-	cfg->tfidf.min_df_is_count = 1;
-	cfg->tfidf.ngram_min = 1;
-	cfg->tfidf.ngram_max = ngram_max;
-	cfg->tfidf.char_min = chars[0];
-	cfg->tfidf.char_max = chars[1];
-	cfg->classifier.C = C;
-	cfg->classifier.balanced = balanced;
-	cfg->classifier.solver = FR_SOLVER_LIBLINEAR;
-	fr_logf(log, payload, "tuning: chose C %g, class_weight %s, min_df %d, ngram_range [1, %d], char_ngrams %s: "
-	        "%s %.4f", C, balanced ? "balanced" : "none", min_df, ngram_max, chars[1] ? "[2, 5]" : "null",
-	        objective_name, best);
+	const tune_point *pt = &c->points[best];
+	const tune_vec *bv = &c->vecs[pt->vec];
+	if (best != 0) {
+		cfg->tfidf = bv->tfidf;
+		cfg->classifier.C = pt->C;
+		cfg->classifier.balanced = pt->balanced;
+		cfg->classifier.solver = pt->solver;
+		if (!bv->stop) {
+			free(cfg->stopwords);
+			cfg->stopwords = NULL;
+			cfg->stopwords_default = 0;
+		}
+	}
+	fr_logf(log, payload, "tuning: chose the %s point C %g, class_weight %s, solver %s, stop words %s, min_df %g, "
+	        "ngram_range [%d, %d], char_ngrams [%d, %d]: %s %.4f (the config's %.4f)", stage_names[pt->stage], pt->C,
+	        pt->balanced ? "balanced" : "none", fr_solver_name(pt->solver), has_stop && bv->stop ? "yes" : "no",
+	        bv->tfidf.min_df, bv->tfidf.ngram_min, bv->tfidf.ngram_max, bv->tfidf.char_min, bv->tfidf.char_max,
+	        objective_name, point_mean(c, (size_t)best), point_mean(c, 0));
 done:
 	json_decref(points);
-	free(threads);
-	fr_stemmer_free(st);
-	for (size_t r = 0; c.tokens && r < n; r++)
-		fr_tokens_dispose(&c.tokens[r]);
-	free(c.tokens);
-	for (size_t t = 0; t < c.n_tasks; t++)
-		free(c.tasks[t].y);
-	free(c.tasks);
-	free(c.fold);
-	free(c.score);
-	free(c.job_rc);
-	free(c.job_err);
+	json_decref(skipped);
+	tokens_free(c->tokens[0], n);
+	tokens_free(c->tokens[1], n);
+	for (size_t t = 0; c->tasks && t < c->n_tasks; t++)
+		free(c->tasks[t].y);
+	free(c->tasks);
+	free(c->fold);
+	free(c->score);
+	free(c->counts);
+	free(c);
 	return rc;
 }

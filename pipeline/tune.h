@@ -9,43 +9,92 @@
 
 struct json_t;
 
-/* Hyperparameter search for `framer train --tune`: K-fold cross-validation
- * grouped by document (fr_cv_folds, stratified by the first tuned task) over
- * the full grid
- *   vectorizer   min_df {1, 2} x ngram_range {[1,1], [1,2]} x char_ngrams {null, [2,5]}
- *   classifier   class_weight {none, balanced} x C {2^-2 .. 2^4}
- * (8 x 14 = 112 points). Each vectorizer setting is fitted once per fold
- * (on the fold's training rows only) and its vectors serve all 14
- * classifier points. Every fit uses LIBLINEAR: libsvm's time grows with the
- * square of the rows and with the density character n-grams bring, which a
- * search of hundreds of fits cannot afford; the tuned model uses LIBLINEAR
- * too. Jobs (one per vectorizer setting and fold) run on `threads` threads;
- * each thread has its own rand() state (LIBLINEAR draws from it), so the
- * result does not depend on the number of threads or their timing.
+/* Hyperparameter search for `framer train --tune`: cross-validation grouped
+ * by document (fr_cv_folds, stratified by the first tuned task, the
+ * config's seed), in passes over one set of folds.
  *
- * The objective of a point is, per fold, the mean over the tuned tasks of
- * the macro-F1 of the fold's held-out rows (scikit-learn's: over the labels
- * in the truth or the predictions), or of label `target`'s F1 in the tasks
- * that have that label; then the mean over folds. The best mean wins (ties:
- * the first in grid order). The model holds one vectorizer and one C and
- * class weight for all tasks, so one point is chosen for all of them;
- * per-task means are recorded beside it. */
+ *   default  pass 1: the config's own point, scored exactly as `framer
+ *            train` would train it (its solver: with "auto", libsvm below
+ *            FR_SOLVER_AUTO_ROWS labeled rows of a task, as training
+ *            resolves it). Scored first, so another point must beat it.
+ *   words    pass 1: stop words {the config's list, none} x min_df {1, 2} x
+ *            ngram_range {[1,1], [1,2]}, each with class_weight
+ *            {none, balanced} x C {2^-2 .. 2^4}: 8 x 14 = 112 points, LIBLINEAR
+ *            (4 x 14 when the config has no stop words).
+ *   chars    pass 2: character n-grams [2, 5] added to the best word
+ *            settings (by their best point), at C one grid step either side
+ *            of that setting's best C (3 values, 2 at an end of the grid).
+ *            Small data: the best FR_TUNE_CHAR_SETTINGS settings, both class
+ *            weights (up to 12 points). Large data: the best setting and its
+ *            best class weight only (up to 3 points).
+ *   refine   passes 3...: for the FR_TUNE_REFINE_ROWS best (setting, class
+ *            weight) pairs whose best C is the lowest or highest C they were
+ *            scored at, C one step further (halved or doubled, within
+ *            2^FR_TUNE_LOG2_C_MIN .. 2^FR_TUNE_LOG2_C_MAX), until none is:
+ *            the chosen C is never an edge of what was tried but a limit.
+ *
+ * Small and large: a dataset with fewer than FR_TUNE_LARGE_ROWS rows is
+ * small. Its folds are repeated FR_TUNE_REPEATS times (repeat r with seed +
+ * r; r = 0 gives the report's folds) and every point is scored on all of
+ * them: on a thousand rows one 5-fold split's macro-F1 moves by a few points
+ * with the split alone, enough to pick noise. Large data is scored on one
+ * split, and its character stage is pruned as above: character n-grams make
+ * vectors 15 to 20 times denser, so a fit costs 20 to 50 times more (SOTU,
+ * 7,000 training rows: 30 s a fold for 14 fits against 1.5 s for words).
+ * The word stage is never pruned: its fits are cheap at any size.
+ *
+ * Each vectorizer setting is fitted once per fold (on the fold's training
+ * rows only) and its vectors serve all of its points in a pass. Jobs (one
+ * per setting, repeat and fold) run on `threads` threads; each thread has
+ * its own rand() state (LIBLINEAR draws from it), and what a pass adds is
+ * decided only once the previous pass is done, so the result does not
+ * depend on the number of threads or their timing.
+ *
+ * The objective: per task and repeat, the macro-F1 (scikit-learn's: over
+ * the labels in the truth or the predictions) of the held-out predictions
+ * of all folds pooled, i.e. from the summed true and false positives and
+ * false negatives (Forman and Scholz 2010: the mean of per-fold F1 is biased
+ * and noisy when a fold holds few rows of a label), or label `target`'s F1
+ * in the tasks that have that label; then the mean over tasks and repeats.
+ * Each point also records the std of the per-fold score (how much one
+ * fold's score spreads). The best mean wins; ties go to the earlier point
+ * (the default first). Multi-label tasks (a cell holding 'a|b') are not
+ * scored: the search tunes the single-label tasks and the chosen values
+ * serve all tasks. The model holds one vectorizer and one C and class
+ * weight for all tasks, so one point is chosen for all of them; per-task
+ * means are recorded beside it. */
+
+/* Rows from which a dataset is large (see above). */
+#define FR_TUNE_LARGE_ROWS 2000
+/* Repeats of the folds on small data. */
+#define FR_TUNE_REPEATS 3
+/* Word settings that get a character stage, on small data. */
+#define FR_TUNE_CHAR_SETTINGS 2
+/* The refinement's leading rows, and how far it may take C (log2). */
+#define FR_TUNE_REFINE_ROWS 3
+#define FR_TUNE_LOG2_C_MIN -6
+#define FR_TUNE_LOG2_C_MAX 7
+
 typedef struct fr_tune_options {
 	size_t folds;        /* K; fewer when there are fewer documents */
 	const char *target;  /* a label whose F1 to optimize; NULL for macro-F1 */
-	const char *task;    /* the one task to tune on; NULL for every task */
+	const char *task;    /* the one task to tune on; NULL for every single-label task */
 	size_t threads;      /* 0: every core */
+	size_t large_rows;   /* 0: FR_TUNE_LARGE_ROWS */
+	size_t repeats;      /* repeats on small data; 0: FR_TUNE_REPEATS */
 } fr_tune_options;
 
-#define FR_TUNE_OPTIONS_INIT { 5, NULL, NULL, 0 }
+#define FR_TUNE_OPTIONS_INIT { 5, NULL, NULL, 0, 0, 0 }
 
-/* Searches the grid on ds with cfg's language, stop words, seed and fixed
- * TF-IDF options, then writes the chosen values into cfg (min_df,
- * ngram_range, char_ngrams, C, class_weight, solver liblinear). *record_out
- * (owned) is model.json's "tuning": the grid, every point's mean and std
- * (and per-task means), the chosen point and the default config's point.
- * FR_EINVALID for an RBF kernel, a task or label not in ds, or fewer than
- * two documents. */
+/* Searches as above on ds with cfg's language, seed and other TF-IDF and
+ * classifier options, then writes the chosen values into cfg (stopwords,
+ * min_df, ngram_range, char_ngrams, C, class_weight, solver; cfg is left
+ * as it was when its own point wins). *record_out (owned) is model.json's
+ * "tuning" (render.h gives its layout): how the search ran, the grid, every
+ * scored point with its mean and std (and per-task means), the chosen point
+ * and the default's. FR_EINVALID for an RBF kernel, a task or label not in ds, a
+ * --tune-task that is multi-label or no single-label task at all, or fewer
+ * than two documents. */
 int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *opts,
             struct json_t **record_out, fr_log_fn log, void *payload, fr_error *err);
 

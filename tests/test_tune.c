@@ -1,0 +1,366 @@
+/* Tests of the hyperparameter search (pipeline/tune.c) on small synthetic
+ * labeled sets: what it scores, what it records, what it writes into the
+ * config, and that threads change nothing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "classify.h"
+#include "dataset.h"
+#include "model.h"
+#include "tune.h"
+#include "test_util.h"
+
+#define DATA_DIR FR_TEST_FIXTURES "/../../data"
+
+/* A temp folder, the labeled set in it (ds) and the default config with
+ * the repository's English stop words (cfg). */
+typedef struct {
+	char dir[128];
+	char path[192];
+	fr_dataset ds;
+	fr_model_config cfg;
+} fixture;
+
+static int setup(void **state)
+{
+	fr_error err = FR_ERROR_INIT;
+	fixture *f = calloc(1, sizeof(*f));
+	if (f == NULL || test_tmpdir(f->dir, sizeof(f->dir), "/tmp/fr_test_tune_") != 0)
+		return -1;
+	test_path(f->path, sizeof(f->path), f->dir, "train.csv");
+	fr_dataset_init(&f->ds);
+	if (fr_model_config_init(&f->cfg, DATA_DIR, &err) != 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	fr_dataset_dispose(&f->ds);
+	fr_model_config_dispose(&f->cfg);
+	int rc = test_rmtree(f->dir);
+	free(f);
+	return rc;
+}
+
+/* Words that mark each of three frames, words any frame uses, and stop words. */
+static const char *const cue[3][6] = {
+	{ "ceasefire", "talks", "dialogue", "negotiation", "peace", "mediators" },
+	{ "invasion", "aggression", "crimes", "brutal", "atrocities", "unprovoked" },
+	{ "tanks", "artillery", "ammunition", "himars", "defense", "weapons" },
+};
+static const char *const common[8] = { "ukraine", "russia", "war", "kyiv", "moscow", "week", "leaders", "said" };
+static const char *const stop[4] = { "the", "and", "of", "is" };
+
+/* A labeled CSV of n_docs documents of per_doc rows: frame (single-label,
+ * some rows leaning on a second frame's cue), and when multilabel a
+ * `frames` task whose cells hold one or two labels. */
+static void write_set_noisy(const char *path, size_t n_docs, size_t per_doc, int multilabel, unsigned noise)
+{
+	static const char *const names[3] = { "talks", "blame", "arms" };
+	size_t cap = (n_docs * per_doc + 1) * 256, len = 0;
+	char *csv = malloc(cap);
+	uint32_t x = 12345;
+
+	assert_non_null(csv);
+	len += (size_t)snprintf(csv + len, cap - len, "id,document,text,frame%s\n", multilabel ? ",frames" : "");
+	for (size_t d = 0; d < n_docs; d++) {
+		for (size_t i = 0; i < per_doc; i++) {
+			size_t row = d * per_doc + i, lab = (row * 7 + d) % 3, other = (lab + 1 + row % 2) % 3;
+			len += (size_t)snprintf(csv + len, cap - len, "r%zu,doc%zu,", row, d);
+			for (int w = 0; w < 7; w++) {
+				x = x * 1103515245u + 12345u;
+				uint32_t r = (x >> 16) % 100;
+				const char *word = r < 40 ? cue[lab][r % 6] : r < 55 ? cue[other][r % 6]
+				                 : r < 85 ? common[r % 8] : stop[r % 4];
+				len += (size_t)snprintf(csv + len, cap - len, "%s%s", w ? " " : "", word);
+			}
+			x = x * 1103515245u + 12345u;
+			len += (size_t)snprintf(csv + len, cap - len, ",%s", names[(x >> 16) % 100 < noise ? other : lab]);
+			if (multilabel)
+				len += (size_t)snprintf(csv + len, cap - len, row % 3 ? ",%s|%s" : ",%s%s",
+				                        names[lab < other ? lab : other], row % 3 ? names[lab < other ? other : lab] : "");
+			len += (size_t)snprintf(csv + len, cap - len, "\n");
+		}
+	}
+	assert_int_equal(test_write_text(path, csv), 0);
+	free(csv);
+}
+
+/* Writes the set (noise: the percentage of rows labeled with another
+ * frame) and loads it into f->ds. */
+static void prepare(fixture *f, size_t n_docs, size_t per_doc, int multilabel, unsigned noise)
+{
+	fr_error err = FR_ERROR_INIT;
+	write_set_noisy(f->path, n_docs, per_doc, multilabel, noise);
+	fr_dataset_dispose(&f->ds);
+	if (fr_dataset_load(&f->ds, f->path, NULL, 0, &err) != 0)
+		fail_msg("%s:%zu: %s", err.source, err.line, err.message);
+}
+
+static json_t *tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *opts)
+{
+	fr_error err = FR_ERROR_INIT;
+	json_t *record = NULL;
+	if (fr_tune(cfg, ds, opts, &record, NULL, NULL, &err) != 0)
+		fail_msg("fr_tune: %s", err.message);
+	assert_non_null(record);
+	return record;
+}
+
+static double mean_of(const json_t *point)
+{
+	return json_number_value(json_object_get(point, "mean"));
+}
+
+/* A second config like the fixture's. */
+static void config(fr_model_config *cfg)
+{
+	fr_error err = FR_ERROR_INIT;
+	assert_int_equal(fr_model_config_init(cfg, DATA_DIR, &err), 0);
+}
+
+/* The record does not depend on the number of threads, and neither does
+ * the config it leaves. */
+static void test_tune__threads_do_not_change_the_result(void **state)
+{
+	fixture *f = *state;
+	fr_model_config b;
+	fr_tune_options oa = FR_TUNE_OPTIONS_INIT, ob = FR_TUNE_OPTIONS_INIT;
+
+	prepare(f, 10, 6, 0, 0);
+	config(&b);
+	oa.threads = 1;
+	ob.threads = 3;
+	json_t *ra = tune(&f->cfg, &f->ds, &oa), *rb = tune(&b, &f->ds, &ob);
+	char *sa = json_dumps(ra, JSON_SORT_KEYS), *sb = json_dumps(rb, JSON_SORT_KEYS);
+	assert_string_equal(sa, sb);
+	assert_true(f->cfg.classifier.C == b.classifier.C && f->cfg.classifier.balanced == b.classifier.balanced);
+	assert_true(f->cfg.tfidf.min_df == b.tfidf.min_df && f->cfg.tfidf.ngram_max == b.tfidf.ngram_max &&
+	            f->cfg.tfidf.char_max == b.tfidf.char_max);
+	assert_true((f->cfg.stopwords == NULL) == (b.stopwords == NULL));
+	free(sa);
+	free(sb);
+	json_decref(ra);
+	json_decref(rb);
+	fr_model_config_dispose(&b);
+}
+
+/* The config's own point is scored as training would run it (libsvm: auto
+ * below FR_SOLVER_AUTO_ROWS rows), first, and the chosen point is the best
+ * mean of all: never below the default's. The config takes the chosen
+ * values. */
+static void test_tune__default_is_a_candidate_and_best_wins(void **state)
+{
+	fixture *f = *state;
+	fr_tune_options o = FR_TUNE_OPTIONS_INIT;
+	const fr_model_config *cfg = &f->cfg;
+
+	prepare(f, 10, 6, 0, 0);
+	json_t *rec = tune(&f->cfg, &f->ds, &o);
+	const json_t *def = json_object_get(rec, "default");
+	const json_t *chosen = json_object_get(rec, "chosen");
+	const json_t *points = json_object_get(rec, "points");
+
+	assert_string_equal(json_string_value(json_object_get(def, "stage")), "default");
+	assert_string_equal(json_string_value(json_object_get(def, "solver")), "libsvm");
+	assert_true(json_equal(json_array_get(points, 0), (json_t *)def));
+	assert_true(json_is_number(json_object_get(def, "mean")));
+	assert_true(mean_of(chosen) >= mean_of(def));
+	for (size_t i = 0; i < json_array_size(points); i++)
+		assert_true(mean_of(json_array_get(points, i)) <= mean_of(chosen));
+
+	assert_true(cfg->classifier.C == json_number_value(json_object_get(chosen, "C")));
+	assert_int_equal(cfg->classifier.balanced,
+	                 strcmp(json_string_value(json_object_get(chosen, "class_weight")), "balanced") == 0);
+	assert_true(cfg->tfidf.min_df == json_number_value(json_object_get(chosen, "min_df")));
+	assert_int_equal(cfg->tfidf.ngram_max, json_integer_value(json_array_get(json_object_get(chosen, "ngram_range"), 1)));
+	assert_int_equal(cfg->tfidf.char_max != 0, json_is_array(json_object_get(chosen, "char_ngrams")));
+	assert_int_equal(cfg->stopwords != NULL, json_is_true(json_object_get(chosen, "stopwords")));
+	json_decref(rec);
+}
+
+/* Small data: three repeats, both stop word settings, and a character
+ * stage on two settings with both class weights. Large data (from
+ * large_rows): one split, and the character stage on the best setting and
+ * class weight only. The word grid is whole either way. */
+static void test_tune__large_data_is_pruned(void **state)
+{
+	fixture *f = *state;
+	fr_model_config large_cfg;
+	fr_tune_options so = FR_TUNE_OPTIONS_INIT, lo = FR_TUNE_OPTIONS_INIT;
+
+	prepare(f, 10, 6, 0, 0);
+	config(&large_cfg);
+	lo.large_rows = 30;
+	json_t *sr = tune(&f->cfg, &f->ds, &so), *lr = tune(&large_cfg, &f->ds, &lo);
+
+	assert_string_equal(json_string_value(json_object_get(sr, "search")), "small");
+	assert_int_equal(json_integer_value(json_object_get(sr, "repeats")), FR_TUNE_REPEATS);
+	assert_string_equal(json_string_value(json_object_get(lr, "search")), "large");
+	assert_int_equal(json_integer_value(json_object_get(lr, "repeats")), 1);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(sr, "grid"), "stopwords")), 2);
+
+	const json_t *recs[2] = { sr, lr };
+	size_t chars[2] = { 0, 0 }, weights[2][2] = { { 0, 0 }, { 0, 0 } }, words[2] = { 0, 0 };
+	for (int k = 0; k < 2; k++) {
+		const json_t *points = json_object_get(recs[k], "points");
+		for (size_t i = 0; i < json_array_size(points); i++) {
+			const json_t *p = json_array_get(points, i);
+			const char *stage = json_string_value(json_object_get(p, "stage"));
+			words[k] += strcmp(stage, "words") == 0;
+			if (strcmp(stage, "chars") != 0)
+				continue;
+			chars[k]++;
+			weights[k][strcmp(json_string_value(json_object_get(p, "class_weight")), "balanced") == 0]++;
+		}
+	}
+	assert_true(words[0] >= 111 && words[1] >= 111);
+	assert_true(chars[0] >= 4 && weights[0][0] > 0 && weights[0][1] > 0);
+	assert_true(chars[1] >= 2);
+	assert_true(weights[1][0] == 0 || weights[1][1] == 0);
+	json_decref(sr);
+	json_decref(lr);
+	fr_model_config_dispose(&large_cfg);
+}
+
+/* The chosen C is never the lowest or highest C its setting and class
+ * weight were scored at, unless that is the refinement's limit. The labels
+ * are noisy, so strong regularization wins: the best C lies below the grid
+ * and only the refinement reaches it. */
+static void test_tune__chosen_c_is_not_an_edge(void **state)
+{
+	fixture *f = *state;
+	fr_tune_options o = FR_TUNE_OPTIONS_INIT;
+	static const char *const keys[] = { "stopwords", "min_df", "ngram_range", "char_ngrams", "class_weight", "solver" };
+
+	prepare(f, 10, 6, 0, 20);
+	json_t *rec = tune(&f->cfg, &f->ds, &o);
+	const json_t *chosen = json_object_get(rec, "chosen");
+	const json_t *points = json_object_get(rec, "points");
+	double C = json_number_value(json_object_get(chosen, "C")), lo = C, hi = C;
+
+	for (size_t i = 0; i < json_array_size(points); i++) {
+		const json_t *p = json_array_get(points, i);
+		int same = 1;
+		for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++)
+			same = same && json_equal(json_object_get(p, keys[k]), json_object_get(chosen, keys[k]));
+		if (same && json_is_number(json_object_get(p, "mean"))) {
+			double pc = json_number_value(json_object_get(p, "C"));
+			lo = pc < lo ? pc : lo;
+			hi = pc > hi ? pc : hi;
+		}
+	}
+	assert_string_not_equal(json_string_value(json_object_get(chosen, "stage")), "default");
+	assert_true(C > lo || C == ldexp(1.0, FR_TUNE_LOG2_C_MIN));
+	assert_true(C < hi || C == ldexp(1.0, FR_TUNE_LOG2_C_MAX));
+	json_decref(rec);
+}
+
+/* Multi-label tasks are left out of the objective and named; with no
+ * single-label task, or --tune-task naming a multi-label one, it fails. */
+static void test_tune__multilabel_tasks_are_skipped(void **state)
+{
+	fixture *f = *state;
+	fr_tune_options o = FR_TUNE_OPTIONS_INIT;
+	fr_error err = FR_ERROR_INIT;
+	json_t *rec = NULL;
+	const char *only_frames[] = { "frames" };
+
+	prepare(f, 10, 6, 1, 0);
+	assert_true(fr_dataset_task_multilabel(&f->ds, (size_t)fr_dataset_task_index(&f->ds, "frames")));
+	rec = tune(&f->cfg, &f->ds, &o);
+	assert_int_equal(json_array_size(json_object_get(rec, "tasks")), 1);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(rec, "tasks"), 0)), "frame");
+	assert_int_equal(json_array_size(json_object_get(rec, "skipped_tasks")), 1);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(rec, "skipped_tasks"), 0)), "frames");
+	json_decref(rec);
+	rec = NULL;
+
+	o.task = "frames";
+	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, NULL, NULL, &err), FR_EINVALID);
+	assert_null(rec);
+	assert_non_null(strstr(err.message, "--tune-task 'frames' is multi-label"));
+
+	fr_dataset_dispose(&f->ds);
+	assert_int_equal(fr_dataset_load(&f->ds, f->path, only_frames, 1, &err), 0);
+	o.task = NULL;
+	err = (fr_error)FR_ERROR_INIT;
+	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, NULL, NULL, &err), FR_EINVALID);
+	assert_null(rec);
+	assert_non_null(strstr(err.message, "every task is multi-label"));
+}
+
+/* Data errors: {what is wrong, what the message says}. */
+static void test_tune__errors(void **state)
+{
+	fixture *f = *state;
+	fr_tune_options o = FR_TUNE_OPTIONS_INIT;
+	fr_error err = FR_ERROR_INIT;
+	json_t *rec = NULL;
+
+	prepare(f, 10, 6, 0, 0);
+	f->cfg.classifier.kernel = FR_KERNEL_RBF;
+	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, NULL, NULL, &err), FR_EINVALID);
+	assert_non_null(strstr(err.message, "RBF"));
+	f->cfg.classifier.kernel = FR_KERNEL_LINEAR;
+
+	err = (fr_error)FR_ERROR_INIT;
+	o.target = "no_such_label";
+	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, NULL, NULL, &err), FR_EINVALID);
+	assert_non_null(strstr(err.message, "--tune-for 'no_such_label'"));
+	o.target = NULL;
+
+	err = (fr_error)FR_ERROR_INIT;
+	o.task = "no_such_task";
+	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, NULL, NULL, &err), FR_EINVALID);
+	assert_non_null(strstr(err.message, "no such task"));
+	o.task = NULL;
+	assert_null(rec);
+
+	prepare(f, 1, 12, 0, 0);
+	err = (fr_error)FR_ERROR_INIT;
+	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, NULL, NULL, &err), FR_EINVALID);
+	assert_non_null(strstr(err.message, "two documents"));
+	assert_null(rec);
+}
+
+/* --tune-for: the objective is that label's F1; the record says so. */
+static void test_tune__target_label(void **state)
+{
+	fixture *f = *state;
+	fr_tune_options o = FR_TUNE_OPTIONS_INIT;
+
+	prepare(f, 10, 6, 0, 0);
+	o.target = "blame";
+	json_t *rec = tune(&f->cfg, &f->ds, &o);
+	assert_string_equal(json_string_value(json_object_get(rec, "objective")), "F1 of 'blame'");
+	assert_true(mean_of(json_object_get(rec, "chosen")) > 0.0);
+	json_decref(rec);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_tune__threads_do_not_change_the_result, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tune__default_is_a_candidate_and_best_wins, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tune__large_data_is_pruned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tune__chosen_c_is_not_an_edge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tune__multilabel_tasks_are_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tune__errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tune__target_label, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
