@@ -955,6 +955,425 @@ static void svg_reliability(render *r, const char *task, const json_t *test, con
 }
 
 /* ------------------------------------------------------------------ */
+/* Tuning: the search `framer train --tune` ran (report "tuning").      */
+
+#define TUNE_MAX_C 16
+#define TUNE_BEST 10
+
+/* Colours of the search curve's settings (Tableau 10), reused past ten. */
+static const char *const tune_palette[] = { "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+	"#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac" };
+
+static const json_t *tuning_of(const json_t *report)
+{
+	const json_t *t = json_object_get(report, "tuning");
+	return json_is_object(t) && json_is_array(json_object_get(t, "points")) ? t : NULL;
+}
+
+/* A hyperparameter value as the config writes it: C 0.25, min_df 2. */
+static const char *fmt_param(numbuf *b, const json_t *v)
+{
+	double x = 0.0;
+
+	if (!num_get(v, &x))
+		return MISSING;
+	snprintf(b->s, sizeof(b->s), "%g", x);
+	return b->s;
+}
+
+/* "1-2" for [1, 2]; "none" for null. */
+static const char *fmt_range(numbuf *b, const json_t *range)
+{
+	double lo = 0.0, hi = 0.0;
+
+	if (json_is_null(range))
+		return "none";
+	if (!num_get(json_array_get(range, 0), &lo) || !num_get(json_array_get(range, 1), &hi))
+		return MISSING;
+	snprintf(b->s, sizeof(b->s), "%.0f\u2013%.0f", lo, hi);
+	return b->s;
+}
+
+static const char *fmt_yes_no(const json_t *v)
+{
+	return json_is_boolean(v) ? (json_is_true(v) ? "yes" : "no") : MISSING;
+}
+
+/* One line naming a point's vectorizer setting (and its solver when it is
+ * not LIBLINEAR, the search's own). */
+static void tune_setting_name(char *buf, size_t size, const json_t *point)
+{
+	numbuf a = { "" };
+	numbuf b = { "" };
+	numbuf c = { "" };
+	const char *solver = jstr(point, "solver");
+
+	snprintf(buf, size, "stop words %s, min_df %s, words %s, chars %s%s%s",
+	         fmt_yes_no(json_object_get(point, "stopwords")), fmt_param(&a, json_object_get(point, "min_df")),
+	         fmt_range(&b, json_object_get(point, "ngram_range")), fmt_range(&c, json_object_get(point, "char_ngrams")),
+	         solver != NULL && strcmp(solver, "liblinear") != 0 ? ", " : "",
+	         solver != NULL && strcmp(solver, "liblinear") != 0 ? solver : "");
+}
+
+/* Whether two points share a setting (and a class weight, when
+ * with_weight). */
+static int tune_same_setting(const json_t *a, const json_t *b, int with_weight)
+{
+	static const char *const keys[] = { "stopwords", "min_df", "ngram_range", "char_ngrams", "solver",
+		"class_weight" };
+	size_t n = with_weight ? 6 : 5;
+
+	for (size_t i = 0; i < n; i++) {
+		const json_t *x = json_object_get(a, keys[i]);
+		const json_t *y = json_object_get(b, keys[i]);
+		if ((x == NULL) != (y == NULL) || (x != NULL && !json_equal((json_t *)x, (json_t *)y)))
+			return 0;
+	}
+	return 1;
+}
+
+/* The points that start a row of the curve: the first of each setting and
+ * class weight (with_weight), or of each setting; their count. */
+static size_t tune_rows(const json_t *points, const json_t **rows, size_t max, int with_weight)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < json_array_size(points); i++) {
+		const json_t *p = json_array_get(points, i);
+		size_t j = 0;
+
+		while (j < n && !tune_same_setting(rows[j], p, with_weight))
+			j++;
+		if (j == n && n < max)
+			rows[n++] = p;
+	}
+	return n;
+}
+
+static void tune_point_cells(render *r, table *t, const json_t *p)
+{
+	numbuf a = { "" };
+
+	table_text(r, t, jstr(p, "stage"));
+	table_text(r, t, fmt_param(&a, json_object_get(p, "C")));
+	table_text(r, t, jstr(p, "class_weight"));
+	table_text(r, t, jstr(p, "solver"));
+	table_text(r, t, fmt_yes_no(json_object_get(p, "stopwords")));
+	table_text(r, t, fmt_param(&a, json_object_get(p, "min_df")));
+	table_text(r, t, fmt_range(&a, json_object_get(p, "ngram_range")));
+	table_text(r, t, fmt_range(&a, json_object_get(p, "char_ngrams")));
+	table_text(r, t, fmt_spread(&a, json_object_get(p, "mean"), json_object_get(p, "std")));
+}
+
+static int cmp_points_by_mean(const void *a, const void *b)
+{
+	const json_t *const *x = a;
+	const json_t *const *y = b;
+	double mx = jdouble(json_object_get(*x, "mean"), -1.0);
+	double my = jdouble(json_object_get(*y, "mean"), -1.0);
+
+	if (mx != my)
+		return mx < my ? 1 : -1;
+	return x < y ? -1 : x > y; /* array order on ties: qsort is not stable */
+}
+
+/* The mean of the point of row's setting and class weight at C, or NULL. */
+static const json_t *tune_mean_at(const json_t *points, const json_t *row, double C, int with_weight,
+                                  double *best_out)
+{
+	const json_t *found = NULL;
+
+	for (size_t i = 0; i < json_array_size(points); i++) {
+		const json_t *p = json_array_get(points, i);
+		const json_t *m = json_object_get(p, "mean");
+
+		if (!json_is_number(m) || jdouble(json_object_get(p, "C"), -1.0) != C ||
+		    !tune_same_setting(row, p, with_weight))
+			continue;
+		if (found == NULL || json_number_value(m) > json_number_value(found))
+			found = m;
+	}
+	if (found != NULL && best_out != NULL)
+		*best_out = json_number_value(found);
+	return found;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The distinct C values of the points, ascending (at most max); their count. */
+static size_t tune_c_values(const json_t *points, double *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < json_array_size(points); i++) {
+		double C = jdouble(json_object_get(json_array_get(points, i), "C"), -1.0);
+		size_t j = 0;
+
+		while (j < n && out[j] != C)
+			j++;
+		if (C > 0.0 && j == n && n < max)
+			out[n++] = C;
+	}
+	qsort(out, n, sizeof(*out), cmp_double);
+	return n;
+}
+
+/* CV score against log2 C: one line per setting (its better class weight at
+ * each C), a ring on the chosen point and a square on the config's own. */
+static void svg_tuning_curve(render *r, const json_t *tuning, const json_t *const *rows, size_t n_rows,
+                             const double *cs, size_t n_c)
+{
+	const json_t *points = json_object_get(tuning, "points");
+	const json_t *marks[2] = { json_object_get(tuning, "chosen"), json_object_get(tuning, "default") };
+	const int left = 56, top = 16, pw = 420, ph = 220, legend_row = 18;
+	double lmin = 0.0, lmax = 0.0, ymin = 1.0, ymax = 0.0;
+	int width = left + pw + 24, height = 0;
+
+	if (n_c < 2)
+		return;
+	lmin = log2(cs[0]);
+	lmax = log2(cs[n_c - 1]);
+	/* The range of what is drawn: the lines and the two marks. */
+	for (size_t k = 0; k < n_rows; k++) {
+		for (size_t i = 0; i < n_c; i++) {
+			double m = 0.0;
+			if (tune_mean_at(points, rows[k], cs[i], 0, &m) != NULL) {
+				ymin = m < ymin ? m : ymin;
+				ymax = m > ymax ? m : ymax;
+			}
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		double m = jdouble(json_object_get(marks[k], "mean"), NAN);
+		if (!isnan(m)) {
+			ymin = m < ymin ? m : ymin;
+			ymax = m > ymax ? m : ymax;
+		}
+	}
+	if (!(lmax > lmin) || !(ymax >= ymin))
+		return;
+	ymin = floor(ymin * 100.0) / 100.0;
+	ymax = ceil(ymax * 100.0) / 100.0;
+	if (ymax - ymin < 0.02)
+		ymax = ymin + 0.02;
+	height = top + ph + 44 + (int)n_rows * legend_row + 2 * legend_row;
+	out_fmt(r, "<svg class=\"tuning-curve\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">\n"
+	        "<title>Cross-validated score against C, per vectorizer setting</title>\n", width, height, width, height);
+	for (int g = 0; g <= 4; g++) {
+		double v = ymin + (ymax - ymin) * g / 4.0;
+		int y = top + ph - ph * g / 4;
+		out_fmt(r, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#e2e8f0\"></line>"
+		        "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"tick\">%.3f</text>\n",
+		        left, y, left + pw, y, left - 4, y + 3, v);
+	}
+	for (size_t i = 0; i < n_c; i++) {
+		double C = cs[i];
+		double x = left + (log2(C) - lmin) / (lmax - lmin) * pw;
+		out_fmt(r, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#e2e8f0\"></line>"
+		        "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" class=\"tick\">%g</text>\n",
+		        x, top, x, top + ph, x, top + ph + 14, C);
+	}
+	out_fmt(r, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"axis-title\">C (log scale)</text>\n",
+	        left + pw / 2, top + ph + 32);
+	out_fmt(r, "<text x=\"12\" y=\"%d\" text-anchor=\"middle\" class=\"axis-title\" "
+	        "transform=\"rotate(-90 12 %d)\">CV score</text>\n", top + ph / 2, top + ph / 2);
+	for (size_t k = 0; k < n_rows; k++) {
+		const char *colour = tune_palette[k % (sizeof(tune_palette) / sizeof(*tune_palette))];
+		char name[160];
+		int drawn = 0;
+		int y = top + ph + 44 + (int)k * legend_row;
+
+		tune_setting_name(name, sizeof(name), rows[k]);
+		out_fmt(r, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s d=\"", colour,
+		        json_is_null(json_object_get(rows[k], "char_ngrams")) ? "" : " stroke-dasharray=\"6 3\"");
+		for (size_t i = 0; i < n_c; i++) {
+			double C = cs[i], m = 0.0;
+			if (tune_mean_at(points, rows[k], C, 0, &m) == NULL)
+				continue;
+			out_fmt(r, "%s%.1f %.1f", drawn ? "L" : "M", left + (log2(C) - lmin) / (lmax - lmin) * pw,
+			        top + (ymax - m) / (ymax - ymin) * ph);
+			drawn = 1;
+		}
+		out_raw(r, "\"><title>");
+		html_text(r, name);
+		out_raw(r, "</title></path>\n");
+		out_fmt(r, "<path d=\"M4 %dh24\" stroke=\"%s\" stroke-width=\"2\"%s></path><text x=\"34\" y=\"%d\">",
+		        y - 4, colour,
+		        json_is_null(json_object_get(rows[k], "char_ngrams")) ? "" : " stroke-dasharray=\"6 3\"", y);
+		html_text(r, name);
+		out_raw(r, "</text>\n");
+	}
+	for (int k = 0; k < 2; k++) {
+		double C = jdouble(json_object_get(marks[k], "C"), NAN);
+		double m = jdouble(json_object_get(marks[k], "mean"), NAN);
+		double x = 0.0, y = 0.0;
+		int ly = top + ph + 44 + (int)(n_rows + (size_t)k) * legend_row;
+		numbuf s = { "" };
+
+		if (isnan(C) || isnan(m) || !(C > 0.0))
+			continue;
+		x = left + (unit_clamp((log2(C) - lmin) / (lmax - lmin))) * pw;
+		y = top + (ymax - m) / (ymax - ymin) * ph;
+		fmt_score(&s, json_object_get(marks[k], "mean"));
+		if (k == 0)
+			out_fmt(r, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"none\" stroke=\"#1a202c\" "
+			        "stroke-width=\"2\"><title>chosen: %s</title></circle>"
+			        "<circle cx=\"16\" cy=\"%d\" r=\"6\" fill=\"none\" stroke=\"#1a202c\" stroke-width=\"2\">"
+			        "</circle><text x=\"34\" y=\"%d\">chosen (%s)</text>\n", x, y, s.s, ly - 4, ly, s.s);
+		else
+			out_fmt(r, "<rect x=\"%.1f\" y=\"%.1f\" width=\"9\" height=\"9\" fill=\"#1a202c\">"
+			        "<title>the config's own: %s</title></rect>"
+			        "<rect x=\"12\" y=\"%d\" width=\"9\" height=\"9\" fill=\"#1a202c\"></rect>"
+			        "<text x=\"34\" y=\"%d\">the config's own setting (%s)</text>\n",
+			        x - 4.5, y - 4.5, s.s, ly - 9, ly, s.s);
+	}
+	out_raw(r, "</svg>\n");
+}
+
+static void write_tuning(render *r, const json_t *report)
+{
+	static const char *const head_pair[] = { "", "stage", "C", "class weight", "solver", "stop words",
+		"min_df", "word n-grams", "char n-grams", "CV score (mean \u00b1 std)" };
+	static const char *const head_best[] = { "rank", "stage", "C", "class weight", "solver", "stop words",
+		"min_df", "word n-grams", "char n-grams", "CV score (mean \u00b1 std)" };
+	const json_t *tuning = tuning_of(report);
+	const json_t *points = json_object_get(tuning, "points");
+	const json_t *chosen = json_object_get(tuning, "chosen");
+	const json_t *def = json_object_get(tuning, "default");
+	const json_t *skipped = json_object_get(tuning, "skipped_tasks");
+	const json_t *tasks = json_object_get(tuning, "tasks");
+	const json_t *rows[64];
+	const json_t **sorted = NULL;
+	const char *head_curve[2 + TUNE_MAX_C];
+	numbuf cbuf[TUNE_MAX_C];
+	double cs[TUNE_MAX_C];
+	numbuf a = { "" };
+	numbuf b = { "" };
+	size_t n_points = json_array_size(points), n_c = tune_c_values(points, cs, TUNE_MAX_C), n_rows = 0;
+	double dc = 0.0, dd = 0.0;
+	table t = { 0 };
+
+	if (tuning == NULL)
+		return;
+	html_open(r, "<section class=\"tuning\">\n");
+	heading(r, 2, "Tuning");
+	para_open(r);
+	out_raw(r, "This model was trained with ");
+	put_code(r, "framer train --tune");
+	out_fmt(r, ": %zu settings were scored by cross-validation on the training data (", n_points);
+	out_fmt(r, "%s folds", fmt_count(&a, json_object_get(tuning, "folds")));
+	if (jdouble(json_object_get(tuning, "repeats"), 1.0) > 1.0)
+		out_fmt(r, ", repeated %s times", fmt_count(&b, json_object_get(tuning, "repeats")));
+	out_raw(r, ", grouped by ");
+	put_text(r, jstr(tuning, "grouped_by"));
+	out_fmt(r, ", seed %s; ", fmt_count(&a, json_object_get(tuning, "seed")));
+	out_fmt(r, "%s rows, ", fmt_count(&b, json_object_get(tuning, "rows")));
+	put_text(r, jstr(tuning, "search"));
+	out_raw(r, " search). The score is the ");
+	put_text(r, jstr(tuning, "objective"));
+	out_raw(r, " of the held-out folds pooled, ");
+	out_raw(r, json_array_size(tasks) > 1 ? "averaged over the tasks " : "of task ");
+	for (size_t i = 0; i < json_array_size(tasks); i++) {
+		out_raw(r, i ? ", " : "");
+		put_text(r, json_string_value(json_array_get(tasks, i)));
+	}
+	if (jdouble(json_object_get(tuning, "repeats"), 1.0) > 1.0)
+		out_raw(r, " and over the repeats");
+	out_raw(r, "; \u00b1 is the standard deviation of one fold's score.");
+	if (json_array_size(skipped) > 0) {
+		out_raw(r, " Multi-label tasks are not scored by the search and use the chosen values: ");
+		for (size_t i = 0; i < json_array_size(skipped); i++) {
+			out_raw(r, i ? ", " : "");
+			put_text(r, json_string_value(json_array_get(skipped, i)));
+		}
+		out_raw(r, ".");
+	}
+	para_close(r);
+
+	table_init(&t, 10, head_pair, "llrlllrllr");
+	table_row(r, &t, 1);
+	table_text(r, &t, "chosen");
+	tune_point_cells(r, &t, chosen);
+	if (json_is_object(def)) {
+		table_row(r, &t, 0);
+		table_text(r, &t, "the config's own");
+		tune_point_cells(r, &t, def);
+	}
+	table_write(r, &t, "tuning-chosen");
+	table_dispose(&t);
+	if (num_get(json_object_get(chosen, "mean"), &dc) && num_get(json_object_get(def, "mean"), &dd)) {
+		para_open(r);
+		if (tune_same_setting(chosen, def, 1) && jdouble(json_object_get(chosen, "C"), 0) ==
+		    jdouble(json_object_get(def, "C"), 1))
+			out_raw(r, "The config's own setting scored best, so the model keeps it.");
+		else
+			out_fmt(r, "The chosen setting scores %+.3f over the config's own in cross-validation "
+			        "(%.3f against %.3f).", dc - dd, dc, dd);
+		para_close(r);
+	}
+
+	sorted = malloc((n_points + 1) * sizeof(*sorted));
+	if (sorted == NULL) {
+		if (r->rc == 0)
+			r->rc = FR_ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < n_points; i++)
+		sorted[i] = json_array_get(points, i);
+	qsort(sorted, n_points, sizeof(*sorted), cmp_points_by_mean);
+	table_init(&t, 10, head_best, "rlrlllrllr");
+	for (size_t i = 0; i < n_points && i < TUNE_BEST; i++) {
+		table_row(r, &t, json_equal((json_t *)sorted[i], (json_t *)chosen));
+		table_cell(r, &t, "%zu", i + 1);
+		tune_point_cells(r, &t, sorted[i]);
+	}
+	free(sorted);
+	heading(r, 3, "Best points");
+	prose(r, "The best-scoring settings of the search, best first; the chosen one in bold.");
+	table_write(r, &t, "tuning-best");
+	table_dispose(&t);
+
+	/* The curve: one row per setting and class weight, one column per C. */
+	n_rows = tune_rows(points, rows, sizeof(rows) / sizeof(*rows), 1);
+	head_curve[0] = "setting";
+	head_curve[1] = "class weight";
+	for (size_t i = 0; i < n_c; i++) {
+		snprintf(cbuf[i].s, sizeof(cbuf[i].s), "%g", cs[i]);
+		head_curve[2 + i] = cbuf[i].s;
+	}
+	table_init(&t, 2 + n_c, head_curve, "llrrrrrrrrrrrrrrrr");
+	for (size_t k = 0; k < n_rows; k++) {
+		char name[160];
+		int has_chosen = tune_same_setting(rows[k], chosen, 1);
+
+		tune_setting_name(name, sizeof(name), rows[k]);
+		table_row(r, &t, has_chosen);
+		table_text(r, &t, name);
+		table_text(r, &t, jstr(rows[k], "class_weight"));
+		for (size_t i = 0; i < n_c; i++)
+			table_text(r, &t, fmt_score(&a, tune_mean_at(points, rows[k], cs[i], 1, NULL)));
+	}
+	heading(r, 3, "Search curve");
+	prose(r, "The cross-validated score of every setting against C; a dash where the search did not "
+	         "score that point (the character stage and the refinement try only C values next to a "
+	         "setting's best). The row holding the chosen point is in bold.");
+	table_write(r, &t, "tuning-curve");
+	table_dispose(&t);
+	if (r->format == FMT_HTML) {
+		n_rows = tune_rows(points, rows, sizeof(rows) / sizeof(*rows), 0);
+		out_raw(r, "<div class=\"figures\">\n");
+		svg_tuning_curve(r, tuning, rows, n_rows, cs, n_c);
+		out_raw(r, "</div>\n");
+	}
+	html_open(r, "</section>\n");
+}
+
+/* ------------------------------------------------------------------ */
 /* Report sections, shared by both formats.                            */
 
 static const char *const CSS =
@@ -1793,6 +2212,7 @@ static void write_report(render *r, const json_t *report)
 	write_howto(r);
 	write_provenance(r, report);
 	write_glance(r, tasks);
+	write_tuning(r, report);
 	json_object_foreach((json_t *)tasks, name, task)
 		write_task(r, index++, name, task);
 	write_end(r);

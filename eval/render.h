@@ -19,6 +19,15 @@ struct json_t;
  *              "grouped_by": "document", "stratified_by": "<task>"}  or null
  *   "timing": {"cv_seconds", "fold_training_seconds_mean"}    (only with cv; the one
  *              part of a report that differs between runs)
+ *   "tuning": {...}   only for a model trained with --tune: model.json's "tuning" as is (tune.h)
+ *       {"objective": "macro-F1" or "F1 of '<label>'", "tasks": ["<task>", ...],
+ *        "skipped_tasks": ["<multi-label task>", ...], "folds": int, "repeats": int,
+ *        "grouped_by": "document", "seed": int, "rows": int, "search": "small" or "large",
+ *        "large_rows": int,
+ *        "grid": {"C": [...], "class_weight": [...], "min_df": [...], "ngram_range": [[1, 1], ...],
+ *                 "stopwords": [true, false], "char_ngrams": [2, 5],
+ *                 "char_stage": {"settings": int, "C_steps": int, "class_weight": "both" or "best"}},
+ *        "chosen": POINT, "default": POINT (the config's own), "points": [POINT, ...]}  as scored
  *   "tasks": { "<task>": {
  *       "labels": ["<label>", ...],                   display order
  *       "label_notes": {"<label>": ["<sentence>", ...]},  e.g. never predicted, no support
@@ -42,6 +51,11 @@ struct json_t;
  *            "accuracy", "n": int,
  *            "confusion": {"labels": [...], "matrix": [[int, ...], ...]}}   rows = true labels
  * NUMBERS = FIGURES without "confusion" and "n", every number a mean (or std) over folds.
+ * POINT = {"stage": "default", "words" or "chars", "C", "class_weight": "none" or "balanced",
+ *          "solver": "liblinear", "libsvm" or "auto", "stopwords": bool (the config's list or
+ *          none), "min_df": int (a count) or real (a share), "ngram_range": [int, int],
+ *          "char_ngrams": [int, int] or null, "mean" (the objective, folds pooled, over repeats),
+ *          "std" (of one fold's score), "tasks": {"<task>": mean}}; numbers null when unscored.
  * RELIABILITY = {"bins": [ {"lower", "upper", "count": int, "confidence", "accuracy"}, ... ],
  *                "ece", "n": int, "confidence", "accuracy"}
  *   Ten equal-width bins of confidence (the predicted label's score), [0, 0.1) to
@@ -64,7 +78,7 @@ int fr_report_write_markdown(const struct json_t *report, FILE *fp);
 
 /* Writes the report as one self-contained HTML page: inline CSS and SVG
  * charts (a confusion heat map, per-label F1 bars and a reliability diagram
- * per task), no script,
+ * per task; the search curve of a tuned model), no script,
  * nothing loaded from the network, printable, every string that comes from
  * data HTML-escaped (':' included, so no "http:" can appear). Same content,
  * numbers and return codes as fr_report_write_markdown. */

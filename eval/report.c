@@ -833,6 +833,12 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 		}
 		json_object_set_new(report, "tasks", json_incref(tasks));
 	}
+	if (rc == 0) {
+		/* A tuned model's search, model.json's "tuning" as it is (render.h). */
+		const json_t *tuning = json_object_get(fr_model_manifest(m), "tuning");
+		if (json_is_object(tuning) && json_object_set_new(report, "tuning", json_deep_copy(tuning)) != 0)
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory building the report");
+	}
 	for (size_t t = 0; t < n_tasks; t++) {
 		if (sets)
 			label_set_dispose(&sets[t]);

@@ -1,7 +1,9 @@
 /* Tests of the report renderers (eval/render.c): the Markdown and HTML
  * drawn from tests/fixtures/report/report.json, a hand-made report with two
  * tasks and hostile text (markup, quotes, a pipe and a newline in a
- * paragraph, a label with <b> in it, non-ASCII words). */
+ * paragraph, a label with <b> in it, non-ASCII words); its Tuning section
+ * from a hand-made search record and from a model really trained with
+ * fr_tune. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,8 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataset.h"
 #include "fr_error.h"
+#include "model.h"
 #include "render.h"
+#include "report.h"
+#include "test_util.h"
+#include "tune.h"
 
 #define FIXTURE FR_TEST_FIXTURES "/report/report.json"
 
@@ -627,6 +634,202 @@ static void test_render__output_is_deterministic(void **state)
 	free(first);
 }
 
+/* --- Tuning ------------------------------------------------------ */
+
+/* A search record as tune.c writes it (tune.h, render.h): the config's own
+ * point on libsvm, two word settings over the C grid (one class weight),
+ * one character setting at two C values, the chosen one among them. */
+static const char *const tuning_json =
+	"{\"objective\": \"macro-F1\", \"tasks\": [\"stance\", \"frame\"], \"skipped_tasks\": [\"frames\"],"
+	" \"folds\": 5, \"repeats\": 3, \"grouped_by\": \"document\", \"seed\": 1, \"rows\": 503,"
+	" \"search\": \"small\", \"large_rows\": 2000,"
+	" \"grid\": {\"C\": [0.25, 0.5, 1.0, 2.0], \"class_weight\": [\"none\", \"balanced\"],"
+	"  \"min_df\": [1, 2], \"ngram_range\": [[1, 1], [1, 2]], \"stopwords\": [true, false],"
+	"  \"char_ngrams\": [2, 5], \"char_stage\": {\"settings\": 2, \"C_steps\": 1, \"class_weight\": \"both\"}},"
+	" \"points\": ["
+	"  {\"stage\": \"default\", \"C\": 1.0, \"class_weight\": \"balanced\", \"solver\": \"libsvm\","
+	"   \"stopwords\": true, \"min_df\": 2, \"ngram_range\": [1, 2], \"char_ngrams\": null,"
+	"   \"mean\": 0.5057, \"std\": 0.0536, \"tasks\": {\"stance\": 0.6, \"frame\": 0.41}},"
+	"  {\"stage\": \"words\", \"C\": 0.25, \"class_weight\": \"balanced\", \"solver\": \"liblinear\","
+	"   \"stopwords\": true, \"min_df\": 2, \"ngram_range\": [1, 2], \"char_ngrams\": null,"
+	"   \"mean\": 0.5511, \"std\": 0.04, \"tasks\": {}},"
+	"  {\"stage\": \"words\", \"C\": 0.5, \"class_weight\": \"balanced\", \"solver\": \"liblinear\","
+	"   \"stopwords\": true, \"min_df\": 2, \"ngram_range\": [1, 2], \"char_ngrams\": null,"
+	"   \"mean\": 0.5626, \"std\": 0.0418, \"tasks\": {}},"
+	"  {\"stage\": \"words\", \"C\": 1.0, \"class_weight\": \"balanced\", \"solver\": \"liblinear\","
+	"   \"stopwords\": true, \"min_df\": 2, \"ngram_range\": [1, 2], \"char_ngrams\": null,"
+	"   \"mean\": 0.5536, \"std\": 0.0446, \"tasks\": {}},"
+	"  {\"stage\": \"words\", \"C\": 2.0, \"class_weight\": \"balanced\", \"solver\": \"liblinear\","
+	"   \"stopwords\": true, \"min_df\": 2, \"ngram_range\": [1, 2], \"char_ngrams\": null,"
+	"   \"mean\": 0.547, \"std\": 0.05, \"tasks\": {}},"
+	"  {\"stage\": \"words\", \"C\": 0.25, \"class_weight\": \"balanced\", \"solver\": \"liblinear\","
+	"   \"stopwords\": false, \"min_df\": 1, \"ngram_range\": [1, 1], \"char_ngrams\": null,"
+	"   \"mean\": 0.52, \"std\": 0.03, \"tasks\": {}},"
+	"  {\"stage\": \"words\", \"C\": 0.5, \"class_weight\": \"balanced\", \"solver\": \"liblinear\","
+	"   \"stopwords\": false, \"min_df\": 1, \"ngram_range\": [1, 1], \"char_ngrams\": null,"
+	"   \"mean\": 0.5301, \"std\": 0.03, \"tasks\": {}},"
+	"  {\"stage\": \"words\", \"C\": 1.0, \"class_weight\": \"balanced\", \"solver\": \"liblinear\","
+	"   \"stopwords\": false, \"min_df\": 1, \"ngram_range\": [1, 1], \"char_ngrams\": null,"
+	"   \"mean\": 0.5402, \"std\": 0.03, \"tasks\": {}},"
+	"  {\"stage\": \"words\", \"C\": 2.0, \"class_weight\": \"balanced\", \"solver\": \"liblinear\","
+	"   \"stopwords\": false, \"min_df\": 1, \"ngram_range\": [1, 1], \"char_ngrams\": null,"
+	"   \"mean\": 0.5333, \"std\": 0.03, \"tasks\": {}},"
+	"  {\"stage\": \"chars\", \"C\": 0.5, \"class_weight\": \"balanced\", \"solver\": \"liblinear\","
+	"   \"stopwords\": true, \"min_df\": 2, \"ngram_range\": [1, 2], \"char_ngrams\": [2, 5],"
+	"   \"mean\": 0.5582, \"std\": 0.0518, \"tasks\": {}},"
+	"  {\"stage\": \"chars\", \"C\": 1.0, \"class_weight\": \"balanced\", \"solver\": \"liblinear\","
+	"   \"stopwords\": true, \"min_df\": 2, \"ngram_range\": [1, 2], \"char_ngrams\": [2, 5],"
+	"   \"mean\": 0.56, \"std\": 0.0431, \"tasks\": {}}]}";
+
+/* The fixture with the record above as its "tuning". */
+static json_t *with_tuning(const json_t *report)
+{
+	json_error_t error;
+	json_t *copy = json_deep_copy(report);
+	json_t *tuning = json_loads(tuning_json, 0, &error);
+
+	if (tuning == NULL)
+		fail_msg("tuning_json:%d: %s", error.line, error.text);
+	assert_non_null(copy);
+	json_object_set(tuning, "chosen", json_array_get(json_object_get(tuning, "points"), 2));
+	json_object_set(tuning, "default", json_array_get(json_object_get(tuning, "points"), 0));
+	assert_int_equal(json_object_set_new(copy, "tuning", tuning), 0);
+	return copy;
+}
+
+/* A tuned model's report has a Tuning section, in both formats: the
+ * chosen values beside the config's own, the best points and the search
+ * curve (an SVG chart in HTML); an untuned one has none. */
+static void test_render__tuning_section(void **state)
+{
+	json_t *report = with_tuning(*state);
+	char *md = render_ok(fr_report_write_markdown, report);
+	char *html = render_ok(fr_report_write_html, report);
+	char *plain_md = render_ok(fr_report_write_markdown, *state);
+	char *plain_html = render_ok(fr_report_write_html, *state);
+
+	assert_contains(md, "\n## Tuning\n");
+	assert_true(strstr(md, "\n## Tuning\n") < strstr(md, "\n## Task: stance\n"));
+	assert_contains(md, "11 settings were scored by cross-validation on the training data (5 folds, "
+	                    "repeated 3 times, grouped by document, seed 1; 503 rows, small search)");
+	assert_contains(md, "averaged over the tasks stance, frame and over the repeats");
+	assert_contains(md, "Multi-label tasks are not scored by the search and use the chosen values: frames.");
+	assert_contains(md, "| **chosen**       | **words** | **0.5** | **balanced** | **liblinear** | **yes**    "
+	                    "|  **2** | **1\u20132**      | **none**     |     **0.563 \u00b1 0.042** |");
+	assert_contains(md, "| the config's own | default   |       1 | balanced     | libsvm        | yes        "
+	                    "|      2 | 1\u20132          | none         |         0.506 \u00b1 0.054 |");
+	assert_contains(md, "The chosen setting scores +0.057 over the config's own in cross-validation "
+	                    "(0.563 against 0.506).");
+	assert_contains(md, "\n### Best points\n");
+	assert_contains(md, "\n### Search curve\n");
+	/* Ranks: the chosen first and bold, the chars at C 1 second. */
+	assert_contains(md, "| **1** | **words** |");
+	assert_contains(md, "|     2 | chars     |       1 |");
+	/* The curve: C columns as scored, the chosen row bold, dashes where unscored. */
+	assert_contains(md, "| setting ");
+	assert_contains(md, "|      0.25 |       0.5 |         1 |         2 |\n");
+	assert_contains(md, "| **stop words yes, min_df 2, words 1\u20132, chars none**     | **balanced** "
+	                    "| **0.551** | **0.563** | **0.554** | **0.547** |");
+	assert_contains(md, "| stop words yes, min_df 2, words 1\u20132, chars 2\u20135          | balanced     "
+	                    "|         \u2013 |     0.558 |     0.560 |         \u2013 |");
+	assert_contains(md, "| stop words yes, min_df 2, words 1\u20132, chars none, libsvm | balanced     "
+	                    "|         \u2013 |         \u2013 |     0.506 |         \u2013 |");
+	assert_md_tables_consistent(md);
+
+	assert_contains(html, "<h2>Tuning</h2>");
+	assert_contains(html, "<svg class=\"tuning-curve\"");
+	/* One line per setting (4), the chosen ring and the default's square. */
+	assert_int_equal(count_of(html, "<path fill=\"none\" stroke=\"#"), 4);
+	assert_int_equal(count_of(html, "stroke-dasharray=\"6 3\" d=\"M"), 1);
+	assert_contains(html, "<title>chosen: 0.563</title>");
+	assert_contains(html, "<title>the config's own: 0.506</title>");
+	assert_tags_balance(html);
+
+	assert_lacks(plain_md, "## Tuning");
+	assert_lacks(plain_md, "Search curve");
+	assert_lacks(plain_html, "<h2>Tuning</h2>");
+	assert_lacks(plain_html, "tuning-curve");
+	free(md);
+	free(html);
+	free(plain_md);
+	free(plain_html);
+	json_decref(report);
+}
+
+/* End to end: a model trained after fr_tune, with the search recorded in
+ * it, gets a report whose JSON holds model.json's "tuning" and whose
+ * Markdown and HTML show the Tuning section; the same model untuned does
+ * not. */
+static void test_render__tuned_model_report_has_tuning(void **state)
+{
+	static const char *const words[3][4] = { { "ceasefire", "talks", "dialogue", "peace" },
+		{ "invasion", "aggression", "crimes", "brutal" }, { "tanks", "artillery", "ammunition", "weapons" } };
+	static const char *const labels[3] = { "talks", "blame", "arms" };
+	char dir[128], path[192], csv[8192];
+	size_t len = 0;
+	fr_error err = FR_ERROR_INIT;
+	fr_dataset ds;
+	fr_model_config cfg;
+	fr_tune_options to = FR_TUNE_OPTIONS_INIT;
+	fr_report_options ro = FR_REPORT_OPTIONS_INIT;
+	fr_model *tuned = NULL, *plain = NULL;
+	json_t *record = NULL, *report = NULL, *plain_report = NULL;
+	char *md = NULL, *html = NULL, *plain_md = NULL;
+	char chosen_c[64], needle[96];
+	const char *row = NULL;
+
+	(void)state;
+	assert_int_equal(test_tmpdir(dir, sizeof(dir), "/tmp/fr_test_render_"), 0);
+	len += (size_t)snprintf(csv + len, sizeof(csv) - len, "id,document,text,frame\n");
+	for (size_t r = 0; r < 36; r++)
+		len += (size_t)snprintf(csv + len, sizeof(csv) - len, "%zu,d%zu,%s and %s in Ukraine %s,%s\n", r, r / 4,
+		                        words[r % 3][r % 4], words[r % 3][(r / 3) % 4], words[(r + 1) % 3][r % 2 * 3],
+		                        labels[r % 3]);
+	test_path(path, sizeof(path), dir, "train.csv");
+	assert_int_equal(test_write_text(path, csv), 0);
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), 0);
+	assert_int_equal(fr_model_config_init(&cfg, NULL, &err), 0);
+	to.threads = 2;
+	assert_int_equal(fr_tune(&cfg, &ds, &to, &record, NULL, NULL, &err), 0);
+	snprintf(chosen_c, sizeof(chosen_c), "%g", json_number_value(json_object_get(json_object_get(record, "chosen"), "C")));
+	assert_int_equal(fr_model_train(&tuned, &ds, &cfg, NULL, 0, NULL, NULL, &err), 0);
+	assert_int_equal(fr_model_set_tuning(tuned, record, &err), 0);
+	assert_int_equal(fr_model_train(&plain, &ds, &cfg, NULL, 0, NULL, NULL, &err), 0);
+	ro.cv_folds = 0;
+	assert_int_equal(fr_report_build(&report, tuned, "models/tuned", &ds, NULL, NULL, &ro, NULL, NULL, &err), 0);
+	assert_int_equal(fr_report_build(&plain_report, plain, "models/plain", &ds, NULL, NULL, &ro, NULL, NULL, &err), 0);
+
+	assert_true(json_is_object(json_object_get(report, "tuning")));
+	assert_true(json_equal(json_object_get(report, "tuning"),
+	                       json_object_get(fr_model_manifest(tuned), "tuning")));
+	assert_null(json_object_get(plain_report, "tuning"));
+	md = render_ok(fr_report_write_markdown, report);
+	html = render_ok(fr_report_write_html, report);
+	plain_md = render_ok(fr_report_write_markdown, plain_report);
+	assert_contains(md, "\n## Tuning\n");
+	assert_contains(md, "\n### Search curve\n");
+	assert_contains(md, "of task frame");
+	assert_contains(html, "<h2>Tuning</h2>");
+	assert_contains(html, "<svg class=\"tuning-curve\"");
+	assert_lacks(plain_md, "## Tuning");
+	/* The chosen row holds the chosen C. */
+	row = strstr(md, "| **chosen** ");
+	assert_non_null(row);
+	snprintf(needle, sizeof(needle), " **%s** ", chosen_c);
+	assert_true(strstr(row, needle) != NULL && strstr(row, needle) < strchr(row, '\n'));
+	free(md);
+	free(html);
+	free(plain_md);
+	json_decref(report);
+	json_decref(plain_report);
+	fr_model_free(tuned);
+	fr_model_free(plain);
+	fr_model_config_dispose(&cfg);
+	fr_dataset_dispose(&ds);
+	assert_int_equal(test_rmtree(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -646,6 +849,8 @@ int main(void)
 		cmocka_unit_test(test_render__full_stream_is_eio),
 		cmocka_unit_test(test_render__bad_arguments_are_einvalid),
 		cmocka_unit_test(test_render__output_is_deterministic),
+		cmocka_unit_test(test_render__tuning_section),
+		cmocka_unit_test(test_render__tuned_model_report_has_tuning),
 	};
 
 	return cmocka_run_group_tests(tests, setup_fixture, teardown_fixture);
