@@ -3,6 +3,7 @@
 usage: /usr/bin/python3 eval/bench/run.py --datasets ../shared/datasets --framer build/framer
                                           --out eval/bench [--labeled data/labeled]
                                           [--keep-work DIR] [--quick] [--repeats N]
+                                          [--only gvfc,sotu,...] [--accuracy-only]
 
 What it measures, all in one invocation so the systems share the machine's state:
 
@@ -33,6 +34,14 @@ What it measures, all in one invocation so the systems share the machine's state
 * Scale series: framer classify on 10k, 100k and 1M paragraphs alternating SOTU passages
   and AG News texts (sotu model): seconds, paragraphs/s, MB/s, peak RSS.
 * The issue's targets, each reported met / not met with the gap (never a failure).
+* framer --tune: macro-F1 of `framer train --tune` beside framer's defaults, LinearSVC and
+  fastText per dataset, with the tuning time and the chosen setting (section "framer --tune").
+
+--only NAMES runs those datasets only (comma-separated). --accuracy-only runs just the
+accuracy comparison the tuning targets need (framer, framer --tune, LinearSVC, fastText; no
+SVC, LIBSVM tools, tuned fastText, speed run or scale series), writes tuned.json and
+replaces only the "framer --tune" section of RESULTS.md, keeping the rest of the last full
+run: e.g. `--only gvfc,war-framing --accuracy-only` after changing the tuner.
 
 Writes RESULTS.md and results.json into --out (atomically). Exit status: 0 when every run
 finished (timeouts and skips are notes), 1 when a system failed, 2 when a dataset, a tool
@@ -76,6 +85,7 @@ QUICK = {"datasets": ["gvfc", "war-framing"],
 
 SYSTEMS = ["framer", "framer-tuned", "sklearn-linearsvc", "sklearn-svc", "fasttext", "fasttext-predict",
            "fasttext-tuned", "libsvm-tools"]
+ACCURACY_SYSTEMS = ["framer", "framer-tuned", "sklearn-linearsvc", "fasttext", "fasttext-predict"]
 FASTTEXT_TUNED = ["-lr", "1.0", "-epoch", "25"]
 SYSTEM_NAMES = {"framer": "framer", "framer-tuned": "framer --tune (train time includes the search)",
                 "sklearn-linearsvc": "scikit-learn LinearSVC",
@@ -213,6 +223,11 @@ def split_rows(rows):
 
 
 def write_csv(path, rows, columns=("id", "text", "label")):
+    """rows as CSV; a `group` column too when the rows have one, so that framer's
+    cross-validation (calibration, --tune) keeps a group on one side of each fold,
+    as the test split does. The peers read id, text and label only."""
+    if isinstance(rows, list) and rows and "group" not in columns and rows[0].get("group"):
+        columns = tuple(columns) + ("group",)
     with open(path, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(columns)
@@ -352,8 +367,9 @@ def system_framer(ds, framer, work, tuned=False):
     if tuned:
         with open(os.path.join(model, "model.json"), encoding="utf-8") as f:
             tuning = json.load(f).get("tuning", {})
-        r["tuning"] = {"chosen": tuning.get("chosen"), "default": tuning.get("default"),
-                       "folds": tuning.get("folds")}
+        r["tuning"] = {k: tuning.get(k) for k in ("chosen", "default", "folds", "repeats",
+                                                   "search", "rows")}
+        r["tuning"]["points"] = len(tuning.get("points", []))
     if r["missing_predictions"]:
         r["notes"].append(f"framer labeled {len(predicted)} of {len(ds.test)} test rows; "
                           f"the {r['missing_predictions']} missing count as wrong")
@@ -527,23 +543,26 @@ def add_ratios(results):
         r["framer_ratios"] = ratios
 
 
-def bench_dataset(ds, framer, work):
-    """Every system on one dataset; the models kept for the speed run."""
+def bench_dataset(ds, framer, work, accuracy_only=False):
+    """Every system on one dataset (or the accuracy-only ones); the models kept for the
+    speed run."""
     print(f"[bench] {ds.name}: {len(ds.train)} train / {len(ds.test)} test rows", flush=True)
     results, models = {}, {}
     results["framer"], models["framer"] = system_framer(ds, framer, work)
     results["framer-tuned"], _ = system_framer(ds, framer, work, tuned=True)
     results["sklearn-linearsvc"], models["sklearn"] = system_sklearn(ds, "linearsvc", work)
-    results["sklearn-svc"], _ = system_sklearn(ds, "svc", work)
+    if not accuracy_only:
+        results["sklearn-svc"], _ = system_sklearn(ds, "svc", work)
     results["fasttext"], results["fasttext-predict"], models["fasttext"] = system_fasttext(ds, work)
-    results["fasttext-tuned"] = system_fasttext_tuned(ds, work)
-    results["libsvm-tools"] = system_libsvm(ds, work)
+    if not accuracy_only:
+        results["fasttext-tuned"] = system_fasttext_tuned(ds, work)
+        results["libsvm-tools"] = system_libsvm(ds, work)
     add_ratios(results)
-    for name in SYSTEMS:
+    for name in ACCURACY_SYSTEMS if accuracy_only else SYSTEMS:
         r = results[name]
         f1 = f"{r['macro_f1']:.4f}" if "macro_f1" in r else r["status"]
         print(f"[bench]   {name:18s} macro-F1 {f1}", flush=True)
-    if ds.name != "sotu":
+    if ds.name != "sotu" or accuracy_only:
         remove_fasttext_model(models.get("fasttext"))
     return results, models
 
@@ -783,8 +802,11 @@ def versions(framer):
     import sklearn
     dpkg = command_output(["dpkg-query", "-W", "-f", "${Package} ${Version}\n",
                            "fasttext", "libsvm-tools", "python3-sklearn"])
+    commit = command_output(["git", "-C", HERE, "rev-parse", "--short", "HEAD"])
+    if command_output(["git", "-C", HERE, "status", "--porcelain", "--untracked-files=no"]):
+        commit += " with uncommitted changes"
     return {"framer": command_output([framer, "--version"]), "scikit-learn": sklearn.__version__,
-            "python": platform.python_version(), "dpkg": dpkg.splitlines()}
+            "python": platform.python_version(), "dpkg": dpkg.splitlines(), "commit": commit}
 
 
 # --------------------------------------------------------------------------- report
@@ -874,6 +896,65 @@ def targets_table(targets):
                             for t in targets) + "\n"
 
 
+TUNED_HEADING = "## framer --tune"
+
+
+def chosen_cell(tuning):
+    """The chosen setting in a few words, with its CV score and the config's own."""
+    c, d = tuning.get("chosen") or {}, tuning.get("default") or {}
+    if not c:
+        return "—"
+    rng = lambda v: "none" if v is None else f"[{v[0]},{v[1]}]"
+    return (f"{c.get('stage')}: C {c.get('C'):g}, {c.get('class_weight')}, {c.get('solver')}, "
+            f"stop words {'yes' if c.get('stopwords') else 'no'}, min_df {c.get('min_df')}, "
+            f"{rng(c.get('ngram_range'))}, char {rng(c.get('char_ngrams'))} "
+            f"(CV {fmt(c.get('mean'), '.4f')}; the config's own {fmt(d.get('mean'), '.4f')})")
+
+
+def tuned_section(datasets, provenance):
+    """The framer --tune table: tuned against framer's defaults and the peers."""
+    head = ("| dataset | training rows | framer default | framer --tune | LinearSVC | fastText "
+            "| tuned beats LinearSVC and fastText? | tune time (s) | points | chosen |\n"
+            "|---|---:|---:|---:|---:|---:|---|---:|---:|---|\n")
+    lines = []
+    for name, res in datasets.items():
+        f1 = {s: res.get(s, {}).get("macro_f1") for s in
+              ("framer", "framer-tuned", "sklearn-linearsvc", "fasttext")}
+        tu = res.get("framer-tuned", {})
+        tuning = tu.get("tuning") or {}
+        if f1["framer-tuned"] is None:
+            verdict = tu.get("status", "not run")
+        else:
+            gaps = [f"{100 * (f1['framer-tuned'] - f1[p]):+.2f} pt" for p in ("sklearn-linearsvc", "fasttext")
+                    if f1[p] is not None]
+            beats = all(f1["framer-tuned"] > f1[p] for p in ("sklearn-linearsvc", "fasttext")
+                        if f1[p] is not None)
+            verdict = ("yes" if beats else "**no**") + f" ({', '.join(gaps)})"
+        lines.append(f"| {name} | {fmt(tuning.get('rows'), ',')} | {fmt(f1['framer'], '.4f')} | "
+                     f"{fmt(f1['framer-tuned'], '.4f')} | {fmt(f1['sklearn-linearsvc'], '.4f')} | "
+                     f"{fmt(f1['fasttext'], '.4f')} | {verdict} | {fmt(tu.get('train_s'), '.1f')} | "
+                     f"{fmt(tuning.get('points'), 'd')} | {chosen_cell(tuning)} |")
+    return (f"{TUNED_HEADING}\n\n{provenance}\n\nmacro-F1 on each dataset's test rows (the splits "
+            "above); `framer train --tune` searches on the training rows only, by cross-validation "
+            "grouped by document (`group` for SOTU, the `document` column for war-framing, each row "
+            "its own document for GVFC and AG News). Tune time: the whole `framer train --tune` "
+            "process (search and final training), wall clock. CV: the chosen point's "
+            "cross-validated macro-F1 and the config's own point's, on the training rows.\n\n"
+            + head + "\n".join(lines) + "\n")
+
+
+def replace_section(text, heading, section):
+    """text with the section starting at heading (up to the next `## `) replaced, or
+    section appended when there is none."""
+    lines = text.split("\n")
+    start = next((i for i, l in enumerate(lines) if l.startswith(heading)), None)
+    if start is None:
+        return text.rstrip("\n") + "\n\n" + section
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    tail = "\n".join(lines[end:])
+    return "\n".join(lines[:start]) + "\n" + section + ("\n" + tail if tail else "")
+
+
 def render_markdown(doc):
     m, v = doc["machine"], doc["versions"]
     out = ["# framer benchmark\n",
@@ -908,6 +989,7 @@ def render_markdown(doc):
                + speed_table(sp))
     out.append("## Scale series\n\nframer classify with the sotu model on paragraphs alternating "
                "replicated SOTU passages and AG News texts.\n\n" + scale_table(doc["scale_series"]))
+    out.append(tuned_section(doc["datasets"], "From this run."))
     out.append("## Targets\n\n" + targets_table(doc["targets"]))
     out.append("## Notes\n\n" + ("\n".join(f"- {n}" for n in doc["notes"]) or "- none") + "\n")
     return "\n".join(out)
@@ -944,7 +1026,28 @@ def parse_args(argv):
     ap.add_argument("--quick", action="store_true",
                     help="gvfc and war-framing only, 5,000-row speed run, scale 10k and 100k")
     ap.add_argument("--repeats", type=int, default=3, help="speed-run rounds (median)")
-    return ap.parse_args(argv)
+    ap.add_argument("--only", metavar="NAMES",
+                    help="comma-separated datasets to run (of gvfc, ag-news, sotu, war-framing)")
+    ap.add_argument("--accuracy-only", action="store_true",
+                    help="framer, framer --tune, LinearSVC and fastText macro-F1 only: writes "
+                         "tuned.json and the 'framer --tune' section of RESULTS.md")
+    args = ap.parse_args(argv)
+    if args.only:
+        names = [n.strip() for n in args.only.split(",") if n.strip()]
+        unknown = [n for n in names if n not in FULL["datasets"]]
+        if unknown or not names:
+            ap.error(f"--only: unknown dataset(s) {', '.join(unknown) or '(none)'}; "
+                     f"choose from {', '.join(FULL['datasets'])}")
+        args.only = names
+    return args
+
+
+def plan_of(args):
+    """The datasets and sizes this invocation runs."""
+    plan = dict(QUICK if args.quick else FULL)
+    if args.only:
+        plan["datasets"] = args.only
+    return plan
 
 
 def floor_notes(datasets, floor):
@@ -992,8 +1095,65 @@ def collect_notes(datasets, speed, scale, floor):
     return notes + speed["notes"] + scale["notes"]
 
 
+def accuracy_benchmark(args, work):
+    """The accuracy comparison alone, dataset by dataset."""
+    framer = os.path.abspath(args.framer)
+    ds = prepare_datasets(plan_of(args)["datasets"], args, work)
+    return ds, {name: bench_dataset(d, framer, work, accuracy_only=True)[0] for name, d in ds.items()}
+
+
+def in_work(args, run):
+    """run(args, work) after checking the tools and datasets, in --keep-work or a temporary
+    folder removed afterwards; None (the problem printed) when something is missing."""
+    try:
+        check_tools(args.framer)
+        check_datasets(args, plan_of(args))
+        os.makedirs(args.out, exist_ok=True)
+        if args.keep_work:
+            os.makedirs(args.keep_work, exist_ok=True)
+        work = os.path.abspath(args.keep_work or tempfile.mkdtemp(prefix="framer-bench-"))
+        try:
+            return run(args, work)
+        finally:
+            if not args.keep_work:
+                shutil.rmtree(work, ignore_errors=True)
+    except Missing as e:
+        print("\n".join(f"run.py: {line}" for line in str(e).splitlines()), file=sys.stderr)
+        return None
+
+
+def accuracy_main(args, host, started, t0):
+    """--accuracy-only: tuned.json and RESULTS.md's framer --tune section."""
+    done = in_work(args, accuracy_benchmark)
+    if done is None:
+        return 2
+    ds, results = done
+    command = " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv)
+    doc = {"mode": "accuracy-only", "date": started.isoformat(timespec="seconds"),
+           "elapsed_s": time.perf_counter() - t0, "command": command, "machine": host,
+           "versions": versions(os.path.abspath(args.framer)),
+           "dataset_info": {name: d.to_json() for name, d in ds.items()}, "datasets": results}
+    write_atomic(os.path.join(args.out, "tuned.json"),
+                 json.dumps(doc, indent=2, ensure_ascii=False, default=plain) + "\n")
+    provenance = (f"Measured with `{command}` ({doc['date']}, {doc['elapsed_s']:.0f} s; "
+                  f"{host['cpu']}, {host['usable_cores']} usable cores, load average "
+                  f"{host['loadavg_at_start']:.2f} at start; {doc['versions']['framer']}, "
+                  f"commit {doc['versions']['commit']}). "
+                  "The rest of this file is the last full run; tuned.json has these figures.")
+    path = os.path.join(args.out, "RESULTS.md")
+    old = open(path, encoding="utf-8").read() if os.path.exists(path) else "# framer benchmark\n"
+    write_atomic(path, replace_section(old, TUNED_HEADING, tuned_section(results, provenance)))
+    print(f"[bench] wrote {args.out}/tuned.json and the framer --tune section of RESULTS.md "
+          f"({doc['elapsed_s']:.0f} s)", flush=True)
+    fatal = [f"{name} {s}" for name, res in results.items() for s, r in res.items() if r.get("fatal")]
+    if fatal:
+        print("run.py: some runs failed: " + ", ".join(fatal), file=sys.stderr)
+        return 1
+    return 0
+
+
 def benchmark(args, work):
-    plan = QUICK if args.quick else FULL
+    plan = plan_of(args)
     framer = os.path.abspath(args.framer)
     floor = run_measured(["true"], work).maxrss_kib
     ds = prepare_datasets(plan["datasets"], args, work)
@@ -1018,24 +1178,17 @@ def main(argv=None):
     started, t0 = datetime.datetime.now().astimezone(), time.perf_counter()
     args = parse_args(sys.argv[1:] if argv is None else argv)
     host = machine()
-    try:
-        check_tools(args.framer)
-        check_datasets(args, QUICK if args.quick else FULL)
-        os.makedirs(args.out, exist_ok=True)
-        if args.keep_work:
-            os.makedirs(args.keep_work, exist_ok=True)
-        work = os.path.abspath(args.keep_work or tempfile.mkdtemp(prefix="framer-bench-"))
-        try:
-            ds, results, speed, scale, floor = benchmark(args, work)
-        finally:
-            if not args.keep_work:
-                shutil.rmtree(work, ignore_errors=True)
-    except Missing as e:
-        print("\n".join(f"run.py: {line}" for line in str(e).splitlines()), file=sys.stderr)
+    if args.accuracy_only:
+        return accuracy_main(args, host, started, t0)
+    done = in_work(args, benchmark)
+    if done is None:
         return 2
+    ds, results, speed, scale, floor = done
 
     infos = {name: d.to_json() for name, d in ds.items()}
     notes = collect_notes(results, speed, scale, floor)
+    if args.only:
+        notes.append(f"--only {','.join(args.only)}: the other datasets were not run")
     if args.quick:
         notes.append("quick mode: gvfc and war-framing only, speed run "
                      f"{QUICK['speed_rows']:,} rows, scale series up to "
