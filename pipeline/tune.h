@@ -39,8 +39,9 @@ struct json_t;
  * them: on a thousand rows one 5-fold split's macro-F1 moves by a few points
  * with the split alone, enough to pick noise. Large data is scored on one
  * split, and its character stage is pruned as above: character n-grams make
- * vectors 15 to 20 times denser, so a fit costs 20 to 50 times more (SOTU,
- * 7,000 training rows: 30 s a fold for 14 fits against 1.5 s for words).
+ * vectors 10 to 20 times denser and a fit tens of times slower (SOTU, 7,000
+ * training rows a fold: 20 to 45 s a fold for 14 fits against 1 to 2 s for
+ * words).
  * The word stage is never pruned: its fits are cheap at any size.
  *
  * Each vectorizer setting is fitted once per fold (on the fold's training
