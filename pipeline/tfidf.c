@@ -1,6 +1,8 @@
 #include "tfidf.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1042,29 +1044,57 @@ int fr_tfidf_vocabulary_to_json(const fr_tfidf *t, json_t **out)
 	return 0;
 }
 
-/* Feature f's surface form in a loaded vocabulary's "surface" array. */
-static const char *json_form(const void *surf, size_t f)
+/* A vocabulary as read, before it is checked: entry f (0-based) of each
+ * array. A term or surface form that was not a string is NULL; a df that
+ * was not an integer is df_ok[f] == 0; an idf that was not a number is NaN. */
+typedef struct {
+	size_t V;
+	long long n_documents;
+	const char **term, **surface;
+	long long *df;
+	unsigned char *df_ok;
+	double *idf;
+} vocab_arrays;
+
+static void vocab_arrays_free(vocab_arrays *a)
 {
-	return json_string_value(json_array_get(surf, f - 1));
+	free(a->term);
+	free(a->surface);
+	free(a->df);
+	free(a->df_ok);
+	free(a->idf);
+	memset(a, 0, sizeof(*a));
 }
 
-int fr_tfidf_load(fr_tfidf **out, const fr_tfidf_options *opts, const json_t *v,
-                  const char *source, fr_error *err)
+static int vocab_arrays_alloc(vocab_arrays *a, size_t V)
+{
+	size_t n = V ? V : 1;
+	a->V = V;
+	a->term = calloc(n, sizeof(*a->term));
+	a->surface = calloc(n, sizeof(*a->surface));
+	a->df = calloc(n, sizeof(*a->df));
+	a->df_ok = calloc(n, sizeof(*a->df_ok));
+	a->idf = calloc(n, sizeof(*a->idf));
+	return a->term && a->surface && a->df && a->df_ok && a->idf ? 0 : FR_ENOMEM;
+}
+
+static const char *array_form(const void *a, size_t f)
+{
+	return ((const vocab_arrays *)a)->surface[f - 1];
+}
+
+/* The vectorizer of a vocabulary read by fr_tfidf_load or
+ * fr_tfidf_load_text: both check the same things and say the same. */
+static int load_vocabulary(fr_tfidf **out, const fr_tfidf_options *opts, const vocab_arrays *a,
+                           const char *source, fr_error *err)
 {
 	*out = NULL;
 	int rc = 0;
 	fr_tfidf *t = NULL;
-	const json_t *terms = json_object_get(v, "terms"), *df = json_object_get(v, "df");
-	const json_t *idf = json_object_get(v, "idf"), *surf = json_object_get(v, "surface");
-	const json_t *nd = json_object_get(v, "n_documents");
-	if (!json_is_array(terms) || !json_is_array(df) || !json_is_array(idf) ||
-	    !json_is_array(surf) || !json_is_integer(nd))
-		return fr_error_set(err, FR_EMODEL, source, 0,
-		                    "vocabulary needs arrays 'terms', 'df', 'idf', 'surface' and 'n_documents'");
-	if (json_integer_value(nd) < 1 || json_integer_value(nd) >= (json_int_t)UINT32_MAX)
+	if (a->n_documents < 1 || a->n_documents >= (long long)UINT32_MAX)
 		return fr_error_set(err, FR_EMODEL, source, 0, "vocabulary 'n_documents' is out of range");
-	size_t V = json_array_size(terms);
-	if (V == 0 || json_array_size(df) != V || json_array_size(idf) != V || json_array_size(surf) != V)
+	size_t V = a->V;
+	if (V == 0)
 		return fr_error_set(err, FR_EMODEL, source, 0, "vocabulary arrays are empty or of different lengths");
 
 	rc = fr_tfidf_new(&t, opts, err);
@@ -1074,20 +1104,17 @@ int fr_tfidf_load(fr_tfidf **out, const fr_tfidf_options *opts, const json_t *v,
 	fr_strmap_free(t->surf);
 	t->prov = t->surf = NULL;
 	fr_tfidf_fit_release(t);
-	t->n_docs = (size_t)json_integer_value(nd);
+	t->n_docs = (size_t)a->n_documents;
 	if (fr_strmap_new(&t->vocab, V, err) < 0 || alloc_features(t, V) < 0) {
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		goto done;
 	}
 	for (size_t f = 0; f < V; f++) {
-		const char *term = json_string_value(json_array_get(terms, f));
-		const char *s = json_string_value(json_array_get(surf, f));
-		const json_t *d = json_array_get(df, f), *w = json_array_get(idf, f);
+		const char *term = a->term[f];
 		uint32_t id = 0;
 		/* A document frequency counts training documents: 1..n_documents. */
-		if (term == NULL || s == NULL || !json_is_integer(d) || json_integer_value(d) < 1 ||
-		    json_integer_value(d) > json_integer_value(nd) || !json_is_number(w) ||
-		    !isfinite(json_number_value(w))) {
+		if (term == NULL || a->surface[f] == NULL || !a->df_ok[f] || a->df[f] < 1 ||
+		    a->df[f] > a->n_documents || !isfinite(a->idf[f])) {
 			rc = fr_error_set(err, FR_EMODEL, source, 0, "vocabulary entry %zu is malformed", f + 1);
 			goto done;
 		}
@@ -1097,10 +1124,10 @@ int fr_tfidf_load(fr_tfidf **out, const fr_tfidf_options *opts, const json_t *v,
 			              : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 			goto done;
 		}
-		t->df[f + 1] = (uint32_t)json_integer_value(d);
-		t->idf[f + 1] = json_number_value(w);
+		t->df[f + 1] = (uint32_t)a->df[f];
+		t->idf[f + 1] = a->idf[f];
 	}
-	if (set_surfaces(t, V, json_form, surf) < 0) {
+	if (set_surfaces(t, V, array_form, a) < 0) {
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		goto done;
 	}
@@ -1114,6 +1141,599 @@ done:
 	}
 	*out = t;
 	return 0;
+}
+
+int fr_tfidf_load(fr_tfidf **out, const fr_tfidf_options *opts, const json_t *v,
+                  const char *source, fr_error *err)
+{
+	*out = NULL;
+	int rc = 0;
+	vocab_arrays a;
+	memset(&a, 0, sizeof(a));
+	const json_t *terms = json_object_get(v, "terms"), *df = json_object_get(v, "df");
+	const json_t *idf = json_object_get(v, "idf"), *surf = json_object_get(v, "surface");
+	const json_t *nd = json_object_get(v, "n_documents");
+	if (!json_is_array(terms) || !json_is_array(df) || !json_is_array(idf) ||
+	    !json_is_array(surf) || !json_is_integer(nd))
+		return fr_error_set(err, FR_EMODEL, source, 0,
+		                    "vocabulary needs arrays 'terms', 'df', 'idf', 'surface' and 'n_documents'");
+	size_t V = json_array_size(terms);
+	if (json_array_size(df) != V || json_array_size(idf) != V || json_array_size(surf) != V)
+		V = 0; /* refused by load_vocabulary, after n_documents */
+	if (vocab_arrays_alloc(&a, V) < 0) {
+		vocab_arrays_free(&a);
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	}
+	a.n_documents = json_integer_value(nd);
+	for (size_t f = 0; f < V; f++) {
+		const json_t *d = json_array_get(df, f), *w = json_array_get(idf, f);
+		a.term[f] = json_string_value(json_array_get(terms, f));
+		a.surface[f] = json_string_value(json_array_get(surf, f));
+		a.df_ok[f] = json_is_integer(d);
+		a.df[f] = json_integer_value(d);
+		a.idf[f] = json_is_number(w) ? json_number_value(w) : NAN;
+	}
+	rc = load_vocabulary(out, opts, &a, source, err);
+	vocab_arrays_free(&a);
+	return rc;
+}
+
+/* ---- the vocabulary from its JSON text ---- */
+
+/* A reader of JSON text: p moves through [p, end); the strings read are
+ * kept, decoded and NUL-terminated, in buf. */
+typedef struct {
+	const char *start, *p, *end;
+	char *buf;
+	size_t len, cap;
+	locale_t c_locale;
+	const char *problem; /* what is wrong where p stopped; NULL when nothing */
+} json_text;
+
+#define JSON_TEXT_MAX_DEPTH 64
+
+static void jt_space(json_text *j)
+{
+	while (j->p < j->end && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t'))
+		j->p++;
+}
+
+static int jt_fail(json_text *j, const char *problem)
+{
+	if (j->problem == NULL)
+		j->problem = problem;
+	return -1;
+}
+
+static int jt_put(json_text *j, const char *s, size_t n)
+{
+	if (fr_grow((void **)&j->buf, &j->cap, j->len + n + 1, 1) < 0)
+		return jt_fail(j, "out of memory");
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+	return 0;
+}
+
+static int jt_hex4(const char *s, uint32_t *out)
+{
+	uint32_t v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = s[i];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (uint32_t)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (uint32_t)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* A string at p (its opening quote), decoded into buf with a NUL after it;
+ * its offset in buf goes to *off. What jansson refuses is refused: a control
+ * character, a bad escape, \u0000, a lone surrogate, bytes that are not
+ * UTF-8. */
+static int jt_string(json_text *j, size_t *off)
+{
+	if (j->p >= j->end || *j->p != '"')
+		return jt_fail(j, "a string was expected");
+	j->p++;
+	*off = j->len;
+	for (;;) {
+		const char *run = j->p;
+		while (j->p < j->end && *j->p != '"' && *j->p != '\\' && (unsigned char)*j->p >= 0x20)
+			j->p++;
+		size_t at = 0;
+		if (j->p > run) {
+			if (fr_text_problem(run, (size_t)(j->p - run), &at) != NULL)
+				return jt_fail(j, "a string holds bytes that are not UTF-8");
+			if (jt_put(j, run, (size_t)(j->p - run)) < 0)
+				return -1;
+		}
+		if (j->p >= j->end)
+			return jt_fail(j, "a string does not end");
+		char c = *j->p++;
+		if (c == '"')
+			break;
+		if (c != '\\')
+			return jt_fail(j, "a control character in a string");
+		if (j->p >= j->end)
+			return jt_fail(j, "a string does not end");
+		char e = *j->p++, one = 0;
+		switch (e) {
+		case '"': one = '"'; break;
+		case '\\': one = '\\'; break;
+		case '/': one = '/'; break;
+		case 'b': one = '\b'; break;
+		case 'f': one = '\f'; break;
+		case 'n': one = '\n'; break;
+		case 'r': one = '\r'; break;
+		case 't': one = '\t'; break;
+		case 'u': {
+			uint32_t cp = 0, lo = 0;
+			if (j->end - j->p < 4 || jt_hex4(j->p, &cp) < 0)
+				return jt_fail(j, "a bad \\u escape");
+			j->p += 4;
+			if (cp >= 0xDC00 && cp <= 0xDFFF)
+				return jt_fail(j, "a lone surrogate in a \\u escape");
+			if (cp >= 0xD800 && cp <= 0xDBFF) {
+				if (j->end - j->p < 6 || j->p[0] != '\\' || j->p[1] != 'u' || jt_hex4(j->p + 2, &lo) < 0 ||
+				    lo < 0xDC00 || lo > 0xDFFF)
+					return jt_fail(j, "a lone surrogate in a \\u escape");
+				j->p += 6;
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			}
+			if (cp == 0)
+				return jt_fail(j, "\\u0000 in a string");
+			char u[4];
+			size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+			if (n == 1) {
+				u[0] = (char)cp;
+			} else if (n == 2) {
+				u[0] = (char)(0xC0 | (cp >> 6));
+				u[1] = (char)(0x80 | (cp & 0x3F));
+			} else if (n == 3) {
+				u[0] = (char)(0xE0 | (cp >> 12));
+				u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+				u[2] = (char)(0x80 | (cp & 0x3F));
+			} else {
+				u[0] = (char)(0xF0 | (cp >> 18));
+				u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+				u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+				u[3] = (char)(0x80 | (cp & 0x3F));
+			}
+			if (jt_put(j, u, n) < 0)
+				return -1;
+			continue;
+		}
+		default:
+			return jt_fail(j, "a bad escape in a string");
+		}
+		if (jt_put(j, &one, 1) < 0)
+			return -1;
+	}
+	return jt_put(j, "", 1);
+}
+
+/* A number at p, by JSON's grammar: an integer (no fraction, no exponent)
+ * into *i with *is_int set, as jansson reads it (too large is an error),
+ * else a real into *d, read with strtod in the "C" locale as jansson does. */
+static int jt_number(json_text *j, int *is_int, long long *i, double *d)
+{
+	const char *s = j->p, *q = s;
+	if (q < j->end && *q == '-')
+		q++;
+	if (q >= j->end || *q < '0' || *q > '9')
+		return jt_fail(j, "a number was expected");
+	if (*q == '0')
+		q++;
+	else
+		while (q < j->end && *q >= '0' && *q <= '9')
+			q++;
+	*is_int = 1;
+	if (q < j->end && *q == '.') {
+		*is_int = 0;
+		q++;
+		if (q >= j->end || *q < '0' || *q > '9')
+			return jt_fail(j, "a bad number");
+		while (q < j->end && *q >= '0' && *q <= '9')
+			q++;
+	}
+	if (q < j->end && (*q == 'e' || *q == 'E')) {
+		*is_int = 0;
+		q++;
+		if (q < j->end && (*q == '+' || *q == '-'))
+			q++;
+		if (q >= j->end || *q < '0' || *q > '9')
+			return jt_fail(j, "a bad number");
+		while (q < j->end && *q >= '0' && *q <= '9')
+			q++;
+	}
+	char tmp[64];
+	size_t n = (size_t)(q - s);
+	if (n >= sizeof(tmp))
+		return jt_fail(j, "a number too long");
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	errno = 0;
+	if (*is_int) {
+		*i = strtoll(tmp, NULL, 10);
+		if (errno == ERANGE)
+			return jt_fail(j, "an integer too large");
+		*d = (double)*i;
+	} else {
+		*d = strtod_l(tmp, NULL, j->c_locale);
+		if (errno == ERANGE && (*d == HUGE_VAL || *d == -HUGE_VAL))
+			return jt_fail(j, "a real number too large");
+	}
+	j->p = q;
+	return 0;
+}
+
+/* Skips one value of any kind, checking its grammar. */
+static int jt_skip(json_text *j, int depth)
+{
+	int is_int = 0;
+	long long i = 0;
+	double d = 0.0;
+	size_t off = 0, mark = j->len;
+	jt_space(j);
+	if (j->p >= j->end)
+		return jt_fail(j, "a value was expected");
+	if (depth > JSON_TEXT_MAX_DEPTH)
+		return jt_fail(j, "too deeply nested");
+	char c = *j->p;
+	if (c == '"') {
+		int rc = jt_string(j, &off);
+		j->len = mark;
+		return rc;
+	}
+	if (c == '{' || c == '[') {
+		char close = c == '{' ? '}' : ']';
+		j->p++;
+		jt_space(j);
+		if (j->p < j->end && *j->p == close) {
+			j->p++;
+			return 0;
+		}
+		for (;;) {
+			if (c == '{') {
+				jt_space(j);
+				if (jt_string(j, &off) < 0)
+					return -1;
+				j->len = mark;
+				jt_space(j);
+				if (j->p >= j->end || *j->p++ != ':')
+					return jt_fail(j, "':' was expected");
+			}
+			if (jt_skip(j, depth + 1) < 0)
+				return -1;
+			jt_space(j);
+			if (j->p < j->end && *j->p == ',') {
+				j->p++;
+				continue;
+			}
+			if (j->p < j->end && *j->p == close) {
+				j->p++;
+				return 0;
+			}
+			return jt_fail(j, "',' or the end of a list was expected");
+		}
+	}
+	static const char *const literals[] = { "true", "false", "null" };
+	for (size_t k = 0; k < 3; k++) {
+		size_t n = strlen(literals[k]);
+		if ((size_t)(j->end - j->p) >= n && memcmp(j->p, literals[k], n) == 0) {
+			j->p += n;
+			return 0;
+		}
+	}
+	return jt_number(j, &is_int, &i, &d);
+}
+
+/* Which array of the vocabulary a list is. */
+enum { V_TERMS, V_DF, V_IDF, V_SURFACE, V_ARRAYS };
+
+/* One array of the vocabulary: entry k goes to slot k of a growing array
+ * (strings as offsets in buf until the end, when buf stops moving). */
+static int jt_array(json_text *j, int which, void **items, size_t *n_out, unsigned char **ok_out)
+{
+	size_t n = 0, cap = 0, ok_cap = 0;
+	size_t elem = which == V_IDF ? sizeof(double) : which == V_DF ? sizeof(long long) : sizeof(size_t);
+	if (j->p >= j->end || *j->p != '[')
+		return 1; /* not an array */
+	j->p++;
+	jt_space(j);
+	if (j->p < j->end && *j->p == ']') {
+		j->p++;
+		*n_out = 0;
+		return 0;
+	}
+	for (;;) {
+		jt_space(j);
+		if (fr_grow(items, &cap, n + 1, elem) < 0 ||
+		    (which == V_DF && fr_grow((void **)ok_out, &ok_cap, n + 1, 1) < 0))
+			return jt_fail(j, "out of memory");
+		if (which == V_TERMS || which == V_SURFACE) {
+			size_t off = SIZE_MAX;
+			if (j->p < j->end && *j->p == '"') {
+				if (jt_string(j, &off) < 0)
+					return -1;
+			} else if (jt_skip(j, 1) < 0) {
+				return -1;
+			}
+			((size_t *)*items)[n] = off;
+		} else if (j->p < j->end && (*j->p == '-' || (*j->p >= '0' && *j->p <= '9'))) {
+			int is_int = 0;
+			long long i = 0;
+			double d = 0.0;
+			if (jt_number(j, &is_int, &i, &d) < 0)
+				return -1;
+			if (which == V_DF) {
+				((long long *)*items)[n] = i;
+				(*ok_out)[n] = (unsigned char)is_int;
+			} else {
+				((double *)*items)[n] = d;
+			}
+		} else {
+			if (jt_skip(j, 1) < 0)
+				return -1;
+			if (which == V_DF)
+				(*ok_out)[n] = 0;
+			else
+				((double *)*items)[n] = NAN;
+		}
+		n++;
+		jt_space(j);
+		if (j->p < j->end && *j->p == ',') {
+			j->p++;
+			continue;
+		}
+		if (j->p < j->end && *j->p == ']') {
+			j->p++;
+			*n_out = n;
+			return 0;
+		}
+		return jt_fail(j, "',' or the end of a list was expected");
+	}
+}
+
+/* The bytes jt_skip_quick stops at: 1 for '"' and '\\', 2 for the
+ * brackets. Every other byte (most of a vocabulary) it steps over. */
+static const unsigned char jt_stop[256] = {
+	['"'] = 1, ['\\'] = 1, ['{'] = 2, ['}'] = 2, ['['] = 2, [']'] = 2,
+};
+
+/* Skips one value by its brackets and strings alone, without checking it
+ * (fr_tfidf_load_text or jansson checks what is kept). */
+static int jt_skip_quick(json_text *j)
+{
+	const unsigned char *p = (const unsigned char *)j->p, *end = (const unsigned char *)j->end;
+	size_t depth = 0;
+	jt_space(j);
+	p = (const unsigned char *)j->p;
+	if (p < end && *p != '{' && *p != '[' && *p != '"') {
+		/* A number or a literal: up to what ends it. */
+		while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\n' &&
+		       *p != '\r' && *p != '\t')
+			p++;
+		j->p = (const char *)p;
+		return 0;
+	}
+	do {
+		while (p < end && !jt_stop[*p])
+			p++;
+		if (p >= end)
+			return -1;
+		unsigned char c = *p++;
+		if (c == '"') {
+			for (;;) {
+				while (p < end && *p != '"' && *p != '\\')
+					p++;
+				if (p >= end)
+					return -1;
+				if (*p++ == '"')
+					break;
+				if (p >= end)
+					return -1;
+				p++; /* the escaped byte */
+			}
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			if (depth == 0)
+				return -1;
+			depth--;
+		} else {
+			return -1; /* a backslash outside a string */
+		}
+	} while (depth > 0);
+	j->p = (const char *)p;
+	return 0;
+}
+
+int fr_tfidf_vocabulary_span(const char *text, size_t len, size_t *start_out, size_t *end_out)
+{
+	json_text j = { text, text, text + len, NULL, 0, 0, (locale_t)0, NULL };
+	int rc = FR_EFORMAT;
+	jt_space(&j);
+	if (j.p >= j.end || *j.p++ != '{')
+		goto done;
+	for (;;) {
+		size_t key = 0;
+		jt_space(&j);
+		j.len = 0;
+		if (jt_string(&j, &key) < 0)
+			goto done;
+		jt_space(&j);
+		if (j.p >= j.end || *j.p++ != ':')
+			goto done;
+		jt_space(&j);
+		const char *value = j.p;
+		if (jt_skip_quick(&j) < 0)
+			goto done;
+		if (strcmp(j.buf + key, "vocabulary") == 0) {
+			*start_out = (size_t)(value - text);
+			*end_out = (size_t)(j.p - text);
+			rc = 0;
+			goto done;
+		}
+		jt_space(&j);
+		if (j.p < j.end && *j.p == ',') {
+			j.p++;
+			continue;
+		}
+		rc = j.p < j.end && *j.p == '}' ? FR_ENOTFOUND : FR_EFORMAT;
+		goto done;
+	}
+done:
+	free(j.buf);
+	return rc;
+}
+
+int fr_tfidf_load_text(fr_tfidf **out, const fr_tfidf_options *opts, const char *text, size_t len,
+                       const char *source, fr_error *err)
+{
+	*out = NULL;
+	json_text j = { text, text, text + len, NULL, 0, 0, (locale_t)0, NULL };
+	void *arr[V_ARRAYS] = { NULL, NULL, NULL, NULL };
+	size_t count[V_ARRAYS] = { 0, 0, 0, 0 };
+	unsigned char *df_ok = NULL;
+	int seen[V_ARRAYS] = { 0, 0, 0, 0 }, have_nd = 0, rc = 0;
+	long long nd = 0;
+	vocab_arrays a;
+	static const char *const names[V_ARRAYS] = { "terms", "df", "idf", "surface" };
+	memset(&a, 0, sizeof(a));
+	j.c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+	if (j.c_locale == (locale_t)0)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+
+	jt_space(&j);
+	if (j.p < j.end && *j.p != '{') {
+		/* Another kind of value: what fr_tfidf_load says of it. */
+		if (jt_skip(&j, 0) < 0)
+			goto bad;
+		jt_space(&j);
+		if (j.p != j.end) {
+			jt_fail(&j, "text after the vocabulary");
+			goto bad;
+		}
+		rc = fr_error_set(err, FR_EMODEL, source, 0,
+		                  "vocabulary needs arrays 'terms', 'df', 'idf', 'surface' and 'n_documents'");
+		goto done;
+	}
+	if (j.p >= j.end || *j.p++ != '{') {
+		jt_fail(&j, "the vocabulary is not an object");
+		goto bad;
+	}
+	jt_space(&j);
+	if (j.p < j.end && *j.p == '}') {
+		j.p++;
+	} else {
+		for (;;) {
+			size_t key = 0;
+			jt_space(&j);
+			if (jt_string(&j, &key) < 0)
+				goto bad;
+			jt_space(&j);
+			if (j.p >= j.end || *j.p++ != ':') {
+				jt_fail(&j, "':' was expected");
+				goto bad;
+			}
+			jt_space(&j);
+			int which = -1;
+			for (int k = 0; k < V_ARRAYS; k++)
+				if (strcmp(j.buf + key, names[k]) == 0)
+					which = k;
+			int is_nd = strcmp(j.buf + key, "n_documents") == 0;
+			j.len = key; /* the key is not needed once known */
+			if ((which >= 0 && seen[which]) || (is_nd && have_nd)) {
+				jt_fail(&j, "a key appears twice");
+				goto bad;
+			}
+			if (which >= 0) {
+				int r = jt_array(&j, which, &arr[which], &count[which], which == V_DF ? &df_ok : NULL);
+				if (r < 0)
+					goto bad;
+				seen[which] = r == 0 ? 1 : -1; /* -1: there, but not an array */
+				if (r > 0 && jt_skip(&j, 1) < 0)
+					goto bad;
+			} else if (is_nd) {
+				int is_int = 0;
+				double d = 0.0;
+				have_nd = -1;
+				if (j.p < j.end && (*j.p == '-' || (*j.p >= '0' && *j.p <= '9'))) {
+					if (jt_number(&j, &is_int, &nd, &d) < 0)
+						goto bad;
+					have_nd = is_int ? 1 : -1;
+				} else if (jt_skip(&j, 1) < 0) {
+					goto bad;
+				}
+			} else if (jt_skip(&j, 1) < 0) {
+				goto bad;
+			}
+			jt_space(&j);
+			if (j.p < j.end && *j.p == ',') {
+				j.p++;
+				continue;
+			}
+			if (j.p < j.end && *j.p == '}') {
+				j.p++;
+				break;
+			}
+			jt_fail(&j, "',' or the end of the object was expected");
+			goto bad;
+		}
+	}
+	jt_space(&j);
+	if (j.p != j.end) {
+		jt_fail(&j, "text after the vocabulary");
+		goto bad;
+	}
+	for (int k = 0; k < V_ARRAYS; k++)
+		if (seen[k] != 1)
+			have_nd = 0;
+	if (have_nd != 1) {
+		rc = fr_error_set(err, FR_EMODEL, source, 0,
+		                  "vocabulary needs arrays 'terms', 'df', 'idf', 'surface' and 'n_documents'");
+		goto done;
+	}
+	size_t V = count[V_TERMS];
+	if (count[V_DF] != V || count[V_IDF] != V || count[V_SURFACE] != V)
+		V = 0;
+	if (vocab_arrays_alloc(&a, V) < 0) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	a.n_documents = nd;
+	for (size_t f = 0; f < V; f++) {
+		size_t t_off = ((size_t *)arr[V_TERMS])[f], s_off = ((size_t *)arr[V_SURFACE])[f];
+		a.term[f] = t_off == SIZE_MAX ? NULL : j.buf + t_off;
+		a.surface[f] = s_off == SIZE_MAX ? NULL : j.buf + s_off;
+		a.df[f] = ((long long *)arr[V_DF])[f];
+		a.df_ok[f] = df_ok[f];
+		a.idf[f] = ((double *)arr[V_IDF])[f];
+	}
+	rc = load_vocabulary(out, opts, &a, source, err);
+	goto done;
+bad:
+	if (j.problem != NULL && strcmp(j.problem, "out of memory") == 0)
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	else
+		rc = fr_error_set(err, FR_EMODEL, source, 0, "corrupt vocabulary: %s at byte %zu of it",
+		                  j.problem ? j.problem : "bad JSON", (size_t)(j.p - j.start));
+done:
+	vocab_arrays_free(&a);
+	for (int k = 0; k < V_ARRAYS; k++)
+		free(arr[k]);
+	free(df_ok);
+	free(j.buf);
+	freelocale(j.c_locale);
+	return rc;
 }
 
 void fr_tfidf_free(fr_tfidf *t)

@@ -802,6 +802,21 @@ static void test_tfidf__options_from_json(void **state)
 /* ---- vocabulary JSON ---------------------------------------------------- */
 
 /* Saving the vocabulary as text and loading it gives the same vectors. */
+/* a and b have the same features, document count, df, idf (to the bit)
+ * and surface forms. */
+static void assert_same_vocabulary(const fr_tfidf *a, const fr_tfidf *b)
+{
+	assert_int_equal(fr_tfidf_feature_count(a), fr_tfidf_feature_count(b));
+	assert_int_equal(fr_tfidf_document_count(a), fr_tfidf_document_count(b));
+	for (int f = 1; f <= (int)fr_tfidf_feature_count(b); f++) {
+		double x = fr_tfidf_idf(a, f), y = fr_tfidf_idf(b, f);
+		assert_string_equal(fr_tfidf_term(a, f), fr_tfidf_term(b, f));
+		assert_string_equal(fr_tfidf_surface(a, f), fr_tfidf_surface(b, f));
+		assert_int_equal(fr_tfidf_df(a, f), fr_tfidf_df(b, f));
+		assert_memory_equal(&x, &y, sizeof(double));
+	}
+}
+
 static void test_tfidf__vocabulary_json_round_trip(void **state)
 {
 	fr_tfidf_options opts = { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 };
@@ -833,14 +848,7 @@ static void test_tfidf__vocabulary_json_round_trip(void **state)
 	fr_tfidf *l = NULL;
 	assert_int_equal(fr_tfidf_options_from_json(&lopts, oj, "opts.json", &err), 0);
 	assert_int_equal(fr_tfidf_load(&l, &lopts, j, "vocab.json", &err), 0);
-	assert_int_equal(fr_tfidf_feature_count(l), fr_tfidf_feature_count(t));
-	assert_int_equal(fr_tfidf_document_count(l), N_FIXTURE);
-	for (int f = 1; f <= (int)fr_tfidf_feature_count(t); f++) {
-		assert_string_equal(fr_tfidf_term(l, f), fr_tfidf_term(t, f));
-		assert_string_equal(fr_tfidf_surface(l, f), fr_tfidf_surface(t, f));
-		assert_int_equal(fr_tfidf_df(l, f), fr_tfidf_df(t, f));
-		assert_true(fr_tfidf_idf(l, f) == fr_tfidf_idf(t, f));
-	}
+	assert_same_vocabulary(l, t);
 	static const char *const probes[] = {
 		"peace talks peace", "talks war warzone", "war war nato", "peace nato talks",
 		"ghost war !the nato nato", "",
@@ -854,6 +862,24 @@ static void test_tfidf__vocabulary_json_round_trip(void **state)
 	}
 	/* A loaded vocabulary has no fitted documents. */
 	assert_int_equal(fr_tfidf_fitted_vector(l, 0, &b, NULL), FR_EINVALID);
+
+	/* The same from the text, compact and indented as model.json is. */
+	char *indented = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	assert_non_null(indented);
+	const char *texts[] = { vtext, indented };
+	for (size_t k = 0; k < 2; k++) {
+		fr_tfidf *x = NULL;
+		assert_int_equal(fr_tfidf_load_text(&x, &lopts, texts[k], strlen(texts[k]), "vocab.json", &err), 0);
+		assert_same_vocabulary(x, l);
+		for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+			set_doc(&tok, probes[i]);
+			assert_int_equal(fr_tfidf_transform(l, &tok, &a, &err), 0);
+			assert_int_equal(fr_tfidf_transform(x, &tok, &b, &err), 0);
+			assert_vec_equal(&a, &b);
+		}
+		fr_tfidf_free(x);
+	}
+	free(indented);
 
 	fr_tfidf_free(l);
 	fr_tfidf_free(t);
@@ -924,7 +950,96 @@ static void test_tfidf__bad_vocabulary_json(void **state)
 		print_message("  message: %s\n", err.message);
 		assert_non_null(strstr(err.message, bad_vocab_cases[i].message));
 		json_decref(j);
+		/* Read from the text, the same refusal in the same words. */
+		fr_error err2 = FR_ERROR_INIT;
+		const char *text = bad_vocab_cases[i].json;
+		assert_int_equal(fr_tfidf_load_text(&t, &opts, text, strlen(text), "vocab.json", &err2), FR_EMODEL);
+		assert_null(t);
+		assert_string_equal(err2.message, err.message);
+		assert_string_equal(err2.source, "vocab.json");
 	}
+}
+
+/* Strings read from the text are what jansson makes of them: every escape,
+ * a surrogate pair, UTF-8 as it is; numbers as strtod reads them. */
+static void test_tfidf__vocabulary_text_strings_and_numbers(void **state)
+{
+	fr_tfidf_options opts = { 1, 1, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 };
+	static const char text[] =
+		"{ \"surface\" : [\"a\\\"q\\\\b\\/c\", \"\\u00e9t\\u00E9\\n\\t\", \"\\ud83d\\ude00\", \"\xc3\xa9\"],"
+		" \"other\": {\"x\": [1, -2.5e-3, true, false, null, \"}\"]},"
+		" \"terms\":[\"w1\",\"w2\",\"w3\",\"w4\"],\"df\":[1,2,1,2],"
+		" \"idf\":[1.4054651081081644, 1e0, 2, 0.30000000000000004],\n\"n_documents\":2}";
+	fr_error err = FR_ERROR_INIT;
+	fr_tfidf *a = NULL, *b = NULL;
+	(void)state;
+	json_t *j = json_loads(text, 0, NULL);
+	assert_non_null(j);
+	assert_int_equal(fr_tfidf_load(&a, &opts, j, "v", &err), 0);
+	assert_int_equal(fr_tfidf_load_text(&b, &opts, text, sizeof(text) - 1, "v", &err), 0);
+	assert_int_equal(fr_tfidf_feature_count(b), 4);
+	for (int f = 1; f <= 4; f++) {
+		assert_string_equal(fr_tfidf_surface(b, f), fr_tfidf_surface(a, f));
+		assert_memory_equal(&(double){ fr_tfidf_idf(b, f) }, &(double){ fr_tfidf_idf(a, f) }, sizeof(double));
+	}
+	assert_string_equal(fr_tfidf_surface(b, 2), "\xc3\xa9t\xc3\xa9\n\t");
+	assert_string_equal(fr_tfidf_surface(b, 3), "\xf0\x9f\x98\x80");
+	fr_tfidf_free(a);
+	fr_tfidf_free(b);
+	json_decref(j);
+}
+
+/* What jansson refuses, the text reader refuses, saying where. */
+static void test_tfidf__vocabulary_text_refusals(void **state)
+{
+	static const char *const bad[] = {
+		"", "{", "{\"terms\" [\"a\"]}", "{\"terms\": [\"a\"],}", "{\"n_documents\": 1} x",
+		"{\"terms\": [\"a\x01\"]}", "{\"terms\": [\"a\xff\"]}", "{\"terms\": [\"\\u0000\"]}",
+		"{\"terms\": [\"\\ud800\"]}", "{\"terms\": [\"\\udc00x\"]}", "{\"terms\": [\"\\x\"]}",
+		"{\"terms\": [\"abc]}", "{\"df\": [99999999999999999999]}", "{\"df\": [01]}", "{\"df\": [1.]}",
+		"{\"idf\": [-]}", "{\"idf\": [1e999]}", "{\"terms\": [], \"terms\": []}", "{\"x\": tru}",
+	};
+	fr_tfidf_options opts = FR_TFIDF_OPTIONS_INIT;
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fr_error err = FR_ERROR_INIT;
+		fr_tfidf *t = NULL;
+		print_message("case: %s\n", bad[i]);
+		json_t *j = json_loads(bad[i], JSON_REJECT_DUPLICATES, NULL);
+		assert_null(j); /* jansson refuses it too, as model.c calls it */
+		assert_int_equal(fr_tfidf_load_text(&t, &opts, bad[i], strlen(bad[i]), "v", &err), FR_EMODEL);
+		assert_null(t);
+		assert_non_null(strstr(err.message, "corrupt vocabulary"));
+		print_message("  message: %s\n", err.message);
+	}
+	/* JSON, but not an object: as fr_tfidf_load says it. */
+	static const char *const not_object[] = { "[]", " 5 ", "\"x\"" };
+	for (size_t i = 0; i < sizeof(not_object) / sizeof(not_object[0]); i++) {
+		fr_error err = FR_ERROR_INIT;
+		fr_tfidf *t = NULL;
+		assert_int_equal(fr_tfidf_load_text(&t, &opts, not_object[i], strlen(not_object[i]), "v", &err),
+		                 FR_EMODEL);
+		assert_non_null(strstr(err.message, "vocabulary needs arrays"));
+	}
+}
+
+/* The vocabulary's value is found in a manifest by brackets and strings,
+ * whatever braces and quotes the strings before it hold. */
+static void test_tfidf__vocabulary_span(void **state)
+{
+	static const char manifest[] =
+		"{\"config\": {\"a\": [1, {\"b\": \"}]\\\"{\"}], \"vocabulary\": 1},"
+		" \"n\": -1.5e3, \"t\": true,\n \"vocabulary\" :  {\"terms\": [\"x]\"], \"n\": [[]]} ,"
+		" \"tail\": null}";
+	size_t start = 0, end = 0;
+	(void)state;
+	assert_int_equal(fr_tfidf_vocabulary_span(manifest, sizeof(manifest) - 1, &start, &end), 0);
+	assert_int_equal(end - start, strlen("{\"terms\": [\"x]\"], \"n\": [[]]}"));
+	assert_memory_equal(manifest + start, "{\"terms\": [\"x]\"], \"n\": [[]]}", end - start);
+	assert_int_equal(fr_tfidf_vocabulary_span("{\"a\": 1}", 8, &start, &end), FR_ENOTFOUND);
+	assert_int_equal(fr_tfidf_vocabulary_span("{}", 2, &start, &end), FR_EFORMAT);
+	assert_int_equal(fr_tfidf_vocabulary_span("[1]", 3, &start, &end), FR_EFORMAT);
+	assert_int_equal(fr_tfidf_vocabulary_span("{\"vocabulary\": [1, 2", 20, &start, &end), FR_EFORMAT);
 }
 
 /* ---- character n-grams -------------------------------------------------- */
@@ -1045,6 +1160,9 @@ int main(void)
 		cmocka_unit_test(test_tfidf__options_from_json),
 		cmocka_unit_test(test_tfidf__vocabulary_json_round_trip),
 		cmocka_unit_test(test_tfidf__bad_vocabulary_json),
+		cmocka_unit_test(test_tfidf__vocabulary_text_strings_and_numbers),
+		cmocka_unit_test(test_tfidf__vocabulary_text_refusals),
+		cmocka_unit_test(test_tfidf__vocabulary_span),
 		cmocka_unit_test(test_tfidf__char_ngrams),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
