@@ -454,7 +454,9 @@ int fr_tokenize(fr_tokens *out, const char *text, size_t len, fr_error *err)
 				if (push_ascii_token(out, s + pos, end - pos, len - pos,
 				                     word ? FR_TOKEN_WORD : FR_TOKEN_NUMBER) < 0)
 					return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-				pos = end;
+				/* The space after a word, the commonest separator, is
+				 * skipped here rather than by another turn of the loop. */
+				pos = end + (end < len && s[end] == ' ');
 				continue;
 			}
 		}
