@@ -71,6 +71,10 @@ struct fr_model_work {
 	size_t cached_cap;
 	int32_t *ids;         /* the paragraph's kept tokens as term ids */
 	size_t ids_cap;
+	const char **keys;    /* the paragraph's surface forms, looked up together */
+	size_t *lens;
+	int64_t *found;       /* their slots in cached, or -1 */
+	size_t keys_cap;
 };
 
 /* ---- configuration ---- */
@@ -860,9 +864,17 @@ int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
 	mode_t mask = umask(0);
 	umask(mask);
 	chmod(tmp, 0777 & ~mask);
+	/* A loaded model's manifest holds no vocabulary (fr_model_load reads it
+	 * straight into the vectorizer): write it back from the vectorizer. */
+	if (json_is_null(json_object_get(m->manifest, "vocabulary"))) {
+		json_t *vocab = NULL;
+		if (fr_tfidf_vocabulary_to_json(m->tfidf, &vocab) < 0 ||
+		    json_object_set_new(m->manifest, "vocabulary", vocab) != 0)
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	}
 	/* The classifier files first: model.json records what they hash to, so
 	 * a load can check them before libsvm or LIBLINEAR parses a byte. */
-	json_t *files = json_object_get(m->manifest, "files");
+	json_t *files = rc == 0 ? json_object_get(m->manifest, "files") : NULL;
 	if (files == NULL || json_object_clear(files) != 0)
 		rc = fr_error_set(err, FR_EINVALID, dir, 0, "the model has no file list to record");
 	for (size_t t = 0; rc == 0 && t < m->n_tasks; t++)
@@ -1060,6 +1072,9 @@ int fr_model_load(fr_model **out, const char *dir, fr_error *err)
 	char path[PATH_MAX];
 	json_error_t jerr;
 	fr_tfidf_options topts = FR_TFIDF_OPTIONS_INIT;
+	char *text = NULL, *rest = NULL;
+	size_t text_len = 0, vs = 0, ve = 0;
+	int split = 0;
 	if (fr_path_join(path, sizeof(path), dir, "model.json") != 0)
 		return fr_error_set(err, FR_EINVALID, dir, 0, "path too long");
 	struct stat st;
@@ -1070,7 +1085,36 @@ int fr_model_load(fr_model **out, const char *dir, fr_error *err)
 	fr_model *m = calloc(1, sizeof(*m));
 	if (m == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-	m->manifest = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	/* The vocabulary, most of model.json, is read by fr_tfidf_load_text;
+	 * jansson reads the rest, with the vocabulary's value as null (and its
+	 * line ends kept, so that jansson's line numbers stay right). */
+	{
+		FILE *fp = fopen(path, "rb");
+		if (fp != NULL && fstat(fileno(fp), &st) == 0 && (text = malloc((size_t)st.st_size + 1)) != NULL) {
+			text_len = fread(text, 1, (size_t)st.st_size, fp);
+			text[text_len] = '\0';
+		}
+		if (fp != NULL)
+			fclose(fp);
+	}
+	if (text != NULL && fr_tfidf_vocabulary_span(text, text_len, &vs, &ve) == 0 &&
+	    (rest = malloc(text_len + 8)) != NULL) {
+		size_t n = vs;
+		memcpy(rest, text, vs);
+		memcpy(rest + n, "null", 4);
+		n += 4;
+		for (size_t i = vs; i < ve; i++)
+			if (text[i] == '\n')
+				rest[n++] = '\n';
+		memcpy(rest + n, text + ve, text_len - ve);
+		n += text_len - ve;
+		m->manifest = json_loadb(rest, n, JSON_REJECT_DUPLICATES, &jerr);
+		split = 1;
+		free(rest);
+	} else {
+		m->manifest = text ? json_loadb(text, text_len, JSON_REJECT_DUPLICATES, &jerr)
+		                   : json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	}
 	if (m->manifest == NULL || !json_is_object(m->manifest)) {
 		rc = fr_error_set(err, FR_EMODEL, path, (size_t)(jerr.line > 0 ? jerr.line : 0),
 		                  "corrupt model.json: %s", m->manifest ? "not an object" : jerr.text);
@@ -1101,7 +1145,10 @@ int fr_model_load(fr_model **out, const char *dir, fr_error *err)
 	snprintf(m->language, sizeof(m->language), "%s", lang);
 	rc = fr_tfidf_options_from_json(&topts, config, path, err);
 	if (rc == 0)
-		rc = fr_tfidf_load(&m->tfidf, &topts, json_object_get(m->manifest, "vocabulary"), path, err);
+		rc = split ? fr_tfidf_load_text(&m->tfidf, &topts, text + vs, ve - vs, path, err)
+		           : fr_tfidf_load(&m->tfidf, &topts, json_object_get(m->manifest, "vocabulary"), path, err);
+	free(text);
+	text = NULL;
 	if (rc < 0) {
 		rc = err ? (err->code = FR_EMODEL) : FR_EMODEL;
 		goto done;
@@ -1137,6 +1184,7 @@ int fr_model_load(fr_model **out, const char *dir, fr_error *err)
 			rc = err ? (err->code = FR_EMODEL) : FR_EMODEL;
 	}
 done:
+	free(text);
 	if (rc < 0) {
 		fr_model_free(m);
 		return rc;
@@ -1226,6 +1274,9 @@ void fr_model_work_free(fr_model_work *w)
 	fr_strmap_free(w->cache);
 	free(w->cached);
 	free(w->ids);
+	free(w->keys);
+	free(w->lens);
+	free(w->found);
 	free(w);
 }
 
@@ -1258,11 +1309,32 @@ static int tokens_to_ids(const fr_model *m, fr_model_work *w, size_t *n_out)
 		w->ids = p;
 		w->ids_cap = count;
 	}
+	if (count > w->keys_cap) {
+		const char **k = realloc(w->keys, count * sizeof(*k));
+		if (k != NULL)
+			w->keys = k;
+		size_t *l = k ? realloc(w->lens, count * sizeof(*l)) : NULL;
+		if (l != NULL)
+			w->lens = l;
+		int64_t *f = l ? realloc(w->found, count * sizeof(*f)) : NULL;
+		if (f == NULL)
+			return FR_ENOMEM;
+		w->found = f;
+		w->keys_cap = count;
+	}
+	/* One batch lookup for the paragraph, so that its cache misses overlap. */
+	for (size_t i = 0; i < count; i++) {
+		w->keys[i] = fr_tokens_surface(&w->tokens, i);
+		w->lens[i] = w->tokens.items[i].len;
+	}
+	fr_strmap_find_n(w->cache, w->keys, w->lens, count, w->found);
 	for (size_t i = 0; i < count; i++) {
 		const fr_token *tok = &w->tokens.items[i];
-		const char *surface = fr_tokens_surface(&w->tokens, i);
-		int64_t slot = fr_strmap_find(w->cache, surface, tok->len);
+		const char *surface = w->keys[i];
+		int64_t slot = w->found[i];
 		int32_t id;
+		if (slot < 0) /* new, or first met earlier in this paragraph */
+			slot = fr_strmap_find(w->cache, surface, tok->len);
 		if (slot >= 0) {
 			id = w->cached[slot];
 		} else {

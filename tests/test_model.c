@@ -121,6 +121,12 @@ static void test_model__train_save_load_same_labels(void **state)
 			assert_true(fabs(a[t].confidence - b[t].confidence) < 1e-5);
 		}
 	}
+	/* A loaded model saves back to the same bundle, byte for byte. */
+	char dir2[160];
+	snprintf(dir2, sizeof(dir2), "%s/models/again", tmp);
+	assert_int_equal(fr_model_save(loaded, dir2, &err), 0);
+	assert_int_equal(run("cmp -s %s/model.json %s/model.json && cmp -s %s/frame.svm %s/frame.svm",
+	                     dir, dir2, dir, dir2), 0);
 	fr_task_result r[2];
 	assert_int_equal(fr_model_label(loaded, w2, "Russian war crimes in Bucha", 27, r, NULL, &err), 0);
 	assert_string_equal(fr_model_label_name(loaded, 1, (size_t)r[1].label), "blames_russia");
