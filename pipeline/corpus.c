@@ -200,15 +200,25 @@ typedef struct {
 	unsigned long long size; /* at open, for progress */
 } input_t;
 
-/* Ids are remembered in at most this many slots (16 bytes each: 8 MiB),
- * three quarters of them used: the first 393,216 ids of a run are checked
- * for repeats. Keeps classify's memory flat on batches of any size. */
-#define FR_ID_SLOTS_MAX ((size_t)1 << 19)
+/* The first FR_IDS_MAX ids of a run are remembered, to catch repeats; past
+ * them, ids are not. The set is split into FR_ID_SHARDS open-addressing
+ * tables picked by the fingerprint's top bits, each grown on its own, so
+ * growing one never holds two copies of the whole set: its memory rises
+ * with the ids up to about 4 MiB (256 shards of 1,024 slots of 16 bytes,
+ * 7/8 full at most: 768 ids a shard on average at the cap) and stays flat
+ * after. */
+#define FR_IDS_MAX ((size_t)196608)
+#define FR_ID_SHARDS 256
 
 typedef struct {
 	uint64_t fp;             /* the id's fingerprint; 0 for an empty slot */
 	uint32_t input, line;    /* where the id was first seen */
 } id_slot;
+
+typedef struct {
+	id_slot *slots;
+	uint32_t n_slots, count; /* n_slots a power of two, or 0 */
+} id_shard;
 
 struct fr_corpus {
 	input_t *inputs;
@@ -242,9 +252,9 @@ struct fr_corpus {
 	/* Record ids given by the inputs, to refuse a second record with one:
 	 * its labels could not be told from the first's. An open-addressing
 	 * set of 64-bit fingerprints with where each id was first seen, capped
-	 * at FR_ID_SLOTS_MAX slots so memory stays flat however long the run. */
-	id_slot *ids;
-	size_t id_slots, id_count;
+	 * at FR_IDS_MAX ids so memory stays flat however long the run. */
+	id_shard *ids;           /* FR_ID_SHARDS of them, allocated with the first id */
+	size_t id_count;
 
 	/* .jsonl and stdin */
 	FILE *fp;
@@ -591,7 +601,8 @@ static void quote_for_message(char *buf, size_t size, const char *s, size_t len)
 	buf[n] = '\0';
 }
 
-/* The slot of fingerprint fp: where it is, or the empty slot where it goes. */
+/* The slot of fingerprint fp in a shard: where it is, or the empty slot
+ * where it goes. The low bits place it; the top bits chose the shard. */
 static id_slot *id_find(id_slot *slots, size_t n_slots, uint64_t fp)
 {
 	size_t mask = n_slots - 1, i = (size_t)fp & mask;
@@ -600,48 +611,67 @@ static id_slot *id_find(id_slot *slots, size_t n_slots, uint64_t fp)
 	return &slots[i];
 }
 
-/* Doubles the id set, up to FR_ID_SLOTS_MAX; 0, or FR_ENOMEM. */
-static int id_grow(fr_corpus *c)
+/* Doubles a shard; 0, or FR_ENOMEM. */
+static int id_shard_grow(id_shard *sh)
 {
-	size_t n = c->id_slots ? c->id_slots * 2 : 1024;
+	size_t n = sh->n_slots ? (size_t)sh->n_slots * 2 : 16;
 	id_slot *slots = calloc(n, sizeof(*slots));
 	if (slots == NULL)
 		return FR_ENOMEM;
-	for (size_t i = 0; i < c->id_slots; i++)
-		if (c->ids[i].fp != 0)
-			*id_find(slots, n, c->ids[i].fp) = c->ids[i];
-	free(c->ids);
-	c->ids = slots;
-	c->id_slots = n;
+	for (size_t i = 0; i < sh->n_slots; i++)
+		if (sh->slots[i].fp != 0)
+			*id_find(slots, n, sh->slots[i].fp) = sh->slots[i];
+	free(sh->slots);
+	sh->slots = slots;
+	sh->n_slots = (uint32_t)n;
 	return 0;
+}
+
+static void id_set_free(fr_corpus *c)
+{
+	if (c->ids == NULL)
+		return;
+	for (size_t i = 0; i < FR_ID_SHARDS; i++)
+		free(c->ids[i].slots);
+	free(c->ids);
 }
 
 /* Remembers an id a record gave; a second record with the same id is a bad
  * record, reported with where the first one was. Ids are compared by a
- * 64-bit fingerprint (a false match is about one in 10^8 for a million
- * ids). Once the set is full, ids not seen yet are no longer remembered
- * (counted in ids_unchecked): a repeat of those goes unnoticed. */
+ * 64-bit fingerprint (a false match is about one in 10^9 for the 196,608
+ * ids remembered). Once FR_IDS_MAX are remembered, new ids are not (counted
+ * in ids_unchecked): a repeat of those goes unnoticed. */
 static int check_id(fr_corpus *c, const char *name, size_t line, const char *id, size_t len,
                     fr_error *err)
 {
 	uint64_t fp = fr_strmap_hash(id, len);
 	fp = fp ? fp : 1; /* 0 marks an empty slot */
-	if (c->id_count + 1 > c->id_slots / 4 * 3 && c->id_slots < FR_ID_SLOTS_MAX && id_grow(c) < 0)
+	if (c->ids == NULL && (c->ids = calloc(FR_ID_SHARDS, sizeof(*c->ids))) == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-	id_slot *slot = id_find(c->ids, c->id_slots, fp);
+	id_shard *sh = &c->ids[fp >> 56];
+	int full = c->id_count >= FR_IDS_MAX;
+	/* Kept at most 7/8 full, so a probe always ends at an empty slot. */
+	if (!full && ((size_t)sh->count + 1) * 8 > (size_t)sh->n_slots * 7 && id_shard_grow(sh) < 0)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	if (sh->n_slots == 0) { /* a full set, and no id ever came to this shard */
+		c->stats.ids_unchecked++;
+		return 0;
+	}
+	id_slot *slot = id_find(sh->slots, sh->n_slots, fp);
 	if (slot->fp == fp) {
 		char shown[72];
 		quote_for_message(shown, sizeof(shown), id, len);
 		return fr_error_set(err, FR_EFORMAT, name, line, "duplicate id '%s', first used at %s:%u",
 		                    shown, c->inputs[slot->input].doc, (unsigned)slot->line);
 	}
-	if (c->id_count + 1 > c->id_slots / 4 * 3) {
+	if (full) {
 		c->stats.ids_unchecked++;
 		return 0;
 	}
 	slot->fp = fp;
 	slot->input = (uint32_t)c->cur;
 	slot->line = line < UINT32_MAX ? (uint32_t)line : UINT32_MAX;
+	sh->count++;
 	c->id_count++;
 	return 0;
 }
@@ -1048,7 +1078,7 @@ void fr_corpus_free(fr_corpus *c)
 	free(c->file);
 	free(c->title);
 	free(c->header);
-	free(c->ids);
+	id_set_free(c);
 	free(c->line);
 	free(c->para);
 	free(c->id);

@@ -83,7 +83,7 @@ typedef struct fr_corpus_stats {
 	size_t empty;              /* records with empty text */
 	size_t bad_records;        /* records reported and skipped */
 	size_t bad_files;          /* files reported and skipped, whole or in part */
-	size_t ids_unchecked;      /* ids past the first 393,216 of a run: not checked for repeats */
+	size_t ids_unchecked;      /* ids past the first 196,608 of a run: not checked for repeats */
 } fr_corpus_stats;
 
 typedef struct fr_corpus fr_corpus;

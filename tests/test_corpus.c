@@ -799,7 +799,7 @@ static void test_corpus__duplicate_ids(void **state)
 	run_free(r);
 }
 
-/* Memory stays flat: the first 393,216 ids of a run are remembered; a
+/* Memory stays flat: the first 196,608 ids of a run are remembered; a
  * repeat of one of them is still caught after that, ids past them are
  * counted as not checked. */
 static void test_corpus__duplicate_ids_past_the_cap(void **state)
@@ -833,7 +833,7 @@ static void test_corpus__duplicate_ids_past_the_cap(void **state)
 	}
 	assert_int_equal(bad, 1);
 	assert_int_equal(good, 400001);
-	assert_int_equal(fr_corpus_get_stats(c)->ids_unchecked, 400000 - 393216 + 1);
+	assert_int_equal(fr_corpus_get_stats(c)->ids_unchecked, 400000 - 196608 + 1);
 	fr_corpus_free(c);
 }
 
