@@ -12,6 +12,8 @@
 
 #include <linear.h>
 
+#include "numfmt.h"
+
 /* Both solvers end up as explicit weights over "columns": libsvm's
  * one-vs-one pairs, or liblinear's one-vs-rest classes. */
 struct fr_classifier {
@@ -654,8 +656,9 @@ static int next_int(const char **p, int *out)
 	return 0;
 }
 
-/* The whole file at path, NUL-terminated; NULL when it cannot be read. */
-static char *read_whole(const char *path)
+/* The whole file at path, NUL-terminated, its length in *len_out; NULL
+ * when it cannot be read. */
+static char *read_whole(const char *path, size_t *len_out)
 {
 	FILE *fp = fopen(path, "rb");
 	struct stat st;
@@ -670,6 +673,7 @@ static char *read_whole(const char *path)
 			free(buf);
 			buf = NULL;
 		}
+		*len_out = got;
 	}
 	fclose(fp);
 	return buf;
@@ -687,7 +691,8 @@ static struct model *read_liblinear(const char *path)
 	const struct lconv *lc = localeconv();
 	if (lc == NULL || strcmp(lc->decimal_point, ".") != 0)
 		return NULL;
-	char *buf = read_whole(path);
+	size_t len = 0;
+	char *buf = read_whole(path, &len);
 	struct model *m = buf ? calloc(1, sizeof(*m)) : NULL;
 	const char *p = buf;
 	char word[64];
@@ -729,6 +734,16 @@ static struct model *read_liblinear(const char *path)
 	if ((m->w = malloc((rows ? rows : 1) * nr_w * sizeof(double))) == NULL)
 		goto done;
 	for (size_t i = 0; i < rows * nr_w; i++) {
+		/* strtod's double, mostly without strtod (after the white space
+		 * strtod would skip). */
+		const char *q = p, *buf_end = buf + len;
+		while (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t')
+			q++;
+		size_t n = fr_numfmt_read_double(q, (size_t)(buf_end - q), &m->w[i]);
+		if (n > 0) {
+			p = q + n;
+			continue;
+		}
 		char *end = NULL;
 		m->w[i] = strtod(p, &end);
 		if (end == p)

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "numfmt.h"
 #include "strmap.h"
 
 /* Counts below this take their sublinear tf from a table made with the
@@ -1357,6 +1358,21 @@ static int jt_number(json_text *j, int *is_int, long long *i, double *d)
 	size_t n = (size_t)(q - s);
 	if (n >= sizeof(tmp))
 		return jt_fail(j, "a number too long");
+	/* An idf, say: strtod's double, without strtod's big-integer work. A
+	 * document frequency: 18 digits at most cannot overflow. */
+	if (!*is_int && fr_numfmt_read_double(s, n, d) == n) {
+		j->p = q;
+		return 0;
+	}
+	if (*is_int && n <= 18) {
+		long long v = 0;
+		for (const char *c = s + (*s == '-'); c < q; c++)
+			v = v * 10 + (*c - '0');
+		*i = *s == '-' ? -v : v;
+		*d = (double)*i;
+		j->p = q;
+		return 0;
+	}
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
 	errno = 0;

@@ -966,10 +966,14 @@ static void test_tfidf__vocabulary_text_strings_and_numbers(void **state)
 {
 	fr_tfidf_options opts = { 1, 1, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 };
 	static const char text[] =
-		"{ \"surface\" : [\"a\\\"q\\\\b\\/c\", \"\\u00e9t\\u00E9\\n\\t\", \"\\ud83d\\ude00\", \"\xc3\xa9\"],"
+		"{ \"surface\" : [\"a\\\"q\\\\b\\/c\", \"\\u00e9t\\u00E9\\n\\t\", \"\\ud83d\\ude00\", \"\xc3\xa9\","
+		" \"s5\", \"s6\", \"s7\", \"s8\", \"s9\"],"
 		" \"other\": {\"x\": [1, -2.5e-3, true, false, null, \"}\"]},"
-		" \"terms\":[\"w1\",\"w2\",\"w3\",\"w4\"],\"df\":[1,2,1,2],"
-		" \"idf\":[1.4054651081081644, 1e0, 2, 0.30000000000000004],\n\"n_documents\":2}";
+		" \"terms\":[\"w1\",\"w2\",\"w3\",\"w4\",\"w5\",\"w6\",\"w7\",\"w8\",\"w9\"],"
+		" \"df\":[1,2,1,2,1,2,1,2,1],"
+		" \"idf\":[1.4054651081081644, 1e0, 2, 0.30000000000000004, 3.8712010109078907,"
+		" 5e-324, 1.7976931348623157e308, 9007199254740993, 0.12345678901234567890123],"
+		"\n\"n_documents\":2}";
 	fr_error err = FR_ERROR_INIT;
 	fr_tfidf *a = NULL, *b = NULL;
 	(void)state;
@@ -977,8 +981,8 @@ static void test_tfidf__vocabulary_text_strings_and_numbers(void **state)
 	assert_non_null(j);
 	assert_int_equal(fr_tfidf_load(&a, &opts, j, "v", &err), 0);
 	assert_int_equal(fr_tfidf_load_text(&b, &opts, text, sizeof(text) - 1, "v", &err), 0);
-	assert_int_equal(fr_tfidf_feature_count(b), 4);
-	for (int f = 1; f <= 4; f++) {
+	assert_int_equal(fr_tfidf_feature_count(b), 9);
+	for (int f = 1; f <= 9; f++) {
 		assert_string_equal(fr_tfidf_surface(b, f), fr_tfidf_surface(a, f));
 		assert_memory_equal(&(double){ fr_tfidf_idf(b, f) }, &(double){ fr_tfidf_idf(a, f) }, sizeof(double));
 	}
