@@ -27,4 +27,9 @@ void fr_sha256_hex(const void *data, size_t len, char hex_out[65]);
  * with err naming the file. */
 int fr_sha256_file(const char *path, char hex_out[65], fr_error *err);
 
+/* For tests: whether blocks may go through the CPU's SHA instructions
+ * (x86-64 with SHA-NI; the default where the CPU has them). Returns whether
+ * they now do: 0 on other CPUs, whatever allow says. Process-wide. */
+int fr_sha256__accelerate(int allow);
+
 #endif

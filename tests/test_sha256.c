@@ -214,6 +214,77 @@ static void test_sha256__directory_is_io_error(void **state)
 	assert_string_equal(hex, "");
 }
 
+/* The digest of data, fed in chunks of pseudo-random sizes. */
+static void digest_in_chunks(const unsigned char *data, size_t len, uint64_t seed, char hex[65])
+{
+	fr_sha256 ctx = { { 0 }, 0, { 0 }, 0 };
+	uint8_t digest[32] = { 0 };
+	size_t fed = 0;
+
+	fr_sha256_init(&ctx);
+	while (fed < len) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		size_t n = (size_t)(seed >> 33) % 300;
+		if (n > len - fed)
+			n = len - fed;
+		fr_sha256_update(&ctx, data + fed, n);
+		fed += n;
+	}
+	fr_sha256_final(&ctx, digest);
+	digest_to_hex(digest, hex);
+}
+
+/* The CPU's SHA instructions (where it has them) and the portable code
+ * give the same digest for every length up to five blocks and a few
+ * large inputs, whole and in chunks. On a CPU without them, both runs are
+ * the portable code. */
+static void test_sha256__accelerated_matches_portable(void **state)
+{
+	size_t big = 200000;
+	unsigned char *data = malloc(big);
+	int accelerated = 0;
+
+	(void)state;
+	assert_non_null(data);
+	for (size_t i = 0; i < big; i++)
+		data[i] = (unsigned char)(i * 2654435761u >> 11);
+	for (size_t len = 0; len <= 5 * 64 + 1; len++) {
+		char fast[65] = "", slow[65] = "";
+		accelerated = fr_sha256__accelerate(1);
+		fr_sha256_hex(data + len % 7, len, fast);
+		fr_sha256__accelerate(0);
+		fr_sha256_hex(data + len % 7, len, slow);
+		assert_string_equal(fast, slow);
+	}
+	for (size_t len = big - 100; len <= big; len += 33) {
+		char fast[65] = "", slow[65] = "", chunks[65] = "";
+		fr_sha256__accelerate(1);
+		fr_sha256_hex(data, len, fast);
+		digest_in_chunks(data, len, len, chunks);
+		fr_sha256__accelerate(0);
+		fr_sha256_hex(data, len, slow);
+		assert_string_equal(fast, slow);
+		assert_string_equal(chunks, slow);
+	}
+	fr_sha256__accelerate(1);
+	print_message("SHA-NI %s\n", accelerated ? "used" : "not available: portable code only");
+	free(data);
+}
+
+static int use_portable(void **state)
+{
+	(void)state;
+	fr_sha256__accelerate(0);
+	return 0;
+}
+
+static int use_default(void **state)
+{
+	(void)state;
+	fr_sha256__accelerate(1);
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,7 +296,12 @@ int main(void)
 		cmocka_unit_test(test_sha256__file_fips_vector),
 		cmocka_unit_test(test_sha256__missing_file),
 		cmocka_unit_test(test_sha256__directory_is_io_error),
+		cmocka_unit_test(test_sha256__accelerated_matches_portable),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* Every test with the CPU's SHA instructions (where there are any),
+	 * then again with the portable code alone. */
+	int failed = cmocka_run_group_tests_name("sha256", tests, use_default, NULL);
+	failed += cmocka_run_group_tests_name("sha256_portable", tests, use_portable, use_default);
+	return failed;
 }
