@@ -60,7 +60,8 @@ int fr_solver_from_name(const char *name)
 
 int fr_classifier_auto_solver(size_t n_rows, int kernel)
 {
-	return kernel == FR_KERNEL_RBF || n_rows < FR_SOLVER_AUTO_ROWS ? FR_SOLVER_LIBSVM : FR_SOLVER_LIBLINEAR;
+	(void)n_rows;
+	return kernel == FR_KERNEL_RBF ? FR_SOLVER_LIBSVM : FR_SOLVER_LIBLINEAR;
 }
 
 int fr_classifier_solver(const fr_classifier *c)

@@ -76,6 +76,7 @@ static fr_model *train_calibrated(const char *csv, fr_dataset *ds, int calibrati
 	fr_model *m = NULL;
 	assert_int_equal(fr_model_config_init(&cfg, NULL, &err), 0);
 	cfg.tfidf.min_df = 1;
+	cfg.classifier.solver = FR_SOLVER_LIBSVM; /* the bundle tests read its .svm files (auto: liblinear) */
 	cfg.calibration.method = calibration;
 	fr_dataset_init(ds);
 	assert_int_equal(fr_dataset_load(ds, path, NULL, 0, &err), 0);
@@ -167,7 +168,7 @@ static void test_model__multilabel_fixture_gets_both_labels(void **state)
 	char dir[128];
 	snprintf(dir, sizeof(dir), "%s/models/multi", tmp);
 	assert_int_equal(fr_model_save(m, dir, &err), 0);
-	assert_int_equal(run("test -f %s/frame.0.svm && test -f %s/frame.3.svm && ! test -e %s/frame.svm",
+	assert_int_equal(run("test -f %s/frame.0.liblinear && test -f %s/frame.3.liblinear && ! test -e %s/frame.liblinear",
 	                     dir, dir, dir), 0);
 	assert_int_equal(fr_model_load(&loaded, dir, &err), 0);
 	assert_true(fr_model_task_multilabel(loaded, 0));

@@ -158,8 +158,8 @@ static void test_tune__threads_do_not_change_the_result(void **state)
 	fr_model_config_dispose(&b);
 }
 
-/* The config's own point is scored as training would run it (libsvm: auto
- * below FR_SOLVER_AUTO_ROWS rows), first, and the chosen point is the best
+/* The config's own point is scored as training would run it (auto:
+ * liblinear for a linear kernel), first, and the chosen point is the best
  * mean of all: never below the default's. The config takes the chosen
  * values. */
 static void test_tune__default_is_a_candidate_and_best_wins(void **state)
@@ -175,7 +175,7 @@ static void test_tune__default_is_a_candidate_and_best_wins(void **state)
 	const json_t *points = json_object_get(rec, "points");
 
 	assert_string_equal(json_string_value(json_object_get(def, "stage")), "default");
-	assert_string_equal(json_string_value(json_object_get(def, "solver")), "libsvm");
+	assert_string_equal(json_string_value(json_object_get(def, "solver")), "liblinear");
 	assert_true(json_equal(json_array_get(points, 0), (json_t *)def));
 	assert_true(json_is_number(json_object_get(def, "mean")));
 	assert_true(mean_of(chosen) >= mean_of(def));
