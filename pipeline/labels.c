@@ -9,6 +9,10 @@
 
 #include <jansson.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "csv.h"
 #include "dataset.h"
 #include "fsutil.h"
@@ -28,6 +32,9 @@ struct fr_labels_writer {
 	FILE *stream;       /* borrowed, for classify - */
 	char *cell;         /* scratch for CSV cells */
 	size_t cell_cap;
+	char *rec;          /* the JSON Lines record being built */
+	size_t rec_len, rec_cap;
+	int rec_failed;     /* memory ran out while building it */
 	fr_review *review;  /* review.csv's queue, or NULL */
 	int committed;
 };
@@ -121,32 +128,55 @@ int fr_labels_open_stream(fr_labels_writer **out, FILE *fp, const fr_model *m, f
 	return 0;
 }
 
-void fr_json_write_string(FILE *fp, const char *s, size_t len)
+/* Where the run of bytes that need no escaping (none of them a control,
+ * '"', '\\' or over 0x7F) that starts at p[i] ends. SSE2, on every x86-64,
+ * looks at sixteen bytes a step (a signed compare with 0x20 catches the
+ * controls and the bytes over 0x7F at once); elsewhere eight a step, with
+ * exact tests of "any byte", not of which. The rest byte by byte. */
+static size_t json_plain_end(const uint8_t *p, size_t i, size_t len)
+{
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+	while (len - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+		                            _mm_cmplt_epi8(v, space));
+		unsigned mask = (unsigned)_mm_movemask_epi8(stop);
+		if (mask != 0)
+			return i + (size_t)__builtin_ctz(mask);
+		i += 16;
+	}
+#else
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	while (len - i >= 8) {
+		uint64_t v, q, b;
+		memcpy(&v, p + i, 8);
+		q = v ^ (ones * '"');
+		b = v ^ (ones * '\\');
+		if ((((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b) | v) & highs)
+			break;
+		i += 8;
+	}
+#endif
+	while (i < len && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
+		i++;
+	return i;
+}
+
+/* The bytes of s (len of them) as the inside of a JSON string, into dst,
+ * which has room for 6 * len bytes (the longest escape, \u00XX, is six
+ * bytes for one). Returns the bytes written. */
+static size_t json_escape(char *dst, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	const uint8_t *p = (const uint8_t *)s;
-	putc('"', fp);
+	char *d = dst;
 	size_t i = 0;
 	while (i < len) {
-		/* Copy the longest run that needs no escaping in one call: eight
-		 * bytes a step while none of them is a control, '"', '\\' or
-		 * over 0x7F (exact tests of "any byte", not of which), then
-		 * byte by byte up to the one that ends it. */
-		size_t run = i;
-		const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-		while (len - run >= 8) {
-			uint64_t v, q, b;
-			memcpy(&v, p + run, 8);
-			q = v ^ (ones * '"');
-			b = v ^ (ones * '\\');
-			if ((((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b) | v) & highs)
-				break;
-			run += 8;
-		}
-		while (run < len && p[run] >= 0x20 && p[run] < 0x80 && p[run] != '"' && p[run] != '\\')
-			run++;
+		size_t run = json_plain_end(p, i, len);
 		if (run > i) {
-			fwrite(p + i, 1, run - i, fp);
+			memcpy(d, p + i, run - i);
+			d += run - i;
 			i = run;
 			continue;
 		}
@@ -155,90 +185,176 @@ void fr_json_write_string(FILE *fp, const char *s, size_t len)
 			int32_t cp = 0;
 			size_t n = fr_utf8_decode(p + i, len - i, &cp);
 			if (n == 0) {
-				fputs("\xEF\xBF\xBD", fp);
+				memcpy(d, "\xEF\xBF\xBD", 3);
+				d += 3;
 				i++;
 			} else {
-				fwrite(p + i, 1, n, fp);
+				memcpy(d, p + i, n);
+				d += n;
 				i += n;
 			}
 			continue;
 		}
+		*d++ = '\\';
 		switch (c) {
-		case '"': fputs("\\\"", fp); break;
-		case '\\': fputs("\\\\", fp); break;
-		case '\n': fputs("\\n", fp); break;
-		case '\r': fputs("\\r", fp); break;
-		case '\t': fputs("\\t", fp); break;
+		case '"': *d++ = '"'; break;
+		case '\\': *d++ = '\\'; break;
+		case '\n': *d++ = 'n'; break;
+		case '\r': *d++ = 'r'; break;
+		case '\t': *d++ = 't'; break;
 		default:
-			fputs("\\u00", fp);
-			putc(hex[c >> 4], fp);
-			putc(hex[c & 15], fp);
+			memcpy(d, "u00", 3);
+			d[3] = hex[c >> 4];
+			d[4] = hex[c & 15];
+			d += 5;
 			break;
 		}
 		i++;
 	}
+	return (size_t)(d - dst);
+}
+
+void fr_json_write_string(FILE *fp, const char *s, size_t len)
+{
+	/* A piece at a time through a buffer on the stack; a piece ends before
+	 * a byte that starts a character, so no character is cut in two. */
+	enum { PIECE = 256 };
+	char buf[6 * PIECE];
+	size_t i = 0;
+	putc('"', fp);
+	while (i < len) {
+		size_t n = len - i;
+		if (n > PIECE) {
+			/* Back to the lead byte of a character cut at PIECE; after
+			 * four continuation bytes in a row no character is cut. */
+			size_t k = PIECE;
+			while (k > PIECE - 3 && ((uint8_t)s[i + k] & 0xC0) == 0x80)
+				k--;
+			n = ((uint8_t)s[i + k] & 0xC0) == 0x80 ? PIECE : k;
+		}
+		fwrite(buf, 1, json_escape(buf, s + i, n), fp);
+		i += n;
+	}
 	putc('"', fp);
 }
 
-/* A score as printf's "%.4f" writes it (numfmt.h), without printf. */
-static void put_fixed4(FILE *fp, double v)
+/* ---- a JSON Lines record, built in memory and written in one call ----
+ *
+ * Thirty-odd calls into stdio a record (fwrite, putc, fprintf, each taking
+ * the stream's lock) cost more than the bytes they wrote. */
+
+/* Room for n more bytes of the record; NULL (and rec_failed) when memory
+ * ran out. */
+static char *rec_room(fr_labels_writer *w, size_t n)
 {
-	char buf[64];
-	size_t len = fr_numfmt_fixed4(buf, sizeof(buf), v);
-	fwrite(buf, 1, len < sizeof(buf) ? len : sizeof(buf) - 1, fp);
+	if (w->rec_len + n > w->rec_cap && fr_grow((void **)&w->rec, &w->rec_cap, w->rec_len + n, 1) < 0) {
+		w->rec_failed = 1;
+		return NULL;
+	}
+	return w->rec + w->rec_len;
 }
 
-static void json_cstr(FILE *fp, const char *s)
+static void rec_put(fr_labels_writer *w, const char *s, size_t n)
 {
-	fr_json_write_string(fp, s, strlen(s));
+	char *d = rec_room(w, n);
+	if (d != NULL) {
+		memcpy(d, s, n);
+		w->rec_len += n;
+	}
 }
 
-static void write_jsonl_record(FILE *fp, const fr_model *m, const fr_paragraph *p,
-                               const fr_task_result *results)
+#define REC_LIT(w, lit) rec_put(w, lit, sizeof(lit) - 1)
+
+/* s as a JSON string, quotes included (fr_json_write_string's bytes). */
+static void rec_json(fr_labels_writer *w, const char *s, size_t len)
 {
+	char *d = rec_room(w, 6 * len + 2);
+	if (d != NULL) {
+		d[0] = '"';
+		size_t n = 1 + json_escape(d + 1, s, len);
+		d[n++] = '"';
+		w->rec_len += n;
+	}
+}
+
+static void rec_cstr(fr_labels_writer *w, const char *s)
+{
+	rec_json(w, s, strlen(s));
+}
+
+/* A score as printf's "%.4f" writes it (numfmt.h), cut at 63 bytes. */
+static void rec_fixed4(fr_labels_writer *w, double v)
+{
+	char *d = rec_room(w, 64);
+	if (d != NULL) {
+		size_t len = fr_numfmt_fixed4(d, 64, v);
+		w->rec_len += len < 64 ? len : 63;
+	}
+}
+
+/* A count as printf's "%zu" writes it. */
+static void rec_size(fr_labels_writer *w, size_t v)
+{
+	char digits[24];
+	size_t n = sizeof(digits);
+	do {
+		digits[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	rec_put(w, digits + n, sizeof(digits) - n);
+}
+
+/* The record of one paragraph into w->rec. */
+static void build_jsonl_record(fr_labels_writer *w, const fr_paragraph *p, const fr_task_result *results)
+{
+	const fr_model *m = w->m;
 	const fr_tfidf *tf = fr_model_vectorizer(m);
-	fputs("{\"id\":", fp);
-	json_cstr(fp, p->id);
-	fputs(",\"doc\":", fp);
-	json_cstr(fp, p->doc);
-	fprintf(fp, ",\"para\":%zu,\"text\":", p->para);
-	fr_json_write_string(fp, p->text, p->text_len);
+	w->rec_len = 0;
+	w->rec_failed = 0;
+	REC_LIT(w, "{\"id\":");
+	rec_cstr(w, p->id);
+	REC_LIT(w, ",\"doc\":");
+	rec_cstr(w, p->doc);
+	REC_LIT(w, ",\"para\":");
+	rec_size(w, p->para);
+	REC_LIT(w, ",\"text\":");
+	rec_json(w, p->text, p->text_len);
 	for (size_t t = 0; t < fr_model_task_count(m); t++) {
 		const fr_task_result *r = &results[t];
-		putc(',', fp);
-		json_cstr(fp, fr_model_task_name(m, t));
-		fputs(":{\"label\":", fp);
-		json_cstr(fp, fr_model_label_name(m, t, (size_t)r->label));
+		REC_LIT(w, ",");
+		rec_cstr(w, fr_model_task_name(m, t));
+		REC_LIT(w, ":{\"label\":");
+		rec_cstr(w, fr_model_label_name(m, t, (size_t)r->label));
 		if (fr_model_task_multilabel(m, t)) {
-			fputs(",\"labels\":[", fp);
+			REC_LIT(w, ",\"labels\":[");
 			for (size_t l = 0, n = 0; l < fr_model_label_count(m, t); l++) {
 				if (!((r->label_set >> l) & 1))
 					continue;
 				if (n++)
-					putc(',', fp);
-				json_cstr(fp, fr_model_label_name(m, t, l));
+					REC_LIT(w, ",");
+				rec_cstr(w, fr_model_label_name(m, t, l));
 			}
-			putc(']', fp);
+			REC_LIT(w, "]");
 		}
-		fputs(",\"confidence\":", fp);
-		put_fixed4(fp, r->confidence);
-		fputs(",\"scores\":{", fp);
+		REC_LIT(w, ",\"confidence\":");
+		rec_fixed4(w, r->confidence);
+		REC_LIT(w, ",\"scores\":{");
 		for (size_t l = 0; l < fr_model_label_count(m, t); l++) {
 			if (l)
-				putc(',', fp);
-			json_cstr(fp, fr_model_label_name(m, t, l));
-			putc(':', fp);
-			put_fixed4(fp, r->scores[l]);
+				REC_LIT(w, ",");
+			rec_cstr(w, fr_model_label_name(m, t, l));
+			REC_LIT(w, ":");
+			rec_fixed4(w, r->scores[l]);
 		}
-		fputs("},\"evidence\":[", fp);
+		REC_LIT(w, "},\"evidence\":[");
 		for (size_t e = 0; e < r->n_evidence; e++) {
 			if (e)
-				putc(',', fp);
-			json_cstr(fp, fr_tfidf_surface(tf, r->evidence[e]));
+				REC_LIT(w, ",");
+			rec_cstr(w, fr_tfidf_surface(tf, r->evidence[e]));
 		}
-		fputs("]}", fp);
+		REC_LIT(w, "]}");
 	}
-	fputs("}\n", fp);
+	REC_LIT(w, "}\n");
 }
 
 /* Writes a CSV cell, defusing spreadsheet formulas. */
@@ -317,7 +433,10 @@ int fr_labels_write(fr_labels_writer *w, const fr_paragraph *p,
 {
 	FILE *fp = w->stream ? w->stream : w->jsonl.fp;
 	if (fp) {
-		write_jsonl_record(fp, w->m, p, results);
+		build_jsonl_record(w, p, results);
+		if (w->rec_failed)
+			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		fwrite(w->rec, 1, w->rec_len, fp);
 		if (ferror(fp))
 			return fr_error_set(err, FR_EIO, w->stream ? "<stdout>" : w->jsonl.final, 0,
 			                    "write failed: %s", strerror(errno));
@@ -402,6 +521,7 @@ void fr_labels_free(fr_labels_writer *w)
 	drop_out(&w->csv);
 	fr_review_free(w->review);
 	free(w->cell);
+	free(w->rec);
 	free(w);
 }
 

@@ -245,6 +245,44 @@ static void test_labels__json_write_string(void **state)
 	}
 }
 
+/* Long strings go through in pieces: each row's input after 0..300 bytes
+ * of padding and repeated, so that every byte of it falls on a piece's
+ * edge somewhere, gives the padding and the row's output repeated. */
+static void test_labels__json_write_string_long(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(json_rows) / sizeof(json_rows[0]); i++) {
+		const json_row *row = &json_rows[i];
+		size_t reps = 8, inner = strlen(row->output) - 2;
+		if (row->len == 0)
+			continue;
+		for (size_t pad = 0; pad <= 300; pad++) {
+			size_t in_len = pad + reps * row->len, want_len = 2 + pad + reps * inner;
+			char *in = malloc(in_len), *want = malloc(want_len), *out = NULL;
+			size_t out_len = 0;
+			assert_non_null(in);
+			assert_non_null(want);
+			memset(in, 'x', pad);
+			want[0] = '"';
+			memset(want + 1, 'x', pad);
+			for (size_t r = 0; r < reps; r++) {
+				memcpy(in + pad + r * row->len, row->input, row->len);
+				memcpy(want + 1 + pad + r * inner, row->output + 1, inner);
+			}
+			want[want_len - 1] = '"';
+			FILE *fp = open_memstream(&out, &out_len);
+			assert_non_null(fp);
+			fr_json_write_string(fp, in, in_len);
+			assert_int_equal(fclose(fp), 0);
+			if (out_len != want_len || memcmp(out, want, want_len) != 0)
+				fail_msg("row '%s' after %zu bytes of padding", row->name, pad);
+			free(in);
+			free(want);
+			free(out);
+		}
+	}
+}
+
 /* ---- labels.jsonl ------------------------------------------------------- */
 
 typedef struct {
@@ -859,6 +897,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_labels__json_write_string),
+		cmocka_unit_test(test_labels__json_write_string_long),
 		cmocka_unit_test_setup_teardown(test_labels__jsonl_records, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__stream, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__csv, setup_tmp, teardown_tmp),
