@@ -298,6 +298,31 @@ static void test_tokenize__text_problem(void **state)
 	}
 }
 
+/* The same cases after 0..40 bytes of ASCII, so that the bad byte falls at
+ * every place of the wide steps and of what follows them. */
+static void test_tokenize__text_problem_after_padding(void **state)
+{
+	char buf[128];
+	(void)state;
+	for (size_t i = 0; i < sizeof(problem_cases) / sizeof(problem_cases[0]); i++) {
+		const problem_case *c = &problem_cases[i];
+		for (size_t pad = 0; pad <= 40; pad++) {
+			size_t at = 12345;
+			assert_true(pad + c->len <= sizeof(buf));
+			memset(buf, 'p', pad);
+			memcpy(buf + pad, c->input, c->len);
+			const char *why = fr_text_problem(buf, pad + c->len, &at);
+			if (c->problem == NULL) {
+				assert_null(why);
+			} else {
+				assert_non_null(why);
+				assert_non_null(strstr(why, c->problem));
+				assert_int_equal(at, pad + c->at);
+			}
+		}
+	}
+}
+
 /* ---- buffers ------------------------------------------------------------ */
 
 /* "<num>" takes 6 bytes with its NUL, more than the 4 bytes a code point may
@@ -481,6 +506,7 @@ int main(void)
 		T(test_tokenize__nfkc_and_case_folding),
 		T(test_tokenize__invalid_utf8_and_nul),
 		cmocka_unit_test(test_tokenize__text_problem),
+		cmocka_unit_test(test_tokenize__text_problem_after_padding),
 		T(test_tokenize__one_digit_number_at_buffer_end),
 		T(test_tokenize__long_text),
 		T(test_tokenize__reuse_resets_counts),
