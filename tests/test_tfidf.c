@@ -1044,6 +1044,21 @@ static void test_tfidf__vocabulary_span(void **state)
 	assert_int_equal(fr_tfidf_vocabulary_span("{}", 2, &start, &end), FR_EFORMAT);
 	assert_int_equal(fr_tfidf_vocabulary_span("[1]", 3, &start, &end), FR_EFORMAT);
 	assert_int_equal(fr_tfidf_vocabulary_span("{\"vocabulary\": [1, 2", 20, &start, &end), FR_EFORMAT);
+
+	/* Long stretches without a bracket or a quote, each stop at every
+	 * place of a 16-byte step: 0..40 spaces before each. */
+	for (size_t pad = 0; pad <= 40; pad++) {
+		char text[1024], sp[64];
+		memset(sp, ' ', pad);
+		sp[pad] = '\0';
+		int n = snprintf(text, sizeof(text),
+		                 "{\"c\": [%s1.25, 3,%s{\"k\": %s\"v%s\\\"\"}%s], \"vocabulary\": %s[%s[%s]%s]%s}",
+		                 sp, sp, sp, sp, sp, sp, sp, sp, sp, sp);
+		assert_true(n > 0 && (size_t)n < sizeof(text));
+		assert_int_equal(fr_tfidf_vocabulary_span(text, (size_t)n, &start, &end), 0);
+		assert_true(text[start] == '[' && text[end - 1] == ']');
+		assert_int_equal(end - start, 4 + 3 * pad);
+	}
 }
 
 /* ---- character n-grams -------------------------------------------------- */
