@@ -63,7 +63,7 @@ typedef struct fr_classifier_options {
 	double eps;        /* libsvm's stopping tolerance */
 } fr_classifier_options;
 
-#define FR_CLASSIFIER_OPTIONS_INIT { FR_KERNEL_LINEAR, FR_SOLVER_AUTO, 1.0, 0.0, 1, 1, 200.0, 0.001 }
+#define FR_CLASSIFIER_OPTIONS_INIT { FR_KERNEL_LINEAR, FR_SOLVER_AUTO, 0.5, 0.0, 1, 1, 200.0, 0.001 }
 
 const char *fr_classifier_check_options(const fr_classifier_options *opts);
 

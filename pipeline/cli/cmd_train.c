@@ -16,7 +16,7 @@ static const cli_option train_options[] = {
 	  "repeat for corrections: a later row with the same id overrides an earlier one, cell by non-empty cell" },
 	{ "model", "DIR", OPT_MODEL, "model bundle to write, e.g. models/default (required)" },
 	{ "task", "COL", OPT_TASK, "a label column to train; repeat for more (default: every label column)" },
-	{ "config", "FILE.json", OPT_CONFIG, "training config (default: english, 1-2 grams, min_df 2, linear C=1, balanced)" },
+	{ "config", "FILE.json", OPT_CONFIG, "training config (default: english, 1-2 grams, min_df 2, linear C=0.5, balanced)" },
 	{ "tune", NULL, OPT_TUNE, "search C, class weight, stop words, min_df, word and character n-grams by 5-fold "
 	  "cross-validation grouped by document (repeated 3 times under 2,000 rows), on every core, "
 	  "and train with the best; the config's own setting is one of the candidates" },
