@@ -1,6 +1,7 @@
 #include "labels.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,8 @@
 typedef struct {
 	FILE *fp;
 	char *buf;          /* fp's buffer, freed once fp is closed */
+	off_t flushed;      /* where the last writeback asked for ended */
+	size_t records;
 	char tmp[PATH_MAX];
 	char final[PATH_MAX];
 } out_file;
@@ -434,6 +437,29 @@ static void write_csv_record(fr_labels_writer *w, const fr_paragraph *p, const f
 	putc('\n', fp);
 }
 
+/* Asks the kernel to start writing what the file holds so far to disk, every
+ * WRITEBACK_BYTES, without waiting for it. The commit's fsync then waits for
+ * the last stretch only: on a million paragraphs it waited 0.4 s for 790 MB
+ * left dirty until the end, with the threads idle. Linux only; elsewhere the
+ * fsync does it all. */
+#define WRITEBACK_BYTES ((off_t)32 << 20)
+
+static void start_writeback(out_file *f)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+	if (++f->records % 4096 != 0)
+		return;
+	off_t end = ftello(f->fp);
+	if (end < 0 || end - f->flushed < WRITEBACK_BYTES || fflush(f->fp) != 0)
+		return;
+	/* A failure here is no failure: the commit's fsync writes it all. */
+	(void)sync_file_range(fileno(f->fp), f->flushed, end - f->flushed, SYNC_FILE_RANGE_WRITE);
+	f->flushed = end;
+#else
+	(void)f;
+#endif
+}
+
 int fr_labels_write(fr_labels_writer *w, const fr_paragraph *p,
                     const fr_task_result *results, fr_error *err)
 {
@@ -446,11 +472,14 @@ int fr_labels_write(fr_labels_writer *w, const fr_paragraph *p,
 		if (ferror(fp))
 			return fr_error_set(err, FR_EIO, w->stream ? "<stdout>" : w->jsonl.final, 0,
 			                    "write failed: %s", strerror(errno));
+		if (!w->stream)
+			start_writeback(&w->jsonl);
 	}
 	if (w->csv.fp) {
 		write_csv_record(w, p, results);
 		if (ferror(w->csv.fp))
 			return fr_error_set(err, FR_EIO, w->csv.final, 0, "write failed: %s", strerror(errno));
+		start_writeback(&w->csv);
 	}
 	if (w->review)
 		return fr_review_add(w->review, p, results, err);
