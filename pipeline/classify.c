@@ -58,9 +58,8 @@ int fr_solver_from_name(const char *name)
 	return -1;
 }
 
-int fr_classifier_auto_solver(size_t n_rows, int kernel)
+int fr_classifier_auto_solver(int kernel)
 {
-	(void)n_rows;
 	return kernel == FR_KERNEL_RBF ? FR_SOLVER_LIBSVM : FR_SOLVER_LIBLINEAR;
 }
 
@@ -363,7 +362,7 @@ int fr_classifier_train(fr_classifier **out, const fr_classifier_options *opts,
 		weight[l] = opts->balanced ? (double)n / ((double)n_labels * (double)count[l]) : 1.0;
 	}
 
-	int solver = opts->solver == FR_SOLVER_AUTO ? fr_classifier_auto_solver(n, opts->kernel) : opts->solver;
+	int solver = opts->solver == FR_SOLVER_AUTO ? fr_classifier_auto_solver(opts->kernel) : opts->solver;
 	rc = solver == FR_SOLVER_LIBLINEAR
 	         ? train_liblinear(c, opts, x, yd, n, weight_label, weight, n_labels, err)
 	         : train_libsvm(c, opts, x, yd, n, weight_label, weight, n_labels, err);

@@ -80,9 +80,8 @@ size_t fr_classifier_label_count(const fr_classifier *c);
 
 /* The solver a trained or loaded classifier uses (never FR_SOLVER_AUTO). */
 int fr_classifier_solver(const fr_classifier *c);
-/* The solver auto picks for n training rows and a kernel (the rows do not
- * matter today; they are there so that a size rule needs no new API). */
-int fr_classifier_auto_solver(size_t n_rows, int kernel);
+/* The solver auto picks for a kernel: liblinear for linear, libsvm for RBF. */
+int fr_classifier_auto_solver(int kernel);
 /* "libsvm" or "liblinear"; and back (-1 for an unknown name). */
 const char *fr_solver_name(int solver);
 int fr_solver_from_name(const char *name);

@@ -291,7 +291,7 @@ static int run_job(tune_ctx *c, size_t v, size_t r, size_t f, fr_error *err)
 			fr_classifier *clf = NULL;
 			co.balanced = pt->balanced;
 			co.C = pt->C;
-			co.solver = pt->solver == FR_SOLVER_AUTO ? fr_classifier_auto_solver(task->n_rows, co.kernel)
+			co.solver = pt->solver == FR_SOLVER_AUTO ? fr_classifier_auto_solver(co.kernel)
 			                                         : pt->solver;
 			rc = fr_classifier_train(&clf, &co, xs, y, m, k, fr_tfidf_feature_count(tf), err);
 			size_t j = 0;
@@ -842,16 +842,9 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 		goto done;
 
 	/* Pass 1: the config's own point, then the word grid. Its solver is
-	 * what training resolves "auto" to, when that is the same for every
-	 * tuned task. */
-	int solver = cfg->classifier.solver;
-	for (size_t t = 0; solver == FR_SOLVER_AUTO && t < c->n_tasks; t++) {
-		int s = fr_classifier_auto_solver(c->tasks[t].n_rows, cfg->classifier.kernel);
-		if (t > 0 && s != fr_classifier_auto_solver(c->tasks[0].n_rows, cfg->classifier.kernel))
-			break;
-		if (t + 1 == c->n_tasks)
-			solver = s;
-	}
+	 * what training resolves "auto" to. */
+	int solver = cfg->classifier.solver == FR_SOLVER_AUTO ? fr_classifier_auto_solver(cfg->classifier.kernel)
+	                                                      : cfg->classifier.solver;
 	int v = add_vec(c, &cfg->tfidf, 1);
 	add_point(c, (size_t)v, STAGE_DEFAULT, 1, cfg->classifier.balanced, cfg->classifier.C, solver);
 	for (int stop = 1; stop >= (has_stop ? 0 : 1); stop--) {

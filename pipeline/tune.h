@@ -14,8 +14,8 @@ struct json_t;
  * config's seed), in passes over one set of folds.
  *
  *   default  pass 1: the config's own point, scored exactly as `framer
- *            train` would train it (its solver: "auto" resolved per task
- *            as training resolves it, fr_classifier_auto_solver). Scored
+ *            train` would train it (its solver: "auto" resolved as
+ *            training resolves it, fr_classifier_auto_solver). Scored
  *            first, so another point must beat it.
  *   words    pass 1: stop words {the config's list, none} x min_df {1, 2} x
  *            ngram_range {[1,1], [1,2]}, each with class_weight
