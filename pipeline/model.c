@@ -61,6 +61,22 @@ struct fr_model {
 #define TERM_CACHE_MAX ((size_t)1 << 20)
 #define TERM_CACHE_MAX_LEN 48
 
+/* Short surface forms, eight bytes or fewer (most tokens of English), are
+ * first looked up in a small direct-mapped table that stays in the core's
+ * own cache. The form's bytes are the key, so a hit is one load and one
+ * compare, where the cache above costs a hash, two table reads in megabytes
+ * and a value read. A collision only evicts: the table never answers
+ * differently from the cache. */
+#define HOT_BITS 12
+#define HOT_SLOTS ((size_t)1 << HOT_BITS)
+#define HOT_MAX_LEN 8
+_Static_assert(FR_TOKENS_READABLE >= HOT_MAX_LEN, "a short form is read as one word");
+typedef struct {
+	uint64_t key; /* the form's bytes, zero past its length */
+	uint32_t len; /* 0: empty */
+	int32_t id;
+} hot_entry;
+
 struct fr_model_work {
 	const fr_model *m;
 	fr_stemmer *stemmer;
@@ -74,7 +90,9 @@ struct fr_model_work {
 	const char **keys;    /* the paragraph's surface forms, looked up together */
 	size_t *lens;
 	int64_t *found;       /* their slots in cached, or -1 */
+	uint32_t *which;      /* the tokens they are */
 	size_t keys_cap;
+	hot_entry *hot;       /* HOT_SLOTS short forms -> term id */
 };
 
 /* ---- configuration ---- */
@@ -1254,8 +1272,11 @@ int fr_model_work_new(fr_model_work **out, const fr_model *m, fr_error *err)
 	int rc = fr_stemmer_new(&w->stemmer, m->language, err);
 	for (size_t i = 0; rc == 0 && i < m->n_stops; i++)
 		rc = fr_stemmer_add_stop_stem(w->stemmer, m->stops[i], err);
-	if (rc == 0 && fr_tfidf_has_term_index(m->tfidf))
+	if (rc == 0 && fr_tfidf_has_term_index(m->tfidf)) {
 		rc = fr_strmap_new(&w->cache, 1 << 16, err);
+		if (rc == 0 && (w->hot = calloc(HOT_SLOTS, sizeof(*w->hot))) == NULL)
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	}
 	if (rc < 0) {
 		fr_model_work_free(w);
 		return rc;
@@ -1277,6 +1298,8 @@ void fr_model_work_free(fr_model_work *w)
 	free(w->keys);
 	free(w->lens);
 	free(w->found);
+	free(w->which);
+	free(w->hot);
 	free(w);
 }
 
@@ -1298,10 +1321,28 @@ static int term_of_token(const fr_model *m, fr_model_work *w, size_t i, int32_t 
 	return 0;
 }
 
-/* Tokens to term ids through the cache; the kept ones go to w->ids. */
-static int tokens_to_ids(const fr_model *m, fr_model_work *w, size_t *n_out)
+/* The bytes of a short form (len 1..HOT_MAX_LEN) as one word, zero past
+ * len. The tokenizer leaves eight readable bytes from every form's start. */
+static inline uint64_t short_key(const char *s, size_t len)
 {
-	size_t n = 0, count = w->tokens.count;
+	uint64_t v;
+	memcpy(&v, s, sizeof(v));
+	if (len == 8)
+		return v;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return v & ~(UINT64_MAX >> (8 * len));
+#else
+	return v & ((UINT64_C(1) << (8 * len)) - 1);
+#endif
+}
+
+static inline hot_entry *hot_slot(hot_entry *hot, uint64_t key, size_t len)
+{
+	return &hot[((key ^ len) * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - HOT_BITS)];
+}
+
+static int grow_token_arrays(fr_model_work *w, size_t count)
+{
 	if (count > w->ids_cap) {
 		int32_t *p = realloc(w->ids, count * sizeof(*p));
 		if (p == NULL)
@@ -1317,51 +1358,93 @@ static int tokens_to_ids(const fr_model *m, fr_model_work *w, size_t *n_out)
 		if (l != NULL)
 			w->lens = l;
 		int64_t *f = l ? realloc(w->found, count * sizeof(*f)) : NULL;
-		if (f == NULL)
+		if (f != NULL)
+			w->found = f;
+		uint32_t *x = f ? realloc(w->which, count * sizeof(*x)) : NULL;
+		if (x == NULL)
 			return FR_ENOMEM;
-		w->found = f;
+		w->which = x;
 		w->keys_cap = count;
 	}
-	/* One batch lookup for the paragraph, so that its cache misses overlap. */
-	for (size_t i = 0; i < count; i++) {
-		w->keys[i] = fr_tokens_surface(&w->tokens, i);
-		w->lens[i] = w->tokens.items[i].len;
+	return 0;
+}
+
+/* The term id of a form the hot table did not have: from the cache (slot,
+ * or -1 when the batch lookup did not find it), else from the stemmer and
+ * the vocabulary, and then cached. */
+static int term_of_missed(const fr_model *m, fr_model_work *w, size_t i, int64_t slot, int32_t *id_out)
+{
+	const fr_token *tok = &w->tokens.items[i];
+	const char *surface = fr_tokens_surface(&w->tokens, i);
+	if (slot < 0) /* new, or first met earlier in this paragraph */
+		slot = fr_strmap_find(w->cache, surface, tok->len);
+	if (slot >= 0) {
+		*id_out = w->cached[slot];
+		return 0;
 	}
-	fr_strmap_find_n(w->cache, w->keys, w->lens, count, w->found);
+	int rc = term_of_token(m, w, i, id_out);
+	if (rc < 0)
+		return rc;
+	size_t cached = fr_strmap_count(w->cache);
+	if (cached >= TERM_CACHE_MAX || tok->len > TERM_CACHE_MAX_LEN)
+		return 0;
+	/* Room for the value first, so the cache never holds a key without one. */
+	if (cached >= w->cached_cap) {
+		size_t cap = w->cached_cap ? w->cached_cap * 2 : 4096;
+		int32_t *p = realloc(w->cached, cap * sizeof(*p));
+		if (p == NULL)
+			return FR_ENOMEM;
+		w->cached = p;
+		w->cached_cap = cap;
+	}
+	uint32_t s = 0;
+	if (fr_strmap_intern(w->cache, surface, tok->len, &s) < 0)
+		return FR_ENOMEM;
+	w->cached[s] = *id_out;
+	return 0;
+}
+
+/* Tokens to term ids, the kept ones into w->ids: short forms from the hot
+ * table; the rest looked up in the cache together, so that their misses
+ * overlap; what neither has from the stemmer. */
+static int tokens_to_ids(const fr_model *m, fr_model_work *w, size_t *n_out)
+{
+	size_t count = w->tokens.count, n_missed = 0;
+	if (grow_token_arrays(w, count) < 0)
+		return FR_ENOMEM;
 	for (size_t i = 0; i < count; i++) {
-		const fr_token *tok = &w->tokens.items[i];
-		const char *surface = w->keys[i];
-		int64_t slot = w->found[i];
-		int32_t id;
-		if (slot < 0) /* new, or first met earlier in this paragraph */
-			slot = fr_strmap_find(w->cache, surface, tok->len);
-		if (slot >= 0) {
-			id = w->cached[slot];
-		} else {
-			int rc = term_of_token(m, w, i, &id);
-			if (rc < 0)
-				return rc;
-			size_t cached = fr_strmap_count(w->cache);
-			if (cached < TERM_CACHE_MAX && tok->len <= TERM_CACHE_MAX_LEN) {
-				/* Room for the value first, so the cache never holds a key
-				 * without one. */
-				if (cached >= w->cached_cap) {
-					size_t cap = w->cached_cap ? w->cached_cap * 2 : 4096;
-					int32_t *p = realloc(w->cached, cap * sizeof(*p));
-					if (p == NULL)
-						return FR_ENOMEM;
-					w->cached = p;
-					w->cached_cap = cap;
-				}
-				uint32_t s = 0;
-				if (fr_strmap_intern(w->cache, surface, tok->len, &s) < 0)
-					return FR_ENOMEM;
-				w->cached[s] = id;
+		const char *surface = fr_tokens_surface(&w->tokens, i);
+		size_t len = w->tokens.items[i].len;
+		if (len <= HOT_MAX_LEN) {
+			uint64_t key = short_key(surface, len);
+			const hot_entry *e = hot_slot(w->hot, key, len);
+			if (e->key == key && e->len == len) {
+				w->ids[i] = e->id;
+				continue;
 			}
 		}
-		if (id != TERM_STOP)
-			w->ids[n++] = id;
+		w->keys[n_missed] = surface;
+		w->lens[n_missed] = len;
+		w->which[n_missed++] = (uint32_t)i;
 	}
+	fr_strmap_find_n(w->cache, w->keys, w->lens, n_missed, w->found);
+	for (size_t k = 0; k < n_missed; k++) {
+		size_t i = w->which[k], len = w->lens[k];
+		int rc = term_of_missed(m, w, i, w->found[k], &w->ids[i]);
+		if (rc < 0)
+			return rc;
+		if (len <= HOT_MAX_LEN) {
+			uint64_t key = short_key(w->keys[k], len);
+			hot_entry *e = hot_slot(w->hot, key, len);
+			e->key = key;
+			e->len = (uint32_t)len;
+			e->id = w->ids[i];
+		}
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < count; i++)
+		if (w->ids[i] != TERM_STOP)
+			w->ids[n++] = w->ids[i];
 	*n_out = n;
 	return 0;
 }

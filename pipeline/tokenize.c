@@ -259,7 +259,9 @@ static char *token_space(fr_tokens *t, size_t room)
 	/* A number is "<num>" however short it was: reserve for whichever is longer. */
 	if (room < sizeof(FR_TOKEN_NUMBER_TEXT) - 1)
 		room = sizeof(FR_TOKEN_NUMBER_TEXT) - 1;
-	if (fr_grow((void **)&t->text, &t->text_cap, t->text_len + room + 1, 1) < 0)
+	/* The NUL, and the eight bytes readable from a form's start that
+	 * fr_tokens promises. */
+	if (fr_grow((void **)&t->text, &t->text_cap, t->text_len + room + FR_TOKENS_READABLE, 1) < 0)
 		return NULL;
 	return t->text + t->text_len;
 }

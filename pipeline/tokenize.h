@@ -44,8 +44,12 @@ typedef struct fr_token {
 
 /* Tokens of one paragraph. Passed between stages, so transparent; reused
  * across paragraphs so a warm pipeline allocates nothing per paragraph. */
+#define FR_TOKENS_READABLE 8
+
 typedef struct fr_tokens {
-	char *text;          /* surface forms, each NUL-terminated; owned */
+	char *text;          /* surface forms, each NUL-terminated and with
+	                      * FR_TOKENS_READABLE bytes readable from its start
+	                      * (for word-at-a-time lookups); owned */
 	size_t text_len, text_cap;
 	char *terms;         /* terms (stems), each NUL-terminated; owned, filled by the stemmer */
 	size_t terms_len, terms_cap;

@@ -606,12 +606,23 @@ static void test_model__fast_path_equals_string_path(void **state)
 	for (size_t i = 0; i < json_array_size(stops); i++)
 		assert_int_equal(fr_stemmer_add_stop_stem(st, json_string_value(json_array_get(stops, i)), &err), 0);
 	fr_task_result results[2];
+	/* Forms that are prefixes of one another, of seven, eight and nine
+	 * bytes (the short-form table keys on up to eight), and short non-ASCII
+	 * ones, each met again once warm. */
+	static const char *const extra[] = {
+		"war wars warsaw war wars warsaw talks talk ceasefire ceasefir ceasefires",
+		"nato natos nat na n nato; sanction sanctions sanctioned sanctioneds",
+		"\xc3\xa9t\xc3\xa9 \xd0\xbc\xd0\xb8\xd1\x80 \xc3\xa9t\xc3\xa9 kyiv kyiv's kyivs 2022 2023",
+	};
+	size_t n_texts = ds.n_rows + sizeof(extra) / sizeof(extra[0]);
 	/* Twice over, so the second pass runs from a warm cache. */
 	for (int pass = 0; pass < 2; pass++) {
-		for (size_t r = 0; r < ds.n_rows; r++) {
-			assert_int_equal(fr_model_label(m, w, ds.texts[r], ds.text_lens[r], results, NULL, &err), 0);
+		for (size_t r = 0; r < n_texts; r++) {
+			const char *text = r < ds.n_rows ? ds.texts[r] : extra[r - ds.n_rows];
+			size_t len = r < ds.n_rows ? ds.text_lens[r] : strlen(text);
+			assert_int_equal(fr_model_label(m, w, text, len, results, NULL, &err), 0);
 			const struct svm_node *fast = fr_model_work_vector(w);
-			assert_int_equal(fr_tokenize(&tokens, ds.texts[r], ds.text_lens[r], &err), 0);
+			assert_int_equal(fr_tokenize(&tokens, text, len, &err), 0);
 			assert_int_equal(fr_stemmer_apply(st, &tokens, &err), 0);
 			assert_int_equal(fr_tfidf_transform(fr_model_vectorizer(m), &tokens, &vec, &err), 0);
 			size_t k = 0;
