@@ -36,7 +36,15 @@ What it measures, all in one invocation so the systems share the machine's state
 * Scale series: framer classify on 10k, 100k and 1M paragraphs alternating SOTU passages
   and AG News texts (sotu model): seconds, paragraphs/s, MB/s, peak RSS; the largest again
   with --threads 1, for the speed-up of the default (every core) and identical labels.
-* The issue's targets, each reported met / not met with the gap (never a failure).
+* Paired bootstrap (paired_bootstrap.py): framer's and framer --tune's macro-F1 difference
+  to each peer on 2,000 resamples of the test set, every system on the same resamples, whole
+  documents drawn where the split keeps documents together (SOTU, war-framing), rows otherwise
+  (GVFC, AG News); numpy default_rng(20221122). Per pair: the ΔF1 point estimate, its 95%
+  percentile interval and the share of resamples where framer is ahead ("bootstrap" in the
+  JSON, a table under each dataset's table).
+* The issue's targets, each reported met / not met with the gap (never a failure); the
+  macro-F1 targets also give their gap's bootstrap interval (evidence only: met or not is
+  still the point estimate).
 * framer --tune: macro-F1 of `framer train --tune` beside framer's defaults, LinearSVC and
   fastText per dataset, with the tuning time and the chosen setting (section "framer --tune").
 
@@ -44,7 +52,8 @@ What it measures, all in one invocation so the systems share the machine's state
 accuracy comparison the tuning targets need (framer, framer --tune, LinearSVC, fastText; no
 SVC, LIBSVM tools, tuned fastText, speed run or scale series), writes tuned.json and
 replaces only the "framer --tune" section of RESULTS.md, keeping the rest of the last full
-run: e.g. `--only gvfc,war-framing --accuracy-only` after changing the tuner.
+run: e.g. `--only gvfc,war-framing --accuracy-only` after changing the tuner. That section's
+rows for datasets not run are kept, marked "(earlier run)".
 
 Writes RESULTS.md and results.json into --out (atomically). Exit status: 0 when every run
 finished (timeouts and skips are notes), 1 when a system failed, 2 when a dataset, a tool
@@ -183,12 +192,23 @@ class Dataset:
         self.train = [r for r in textprep.read_rows(train_csv, label_col) if r[2]]
         self.test = [r for r in textprep.read_rows(test_csv, label_col) if r[2]]
         self.test_bytes = os.path.getsize(test_csv)
+        self.units = test_units(test_csv, self.test)
+        self.predictions = {}  # system: labels in test row order, kept for the bootstrap
 
     def to_json(self):
         return {"train_csv": self.train_csv, "test_csv": self.test_csv,
                 "label_column": self.label_col, "train_rows": len(self.train),
                 "test_rows": len(self.test), "test_csv_bytes": self.test_bytes,
                 "labels": sorted({r[2] for r in self.train}), "split": self.note}
+
+
+def test_units(path, rows):
+    """The bootstrap's resampling unit of each test row: its document where the split keeps
+    documents whole (the `group` column, war-framing's `document`), else the row itself."""
+    with open(path, encoding="utf-8", newline="") as f:
+        document = {rec.get("id") or str(n): rec.get("group") or rec.get("document")
+                    for n, rec in enumerate(csv.DictReader(f), 1)}
+    return ["document " + document[r[0]] if document.get(r[0]) else "row " + r[0] for r in rows]
 
 
 def read_dicts(path):
@@ -284,11 +304,13 @@ def write_replicated(path, sources, n, tag):
 
 # --------------------------------------------------------------------------- scoring
 
-def score(dataset, predicted):
-    """Accuracy and macro-F1 of {id: label} on the dataset's test rows."""
+def score(dataset, system, predicted):
+    """Accuracy and macro-F1 of {id: label} on the dataset's test rows; the labels are kept
+    in the dataset, by system, for the paired bootstrap."""
     from sklearn.metrics import accuracy_score, f1_score
     truth = [r[2] for r in dataset.test]
     pred = [predicted.get(r[0]) or NONE_LABEL for r in dataset.test]
+    dataset.predictions[system] = pred
     labels = sorted(set(truth) | (set(pred) - {NONE_LABEL}))
     return {"accuracy": float(accuracy_score(truth, pred)),
             "macro_f1": float(f1_score(truth, pred, labels=labels, average="macro",
@@ -367,7 +389,8 @@ def system_framer(ds, framer, work, tuned=False):
                                     ds.label_col, work)
     if not cl.ok:
         return failed(name, cl, "framer classify", timeout_is_note=False), model
-    r = result(name, tr, cl, rows=len(ds.test), nbytes=ds.test_bytes, **score(ds, predicted))
+    r = result(name, tr, cl, rows=len(ds.test), nbytes=ds.test_bytes,
+               **score(ds, name, predicted))
     if tuned:
         with open(os.path.join(model, "model.json"), encoding="utf-8") as f:
             tuning = json.load(f).get("tuning", {})
@@ -414,7 +437,8 @@ def system_sklearn(ds, kind, work):
         return failed(system, cl, f"{system} classify"), model
     r = result(system, tr, cl, train_s=inner["train_s"], rows=len(ds.test),
                nbytes=ds.test_bytes, fit_transform_s=inner["fit_transform_s"],
-               fit_s=inner["fit_s"], features=inner["features"], **score(ds, predicted))
+               fit_s=inner["fit_s"], features=inner["features"],
+               **score(ds, system, predicted))
     if "ConvergenceWarning" in tr.stderr:
         r["notes"].append(f"{system}: liblinear reported a ConvergenceWarning")
     return r, model
@@ -465,14 +489,16 @@ def system_fasttext(ds, work):
     cl, predicted = classify_fasttext_e2e(model, ds.test_csv, os.path.join(d, "labels.csv"),
                                           labels, work)
     e2e = (result("fasttext", tr, cl, rows=len(ds.test), nbytes=ds.test_bytes,
-                  **score(ds, predicted)) if cl.ok else failed("fasttext", cl, "fastText classify"))
+                  **score(ds, "fasttext", predicted))
+           if cl.ok else failed("fasttext", cl, "fastText classify"))
     tok = os.path.join(d, "test.txt")
     write_fasttext_input(tok, ds.test, with_labels=False)
     po, order = classify_fasttext_predict(model, tok, os.path.join(d, "predict.txt"), work)
     if po.ok:
         by_id = {r[0]: labels.get(p, p) for r, p in zip(ds.test, order)}
         only = result("fasttext-predict", None, po, rows=len(ds.test), nbytes=ds.test_bytes,
-                      tokenized_bytes=os.path.getsize(tok), **score(ds, by_id))
+                      tokenized_bytes=os.path.getsize(tok),
+                      **score(ds, "fasttext-predict", by_id))
     else:
         only = failed("fasttext-predict", po, "fasttext predict")
     return e2e, only, model
@@ -491,7 +517,8 @@ def system_fasttext_tuned(ds, work):
     remove_fasttext_model(model)
     if not cl.ok:
         return failed(system, cl, "fastText classify (tuned)")
-    return result(system, tr, cl, rows=len(ds.test), nbytes=ds.test_bytes, **score(ds, predicted))
+    return result(system, tr, cl, rows=len(ds.test), nbytes=ds.test_bytes,
+                  **score(ds, system, predicted))
 
 
 def system_libsvm(ds, work):
@@ -523,7 +550,7 @@ def system_libsvm(ds, work):
     with open(out) as f:
         order = [names[int(float(line)) - 1] for line in f if line.strip()]
     r = result(system, tr, cl, rows=len(ds.test), nbytes=ds.test_bytes,
-               **score(ds, {row[0]: p for row, p in zip(ds.test, order)}))
+               **score(ds, system, {row[0]: p for row, p in zip(ds.test, order)}))
     return r
 
 
@@ -721,24 +748,95 @@ def threads_point(framer, model, path, labels, run_default, d, work):
             "identical": same}
 
 
+# --------------------------------------------------------------------------- paired bootstrap
+
+# Is a macro-F1 gap real or the luck of a small test set (war-framing: 147 rows from 29
+# documents)? Every system is scored again on the same resamples of the test set: paired, so
+# that rows hard for every system cancel out, and by document where the split keeps documents
+# whole. The reasons in full, and the arithmetic, are in paired_bootstrap.py.
+
+FRAMER_RUNS = ("framer", "framer-tuned")
+SHORT_NAMES = {**SYSTEM_NAMES, "framer-tuned": "framer --tune", "fasttext": "fastText",
+               "fasttext-tuned": "fastText -lr 1.0 -epoch 25"}
+
+
+def bootstrap(ds):
+    """{system: macro-F1 on each resample} for every system that labeled ds's test rows."""
+    from paired_bootstrap import resampled_macro_f1
+    return resampled_macro_f1([r[2] for r in ds.test], ds.predictions, ds.units, SEED,
+                              missing=NONE_LABEL)
+
+
+def compared_pairs(systems):
+    """(framer run, peer): each framer run against every other system that has labels, --tune
+    against the default once. fastText predict only is left out: it labels with the same model
+    and tokens as fastText end to end."""
+    return [(mine, peer) for mine in FRAMER_RUNS for peer in SYSTEMS
+            if mine in systems and peer in systems and peer not in (mine, "fasttext-predict")
+            and (mine, peer) != ("framer", "framer-tuned")]
+
+
+def bootstrap_json(ds, res, f1):
+    """One dataset's bootstrap for results.json: per pair the ΔF1 point estimate (points), its
+    95% percentile interval and the share of resamples where the framer run is ahead."""
+    from paired_bootstrap import RESAMPLES, compare
+    pairs = {}
+    for mine, peer in compared_pairs(f1):
+        c = compare(f1[mine], [f1[peer]])
+        pairs.setdefault(mine, {})[peer] = {
+            "delta_points": 100 * (res[mine]["macro_f1"] - res[peer]["macro_f1"]),
+            "ci95_points": c["ci95_points"], "share_ahead": c["share"]}
+    by_document = ds.units[0].startswith("document ")
+    return {"resamples": RESAMPLES, "seed": SEED, "unit": "document" if by_document else "row",
+            "units": len(set(ds.units)), "pairs": pairs}
+
+
+def bootstrap_all(ds, results):
+    """The resampled macro-F1 of every dataset (in memory, for the targets) and its summary
+    (for the report)."""
+    t0 = time.perf_counter()
+    f1s = {name: bootstrap(d) for name, d in ds.items()}
+    boot = {name: bootstrap_json(d, results[name], f1s[name]) for name, d in ds.items()}
+    print(f"[bench] paired bootstrap: {time.perf_counter() - t0:.1f} s", flush=True)
+    return f1s, boot
+
+
+def gap_evidence(f1, mine, rivals, margin=0.0, strict=True):
+    """A target's gap (mine − the best rival + margin, points) on the bootstrap resamples: its
+    95% interval and the share of resamples meeting the target; None without resamples."""
+    from paired_bootstrap import compare
+    if not f1 or any(s not in f1 for s in (mine, *rivals)):
+        return None
+    c = compare(f1[mine], [f1[s] for s in rivals], margin, strict)
+    return {"ci95_points": c["ci95_points"], "share_met": c["share"]}
+
+
 # --------------------------------------------------------------------------- targets
 
-def target(name, met, value, goal, gap):
-    return {"target": name, "met": met, "value": value, "goal": goal, "gap": gap}
+def target(name, met, value, goal, gap, evidence=None):
+    """One target; evidence, for the macro-F1 targets, is the gap's paired bootstrap."""
+    t = {"target": name, "met": met, "value": value, "goal": goal, "gap": gap}
+    if evidence:
+        t["gap_bootstrap"] = evidence
+    return t
 
 
-def evaluate_targets(datasets, speed, scale):
+def evaluate_targets(datasets, speed, scale, f1s=None):
+    """The issue's targets: met or not by the point estimates; the macro-F1 targets also carry
+    their gap's bootstrap interval (f1s: {dataset: resampled macro-F1 by system})."""
+    f1s = f1s or {}
     out = []
     for name, res in datasets.items():
         fr = res["framer"]
-        peers = [res[s]["macro_f1"] for s in ("sklearn-linearsvc", "fasttext")
-                 if res[s].get("status") == "ok"]
-        if fr.get("status") == "ok" and peers:
-            goal = 100 * max(peers) - F1_MARGIN_POINTS
+        bar = [s for s in ("sklearn-linearsvc", "fasttext") if res[s].get("status") == "ok"]
+        if fr.get("status") == "ok" and bar:
+            goal = 100 * max(res[s]["macro_f1"] for s in bar) - F1_MARGIN_POINTS
             mine = 100 * fr["macro_f1"]
             out.append(target(f"macro-F1 ≥ max(LinearSVC, fastText) − 0.5 pt: {name}",
                               mine >= goal, f"{mine:.2f} pt", f"≥ {goal:.2f} pt",
-                              f"{mine - goal:+.2f} pt"))
+                              f"{mine - goal:+.2f} pt",
+                              gap_evidence(f1s.get(name), "framer", bar, F1_MARGIN_POINTS,
+                                           strict=False)))
     for name, res in datasets.items():
         tu = res.get("framer-tuned", {})
         for peer, label in (("sklearn-linearsvc", "scikit-learn's default pipeline (LinearSVC)"),
@@ -746,7 +844,8 @@ def evaluate_targets(datasets, speed, scale):
             if tu.get("status") == "ok" and res[peer].get("status") == "ok":
                 mine, theirs = 100 * tu["macro_f1"], 100 * res[peer]["macro_f1"]
                 out.append(target(f"framer --tune macro-F1 > {label}: {name}", mine > theirs,
-                                  f"{mine:.2f} pt", f"> {theirs:.2f} pt", f"{mine - theirs:+.2f} pt"))
+                                  f"{mine:.2f} pt", f"> {theirs:.2f} pt", f"{mine - theirs:+.2f} pt",
+                                  gap_evidence(f1s.get(name), "framer-tuned", [peer])))
     s = speed["systems"]
     for peer, factor, label in (("sklearn-linearsvc", 20, "scikit-learn"),
                                 ("fasttext", 2, "fastText end to end")):
@@ -944,11 +1043,44 @@ def scale_table(scale):
     return head + "\n".join(lines) + "\n" + tail
 
 
+def interval_text(ci):
+    """A 95% interval in points, and where it lies with respect to 0."""
+    from paired_bootstrap import verdict
+    return f"[{ci[0]:+.1f}, {ci[1]:+.1f}] pt: {verdict(ci)}"
+
+
+def evidence_cell(t):
+    e = t.get("gap_bootstrap")
+    if not e:
+        return "—"
+    return f"95% CI {interval_text(e['ci95_points'])}; met in {e['share_met']:.1%} of resamples"
+
+
 def targets_table(targets):
-    head = "| target | value | goal | met | gap |\n|---|---:|---:|---|---|\n"
+    head = ("Met or not by the point estimate, as the issue defines the targets. For the macro-F1 "
+            "targets the last column is the gap on the paired bootstrap's resamples (see each "
+            "dataset's bootstrap table): an interval across 0 means this test set cannot tell "
+            "whether the target is met.\n\n"
+            "| target | value | goal | met | gap | gap, paired bootstrap |\n"
+            "|---|---:|---:|---|---|---|\n")
     return head + "\n".join(f"| {t['target']} | {t['value']} | {t['goal']} | "
-                            f"{'met' if t['met'] else '**not met**'} | {t['gap']} |"
-                            for t in targets) + "\n"
+                            f"{'met' if t['met'] else '**not met**'} | {t['gap']} | "
+                            f"{evidence_cell(t)} |" for t in targets) + "\n"
+
+
+def bootstrap_table(boot):
+    """One dataset's paired bootstrap: each framer run's ΔF1 over each peer."""
+    if not boot or not boot["pairs"]:
+        return ""
+    head = ("Paired bootstrap of ΔF1 (framer run − peer, macro-F1 points): "
+            f"{boot['resamples']:,} resamples of the {boot['units']:,} test {boot['unit']}s, drawn with replacement "
+            f"(numpy default_rng({boot['seed']})), every system scored on the same resamples. "
+            "Ahead: the share of resamples where the framer run's macro-F1 is higher.\n\n"
+            "| comparison | ΔF1 | 95% CI | ahead |\n|---|---:|---|---:|\n")
+    lines = [f"| {SHORT_NAMES[mine]} − {SHORT_NAMES[peer]} | {p['delta_points']:+.2f} pt | "
+             f"{interval_text(p['ci95_points'])} | {p['share_ahead']:.1%} |"
+             for mine, peers in boot["pairs"].items() for peer, p in peers.items()]
+    return "\n" + head + "\n".join(lines) + "\n"
 
 
 TUNED_HEADING = "## framer --tune"
@@ -966,46 +1098,91 @@ def chosen_cell(tuning):
             f"(CV {fmt(c.get('mean'), '.4f')}; the config's own {fmt(d.get('mean'), '.4f')})")
 
 
-def tuned_section(datasets, provenance):
-    """The framer --tune table: tuned against framer's defaults and the peers."""
+def tuned_gap(res, boot, peer):
+    """framer --tune − peer in points, with its bootstrap interval when there is one."""
+    gap = f"{100 * (res['framer-tuned']['macro_f1'] - res[peer]['macro_f1']):+.2f} pt"
+    p = (boot or {}).get("pairs", {}).get("framer-tuned", {}).get(peer)
+    return gap + (f" [{p['ci95_points'][0]:+.1f}, {p['ci95_points'][1]:+.1f}]" if p else "")
+
+
+EARLIER = " (earlier run)"
+
+
+def earlier_tuned_rows(text, ran):
+    """{dataset: row} of the framer --tune table in text for the datasets not in ran, marked
+    as from an earlier run: an --only run replaces its own rows and keeps the others."""
+    lines = text.split("\n")
+    start, end = section_bounds(lines, TUNED_HEADING)
+    rows = {}
+    for line in lines[start:end]:
+        name = line.split("|")[1].strip().removesuffix(EARLIER) if line.startswith("| ") else None
+        if name in FULL["datasets"] and name not in ran:
+            rows[name] = line.replace(f"| {name} |", f"| {name}{EARLIER} |", 1)
+    return rows
+
+
+def tuned_row(name, res, boot):
+    """One dataset's row of the framer --tune table."""
+    f1 = {s: res.get(s, {}).get("macro_f1") for s in
+          ("framer", "framer-tuned", "sklearn-linearsvc", "fasttext")}
+    tu = res.get("framer-tuned", {})
+    tuning = tu.get("tuning") or {}
+    if f1["framer-tuned"] is None:
+        verdict = tu.get("status", "not run")
+    else:
+        peers = [p for p in ("sklearn-linearsvc", "fasttext") if f1[p] is not None]
+        beats = all(f1["framer-tuned"] > f1[p] for p in peers)
+        verdict = (("yes" if beats else "**no**")
+                   + f" ({', '.join(tuned_gap(res, boot, p) for p in peers)})")
+    return (f"| {name} | {fmt(tuning.get('rows'), ',')} | {fmt(f1['framer'], '.4f')} | "
+            f"{fmt(f1['framer-tuned'], '.4f')} | {fmt(f1['sklearn-linearsvc'], '.4f')} | "
+            f"{fmt(f1['fasttext'], '.4f')} | {verdict} | {fmt(tu.get('train_s'), '.1f')} | "
+            f"{fmt(tuning.get('points'), 'd')} | {chosen_cell(tuning)} |")
+
+
+def tuned_section(datasets, provenance, boot=None, earlier=None):
+    """The framer --tune table: tuned against framer's defaults and the peers; boot, the
+    bootstrap summaries by dataset; earlier, rows kept for datasets this run did not run."""
+    boot, earlier = boot or {}, earlier or {}
     head = ("| dataset | training rows | framer default | framer --tune | LinearSVC | fastText "
             "| tuned beats LinearSVC and fastText? | tune time (s) | points | chosen |\n"
             "|---|---:|---:|---:|---:|---:|---|---:|---:|---|\n")
-    lines = []
-    for name, res in datasets.items():
-        f1 = {s: res.get(s, {}).get("macro_f1") for s in
-              ("framer", "framer-tuned", "sklearn-linearsvc", "fasttext")}
-        tu = res.get("framer-tuned", {})
-        tuning = tu.get("tuning") or {}
-        if f1["framer-tuned"] is None:
-            verdict = tu.get("status", "not run")
-        else:
-            gaps = [f"{100 * (f1['framer-tuned'] - f1[p]):+.2f} pt" for p in ("sklearn-linearsvc", "fasttext")
-                    if f1[p] is not None]
-            beats = all(f1["framer-tuned"] > f1[p] for p in ("sklearn-linearsvc", "fasttext")
-                        if f1[p] is not None)
-            verdict = ("yes" if beats else "**no**") + f" ({', '.join(gaps)})"
-        lines.append(f"| {name} | {fmt(tuning.get('rows'), ',')} | {fmt(f1['framer'], '.4f')} | "
-                     f"{fmt(f1['framer-tuned'], '.4f')} | {fmt(f1['sklearn-linearsvc'], '.4f')} | "
-                     f"{fmt(f1['fasttext'], '.4f')} | {verdict} | {fmt(tu.get('train_s'), '.1f')} | "
-                     f"{fmt(tuning.get('points'), 'd')} | {chosen_cell(tuning)} |")
+    rows = {**earlier, **{name: tuned_row(name, res, boot.get(name))
+                          for name, res in datasets.items()}}
+    order = FULL["datasets"] + [n for n in rows if n not in FULL["datasets"]]
+    lines = [rows[name] for name in order if name in rows]
+    if earlier:
+        provenance += (f" Rows marked{EARLIER} are kept from the table before: those datasets "
+                       "were not run this time.")
     return (f"{TUNED_HEADING}\n\n{provenance}\n\nmacro-F1 on each dataset's test rows (the splits "
             "above); `framer train --tune` searches on the training rows only, by cross-validation "
             "grouped by document (`group` for SOTU, the `document` column for war-framing, each row "
             "its own document for GVFC and AG News). Tune time: the whole `framer train --tune` "
             "process (search and final training), wall clock. CV: the chosen point's "
-            "cross-validated macro-F1 and the config's own point's, on the training rows.\n\n"
+            "cross-validated macro-F1 and the config's own point's, on the training rows. In "
+            "brackets: the difference's 95% paired-bootstrap interval, in points (test "
+            "documents resampled, or rows where the split is by row; the bootstrap tables and "
+            "the `bootstrap` key of the JSON have more).\n\n"
             + head + "\n".join(lines) + "\n")
+
+
+def section_bounds(lines, heading):
+    """(first, end) line indexes of the section starting at heading, up to the next `## `;
+    (0, 0) when there is none."""
+    start = next((i for i, l in enumerate(lines) if l.startswith(heading)), None)
+    if start is None:
+        return 0, 0
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return start, end
 
 
 def replace_section(text, heading, section):
     """text with the section starting at heading (up to the next `## `) replaced, or
     section appended when there is none."""
     lines = text.split("\n")
-    start = next((i for i, l in enumerate(lines) if l.startswith(heading)), None)
-    if start is None:
+    start, end = section_bounds(lines, heading)
+    if end == 0:
         return text.rstrip("\n") + "\n\n" + section
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
     tail = "\n".join(lines[end:])
     return "\n".join(lines[:start]) + "\n" + section + ("\n" + tail if tail else "")
 
@@ -1035,7 +1212,8 @@ def render_markdown(doc):
         info = doc["dataset_info"][name]
         out.append(f"## {name}\n\n{info['train_rows']:,} training / {info['test_rows']:,} test "
                    f"rows, {len(info['labels'])} labels, split {info['split']}; test CSV "
-                   f"{info['test_csv_bytes'] / 1e6:.2f} MB.\n\n" + dataset_table(res))
+                   f"{info['test_csv_bytes'] / 1e6:.2f} MB.\n\n" + dataset_table(res)
+                   + bootstrap_table(doc.get("bootstrap", {}).get(name)))
     sp = doc["speed_run"]
     out.append(f"## Speed run\n\n{sp['rows']:,} SOTU passages (replicated, unique ids), "
                f"{sp['csv_bytes'] / 1e6:.1f} MB of CSV, sotu models; median of {sp['repeats']} "
@@ -1046,7 +1224,7 @@ def render_markdown(doc):
                + speed_table(sp))
     out.append("## Scale series\n\nframer classify with the sotu model on paragraphs alternating "
                "replicated SOTU passages and AG News texts.\n\n" + scale_table(doc["scale_series"]))
-    out.append(tuned_section(doc["datasets"], "From this run."))
+    out.append(tuned_section(doc["datasets"], "From this run.", doc.get("bootstrap")))
     out.append("## Targets\n\n" + targets_table(doc["targets"]))
     out.append("## Notes\n\n" + ("\n".join(f"- {n}" for n in doc["notes"]) or "- none") + "\n")
     return "\n".join(out)
@@ -1185,11 +1363,13 @@ def accuracy_main(args, host, started, t0):
     if done is None:
         return 2
     ds, results = done
+    _, boot = bootstrap_all(ds, results)
     command = " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv)
     doc = {"mode": "accuracy-only", "date": started.isoformat(timespec="seconds"),
            "elapsed_s": time.perf_counter() - t0, "command": command, "machine": host,
            "versions": versions(os.path.abspath(args.framer)),
-           "dataset_info": {name: d.to_json() for name, d in ds.items()}, "datasets": results}
+           "dataset_info": {name: d.to_json() for name, d in ds.items()}, "datasets": results,
+           "bootstrap": boot}
     write_atomic(os.path.join(args.out, "tuned.json"),
                  json.dumps(doc, indent=2, ensure_ascii=False, default=plain) + "\n")
     provenance = (f"Measured with `{command}` ({doc['date']}, {doc['elapsed_s']:.0f} s; "
@@ -1199,7 +1379,8 @@ def accuracy_main(args, host, started, t0):
                   "The rest of this file is the last full run; tuned.json has these figures.")
     path = os.path.join(args.out, "RESULTS.md")
     old = open(path, encoding="utf-8").read() if os.path.exists(path) else "# framer benchmark\n"
-    write_atomic(path, replace_section(old, TUNED_HEADING, tuned_section(results, provenance)))
+    section = tuned_section(results, provenance, boot, earlier_tuned_rows(old, results))
+    write_atomic(path, replace_section(old, TUNED_HEADING, section))
     print(f"[bench] wrote {args.out}/tuned.json and the framer --tune section of RESULTS.md "
           f"({doc['elapsed_s']:.0f} s)", flush=True)
     fatal = [f"{name} {s}" for name, res in results.items() for s, r in res.items() if r.get("fatal")]
@@ -1241,6 +1422,7 @@ def main(argv=None):
     if done is None:
         return 2
     ds, results, speed, scale, floor = done
+    f1s, boot = bootstrap_all(ds, results)
 
     infos = {name: d.to_json() for name, d in ds.items()}
     notes = collect_notes(results, speed, scale, floor)
@@ -1259,8 +1441,8 @@ def main(argv=None):
            "command": " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv),
            "rss_floor_kib": floor, "machine": host,
            "versions": versions(os.path.abspath(args.framer)),
-           "dataset_info": infos, "datasets": results, "speed_run": speed,
-           "scale_series": scale, "targets": evaluate_targets(results, speed, scale),
+           "dataset_info": infos, "datasets": results, "bootstrap": boot, "speed_run": speed,
+           "scale_series": scale, "targets": evaluate_targets(results, speed, scale, f1s),
            "notes": notes}
     write_atomic(os.path.join(args.out, "results.json"),
                  json.dumps(doc, indent=2, ensure_ascii=False, default=plain) + "\n")
