@@ -740,17 +740,19 @@ static const uint32_t *sort_ids(fr_sparse_vec *out, size_t n, size_t V)
 	}
 	if (fr_grow((void **)&out->sorted, &out->sorted_cap, n, sizeof(uint32_t)) < 0)
 		return NULL;
-	unsigned bits = 0;
-	while (bits < 32 && (V >> bits) != 0)
-		bits++;
-	unsigned shift = bits > 8 ? bits - 8 : 0;
+	unsigned bits = V ? 32 - (unsigned)__builtin_clz((unsigned)V) : 0;
+	/* About one id a bucket: a paragraph's hundred-odd ids need not pay
+	 * for 256 buckets' counts. */
+	unsigned bucket_bits = n < 128 ? 6 : n < 256 ? 7 : 8;
+	size_t n_buckets = (size_t)1 << bucket_bits;
+	unsigned shift = bits > bucket_bits ? bits - bucket_bits : 0;
 	uint32_t *dst = out->sorted;
 	size_t end[257] = { 0 }, crowded = 0;
 	for (size_t i = 0; i < n; i++) {
 		assert(a[i] >= 1 && a[i] <= V);
 		crowded |= ++end[(a[i] >> shift) + 1] > 32;
 	}
-	for (size_t b = 0; b < 256; b++)
+	for (size_t b = 0; b < n_buckets; b++)
 		end[b + 1] += end[b];
 	for (size_t i = 0; i < n; i++)
 		dst[end[a[i] >> shift]++] = a[i];
@@ -759,7 +761,7 @@ static const uint32_t *sort_ids(fr_sparse_vec *out, size_t n, size_t V)
 		return dst;
 	}
 	/* end[b] is now where bucket b ends; a is free to be scratch. */
-	for (size_t b = 0, start = 0; b < 256 && start < n; start = end[b++]) {
+	for (size_t b = 0, start = 0; b < n_buckets && start < n; start = end[b++]) {
 		size_t m = end[b] - start;
 		if (m > 32)
 			radix_sort(dst + start, a + start, m, shift);
