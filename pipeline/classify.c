@@ -219,10 +219,15 @@ static int train_libsvm(fr_classifier *c, const fr_classifier_options *opts,
 	return finish_libsvm(c, n_labels, NULL, err);
 }
 
-/* Copies liblinear's weights into the shared layout. */
+/* Takes liblinear's weights into the shared layout, in place: liblinear
+ * keeps feature f in row f - 1 and the bias row last, the shared layout
+ * keeps f in row f. A copy would hold a second matrix of features x
+ * classes, the largest block of training memory (two per classifier, and
+ * calibration trains a fold's classifier beside the task's). The model is
+ * left without weights; save_liblinear lays them out again. */
 static int finish_liblinear(fr_classifier *c, size_t n_labels, const char *source, fr_error *err)
 {
-	const struct model *m = c->ll;
+	struct model *m = c->ll;
 	c->solver = FR_SOLVER_LIBLINEAR;
 	if (m->nr_class != (int)n_labels || n_labels < 2 || n_labels > FR_CLASSIFIER_MAX_LABELS ||
 	    m->nr_feature < 0 || (size_t)m->nr_feature > c->n_features || m->bias != LIBLINEAR_BIAS)
@@ -235,17 +240,41 @@ static int finish_liblinear(fr_classifier *c, size_t n_labels, const char *sourc
 	int rc = map_labels(c, m->label, n_labels, source, err);
 	if (rc < 0)
 		return rc;
-	c->w = calloc((c->n_features + 1) * c->n_cols, sizeof(double));
-	if (c->w == NULL)
-		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	/* liblinear: w[(f - 1) * nr_w + col], the bias feature last (f = nr_feature + 1). */
-	size_t nf = (size_t)m->nr_feature;
-	for (size_t f = 1; f <= nf; f++)
-		for (size_t col = 0; col < c->n_cols; col++)
-			c->w[f * c->n_cols + col] = m->w[(f - 1) * c->n_cols + col];
-	for (size_t col = 0; col < c->n_cols; col++)
-		c->bias[col] = m->w[nf * c->n_cols + col] * LIBLINEAR_BIAS;
+	size_t nf = (size_t)m->nr_feature, nc = c->n_cols;
+	for (size_t col = 0; col < nc; col++)
+		c->bias[col] = m->w[nf * nc + col] * LIBLINEAR_BIAS;
+	/* A file may name fewer features than the bundle: room for the rest. */
+	double *w = nf == c->n_features ? m->w : realloc(m->w, (c->n_features + 1) * nc * sizeof(double));
+	if (w == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	m->w = NULL;
+	memmove(w + nc, w, nf * nc * sizeof(double));
+	memset(w, 0, nc * sizeof(double));
+	if (c->n_features > nf)
+		memset(w + (nf + 1) * nc, 0, (c->n_features - nf) * nc * sizeof(double));
+	c->w = w;
 	c->linear = 1;
+	return 0;
+}
+
+/* save_model of c's liblinear model, its weights laid out as liblinear had
+ * them (finish_liblinear took them): the same file to the byte. */
+static int save_liblinear(const fr_classifier *c, const char *path, fr_error *err)
+{
+	struct model m = *c->ll;
+	size_t nf = (size_t)m.nr_feature, nc = c->n_cols;
+	m.w = malloc((nf + 1) * nc * sizeof(double));
+	if (m.w == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	memcpy(m.w, c->w + nc, nf * nc * sizeof(double));
+	for (size_t col = 0; col < nc; col++)
+		m.w[nf * nc + col] = c->bias[col] / LIBLINEAR_BIAS;
+	int bad = save_model(path, &m);
+	int saved_errno = errno;
+	free(m.w);
+	if (bad != 0)
+		return fr_error_set(err, FR_EIO, path, 0, "cannot write the classifier: %s", strerror(saved_errno));
 	return 0;
 }
 
@@ -604,7 +633,9 @@ size_t fr_classifier_evidence(const fr_classifier *c, const struct svm_node *x, 
 
 int fr_classifier_save(const fr_classifier *c, const char *path, fr_error *err)
 {
-	int bad = c->solver == FR_SOLVER_LIBLINEAR ? save_model(path, c->ll) : svm_save_model(path, c->model);
+	if (c->solver == FR_SOLVER_LIBLINEAR)
+		return save_liblinear(c, path, err);
+	int bad = svm_save_model(path, c->model);
 	if (bad != 0)
 		return fr_error_set(err, FR_EIO, path, 0, "cannot write the classifier: %s", strerror(errno));
 	return 0;
