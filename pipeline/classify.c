@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,35 +279,39 @@ static int save_liblinear(const fr_classifier *c, const char *path, fr_error *er
 	return 0;
 }
 
+/* liblinear's rows are ours with its bias feature before the terminator,
+ * and its node has our node's layout. So the rows get the bias in place
+ * (fr_classifier_train: each has a scratch node after its terminator),
+ * not in a copy as large as the training vectors themselves: the
+ * terminator moves into the scratch node and the bias takes its slot. */
+_Static_assert(sizeof(struct feature_node) == sizeof(struct svm_node) &&
+               offsetof(struct feature_node, index) == offsetof(struct svm_node, index) &&
+               offsetof(struct feature_node, value) == offsetof(struct svm_node, value),
+               "liblinear's feature_node and libsvm's svm_node share a layout");
+
 static int train_liblinear(fr_classifier *c, const fr_classifier_options *opts,
                            struct svm_node *const *x, double *y, size_t n,
                            int *weight_label, double *weight, size_t n_labels, fr_error *err)
 {
 	int rc = 0;
-	size_t total = 0;
-	/* liblinear's rows carry the bias as one more feature, n_features + 1. */
-	for (size_t i = 0; i < n; i++) {
-		const struct svm_node *p = x[i];
-		while (p->index != -1)
-			p++;
-		total += (size_t)(p - x[i]) + 2;
-	}
-	struct feature_node *store = malloc((total ? total : 1) * sizeof(*store));
+	const int bias_index = (int)c->n_features + 1;
 	struct feature_node **rows = malloc((n ? n : 1) * sizeof(*rows));
-	if (store == NULL || rows == NULL) {
+	struct svm_node **ends = calloc(n ? n : 1, sizeof(*ends)); /* each row's bias node, to put back */
+	if (rows == NULL || ends == NULL) {
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		goto done;
 	}
-	struct feature_node *dst = store;
 	for (size_t i = 0; i < n; i++) {
-		rows[i] = dst;
-		for (const struct svm_node *p = x[i]; p->index != -1; p++, dst++) {
-			dst->index = p->index;
-			dst->value = p->value;
-		}
-		dst->index = (int)c->n_features + 1;
-		(dst++)->value = LIBLINEAR_BIAS;
-		(dst++)->index = -1;
+		struct svm_node *p = x[i];
+		while (p->index != -1 && p->index != bias_index)
+			p++;
+		rows[i] = (struct feature_node *)x[i];
+		if (p->index == bias_index)
+			continue; /* a row given twice, already done */
+		p[1] = p[0];
+		p->index = bias_index;
+		p->value = LIBLINEAR_BIAS;
+		ends[i] = p;
 	}
 	struct problem prob = { (int)n, (int)c->n_features + 1, y, rows, LIBLINEAR_BIAS };
 	struct parameter param;
@@ -340,8 +345,11 @@ static int train_liblinear(fr_classifier *c, const fr_classifier_options *opts,
 	c->ll->nr_feature = (int)c->n_features; /* the bias column is not a feature */
 	rc = finish_liblinear(c, n_labels, NULL, err);
 done:
-	free(store);
+	for (size_t i = 0; ends && i < n; i++)
+		if (ends[i])
+			ends[i][0] = ends[i][1];
 	free(rows);
+	free(ends);
 	return rc;
 }
 

@@ -71,7 +71,12 @@ typedef struct fr_classifier fr_classifier;
 
 /* Trains on n vectors x[i] (libsvm node arrays, borrowed for the call only:
  * the classifier copies the support vectors it keeps) with classes y[i] in
- * 0..n_labels-1. Every class must occur. n_features bounds the indices. */
+ * 0..n_labels-1. Every class must occur. n_features bounds the indices.
+ * Each row needs one node of scratch space after its terminator, as
+ * fr_sparse_vec_append leaves: LIBLINEAR adds its bias feature to the rows
+ * in place rather than copy them all. The call puts the rows back as they
+ * were, the scratch node aside, which is left holding a copy of the
+ * terminator; rows are not thread-safe to share with another call meanwhile. */
 int fr_classifier_train(fr_classifier **out, const fr_classifier_options *opts,
                         struct svm_node *const *x, const int *y, size_t n,
                         size_t n_labels, size_t n_features, fr_error *err);

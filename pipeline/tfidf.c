@@ -91,11 +91,13 @@ void fr_sparse_vec_init(fr_sparse_vec *v)
 int fr_sparse_vec_append(const fr_sparse_vec *v, struct svm_node **store, size_t *cap,
                          size_t *used, size_t *offset_out)
 {
-	if (fr_grow((void **)store, cap, *used + v->count + 1, sizeof(**store)) < 0)
+	/* Nodes, terminator and a scratch node: LIBLINEAR's bias (fr_classifier_train). */
+	if (fr_grow((void **)store, cap, *used + v->count + 2, sizeof(**store)) < 0)
 		return FR_ENOMEM;
 	memcpy(*store + *used, v->nodes, (v->count + 1) * sizeof(**store));
+	(*store)[*used + v->count + 1] = v->nodes[v->count];
 	*offset_out = *used;
-	*used += v->count + 1;
+	*used += v->count + 2;
 	return 0;
 }
 

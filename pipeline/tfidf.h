@@ -74,9 +74,10 @@ typedef struct fr_sparse_vec {
 void fr_sparse_vec_init(fr_sparse_vec *v);
 void fr_sparse_vec_dispose(fr_sparse_vec *v);
 
-/* Appends v's nodes and their terminator to a growing block of training
- * vectors (*store, *cap nodes, *used of them filled), so a solver can borrow
- * every row from one allocation. Stores where v starts in *offset_out: an
+/* Appends v's nodes, their terminator and one scratch node (for
+ * fr_classifier_train) to a growing block of training vectors (*store,
+ * *cap nodes, *used of them filled), so a solver can borrow every row from
+ * one allocation. Stores where v starts in *offset_out: an
  * offset, since the block may move as it grows. 0 or FR_ENOMEM. */
 int fr_sparse_vec_append(const fr_sparse_vec *v, struct svm_node **store, size_t *cap,
                          size_t *used, size_t *offset_out);

@@ -21,7 +21,7 @@
 #define N_ROWS 30
 #define N_FEATURES 8
 
-static struct svm_node rows[N_ROWS][6];
+static struct svm_node rows[N_ROWS][6]; /* four features, the terminator, a scratch node */
 static struct svm_node *x[N_ROWS];
 static int y[N_ROWS];
 
@@ -204,7 +204,7 @@ static void test_classify__balanced_weights_rescue_a_rare_class(void **state)
 	(void)state;
 	/* 27 rows of class 0 and 3 of class 1 that overlap it: without
 	 * weights the rare class is swallowed; balanced weights recover it. */
-	struct svm_node r[30][3];
+	struct svm_node r[30][4]; /* two features, the terminator and the solver's scratch node */
 	struct svm_node *xs[30];
 	int ys[30];
 	for (int i = 0; i < 30; i++) {
@@ -314,6 +314,32 @@ static void test_classify__liblinear_matches_liblinear(void **state)
 	unlink(path);
 }
 
+static void test_classify__liblinear_puts_the_rows_back(void **state)
+{
+	(void)state;
+	/* LIBLINEAR's bias goes into the rows in place: afterwards they are
+	 * as they were, a row given twice included. */
+	struct svm_node before[N_ROWS][5], *twice[N_ROWS + 1];
+	int y_twice[N_ROWS + 1];
+	for (int i = 0; i < N_ROWS; i++) {
+		memcpy(before[i], rows[i], sizeof(before[i]));
+		twice[i] = x[i];
+		y_twice[i] = y[i];
+	}
+	twice[N_ROWS] = x[0];
+	y_twice[N_ROWS] = y[0];
+	fr_classifier_options o = FR_CLASSIFIER_OPTIONS_INIT;
+	fr_classifier *c = NULL;
+	o.solver = FR_SOLVER_LIBLINEAR;
+	assert_int_equal(fr_classifier_train(&c, &o, twice, y_twice, N_ROWS + 1, 3, N_FEATURES, NULL), 0);
+	for (int i = 0; i < N_ROWS; i++)
+		assert_memory_equal(rows[i], before[i], sizeof(before[i]));
+	double scores[3];
+	for (int i = 0; i < N_ROWS; i++)
+		assert_int_equal(fr_classifier_predict(c, x[i], scores, NULL), y[i]);
+	fr_classifier_free(c);
+}
+
 static void test_classify__solver_choice(void **state)
 {
 	(void)state;
@@ -344,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_classify__load_errors),
 		cmocka_unit_test(test_classify__liblinear_predicts_and_explains),
 		cmocka_unit_test(test_classify__liblinear_matches_liblinear),
+		cmocka_unit_test(test_classify__liblinear_puts_the_rows_back),
 		cmocka_unit_test(test_classify__solver_choice),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
