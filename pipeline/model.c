@@ -547,12 +547,15 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 		goto done;
 	}
 	fr_logf(log, payload, "training '%s': %zu rows, %zu labels", task->name, used, task->n_labels);
-	rc = fr_classifier_train(&task->clf, &cfg->classifier, xs, y, used, task->n_labels,
-	                         fr_tfidf_feature_count(m->tfidf), err);
+	/* Calibration's folds before the task's classifier: each fold's
+	 * classifier beside the task's would hold two weight matrices at once. */
+	int solver = cfg->classifier.solver == FR_SOLVER_AUTO ? fr_classifier_auto_solver(cfg->classifier.kernel)
+	                                                      : cfg->classifier.solver;
+	rc = fr_calibration_train(&task->cal, &cfg->calibration, &cfg->classifier, solver, xs, y, groups,
+	                          used, task->n_labels, fr_tfidf_feature_count(m->tfidf), err);
 	if (rc == 0)
-		rc = fr_calibration_train(&task->cal, &cfg->calibration, &cfg->classifier,
-		                          fr_classifier_solver(task->clf), xs, y, groups, used,
-		                          task->n_labels, fr_tfidf_feature_count(m->tfidf), err);
+		rc = fr_classifier_train(&task->clf, &cfg->classifier, xs, y, used, task->n_labels,
+		                         fr_tfidf_feature_count(m->tfidf), err);
 	if (rc == 0 && task->cal.method == FR_CALIBRATION_PLATT)
 		fr_logf(log, payload, "calibrating '%s': Platt slope %.3f from %zu out-of-fold rows in %zu folds",
 		        task->name, task->cal.slope, task->cal.rows, task->cal.folds);
