@@ -798,6 +798,11 @@ int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *
 		m->n_tasks++;
 		rc = train_task(m, &m->tasks[t], ds, t, rows, n, x, cfg, log, payload, err);
 	}
+	/* The vectors go before the manifest's JSON vocabulary, as large, comes. */
+	free(x);
+	free(store);
+	x = NULL;
+	store = NULL;
 	if (rc == 0)
 		rc = build_manifest(m, ds, cfg, stopwords_used, n, err);
 done:
