@@ -643,6 +643,16 @@ int fr_tfidf_fit_finish(fr_tfidf *t, fr_error *err)
 		t->df[f + 1] = t->prov_df[order[f].pid];
 		t->idf[f + 1] = idf_of(&t->opts, t->n_docs, t->df[f + 1]);
 	}
+	/* Every n-gram seen is numbered: its map goes before the surface forms
+	 * and the term index take their room, at the peak of fitting. (An out
+	 * of memory past here leaves a vectorizer that cannot finish again.) */
+	free(order);
+	order = NULL;
+	fr_strmap_free(t->prov);
+	t->prov = NULL;
+	free(t->prov_df);
+	free(t->prov_last_doc);
+	t->prov_df = t->prov_last_doc = NULL;
 
 	/* Each feature's most frequent surface form; ties go to the first in byte order. */
 	best = calloc(V + 1, sizeof(*best));
@@ -674,19 +684,16 @@ int fr_tfidf_fit_finish(fr_tfidf *t, fr_error *err)
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		goto done;
 	}
+	/* Only the per-document ids are still needed, for fr_tfidf_fitted_vector. */
+	fr_strmap_free(t->surf);
+	t->surf = NULL;
+	free(t->surf_count);
+	t->surf_count = NULL;
 	t->finished = 1;
 	if (build_term_index(t) < 0) {
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		goto done;
 	}
-	/* Only the per-document ids are still needed, for fr_tfidf_fitted_vector. */
-	fr_strmap_free(t->prov);
-	fr_strmap_free(t->surf);
-	t->prov = t->surf = NULL;
-	free(t->prov_df);
-	free(t->prov_last_doc);
-	free(t->surf_count);
-	t->prov_df = t->prov_last_doc = t->surf_count = NULL;
 done:
 	free(order);
 	free(best);
