@@ -64,6 +64,11 @@ int fr_classifier_auto_solver(int kernel)
 	return kernel == FR_KERNEL_RBF ? FR_SOLVER_LIBSVM : FR_SOLVER_LIBLINEAR;
 }
 
+int fr_classifier_resolved_solver(const fr_classifier_options *o)
+{
+	return o->solver == FR_SOLVER_AUTO ? fr_classifier_auto_solver(o->kernel) : o->solver;
+}
+
 int fr_classifier_solver(const fr_classifier *c)
 {
 	return c->solver;
@@ -399,8 +404,7 @@ int fr_classifier_train(fr_classifier **out, const fr_classifier_options *opts,
 		weight[l] = opts->balanced ? (double)n / ((double)n_labels * (double)count[l]) : 1.0;
 	}
 
-	int solver = opts->solver == FR_SOLVER_AUTO ? fr_classifier_auto_solver(opts->kernel) : opts->solver;
-	rc = solver == FR_SOLVER_LIBLINEAR
+	rc = fr_classifier_resolved_solver(opts) == FR_SOLVER_LIBLINEAR
 	         ? train_liblinear(c, opts, x, yd, n, weight_label, weight, n_labels, err)
 	         : train_libsvm(c, opts, x, yd, n, weight_label, weight, n_labels, err);
 done:

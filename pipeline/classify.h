@@ -87,6 +87,8 @@ size_t fr_classifier_label_count(const fr_classifier *c);
 int fr_classifier_solver(const fr_classifier *c);
 /* The solver auto picks for a kernel: liblinear for linear, libsvm for RBF. */
 int fr_classifier_auto_solver(int kernel);
+/* The solver training with o uses: o->solver, or auto's pick for o->kernel. */
+int fr_classifier_resolved_solver(const fr_classifier_options *o);
 /* "libsvm" or "liblinear"; and back (-1 for an unknown name). */
 const char *fr_solver_name(int solver);
 int fr_solver_from_name(const char *name);

@@ -549,9 +549,8 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 	fr_logf(log, payload, "training '%s': %zu rows, %zu labels", task->name, used, task->n_labels);
 	/* Calibration's folds before the task's classifier: each fold's
 	 * classifier beside the task's would hold two weight matrices at once. */
-	int solver = cfg->classifier.solver == FR_SOLVER_AUTO ? fr_classifier_auto_solver(cfg->classifier.kernel)
-	                                                      : cfg->classifier.solver;
-	rc = fr_calibration_train(&task->cal, &cfg->calibration, &cfg->classifier, solver, xs, y, groups,
+	rc = fr_calibration_train(&task->cal, &cfg->calibration, &cfg->classifier,
+	                          fr_classifier_resolved_solver(&cfg->classifier), xs, y, groups,
 	                          used, task->n_labels, fr_tfidf_feature_count(m->tfidf), err);
 	if (rc == 0)
 		rc = fr_classifier_train(&task->clf, &cfg->classifier, xs, y, used, task->n_labels,

@@ -291,8 +291,7 @@ static int run_job(tune_ctx *c, size_t v, size_t r, size_t f, fr_error *err)
 			fr_classifier *clf = NULL;
 			co.balanced = pt->balanced;
 			co.C = pt->C;
-			co.solver = pt->solver == FR_SOLVER_AUTO ? fr_classifier_auto_solver(co.kernel)
-			                                         : pt->solver;
+			co.solver = pt->solver; /* training resolves auto */
 			rc = fr_classifier_train(&clf, &co, xs, y, m, k, fr_tfidf_feature_count(tf), err);
 			size_t j = 0;
 			for (size_t i = 0; rc == 0 && i < n_test; i++) {
@@ -843,8 +842,7 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 
 	/* Pass 1: the config's own point, then the word grid. Its solver is
 	 * what training resolves "auto" to. */
-	int solver = cfg->classifier.solver == FR_SOLVER_AUTO ? fr_classifier_auto_solver(cfg->classifier.kernel)
-	                                                      : cfg->classifier.solver;
+	int solver = fr_classifier_resolved_solver(&cfg->classifier);
 	int v = add_vec(c, &cfg->tfidf, 1);
 	add_point(c, (size_t)v, STAGE_DEFAULT, 1, cfg->classifier.balanced, cfg->classifier.C, solver);
 	for (int stop = 1; stop >= (has_stop ? 0 : 1); stop--) {
