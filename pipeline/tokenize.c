@@ -307,21 +307,8 @@ static int push_token(fr_tokens *t, size_t ncp, int non_ascii, uint8_t kind)
 	return 0;
 }
 
-/* 1 for the ASCII letters and digits, 0 for every other byte: the bytes an
- * ASCII run is made of. */
 #define R0 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 #define R1 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
-static const uint8_t ascii_alnum[256] = {
-	R0, R0,                                         /* controls */
-	R0,                                             /* space and punctuation */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, /* 0-9 */
-	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* @ A-O */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, /* P-Z */
-	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* ` a-o */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, /* p-z */
-	R0, R0, R0, R0, R0, R0, R0, R0                  /* non-ASCII */
-};
-
 /* 1 for the bytes that may join an ASCII run to what follows it (see
  * ascii_run_is_whole), 0 for those that always end it: a space, most
  * punctuation and a line end close a token without another look. */
@@ -334,57 +321,6 @@ static const uint8_t may_join[256] = {
 };
 #undef R0
 #undef R1
-
-/* Where the run of ASCII letters and digits that starts at s[pos] ends:
- * eight bytes a step while eight are left (a byte is a letter when its
- * lowercase form, bit 0x20 set, is in a..z; each sum stays inside its byte
- * up to the first byte over 0x7F, which ends the run anyway, and the lowest
- * stop is the first on a little-endian machine), then a byte at a time. */
-static size_t ascii_run_end(const uint8_t *s, size_t len, size_t pos)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	const uint64_t highs = 0x8080808080808080ULL, ones = 0x0101010101010101ULL;
-	while (len - pos >= 8) {
-		uint64_t v;
-		memcpy(&v, s + pos, 8);
-		uint64_t low = v | 0x2020202020202020ULL;
-		uint64_t letter = (low + ones * (0x80 - 'a')) & ~(low + ones * (0x80 - 'z' - 1));
-		uint64_t digit = (v + ones * (0x80 - '0')) & ~(v + ones * (0x80 - '9' - 1));
-		uint64_t stop = ~((letter | digit) & ~v) & highs;
-		if (stop != 0)
-			return pos + ((size_t)__builtin_ctzll(stop) >> 3);
-		pos += 8;
-	}
-#endif
-	while (pos < len && ascii_alnum[s[pos]])
-		pos++;
-	return pos;
-}
-
-/* A token of ASCII letters and digits, lowercased as it is copied; avail
- * is how many input bytes are left from src. The room check is inline. The
- * copy goes eight bytes at a time while eight are left in the input:
- * letters and digits are lowercase with bit 0x20 set, and what lands past
- * the token is inside the room reserved and overwritten by what follows. */
-static int push_ascii_token(fr_tokens *t, const uint8_t *src, size_t n, size_t avail, uint8_t kind)
-{
-	if ((t->count == t->cap || t->text_len + n + 8 > t->text_cap) && token_space(t, n + 8) == NULL)
-		return FR_ENOMEM;
-	char *dst = t->text + t->text_len;
-	if (kind != FR_TOKEN_NUMBER) {
-		size_t i = 0;
-		for (; i < n && i + 8 <= avail; i += 8) {
-			uint64_t v;
-			memcpy(&v, src + i, 8);
-			v |= 0x2020202020202020ULL;
-			memcpy(dst + i, &v, 8);
-		}
-		for (; i < n; i++)
-			dst[i] = (char)(src[i] | 0x20);
-	}
-	token_done(t, n, kind);
-	return 0;
-}
 
 /* Whether the ASCII run s[start..end) is a whole token by itself: what ends
  * it can join nothing (an apostrophe or hyphen before a letter, an
@@ -407,6 +343,134 @@ static int ascii_run_is_whole(const uint8_t *s, size_t len, size_t start, size_t
 	if (c == '.' || c == ',' || c == ':' || c == '/' || c == '-')
 		return !(after >= 0x80 || ascii_class[after] == CLS_DIGIT);
 	return 1;
+}
+
+/* Bit i set when byte i of the 16 at p is an ASCII letter or digit; in
+ * *high_out, when it is over 0x7F. With SSE2 (every x86-64) sixteen bytes
+ * are classed in a dozen instructions; elsewhere a byte at a time. */
+static inline unsigned ascii_alnum16(const uint8_t *p, unsigned *high_out)
+{
+#ifdef __SSE2__
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	/* Signed compares: bytes over 0x7F are negative and below every bound. */
+	__m128i low = _mm_or_si128(v, _mm_set1_epi8(0x20));
+	__m128i letter = _mm_and_si128(_mm_cmpgt_epi8(low, _mm_set1_epi8('a' - 1)),
+	                               _mm_cmplt_epi8(low, _mm_set1_epi8('z' + 1)));
+	__m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+	                              _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+	*high_out = (unsigned)_mm_movemask_epi8(v);
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(letter, digit));
+#else
+	unsigned alnum = 0, high = 0;
+	for (unsigned i = 0; i < 16; i++) {
+		int cls = p[i] < 0x80 ? ascii_class[p[i]] : CLS_SEP;
+		alnum |= (unsigned)(cls == CLS_LETTER || cls == CLS_DIGIT) << i;
+		high |= (unsigned)(p[i] >> 7) << i;
+	}
+	*high_out = high;
+	return alnum;
+#endif
+}
+
+/* The 16 bytes from s[pos] for ascii_alnum16; past len they read as NUL,
+ * a separator, from a copy in tail. */
+static inline const uint8_t *window16(const uint8_t *s, size_t len, size_t pos, uint8_t tail[16])
+{
+	if (len - pos >= 16)
+		return s + pos;
+	memset(tail, 0, 16);
+	memcpy(tail, s + pos, len - pos);
+	return tail;
+}
+
+/* The ASCII fast path, from s[pos]: skips ASCII separators and takes
+ * every token of ASCII letters and digits that nothing joins on to (see
+ * ascii_run_is_whole), sixteen bytes classed at a time. Returns where the
+ * general path must look: at a non-ASCII byte, at a run that may join
+ * what follows, or len. *rc is set to FR_ENOMEM when memory ran out.
+ *
+ * The buffers' state lives in locals and is written back when the general
+ * path or token_space needs it: the stores into the text would otherwise
+ * make the compiler reload every field of out after each one. */
+static size_t ascii_tokens(fr_tokens *out, const uint8_t *s, size_t len, size_t pos, int *rc)
+{
+	char *text = out->text;
+	size_t text_len = out->text_len, text_cap = out->text_cap, count = out->count, cap = out->cap;
+	fr_token *items = out->items;
+	uint8_t tail[16];
+	while (pos < len) {
+		unsigned high = 0;
+		unsigned alnum = ascii_alnum16(window16(s, len, pos, tail), &high);
+		/* Where the first letter or digit is; 16 when there is none. */
+		unsigned first = (unsigned)__builtin_ctz(alnum | 0x10000u);
+		if (high & ((1u << first) - 1)) { /* a non-ASCII byte first: the general path's */
+			pos += (size_t)__builtin_ctz(high);
+			break;
+		}
+		if (first == 16) { /* sixteen separators */
+			pos += 16;
+			continue;
+		}
+		pos += first;
+		size_t run = (size_t)__builtin_ctz(~(alnum >> first)); /* at most 16 - first */
+		size_t end = pos + run;
+		/* A run that reaches the window's end goes on sixteen bytes at a
+		 * time. (A window copied to tail ends in NULs: its runs stop at len.) */
+		while (run == 16 - first && end < len) {
+			run = (size_t)__builtin_ctz(~ascii_alnum16(window16(s, len, end, tail), &high));
+			end += run;
+			first = 0;
+		}
+		int word = s[pos] > '9'; /* a letter: digits are below them in ASCII */
+		if (end < len && may_join[s[end]] && !ascii_run_is_whole(s, len, pos, end, word))
+			break;
+		size_t n = end - pos;
+		/* The token (or "<num>"), its NUL, the fifteen bytes the copy may
+		 * write past it and the eight readable from its start. */
+		if (count == cap || text_len + n + 16 + FR_TOKENS_READABLE > text_cap) {
+			out->text_len = text_len;
+			out->count = count;
+			if (token_space(out, n + 16) == NULL) {
+				*rc = FR_ENOMEM;
+				return pos;
+			}
+			text = out->text;
+			text_cap = out->text_cap;
+			items = out->items;
+			cap = out->cap;
+		}
+		char *dst = text + text_len;
+		if (word) {
+			/* Letters and digits are lowercase with bit 0x20 set; what
+			 * lands past the token is inside the room reserved and
+			 * overwritten by what follows. */
+			size_t i = 0;
+#ifdef __SSE2__
+			for (; i < n && len - pos - i >= 16; i += 16) {
+				__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + pos + i));
+				_mm_storeu_si128((__m128i *)(void *)(dst + i), _mm_or_si128(v, _mm_set1_epi8(0x20)));
+			}
+#endif
+			for (; i < n; i++)
+				dst[i] = (char)(s[pos + i] | 0x20);
+		} else {
+			n = sizeof(FR_TOKEN_NUMBER_TEXT) - 1;
+			memcpy(dst, FR_TOKEN_NUMBER_TEXT, n);
+		}
+		dst[n] = '\0';
+		fr_token *tok = &items[count++];
+		tok->start = (uint32_t)text_len;
+		tok->len = (uint32_t)n;
+		tok->term_start = 0;
+		tok->term_len = 0;
+		tok->kind = word ? FR_TOKEN_WORD : FR_TOKEN_NUMBER;
+		tok->stop = 0;
+		text_len += n + 1;
+		pos = end;
+	}
+	out->text_len = text_len;
+	out->count = count;
+	return pos < len ? pos : len;
 }
 
 /* A decoded character with its class, for one-character lookahead. */
@@ -458,25 +522,11 @@ int fr_tokenize(fr_tokens *out, const char *text, size_t len, fr_error *err)
 	size_t pos = 0;
 	int rc = 0;
 	while (pos < len) {
-		if (s[pos] < 0x80) {
-			/* Fast path: ASCII separators, and tokens of ASCII letters and
-			 * digits that nothing joins on to. */
-			if (!ascii_alnum[s[pos]]) {
-				pos++;
-				continue;
-			}
-			size_t end = ascii_run_end(s, len, pos + 1);
-			int word = ascii_class[s[pos]] == CLS_LETTER;
-			if (end >= len || !may_join[s[end]] || ascii_run_is_whole(s, len, pos, end, word)) {
-				if (push_ascii_token(out, s + pos, end - pos, len - pos,
-				                     word ? FR_TOKEN_WORD : FR_TOKEN_NUMBER) < 0)
-					return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-				/* The space after a word, the commonest separator, is
-				 * skipped here rather than by another turn of the loop. */
-				pos = end + (end < len && s[end] == ' ');
-				continue;
-			}
-		}
+		pos = ascii_tokens(out, s, len, pos, &rc);
+		if (rc < 0)
+			return fr_error_set(err, rc, NULL, 0, "out of memory");
+		if (pos >= len)
+			break;
 		ch_t c = read_ch(s, len, pos);
 		if (c.invalid)
 			out->invalid_bytes++;

@@ -495,6 +495,66 @@ static void test_tokenize__utf8_decode_respects_n(void **state)
 	assert_int_equal(fr_utf8_decode((const uint8_t *)euro, 1, &cp), 0);
 }
 
+/* The ASCII fast path classes sixteen bytes at a time: a word of every
+ * length from 1 to 40, starting at every offset from 0 to 20 (so across
+ * window edges and into the copied last window), then each way a word can
+ * end (joined or not), must give what the rules say, and exactly-sized
+ * heap copies let AddressSanitizer catch a read past the text. */
+static void test_tokenize__words_across_window_edges(void **state)
+{
+	static const struct {
+		const char *after;      /* bytes after the word */
+		const char *suffix;     /* what the token gets of them */
+		const char *next;       /* the token after it, or NULL */
+		size_t invalid;
+	} ends[] = {
+		{ "", "", NULL, 0 },
+		{ " ", "", NULL, 0 },
+		{ ", zz", "", "zz", 0 },
+		{ "-yo", "yo", NULL, 0 },            /* a hyphen between letters joins */
+		{ "- yo", "", "yo", 0 },
+		{ "'s", "'s", NULL, 0 },
+		{ "\xE2\x80\x99s rest", "'s", "rest", 0 },
+		{ "\xC3\xA9", "\xC3\xA9", NULL, 0 }, /* a non-ASCII letter goes on the word */
+		{ "\xFF" "ab", "", "ab", 1 },       /* an invalid byte separates */
+		{ "7", "7", NULL, 0 },
+		{ ".", "", NULL, 0 },
+	};
+	fr_tokens *t = *state;
+	fr_error err = FR_ERROR_INIT;
+	char word[41], expect[64];
+	for (size_t wl = 1; wl <= 40; wl++) {
+		for (size_t i = 0; i < wl; i++)
+			word[i] = (char)((i % 2 ? 'A' : 'a') + (char)(i % 26));
+		word[wl] = '\0';
+		for (size_t lead = 0; lead <= 20; lead++) {
+			for (size_t e = 0; e < sizeof(ends) / sizeof(ends[0]); e++) {
+				size_t al = strlen(ends[e].after), len = lead + wl + al;
+				char *text = malloc(len ? len : 1);
+				assert_non_null(text);
+				memset(text, lead % 3 == 0 ? ' ' : ';', lead);
+				memcpy(text + lead, word, wl);
+				memcpy(text + lead + wl, ends[e].after, al);
+				assert_int_equal(fr_tokenize(t, text, len, &err), 0);
+				free(text);
+
+				size_t k = 0;
+				for (size_t i = 0; i < wl; i++)
+					expect[k++] = (char)(word[i] >= 'A' && word[i] <= 'Z' ? word[i] + 32 : word[i]);
+				snprintf(expect + k, sizeof(expect) - k, "%s", ends[e].suffix);
+				if (t->count != (ends[e].next ? 2u : 1u) || strcmp(fr_tokens_surface(t, 0), expect) != 0)
+					fail_msg("word length %zu, lead %zu, end %zu: %zu tokens, first \"%s\"",
+					         wl, lead, e, t->count, t->count ? fr_tokens_surface(t, 0) : "");
+				assert_int_equal(t->items[0].kind, FR_TOKEN_WORD);
+				if (ends[e].next)
+					assert_string_equal(fr_tokens_surface(t, 1), ends[e].next);
+				assert_int_equal(t->invalid_bytes, ends[e].invalid);
+				check_layout(t);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_tokens, teardown_tokens)
@@ -509,6 +569,7 @@ int main(void)
 		cmocka_unit_test(test_tokenize__text_problem_after_padding),
 		T(test_tokenize__one_digit_number_at_buffer_end),
 		T(test_tokenize__long_text),
+		T(test_tokenize__words_across_window_edges),
 		T(test_tokenize__reuse_resets_counts),
 		T(test_tokenize__set_term),
 		cmocka_unit_test(test_tokenize__utf8_decode_table),
