@@ -259,7 +259,7 @@ static char *token_space(fr_tokens *t, size_t room)
 	/* A number is "<num>" however short it was: reserve for whichever is longer. */
 	if (room < sizeof(FR_TOKEN_NUMBER_TEXT) - 1)
 		room = sizeof(FR_TOKEN_NUMBER_TEXT) - 1;
-	/* The NUL, and the eight bytes readable from a form's start that
+	/* The NUL, and the FR_TOKENS_READABLE bytes readable from a form's start that
 	 * fr_tokens promises. */
 	if (fr_grow((void **)&t->text, &t->text_cap, t->text_len + room + FR_TOKENS_READABLE, 1) < 0)
 		return NULL;
@@ -426,7 +426,7 @@ static size_t ascii_tokens(fr_tokens *out, const uint8_t *s, size_t len, size_t 
 			break;
 		size_t n = end - pos;
 		/* The token (or "<num>"), its NUL, the fifteen bytes the copy may
-		 * write past it and the eight readable from its start. */
+		 * write past it and the FR_TOKENS_READABLE readable from its start. */
 		if (count == cap || text_len + n + 16 + FR_TOKENS_READABLE > text_cap) {
 			out->text_len = text_len;
 			out->count = count;

@@ -44,7 +44,7 @@ typedef struct fr_token {
 
 /* Tokens of one paragraph. Passed between stages, so transparent; reused
  * across paragraphs so a warm pipeline allocates nothing per paragraph. */
-#define FR_TOKENS_READABLE 8
+#define FR_TOKENS_READABLE 16
 
 typedef struct fr_tokens {
 	char *text;          /* surface forms, each NUL-terminated and with

@@ -607,12 +607,15 @@ static void test_model__fast_path_equals_string_path(void **state)
 		assert_int_equal(fr_stemmer_add_stop_stem(st, json_string_value(json_array_get(stops, i)), &err), 0);
 	fr_task_result results[2];
 	/* Forms that are prefixes of one another, of seven, eight and nine
-	 * bytes (the short-form table keys on up to eight), and short non-ASCII
-	 * ones, each met again once warm. */
+	 * bytes and of fifteen, sixteen and seventeen (the short-form table
+	 * keys on up to sixteen, in two words), forms that differ only past
+	 * their eighth byte, and short non-ASCII ones, each met again once warm. */
 	static const char *const extra[] = {
 		"war wars warsaw war wars warsaw talks talk ceasefire ceasefir ceasefires",
 		"nato natos nat na n nato; sanction sanctions sanctioned sanctioneds",
 		"\xc3\xa9t\xc3\xa9 \xd0\xbc\xd0\xb8\xd1\x80 \xc3\xa9t\xc3\xa9 kyiv kyiv's kyivs 2022 2023",
+		"counteroffensiv counteroffensive counteroffensives counteroffensive counteroffensiv",
+		"peacekeeper peacekeepers peacekeeping peacekeeper internationalize internationalise",
 	};
 	size_t n_texts = ds.n_rows + sizeof(extra) / sizeof(extra[0]);
 	/* Twice over, so the second pass runs from a warm cache. */
