@@ -363,18 +363,20 @@ static void test_csv__quoted_field_across_block_edge(void **state)
 	free(input);
 }
 
-/* The plain-run scan looks at eight bytes at a time; put each stop byte at
- * every offset in a word, among bytes that are easy to mistake for one (NUL,
- * high bytes, and the neighbours of ',' '"' CR LF). */
+/* The plain-run scan looks at sixteen bytes at a time (eight without
+ * SSE2); put each stop byte at every offset of two blocks, among bytes that
+ * are easy to mistake for one (NUL, high bytes, and the neighbours of ','
+ * '"' CR LF). */
 static void test_csv__stop_byte_at_every_offset(void **state)
 {
-	static const char filler[] = "\0\xFF\x80+!\x0B\x0C#-\x22\xAC\xA2\x8D\x8A\x0Ex";
+	static const char filler[] = "\0\xFF\x80+!\x0B\x0C#-\x22\xAC\xA2\x8D\x8A\x0Ex"
+	                             "\x0E\x8A\x8D\xA2\xAC\x22-#\x0C\x0B!+\x80\xFF\0yz";
 	char input[64] = "";
 	const char *f = NULL;
 	size_t len = 0;
 
 	(void)state;
-	for (size_t k = 0; k < 17; k++) {
+	for (size_t k = 0; k < 34; k++) {
 		FILE *fp = NULL;
 		fr_csv *csv = NULL;
 		size_t n = 0;
