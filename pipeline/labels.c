@@ -141,7 +141,16 @@ int fr_labels_open_stream(fr_labels_writer **out, FILE *fp, const fr_model *m, f
  * '"', '\\' or over 0x7F) that starts at p[i] ends. SSE2, on every x86-64,
  * looks at sixteen bytes a step (a signed compare with 0x20 catches the
  * controls and the bytes over 0x7F at once); elsewhere eight a step, with
- * exact tests of "any byte", not of which. The rest byte by byte. */
+ * exact tests of "any byte", not of which. The rest byte by byte, through
+ * a table: most strings written (labels, evidence terms, ids) are shorter
+ * than a step. */
+#define P8 1, 1, 1, 1, 1, 1, 1, 1
+static const uint8_t json_plain[256] = {
+	[0x20] = 1, 1, 0, 1, 1, 1, 1, 1,           /* 0x20-0x27, not '"' */
+	P8, P8, P8, P8, P8, P8, 1, 1, 1, 1,        /* 0x28-0x5B */
+	0, 1, 1, 1, P8, P8, P8, P8,                /* 0x5C-0x7F, not '\\' */
+};
+#undef P8
 static size_t json_plain_end(const uint8_t *p, size_t i, size_t len)
 {
 #ifdef __SSE2__
@@ -167,7 +176,7 @@ static size_t json_plain_end(const uint8_t *p, size_t i, size_t len)
 		i += 8;
 	}
 #endif
-	while (i < len && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
+	while (i < len && json_plain[p[i]])
 		i++;
 	return i;
 }
