@@ -258,6 +258,7 @@ struct fr_corpus {
 
 	/* .jsonl and stdin */
 	FILE *fp;
+	char *fp_buf;            /* a .jsonl file's stdio buffer (JSONL_BUFFER) */
 	char *line;
 	size_t line_cap, line_no;
 
@@ -440,6 +441,8 @@ static void close_current(fr_corpus *c)
 	c->csv = NULL;
 	if (c->fp && c->fp != stdin)
 		fclose(c->fp);
+	free(c->fp_buf);
+	c->fp_buf = NULL;
 	c->fp = NULL;
 	c->open = 0;
 	c->cur++;
@@ -492,6 +495,15 @@ static int refuse_utf16_file(const char *path, fr_error *err)
 	}
 	return refuse_utf16(path, head, n, err);
 }
+
+/* JSON Lines are read a megabyte at a time. glibc's own buffer is the file
+ * system's block or a pipe's page, 4 KiB: a read call per 4 KiB, eleven
+ * thousand for classify - on 50,000 records. setvbuf takes a size only
+ * together with the buffer; stdin's lives as long as the process, since the
+ * stream outlives any corpus. */
+#define JSONL_BUFFER ((size_t)1 << 20)
+static char stdin_buffer[JSONL_BUFFER];
+static int stdin_buffered;
 
 static int open_current(fr_corpus *c, fr_error *err)
 {
@@ -560,9 +572,15 @@ static int open_current(fr_corpus *c, fr_error *err)
 		c->fp = fopen(in->path, "rb");
 		if (c->fp == NULL)
 			return fr_error_set(err, FR_EIO, in->path, 0, "cannot open: %s", strerror(errno));
+		if ((c->fp_buf = malloc(JSONL_BUFFER)) != NULL)
+			setvbuf(c->fp, c->fp_buf, _IOFBF, JSONL_BUFFER);
 		return refuse_utf16_file(in->path, err);
 	default:
 		c->fp = stdin;
+		/* Before the first read only: "-" given twice reads nothing more. */
+		if (!stdin_buffered)
+			setvbuf(stdin, stdin_buffer, _IOFBF, JSONL_BUFFER);
+		stdin_buffered = 1;
 		return 0;
 	}
 }
@@ -1068,6 +1086,7 @@ void fr_corpus_free(fr_corpus *c)
 		fr_csv_free(c->csv);
 		if (c->fp && c->fp != stdin)
 			fclose(c->fp);
+		free(c->fp_buf);
 	}
 	for (size_t i = 0; i < c->n_inputs; i++) {
 		free(c->inputs[i].path);

@@ -391,6 +391,11 @@ int cmd_classify(int argc, char **argv)
 		goto done;
 	}
 	if (to_stdout) {
+		/* Into a pipe a megabyte at a time, not glibc's 4 KiB; a terminal
+		 * keeps its lines. The buffer outlives main: exit flushes it. */
+		static char stdout_buffer[1 << 20];
+		if (!isatty(STDOUT_FILENO))
+			setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
 		rc = fr_labels_open_stream(&writer, stdout, model, &err);
 	} else {
 		if (a.out)
