@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "csv.h"
+#include "jsonl.h"
 #include "strmap.h"
 #include "tokenize.h"
 
@@ -260,6 +261,8 @@ struct fr_corpus {
 	FILE *fp;
 	char *fp_buf;            /* a .jsonl file's stdio buffer (JSONL_BUFFER) */
 	char *line;
+	char *decoded;           /* a record's strings, decoded by fr_jsonl_record */
+	size_t decoded_cap;
 	size_t line_cap, line_no;
 
 	size_t record;           /* record number in a .csv / .jsonl */
@@ -956,33 +959,40 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			len -= 3;
 		}
 		c->record++;
-		json_error_t jerr;
-		/* The whole line is one value: text after the object is an error,
-		 * not silently dropped. Any value parses, so that a number or a
-		 * string is called what it is: not an object. */
-		json_t *obj = json_loadb(start, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
+		/* The common record without jansson's tree; anything else, and
+		 * every error, through jansson. */
+		fr_jsonl_fields f;
+		int simple = fr_jsonl_record(start, len, &c->decoded, &c->decoded_cap, &f);
+		if (simple < 0)
+			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		json_t *obj = NULL;
+		char num[32];
+		const char *text = f.text, *idv = f.id;
+		size_t tlen = f.text_len, idlen = f.id_len;
 		int rc = 0;
-		if (obj == NULL) {
-			rc = fr_error_set(err, FR_EFORMAT, name, c->line_no, "invalid JSON: %s", jerr.text);
-		} else if (!json_is_object(obj)) {
-			rc = fr_error_set(err, FR_EFORMAT, name, c->line_no, "a record must be a JSON object");
-		} else {
-			const json_t *text = json_object_get(obj, "text");
+		if (!simple || text == NULL) {
+			json_error_t jerr;
+			/* The whole line is one value: text after the object is an
+			 * error, not silently dropped. Any value parses, so that a
+			 * number or a string is called what it is: not an object. */
+			obj = json_loadb(start, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
+			const json_t *jtext = json_object_get(obj, "text");
 			const json_t *id = json_object_get(obj, "id");
-			if (!json_is_string(text)) {
+			if (obj == NULL)
+				rc = fr_error_set(err, FR_EFORMAT, name, c->line_no, "invalid JSON: %s", jerr.text);
+			else if (!json_is_object(obj))
+				rc = fr_error_set(err, FR_EFORMAT, name, c->line_no, "a record must be a JSON object");
+			else if (!json_is_string(jtext))
 				rc = fr_error_set(err, FR_EFORMAT, name, c->line_no,
-				                  text ? "\"text\" must be a string" : "record has no \"text\"");
-			} else if (id && !json_is_string(id) && !json_is_integer(id)) {
+				                  jtext ? "\"text\" must be a string" : "record has no \"text\"");
+			else if (id && !json_is_string(id) && !json_is_integer(id))
 				rc = fr_error_set(err, FR_EFORMAT, name, c->line_no,
 				                  "\"id\" must be a string or an integer");
-			} else if (json_string_length(text) == 0) {
-				c->stats.empty++;
-				json_decref(obj);
-				continue;
-			} else {
-				char num[32];
-				const char *idv = NULL;
-				size_t idlen = 0;
+			if (rc == 0) {
+				text = json_string_value(jtext);
+				tlen = json_string_length(jtext);
+				idv = NULL;
+				idlen = 0;
 				if (json_is_string(id)) {
 					idv = json_string_value(id);
 					idlen = json_string_length(id);
@@ -991,18 +1001,23 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 					idv = num;
 					idlen = strlen(num);
 				}
-				/* JSON can spell a NUL (\u0000); it is no more text here. */
-				rc = check_text(name, c->line_no, "text", json_string_value(text),
-				                json_string_length(text), err);
-				if (rc == 0)
-					rc = check_text(name, c->line_no, "id", idv, idlen, err);
-				if (rc == 0 && idlen > 0)
-					rc = check_id(c, name, c->line_no, idv, idlen, err);
-				if (rc == 0 && (set_para(c, json_string_value(text), json_string_length(text)) < 0 ||
-				                (idlen > 0 ? set_id(c, idv, idlen) : default_id(c, in->doc, c->record)) < 0))
-					rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 			}
 		}
+		if (rc == 0 && tlen == 0) {
+			c->stats.empty++;
+			json_decref(obj);
+			continue;
+		}
+		/* JSON can spell a NUL (\u0000); it is no more text here. */
+		if (rc == 0)
+			rc = check_text(name, c->line_no, "text", text, tlen, err);
+		if (rc == 0)
+			rc = check_text(name, c->line_no, "id", idv, idlen, err);
+		if (rc == 0 && idlen > 0)
+			rc = check_id(c, name, c->line_no, idv, idlen, err);
+		if (rc == 0 && (set_para(c, text, tlen) < 0 ||
+		                (idlen > 0 ? set_id(c, idv, idlen) : default_id(c, in->doc, c->record)) < 0))
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		json_decref(obj);
 		if (rc < 0)
 			return rc;
@@ -1099,6 +1114,7 @@ void fr_corpus_free(fr_corpus *c)
 	free(c->header);
 	id_set_free(c);
 	free(c->line);
+	free(c->decoded);
 	free(c->para);
 	free(c->id);
 	free(c);

@@ -11,7 +11,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-csv jsonl txt tokenize_stem model}
+targets=${*:-csv jsonl jsonl_record txt tokenize_stem model}
 case $secs in
 	''|*[!0-9]*) echo "run.sh: SECONDS must be a whole number, not '$secs'" >&2; exit 2 ;;
 esac
@@ -33,7 +33,7 @@ done
 max_len() {
 	case $1 in
 		model) echo 65536 ;;
-		tokenize_stem) echo 4096 ;;
+		tokenize_stem | jsonl_record) echo 4096 ;;
 		*) echo 16384 ;;
 	esac
 }

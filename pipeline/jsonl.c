@@ -1,0 +1,213 @@
+#include "jsonl.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "fr_error.h"
+#include "tokenize.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+static const char *skip_space(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
+}
+
+/* Where the first byte in [p, end) that a JSON string cannot hold as it is
+ * ('"', '\\' or a control character) is, or end. Sixteen bytes a step with
+ * SSE2: texts are most of a record. */
+static const char *string_stop(const char *p, const char *end)
+{
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+	const __m128i high3 = _mm_set1_epi8((char)0xE0), zero = _mm_setzero_si128();
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+		                            _mm_cmpeq_epi8(_mm_and_si128(v, high3), zero));
+		unsigned mask = (unsigned)_mm_movemask_epi8(stop);
+		if (mask != 0)
+			return p + __builtin_ctz(mask);
+		p += 16;
+	}
+#endif
+	while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+		p++;
+	return p;
+}
+
+static int hex4(const char *p, const char *end, uint32_t *out)
+{
+	uint32_t v = 0;
+	if (end - p < 4)
+		return 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		uint32_t d = c >= '0' && c <= '9' ? (uint32_t)(c - '0')
+		           : c >= 'a' && c <= 'f' ? (uint32_t)(c - 'a' + 10)
+		           : c >= 'A' && c <= 'F' ? (uint32_t)(c - 'A' + 10) : 16;
+		if (d == 16)
+			return 0;
+		v = v << 4 | d;
+	}
+	*out = v;
+	return 1;
+}
+
+static size_t put_utf8(char *d, uint32_t cp)
+{
+	if (cp < 0x80) {
+		d[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		d[0] = (char)(0xC0 | cp >> 6);
+		d[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		d[0] = (char)(0xE0 | cp >> 12);
+		d[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		d[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	d[0] = (char)(0xF0 | cp >> 18);
+	d[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+	d[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+	d[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* Decodes the string whose opening quote is at *pp - 1 into d; moves *pp
+ * past the closing quote. Returns the decoded length, or -1 when the
+ * string is not one this reader takes. An escape is never longer decoded
+ * than written (\uXXXX is 6 bytes for at most 3, a pair 12 for 4). */
+static ptrdiff_t decode_string(const char **pp, const char *end, char *d)
+{
+	const char *p = *pp;
+	char *start = d;
+	for (;;) {
+		const char *run = string_stop(p, end);
+		memcpy(d, p, (size_t)(run - p));
+		d += run - p;
+		p = run;
+		if (p == end || (unsigned char)*p < 0x20)
+			return -1; /* unterminated, or a raw control character */
+		if (*p == '"')
+			break;
+		if (end - p < 2)
+			return -1;
+		char e = p[1];
+		p += 2;
+		switch (e) {
+		case '"': *d++ = '"'; continue;
+		case '\\': *d++ = '\\'; continue;
+		case '/': *d++ = '/'; continue;
+		case 'b': *d++ = '\b'; continue;
+		case 'f': *d++ = '\f'; continue;
+		case 'n': *d++ = '\n'; continue;
+		case 'r': *d++ = '\r'; continue;
+		case 't': *d++ = '\t'; continue;
+		case 'u': break;
+		default: return -1;
+		}
+		uint32_t cp = 0, low = 0;
+		if (!hex4(p, end, &cp) || cp == 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+			return -1; /* \u0000 and a lone low surrogate: jansson's to judge */
+		p += 4;
+		if (cp >= 0xD800 && cp <= 0xDBFF) {
+			if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || !hex4(p + 2, end, &low) ||
+			    low < 0xDC00 || low > 0xDFFF)
+				return -1;
+			cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+			p += 6;
+		}
+		d += put_utf8(d, cp);
+	}
+	*pp = p + 1;
+	return d - start;
+}
+
+/* A non-negative integer as JSON writes it ("0", or no leading zero), of at
+ * most 18 digits so that it fits json_int_t: its digits are then what
+ * jansson's integer prints as. Returns the digits' count, or 0. */
+static size_t plain_integer(const char *p, const char *end)
+{
+	size_t n = 0;
+	while (p + n < end && p[n] >= '0' && p[n] <= '9')
+		n++;
+	if (n == 0 || n > 18 || (n > 1 && p[0] == '0'))
+		return 0;
+	return n;
+}
+
+int fr_jsonl_record(const char *line, size_t len, char **buf, size_t *cap, fr_jsonl_fields *out)
+{
+	size_t at = 0;
+	memset(out, 0, sizeof(*out));
+	/* jansson refuses what fr_text_problem refuses (its UTF-8 rules are
+	 * the same; a raw NUL is a control character): let it word the error. */
+	if (fr_text_problem(line, len, &at) != NULL)
+		return 0;
+	if (fr_grow((void **)buf, cap, len + 1, 1) < 0)
+		return FR_ENOMEM;
+	const char *p = skip_space(line, line + len), *end = line + len;
+	char *d = *buf;
+	if (p == end || *p != '{')
+		return 0;
+	p = skip_space(p + 1, end);
+	if (p < end && *p == '}')
+		return 0; /* no members: jansson says what is missing */
+	for (;;) {
+		if (p == end || *p != '"')
+			return 0;
+		const char *key = ++p;
+		p = string_stop(p, end);
+		if (p == end || *p != '"')
+			return 0; /* an escape or a control character in a name */
+		size_t key_len = (size_t)(p - key);
+		p = skip_space(p + 1, end);
+		if (p == end || *p != ':')
+			return 0;
+		p = skip_space(p + 1, end);
+		int is_text = key_len == 4 && memcmp(key, "text", 4) == 0;
+		int is_id = key_len == 2 && memcmp(key, "id", 2) == 0;
+		const char *value = d;
+		size_t value_len = 0;
+		if (p < end && *p == '"') {
+			p++;
+			ptrdiff_t n = decode_string(&p, end, d);
+			if (n < 0)
+				return 0;
+			value_len = (size_t)n;
+		} else if (is_id && (value_len = plain_integer(p, end)) > 0) {
+			value = p;
+			p += value_len;
+		} else {
+			return 0;
+		}
+		/* Only the text and the id keep their room in the buffer. */
+		if (is_text) {
+			out->text = value;
+			out->text_len = value_len;
+		} else if (is_id) {
+			out->id = value;
+			out->id_len = value_len;
+		}
+		if ((is_text || is_id) && value == d)
+			d += value_len;
+		p = skip_space(p, end);
+		if (p < end && *p == ',') {
+			p = skip_space(p + 1, end);
+			continue;
+		}
+		if (p < end && *p == '}')
+			break;
+		return 0;
+	}
+	return skip_space(p + 1, end) == end;
+}

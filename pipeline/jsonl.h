@@ -1,0 +1,30 @@
+#ifndef FR_JSONL_H
+#define FR_JSONL_H
+
+#include <stddef.h>
+
+/* A JSON Lines record the common way, without building jansson's tree:
+ * one object whose members are all strings (and "id" may be a
+ * non-negative integer), the strings' escapes decoded. Reading a record
+ * this way costs a pass over its bytes; jansson's reader, which checks and
+ * copies every character and builds a hash table per object, took a third
+ * of classify's time on JSON Lines.
+ *
+ * Anything else (other kinds of values, escapes in a key, \u0000, bad
+ * JSON or bad UTF-8) is not taken: the caller then reads the line with
+ * jansson, which also words the errors. A line that is taken, jansson
+ * reads to the same text and id (tests/fuzz/fuzz_jsonl_record.c checks it):
+ * the last member of a name wins, as in json_object_set. */
+typedef struct fr_jsonl_fields {
+	const char *text; /* decoded, in the caller's buffer; NULL when absent */
+	size_t text_len;
+	const char *id;   /* decoded, or an integer's digits; NULL when absent */
+	size_t id_len;
+} fr_jsonl_fields;
+
+/* Reads the len bytes at line (no line end) into *out, the strings decoded
+ * into *buf (grown to len + 1 bytes at least; *cap its size). Returns 1 when
+ * the line is such a record, 0 when jansson must read it, FR_ENOMEM. */
+int fr_jsonl_record(const char *line, size_t len, char **buf, size_t *cap, fr_jsonl_fields *out);
+
+#endif
