@@ -3,6 +3,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "fr_error.h"
 #include "tokenize.h"
 
@@ -58,28 +60,46 @@ static int hex4(const char *p, const char *end, uint32_t *out)
 	return 1;
 }
 
-static size_t put_utf8(char *d, uint32_t cp)
+int fr_json_unescape(const char **pp, const char *end, char *out)
 {
-	if (cp < 0x80) {
-		d[0] = (char)cp;
+	const char *p = *pp;
+	if (p >= end)
+		return FR_JSON_ESCAPE_UNKNOWN;
+	char one = 0;
+	switch (*p) {
+	case '"': one = '"'; break;
+	case '\\': one = '\\'; break;
+	case '/': one = '/'; break;
+	case 'b': one = '\b'; break;
+	case 'f': one = '\f'; break;
+	case 'n': one = '\n'; break;
+	case 'r': one = '\r'; break;
+	case 't': one = '\t'; break;
+	case 'u': break;
+	default: return FR_JSON_ESCAPE_UNKNOWN;
+	}
+	if (one) {
+		*out = one;
+		*pp = p + 1;
 		return 1;
 	}
-	if (cp < 0x800) {
-		d[0] = (char)(0xC0 | cp >> 6);
-		d[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
+	uint32_t cp = 0, low = 0;
+	if (!hex4(p + 1, end, &cp))
+		return FR_JSON_ESCAPE_BAD_U;
+	p += 5;
+	if (cp >= 0xDC00 && cp <= 0xDFFF)
+		return FR_JSON_ESCAPE_SURROGATE;
+	if (cp >= 0xD800 && cp <= 0xDBFF) {
+		if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || !hex4(p + 2, end, &low) ||
+		    low < 0xDC00 || low > 0xDFFF)
+			return FR_JSON_ESCAPE_SURROGATE;
+		cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+		p += 6;
 	}
-	if (cp < 0x10000) {
-		d[0] = (char)(0xE0 | cp >> 12);
-		d[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		d[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	d[0] = (char)(0xF0 | cp >> 18);
-	d[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-	d[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-	d[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
+	if (cp == 0)
+		return FR_JSON_ESCAPE_NUL;
+	*pp = p;
+	return (int)utf8proc_encode_char((utf8proc_int32_t)cp, (utf8proc_uint8_t *)out);
 }
 
 /* Decodes the string whose opening quote is at *pp - 1 into d; moves *pp
@@ -99,34 +119,11 @@ static ptrdiff_t decode_string(const char **pp, const char *end, char *d)
 			return -1; /* unterminated, or a raw control character */
 		if (*p == '"')
 			break;
-		if (end - p < 2)
-			return -1;
-		char e = p[1];
-		p += 2;
-		switch (e) {
-		case '"': *d++ = '"'; continue;
-		case '\\': *d++ = '\\'; continue;
-		case '/': *d++ = '/'; continue;
-		case 'b': *d++ = '\b'; continue;
-		case 'f': *d++ = '\f'; continue;
-		case 'n': *d++ = '\n'; continue;
-		case 'r': *d++ = '\r'; continue;
-		case 't': *d++ = '\t'; continue;
-		case 'u': break;
-		default: return -1;
-		}
-		uint32_t cp = 0, low = 0;
-		if (!hex4(p, end, &cp) || cp == 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
-			return -1; /* \u0000 and a lone low surrogate: jansson's to judge */
-		p += 4;
-		if (cp >= 0xD800 && cp <= 0xDBFF) {
-			if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || !hex4(p + 2, end, &low) ||
-			    low < 0xDC00 || low > 0xDFFF)
-				return -1;
-			cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-			p += 6;
-		}
-		d += put_utf8(d, cp);
+		p++;
+		int n = fr_json_unescape(&p, end, d);
+		if (n < 0)
+			return -1; /* jansson's to judge, and to word */
+		d += n;
 	}
 	*pp = p + 1;
 	return d - start;

@@ -22,6 +22,20 @@ typedef struct fr_jsonl_fields {
 	size_t id_len;
 } fr_jsonl_fields;
 
+/* What fr_json_unescape finds wrong with an escape. */
+enum {
+	FR_JSON_ESCAPE_UNKNOWN = -1,   /* a letter JSON has no escape for */
+	FR_JSON_ESCAPE_BAD_U = -2,     /* \u without four hex digits */
+	FR_JSON_ESCAPE_SURROGATE = -3, /* a lone surrogate */
+	FR_JSON_ESCAPE_NUL = -4        /* \u0000, which text cannot hold */
+};
+
+/* Decodes one escape of a JSON string: *pp is at the letter after its
+ * backslash, end bounds the input. Writes its UTF-8 (1 to 4 bytes, never
+ * more than the escape took) to out and moves *pp past it, or returns an
+ * FR_JSON_ESCAPE_ code and leaves *pp. What jansson refuses is refused. */
+int fr_json_unescape(const char **pp, const char *end, char *out);
+
 /* Reads the len bytes at line (no line end) into *out, the strings decoded
  * into *buf (grown to len + 1 bytes at least; *cap its size). Returns 1 when
  * the line is such a record, 0 when jansson must read it, FR_ENOMEM. */

@@ -13,6 +13,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "jsonl.h"
 #include "numfmt.h"
 #include "strmap.h"
 
@@ -1230,25 +1231,6 @@ static int jt_put(json_text *j, const char *s, size_t n)
 	return 0;
 }
 
-static int jt_hex4(const char *s, uint32_t *out)
-{
-	uint32_t v = 0;
-	for (int i = 0; i < 4; i++) {
-		char c = s[i];
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (uint32_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (uint32_t)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (uint32_t)(c - 'A' + 10);
-		else
-			return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 /* A string at p (its opening quote), decoded into buf with a NUL after it;
  * its offset in buf goes to *off. What jansson refuses is refused: a control
  * character, a bad escape, \u0000, a lone surrogate, bytes that are not
@@ -1280,57 +1262,17 @@ static int jt_string(json_text *j, size_t *off)
 			return jt_fail(j, "a control character in a string");
 		if (j->p >= j->end)
 			return jt_fail(j, "a string does not end");
-		char e = *j->p++, one = 0;
-		switch (e) {
-		case '"': one = '"'; break;
-		case '\\': one = '\\'; break;
-		case '/': one = '/'; break;
-		case 'b': one = '\b'; break;
-		case 'f': one = '\f'; break;
-		case 'n': one = '\n'; break;
-		case 'r': one = '\r'; break;
-		case 't': one = '\t'; break;
-		case 'u': {
-			uint32_t cp = 0, lo = 0;
-			if (j->end - j->p < 4 || jt_hex4(j->p, &cp) < 0)
-				return jt_fail(j, "a bad \\u escape");
-			j->p += 4;
-			if (cp >= 0xDC00 && cp <= 0xDFFF)
-				return jt_fail(j, "a lone surrogate in a \\u escape");
-			if (cp >= 0xD800 && cp <= 0xDBFF) {
-				if (j->end - j->p < 6 || j->p[0] != '\\' || j->p[1] != 'u' || jt_hex4(j->p + 2, &lo) < 0 ||
-				    lo < 0xDC00 || lo > 0xDFFF)
-					return jt_fail(j, "a lone surrogate in a \\u escape");
-				j->p += 6;
-				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-			}
-			if (cp == 0)
-				return jt_fail(j, "\\u0000 in a string");
-			char u[4];
-			size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-			if (n == 1) {
-				u[0] = (char)cp;
-			} else if (n == 2) {
-				u[0] = (char)(0xC0 | (cp >> 6));
-				u[1] = (char)(0x80 | (cp & 0x3F));
-			} else if (n == 3) {
-				u[0] = (char)(0xE0 | (cp >> 12));
-				u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-				u[2] = (char)(0x80 | (cp & 0x3F));
-			} else {
-				u[0] = (char)(0xF0 | (cp >> 18));
-				u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-				u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-				u[3] = (char)(0x80 | (cp & 0x3F));
-			}
-			if (jt_put(j, u, n) < 0)
-				return -1;
-			continue;
-		}
-		default:
+		char u[4];
+		int n = fr_json_unescape(&j->p, j->end, u);
+		if (n == FR_JSON_ESCAPE_BAD_U)
+			return jt_fail(j, "a bad \\u escape");
+		if (n == FR_JSON_ESCAPE_SURROGATE)
+			return jt_fail(j, "a lone surrogate in a \\u escape");
+		if (n == FR_JSON_ESCAPE_NUL)
+			return jt_fail(j, "\\u0000 in a string");
+		if (n < 0)
 			return jt_fail(j, "a bad escape in a string");
-		}
-		if (jt_put(j, &one, 1) < 0)
+		if (jt_put(j, u, (size_t)n) < 0)
 			return -1;
 	}
 	return jt_put(j, "", 1);
