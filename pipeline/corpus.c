@@ -287,14 +287,8 @@ static int kind_of(const char *name)
 
 static int add_input(fr_corpus *c, const char *path, const char *doc, int kind)
 {
-	if (c->n_inputs == c->cap_inputs) {
-		size_t cap2 = c->cap_inputs ? c->cap_inputs * 2 : 16;
-		input_t *p = realloc(c->inputs, cap2 * sizeof(*p));
-		if (p == NULL)
-			return FR_ENOMEM;
-		c->inputs = p;
-		c->cap_inputs = cap2;
-	}
+	if (fr_grow((void **)&c->inputs, &c->cap_inputs, c->n_inputs + 1, sizeof(*c->inputs)) < 0)
+		return FR_ENOMEM;
 	input_t *in = &c->inputs[c->n_inputs];
 	in->path = strdup(path);
 	in->doc = strdup(doc);

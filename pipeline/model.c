@@ -1359,29 +1359,17 @@ static inline hot_entry *hot_slot(hot_entry *hot, const uint64_t key[2], size_t 
 
 static int grow_token_arrays(fr_model_work *w, size_t count)
 {
-	if (count > w->ids_cap) {
-		int32_t *p = realloc(w->ids, count * sizeof(*p));
-		if (p == NULL)
-			return FR_ENOMEM;
-		w->ids = p;
-		w->ids_cap = count;
-	}
-	if (count > w->keys_cap) {
-		const char **k = realloc(w->keys, count * sizeof(*k));
-		if (k != NULL)
-			w->keys = k;
-		size_t *l = k ? realloc(w->lens, count * sizeof(*l)) : NULL;
-		if (l != NULL)
-			w->lens = l;
-		int64_t *f = l ? realloc(w->found, count * sizeof(*f)) : NULL;
-		if (f != NULL)
-			w->found = f;
-		uint32_t *x = f ? realloc(w->which, count * sizeof(*x)) : NULL;
-		if (x == NULL)
-			return FR_ENOMEM;
-		w->which = x;
-		w->keys_cap = count;
-	}
+	if (fr_grow((void **)&w->ids, &w->ids_cap, count, sizeof(*w->ids)) < 0)
+		return FR_ENOMEM;
+	/* Four arrays of one length share keys_cap: grown from the same
+	 * capacity to the same need, each gets the same new one. */
+	size_t k = w->keys_cap, l = k, f = k, x = k;
+	if (fr_grow((void **)&w->keys, &k, count, sizeof(*w->keys)) < 0 ||
+	    fr_grow((void **)&w->lens, &l, count, sizeof(*w->lens)) < 0 ||
+	    fr_grow((void **)&w->found, &f, count, sizeof(*w->found)) < 0 ||
+	    fr_grow((void **)&w->which, &x, count, sizeof(*w->which)) < 0)
+		return FR_ENOMEM;
+	w->keys_cap = k;
 	return 0;
 }
 
@@ -1405,14 +1393,8 @@ static int term_of_missed(const fr_model *m, fr_model_work *w, size_t i, int64_t
 	if (cached >= TERM_CACHE_MAX || tok->len > TERM_CACHE_MAX_LEN)
 		return 0;
 	/* Room for the value first, so the cache never holds a key without one. */
-	if (cached >= w->cached_cap) {
-		size_t cap = w->cached_cap ? w->cached_cap * 2 : 4096;
-		int32_t *p = realloc(w->cached, cap * sizeof(*p));
-		if (p == NULL)
-			return FR_ENOMEM;
-		w->cached = p;
-		w->cached_cap = cap;
-	}
+	if (fr_grow((void **)&w->cached, &w->cached_cap, cached + 1, sizeof(*w->cached)) < 0)
+		return FR_ENOMEM;
 	uint32_t s = 0;
 	if (fr_strmap_intern(w->cache, surface, tok->len, &s) < 0)
 		return FR_ENOMEM;

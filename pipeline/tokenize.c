@@ -181,14 +181,8 @@ void fr_tokens_dispose(fr_tokens *tokens)
 
 static int push_scratch(fr_tokens *t, size_t *n, int32_t cp)
 {
-	if (*n == t->scratch_cap) {
-		size_t cap2 = t->scratch_cap ? t->scratch_cap * 2 : 64;
-		int32_t *p = realloc(t->scratch, cap2 * sizeof(*p));
-		if (p == NULL)
-			return FR_ENOMEM;
-		t->scratch = p;
-		t->scratch_cap = cap2;
-	}
+	if (fr_grow((void **)&t->scratch, &t->scratch_cap, *n + 1, sizeof(*t->scratch)) < 0)
+		return FR_ENOMEM;
 	t->scratch[(*n)++] = cp;
 	return 0;
 }
@@ -248,14 +242,8 @@ static void canonical_order(int32_t *cps, size_t n)
  * text goes, or NULL when memory ran out. */
 static char *token_space(fr_tokens *t, size_t room)
 {
-	if (t->count == t->cap) {
-		size_t cap2 = t->cap ? t->cap * 2 : 64;
-		fr_token *p = realloc(t->items, cap2 * sizeof(*p));
-		if (p == NULL)
-			return NULL;
-		t->items = p;
-		t->cap = cap2;
-	}
+	if (fr_grow((void **)&t->items, &t->cap, t->count + 1, sizeof(*t->items)) < 0)
+		return NULL;
 	/* A number is "<num>" however short it was: reserve for whichever is longer. */
 	if (room < sizeof(FR_TOKEN_NUMBER_TEXT) - 1)
 		room = sizeof(FR_TOKEN_NUMBER_TEXT) - 1;
