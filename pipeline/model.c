@@ -1129,9 +1129,8 @@ int fr_model_load(fr_model **out, const char *dir, fr_error *err)
 		memcpy(rest, text, vs);
 		memcpy(rest + n, "null", 4);
 		n += 4;
-		for (size_t i = vs; i < ve; i++)
-			if (text[i] == '\n')
-				rest[n++] = '\n';
+		for (const char *nl = text + vs; (nl = memchr(nl, '\n', (size_t)(text + ve - nl))) != NULL; nl++)
+			rest[n++] = '\n';
 		memcpy(rest + n, text + ve, text_len - ve);
 		n += text_len - ve;
 		m->manifest = json_loadb(rest, n, JSON_REJECT_DUPLICATES, &jerr);
