@@ -45,6 +45,12 @@ struct fr_tfidf {
 	uint32_t *unigram;     /* term id -> its unigram feature, 0 when it is none */
 	tfidf_pair *pairs;     /* open addressing on (id1, id2); a == 0 for empty */
 	size_t pair_slots;
+	/* Which bigrams may be in pairs: two bits of one word per bigram, about
+	 * a byte a bigram, so that it stays in the cache the table is too big
+	 * for. Most bigrams of a text are in no vocabulary; they are answered
+	 * here without a trip to memory. */
+	uint64_t *pair_filter;
+	size_t pair_filter_words;
 
 	/* Fitting state, freed by fr_tfidf_fit_release. */
 	fr_strmap *prov;       /* every n-gram seen -> provisional id */
@@ -427,14 +433,31 @@ static int set_surfaces(fr_tfidf *t, size_t V, const char *(*form)(const void *c
 	return 0;
 }
 
-/* The home slot of the bigram of term ids a and b. */
-static size_t pair_slot_of(const fr_tfidf *t, int32_t a, int32_t b)
+/* The hash of the bigram of term ids a and b: its low bits give the home
+ * slot, its high bits the filter's word and bits. */
+static uint64_t pair_hash(int32_t a, int32_t b)
 {
 	uint64_t key = ((uint64_t)(uint32_t)(a + 1) << 32) | (uint32_t)(b + 1);
 	key ^= key >> 33;
 	key *= 0xff51afd7ed558ccdULL;
 	key ^= key >> 33;
-	return (size_t)key & (t->pair_slots - 1);
+	key *= 0xc4ceb9fe1a85ec53ULL;
+	return key ^ (key >> 29);
+}
+
+static size_t pair_slot(const fr_tfidf *t, uint64_t h)
+{
+	return (size_t)h & (t->pair_slots - 1);
+}
+
+static uint64_t *pair_filter_word(const fr_tfidf *t, uint64_t h)
+{
+	return &t->pair_filter[(h >> 40) & (t->pair_filter_words - 1)];
+}
+
+static uint64_t pair_filter_bits(uint64_t h)
+{
+	return (UINT64_C(1) << ((h >> 28) & 63)) | (UINT64_C(1) << ((h >> 34) & 63));
 }
 
 static void free_term_index(fr_tfidf *t)
@@ -442,10 +465,13 @@ static void free_term_index(fr_tfidf *t)
 	fr_strmap_free(t->terms);
 	free(t->unigram);
 	free(t->pairs);
+	free(t->pair_filter);
 	t->terms = NULL;
 	t->unigram = NULL;
 	t->pairs = NULL;
 	t->pair_slots = 0;
+	t->pair_filter = NULL;
+	t->pair_filter_words = 0;
 }
 
 /* Builds the term index from the finished vocabulary. */
@@ -480,13 +506,20 @@ static int build_term_index(fr_tfidf *t)
 			n_pairs++;
 		}
 	}
+	if (n_pairs > UINT32_MAX / 4) /* home slots are 32-bit, PAIR_ABSENT aside */
+		goto oom;
 	cap = fr_strmap_count(t->terms);
 	t->unigram = calloc(cap ? cap : 1, sizeof(*t->unigram));
 	t->pair_slots = 16;
 	while (t->pair_slots < n_pairs * 2)
 		t->pair_slots *= 2;
 	t->pairs = calloc(t->pair_slots, sizeof(*t->pairs));
-	if (!t->unigram || !t->pairs)
+	/* Eight bits or more a bigram: under 6% of absent bigrams pass. */
+	t->pair_filter_words = 1;
+	while (t->pair_filter_words * 64 < n_pairs * 8)
+		t->pair_filter_words *= 2;
+	t->pair_filter = calloc(t->pair_filter_words, sizeof(*t->pair_filter));
+	if (!t->unigram || !t->pairs || !t->pair_filter)
 		goto oom;
 	for (uint32_t f = 0; f < V; f++) {
 		uint32_t a = ab[2 * f], b = ab[2 * f + 1];
@@ -495,7 +528,9 @@ static int build_term_index(fr_tfidf *t)
 		if (b == UINT32_MAX) {
 			t->unigram[a] = f + 1;
 		} else {
-			size_t i = pair_slot_of(t, (int32_t)a, (int32_t)b);
+			uint64_t h = pair_hash((int32_t)a, (int32_t)b);
+			*pair_filter_word(t, h) |= pair_filter_bits(h);
+			size_t i = pair_slot(t, h);
 			while (t->pairs[i].a != 0)
 				i = (i + 1) & (t->pair_slots - 1);
 			t->pairs[i].a = a + 1;
@@ -521,6 +556,10 @@ int32_t fr_tfidf_term_id(const fr_tfidf *t, const char *term, size_t len)
 	return t->terms ? (int32_t)fr_strmap_find(t->terms, term, len) : -1;
 }
 
+/* No home slot: the bigram is in no feature. (Slots are fewer: at most
+ * four times the bigrams, which build_term_index keeps under 2^30.) */
+#define PAIR_ABSENT UINT32_MAX
+
 /* The feature of the bigram of term ids a and b from its home slot i, or 0. */
 static uint32_t pair_lookup(const fr_tfidf *t, size_t i, int32_t a, int32_t b)
 {
@@ -535,10 +574,10 @@ static uint32_t pair_lookup(const fr_tfidf *t, size_t i, int32_t a, int32_t b)
 	}
 }
 
-/* Two passes: the first finds every bigram's home slot and asks the
- * memory for it and for each unigram's entry, so that the table reads of
- * the second pass, scattered over megabytes, overlap instead of waiting on
- * one another. */
+/* Two passes: the first asks the filter about every bigram and the memory
+ * for the home slot of each that passes and for each unigram's entry, so
+ * that the table reads of the second pass, scattered over megabytes,
+ * overlap instead of waiting on one another. */
 int fr_tfidf_transform_ids(const fr_tfidf *t, const int32_t *ids, size_t n,
                            const fr_tokens *doc, fr_sparse_vec *out, fr_error *err)
 {
@@ -549,13 +588,17 @@ int fr_tfidf_transform_ids(const fr_tfidf *t, const int32_t *ids, size_t n,
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	size_t m = 0;
 	int unigrams = t->opts.ngram_min <= 1, bigrams = t->opts.ngram_max >= 2;
-	uint32_t *home = out->sorted;
+	uint32_t *home = out->sorted; /* PAIR_ABSENT when the filter says so */
 	for (size_t i = 0; i < n; i++) {
 		if (ids[i] >= 0)
 			__builtin_prefetch(&t->unigram[ids[i]]);
+		home[i] = PAIR_ABSENT;
 		if (bigrams && i + 1 < n && ids[i] >= 0 && ids[i + 1] >= 0) {
-			home[i] = (uint32_t)pair_slot_of(t, ids[i], ids[i + 1]);
-			__builtin_prefetch(&t->pairs[home[i]]);
+			uint64_t h = pair_hash(ids[i], ids[i + 1]), bits = pair_filter_bits(h);
+			if ((*pair_filter_word(t, h) & bits) == bits) {
+				home[i] = (uint32_t)pair_slot(t, h);
+				__builtin_prefetch(&t->pairs[home[i]]);
+			}
 		}
 	}
 	out->n_terms = n;
@@ -567,7 +610,7 @@ int fr_tfidf_transform_ids(const fr_tfidf *t, const int32_t *ids, size_t n,
 		out->n_unknown += unigrams ? f == 0 : ids[i] < 0;
 		if (unigrams && f)
 			out->ids[m++] = f;
-		if (bigrams && i + 1 < n && ids[i] >= 0 && ids[i + 1] >= 0) {
+		if (home[i] != PAIR_ABSENT) {
 			uint32_t g = pair_lookup(t, home[i], ids[i], ids[i + 1]);
 			if (g)
 				out->ids[m++] = g;
