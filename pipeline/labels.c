@@ -473,6 +473,12 @@ int fr_labels_write(fr_labels_writer *w, const fr_paragraph *p,
                     const fr_task_result *results, fr_error *err)
 {
 	FILE *fp = w->stream ? w->stream : w->jsonl.fp;
+	/* The evidence's surface forms lie scattered over the vocabulary: asked
+	 * for now, their cache misses overlap with writing the text. */
+	const fr_tfidf *tf = fr_model_vectorizer(w->m);
+	for (size_t t = 0; t < fr_model_task_count(w->m); t++)
+		for (size_t e = 0; e < results[t].n_evidence; e++)
+			__builtin_prefetch(fr_tfidf_surface(tf, results[t].evidence[e]));
 	if (fp) {
 		build_jsonl_record(w, p, results);
 		if (w->rec_failed)
