@@ -1441,10 +1441,12 @@ static int tokens_to_ids(const fr_model *m, fr_model_work *w, size_t *n_out)
 			e->id = w->ids[i];
 		}
 	}
+	/* Stop words fall anywhere: kept without a branch to mispredict. */
 	size_t n = 0;
-	for (size_t i = 0; i < count; i++)
-		if (w->ids[i] != TERM_STOP)
-			w->ids[n++] = w->ids[i];
+	for (size_t i = 0; i < count; i++) {
+		w->ids[n] = w->ids[i];
+		n += w->ids[i] != TERM_STOP;
+	}
 	*n_out = n;
 	return 0;
 }
