@@ -295,20 +295,27 @@ static int push_token(fr_tokens *t, size_t ncp, int non_ascii, uint8_t kind)
 	return 0;
 }
 
+/* The bytes that may join an ASCII run to what follows it (see
+ * ascii_run_is_whole), by the kind of run: any other byte (a space, most
+ * punctuation, a line end) closes the token without another look. A word
+ * ends at a comma, and at a period after two letters or more, at once: the
+ * common ends of words take no branch that could be mispredicted. */
+enum {
+	JOIN_WORD = 1,    /* after a word: ' - and non-ASCII */
+	JOIN_INITIAL = 2, /* after a one-letter word: . (an abbreviation's) */
+	JOIN_NUMBER = 4   /* after a number: , - . / : and non-ASCII */
+};
 #define R0 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-#define R1 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
-/* 1 for the bytes that may join an ASCII run to what follows it (see
- * ascii_run_is_whole), 0 for those that always end it: a space, most
- * punctuation and a line end close a token without another look. */
+#define RH 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5
 static const uint8_t may_join[256] = {
 	R0, R0,
-	0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 1, 1, /* ' , - . / */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, /* : */
+	0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 4, 5, 6, 4, /* ' , - . / */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, /* : */
 	R0, R0, R0, R0,
-	R1, R1, R1, R1, R1, R1, R1, R1                  /* non-ASCII */
+	RH, RH, RH, RH, RH, RH, RH, RH                  /* non-ASCII */
 };
 #undef R0
-#undef R1
+#undef RH
 
 /* Whether the ASCII run s[start..end) is a whole token by itself: what ends
  * it can join nothing (an apostrophe or hyphen before a letter, an
@@ -410,7 +417,8 @@ static size_t ascii_tokens(fr_tokens *out, const uint8_t *s, size_t len, size_t 
 			first = 0;
 		}
 		int word = s[pos] > '9'; /* a letter: digits are below them in ASCII */
-		if (end < len && may_join[s[end]] && !ascii_run_is_whole(s, len, pos, end, word))
+		unsigned joins = word ? JOIN_WORD | (end - pos == 1 ? JOIN_INITIAL : 0) : JOIN_NUMBER;
+		if (end < len && (may_join[s[end]] & joins) && !ascii_run_is_whole(s, len, pos, end, word))
 			break;
 		size_t n = end - pos;
 		/* The token (or "<num>"), its NUL, the fifteen bytes the copy may
