@@ -933,6 +933,53 @@ static const struct {
 	  " \"surface\": [\"a\"]}", "entry 1" },
 };
 
+/* Features of one document frequency share one idf, which the vectorizer
+ * keeps once; a model.json whose idf differs from its df's (edited by
+ * hand) is still read as written. */
+static void test_tfidf__loaded_idf_taken_as_written(void **state)
+{
+	fr_tfidf_options opts = { 1, 1, 1.0, 1, 1.0, 0, 0, 0, 1, 0, 0 };
+	fr_tokens tok;
+	fr_sparse_vec v;
+	fr_error err = FR_ERROR_INIT;
+	json_t *j = NULL;
+	(void)state;
+
+	fr_tokens_init(&tok);
+	fr_sparse_vec_init(&v);
+	fr_tfidf *t = fit_docs(&opts, FIXTURE_DOCS, N_FIXTURE);
+	assert_int_equal(fr_tfidf_vocabulary_to_json(t, &j), 0);
+	/* peace, war and nato each occur in two documents. */
+	json_t *terms = json_object_get(j, "terms"), *idf = json_object_get(j, "idf");
+	size_t war = SIZE_MAX;
+	for (size_t i = 0; i < json_array_size(terms); i++)
+		if (strcmp(json_string_value(json_array_get(terms, i)), "war") == 0)
+			war = i;
+	assert_true(war < json_array_size(idf));
+	double peace_idf = NAN;
+	for (int f = 1; f <= (int)fr_tfidf_feature_count(t); f++)
+		if (strcmp(fr_tfidf_term(t, f), "peace") == 0)
+			peace_idf = fr_tfidf_idf(t, f);
+	assert_close(peace_idf, fr_tfidf_idf(t, (int)war + 1), TOL);
+	assert_int_equal(json_array_set_new(idf, war, json_real(5.0)), 0);
+
+	fr_tfidf *l = NULL;
+	assert_int_equal(fr_tfidf_load(&l, &opts, j, "vocab.json", &err), 0);
+	set_doc(&tok, "peace war");
+	assert_int_equal(fr_tfidf_transform(l, &tok, &v, &err), 0);
+	assert_int_equal(v.count, 2);
+	double norm = sqrt(peace_idf * peace_idf + 25.0);
+	for (size_t i = 0; i < 2; i++) {
+		const char *term = fr_tfidf_term(l, v.nodes[i].index);
+		assert_close(v.nodes[i].value, (strcmp(term, "war") == 0 ? 5.0 : peace_idf) / norm, TOL);
+	}
+	json_decref(j);
+	fr_tfidf_free(t);
+	fr_tfidf_free(l);
+	fr_tokens_dispose(&tok);
+	fr_sparse_vec_dispose(&v);
+}
+
 static void test_tfidf__bad_vocabulary_json(void **state)
 {
 	fr_tfidf_options opts = FR_TFIDF_OPTIONS_INIT;
@@ -1178,6 +1225,7 @@ int main(void)
 		cmocka_unit_test(test_tfidf__options_json_round_trip),
 		cmocka_unit_test(test_tfidf__options_from_json),
 		cmocka_unit_test(test_tfidf__vocabulary_json_round_trip),
+		cmocka_unit_test(test_tfidf__loaded_idf_taken_as_written),
 		cmocka_unit_test(test_tfidf__bad_vocabulary_json),
 		cmocka_unit_test(test_tfidf__vocabulary_text_strings_and_numbers),
 		cmocka_unit_test(test_tfidf__vocabulary_text_refusals),
