@@ -119,12 +119,41 @@ int fr_model_config_init(fr_model_config *cfg, const char *data_dir, fr_error *e
 	return 0;
 }
 
-void fr_model_config_dispose(fr_model_config *cfg)
+void fr_model_config_drop_stops(fr_model_config *cfg)
 {
-	if (cfg == NULL)
-		return;
 	free(cfg->stopwords);
 	cfg->stopwords = NULL;
+	cfg->stopwords_default = 0;
+	for (size_t i = 0; i < cfg->n_stop_stems; i++)
+		free(cfg->stop_stems[i]);
+	free(cfg->stop_stems);
+	cfg->stop_stems = NULL;
+	cfg->n_stop_stems = 0;
+}
+
+void fr_model_config_dispose(fr_model_config *cfg)
+{
+	if (cfg != NULL)
+		fr_model_config_drop_stops(cfg);
+}
+
+int fr_model_config_has_stops(const fr_model_config *cfg)
+{
+	if (cfg->stop_stems)
+		return cfg->n_stop_stems > 0 || cfg->stopwords != NULL;
+	return cfg->stopwords && (!cfg->stopwords_default || access(cfg->stopwords, R_OK) == 0);
+}
+
+int fr_model_config_add_stops(const fr_model_config *cfg, fr_stemmer *st, fr_error *err)
+{
+	int rc = 0;
+	if (cfg->stop_stems) {
+		for (size_t i = 0; rc == 0 && i < cfg->n_stop_stems; i++)
+			rc = fr_stemmer_add_stop_stem(st, cfg->stop_stems[i], err);
+	} else if (fr_model_config_has_stops(cfg)) {
+		rc = fr_stemmer_add_stopwords_file(st, cfg->stopwords, err);
+	}
+	return rc;
 }
 
 static const char *const config_keys[] = {
@@ -270,10 +299,28 @@ int fr_model_config_from_model(fr_model_config *cfg, const fr_model *m, fr_error
 {
 	const json_t *config = json_object_get(m->manifest, "config");
 	int rc = config_from_json(cfg, config, "model.json", err);
+	if (rc < 0)
+		return rc;
 	/* A bundle from before calibration (format 2) has raw scores. */
-	if (rc == 0 && json_object_get(config, "calibration") == NULL)
+	if (json_object_get(config, "calibration") == NULL)
 		cfg->calibration.method = FR_CALIBRATION_NONE;
-	return rc;
+	char **stems = calloc(m->n_stops + 1, sizeof(*stems));
+	if (stems == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	for (size_t i = 0; i < m->n_stops; i++) {
+		if ((stems[i] = strdup(m->stops[i])) == NULL) {
+			for (size_t k = 0; k < i; k++)
+				free(stems[k]);
+			free(stems);
+			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		}
+	}
+	for (size_t i = 0; i < cfg->n_stop_stems; i++)
+		free(cfg->stop_stems[i]);
+	free(cfg->stop_stems);
+	cfg->stop_stems = stems;
+	cfg->n_stop_stems = m->n_stops;
+	return 0;
 }
 
 /* A path under the working directory is recorded relative to it, so that a
@@ -739,12 +786,11 @@ int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *
 	rc = fr_stemmer_new(&st, cfg->language, err);
 	if (rc < 0)
 		goto done;
-	if (cfg->stopwords && (!cfg->stopwords_default || access(cfg->stopwords, R_OK) == 0)) {
-		rc = fr_stemmer_add_stopwords_file(st, cfg->stopwords, err);
-		if (rc < 0)
-			goto done;
+	rc = fr_model_config_add_stops(cfg, st, err);
+	if (rc < 0)
+		goto done;
+	if (fr_model_config_has_stops(cfg))
 		stopwords_used = cfg->stopwords;
-	}
 	rc = add_stopwords(m, st, err);
 	if (rc < 0)
 		goto done;

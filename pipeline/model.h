@@ -8,6 +8,7 @@
 #include "classify.h"
 #include "dataset.h"
 #include "fr_error.h"
+#include "stem.h"
 #include "tfidf.h"
 
 struct json_t;
@@ -45,6 +46,11 @@ typedef struct fr_model_config {
 	char language[32];
 	char *stopwords;       /* owned; NULL for none */
 	int stopwords_default; /* the path was not given, so a missing file is fine */
+	/* The stop list as stems, from a model (fr_model_config_from_model):
+	 * used instead of reading stopwords, which then only names where the
+	 * list came from. Owned; NULL when the list is read from the file. */
+	char **stop_stems;
+	size_t n_stop_stems;
 	fr_tfidf_options tfidf;
 	fr_classifier_options classifier;
 	fr_calibration_options calibration;
@@ -53,6 +59,14 @@ typedef struct fr_model_config {
 /* Fills cfg with the defaults. data_dir is where the default stop words
  * live. Release with fr_model_config_dispose. */
 int fr_model_config_init(fr_model_config *cfg, const char *data_dir, fr_error *err);
+/* Whether cfg has a stop list: its model's stems, or a stopwords file that
+ * is there (a default one may be missing; a named one must not be). */
+int fr_model_config_has_stops(const fr_model_config *cfg);
+/* Adds cfg's stop list, when it has one, to st. 0, or the stemmer's error
+ * (a named stopwords file that cannot be read). */
+int fr_model_config_add_stops(const fr_model_config *cfg, fr_stemmer *st, fr_error *err);
+/* Drops cfg's stop list: no stop words. */
+void fr_model_config_drop_stops(fr_model_config *cfg);
 /* Overrides cfg with the keys of a JSON config file. Unknown keys are errors. */
 int fr_model_config_load(fr_model_config *cfg, const char *path, fr_error *err);
 void fr_model_config_dispose(fr_model_config *cfg);
@@ -60,7 +74,9 @@ void fr_model_config_dispose(fr_model_config *cfg);
 typedef struct fr_model fr_model;
 
 /* The config a model was trained with (model.json's "config"), into an
- * initialised cfg: what cross-validation must train each fold with. */
+ * initialised cfg: what cross-validation must train each fold with. Its
+ * stop list is the model's own, not the file model.json names, which may
+ * be relative to where the model was trained, or changed since. */
 int fr_model_config_from_model(fr_model_config *cfg, const fr_model *m, fr_error *err);
 
 /* Trains a model on ds: one vectorizer over the texts of the rows used, and

@@ -748,7 +748,7 @@ static int tokenize_all(fr_tokens **out, const fr_dataset *ds, const fr_model_co
 	fr_tokens *tokens = calloc(n + 1, sizeof(*tokens));
 	int rc = tokens ? fr_stemmer_new(&st, cfg->language, err) : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	if (rc == 0 && stop)
-		rc = fr_stemmer_add_stopwords_file(st, cfg->stopwords, err);
+		rc = fr_model_config_add_stops(cfg, st, err);
 	for (size_t r = 0; rc == 0 && r < n; r++) {
 		fr_tokens_init(&tokens[r]);
 		rc = fr_tokenize(&tokens[r], ds->texts[r], ds->text_lens[r], err);
@@ -833,7 +833,7 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 
 	/* Tokens and stems once: with the config's stop words flagged as
 	 * training would, and without when it has any. */
-	int has_stop = cfg->stopwords && (!cfg->stopwords_default || access(cfg->stopwords, R_OK) == 0);
+	int has_stop = fr_model_config_has_stops(cfg);
 	rc = tokenize_all(&c->tokens[1], ds, cfg, has_stop, err);
 	if (rc == 0 && has_stop)
 		rc = tokenize_all(&c->tokens[0], ds, cfg, 0, err);
@@ -921,11 +921,8 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 		cfg->classifier.C = pt->C;
 		cfg->classifier.balanced = pt->balanced;
 		cfg->classifier.solver = pt->solver;
-		if (!bv->stop) {
-			free(cfg->stopwords);
-			cfg->stopwords = NULL;
-			cfg->stopwords_default = 0;
-		}
+		if (!bv->stop)
+			fr_model_config_drop_stops(cfg);
 	}
 	fr_logf(log, payload, "tuning: chose the %s point C %g, class_weight %s, solver %s, stop words %s, min_df %g, "
 	        "ngram_range [%d, %d], char_ngrams [%d, %d]: %s %.4f (the config's %.4f)", stage_names[pt->stage], pt->C,

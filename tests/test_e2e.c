@@ -303,6 +303,41 @@ static void test_e2e__evaluate_prints_accuracy(void **state)
 	free(out);
 }
 
+/* model.json records paths as train was given them, relative to the folder
+ * it ran in. Cross-validation from another folder uses the stop words the
+ * model holds, not the file it names, and scores the same; without
+ * --train it says which path it could not read and to give one. */
+static void test_e2e__cv_from_another_folder(void **state)
+{
+	(void)state;
+	assert_int_equal(run("cd %s && %s train --data data/labeled/train.csv --model %s/models/rel --quiet",
+	                     FR_SOURCE_DIR, FR_FRAMER, tmp), 0);
+	assert_int_equal(run("cd %s && %s evaluate --model %s/models/rel --data data/labeled/test.csv --cv 3 "
+	                     "--report %s/rel-here --quiet",
+	                     FR_SOURCE_DIR, FR_FRAMER, tmp, tmp), 0);
+	assert_int_equal(run("cd %s && %s evaluate --model models/rel --data %s/data/labeled/test.csv --cv 3 "
+	                     "--train %s/data/labeled/train.csv --report rel-there --quiet",
+	                     tmp, FR_FRAMER, FR_SOURCE_DIR, FR_SOURCE_DIR), 0);
+	char here[512], there[512];
+	snprintf(here, sizeof(here), "%s/rel-here/report.json", tmp);
+	snprintf(there, sizeof(there), "%s/rel-there/report.json", tmp);
+	json_t *a = json_load_file(here, 0, NULL), *b = json_load_file(there, 0, NULL);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(json_object_get(json_object_get(a, "cv"), "k"));
+	assert_true(json_equal(json_object_get(a, "tasks"), json_object_get(b, "tasks")));
+	json_decref(a);
+	json_decref(b);
+
+	assert_int_equal(run("cd %s && %s evaluate --model models/rel --data %s/data/labeled/test.csv --cv 3 --quiet",
+	                     tmp, FR_FRAMER, FR_SOURCE_DIR), 4);
+	char *err = stderr_text();
+	assert_non_null(err);
+	assert_non_null(strstr(err, "data/labeled/train.csv"));
+	assert_non_null(strstr(err, "give --train"));
+	free(err);
+}
+
 /* The report's test figures are those of the labels classify writes for the
  * same file: an analyst can recompute them from labels.jsonl. */
 static void test_e2e__report_agrees_with_classify(void **state)
@@ -544,6 +579,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__stdin_to_stdout),
 		cmocka_unit_test(test_e2e__exit_codes),
 		cmocka_unit_test(test_e2e__evaluate_prints_accuracy),
+		cmocka_unit_test(test_e2e__cv_from_another_folder),
 		cmocka_unit_test(test_e2e__report_agrees_with_classify),
 		cmocka_unit_test(test_e2e__parallel_shards_equal_single_run),
 		cmocka_unit_test(test_e2e__threads_do_not_change_output),

@@ -1,6 +1,8 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -189,8 +191,16 @@ int cmd_evaluate(int argc, char **argv)
 			code = cli_fail(FR_EXIT_MODEL, &err);
 			goto done;
 		}
-		rc = path ? load_tasks(&train, model, path, &err)
-		          : fr_error_set(&err, FR_ENOTFOUND, a.model, 0, "the model does not say what it was trained on: give --train");
+		if (path == NULL)
+			rc = fr_error_set(&err, FR_ENOTFOUND, a.model, 0, "the model does not say what it was trained on: give --train");
+		else if (a.train == NULL && access(path, R_OK) != 0)
+			/* model.json records the path as given to train, often
+			 * relative to the folder it was trained in. */
+			rc = fr_error_set(&err, FR_ENOTFOUND, path, 0,
+			                  "cannot read the training data the model names (%s; a path relative to where "
+			                  "it was trained?): give --train FILE.csv", strerror(errno));
+		else
+			rc = load_tasks(&train, model, path, &err);
 		if (rc < 0) {
 			code = cli_fail(cli_exit_for_load(rc, &err), &err);
 			goto done;
