@@ -429,7 +429,7 @@ static int cmp_terms(const void *a, const void *b)
 static json_t *top_terms(const fr_model *m, size_t task, size_t n_terms)
 {
 	const fr_tfidf *tf = fr_model_vectorizer(m);
-	size_t V = fr_tfidf_feature_count(tf);
+	size_t V = fr_tfidf_word_feature_count(tf); /* no character n-grams */
 	const json_t *kernel = json_object_get(json_object_get(fr_model_manifest(m), "config"), "kernel");
 	if (kernel && strcmp(json_string_value(kernel), "linear") != 0)
 		return NULL;

@@ -590,11 +590,13 @@ static void keep_top(int f, double v, int *features, double *push, size_t *n, si
 }
 
 size_t fr_classifier_evidence(const fr_classifier *c, const struct svm_node *x, int label,
-                              int *features_out, double *push_out, size_t max)
+                              size_t last_feature, int *features_out, double *push_out, size_t max)
 {
 	size_t n = 0;
 	if (max == 0 || label < 0 || (size_t)label >= c->k)
 		return 0;
+	if (last_feature > c->n_features)
+		last_feature = c->n_features;
 	if (c->linear && c->solver == FR_SOLVER_LIBLINEAR) {
 		/* fr_classifier_label_weight's liblinear case, inline: one
 		 * column of the weights, negated for the second of two labels.
@@ -604,7 +606,7 @@ size_t fr_classifier_evidence(const fr_classifier *c, const struct svm_node *x, 
 		int negate = c->k == 2 && pos != 0;
 		double floor = 0.0;
 		for (const struct svm_node *p = x; p->index != -1; p++) {
-			if (p->index < 1 || (size_t)p->index > c->n_features)
+			if (p->index < 1 || (size_t)p->index > last_feature)
 				continue;
 			double wl = c->w[(size_t)p->index * nc + col];
 			double v = p->value * (negate ? -wl : wl);
@@ -617,8 +619,9 @@ size_t fr_classifier_evidence(const fr_classifier *c, const struct svm_node *x, 
 	}
 	if (c->linear) {
 		for (const struct svm_node *p = x; p->index != -1; p++)
-			keep_top(p->index, p->value * fr_classifier_label_weight(c, p->index, label),
-			         features_out, push_out, &n, max);
+			if (p->index >= 1 && (size_t)p->index <= last_feature)
+				keep_top(p->index, p->value * fr_classifier_label_weight(c, p->index, label),
+				         features_out, push_out, &n, max);
 		return n;
 	}
 	/* RBF: occlusion, one feature at a time. */
@@ -632,6 +635,8 @@ size_t fr_classifier_evidence(const fr_classifier *c, const struct svm_node *x, 
 	fr_classifier_predict(c, x, scores, NULL);
 	double full = scores[label];
 	for (size_t skip = 0; skip < len; skip++) {
+		if (x[skip].index < 1 || (size_t)x[skip].index > last_feature)
+			continue;
 		size_t m = 0;
 		for (size_t i = 0; i <= len; i++)
 			if (i != skip)

@@ -107,9 +107,11 @@ int fr_classifier_predict(const fr_classifier *c, const struct svm_node *x,
 /* The features of x that pushed it most toward `label`, strongest first:
  * for a linear model, x_f times the weights of label's decision functions;
  * for RBF, the drop in label's probability when the feature is removed.
- * Only features with a positive push are listed. Returns how many (<= max). */
+ * Only features with a positive push and an index up to last_feature are
+ * listed (the model leaves out character n-grams this way). Returns how
+ * many (<= max). */
 size_t fr_classifier_evidence(const fr_classifier *c, const struct svm_node *x, int label,
-                              int *features_out, double *push_out, size_t max);
+                              size_t last_feature, int *features_out, double *push_out, size_t max);
 
 /* The weight of feature f toward label (linear only; 0 otherwise): the sum
  * of label's one-vs-one weights, each signed toward label. */

@@ -1500,7 +1500,8 @@ static int tokens_to_ids(const fr_model *m, fr_model_work *w, size_t *n_out)
 /* A multi-label task: each label's calibrated probability from its own
  * classifier; the labels at or over their thresholds (the most probable
  * one when none is); the top one among them as the label. */
-static int label_multilabel(const task_t *task, const struct svm_node *x, fr_task_result *r, fr_error *err)
+static int label_multilabel(const task_t *task, const struct svm_node *x, size_t words, fr_task_result *r,
+                            fr_error *err)
 {
 	double push[FR_EVIDENCE_TERMS], two[2];
 	int best = -1, top = 0;
@@ -1525,7 +1526,7 @@ static int label_multilabel(const task_t *task, const struct svm_node *x, fr_tas
 	}
 	r->label = best;
 	r->confidence = r->scores[best];
-	r->n_evidence = fr_classifier_evidence(task->bin[best], x, 1, r->evidence, push, FR_EVIDENCE_TERMS);
+	r->n_evidence = fr_classifier_evidence(task->bin[best], x, 1, words, r->evidence, push, FR_EVIDENCE_TERMS);
 	return 0;
 }
 
@@ -1553,10 +1554,11 @@ int fr_model_label(const fr_model *m, fr_model_work *w, const char *text, size_t
 		stats->invalid_bytes = w->tokens.invalid_bytes;
 	}
 	double push[FR_EVIDENCE_TERMS];
+	size_t words = fr_tfidf_word_feature_count(m->tfidf);
 	for (size_t t = 0; t < m->n_tasks; t++) {
 		fr_task_result *r = &results[t];
 		if (m->tasks[t].multilabel) {
-			rc = label_multilabel(&m->tasks[t], w->vec.nodes, r, err);
+			rc = label_multilabel(&m->tasks[t], w->vec.nodes, words, r, err);
 			if (rc < 0)
 				return rc;
 			continue;
@@ -1569,7 +1571,7 @@ int fr_model_label(const fr_model *m, fr_model_work *w, const char *text, size_t
 		r->label = label;
 		r->label_set = (uint64_t)1 << label;
 		r->confidence = r->scores[label];
-		r->n_evidence = fr_classifier_evidence(m->tasks[t].clf, w->vec.nodes, label,
+		r->n_evidence = fr_classifier_evidence(m->tasks[t].clf, w->vec.nodes, label, words,
 		                                       r->evidence, push, FR_EVIDENCE_TERMS);
 	}
 	return 0;

@@ -43,6 +43,7 @@ struct fr_tfidf {
 	 * often. NULL when there are too many values (then idf is read). */
 	uint16_t *idf_class;
 	double *idf_value;
+	size_t n_word_features; /* features 1..this are not character n-grams */
 	char **surface;      /* into surface_text */
 	char *surface_text;  /* every surface form, each NUL-terminated; owned */
 
@@ -419,10 +420,16 @@ static int alloc_features(fr_tfidf *t, size_t V)
 static int build_vector(const fr_tfidf *t, fr_sparse_vec *out, size_t n);
 
 /* Copies the surface forms of features 1..V, form(ctx, f), into one block
- * that t->surface points into: one allocation, not one per feature. */
+ * that t->surface points into: one allocation, not one per feature. Counts
+ * the word features too, those before the first character n-gram (after
+ * which training numbers no word feature). */
 static int set_surfaces(fr_tfidf *t, size_t V, const char *(*form)(const void *ctx, size_t f),
                         const void *ctx)
 {
+	t->n_word_features = 0;
+	while (t->n_word_features < V &&
+	       fr_strmap_key(t->vocab, (uint32_t)t->n_word_features, NULL)[0] != FR_TFIDF_CHAR_MARK)
+		t->n_word_features++;
 	size_t total = 0;
 	for (size_t f = 1; f <= V; f++)
 		total += strlen(form(ctx, f)) + 1;
@@ -990,6 +997,11 @@ int fr_tfidf_transform(const fr_tfidf *t, const fr_tokens *doc, fr_sparse_vec *o
 size_t fr_tfidf_feature_count(const fr_tfidf *t)
 {
 	return t->vocab ? fr_strmap_count(t->vocab) : 0;
+}
+
+size_t fr_tfidf_word_feature_count(const fr_tfidf *t)
+{
+	return t->n_word_features;
 }
 
 const char *fr_tfidf_term(const fr_tfidf *t, int index)

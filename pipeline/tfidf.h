@@ -123,6 +123,10 @@ int fr_tfidf_transform_ids(const fr_tfidf *t, const int32_t *ids, size_t n,
 /* Feature count V, and per feature: its term, and its most frequent surface
  * form in the training text (for evidence shown as words). Borrowed. */
 size_t fr_tfidf_feature_count(const fr_tfidf *t);
+/* Features 1..W are words and word n-grams; character n-grams, numbered
+ * after every one of them, follow. Evidence and telling terms list only
+ * these: a fragment of a word (" chin", "asef") tells a reader nothing. */
+size_t fr_tfidf_word_feature_count(const fr_tfidf *t);
 const char *fr_tfidf_term(const fr_tfidf *t, int index);
 const char *fr_tfidf_surface(const fr_tfidf *t, int index);
 double fr_tfidf_idf(const fr_tfidf *t, int index);

@@ -126,7 +126,7 @@ static void test_classify__evidence_is_the_label_words(void **state)
 	int features[5];
 	double push[5];
 	/* Row of class 1 (features 3, 4): its own words push it there. */
-	size_t n = fr_classifier_evidence(c, x[1], 1, features, push, 5);
+	size_t n = fr_classifier_evidence(c, x[1], 1, SIZE_MAX, features, push, 5);
 	assert_true(n >= 2);
 	assert_true(features[0] == 3 || features[0] == 4);
 	for (size_t i = 1; i < n; i++)
@@ -134,9 +134,9 @@ static void test_classify__evidence_is_the_label_words(void **state)
 	for (size_t i = 0; i < n; i++)
 		assert_true(push[i] > 0);
 	/* At most max terms, and none for an empty paragraph. */
-	assert_true(fr_classifier_evidence(c, x[1], 1, features, push, 1) == 1);
+	assert_true(fr_classifier_evidence(c, x[1], 1, SIZE_MAX, features, push, 1) == 1);
 	struct svm_node empty[1] = { { -1, 0 } };
-	assert_int_equal(fr_classifier_evidence(c, empty, 1, features, push, 5), 0);
+	assert_int_equal(fr_classifier_evidence(c, empty, 1, SIZE_MAX, features, push, 5), 0);
 	assert_true(fr_classifier_label_weight(c, 3, 1) > 0);
 	assert_true(fr_classifier_label_weight(c, 3, 0) < 0);
 	fr_classifier_free(c);
@@ -154,7 +154,7 @@ static void test_classify__rbf_predicts_and_explains(void **state)
 		correct += fr_classifier_predict(c, x[i], scores, NULL) == y[i];
 	assert_true(correct >= N_ROWS - 3);
 	int label = fr_classifier_predict(c, x[2], scores, NULL);
-	size_t n = fr_classifier_evidence(c, x[2], label, features, push, 5);
+	size_t n = fr_classifier_evidence(c, x[2], label, SIZE_MAX, features, push, 5);
 	assert_true(n >= 1);
 	assert_true(features[0] == 5 || features[0] == 6);
 	fr_classifier_free(c);
@@ -267,7 +267,7 @@ static void test_classify__liblinear_predicts_and_explains(void **state)
 	}
 	int features[5];
 	double push[5];
-	size_t n = fr_classifier_evidence(c, x[4], 1, features, push, 5);
+	size_t n = fr_classifier_evidence(c, x[4], 1, SIZE_MAX, features, push, 5);
 	assert_true(n >= 1);
 	assert_true(features[0] == 3 || features[0] == 4);
 	assert_true(fr_classifier_label_weight(c, 5, 2) > 0);

@@ -645,6 +645,48 @@ static void test_model__fast_path_equals_string_path(void **state)
 	fr_model_config_dispose(&cfg);
 }
 
+/* With character n-grams, evidence is still words and phrases: a
+ * fragment of a word (" chin", "asef") tells a reader nothing. */
+static void test_model__evidence_is_words_with_char_ngrams(void **state)
+{
+	(void)state;
+	fr_error err = FR_ERROR_INIT;
+	fr_model_config cfg;
+	fr_dataset ds;
+	fr_model *m = NULL;
+	fr_model_work *w = NULL;
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_model_config_init(&cfg, FR_TEST_FIXTURES "/../../data", &err), 0);
+	cfg.tfidf.char_min = 2;
+	cfg.tfidf.char_max = 5;
+	assert_int_equal(fr_dataset_load(&ds, FR_TEST_FIXTURES "/../../data/labeled/train.csv", NULL, 0, &err), 0);
+	assert_int_equal(fr_model_train(&m, &ds, &cfg, NULL, 0, NULL, NULL, &err), 0);
+	const fr_tfidf *tf = fr_model_vectorizer(m);
+	size_t words = fr_tfidf_word_feature_count(tf);
+	assert_true(words > 0 && words < fr_tfidf_feature_count(tf));
+	for (size_t f = 1; f <= fr_tfidf_feature_count(tf); f++)
+		assert_int_equal(fr_tfidf_term(tf, (int)f)[0] == FR_TFIDF_CHAR_MARK, f > words);
+	assert_int_equal(fr_model_work_new(&w, m, &err), 0);
+	fr_task_result results[2];
+	size_t listed = 0;
+	for (size_t r = 0; r < ds.n_rows; r++) {
+		assert_int_equal(fr_model_label(m, w, ds.texts[r], ds.text_lens[r], results, NULL, &err), 0);
+		for (size_t t = 0; t < fr_model_task_count(m); t++) {
+			for (size_t e = 0; e < results[t].n_evidence; e++) {
+				assert_true(results[t].evidence[e] >= 1 && (size_t)results[t].evidence[e] <= words);
+				const char *s = fr_tfidf_surface(tf, results[t].evidence[e]);
+				assert_true(s[0] != ' ' && s[strlen(s) - 1] != ' ');
+			}
+			listed += results[t].n_evidence;
+		}
+	}
+	assert_true(listed > ds.n_rows); /* evidence is still given */
+	fr_model_work_free(w);
+	fr_model_free(m);
+	fr_dataset_dispose(&ds);
+	fr_model_config_dispose(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -657,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_model__load_refuses_broken_bundles),
 		cmocka_unit_test(test_model__config_file),
 		cmocka_unit_test(test_model__fast_path_equals_string_path),
+		cmocka_unit_test(test_model__evidence_is_words_with_char_ngrams),
 		cmocka_unit_test(test_model__calibration_saved_loaded_applied),
 		cmocka_unit_test(test_model__calibration_is_deterministic),
 	};
