@@ -119,16 +119,41 @@ int fr_model_config_init(fr_model_config *cfg, const char *data_dir, fr_error *e
 	return 0;
 }
 
+/* Frees n strings and the array holding them. */
+static void free_strings(char **s, size_t n)
+{
+	for (size_t i = 0; s && i < n; i++)
+		free(s[i]);
+	free(s);
+}
+
+/* A copy of n strings, in an array one longer (NULL at the end); NULL when
+ * memory ran out. */
+static char **copy_strings(char *const *s, size_t n)
+{
+	char **c = calloc(n + 1, sizeof(*c));
+	for (size_t i = 0; c && i < n; i++) {
+		if ((c[i] = strdup(s[i])) == NULL) {
+			free_strings(c, i);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+static void drop_stop_stems(fr_model_config *cfg)
+{
+	free_strings(cfg->stop_stems, cfg->n_stop_stems);
+	cfg->stop_stems = NULL;
+	cfg->n_stop_stems = 0;
+}
+
 void fr_model_config_drop_stops(fr_model_config *cfg)
 {
 	free(cfg->stopwords);
 	cfg->stopwords = NULL;
 	cfg->stopwords_default = 0;
-	for (size_t i = 0; i < cfg->n_stop_stems; i++)
-		free(cfg->stop_stems[i]);
-	free(cfg->stop_stems);
-	cfg->stop_stems = NULL;
-	cfg->n_stop_stems = 0;
+	drop_stop_stems(cfg);
 }
 
 void fr_model_config_dispose(fr_model_config *cfg)
@@ -271,6 +296,7 @@ static int config_from_json(fr_model_config *cfg, const json_t *j, const char *s
 		free(cfg->stopwords);
 		cfg->stopwords = p;
 		cfg->stopwords_default = 0;
+		drop_stop_stems(cfg); /* a named list is read from its file */
 	}
 	if (lang)
 		snprintf(cfg->language, sizeof(cfg->language), "%s", json_string_value(lang));
@@ -304,20 +330,10 @@ int fr_model_config_from_model(fr_model_config *cfg, const fr_model *m, fr_error
 	/* A bundle from before calibration (format 2) has raw scores. */
 	if (json_object_get(config, "calibration") == NULL)
 		cfg->calibration.method = FR_CALIBRATION_NONE;
-	char **stems = calloc(m->n_stops + 1, sizeof(*stems));
+	char **stems = copy_strings(m->stops, m->n_stops);
 	if (stems == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-	for (size_t i = 0; i < m->n_stops; i++) {
-		if ((stems[i] = strdup(m->stops[i])) == NULL) {
-			for (size_t k = 0; k < i; k++)
-				free(stems[k]);
-			free(stems);
-			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-		}
-	}
-	for (size_t i = 0; i < cfg->n_stop_stems; i++)
-		free(cfg->stop_stems[i]);
-	free(cfg->stop_stems);
+	drop_stop_stems(cfg);
 	cfg->stop_stems = stems;
 	cfg->n_stop_stems = m->n_stops;
 	return 0;
@@ -1271,9 +1287,7 @@ void fr_model_free(fr_model *m)
 	for (size_t t = 0; t < m->n_tasks; t++)
 		free_task(&m->tasks[t]);
 	free(m->tasks);
-	for (size_t i = 0; i < m->n_stops; i++)
-		free(m->stops[i]);
-	free(m->stops);
+	free_strings(m->stops, m->n_stops);
 	fr_tfidf_free(m->tfidf);
 	json_decref(m->manifest);
 	free(m);

@@ -40,7 +40,8 @@ struct fr_tfidf {
 	/* idf is a function of df, so a vocabulary has few distinct values:
 	 * idf[f] == idf_value[idf_class[f]], a quarter of idf's bytes, which
 	 * the vectorizer's scattered reads find in the core's cache far more
-	 * often. NULL when there are too many values (then idf is read). */
+	 * often. NULL when there are more than IDF_CLASSES_MAX values (then
+	 * idf is read). */
 	uint16_t *idf_class;
 	double *idf_value;
 	size_t n_word_features; /* features 1..this are not character n-grams */
@@ -473,41 +474,47 @@ static uint64_t pair_filter_bits(uint64_t h)
 	return (UINT64_C(1) << ((h >> 28) & 63)) | (UINT64_C(1) << ((h >> 34) & 63));
 }
 
-/* Numbers the distinct idf values by document frequency: documents with
- * the same df get the same class when their idf is the same double (it is,
- * unless model.json was edited); otherwise, or past 65,536 classes, no
- * classes. 0, or FR_ENOMEM. */
+/* At most this many idf classes (they are 16-bit). */
+#define IDF_CLASSES_MAX 65536
+
+/* Numbers the distinct idf values (as bit patterns) of features 1..V, in
+ * order of first use: no classes past IDF_CLASSES_MAX of them. A hash set of
+ * classes finds each value's, twice as many slots as values can be. 0, or
+ * FR_ENOMEM. */
 static int build_idf_classes(fr_tfidf *t, size_t V)
 {
-	int rc = FR_ENOMEM;
-	int32_t *class_of_df = malloc((t->n_docs + 1) * sizeof(*class_of_df));
+	size_t most = V < IDF_CLASSES_MAX ? V : IDF_CLASSES_MAX, slots = 16, n = 0, f = 1;
+	while (slots < 2 * most)
+		slots *= 2;
+	uint32_t *slot_class = calloc(slots, sizeof(*slot_class)); /* class + 1; 0 when empty */
 	t->idf_class = malloc((V + 1) * sizeof(*t->idf_class));
-	t->idf_value = malloc(((V < 65536 ? V : 65536) + 1) * sizeof(*t->idf_value));
-	if (!class_of_df || !t->idf_class || !t->idf_value)
-		goto none;
-	rc = 0;
-	memset(class_of_df, -1, (t->n_docs + 1) * sizeof(*class_of_df));
-	size_t n_classes = 0;
-	t->idf_class[0] = 0;
-	for (size_t f = 1; f <= V; f++) {
-		uint32_t df = t->df[f];
-		if (df > t->n_docs)
-			goto none;
-		int32_t c = class_of_df[df];
-		if (c < 0) {
-			if (n_classes == 65536)
-				goto none;
-			c = class_of_df[df] = (int32_t)n_classes;
-			t->idf_value[n_classes++] = t->idf[f];
+	t->idf_value = malloc((most + 1) * sizeof(*t->idf_value));
+	int rc = slot_class && t->idf_class && t->idf_value ? 0 : FR_ENOMEM;
+	for (; rc == 0 && f <= V; f++) {
+		uint64_t bits = 0, other = 0;
+		memcpy(&bits, &t->idf[f], sizeof(bits));
+		size_t i = (size_t)(((bits ^ (bits >> 29)) * UINT64_C(0x9E3779B97F4A7C15)) >> 40) & (slots - 1);
+		for (; slot_class[i] != 0; i = (i + 1) & (slots - 1)) {
+			memcpy(&other, &t->idf_value[slot_class[i] - 1], sizeof(other));
+			if (other == bits)
+				break;
 		}
-		if (memcmp(&t->idf_value[c], &t->idf[f], sizeof(double)) != 0)
-			goto none;
-		t->idf_class[f] = (uint16_t)c;
+		if (slot_class[i] == 0) {
+			if (n == most)
+				break; /* more values than classes */
+			t->idf_value[n] = t->idf[f];
+			slot_class[i] = (uint32_t)++n;
+		}
+		t->idf_class[f] = (uint16_t)(slot_class[i] - 1);
 	}
-	free(class_of_df);
-	return 0;
-none:
-	free(class_of_df);
+	free(slot_class);
+	if (rc == 0 && V > 0 && f > V) {
+		t->idf_class[0] = 0;
+		double *fit = realloc(t->idf_value, n * sizeof(*t->idf_value));
+		if (fit != NULL)
+			t->idf_value = fit;
+		return 0;
+	}
 	free(t->idf_class);
 	free(t->idf_value);
 	t->idf_class = NULL;
@@ -1237,6 +1244,13 @@ static int load_vocabulary(fr_tfidf **out, const fr_tfidf_options *opts, const v
 		if (term == NULL || a->surface[f] == NULL || !a->df_ok[f] || a->df[f] < 1 ||
 		    a->df[f] > a->n_documents || !isfinite(a->idf[f])) {
 			rc = fr_error_set(err, FR_EMODEL, source, 0, "vocabulary entry %zu is malformed", f + 1);
+			goto done;
+		}
+		/* Training numbers character n-grams after every word feature,
+		 * and evidence counts on it (fr_tfidf_word_feature_count). */
+		if (term[0] != FR_TFIDF_CHAR_MARK && f > 0 && a->term[f - 1][0] == FR_TFIDF_CHAR_MARK) {
+			rc = fr_error_set(err, FR_EMODEL, source, 0,
+			                  "vocabulary term '%s' comes after a character n-gram, which are all last", term);
 			goto done;
 		}
 		int ins = fr_strmap_intern(t->vocab, term, strlen(term), &id);

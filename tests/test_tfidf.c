@@ -910,6 +910,9 @@ static const struct {
 	  " \"idf\": [1.0, 1.0, 1.0], \"surface\": [\"a\", \"b\", \"a\"]}", "'a' appears twice" },
 	{ "missing surface",
 	  "{\"n_documents\": 2, \"terms\": [\"a\"], \"df\": [1], \"idf\": [1.0]}", "surface" },
+	{ "word after a character n-gram",
+	  "{\"n_documents\": 2, \"terms\": [\"a\", \"\\u0001 b\", \"c\"], \"df\": [1, 1, 1],"
+	  " \"idf\": [1.0, 1.0, 1.0], \"surface\": [\"a\", \" b\", \"c\"]}", "'c' comes after a character n-gram" },
 	{ "n_documents not integer",
 	  "{\"n_documents\": \"2\", \"terms\": [\"a\"], \"df\": [1], \"idf\": [1.0],"
 	  " \"surface\": [\"a\"]}", "n_documents" },
