@@ -1285,6 +1285,16 @@ static void write_tuning(render *r, const json_t *report)
 	if (jdouble(json_object_get(tuning, "repeats"), 1.0) > 1.0)
 		out_raw(r, " and over the repeats");
 	out_raw(r, "; \u00b1 is the standard deviation of one fold's score.");
+	const json_t *sel = json_object_get(tuning, "selection");
+	const json_t *top = json_object_get(sel, "best_mean");
+	if (json_is_number(json_object_get(sel, "gain")) && top && !json_equal((json_t *)top, (json_t *)def)) {
+		double gain = json_number_value(json_object_get(sel, "gain"));
+		double se = json_number_value(json_object_get(sel, "gain_se"));
+		out_fmt(r, " The best mean beat the config's own by %.4f, against a standard error of %.4f for "
+		        "their paired fold differences: %s.", gain, se,
+		        json_equal((json_t *)chosen, (json_t *)top) ? "more than the noise, so it was chosen"
+		                                                      : "within the noise, so the config's own stays");
+	}
 	if (json_array_size(skipped) > 0) {
 		out_raw(r, " Multi-label tasks are not scored by the search and use the chosen values: ");
 		for (size_t i = 0; i < json_array_size(skipped); i++) {

@@ -504,6 +504,41 @@ static int best_point(const tune_ctx *c, int stage, int v)
 	return best;
 }
 
+/* The standard error of the mean of n differences (0 for fewer than two). */
+static double diffs_se(const double *diffs, size_t n)
+{
+	if (n < 2)
+		return 0.0;
+	double mean = 0.0, sq = 0.0;
+	for (size_t i = 0; i < n; i++)
+		mean += diffs[i];
+	mean /= (double)n;
+	for (size_t i = 0; i < n; i++)
+		sq += (diffs[i] - mean) * (diffs[i] - mean);
+	return sqrt(sq / (double)(n - 1)) / sqrt((double)n);
+}
+
+int fr_tune_beats_default(double gain, const double *diffs, size_t n)
+{
+	return gain > 0.0 && gain > diffs_se(diffs, n);
+}
+
+/* The paired per-fold differences of point p's objective over the
+ * default's (point 0), every repeat's folds where both were scored, into
+ * diffs (room for repeats * k); how many. */
+static size_t fold_diffs(const tune_ctx *c, size_t p, double *diffs)
+{
+	size_t n = 0;
+	for (size_t r = 0; r < c->repeats; r++) {
+		for (size_t f = 0; f < c->k; f++) {
+			double a = fold_score(c, p, r, f), b = fold_score(c, 0, r, f);
+			if (!isnan(a) && !isnan(b))
+				diffs[n++] = a - b;
+		}
+	}
+	return n;
+}
+
 static int c_index(double C)
 {
 	for (int i = 0; i < N_C; i++)
@@ -628,7 +663,13 @@ static json_t *point_json(const tune_ctx *c, size_t p)
 		point_stats(c, p, t, &tm, &ts);
 		json_object_set_new(per_task, c->ds->tasks[c->tasks[t].ti], num_or_null(tm));
 	}
-	return json_pack("{s:s, s:f, s:s, s:s, s:b, s:o, s:[i,i], s:o, s:o, s:o, s:o}",
+	/* Each fold's objective, repeat by repeat: the paired differences the
+	 * choice weighs can be recomputed from the record. */
+	json_t *folds = json_array();
+	for (size_t r = 0; folds && r < c->repeats; r++)
+		for (size_t f = 0; f < c->k; f++)
+			json_array_append_new(folds, num_or_null(fold_score(c, p, r, f)));
+	return json_pack("{s:s, s:f, s:s, s:s, s:b, s:o, s:[i,i], s:o, s:o, s:o, s:o, s:o}",
 	                 "stage", stage_names[pt->stage], "C", pt->C,
 	                 "class_weight", pt->balanced ? "balanced" : "none",
 	                 "solver", fr_solver_name(pt->solver),
@@ -637,7 +678,7 @@ static json_t *point_json(const tune_ctx *c, size_t p)
 	                 "ngram_range", v->tfidf.ngram_min, v->tfidf.ngram_max,
 	                 "char_ngrams", v->tfidf.char_max ? json_pack("[i,i]", v->tfidf.char_min, v->tfidf.char_max)
 	                                                  : json_null(),
-	                 "mean", num_or_null(mean), "std", num_or_null(std), "tasks", per_task);
+	                 "mean", num_or_null(mean), "std", num_or_null(std), "tasks", per_task, "folds", folds);
 }
 
 static json_t *grid_json(const tune_ctx *c, int large)
@@ -887,11 +928,27 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 			goto done;
 	}
 
-	/* The best point, and the record. */
-	int best = best_point(c, -1, -1);
-	if (best < 0) {
+	/* The best point, and the record. The best mean is taken over the
+	 * config's own only when it wins by more than the noise of the folds
+	 * (fr_tune_beats_default). */
+	int top = best_point(c, -1, -1), best = top;
+	if (top < 0) {
 		rc = fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune: no fold could be scored (too few labeled rows?)");
 		goto done;
+	}
+	double gain = 0.0, gain_se = 0.0;
+	if (top != 0) {
+		double *diffs = malloc(c->repeats * c->k * sizeof(*diffs));
+		if (diffs == NULL) {
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+			goto done;
+		}
+		size_t n_diffs = fold_diffs(c, (size_t)top, diffs);
+		gain = point_mean(c, (size_t)top) - point_mean(c, 0);
+		gain_se = diffs_se(diffs, n_diffs);
+		if (!isnan(point_mean(c, 0)) && !fr_tune_beats_default(gain, diffs, n_diffs))
+			best = 0;
+		free(diffs);
 	}
 	points = json_array();
 	for (size_t p = 0; points && p < c->n_points; p++)
@@ -910,6 +967,16 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 	                        "large_rows", (json_int_t)large_rows, "grid", grid_json(c, large),
 	                        "chosen", point_json(c, (size_t)best), "default", point_json(c, 0), "points", points);
 	points = NULL;
+	/* The best mean, and by how much it beat the config's own: what the
+	 * choice was made on. */
+	if (*record_out != NULL &&
+	    json_object_set_new(*record_out, "selection",
+	                        json_pack("{s:s, s:o, s:o, s:o}", "rule", "one standard error",
+	                                  "best_mean", point_json(c, (size_t)top), "gain", num_or_null(gain),
+	                                  "gain_se", num_or_null(gain_se))) < 0) {
+		json_decref(*record_out);
+		*record_out = NULL;
+	}
 	if (*record_out == NULL) {
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		goto done;

@@ -179,8 +179,20 @@ static void test_tune__default_is_a_candidate_and_best_wins(void **state)
 	assert_true(json_equal(json_array_get(points, 0), (json_t *)def));
 	assert_true(json_is_number(json_object_get(def, "mean")));
 	assert_true(mean_of(chosen) >= mean_of(def));
+	/* The best mean is chosen when it beats the default by more than one
+	 * standard error of their paired fold differences; else the default. */
+	const json_t *sel = json_object_get(rec, "selection");
+	const json_t *top = json_object_get(sel, "best_mean");
 	for (size_t i = 0; i < json_array_size(points); i++)
-		assert_true(mean_of(json_array_get(points, i)) <= mean_of(chosen));
+		assert_true(mean_of(json_array_get(points, i)) <= mean_of(top));
+	double gain = json_number_value(json_object_get(sel, "gain"));
+	double gain_se = json_number_value(json_object_get(sel, "gain_se"));
+	if (json_equal((json_t *)top, (json_t *)def)) {
+		assert_true(json_equal((json_t *)chosen, (json_t *)def));
+	} else {
+		assert_true(fabs(gain - (mean_of(top) - mean_of(def))) < 1e-12);
+		assert_true(json_equal((json_t *)chosen, (json_t *)(gain > gain_se ? top : def)));
+	}
 
 	assert_true(cfg->classifier.C == json_number_value(json_object_get(chosen, "C")));
 	assert_int_equal(cfg->classifier.balanced,
@@ -190,6 +202,22 @@ static void test_tune__default_is_a_candidate_and_best_wins(void **state)
 	assert_int_equal(cfg->tfidf.char_max != 0, json_is_array(json_object_get(chosen, "char_ngrams")));
 	assert_int_equal(cfg->stopwords != NULL, json_is_true(json_object_get(chosen, "stopwords")));
 	json_decref(rec);
+}
+
+/* The rule itself: a gain counts only above the standard error of the
+ * paired fold differences' mean. */
+static void test_tune__beats_default_by_more_than_noise(void **state)
+{
+	(void)state;
+	const double steady[5] = { 0.01, 0.01, 0.01, 0.01, 0.01 };
+	const double noisy[6] = { 0.05, -0.05, 0.05, -0.05, 0.05, -0.04 };
+	assert_true(fr_tune_beats_default(0.01, steady, 5));   /* no spread: any gain */
+	assert_false(fr_tune_beats_default(0.0, steady, 5));   /* no gain */
+	assert_false(fr_tune_beats_default(-0.01, steady, 5));
+	/* sd 0.0531, se 0.0217 */
+	assert_false(fr_tune_beats_default(0.021, noisy, 6));
+	assert_true(fr_tune_beats_default(0.022, noisy, 6));
+	assert_true(fr_tune_beats_default(0.001, noisy, 1));   /* one fold: no spread known */
 }
 
 /* Small data: three repeats, both stop word settings, and a character
@@ -356,6 +384,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tune__threads_do_not_change_the_result, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tune__default_is_a_candidate_and_best_wins, setup, teardown),
+		cmocka_unit_test(test_tune__beats_default_by_more_than_noise),
 		cmocka_unit_test_setup_teardown(test_tune__large_data_is_pruned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tune__chosen_c_is_not_an_edge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tune__multilabel_tasks_are_skipped, setup, teardown),
