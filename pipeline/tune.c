@@ -991,6 +991,10 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 		if (!bv->stop)
 			fr_model_config_drop_stops(cfg);
 	}
+	if (best != top)
+		fr_logf(log, payload, "tuning: the best mean, %.4f (a %s point), beat the config's own by %.4f, within "
+		        "one standard error (%.4f) of their paired fold differences: the config's own point stays",
+		        point_mean(c, (size_t)top), stage_names[c->points[top].stage], gain, gain_se);
 	fr_logf(log, payload, "tuning: chose the %s point C %g, class_weight %s, solver %s, stop words %s, min_df %g, "
 	        "ngram_range [%d, %d], char_ngrams [%d, %d]: %s %.4f (the config's %.4f)", stage_names[pt->stage], pt->C,
 	        pt->balanced ? "balanced" : "none", fr_solver_name(pt->solver), has_stop && bv->stop ? "yes" : "no",

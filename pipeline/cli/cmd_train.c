@@ -149,11 +149,19 @@ int cmd_train(int argc, char **argv)
 				        (long long)json_integer_value(json_array_get(chars, 1)));
 			else
 				fputs("null", stderr);
-			fprintf(stderr, ": cross-validated %s %.4f (± %.4f); the config's own point %.4f\n",
+			fprintf(stderr, ": cross-validated %s %.4f (± %.4f); the config's own point %.4f",
 			        json_string_value(json_object_get(tuning, "objective")),
 			        json_number_value(json_object_get(chosen, "mean")),
 			        json_number_value(json_object_get(chosen, "std")),
 			        json_number_value(json_object_get(def, "mean")));
+			const json_t *sel = json_object_get(tuning, "selection");
+			const json_t *top = json_object_get(sel, "best_mean");
+			if (top && !json_equal((json_t *)top, (json_t *)chosen))
+				fprintf(stderr, "; the best, %.4f, led it by less than one standard error of their fold "
+				        "differences (%.4f), so the config's own point stays",
+				        json_number_value(json_object_get(top, "mean")),
+				        json_number_value(json_object_get(sel, "gain_se")));
+			fputc('\n', stderr);
 		}
 	}
 	rc = fr_model_train(&model, &ds, &cfg, NULL, 0, log_line, &a, &err);
