@@ -241,6 +241,75 @@ const char *fr_strmap_key(const fr_strmap *m, uint32_t id, size_t *len_out)
 	return m->arena + m->offsets[id] + RECORD_HEAD;
 }
 
+void fr_strmap_parts_of(const fr_strmap *m, fr_strmap_parts *out)
+{
+	out->slots = m->slots;
+	out->n_slots = m->n_slots;
+	out->arena = m->arena;
+	out->arena_len = m->arena_len;
+	out->offsets = m->offsets;
+	out->count = m->count;
+}
+
+/* What is wrong with parts, or NULL: every record whole and numbered as
+ * its id, every full slot pointing at the start of a record, and one slot
+ * in four empty, as intern keeps it, so that every probe ends. */
+static const char *check_parts(const fr_strmap_parts *p)
+{
+	if (p->n_slots < 16 || (p->n_slots & (p->n_slots - 1)) != 0 || p->count * 4 > p->n_slots * 3)
+		return "a key table's size is wrong";
+	if (p->arena_len >= OFFSET_MASK || p->count >= UINT32_MAX)
+		return "a key table is too large";
+	for (size_t id = 0; id < p->count; id++) {
+		uint64_t off = p->offsets[id];
+		if (off > p->arena_len || p->arena_len - off < RECORD_HEAD + 1 ||
+		    load_u32(p->arena + off) != id)
+			return "a key record is out of place";
+		uint64_t len = load_u32(p->arena + off + 4);
+		if (len > p->arena_len - off - RECORD_HEAD - 1 || p->arena[off + RECORD_HEAD + len] != '\0')
+			return "a key record runs past its table";
+	}
+	size_t full = 0;
+	for (size_t i = 0; i < p->n_slots; i++) {
+		uint64_t slot = p->slots[i];
+		if (slot == 0)
+			continue;
+		uint64_t off = (slot & OFFSET_MASK) - 1;
+		uint32_t id = 0;
+		if (off >= p->arena_len || p->arena_len - off < RECORD_HEAD ||
+		    (id = load_u32(p->arena + off)) >= p->count || p->offsets[id] != off)
+			return "a key slot points outside the keys";
+		full++;
+	}
+	return full == p->count ? NULL : "a key table's slots do not match its keys";
+}
+
+int fr_strmap_from_parts(fr_strmap **out, const fr_strmap_parts *parts, const char **why)
+{
+	*out = NULL;
+	*why = check_parts(parts);
+	if (*why != NULL)
+		return FR_EFORMAT;
+	fr_strmap *m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return FR_ENOMEM;
+	m->n_slots = parts->n_slots;
+	m->count = m->cap = parts->count;
+	m->arena_len = m->arena_cap = parts->arena_len;
+	m->slots = malloc(m->n_slots * sizeof(*m->slots));
+	m->arena = malloc(m->arena_len ? m->arena_len : 1);
+	m->offsets = malloc((m->count ? m->count : 1) * sizeof(*m->offsets));
+	if (m->slots == NULL || m->arena == NULL || m->offsets == NULL) {
+		fr_strmap_free(m);
+		return FR_ENOMEM;
+	}
+	memcpy(m->slots, parts->slots, m->n_slots * sizeof(*m->slots));
+	memcpy(m->arena, parts->arena, m->arena_len);
+	memcpy(m->offsets, parts->offsets, m->count * sizeof(*m->offsets));
+	*out = m;
+	return 0;
+}
+
 size_t fr_strmap_count(const fr_strmap *m)
 {
 	return m->count;

@@ -36,6 +36,25 @@ size_t fr_strmap_count(const fr_strmap *m);
 
 void fr_strmap_free(fr_strmap *m);
 
+/* A table's arrays, as a saved model stores them (fr_tfidf's binary
+ * vocabulary): the slots, the key records and each id's record. */
+typedef struct {
+	const uint64_t *slots;
+	size_t n_slots;
+	const char *arena;
+	size_t arena_len;
+	const uint64_t *offsets;
+	size_t count;
+} fr_strmap_parts;
+
+/* The parts of m, borrowed until the next intern. */
+void fr_strmap_parts_of(const fr_strmap *m, fr_strmap_parts *out);
+
+/* A table with a copy of parts, after checking that every lookup stays
+ * inside them: FR_EFORMAT (*why says what is wrong) or FR_ENOMEM. The
+ * parts may come from a damaged or hostile file. */
+int fr_strmap_from_parts(fr_strmap **out, const fr_strmap_parts *parts, const char **why);
+
 /* The hash the table uses, exposed for callers that cache by it. */
 uint64_t fr_strmap_hash(const void *key, size_t len);
 

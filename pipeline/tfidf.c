@@ -13,6 +13,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "checksum.h"
 #include "jsonl.h"
 #include "numfmt.h"
 #include "strmap.h"
@@ -44,6 +45,7 @@ struct fr_tfidf {
 	 * idf is read). */
 	uint16_t *idf_class;
 	double *idf_value;
+	size_t n_idf_classes;
 	size_t n_word_features; /* features 1..this are not character n-grams */
 	char **surface;      /* into surface_text */
 	char *surface_text;  /* every surface form, each NUL-terminated; owned */
@@ -510,6 +512,7 @@ static int build_idf_classes(fr_tfidf *t, size_t V)
 	free(slot_class);
 	if (rc == 0 && V > 0 && f > V) {
 		t->idf_class[0] = 0;
+		t->n_idf_classes = n;
 		double *fit = realloc(t->idf_value, n * sizeof(*t->idf_value));
 		if (fit != NULL)
 			t->idf_value = fit;
@@ -1211,6 +1214,20 @@ static const char *array_form(const void *a, size_t f)
 	return ((const vocab_arrays *)a)->surface[f - 1];
 }
 
+/* A vectorizer without fitting state, for a vocabulary that is read. */
+static int new_loaded(fr_tfidf **out, const fr_tfidf_options *opts, fr_error *err)
+{
+	int rc = fr_tfidf_new(out, opts, err);
+	if (rc < 0)
+		return rc;
+	fr_tfidf *t = *out;
+	fr_strmap_free(t->prov);
+	fr_strmap_free(t->surf);
+	t->prov = t->surf = NULL;
+	fr_tfidf_fit_release(t);
+	return 0;
+}
+
 /* The vectorizer of a vocabulary read by fr_tfidf_load or
  * fr_tfidf_load_text: both check the same things and say the same. */
 static int load_vocabulary(fr_tfidf **out, const fr_tfidf_options *opts, const vocab_arrays *a,
@@ -1225,13 +1242,9 @@ static int load_vocabulary(fr_tfidf **out, const fr_tfidf_options *opts, const v
 	if (V == 0)
 		return fr_error_set(err, FR_EMODEL, source, 0, "vocabulary arrays are empty or of different lengths");
 
-	rc = fr_tfidf_new(&t, opts, err);
+	rc = new_loaded(&t, opts, err);
 	if (rc < 0)
 		return rc == FR_EINVALID ? FR_EMODEL : rc;
-	fr_strmap_free(t->prov);
-	fr_strmap_free(t->surf);
-	t->prov = t->surf = NULL;
-	fr_tfidf_fit_release(t);
 	t->n_docs = (size_t)a->n_documents;
 	if (fr_strmap_new(&t->vocab, V, err) < 0 || alloc_features(t, V) < 0) {
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
@@ -1845,6 +1858,345 @@ done:
 	free(j.buf);
 	freelocale(j.c_locale);
 	return rc;
+}
+
+/* ---- the binary vocabulary image ---- */
+
+/* The header: magic, version and byte order (u32 each), where the
+ * vocabulary's JSON text was (fr_tfidf_image_text, four u64), the body's
+ * length and its checksum. The body is a run of u64 counts and arrays,
+ * each padded to 8 bytes. */
+#define IMAGE_MAGIC "FRVOCAB\x01"
+#define IMAGE_VERSION 1u
+#define IMAGE_ORDER 0x01020304u
+#define IMAGE_TEXT 16
+#define IMAGE_BODY_LEN 48
+#define IMAGE_BODY_SUM 56
+#define IMAGE_HEAD 64
+
+typedef struct {
+	char *p;
+	size_t len, cap;
+	int failed;
+} image_out;
+
+static void put(image_out *o, const void *src, size_t n)
+{
+	size_t padded = (n + 7) & ~(size_t)7;
+	if (o->failed || fr_grow((void **)&o->p, &o->cap, o->len + padded, 1) < 0) {
+		o->failed = 1;
+		return;
+	}
+	if (n > 0)
+		memcpy(o->p + o->len, src, n);
+	memset(o->p + o->len + n, 0, padded - n);
+	o->len += padded;
+}
+
+static void put_u64(image_out *o, uint64_t v)
+{
+	put(o, &v, sizeof(v));
+}
+
+static void put_strmap(image_out *o, const fr_strmap *m)
+{
+	fr_strmap_parts p;
+	fr_strmap_parts_of(m, &p);
+	put_u64(o, p.count);
+	put_u64(o, p.n_slots);
+	put_u64(o, p.arena_len);
+	put(o, p.slots, p.n_slots * sizeof(*p.slots));
+	put(o, p.arena, p.arena_len);
+	put(o, p.offsets, p.count * sizeof(*p.offsets));
+}
+
+int fr_tfidf_image(const fr_tfidf *t, const fr_tfidf_image_text *at, char **data_out, size_t *len_out)
+{
+	*data_out = NULL;
+	*len_out = 0;
+	size_t V = fr_tfidf_feature_count(t);
+	if (!t->finished || V == 0)
+		return FR_EINVALID;
+	image_out o = { NULL, 0, 0, 0 };
+	char head[IMAGE_HEAD] = { 0 };
+	put(&o, head, sizeof(head)); /* filled in last */
+	put_u64(&o, t->n_docs);
+	put_u64(&o, V);
+	put_u64(&o, t->idf_class ? t->n_idf_classes : 0);
+	put_u64(&o, t->terms != NULL);
+	put_strmap(&o, t->vocab);
+	put(&o, t->df, (V + 1) * sizeof(*t->df));
+	put(&o, t->idf, (V + 1) * sizeof(*t->idf));
+	if (t->idf_class) {
+		put(&o, t->idf_class, (V + 1) * sizeof(*t->idf_class));
+		put(&o, t->idf_value, t->n_idf_classes * sizeof(*t->idf_value));
+	}
+	/* set_surfaces laid the forms end to end, in feature order. */
+	size_t surface_len = (size_t)(t->surface[V] + strlen(t->surface[V]) + 1 - t->surface_text);
+	put_u64(&o, surface_len);
+	put(&o, t->surface_text, surface_len);
+	if (t->terms) {
+		size_t n_terms = fr_strmap_count(t->terms);
+		put_strmap(&o, t->terms);
+		put(&o, t->unigram, n_terms * sizeof(*t->unigram));
+		put_u64(&o, t->pair_slots);
+		put(&o, t->pairs, t->pair_slots * sizeof(*t->pairs));
+		put_u64(&o, t->pair_filter_words);
+		put(&o, t->pair_filter, t->pair_filter_words * sizeof(*t->pair_filter));
+	}
+	if (o.failed) {
+		free(o.p);
+		return FR_ENOMEM;
+	}
+	uint32_t version = IMAGE_VERSION, order = IMAGE_ORDER;
+	uint64_t body_len = o.len - IMAGE_HEAD, body_sum = fr_checksum64(o.p + IMAGE_HEAD, body_len);
+	memcpy(o.p, IMAGE_MAGIC, 8);
+	memcpy(o.p + 8, &version, 4);
+	memcpy(o.p + 12, &order, 4);
+	uint64_t text[4] = { at->start, at->len, at->lines, at->hash };
+	memcpy(o.p + IMAGE_TEXT, text, sizeof(text));
+	memcpy(o.p + IMAGE_BODY_LEN, &body_len, 8);
+	memcpy(o.p + IMAGE_BODY_SUM, &body_sum, 8);
+	*data_out = o.p;
+	*len_out = o.len;
+	return 0;
+}
+
+typedef struct {
+	const unsigned char *p;
+	size_t left;
+} image_in;
+
+static int get_u64(image_in *in, uint64_t *v)
+{
+	if (in->left < sizeof(*v))
+		return -1;
+	memcpy(v, in->p, sizeof(*v));
+	in->p += sizeof(*v);
+	in->left -= sizeof(*v);
+	return 0;
+}
+
+/* The next array of count items of size bytes, or NULL when the image is
+ * shorter than that. */
+static const void *get(image_in *in, uint64_t count, size_t size)
+{
+	if (count > in->left / size)
+		return NULL;
+	size_t n = (size_t)count * size, padded = (n + 7) & ~(size_t)7;
+	if (padded > in->left)
+		return NULL;
+	const void *at = in->p;
+	in->p += padded;
+	in->left -= padded;
+	return at;
+}
+
+/* A new copy of an array of the image (at least a byte), or NULL. */
+static void *copy_of(const void *src, size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (p != NULL && n > 0)
+		memcpy(p, src, n);
+	return p;
+}
+
+static int get_strmap(image_in *in, fr_strmap **out, const char **why)
+{
+	uint64_t count = 0, n_slots = 0, arena_len = 0;
+	if (get_u64(in, &count) < 0 || get_u64(in, &n_slots) < 0 || get_u64(in, &arena_len) < 0)
+		return FR_EFORMAT;
+	fr_strmap_parts p = { NULL, (size_t)n_slots, NULL, (size_t)arena_len, NULL, (size_t)count };
+	p.slots = get(in, n_slots, sizeof(uint64_t));
+	p.arena = p.slots ? get(in, arena_len, 1) : NULL;
+	p.offsets = p.arena ? get(in, count, sizeof(uint64_t)) : NULL;
+	if (p.offsets == NULL)
+		return FR_EFORMAT;
+	return fr_strmap_from_parts(out, &p, why);
+}
+
+#define IMAGE_BAD(what) \
+	do { \
+		*why = (what); \
+		rc = FR_EFORMAT; \
+		goto done; \
+	} while (0)
+
+/* The term index of an image: checked so that every lookup ends inside
+ * it (one bigram slot empty at least) and finds a feature of the
+ * vocabulary or none. */
+static int get_term_index(fr_tfidf *t, image_in *in, size_t V, const char **why)
+{
+	int rc = get_strmap(in, &t->terms, why);
+	if (rc < 0)
+		return rc;
+	size_t n_terms = fr_strmap_count(t->terms);
+	uint64_t slots = 0, words = 0;
+	const void *unigram = get(in, n_terms, sizeof(*t->unigram)), *pairs = NULL, *filter = NULL;
+	if (unigram == NULL || get_u64(in, &slots) < 0 || (pairs = get(in, slots, sizeof(*t->pairs))) == NULL ||
+	    get_u64(in, &words) < 0 || (filter = get(in, words, sizeof(*t->pair_filter))) == NULL)
+		IMAGE_BAD("the term index is cut short");
+	if (slots < 16 || slots > ((uint64_t)1 << 31) || (slots & (slots - 1)) != 0 || words == 0 ||
+	    (words & (words - 1)) != 0)
+		IMAGE_BAD("the bigram table's size is wrong");
+	t->pair_slots = (size_t)slots;
+	t->pair_filter_words = (size_t)words;
+	t->unigram = copy_of(unigram, n_terms * sizeof(*t->unigram));
+	t->pairs = copy_of(pairs, t->pair_slots * sizeof(*t->pairs));
+	t->pair_filter = copy_of(filter, t->pair_filter_words * sizeof(*t->pair_filter));
+	if (!t->unigram || !t->pairs || !t->pair_filter)
+		return FR_ENOMEM;
+	for (size_t i = 0; i < n_terms; i++)
+		if (t->unigram[i] > V)
+			IMAGE_BAD("a term's feature is outside the vocabulary");
+	size_t full = 0;
+	for (size_t i = 0; i < t->pair_slots; i++) {
+		const tfidf_pair *q = &t->pairs[i];
+		if (q->a == 0)
+			continue;
+		if (q->a > n_terms || q->b == 0 || q->b > n_terms || q->feature == 0 || q->feature > V)
+			IMAGE_BAD("a bigram is outside the vocabulary");
+		full++;
+	}
+	if (full == t->pair_slots)
+		IMAGE_BAD("the bigram table has no empty slot");
+done:
+	return rc;
+}
+
+int fr_tfidf_image_text_of(const void *data, size_t len, fr_tfidf_image_text *out)
+{
+	const unsigned char *d = data;
+	uint32_t version = 0, order = 0;
+	uint64_t text[4];
+	if (len < IMAGE_HEAD || memcmp(d, IMAGE_MAGIC, 8) != 0)
+		return FR_EFORMAT;
+	memcpy(&version, d + 8, 4);
+	memcpy(&order, d + 12, 4);
+	if (version != IMAGE_VERSION || order != IMAGE_ORDER)
+		return FR_EFORMAT;
+	memcpy(text, d + IMAGE_TEXT, sizeof(text));
+	out->start = text[0];
+	out->len = text[1];
+	out->lines = text[2];
+	out->hash = text[3];
+	return 0;
+}
+
+int fr_tfidf_image_read(fr_tfidf **out, const fr_tfidf_options *opts, const void *data, size_t len,
+                        uint64_t text_hash, const char **why)
+{
+	*out = NULL;
+	*why = NULL;
+	const unsigned char *d = data;
+	uint64_t body_len = 0, body_sum = 0;
+	fr_tfidf_image_text at;
+	if (len < IMAGE_HEAD || memcmp(d, IMAGE_MAGIC, 8) != 0) {
+		*why = "not a framer vocabulary image";
+		return FR_EFORMAT;
+	}
+	if (fr_tfidf_image_text_of(data, len, &at) < 0) {
+		*why = "made by another version of framer or on another kind of machine";
+		return FR_ENOTFOUND;
+	}
+	memcpy(&body_len, d + IMAGE_BODY_LEN, 8);
+	memcpy(&body_sum, d + IMAGE_BODY_SUM, 8);
+	if (at.hash != text_hash) {
+		*why = "made from another vocabulary than model.json's";
+		return FR_ENOTFOUND;
+	}
+	if (body_len != len - IMAGE_HEAD) {
+		*why = "damaged: cut short or run on";
+		return FR_EFORMAT;
+	}
+	if (fr_checksum64(d + IMAGE_HEAD, body_len) != body_sum) {
+		*why = "damaged: its checksum does not match";
+		return FR_EFORMAT;
+	}
+	image_in in = { d + IMAGE_HEAD, (size_t)body_len };
+	uint64_t n_docs = 0, V = 0, n_classes = 0, has_terms = 0, surface_len = 0;
+	fr_tfidf *t = NULL;
+	int rc = 0;
+	if (get_u64(&in, &n_docs) < 0 || get_u64(&in, &V) < 0 || get_u64(&in, &n_classes) < 0 ||
+	    get_u64(&in, &has_terms) < 0)
+		IMAGE_BAD("cut short");
+	if (has_terms != (opts->ngram_max <= 2)) {
+		*why = "made for other n-gram options than model.json's";
+		return FR_ENOTFOUND;
+	}
+	if (n_docs < 1 || n_docs >= UINT32_MAX || V < 1 || V >= UINT32_MAX || n_classes > IDF_CLASSES_MAX ||
+	    n_classes > V)
+		IMAGE_BAD("its counts are out of range");
+	if ((rc = new_loaded(&t, opts, NULL)) < 0)
+		goto done;
+	t->n_docs = (size_t)n_docs;
+	if ((rc = get_strmap(&in, &t->vocab, why)) < 0)
+		goto done;
+	if (fr_strmap_count(t->vocab) != V)
+		IMAGE_BAD("the vocabulary's size is wrong");
+	const void *df = get(&in, V + 1, sizeof(*t->df)), *idf = df ? get(&in, V + 1, sizeof(*t->idf)) : NULL;
+	const void *cls = NULL, *values = NULL, *surf = NULL;
+	if (idf != NULL && n_classes > 0 && ((cls = get(&in, V + 1, sizeof(*t->idf_class))) == NULL ||
+	                                     (values = get(&in, n_classes, sizeof(*t->idf_value))) == NULL))
+		idf = NULL;
+	if (idf == NULL || get_u64(&in, &surface_len) < 0 || (surf = get(&in, surface_len, 1)) == NULL)
+		IMAGE_BAD("cut short");
+	t->df = copy_of(df, (V + 1) * sizeof(*t->df));
+	t->idf = copy_of(idf, (V + 1) * sizeof(*t->idf));
+	t->surface = calloc(V + 1, sizeof(*t->surface));
+	t->surface_text = copy_of(surf, surface_len);
+	if (!t->df || !t->idf || !t->surface || !t->surface_text) {
+		rc = FR_ENOMEM;
+		goto done;
+	}
+	for (size_t f = 1; f <= V; f++)
+		if (t->df[f] < 1 || t->df[f] > n_docs || !isfinite(t->idf[f]))
+			IMAGE_BAD("a document frequency or idf is out of range");
+	if (n_classes > 0) {
+		t->n_idf_classes = (size_t)n_classes;
+		t->idf_class = copy_of(cls, (V + 1) * sizeof(*t->idf_class));
+		t->idf_value = copy_of(values, n_classes * sizeof(*t->idf_value));
+		if (!t->idf_class || !t->idf_value) {
+			rc = FR_ENOMEM;
+			goto done;
+		}
+		t->idf_class[0] = 0;
+		for (size_t f = 1; f <= V; f++)
+			if (t->idf_class[f] >= n_classes ||
+			    memcmp(&t->idf_value[t->idf_class[f]], &t->idf[f], sizeof(double)) != 0)
+				IMAGE_BAD("an idf class does not hold its feature's idf");
+	}
+	const char *p = t->surface_text, *end = p + surface_len;
+	for (size_t f = 1; f <= V; f++) {
+		const char *nul = memchr(p, '\0', (size_t)(end - p));
+		if (nul == NULL)
+			IMAGE_BAD("the surface forms are cut short");
+		t->surface[f] = (char *)p;
+		p = nul + 1;
+	}
+	if (p != end)
+		IMAGE_BAD("more surface forms than features");
+	/* Character n-grams come after every word feature, as training numbers them. */
+	while (t->n_word_features < V &&
+	       fr_strmap_key(t->vocab, (uint32_t)t->n_word_features, NULL)[0] != FR_TFIDF_CHAR_MARK)
+		t->n_word_features++;
+	for (size_t f = t->n_word_features; f < V; f++)
+		if (fr_strmap_key(t->vocab, (uint32_t)f, NULL)[0] != FR_TFIDF_CHAR_MARK)
+			IMAGE_BAD("a word feature comes after a character n-gram");
+	if (has_terms && (rc = get_term_index(t, &in, (size_t)V, why)) < 0)
+		goto done;
+	if (in.left != 0)
+		IMAGE_BAD("bytes after its last table");
+	t->finished = 1;
+done:
+	if (rc < 0) {
+		if (rc == FR_EFORMAT && *why == NULL)
+			*why = "cut short";
+		fr_tfidf_free(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
 }
 
 void fr_tfidf_free(fr_tfidf *t)

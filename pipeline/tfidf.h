@@ -163,6 +163,40 @@ int fr_tfidf_load_text(fr_tfidf **out, const fr_tfidf_options *opts, const char 
  * not an object that far (the caller's JSON parser then says why). */
 int fr_tfidf_vocabulary_span(const char *text, size_t len, size_t *start_out, size_t *end_out);
 
+/* The binary vocabulary image: the loaded vectorizer's tables (the term
+ * and vocabulary hash tables, df, idf and its classes, surface forms, the
+ * bigram table and its filter) as they lie in memory, so that a load copies
+ * them instead of parsing every term and building the tables again, which
+ * was most of classify's start-up. model.json's vocabulary stays the
+ * model's record; the image is made from it and names it by text_hash, the
+ * checksum of its JSON text, so an image that a hand edit of model.json
+ * left behind is known to be stale. Native byte order; another machine's
+ * image reads as stale. */
+
+/* Where the vocabulary's JSON text lies in the file an image was made
+ * from (model.json): its offset, length, line ends and fr_checksum64. A
+ * load that finds the same bytes there needs no scan to find them. */
+typedef struct {
+	uint64_t start, len, lines, hash;
+} fr_tfidf_image_text;
+
+/* The image of a finished vectorizer whose vocabulary text is at, in a new
+ * buffer *data_out of *len_out bytes for the caller to free. 0 or
+ * FR_ENOMEM. */
+int fr_tfidf_image(const fr_tfidf *t, const fr_tfidf_image_text *at, char **data_out, size_t *len_out);
+
+/* What an image says of its vocabulary text, from its header alone: 0, or
+ * FR_EFORMAT when data is no image of this version. */
+int fr_tfidf_image_text_of(const void *data, size_t len, fr_tfidf_image_text *out);
+
+/* The vectorizer an image holds, checked so that no lookup leaves its
+ * tables whatever the bytes. 0; FR_ENOTFOUND when it was made from another
+ * vocabulary text (text_hash), for other options or on another kind of
+ * machine; FR_EFORMAT when it is damaged; FR_ENOMEM. *why says what, for
+ * the two. */
+int fr_tfidf_image_read(fr_tfidf **out, const fr_tfidf_options *opts, const void *data, size_t len,
+                        uint64_t text_hash, const char **why);
+
 void fr_tfidf_free(fr_tfidf *t);
 
 #endif

@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "checksum.h"
 #include "stem.h"
 #include "tfidf.h"
 #include "tokenize.h"
@@ -817,6 +818,28 @@ static void assert_same_vocabulary(const fr_tfidf *a, const fr_tfidf *b)
 	}
 }
 
+/* x and y give the same vectors, and the same count of unknown words, for
+ * each of the n document specs. */
+static void assert_same_vectors(const fr_tfidf *x, const fr_tfidf *y, const char *const *specs, size_t n)
+{
+	fr_tokens tok;
+	fr_sparse_vec a, b;
+	fr_error err = FR_ERROR_INIT;
+	fr_tokens_init(&tok);
+	fr_sparse_vec_init(&a);
+	fr_sparse_vec_init(&b);
+	for (size_t i = 0; i < n; i++) {
+		set_doc(&tok, specs[i]);
+		assert_int_equal(fr_tfidf_transform(x, &tok, &a, &err), 0);
+		assert_int_equal(fr_tfidf_transform(y, &tok, &b, &err), 0);
+		assert_vec_equal(&a, &b);
+		assert_int_equal(a.n_unknown, b.n_unknown);
+	}
+	fr_tokens_dispose(&tok);
+	fr_sparse_vec_dispose(&a);
+	fr_sparse_vec_dispose(&b);
+}
+
 static void test_tfidf__vocabulary_json_round_trip(void **state)
 {
 	fr_tfidf_options opts = { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 };
@@ -853,13 +876,7 @@ static void test_tfidf__vocabulary_json_round_trip(void **state)
 		"peace talks peace", "talks war warzone", "war war nato", "peace nato talks",
 		"ghost war !the nato nato", "",
 	};
-	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
-		set_doc(&tok, probes[i]);
-		assert_int_equal(fr_tfidf_transform(t, &tok, &a, &err), 0);
-		assert_int_equal(fr_tfidf_transform(l, &tok, &b, &err), 0);
-		assert_vec_equal(&a, &b);
-		assert_int_equal(a.n_unknown, b.n_unknown);
-	}
+	assert_same_vectors(t, l, probes, sizeof(probes) / sizeof(probes[0]));
 	/* A loaded vocabulary has no fitted documents. */
 	assert_int_equal(fr_tfidf_fitted_vector(l, 0, &b, NULL), FR_EINVALID);
 
@@ -871,12 +888,7 @@ static void test_tfidf__vocabulary_json_round_trip(void **state)
 		fr_tfidf *x = NULL;
 		assert_int_equal(fr_tfidf_load_text(&x, &lopts, texts[k], strlen(texts[k]), "vocab.json", &err), 0);
 		assert_same_vocabulary(x, l);
-		for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
-			set_doc(&tok, probes[i]);
-			assert_int_equal(fr_tfidf_transform(l, &tok, &a, &err), 0);
-			assert_int_equal(fr_tfidf_transform(x, &tok, &b, &err), 0);
-			assert_vec_equal(&a, &b);
-		}
+		assert_same_vectors(l, x, probes, sizeof(probes) / sizeof(probes[0]));
 		fr_tfidf_free(x);
 	}
 	free(indented);
@@ -1124,6 +1136,133 @@ static int has_char_gram(const fr_tfidf *t, const char *gram)
 	return 0;
 }
 
+/* The image of a vectorizer with the given options, fitted on the fixture. */
+static fr_tfidf *image_of_fixture(const fr_tfidf_options *opts, uint64_t text_hash, char **data, size_t *len)
+{
+	fr_tfidf *t = fit_docs(opts, FIXTURE_DOCS, N_FIXTURE);
+	fr_tfidf_image_text at = { 10, 20, 3, text_hash };
+	assert_int_equal(fr_tfidf_image(t, &at, data, len), 0);
+	return t;
+}
+
+/* A vectorizer read back from its image is the one written: the same
+ * vocabulary, surface forms, word features and vectors, with words only,
+ * with character n-grams, and with trigrams (no term index). The header
+ * keeps where the vocabulary's text was. */
+static void test_tfidf__image_round_trip(void **state)
+{
+	(void)state;
+	const fr_tfidf_options cases[] = {
+		{ 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 },
+		{ 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 2, 4 },
+		{ 1, 3, 1.0, 1, 1.0, 0, 0, 0, 1, 0, 0 },
+	};
+	static const char *const probes[] = {
+		"peace talks peace", "talks war warzone", "war war nato", "ghost war !the nato nato", "",
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		char *data = NULL;
+		size_t len = 0;
+		const char *why = "unset";
+		fr_tfidf *t = image_of_fixture(&cases[c], 77, &data, &len), *l = NULL;
+		fr_tfidf_image_text at;
+		assert_int_equal(fr_tfidf_image_text_of(data, len, &at), 0);
+		assert_true(at.start == 10 && at.len == 20 && at.lines == 3 && at.hash == 77);
+		assert_int_equal(fr_tfidf_image_read(&l, &cases[c], data, len, 77, &why), 0);
+		assert_null(why);
+		assert_same_vocabulary(l, t);
+		assert_int_equal(fr_tfidf_word_feature_count(l), fr_tfidf_word_feature_count(t));
+		assert_int_equal(fr_tfidf_has_term_index(l), fr_tfidf_has_term_index(t));
+		assert_same_vectors(t, l, probes, sizeof(probes) / sizeof(probes[0]));
+		/* The same tables give the same bytes. */
+		char *again = NULL;
+		size_t again_len = 0;
+		fr_tfidf_image_text same = { 10, 20, 3, 77 };
+		assert_int_equal(fr_tfidf_image(l, &same, &again, &again_len), 0);
+		assert_int_equal(again_len, len);
+		assert_memory_equal(again, data, len);
+		free(again);
+		fr_tfidf_free(l);
+		fr_tfidf_free(t);
+		free(data);
+	}
+}
+
+/* Sets the body checksum of an image again after an edit, as a file made
+ * to pass it would. The layout is the header's (tfidf.c). */
+static void reseal(char *data, size_t len)
+{
+	uint64_t sum = fr_checksum64(data + 64, len - 64);
+	memcpy(data + 56, &sum, sizeof(sum));
+}
+
+/* An image of another vocabulary text, other n-gram options, cut short or
+ * damaged is refused with what is wrong, and so is one whose checksum was
+ * made to match tables that would send a lookup outside them. */
+static void test_tfidf__image_refusals(void **state)
+{
+	(void)state;
+	fr_tfidf_options opts = { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 }, tri = opts;
+	tri.ngram_max = 3;
+	char *data = NULL;
+	size_t len = 0;
+	const char *why = NULL;
+	fr_tfidf *t = image_of_fixture(&opts, 77, &data, &len), *l = NULL;
+	char *copy = malloc(len);
+	assert_non_null(copy);
+
+	assert_int_equal(fr_tfidf_image_read(&l, &opts, data, len, 78, &why), FR_ENOTFOUND);
+	assert_non_null(strstr(why, "another vocabulary"));
+	assert_int_equal(fr_tfidf_image_read(&l, &tri, data, len, 77, &why), FR_ENOTFOUND);
+	assert_non_null(strstr(why, "n-gram options"));
+	assert_int_equal(fr_tfidf_image_read(&l, &opts, data, len - 8, 77, &why), FR_EFORMAT);
+	assert_non_null(strstr(why, "cut short"));
+	assert_int_equal(fr_tfidf_image_read(&l, &opts, "FRVOCAB", 7, 77, &why), FR_EFORMAT);
+	memcpy(copy, data, len);
+	copy[len / 2] ^= 0x10;
+	assert_int_equal(fr_tfidf_image_read(&l, &opts, copy, len, 77, &why), FR_EFORMAT);
+	assert_non_null(strstr(why, "checksum"));
+	memcpy(copy, data, len);
+	copy[8] = 2; /* another version */
+	assert_int_equal(fr_tfidf_image_read(&l, &opts, copy, len, 77, &why), FR_ENOTFOUND);
+	assert_null(l);
+
+	/* Resealed damage: every byte of the body in turn set to 0xff. Each
+	 * image is refused or, where the byte changed nothing a lookup relies
+	 * on (a filter bit, a padding byte, a surface form's letter), read;
+	 * then every probe stays inside the tables (ASan and UBSan watch). */
+	fr_tokens tok;
+	fr_sparse_vec v;
+	fr_error err = FR_ERROR_INIT;
+	fr_tokens_init(&tok);
+	fr_sparse_vec_init(&v);
+	size_t refused = 0;
+	for (size_t i = 64; i < len; i++) {
+		memcpy(copy, data, len);
+		if ((unsigned char)copy[i] == 0xff)
+			continue;
+		copy[i] = (char)0xff;
+		reseal(copy, len);
+		int rc = fr_tfidf_image_read(&l, &opts, copy, len, 77, &why);
+		if (rc < 0) {
+			assert_true(rc == FR_EFORMAT || rc == FR_ENOTFOUND); /* the term-index flag: options */
+			assert_non_null(why);
+			refused++;
+			continue;
+		}
+		set_doc(&tok, "peace talks war nato ghost");
+		assert_int_equal(fr_tfidf_transform(l, &tok, &v, &err), 0);
+		fr_tfidf_free(l);
+		l = NULL;
+	}
+	assert_true(refused > 0);
+	fr_tokens_dispose(&tok);
+	fr_sparse_vec_dispose(&v);
+	free(copy);
+	free(data);
+	fr_tfidf_free(t);
+}
+
 static void test_tfidf__char_ngrams(void **state)
 {
 	(void)state;
@@ -1234,6 +1373,8 @@ int main(void)
 		cmocka_unit_test(test_tfidf__vocabulary_text_refusals),
 		cmocka_unit_test(test_tfidf__vocabulary_span),
 		cmocka_unit_test(test_tfidf__char_ngrams),
+		cmocka_unit_test(test_tfidf__image_round_trip),
+		cmocka_unit_test(test_tfidf__image_refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

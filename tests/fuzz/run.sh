@@ -32,7 +32,7 @@ done
 # every execution; a bundle needs room for model.json and its classifiers.
 max_len() {
 	case $1 in
-		model) echo 65536 ;;
+		model | vocab_image) echo 65536 ;;
 		tokenize_stem | jsonl_record) echo 4096 ;;
 		*) echo 16384 ;;
 	esac
