@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,6 +51,34 @@ int fr_fsync_path(const char *path, int is_dir)
 	int rc = fsync(fd);
 	close(fd);
 	return rc;
+}
+
+const char *fr_map_file(const char *path, size_t *len_out)
+{
+	*len_out = 0;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	void *map = MAP_FAILED;
+	int saved = EINVAL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size <= SIZE_MAX) {
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		saved = errno;
+	}
+	close(fd);
+	if (map == MAP_FAILED) {
+		errno = saved;
+		return NULL;
+	}
+	*len_out = (size_t)st.st_size;
+	return map;
+}
+
+void fr_unmap_file(const char *data, size_t len)
+{
+	if (data != NULL)
+		munmap((void *)data, len);
 }
 
 void fr_remove_flat_dir(const char *dir)

@@ -18,6 +18,13 @@ int fr_mkdirs(const char *path);
 /* fsync on a file or a folder by name. 0 or -1 (errno set). */
 int fr_fsync_path(const char *path, int is_dir);
 
+/* The bytes of a regular file, mapped read-only and read in at once (a
+ * model's files, read whole at every start: no copy into the heap, no
+ * zeroed pages). NULL with errno set when it cannot be (ENOENT: there is
+ * none; EINVAL: not a regular file, or empty). Release with fr_unmap_file. */
+const char *fr_map_file(const char *path, size_t *len_out);
+void fr_unmap_file(const char *data, size_t len);
+
 /* Removes a folder framer made and the plain files in it. */
 void fr_remove_flat_dir(const char *dir);
 

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "checksum.h"
 #include "fsutil.h"
 #include "sha256.h"
 #include "stem.h"
@@ -49,7 +50,11 @@ struct fr_model {
 	fr_tfidf *tfidf;
 	task_t *tasks;
 	size_t n_tasks;
+	char load_note[PATH_MAX + 160]; /* why vocab.bin went unused; "" when it did not */
 };
+
+/* The binary vocabulary image beside model.json (fr_tfidf_image). */
+#define VOCAB_IMAGE "vocab.bin"
 
 /* Cached per surface form: its term id, or one of these. */
 #define TERM_UNKNOWN (-1)
@@ -883,18 +888,58 @@ done:
 
 /* ---- saving ---- */
 
-static int write_manifest(const fr_model *m, const char *path, fr_error *err)
+static size_t count_line_ends(const char *p, size_t len)
+{
+	size_t n = 0;
+	for (const char *end = p + len; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* Writes data[0..len) to path, synced. */
+static int write_synced(const char *path, const char *data, size_t len, fr_error *err)
 {
 	FILE *fp = fopen(path, "wb");
 	if (fp == NULL)
 		return fr_error_set(err, FR_EIO, path, 0, "cannot write: %s", strerror(errno));
-	int bad = json_dumpf(m->manifest, fp, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17)) != 0;
-	bad |= fputc('\n', fp) == EOF;
+	int bad = fwrite(data, 1, len, fp) != len;
 	bad |= fflush(fp) != 0 || fsync(fileno(fp)) != 0;
 	bad |= fclose(fp) != 0;
 	if (bad)
 		return fr_error_set(err, FR_EIO, path, 0, "cannot write: %s", strerror(errno));
 	return 0;
+}
+
+/* Writes model.json into the folder tmp, and beside it vocab.bin, the
+ * vectorizer's image named by the checksum of the vocabulary's text as
+ * model.json holds it. */
+static int write_manifest(const fr_model *m, const char *tmp, fr_error *err)
+{
+	char path[PATH_MAX];
+	size_t vs = 0, ve = 0;
+	char *text = json_dumps(m->manifest, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	if (text == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	size_t len = strlen(text);
+	text[len] = '\n'; /* over the NUL: model.json ends with a line end */
+	int rc = fr_path_join(path, sizeof(path), tmp, "model.json") == 0
+	             ? write_synced(path, text, len + 1, err)
+	             : fr_error_set(err, FR_EINVALID, tmp, 0, "path too long");
+	if (rc == 0 && fr_tfidf_vocabulary_span(text, len + 1, &vs, &ve) == 0) {
+		char *image = NULL;
+		size_t image_len = 0;
+		fr_tfidf_image_text at = { vs, ve - vs, count_line_ends(text + vs, ve - vs),
+		                           fr_checksum64(text + vs, ve - vs) };
+		if (fr_tfidf_image(m->tfidf, &at, &image, &image_len) < 0)
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		else if (fr_path_join(path, sizeof(path), tmp, VOCAB_IMAGE) != 0)
+			rc = fr_error_set(err, FR_EINVALID, tmp, 0, "path too long");
+		else
+			rc = write_synced(path, image, image_len, err);
+		free(image);
+	}
+	free(text);
+	return rc;
 }
 
 /* Writes classifier c of a task into the temporary bundle folder tmp and
@@ -923,7 +968,7 @@ static int save_classifier(const task_t *task, size_t c, const char *tmp, json_t
 int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
 {
 	int rc = 0;
-	char parent[PATH_MAX], tmp[PATH_MAX], path[PATH_MAX];
+	char parent[PATH_MAX], tmp[PATH_MAX];
 	const char *slash = strrchr(dir, '/');
 	const char *base = slash ? slash + 1 : dir;
 	if (*base == '\0' || strlen(dir) >= PATH_MAX - 64)
@@ -969,9 +1014,7 @@ int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
 		for (size_t c = 0; rc == 0 && c < classifier_count(&m->tasks[t]); c++)
 			rc = save_classifier(&m->tasks[t], c, tmp, files, err);
 	if (rc == 0)
-		rc = fr_path_join(path, sizeof(path), tmp, "model.json") == 0
-		         ? write_manifest(m, path, err)
-		         : fr_error_set(err, FR_EINVALID, dir, 0, "path too long");
+		rc = write_manifest(m, tmp, err);
 	if (rc == 0 && fr_fsync_path(tmp, 1) != 0)
 		rc = fr_error_set(err, FR_EIO, tmp, 0, "cannot sync: %s", strerror(errno));
 	if (rc < 0)
@@ -1153,6 +1196,80 @@ static int load_task(fr_model *m, task_t *task, const json_t *j, const char *dir
 	return load_classifier(m, &task->clf, file, dir, src, solver, task->n_labels, err);
 }
 
+/* A bundle's vocab.bin, mapped, and where it says the vocabulary's text
+ * lies in model.json. */
+typedef struct {
+	char path[PATH_MAX];
+	const char *data;
+	size_t len;
+	int map_errno;        /* when data is NULL */
+	int has_text;         /* at is read from the header */
+	fr_tfidf_image_text at;
+} vocab_image;
+
+static void vocab_image_open(vocab_image *img, const char *dir)
+{
+	memset(img, 0, sizeof(*img));
+	img->map_errno = ENAMETOOLONG;
+	if (fr_path_join(img->path, sizeof(img->path), dir, VOCAB_IMAGE) != 0)
+		return;
+	img->data = fr_map_file(img->path, &img->len);
+	img->map_errno = img->data ? 0 : errno;
+	img->has_text = img->data && fr_tfidf_image_text_of(img->data, img->len, &img->at) == 0;
+}
+
+/* jansson's reading of model.json with the vocabulary, text[vs..ve), as
+ * null (and its line ends kept, so that jansson's line numbers stay
+ * right). FR_ENOMEM, else 0 with *out NULL when it is not JSON. */
+static int manifest_without_vocabulary(json_t **out, const char *text, size_t len, size_t vs, size_t ve,
+                                       size_t lines, json_error_t *jerr)
+{
+	char *rest = malloc(len - (ve - vs) + lines + 4);
+	if (rest == NULL)
+		return FR_ENOMEM;
+	size_t n = vs;
+	memcpy(rest, text, vs);
+	memcpy(rest + n, "null", 4);
+	n += 4;
+	memset(rest + n, '\n', lines);
+	n += lines;
+	memcpy(rest + n, text + ve, len - ve);
+	n += len - ve;
+	*out = json_loadb(rest, n, JSON_REJECT_DUPLICATES, jerr);
+	free(rest);
+	return 0;
+}
+
+/* The vectorizer from the bundle's vocab.bin, when there is one made from
+ * this vocabulary text (text_hash): a copy of its tables instead of
+ * building them from the text. An image that is stale or damaged is passed
+ * over for the text, which is the model's record, and m->load_note says
+ * so. 0 or FR_ENOMEM. */
+static int load_image(fr_model *m, const vocab_image *img, const fr_tfidf_options *opts, uint64_t text_hash,
+                      fr_error *err)
+{
+	const char *why = NULL;
+	int rc = 0;
+	if (img->data == NULL && img->map_errno == ENOENT)
+		return 0; /* a bundle from before images, or one without */
+	if (img->data == NULL)
+		why = img->map_errno == EINVAL ? "empty or not a file" : strerror(img->map_errno);
+	else
+		rc = fr_tfidf_image_read(&m->tfidf, opts, img->data, img->len, text_hash, &why);
+	if (rc == FR_ENOMEM)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	if (why != NULL)
+		snprintf(m->load_note, sizeof(m->load_note),
+		         "%s: %s; the vocabulary was read from model.json instead (a slower start; "
+		         "training again writes a new one)", img->path, why);
+	return 0;
+}
+
+const char *fr_model_load_note(const fr_model *m)
+{
+	return m->load_note[0] ? m->load_note : NULL;
+}
+
 int fr_model_load(fr_model **out, const char *dir, fr_error *err)
 {
 	*out = NULL;
@@ -1160,8 +1277,10 @@ int fr_model_load(fr_model **out, const char *dir, fr_error *err)
 	char path[PATH_MAX];
 	json_error_t jerr;
 	fr_tfidf_options topts = FR_TFIDF_OPTIONS_INIT;
-	char *text = NULL, *rest = NULL;
+	const char *text = NULL;
 	size_t text_len = 0, vs = 0, ve = 0;
+	uint64_t text_hash = 0;
+	vocab_image img = { .data = NULL };
 	int split = 0;
 	if (fr_path_join(path, sizeof(path), dir, "model.json") != 0)
 		return fr_error_set(err, FR_EINVALID, dir, 0, "path too long");
@@ -1176,31 +1295,36 @@ int fr_model_load(fr_model **out, const char *dir, fr_error *err)
 	/* The vocabulary, most of model.json, is read by fr_tfidf_load_text;
 	 * jansson reads the rest, with the vocabulary's value as null (and its
 	 * line ends kept, so that jansson's line numbers stay right). */
-	{
-		FILE *fp = fopen(path, "rb");
-		if (fp != NULL && fstat(fileno(fp), &st) == 0 && (text = malloc((size_t)st.st_size + 1)) != NULL) {
-			text_len = fread(text, 1, (size_t)st.st_size, fp);
-			text[text_len] = '\0';
+	text = fr_map_file(path, &text_len);
+	if (text != NULL)
+		vocab_image_open(&img, dir);
+	/* Where the image says the vocabulary is, when those bytes are still
+	 * there (and were the vocabulary's value): no scan for it. */
+	const fr_tfidf_image_text *at = &img.at;
+	if (img.has_text && at->start <= text_len && at->len <= text_len - at->start &&
+	    fr_checksum64(text + at->start, at->len) == at->hash) {
+		vs = at->start;
+		ve = at->start + at->len;
+		text_hash = at->hash;
+		rc = manifest_without_vocabulary(&m->manifest, text, text_len, vs, ve, at->lines, &jerr);
+		split = m->manifest != NULL && json_is_null(json_object_get(m->manifest, "vocabulary"));
+		if (!split) {
+			json_decref(m->manifest);
+			m->manifest = NULL;
 		}
-		if (fp != NULL)
-			fclose(fp);
 	}
-	if (text != NULL && fr_tfidf_vocabulary_span(text, text_len, &vs, &ve) == 0 &&
-	    (rest = malloc(text_len + 8)) != NULL) {
-		size_t n = vs;
-		memcpy(rest, text, vs);
-		memcpy(rest + n, "null", 4);
-		n += 4;
-		for (const char *nl = text + vs; (nl = memchr(nl, '\n', (size_t)(text + ve - nl))) != NULL; nl++)
-			rest[n++] = '\n';
-		memcpy(rest + n, text + ve, text_len - ve);
-		n += text_len - ve;
-		m->manifest = json_loadb(rest, n, JSON_REJECT_DUPLICATES, &jerr);
+	if (rc == 0 && !split && text != NULL && fr_tfidf_vocabulary_span(text, text_len, &vs, &ve) == 0) {
+		text_hash = img.data ? fr_checksum64(text + vs, ve - vs) : 0;
+		rc = manifest_without_vocabulary(&m->manifest, text, text_len, vs, ve,
+		                                 count_line_ends(text + vs, ve - vs), &jerr);
 		split = 1;
-		free(rest);
-	} else {
+	} else if (rc == 0 && !split) {
 		m->manifest = text ? json_loadb(text, text_len, JSON_REJECT_DUPLICATES, &jerr)
 		                   : json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	}
+	if (rc < 0) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
 	}
 	if (m->manifest == NULL || !json_is_object(m->manifest)) {
 		rc = fr_error_set(err, FR_EMODEL, path, (size_t)(jerr.line > 0 ? jerr.line : 0),
@@ -1231,11 +1355,15 @@ int fr_model_load(fr_model **out, const char *dir, fr_error *err)
 	}
 	snprintf(m->language, sizeof(m->language), "%s", lang);
 	rc = fr_tfidf_options_from_json(&topts, config, path, err);
-	if (rc == 0)
+	if (rc == 0 && split)
+		rc = load_image(m, &img, &topts, text_hash, err);
+	if (rc == 0 && m->tfidf == NULL)
 		rc = split ? fr_tfidf_load_text(&m->tfidf, &topts, text + vs, ve - vs, path, err)
 		           : fr_tfidf_load(&m->tfidf, &topts, json_object_get(m->manifest, "vocabulary"), path, err);
-	free(text);
+	fr_unmap_file(text, text_len);
+	fr_unmap_file(img.data, img.len);
 	text = NULL;
+	img.data = NULL;
 	if (rc < 0) {
 		rc = err ? (err->code = FR_EMODEL) : FR_EMODEL;
 		goto done;
@@ -1271,7 +1399,8 @@ int fr_model_load(fr_model **out, const char *dir, fr_error *err)
 			rc = err ? (err->code = FR_EMODEL) : FR_EMODEL;
 	}
 done:
-	free(text);
+	fr_unmap_file(text, text_len);
+	fr_unmap_file(img.data, img.len);
 	if (rc < 0) {
 		fr_model_free(m);
 		return rc;

@@ -103,6 +103,12 @@ int fr_model_save(const fr_model *m, const char *dir, fr_error *err);
  * from what model.json records (checked before libsvm or LIBLINEAR reads it). */
 int fr_model_load(fr_model **out, const char *dir, fr_error *err);
 
+/* Why the bundle's vocab.bin, the vocabulary's binary image, went unused
+ * at load (it was made from another model.json, or is damaged: the
+ * vocabulary was read from model.json, which is slower but the same), or
+ * NULL. A warning for the user. */
+const char *fr_model_load_note(const fr_model *m);
+
 void fr_model_free(fr_model *m);
 
 /* What the model is. All strings borrowed from m. */

@@ -126,8 +126,8 @@ static void test_model__train_save_load_same_labels(void **state)
 	char dir2[160];
 	snprintf(dir2, sizeof(dir2), "%s/models/again", tmp);
 	assert_int_equal(fr_model_save(loaded, dir2, &err), 0);
-	assert_int_equal(run("cmp -s %s/model.json %s/model.json && cmp -s %s/frame.svm %s/frame.svm",
-	                     dir, dir2, dir, dir2), 0);
+	assert_int_equal(run("cmp -s %s/model.json %s/model.json && cmp -s %s/frame.svm %s/frame.svm && "
+	                     "cmp -s %s/vocab.bin %s/vocab.bin", dir, dir2, dir, dir2, dir, dir2), 0);
 	fr_task_result r[2];
 	assert_int_equal(fr_model_label(loaded, w2, "Russian war crimes in Bucha", 27, r, NULL, &err), 0);
 	assert_string_equal(fr_model_label_name(loaded, 1, (size_t)r[1].label), "blames_russia");
@@ -404,6 +404,82 @@ static void test_model__load_refuses_broken_bundles(void **state)
 	assert_int_equal(fr_model_load(&loaded, dir, &err), FR_EMODEL);
 	assert_string_equal(err.source, path);
 	assert_null(loaded);
+	fr_model_free(m);
+	fr_dataset_dispose(&ds);
+}
+
+/* Loads dir; the load note, or "" when there is none. */
+static const char *load_note_of(const char *dir, fr_model **out)
+{
+	fr_error err = FR_ERROR_INIT;
+	assert_int_equal(fr_model_load(out, dir, &err), 0);
+	const char *note = fr_model_load_note(*out);
+	return note ? note : "";
+}
+
+/* The vocabulary's binary image (vocab.bin) is what a load reads when it
+ * was made from model.json's vocabulary, wherever that now lies in the
+ * file; when the vocabulary was edited by hand, or the image is damaged,
+ * the load reads model.json's text instead, takes the edit, and says why.
+ * A bundle without an image loads as before, silently. */
+static void test_model__vocab_image(void **state)
+{
+	(void)state;
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	fr_model *m = train_from(training_csv, &ds), *loaded = NULL;
+	char dir[128], path[192];
+	snprintf(dir, sizeof(dir), "%s/image", tmp);
+	snprintf(path, sizeof(path), "%s/model.json", dir);
+	assert_int_equal(fr_model_save(m, dir, &err), 0);
+	assert_int_equal(run("test -s %s/vocab.bin && cp %s/vocab.bin %s/vocab.good", dir, dir, dir), 0);
+	const fr_tfidf *want = fr_model_vectorizer(m);
+	int ceasefire = -1;
+	for (size_t f = 1; f <= fr_tfidf_feature_count(want); f++)
+		if (strcmp(fr_tfidf_term(want, (int)f), "ceasefir") == 0)
+			ceasefire = (int)f;
+	assert_true(ceasefire > 0);
+
+	assert_string_equal(load_note_of(dir, &loaded), "");
+	assert_int_equal(fr_tfidf_feature_count(fr_model_vectorizer(loaded)), fr_tfidf_feature_count(want));
+	assert_true(fr_tfidf_idf(fr_model_vectorizer(loaded), ceasefire) == fr_tfidf_idf(want, ceasefire));
+	fr_model_free(loaded);
+
+	/* Text before the vocabulary grows: the image is still the vocabulary's. */
+	assert_int_equal(run("sed -i 's/\"format_version\": /\"format_version\":     /' %s", path), 0);
+	assert_string_equal(load_note_of(dir, &loaded), "");
+	fr_model_free(loaded);
+
+	/* The vocabulary edited by hand: model.json wins, and the note says so. */
+	assert_int_equal(run("python3 -c \"import json,sys; p=sys.argv[1]; d=json.load(open(p)); "
+	                     "d['vocabulary']['idf'][%d]=9.5; json.dump(d, open(p,'w'), indent=1)\" %s",
+	                     ceasefire - 1, path), 0);
+	assert_non_null(strstr(load_note_of(dir, &loaded), "vocab.bin: made from another vocabulary"));
+	assert_true(fr_tfidf_idf(fr_model_vectorizer(loaded), ceasefire) == 9.5);
+	fr_model_free(loaded);
+
+	/* Saved again, the bundle has an image of the edited vocabulary. */
+	assert_int_equal(fr_model_load(&loaded, dir, &err), 0);
+	assert_int_equal(fr_model_save(loaded, dir, &err), 0);
+	fr_model_free(loaded);
+	assert_string_equal(load_note_of(dir, &loaded), "");
+	assert_true(fr_tfidf_idf(fr_model_vectorizer(loaded), ceasefire) == 9.5);
+	fr_model_free(loaded);
+
+	/* A damaged image, and one cut short: read from model.json, with a note. */
+	assert_int_equal(run("printf X | dd of=%s/vocab.bin bs=1 seek=300 conv=notrunc 2>/dev/null", dir), 0);
+	assert_non_null(strstr(load_note_of(dir, &loaded), "checksum"));
+	assert_true(fr_tfidf_idf(fr_model_vectorizer(loaded), ceasefire) == 9.5);
+	fr_model_free(loaded);
+	assert_int_equal(run("truncate -s 0 %s/vocab.bin", dir), 0);
+	assert_non_null(strstr(load_note_of(dir, &loaded), "empty"));
+	fr_model_free(loaded);
+
+	/* No image at all: read from model.json, nothing to say. */
+	assert_int_equal(run("rm %s/vocab.bin", dir), 0);
+	assert_string_equal(load_note_of(dir, &loaded), "");
+	assert_true(fr_tfidf_idf(fr_model_vectorizer(loaded), ceasefire) == 9.5);
+	fr_model_free(loaded);
 	fr_model_free(m);
 	fr_dataset_dispose(&ds);
 }
@@ -697,6 +773,7 @@ int main(void)
 		cmocka_unit_test(test_model__single_label_task_is_refused),
 		cmocka_unit_test(test_model__save_replaces_atomically),
 		cmocka_unit_test(test_model__load_refuses_broken_bundles),
+		cmocka_unit_test(test_model__vocab_image),
 		cmocka_unit_test(test_model__config_file),
 		cmocka_unit_test(test_model__fast_path_equals_string_path),
 		cmocka_unit_test(test_model__evidence_is_words_with_char_ngrams),

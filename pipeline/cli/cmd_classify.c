@@ -371,6 +371,8 @@ int cmd_classify(int argc, char **argv)
 		code = cli_fail(FR_EXIT_MODEL, &err);
 		goto done;
 	}
+	if (fr_model_load_note(model) != NULL)
+		fprintf(stderr, "framer: warning: %s\n", fr_model_load_note(model));
 	char rules_path[1024];
 	snprintf(rules_path, sizeof(rules_path), "%s", a.rules ? a.rules : "");
 	if (a.rules == NULL)

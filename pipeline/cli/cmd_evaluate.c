@@ -174,6 +174,8 @@ int cmd_evaluate(int argc, char **argv)
 		code = cli_fail(FR_EXIT_MODEL, &err);
 		goto done;
 	}
+	if (fr_model_load_note(model) != NULL)
+		fprintf(stderr, "framer: warning: %s\n", fr_model_load_note(model));
 	rc = load_tasks(&test, model, a.data, &err);
 	if (rc < 0) {
 		code = cli_fail(cli_exit_for_load(rc, &err), &err);
