@@ -287,16 +287,14 @@ static const char *check_parts(const fr_strmap_parts *p)
 int fr_strmap_from_parts(fr_strmap **out, const fr_strmap_parts *parts, const char **why)
 {
 	*out = NULL;
-	*why = check_parts(parts);
-	if (*why != NULL)
-		return FR_EFORMAT;
+	*why = NULL;
 	fr_strmap *m = calloc(1, sizeof(*m));
 	if (m == NULL)
 		return FR_ENOMEM;
 	m->n_slots = parts->n_slots;
 	m->count = m->cap = parts->count;
 	m->arena_len = m->arena_cap = parts->arena_len;
-	m->slots = malloc(m->n_slots * sizeof(*m->slots));
+	m->slots = malloc((m->n_slots ? m->n_slots : 1) * sizeof(*m->slots));
 	m->arena = malloc(m->arena_len ? m->arena_len : 1);
 	m->offsets = malloc((m->count ? m->count : 1) * sizeof(*m->offsets));
 	if (m->slots == NULL || m->arena == NULL || m->offsets == NULL) {
@@ -306,6 +304,14 @@ int fr_strmap_from_parts(fr_strmap **out, const fr_strmap_parts *parts, const ch
 	memcpy(m->slots, parts->slots, m->n_slots * sizeof(*m->slots));
 	memcpy(m->arena, parts->arena, m->arena_len);
 	memcpy(m->offsets, parts->offsets, m->count * sizeof(*m->offsets));
+	/* Checked in the copy: the parts may lie unaligned in a file's bytes. */
+	fr_strmap_parts copy;
+	fr_strmap_parts_of(m, &copy);
+	*why = check_parts(&copy);
+	if (*why != NULL) {
+		fr_strmap_free(m);
+		return FR_EFORMAT;
+	}
 	*out = m;
 	return 0;
 }

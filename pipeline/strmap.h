@@ -52,7 +52,7 @@ void fr_strmap_parts_of(const fr_strmap *m, fr_strmap_parts *out);
 
 /* A table with a copy of parts, after checking that every lookup stays
  * inside them: FR_EFORMAT (*why says what is wrong) or FR_ENOMEM. The
- * parts may come from a damaged or hostile file. */
+ * parts may come from a damaged or hostile file, at any alignment. */
 int fr_strmap_from_parts(fr_strmap **out, const fr_strmap_parts *parts, const char **why);
 
 /* The hash the table uses, exposed for callers that cache by it. */

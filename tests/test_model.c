@@ -432,7 +432,7 @@ static void test_model__vocab_image(void **state)
 	snprintf(dir, sizeof(dir), "%s/image", tmp);
 	snprintf(path, sizeof(path), "%s/model.json", dir);
 	assert_int_equal(fr_model_save(m, dir, &err), 0);
-	assert_int_equal(run("test -s %s/vocab.bin && cp %s/vocab.bin %s/vocab.good", dir, dir, dir), 0);
+	assert_int_equal(run("test -s %s/vocab.bin", dir), 0);
 	const fr_tfidf *want = fr_model_vectorizer(m);
 	int ceasefire = -1;
 	for (size_t f = 1; f <= fr_tfidf_feature_count(want); f++)

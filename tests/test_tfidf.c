@@ -1174,6 +1174,15 @@ static void test_tfidf__image_round_trip(void **state)
 		assert_int_equal(fr_tfidf_word_feature_count(l), fr_tfidf_word_feature_count(t));
 		assert_int_equal(fr_tfidf_has_term_index(l), fr_tfidf_has_term_index(t));
 		assert_same_vectors(t, l, probes, sizeof(probes) / sizeof(probes[0]));
+		/* At an odd address, as a file's bytes may be, it reads the same. */
+		char *odd = malloc(len + 1);
+		fr_tfidf *o = NULL;
+		assert_non_null(odd);
+		memcpy(odd + 1, data, len);
+		assert_int_equal(fr_tfidf_image_read(&o, &cases[c], odd + 1, len, 77, &why), 0);
+		assert_same_vectors(t, o, probes, sizeof(probes) / sizeof(probes[0]));
+		fr_tfidf_free(o);
+		free(odd);
 		/* The same tables give the same bytes. */
 		char *again = NULL;
 		size_t again_len = 0;
