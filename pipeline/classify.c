@@ -489,6 +489,19 @@ static void linear_decisions(const fr_classifier *c, const struct svm_node *x, d
 		dec[col] = c->bias[col];
 	for (size_t d = 0; d < PREFETCH_AHEAD && ahead->index != -1; d++)
 		prefetch_row(c, ahead++);
+	if (nc == 1) {
+		/* Two labels, one column: the sum stays in a register instead of
+		 * going through dec, which the compiler must assume w may alias. */
+		double sum = dec[0];
+		for (; x->index != -1; x++) {
+			if (ahead->index != -1)
+				prefetch_row(c, ahead++);
+			if (x->index >= 1 && (size_t)x->index <= c->n_features)
+				sum += c->w[x->index] * x->value;
+		}
+		dec[0] = sum;
+		return;
+	}
 	for (; x->index != -1; x++) {
 		if (ahead->index != -1)
 			prefetch_row(c, ahead++);

@@ -659,11 +659,12 @@ int fr_tfidf_transform_ids(const fr_tfidf *t, const int32_t *ids, size_t n,
 			__builtin_prefetch(&t->unigram[ids[i]]);
 		home[i] = PAIR_ABSENT;
 		if (bigrams && i + 1 < n && ids[i] >= 0 && ids[i + 1] >= 0) {
+			/* Half the bigrams pass the filter, at random: a select, not a
+			 * branch, and the prefetch of a slot that may go unused. */
 			uint64_t h = pair_hash(ids[i], ids[i + 1]), bits = pair_filter_bits(h);
-			if ((*pair_filter_word(t, h) & bits) == bits) {
-				home[i] = (uint32_t)pair_slot(t, h);
-				__builtin_prefetch(&t->pairs[home[i]]);
-			}
+			uint32_t slot = (uint32_t)pair_slot(t, h);
+			__builtin_prefetch(&t->pairs[slot]);
+			home[i] = (*pair_filter_word(t, h) & bits) == bits ? slot : PAIR_ABSENT;
 		}
 	}
 	out->n_terms = n;
@@ -859,9 +860,9 @@ static const uint32_t *sort_ids(fr_sparse_vec *out, size_t n, size_t V)
 	if (fr_grow((void **)&out->sorted, &out->sorted_cap, n, sizeof(uint32_t)) < 0)
 		return NULL;
 	unsigned bits = V ? 32 - (unsigned)__builtin_clz((unsigned)V) : 0;
-	/* About one id a bucket: a paragraph's hundred-odd ids need not pay
-	 * for 256 buckets' counts. */
-	unsigned bucket_bits = n < 128 ? 6 : n < 256 ? 7 : 8;
+	/* One or two buckets an id, so that few buckets hold two: a
+	 * paragraph's hundred-odd ids need not pay for 256 buckets' counts. */
+	unsigned bucket_bits = n < 64 ? 6 : n < 128 ? 7 : 8;
 	size_t n_buckets = (size_t)1 << bucket_bits;
 	unsigned shift = bits > bucket_bits ? bits - bucket_bits : 0;
 	uint32_t *dst = out->sorted;
