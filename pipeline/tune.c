@@ -504,8 +504,7 @@ static int best_point(const tune_ctx *c, int stage, int v)
 	return best;
 }
 
-/* The standard error of the mean of n differences (0 for fewer than two). */
-static double diffs_se(const double *diffs, size_t n)
+double fr_tune_diffs_se(const double *diffs, size_t n)
 {
 	if (n < 2)
 		return 0.0;
@@ -518,9 +517,9 @@ static double diffs_se(const double *diffs, size_t n)
 	return sqrt(sq / (double)(n - 1)) / sqrt((double)n);
 }
 
-int fr_tune_beats_default(double gain, const double *diffs, size_t n)
+int fr_tune_beats_default(double gain, double se)
 {
-	return gain > 0.0 && gain > diffs_se(diffs, n);
+	return gain > 0.0 && gain > se;
 }
 
 /* The paired per-fold differences of point p's objective over the
@@ -788,8 +787,8 @@ static int tokenize_all(fr_tokens **out, const fr_dataset *ds, const fr_model_co
 	size_t n = ds->n_rows;
 	fr_tokens *tokens = calloc(n + 1, sizeof(*tokens));
 	int rc = tokens ? fr_stemmer_new(&st, cfg->language, err) : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-	if (rc == 0 && stop)
-		rc = fr_model_config_add_stops(cfg, st, err);
+	if (rc == 0 && stop && (rc = fr_model_config_add_stops(cfg, st, err)) > 0)
+		rc = 0;
 	for (size_t r = 0; rc == 0 && r < n; r++) {
 		fr_tokens_init(&tokens[r]);
 		rc = fr_tokenize(&tokens[r], ds->texts[r], ds->text_lens[r], err);
@@ -945,8 +944,8 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 		}
 		size_t n_diffs = fold_diffs(c, (size_t)top, diffs);
 		gain = point_mean(c, (size_t)top) - point_mean(c, 0);
-		gain_se = diffs_se(diffs, n_diffs);
-		if (!isnan(point_mean(c, 0)) && !fr_tune_beats_default(gain, diffs, n_diffs))
+		gain_se = fr_tune_diffs_se(diffs, n_diffs);
+		if (!isnan(point_mean(c, 0)) && !fr_tune_beats_default(gain, gain_se))
 			best = 0;
 		free(diffs);
 	}

@@ -92,6 +92,13 @@ typedef struct fr_tune_options {
 
 #define FR_TUNE_OPTIONS_INIT { 5, NULL, NULL, 0, 0, 0 }
 
+/* The standard error of the mean of n paired per-fold differences (point
+ * minus default): their sample std / sqrt(n); 0 when n < 2. */
+double fr_tune_diffs_se(const double *diffs, size_t n);
+/* Whether a point whose mean objective beats the default's by gain is
+ * chosen over the default: gain > 0 and over se (fr_tune_diffs_se). */
+int fr_tune_beats_default(double gain, double se);
+
 /* Searches as above on ds with cfg's language, seed and other TF-IDF and
  * classifier options, then writes the chosen values into cfg (stopwords,
  * min_df, ngram_range, char_ngrams, C, class_weight, solver; cfg is left
@@ -101,12 +108,6 @@ typedef struct fr_tune_options {
  * and the default's. FR_EINVALID for an RBF kernel, a task or label not in ds, a
  * --tune-task that is multi-label or no single-label task at all, or fewer
  * than two documents. */
-/* Whether a point whose mean objective beats the default's by gain, with
- * the paired per-fold differences diffs[0..n) (point minus default), is
- * chosen over the default: gain > 0 and over the standard error of the
- * diffs' mean (sample std / sqrt(n); 0 when n < 2). */
-int fr_tune_beats_default(double gain, const double *diffs, size_t n);
-
 int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *opts,
             struct json_t **record_out, fr_log_fn log, void *payload, fr_error *err);
 

@@ -211,13 +211,13 @@ static void test_tune__beats_default_by_more_than_noise(void **state)
 	(void)state;
 	const double steady[5] = { 0.01, 0.01, 0.01, 0.01, 0.01 };
 	const double noisy[6] = { 0.05, -0.05, 0.05, -0.05, 0.05, -0.04 };
-	assert_true(fr_tune_beats_default(0.01, steady, 5));   /* no spread: any gain */
-	assert_false(fr_tune_beats_default(0.0, steady, 5));   /* no gain */
-	assert_false(fr_tune_beats_default(-0.01, steady, 5));
+	assert_true(fr_tune_beats_default(0.01, fr_tune_diffs_se(steady, 5)));   /* no spread: any gain */
+	assert_false(fr_tune_beats_default(0.0, fr_tune_diffs_se(steady, 5)));   /* no gain */
+	assert_false(fr_tune_beats_default(-0.01, fr_tune_diffs_se(steady, 5)));
 	/* sd 0.0531, se 0.0217 */
-	assert_false(fr_tune_beats_default(0.021, noisy, 6));
-	assert_true(fr_tune_beats_default(0.022, noisy, 6));
-	assert_true(fr_tune_beats_default(0.001, noisy, 1));   /* one fold: no spread known */
+	assert_false(fr_tune_beats_default(0.021, fr_tune_diffs_se(noisy, 6)));
+	assert_true(fr_tune_beats_default(0.022, fr_tune_diffs_se(noisy, 6)));
+	assert_true(fr_tune_beats_default(0.001, fr_tune_diffs_se(noisy, 1)));   /* one fold: no spread known */
 }
 
 /* Small data: three repeats, both stop word settings, and a character
