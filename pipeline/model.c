@@ -182,8 +182,12 @@ int fr_model_config_add_stops(const fr_model_config *cfg, fr_stemmer *st, fr_err
 			rc = fr_stemmer_add_stop_stem(st, cfg->stop_stems[i], err);
 	} else if (fr_model_config_has_stops(cfg)) {
 		rc = fr_stemmer_add_stopwords_file(st, cfg->stopwords, err);
+	} else {
+		return 0;
 	}
-	return rc;
+	if (rc < 0)
+		return rc;
+	return cfg->stop_stems == NULL || cfg->n_stop_stems > 0 || cfg->stopwords != NULL;
 }
 
 static const char *const config_keys[] = {
@@ -810,7 +814,7 @@ int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *
 	rc = fr_model_config_add_stops(cfg, st, err);
 	if (rc < 0)
 		goto done;
-	if (fr_model_config_has_stops(cfg))
+	if (rc > 0)
 		stopwords_used = cfg->stopwords;
 	rc = add_stopwords(m, st, err);
 	if (rc < 0)

@@ -62,8 +62,9 @@ int fr_model_config_init(fr_model_config *cfg, const char *data_dir, fr_error *e
 /* Whether cfg has a stop list: its model's stems, or a stopwords file that
  * is there (a default one may be missing; a named one must not be). */
 int fr_model_config_has_stops(const fr_model_config *cfg);
-/* Adds cfg's stop list, when it has one, to st. 0, or the stemmer's error
- * (a named stopwords file that cannot be read). */
+/* Adds cfg's stop list, when it has one, to st: 1 when it has one
+ * (fr_model_config_has_stops, decided once), 0 when not, or the stemmer's
+ * error (a named stopwords file that cannot be read). */
 int fr_model_config_add_stops(const fr_model_config *cfg, fr_stemmer *st, fr_error *err);
 /* Drops cfg's stop list: no stop words. */
 void fr_model_config_drop_stops(fr_model_config *cfg);
