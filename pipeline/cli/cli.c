@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "../model.h"
 #include "../tokenize.h"
 
 #include <errno.h>
@@ -87,6 +88,16 @@ int cli_fail(int exit_code, const fr_error *err)
 	cli_clean_message(buf);
 	fprintf(stderr, "framer: %s\n", buf);
 	return exit_code;
+}
+
+int cli_load_model(struct fr_model **out, const char *dir)
+{
+	fr_error err = FR_ERROR_INIT;
+	if (fr_model_load(out, dir, &err) < 0)
+		return cli_fail(FR_EXIT_MODEL, &err);
+	if (fr_model_load_note(*out) != NULL)
+		fprintf(stderr, "framer: warning: %s\n", fr_model_load_note(*out));
+	return FR_EXIT_OK;
 }
 
 int cli_failf(int exit_code, const char *fmt, ...)

@@ -46,6 +46,12 @@ int cli_exit_for(int fr_code);
  * data; the rest as cli_exit_for. */
 int cli_exit_for_load(int fr_code, const fr_error *err);
 
+/* Loads the model bundle at dir into *out, printing its load note (a
+ * fallback taken) as a warning. FR_EXIT_OK, or FR_EXIT_MODEL with the
+ * error printed. */
+struct fr_model;
+int cli_load_model(struct fr_model **out, const char *dir);
+
 /* Parses a number in full, or returns -1. */
 int cli_parse_size(const char *s, size_t *out);
 

@@ -366,13 +366,8 @@ int cmd_classify(int argc, char **argv)
 
 	double t0 = cli_now();
 	memset(&t, 0, sizeof(t));
-	rc = fr_model_load(&model, a.model, &err);
-	if (rc < 0) {
-		code = cli_fail(FR_EXIT_MODEL, &err);
+	if ((code = cli_load_model(&model, a.model)) != FR_EXIT_OK)
 		goto done;
-	}
-	if (fr_model_load_note(model) != NULL)
-		fprintf(stderr, "framer: warning: %s\n", fr_model_load_note(model));
 	char rules_path[1024];
 	snprintf(rules_path, sizeof(rules_path), "%s", a.rules ? a.rules : "");
 	if (a.rules == NULL)

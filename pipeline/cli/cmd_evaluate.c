@@ -169,13 +169,8 @@ int cmd_evaluate(int argc, char **argv)
 	if (first < argc || a.model == NULL || a.data == NULL)
 		return cli_failf(FR_EXIT_USAGE, "evaluate needs --model and --data (see framer evaluate --help)");
 
-	rc = fr_model_load(&model, a.model, &err);
-	if (rc < 0) {
-		code = cli_fail(FR_EXIT_MODEL, &err);
+	if ((code = cli_load_model(&model, a.model)) != FR_EXIT_OK)
 		goto done;
-	}
-	if (fr_model_load_note(model) != NULL)
-		fprintf(stderr, "framer: warning: %s\n", fr_model_load_note(model));
 	rc = load_tasks(&test, model, a.data, &err);
 	if (rc < 0) {
 		code = cli_fail(cli_exit_for_load(rc, &err), &err);
