@@ -54,6 +54,7 @@ def main():
            "instances of one model overstates what two human coders would reach.", "",
            "| task | Cohen's kappa | observed agreement | disagreements |", "|---|---|---|---|"]
     sections = []
+    rounds = sorted({r.get("round") or "1" for r in rows}, key=int)
     for task in ("stance", "frame"):
         a = [r[f"{task}_a"] for r in rows]
         b = [r[f"{task}_b"] for r in rows]
@@ -61,6 +62,18 @@ def main():
         out.append(f"| {task} | {k:.3f} | {po:.3f} | {sum(x != y for x, y in zip(a, b))} |")
         sections += ["", f"## `{task}`: first labeling (rows) against second (columns)", "",
                      confusion_md(a, b)]
+    if len(rounds) > 1:
+        out += ["", "Per labeling round (`round` in `annotations.csv`; see `README.md`):", "",
+                "| round | paragraphs | task | Cohen's kappa | observed agreement | disagreements |",
+                "|---|---|---|---|---|---|"]
+        for rnd in rounds:
+            part = [r for r in rows if (r.get("round") or "1") == rnd]
+            for task in ("stance", "frame"):
+                a = [r[f"{task}_a"] for r in part]
+                b = [r[f"{task}_b"] for r in part]
+                k, po = kappa(a, b)
+                out.append(f"| {rnd} | {len(part)} | {task} | {k:.3f} | {po:.3f} | "
+                           f"{sum(x != y for x, y in zip(a, b))} |")
     out += sections
     out += ["", "## Adjudication", "",
             "Every paragraph on which the two labelings differ (in either task) was settled by a "

@@ -7,10 +7,14 @@ Inputs (JSON Lines; how they were made is in data/labeled/README.md):
   SECOND_DIR  the second labeling, the same way
   ADJUDICATED the decisions on every paragraph the two disagree on: id, stance, frame, adjudication
 Outputs:
-  data/labeled/annotations.csv  id, stance_a, frame_a, stance_b, frame_b, stance, frame, adjudication
+  data/labeled/annotations.csv  id, stance_a, frame_a, stance_b, frame_b, stance, frame, adjudication,
+                                round (the labeling round: 1, 2, ...)
   data/labeled/paragraphs.csv   id, document, source, date, text, stance, frame (the final labels)
 
-usage: scripts/merge_annotations.py POOL FIRST_DIR SECOND_DIR ADJUDICATED
+With --append, the rows already in annotations.csv and paragraphs.csv are kept and the
+pool's are added after them (a later labeling round; an id already there is an error).
+
+usage: scripts/merge_annotations.py [--append] POOL FIRST_DIR SECOND_DIR ADJUDICATED
 """
 import csv
 import glob
@@ -41,16 +45,32 @@ def write_csv(path, rows, fields):
         w.writerows(rows)
 
 
+def read_csv(path):
+    return list(csv.DictReader(open(path, encoding="utf-8")))
+
+
 def main():
-    pool = json.load(open(sys.argv[1], encoding="utf-8"))
-    first, second = read_labeling(sys.argv[2]), read_labeling(sys.argv[3])
+    args = sys.argv[1:]
+    append = "--append" in args
+    if append:
+        args.remove("--append")
+    pool = json.load(open(args[0], encoding="utf-8"))
+    first, second = read_labeling(args[1]), read_labeling(args[2])
     decided = {}
-    for line in open(sys.argv[4], encoding="utf-8"):
+    for line in open(args[3], encoding="utf-8"):
         r = json.loads(line)
         assert r["stance"] in STANCES and r["frame"] in FRAMES, r
         decided[r["id"]] = r
     annotations, paragraphs = [], []
+    if append:
+        annotations = read_csv(os.path.join(OUT, "annotations.csv"))
+        paragraphs = read_csv(os.path.join(OUT, "paragraphs.csv"))
+    for a in annotations:
+        a.setdefault("round", "1")
+    this_round = str(max((int(a["round"]) for a in annotations), default=0) + 1)
+    have = {r["id"] for r in paragraphs}
     for p in pool:
+        assert p["id"] not in have, f"{p['id']} is labeled already"
         a, b = first[p["id"]], second[p["id"]]
         agree = a["stance"] == b["stance"] and a["frame"] == b["frame"]
         if agree:
@@ -59,11 +79,12 @@ def main():
             final = decided[p["id"]]  # every disagreement must have been adjudicated
         annotations.append({"id": p["id"], "stance_a": a["stance"], "frame_a": a["frame"],
                             "stance_b": b["stance"], "frame_b": b["frame"], "stance": final["stance"],
-                            "frame": final["frame"], "adjudication": final.get("adjudication", "")})
+                            "frame": final["frame"], "adjudication": final.get("adjudication", ""),
+                            "round": this_round})
         paragraphs.append({**{k: p[k] for k in ("id", "document", "source", "date", "text")},
                            "stance": final["stance"], "frame": final["frame"]})
     write_csv(os.path.join(OUT, "annotations.csv"), annotations,
-              ["id", "stance_a", "frame_a", "stance_b", "frame_b", "stance", "frame", "adjudication"])
+              ["id", "stance_a", "frame_a", "stance_b", "frame_b", "stance", "frame", "adjudication", "round"])
     write_csv(os.path.join(OUT, "paragraphs.csv"), paragraphs,
               ["id", "document", "source", "date", "text", "stance", "frame"])
     print(f"{len(paragraphs)} paragraphs, {sum(1 for a in annotations if a['adjudication'])} adjudicated")

@@ -8,8 +8,13 @@ most 4 paragraphs per document so that many documents (the unit of the train/tes
 are represented. Keywords only steer the sample; the labels come from people reading the
 codebook.
 
-usage: scripts/select_paragraphs.py paragraphs.jsonl [N] > selected.jsonl
+A second round adds to what is labeled: --exclude names the labeled CSV, whose ids and texts
+are not drawn again and whose paragraphs count toward each document's limit. The draw is the
+same (seed, quotas, order) over what is left.
+
+usage: scripts/select_paragraphs.py paragraphs.jsonl [N] [--exclude labeled.csv] > selected.jsonl
 """
+import csv
 import json
 import random
 import re
@@ -34,9 +39,19 @@ def norm(text):
 
 
 def main():
-    rows = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
-    n = int(sys.argv[2]) if len(sys.argv) > 2 else 600
-    seen, pool = set(), []
+    args = sys.argv[1:]
+    labeled = []
+    if "--exclude" in args:
+        i = args.index("--exclude")
+        labeled = list(csv.DictReader(open(args[i + 1], encoding="utf-8")))
+        del args[i:i + 2]
+    rows = [json.loads(line) for line in open(args[0], encoding="utf-8")]
+    n = int(args[1]) if len(args) > 1 else 600
+    seen, pool = {norm(r["text"]) for r in labeled}, []
+    taken = {r["id"] for r in labeled}
+    per_doc = {}
+    for r in labeled:
+        per_doc[r["document"]] = per_doc.get(r["document"], 0) + 1
     for r in rows:
         key = norm(r["text"])
         if 25 <= r["n_words"] <= 200 and WAR.search(r["text"]) and key not in seen:
@@ -44,7 +59,7 @@ def main():
             pool.append(r)
     rng = random.Random(SEED)
     rng.shuffle(pool)
-    chosen, per_doc, taken = [], {}, set()
+    chosen = []
     for name, pattern, share in GROUPS:
         quota = round(n * share)
         rx = re.compile(pattern, re.I)
