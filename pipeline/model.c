@@ -180,14 +180,12 @@ int fr_model_config_add_stops(const fr_model_config *cfg, fr_stemmer *st, fr_err
 	if (cfg->stop_stems) {
 		for (size_t i = 0; rc == 0 && i < cfg->n_stop_stems; i++)
 			rc = fr_stemmer_add_stop_stem(st, cfg->stop_stems[i], err);
-	} else if (fr_model_config_has_stops(cfg)) {
-		rc = fr_stemmer_add_stopwords_file(st, cfg->stopwords, err);
-	} else {
-		return 0;
+		return rc < 0 ? rc : fr_model_config_has_stops(cfg);
 	}
-	if (rc < 0)
-		return rc;
-	return cfg->stop_stems == NULL || cfg->n_stop_stems > 0 || cfg->stopwords != NULL;
+	if (!fr_model_config_has_stops(cfg))
+		return 0;
+	rc = fr_stemmer_add_stopwords_file(st, cfg->stopwords, err);
+	return rc < 0 ? rc : 1;
 }
 
 static const char *const config_keys[] = {
