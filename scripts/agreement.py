@@ -54,7 +54,9 @@ def main():
            "instances of one model overstates what two human coders would reach.", "",
            "| task | Cohen's kappa | observed agreement | disagreements |", "|---|---|---|---|"]
     sections = []
-    rounds = sorted({r.get("round") or "1" for r in rows}, key=int)
+    for r in rows:  # annotations.csv before round 2 had no `round` column
+        r["round"] = r.get("round") or "1"
+    rounds = sorted({r["round"] for r in rows}, key=int)
     for task in ("stance", "frame"):
         a = [r[f"{task}_a"] for r in rows]
         b = [r[f"{task}_b"] for r in rows]
@@ -67,7 +69,7 @@ def main():
                 "| round | paragraphs | task | Cohen's kappa | observed agreement | disagreements |",
                 "|---|---|---|---|---|---|"]
         for rnd in rounds:
-            part = [r for r in rows if (r.get("round") or "1") == rnd]
+            part = [r for r in rows if r["round"] == rnd]
             for task in ("stance", "frame"):
                 a = [r[f"{task}_a"] for r in part]
                 b = [r[f"{task}_b"] for r in part]
