@@ -8,6 +8,7 @@ than one standard error of their paired per-fold differences (pipeline/tune.h).
 The held-out rows never take part in the search, and no test set is used.
 
   eval/bench/outer_tune.py FRAMER TRAIN.csv TASK WORKDIR [--every-point]
+  eval/bench/outer_tune.py --compare WORKDIR...
 
 With --every-point, every point the search scored is trained on the outer
 fold's training rows and scored on its held-out rows, and the script
@@ -15,8 +16,12 @@ compares selection rules (RULES: the one --tune uses and the alternatives
 tried against it), each choosing from the search's own record only. It
 writes WORKDIR/points.json (per outer fold: every point's settings, its
 per-fold objective in the search and its held-out macro-F1) and prints each
-rule's held-out macro-F1 against the config's own, fold by fold. About 20
-times slower: every point is a training run.
+rule's held-out macro-F1 against the config's own, fold by fold. Slower, as
+every point is a training run: 11 minutes for SOTU's training rows on 2
+cores, 2 for war-framing's. --compare reads the points.json of several such
+runs (one per dataset) and prints each rule's mean lead over the config's own
+per run, and its paired difference from the rule in use over all their
+folds, with the standard error of that difference.
 
 Groups are the `document` column, else the part of `id` before '#', else the
 row. Prints one line per outer fold and the means (macro-F1)."""
@@ -188,7 +193,32 @@ def report_rules(folds):
           "  (the grid's ceiling, itself chosen on the held-out rows)")
 
 
+def compare(works):
+    runs = []
+    for work in works:
+        path = os.path.join(work, "points.json")
+        try:
+            with open(path, encoding="utf-8") as f:
+                runs.append(json.load(f))
+        except (OSError, ValueError) as e:
+            sys.exit(f"outer_tune.py: {path}: {e} (written by a run with --every-point)")
+    in_use = RULES[2][1]
+    print("lead over the config's own, points (mean over outer folds): " + ", ".join(works))
+    print("then the paired difference from the rule in use over all folds, and its standard error")
+    for name, rule in RULES:
+        leads = [statistics.mean((fold["held_out"][rule(fold["points"])] - fold["held_out"][0]) * 100 for fold in run)
+                 for run in runs]
+        diffs = [(fold["held_out"][rule(fold["points"])] - fold["held_out"][in_use(fold["points"])]) * 100
+                 for run in runs for fold in run]
+        se = statistics.stdev(diffs) / math.sqrt(len(diffs)) if len(diffs) > 1 else 0.0
+        print(f"  {name:22s} " + " ".join(f"{x:+6.2f}" for x in leads)
+              + f"  mean {statistics.mean(leads):+.2f}  vs in use {statistics.mean(diffs):+.2f} (se {se:.2f})")
+
+
 def main():
+    if sys.argv[1:2] == ["--compare"] and len(sys.argv) > 2:
+        compare(sys.argv[2:])
+        return
     every = "--every-point" in sys.argv[1:]
     args = [a for a in sys.argv[1:] if a != "--every-point"]
     if len(args) != 4:
