@@ -28,8 +28,10 @@ struct json_t;
  *    uncalibrated: raw scores).
  * 4: multi-label tasks: "multilabel": true and a "per_label" array of
  *    classifier files, calibrations and thresholds (format 2 and 3 bundles
- *    have none, and load unchanged). */
-#define FR_MODEL_FORMAT_VERSION 4
+ *    have none, and load unchanged).
+ * 5: the config's "norm" may be "l2_parts" (tfidf.h), which a format 4
+ *    reader refuses; older bundles say "l2" or "none" and load unchanged. */
+#define FR_MODEL_FORMAT_VERSION 5
 #define FR_MODEL_FORMAT_OLDEST 2
 #define FR_EVIDENCE_TERMS 5
 

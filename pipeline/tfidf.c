@@ -890,6 +890,33 @@ static const uint32_t *sort_ids(fr_sparse_vec *out, size_t n, size_t V)
 	return dst;
 }
 
+static void scale_all(struct svm_node *nodes, size_t m, double by)
+{
+	for (size_t i = 0; i < m; i++)
+		nodes[i].value *= by;
+}
+
+/* "l2_parts": the word part (features 1..n_word, first in nodes[0..m)) and
+ * the character part each to unit length, then the whole, so each part
+ * ends at length 1 / sqrt(2). A part that is empty leaves the other alone,
+ * at unit length. */
+static void scale_parts(struct svm_node *nodes, size_t m, size_t n_word)
+{
+	size_t split = 0;
+	double word2 = 0.0, char2 = 0.0;
+	while (split < m && (size_t)nodes[split].index <= n_word) {
+		word2 += nodes[split].value * nodes[split].value;
+		split++;
+	}
+	for (size_t i = split; i < m; i++)
+		char2 += nodes[i].value * nodes[i].value;
+	double whole = word2 > 0.0 && char2 > 0.0 ? sqrt(2.0) : 1.0;
+	if (word2 > 0.0)
+		scale_all(nodes, split, 1.0 / (whole * sqrt(word2)));
+	if (char2 > 0.0)
+		scale_all(nodes + split, m - split, 1.0 / (whole * sqrt(char2)));
+}
+
 /* Turns the feature ids in out->ids[0..n) into TF-IDF nodes. */
 static int build_vector(const fr_tfidf *t, fr_sparse_vec *out, size_t n)
 {
@@ -922,10 +949,11 @@ static int build_vector(const fr_tfidf *t, fr_sparse_vec *out, size_t n)
 		m++;
 		i = j;
 	}
-	if (t->opts.l2_norm && norm2 > 0.0) {
-		double inv = 1.0 / sqrt(norm2);
-		for (size_t i = 0; i < m; i++)
-			out->nodes[i].value *= inv;
+	if (t->opts.norm != FR_TFIDF_NORM_NONE && norm2 > 0.0) {
+		if (t->opts.norm == FR_TFIDF_NORM_L2_PARTS && t->n_word_features < fr_tfidf_feature_count(t))
+			scale_parts(out->nodes, m, t->n_word_features);
+		else
+			scale_all(out->nodes, m, 1.0 / sqrt(norm2));
 	}
 	out->nodes[m].index = -1;
 	out->nodes[m].value = 0.0;
@@ -1058,6 +1086,14 @@ static json_t *df_json(double v, int is_count)
 	return is_count ? json_integer((json_int_t)v) : json_real(v);
 }
 
+/* Config names of the fr_tfidf_norm values, in order. */
+static const char *const norm_names[] = { "none", "l2", "l2_parts" };
+
+const char *fr_tfidf_norm_name(int norm)
+{
+	return norm >= 0 && norm < (int)(sizeof(norm_names) / sizeof(*norm_names)) ? norm_names[norm] : "?";
+}
+
 int fr_tfidf_options_to_json(const fr_tfidf_options *o, json_t **out)
 {
 	*out = json_pack("{s:[i,i], s:o, s:o, s:o, s:b, s:b, s:s}",
@@ -1067,7 +1103,7 @@ int fr_tfidf_options_to_json(const fr_tfidf_options *o, json_t **out)
 	                 "max_df", df_json(o->max_df, o->max_df_is_count),
 	                 "sublinear_tf", o->sublinear_tf,
 	                 "smooth_idf", o->smooth_idf,
-	                 "norm", o->l2_norm ? "l2" : "none");
+	                 "norm", norm_names[o->norm]);
 	return *out ? 0 : FR_ENOMEM;
 }
 
@@ -1132,9 +1168,14 @@ int fr_tfidf_options_from_json(fr_tfidf_options *o, const json_t *j, const char 
 	const json_t *norm = json_object_get(j, "norm");
 	if (norm) {
 		const char *s = json_string_value(norm);
-		if (s == NULL || (strcmp(s, "l2") != 0 && strcmp(s, "none") != 0))
-			return fr_error_set(err, FR_EFORMAT, source, 0, "'norm' must be \"l2\" or \"none\"");
-		o->l2_norm = strcmp(s, "l2") == 0;
+		int found = -1;
+		for (int k = 0; s && k < (int)(sizeof(norm_names) / sizeof(*norm_names)); k++)
+			if (strcmp(s, norm_names[k]) == 0)
+				found = k;
+		if (found < 0)
+			return fr_error_set(err, FR_EFORMAT, source, 0,
+			                    "'norm' must be \"l2\", \"l2_parts\" or \"none\"");
+		o->norm = found;
 	}
 	const char *why = fr_tfidf_check_options(o);
 	if (why)

@@ -15,7 +15,16 @@ struct json_t;
  * weighted by TF-IDF with scikit-learn's TfidfVectorizer definitions:
  *   tf      = count, or 1 + ln(count) when sublinear_tf
  *   idf     = ln((1 + n) / (1 + df)) + 1 when smooth_idf, else ln(n / df) + 1
- *   value   = tf * idf, then the vector is scaled to unit L2 norm
+ *   value   = tf * idf, then the vector is scaled by its norm:
+ *     l2        unit L2 norm (scikit-learn's norm="l2")
+ *     l2_parts  the word n-grams and the character n-grams each to unit L2
+ *               norm, then the whole vector to unit norm, so that the two
+ *               parts weigh the same in every paragraph (scikit-learn's
+ *               FeatureUnion of a word and a character vectorizer). Under
+ *               one norm the character n-grams, ten to twenty times as many
+ *               a paragraph, take nearly all of its length and leave the
+ *               words little weight. Without character n-grams it is l2.
+ *     none      left as it is
  *   min_df / max_df: an integer is a document count, a fraction a share of
  *   documents; a term is kept when min <= df <= max.
  * An n-gram is its terms joined by one space. Features are numbered 1..V in
@@ -28,6 +37,12 @@ struct json_t;
  * n gives itself once, and no longer n. They join the same TF-IDF space
  * (one df, idf and norm over words and characters alike), as terms "\x01"
  * followed by the n-gram, numbered after every word n-gram. */
+typedef enum {
+	FR_TFIDF_NORM_NONE = 0,
+	FR_TFIDF_NORM_L2 = 1,
+	FR_TFIDF_NORM_L2_PARTS = 2
+} fr_tfidf_norm;
+
 typedef struct fr_tfidf_options {
 	int ngram_min;
 	int ngram_max;
@@ -37,12 +52,15 @@ typedef struct fr_tfidf_options {
 	int max_df_is_count;
 	int sublinear_tf;
 	int smooth_idf;
-	int l2_norm;
+	int norm;            /* an fr_tfidf_norm */
 	int char_min;        /* character n-grams, 0 and 0 for none */
 	int char_max;
 } fr_tfidf_options;
 
-#define FR_TFIDF_OPTIONS_INIT { 1, 2, 2.0, 1, 1.0, 0, 1, 1, 1, 0, 0 }
+#define FR_TFIDF_OPTIONS_INIT { 1, 2, 2.0, 1, 1.0, 0, 1, 1, FR_TFIDF_NORM_L2_PARTS, 0, 0 }
+
+/* The config name of an fr_tfidf_norm: "none", "l2" or "l2_parts". */
+const char *fr_tfidf_norm_name(int norm);
 
 /* The first byte of a character n-gram's term. */
 #define FR_TFIDF_CHAR_MARK '\x01'

@@ -127,7 +127,7 @@ static int same_tfidf(const fr_tfidf_options *a, const fr_tfidf_options *b)
 	return a->ngram_min == b->ngram_min && a->ngram_max == b->ngram_max && a->min_df == b->min_df &&
 	       a->min_df_is_count == b->min_df_is_count && a->max_df == b->max_df &&
 	       a->max_df_is_count == b->max_df_is_count && a->sublinear_tf == b->sublinear_tf &&
-	       a->smooth_idf == b->smooth_idf && a->l2_norm == b->l2_norm && a->char_min == b->char_min &&
+	       a->smooth_idf == b->smooth_idf && a->norm == b->norm && a->char_min == b->char_min &&
 	       a->char_max == b->char_max;
 }
 
@@ -668,7 +668,7 @@ static json_t *point_json(const tune_ctx *c, size_t p)
 	for (size_t r = 0; folds && r < c->repeats; r++)
 		for (size_t f = 0; f < c->k; f++)
 			json_array_append_new(folds, num_or_null(fold_score(c, p, r, f)));
-	return json_pack("{s:s, s:f, s:s, s:s, s:b, s:o, s:[i,i], s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:f, s:s, s:s, s:b, s:o, s:[i,i], s:o, s:s, s:o, s:o, s:o, s:o}",
 	                 "stage", stage_names[pt->stage], "C", pt->C,
 	                 "class_weight", pt->balanced ? "balanced" : "none",
 	                 "solver", fr_solver_name(pt->solver),
@@ -677,6 +677,7 @@ static json_t *point_json(const tune_ctx *c, size_t p)
 	                 "ngram_range", v->tfidf.ngram_min, v->tfidf.ngram_max,
 	                 "char_ngrams", v->tfidf.char_max ? json_pack("[i,i]", v->tfidf.char_min, v->tfidf.char_max)
 	                                                  : json_null(),
+	                 "norm", fr_tfidf_norm_name(v->tfidf.norm),
 	                 "mean", num_or_null(mean), "std", num_or_null(std), "tasks", per_task, "folds", folds);
 }
 

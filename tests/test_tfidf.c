@@ -193,7 +193,7 @@ typedef struct {
 #define RAW_IDF3 1.2876820724517808
 
 /* { ngram_min, ngram_max, min_df, min_df_is_count, max_df, max_df_is_count,
- *   sublinear_tf, smooth_idf, l2_norm } */
+ *   sublinear_tf, smooth_idf, norm } */
 static const tfidf_case tfidf_cases[] = {
 	{ "unigrams, smooth idf, raw tf, l2",
 	  { 1, 1, 1.0, 1, 1.0, 0, 0, 1, 1, 0, 0 },
@@ -723,7 +723,7 @@ static int options_equal(const fr_tfidf_options *a, const fr_tfidf_options *b)
 	       a->min_df == b->min_df && a->min_df_is_count == b->min_df_is_count &&
 	       a->max_df == b->max_df && a->max_df_is_count == b->max_df_is_count &&
 	       a->sublinear_tf == b->sublinear_tf && a->smooth_idf == b->smooth_idf &&
-	       a->l2_norm == b->l2_norm && a->char_min == b->char_min && a->char_max == b->char_max;
+	       a->norm == b->norm && a->char_min == b->char_min && a->char_max == b->char_max;
 }
 
 /* Through text: an integer stays a count, a real stays a share. */
@@ -736,6 +736,7 @@ static void test_tfidf__options_json_round_trip(void **state)
 		{ 2, 3, 0.25, 0, 0.9, 0, 0, 1, 0, 0, 0 },
 		{ 1, 2, 0.1, 0, 100.0, 1, 1, 1, 1, 0, 0 },
 		{ 1, 2, 2.0, 1, 1.0, 0, 1, 1, 1, 2, 5 },   /* character n-grams */
+		{ 1, 2, 2.0, 1, 1.0, 0, 1, 1, FR_TFIDF_NORM_L2_PARTS, 2, 5 },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -776,6 +777,8 @@ static const struct {
 	{ "{\"ngram_range\": [1]}", FR_EFORMAT, 0, 0 },
 	{ "{\"sublinear_tf\": 1}", FR_EFORMAT, 0, 0 },
 	{ "{\"norm\": \"l1\"}", FR_EFORMAT, 0, 0 },
+	{ "{\"norm\": null}", FR_EFORMAT, 0, 0 },
+	{ "{\"norm\": \"l2_parts\"}", 0, 2.0, 1 },
 };
 
 static void test_tfidf__options_from_json(void **state)
@@ -1359,6 +1362,91 @@ static void test_tfidf__char_ngrams(void **state)
 	fr_sparse_vec_dispose(&c);
 }
 
+/* The squared length of v's word part (part 0: features 1..n_word) or its
+ * character part (part 1). */
+static double part_norm2(const fr_sparse_vec *v, size_t n_word, int part)
+{
+	double sum = 0.0;
+	for (size_t i = 0; i < v->count; i++)
+		if (((size_t)v->nodes[i].index > n_word) == part)
+			sum += v->nodes[i].value * v->nodes[i].value;
+	return sum;
+}
+
+/* l2_parts: words and characters each to unit length, then the whole, so
+ * each part holds half the squared length; within a part the values keep
+ * the proportions they have under one norm. */
+static void test_tfidf__norm_parts(void **state)
+{
+	(void)state;
+	fr_tfidf_options joint_opts = { 1, 2, 1.0, 1, 1.0, 0, 1, 1, FR_TFIDF_NORM_L2, 2, 5 };
+	fr_tfidf_options parts_opts = joint_opts;
+	parts_opts.norm = FR_TFIDF_NORM_L2_PARTS;
+	fr_tfidf *joint = NULL, *parts = NULL;
+	fr_tokens doc;
+	fr_sparse_vec a, b;
+	fr_error err = FR_ERROR_INIT;
+	fr_tokens_init(&doc);
+	fr_sparse_vec_init(&a);
+	fr_sparse_vec_init(&b);
+	assert_int_equal(fr_tfidf_new(&joint, &joint_opts, &err), 0);
+	assert_int_equal(fr_tfidf_new(&parts, &parts_opts, &err), 0);
+	static const char *const train[] = { "war=war talk=talks", "peac=peace war=wär", "talk=talk" };
+	for (size_t i = 0; i < 3; i++) {
+		set_doc(&doc, train[i]);
+		assert_int_equal(fr_tfidf_fit_add(joint, &doc, &err), 0);
+		assert_int_equal(fr_tfidf_fit_add(parts, &doc, &err), 0);
+	}
+	assert_int_equal(fr_tfidf_fit_finish(joint, &err), 0);
+	assert_int_equal(fr_tfidf_fit_finish(parts, &err), 0);
+	size_t n_word = fr_tfidf_word_feature_count(parts);
+	assert_true(n_word > 0 && n_word < fr_tfidf_feature_count(parts));
+
+	/* Fitted and transformed alike. */
+	set_doc(&doc, "peac=peace war=wär");
+	assert_int_equal(fr_tfidf_transform(joint, &doc, &a, &err), 0);
+	assert_int_equal(fr_tfidf_transform(parts, &doc, &b, &err), 0);
+	assert_int_equal(a.count, b.count);
+	assert_close(part_norm2(&b, n_word, 0), 0.5, TOL);
+	assert_close(part_norm2(&b, n_word, 1), 0.5, TOL);
+	/* Under one norm the characters take nearly all of the length. */
+	assert_true(part_norm2(&a, n_word, 1) > 4.0 * part_norm2(&a, n_word, 0));
+	double scale[2] = { sqrt(0.5 / part_norm2(&a, n_word, 0)), sqrt(0.5 / part_norm2(&a, n_word, 1)) };
+	for (size_t i = 0; i < a.count; i++) {
+		assert_int_equal(a.nodes[i].index, b.nodes[i].index);
+		assert_close(b.nodes[i].value, a.nodes[i].value * scale[(size_t)a.nodes[i].index > n_word], TOL);
+	}
+	fr_sparse_vec fitted;
+	fr_sparse_vec_init(&fitted);
+	assert_int_equal(fr_tfidf_fitted_vector(parts, 1, &fitted, &err), 0);
+	assert_int_equal(fitted.count, b.count);
+	for (size_t i = 0; i < b.count; i++)
+		assert_close(fitted.nodes[i].value, b.nodes[i].value, TOL);
+	fr_sparse_vec_dispose(&fitted);
+
+	/* A paragraph whose terms are all unknown but whose letters are not:
+	 * the character part alone, at unit length. */
+	set_doc(&doc, "zzz=war");
+	assert_int_equal(fr_tfidf_transform(parts, &doc, &b, &err), 0);
+	assert_true(b.count > 0);
+	assert_close(part_norm2(&b, n_word, 0), 0.0, TOL);
+	assert_close(part_norm2(&b, n_word, 1), 1.0, TOL);
+	fr_tfidf_free(joint);
+	fr_tfidf_free(parts);
+
+	/* Without character n-grams, l2_parts is l2. */
+	joint_opts.char_min = joint_opts.char_max = 0;
+	parts_opts.char_min = parts_opts.char_max = 0;
+	joint = fit_docs(&joint_opts, FIXTURE_DOCS, N_FIXTURE);
+	parts = fit_docs(&parts_opts, FIXTURE_DOCS, N_FIXTURE);
+	assert_same_vectors(joint, parts, FIXTURE_DOCS, N_FIXTURE);
+	fr_tfidf_free(joint);
+	fr_tfidf_free(parts);
+	fr_tokens_dispose(&doc);
+	fr_sparse_vec_dispose(&a);
+	fr_sparse_vec_dispose(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1382,6 +1470,7 @@ int main(void)
 		cmocka_unit_test(test_tfidf__vocabulary_text_refusals),
 		cmocka_unit_test(test_tfidf__vocabulary_span),
 		cmocka_unit_test(test_tfidf__char_ngrams),
+		cmocka_unit_test(test_tfidf__norm_parts),
 		cmocka_unit_test(test_tfidf__image_round_trip),
 		cmocka_unit_test(test_tfidf__image_refusals),
 	};

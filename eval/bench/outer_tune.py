@@ -67,6 +67,8 @@ def train_point(train, p, d):
     """Trains the search's point p (its record in model.json) into d/model."""
     config = {"C": p["C"], "class_weight": p["class_weight"], "solver": p["solver"],
               "min_df": p["min_df"], "ngram_range": p["ngram_range"], "char_ngrams": p["char_ngrams"]}
+    if "norm" in p:
+        config["norm"] = p["norm"]
     if not p["stopwords"]:
         config["stopwords"] = None
     os.makedirs(d, exist_ok=True)
