@@ -97,6 +97,8 @@ const char *fr_tfidf_check_options(const fr_tfidf_options *o)
 	if (!(o->char_min == 0 && o->char_max == 0) &&
 	    (o->char_min < 1 || o->char_max < o->char_min || o->char_max > 8))
 		return "char_ngrams must be [min, max] with 1 <= min <= max <= 8, or null";
+	if (o->norm != FR_TFIDF_NORM_NONE && o->norm != FR_TFIDF_NORM_L2 && o->norm != FR_TFIDF_NORM_L2_PARTS)
+		return "norm must be \"l2\", \"l2_parts\" or \"none\"";
 	return NULL;
 }
 
@@ -1103,7 +1105,7 @@ int fr_tfidf_options_to_json(const fr_tfidf_options *o, json_t **out)
 	                 "max_df", df_json(o->max_df, o->max_df_is_count),
 	                 "sublinear_tf", o->sublinear_tf,
 	                 "smooth_idf", o->smooth_idf,
-	                 "norm", norm_names[o->norm]);
+	                 "norm", fr_tfidf_norm_name(o->norm));
 	return *out ? 0 : FR_ENOMEM;
 }
 

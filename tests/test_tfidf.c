@@ -694,6 +694,8 @@ static const struct {
 	{ "char 0..5", { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 5 }, 0 },
 	{ "char 3..2", { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 3, 2 }, 0 },
 	{ "char 1..9", { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 1, 9 }, 0 },
+	{ "char 2..5, l2_parts", { 1, 2, 1.0, 1, 1.0, 0, 1, 1, FR_TFIDF_NORM_L2_PARTS, 2, 5 }, 1 },
+	{ "norm 3", { 1, 2, 1.0, 1, 1.0, 0, 1, 1, 3, 0, 0 }, 0 },
 };
 
 static void test_tfidf__check_options(void **state)
