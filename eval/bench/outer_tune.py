@@ -17,7 +17,7 @@ tried against it), each choosing from the search's own record only. It
 writes WORKDIR/points.json (per outer fold: every point's settings, its
 per-fold objective in the search and its held-out macro-F1) and prints each
 rule's held-out macro-F1 against the config's own, fold by fold. Slower, as
-every point is a training run: 11 minutes for SOTU's training rows on 2
+every point is a training run: 13 minutes for SOTU's training rows on 2
 cores, 2 for war-framing's. --compare reads the points.json of several such
 runs (one per dataset) and prints each rule's mean lead over the config's own
 per run, and its paired difference from the rule in use over all their
