@@ -516,7 +516,7 @@ static void edit_model(const bad_case *c, const char *key, const char *value)
 		data[len / 2] ^= 0x01;
 		assert_int_equal(test_write_file(path, data, len), 0);
 		free(data);
-	} else { /* model-json: a top-level key of model.json set to a JSON value */
+	} else { /* model-json: a key of model.json (a.b: b inside object a) set to a JSON value */
 		char key_name[64];
 		const char *json = value;
 		if (sscanf(value, "%63s", key_name) != 1)
@@ -529,7 +529,16 @@ static void edit_model(const bad_case *c, const char *key, const char *value)
 		test_path(path, sizeof(path), c->model_dir, "model.json");
 		json_t *m = json_load_file(path, 0, &jerr);
 		assert_non_null(m);
-		json_object_set_new(m, key_name, v);
+		json_t *parent = m;
+		char *leaf = key_name, *dot;
+		while ((dot = strchr(leaf, '.')) != NULL) {
+			*dot = '\0';
+			parent = json_object_get(parent, leaf);
+			if (!json_is_object(parent))
+				fail_msg("model-json: model.json has no object '%s'", leaf);
+			leaf = dot + 1;
+		}
+		json_object_set_new(parent, leaf, v);
 		assert_int_equal(json_dump_file(m, path, JSON_INDENT(1)), 0);
 		json_decref(m);
 	}
