@@ -35,8 +35,8 @@ struct json_t;
  * not the stem) is padded with a space on either side and cut into every
  * run of n code points, n = char_min..char_max; a padded token shorter than
  * n gives itself once, and no longer n. They join the same TF-IDF space
- * (one df, idf and norm over words and characters alike), as terms "\x01"
- * followed by the n-gram, numbered after every word n-gram. */
+ * (one df and idf over words and characters alike; the norm as above), as
+ * terms "\x01" followed by the n-gram, numbered after every word n-gram. */
 typedef enum {
 	FR_TFIDF_NORM_NONE = 0,
 	FR_TFIDF_NORM_L2 = 1,
