@@ -1090,10 +1090,11 @@ static json_t *df_json(double v, int is_count)
 
 /* Config names of the fr_tfidf_norm values, in order. */
 static const char *const norm_names[] = { "none", "l2", "l2_parts" };
+#define N_NORMS ((int)(sizeof(norm_names) / sizeof(*norm_names)))
 
 const char *fr_tfidf_norm_name(int norm)
 {
-	return norm >= 0 && norm < (int)(sizeof(norm_names) / sizeof(*norm_names)) ? norm_names[norm] : "?";
+	return norm >= 0 && norm < N_NORMS ? norm_names[norm] : "?";
 }
 
 int fr_tfidf_options_to_json(const fr_tfidf_options *o, json_t **out)
@@ -1170,11 +1171,10 @@ int fr_tfidf_options_from_json(fr_tfidf_options *o, const json_t *j, const char 
 	const json_t *norm = json_object_get(j, "norm");
 	if (norm) {
 		const char *s = json_string_value(norm);
-		int found = -1;
-		for (int k = 0; s && k < (int)(sizeof(norm_names) / sizeof(*norm_names)); k++)
-			if (strcmp(s, norm_names[k]) == 0)
-				found = k;
-		if (found < 0)
+		int found = 0;
+		while (s && found < N_NORMS && strcmp(s, norm_names[found]) != 0)
+			found++;
+		if (s == NULL || found == N_NORMS)
 			return fr_error_set(err, FR_EFORMAT, source, 0,
 			                    "'norm' must be \"l2\", \"l2_parts\" or \"none\"");
 		o->norm = found;
