@@ -595,6 +595,30 @@ int fr_csv_write_field(FILE *fp, const char *field, size_t len)
 	return 0;
 }
 
+size_t fr_csv_encode_field(char *dst, const char *field, size_t len)
+{
+	char *d = dst;
+
+	assert(field != NULL || len == 0);
+	if (!csv_needs_quotes(field, len)) {
+		if (len > 0)
+			memcpy(d, field, len);
+		return len;
+	}
+	*d++ = '"';
+	for (const char *p = field, *end = field + len; p < end;) {
+		const char *q = memchr(p, '"', (size_t)(end - p));
+		size_t n = q != NULL ? (size_t)(q - p) + 1 : (size_t)(end - p);
+		memcpy(d, p, n);
+		d += n;
+		if (q != NULL)
+			*d++ = '"';
+		p += n;
+	}
+	*d++ = '"';
+	return (size_t)(d - dst);
+}
+
 unsigned long long fr_csv_offset(const fr_csv *csv)
 {
 	return csv->before + csv->pos;

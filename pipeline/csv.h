@@ -71,4 +71,9 @@ void fr_csv_free(fr_csv *csv);
  * skipped blank line: write `""` for it. Returns 0 or FR_EIO. */
 int fr_csv_write_field(FILE *fp, const char *field, size_t len);
 
+/* The same bytes fr_csv_write_field writes, into dst, which has room for
+ * 2 * len + 2 bytes (every byte a quote, doubled, inside quotes). Returns
+ * the bytes written. For records built in memory, off the writing thread. */
+size_t fr_csv_encode_field(char *dst, const char *field, size_t len);
+
 #endif

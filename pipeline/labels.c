@@ -34,11 +34,7 @@ struct fr_labels_writer {
 	char dir[PATH_MAX];
 	out_file jsonl, csv;
 	FILE *stream;       /* borrowed, for classify - */
-	char *cell;         /* scratch for CSV cells */
-	size_t cell_cap;
-	char *rec;          /* the JSON Lines record being built */
-	size_t rec_len, rec_cap;
-	int rec_failed;     /* memory ran out while building it */
+	fr_labels_chunk *own; /* fr_labels_write's records */
 	fr_review *review;  /* review.csv's queue, or NULL */
 	int committed;
 };
@@ -116,6 +112,8 @@ int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *
 		rc = write_csv_header(w, err);
 	if (rc == 0 && opts->review)
 		rc = fr_review_new(&w->review, m, opts->review, err);
+	if (rc == 0)
+		rc = fr_labels_chunk_new(&w->own, w, err);
 done:
 	if (rc < 0) {
 		fr_labels_free(w);
@@ -133,6 +131,11 @@ int fr_labels_open_stream(fr_labels_writer **out, FILE *fp, const fr_model *m, f
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	w->m = m;
 	w->stream = fp;
+	int rc = fr_labels_chunk_new(&w->own, w, err);
+	if (rc < 0) {
+		free(w);
+		return rc;
+	}
 	*out = w;
 	return 0;
 }
@@ -256,62 +259,77 @@ void fr_json_write_string(FILE *fp, const char *s, size_t len)
 	putc('"', fp);
 }
 
-/* ---- a JSON Lines record, built in memory and written in one call ----
+/* ---- records, built in memory ----
  *
  * Thirty-odd calls into stdio a record (fwrite, putc, fprintf, each taking
- * the stream's lock) cost more than the bytes they wrote. */
+ * the stream's lock) cost more than the bytes they wrote; and built in
+ * memory, records can be built on every core (fr_labels_chunk). */
 
-/* Room for n more bytes of the record; NULL (and rec_failed) when memory
- * ran out. */
-static char *rec_room(fr_labels_writer *w, size_t n)
+typedef struct {
+	char *p;
+	size_t len, cap;
+} out_bytes;
+
+struct fr_labels_chunk {
+	const fr_model *m;
+	int jsonl, csv;     /* which records to build */
+	out_bytes json_out, csv_out;
+	char *cell;         /* scratch for a CSV cell */
+	size_t cell_cap;
+	int failed;         /* memory ran out */
+};
+
+/* Room for n more bytes in b; NULL (and c->failed) when memory ran out. */
+static char *room(fr_labels_chunk *c, out_bytes *b, size_t n)
 {
-	if (w->rec_len + n > w->rec_cap && fr_grow((void **)&w->rec, &w->rec_cap, w->rec_len + n, 1) < 0) {
-		w->rec_failed = 1;
+	if (b->len + n > b->cap && fr_grow((void **)&b->p, &b->cap, b->len + n, 1) < 0) {
+		c->failed = 1;
 		return NULL;
 	}
-	return w->rec + w->rec_len;
+	return b->p + b->len;
 }
 
-static void rec_put(fr_labels_writer *w, const char *s, size_t n)
+static void put(fr_labels_chunk *c, out_bytes *b, const char *s, size_t n)
 {
-	char *d = rec_room(w, n);
+	char *d = room(c, b, n);
 	if (d != NULL) {
 		memcpy(d, s, n);
-		w->rec_len += n;
+		b->len += n;
 	}
 }
 
-#define REC_LIT(w, lit) rec_put(w, lit, sizeof(lit) - 1)
+#define PUT_LIT(c, b, lit) put(c, b, lit, sizeof(lit) - 1)
+#define JSON_LIT(c, lit) PUT_LIT(c, &(c)->json_out, lit)
 
 /* s as a JSON string, quotes included (fr_json_write_string's bytes). */
-static void rec_json(fr_labels_writer *w, const char *s, size_t len)
+static void json_str(fr_labels_chunk *c, const char *s, size_t len)
 {
-	char *d = rec_room(w, 6 * len + 2);
+	char *d = room(c, &c->json_out, 6 * len + 2);
 	if (d != NULL) {
 		d[0] = '"';
 		size_t n = 1 + json_escape(d + 1, s, len);
 		d[n++] = '"';
-		w->rec_len += n;
+		c->json_out.len += n;
 	}
 }
 
-static void rec_cstr(fr_labels_writer *w, const char *s)
+static void json_cstr(fr_labels_chunk *c, const char *s)
 {
-	rec_json(w, s, strlen(s));
+	json_str(c, s, strlen(s));
 }
 
 /* A score as printf's "%.4f" writes it (numfmt.h), cut at 63 bytes. */
-static void rec_fixed4(fr_labels_writer *w, double v)
+static void put_fixed4(fr_labels_chunk *c, out_bytes *b, double v)
 {
-	char *d = rec_room(w, 64);
+	char *d = room(c, b, 64);
 	if (d != NULL) {
 		size_t len = fr_numfmt_fixed4(d, 64, v);
-		w->rec_len += len < 64 ? len : 63;
+		b->len += len < 64 ? len : 63;
 	}
 }
 
 /* A count as printf's "%zu" writes it. */
-static void rec_size(fr_labels_writer *w, size_t v)
+static void put_size(fr_labels_chunk *c, out_bytes *b, size_t v)
 {
 	char digits[24];
 	size_t n = sizeof(digits);
@@ -319,77 +337,83 @@ static void rec_size(fr_labels_writer *w, size_t v)
 		digits[--n] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v > 0);
-	rec_put(w, digits + n, sizeof(digits) - n);
+	put(c, b, digits + n, sizeof(digits) - n);
 }
 
-/* The record of one paragraph into w->rec. */
-static void build_jsonl_record(fr_labels_writer *w, const fr_paragraph *p, const fr_task_result *results)
+static void build_jsonl_record(fr_labels_chunk *c, const fr_paragraph *p, const fr_task_result *results)
 {
-	const fr_model *m = w->m;
+	const fr_model *m = c->m;
 	const fr_tfidf *tf = fr_model_vectorizer(m);
-	w->rec_len = 0;
-	w->rec_failed = 0;
-	REC_LIT(w, "{\"id\":");
-	rec_cstr(w, p->id);
-	REC_LIT(w, ",\"doc\":");
-	rec_cstr(w, p->doc);
-	REC_LIT(w, ",\"para\":");
-	rec_size(w, p->para);
-	REC_LIT(w, ",\"text\":");
-	rec_json(w, p->text, p->text_len);
+	JSON_LIT(c, "{\"id\":");
+	json_cstr(c, p->id);
+	JSON_LIT(c, ",\"doc\":");
+	json_cstr(c, p->doc);
+	JSON_LIT(c, ",\"para\":");
+	put_size(c, &c->json_out, p->para);
+	JSON_LIT(c, ",\"text\":");
+	json_str(c, p->text, p->text_len);
 	for (size_t t = 0; t < fr_model_task_count(m); t++) {
 		const fr_task_result *r = &results[t];
-		REC_LIT(w, ",");
-		rec_cstr(w, fr_model_task_name(m, t));
-		REC_LIT(w, ":{\"label\":");
-		rec_cstr(w, fr_model_label_name(m, t, (size_t)r->label));
+		JSON_LIT(c, ",");
+		json_cstr(c, fr_model_task_name(m, t));
+		JSON_LIT(c, ":{\"label\":");
+		json_cstr(c, fr_model_label_name(m, t, (size_t)r->label));
 		if (fr_model_task_multilabel(m, t)) {
-			REC_LIT(w, ",\"labels\":[");
+			JSON_LIT(c, ",\"labels\":[");
 			for (size_t l = 0, n = 0; l < fr_model_label_count(m, t); l++) {
 				if (!((r->label_set >> l) & 1))
 					continue;
 				if (n++)
-					REC_LIT(w, ",");
-				rec_cstr(w, fr_model_label_name(m, t, l));
+					JSON_LIT(c, ",");
+				json_cstr(c, fr_model_label_name(m, t, l));
 			}
-			REC_LIT(w, "]");
+			JSON_LIT(c, "]");
 		}
-		REC_LIT(w, ",\"confidence\":");
-		rec_fixed4(w, r->confidence);
-		REC_LIT(w, ",\"scores\":{");
+		JSON_LIT(c, ",\"confidence\":");
+		put_fixed4(c, &c->json_out, r->confidence);
+		JSON_LIT(c, ",\"scores\":{");
 		for (size_t l = 0; l < fr_model_label_count(m, t); l++) {
 			if (l)
-				REC_LIT(w, ",");
-			rec_cstr(w, fr_model_label_name(m, t, l));
-			REC_LIT(w, ":");
-			rec_fixed4(w, r->scores[l]);
+				JSON_LIT(c, ",");
+			json_cstr(c, fr_model_label_name(m, t, l));
+			JSON_LIT(c, ":");
+			put_fixed4(c, &c->json_out, r->scores[l]);
 		}
-		REC_LIT(w, "},\"evidence\":[");
+		JSON_LIT(c, "},\"evidence\":[");
 		for (size_t e = 0; e < r->n_evidence; e++) {
 			if (e)
-				REC_LIT(w, ",");
-			rec_cstr(w, fr_tfidf_surface(tf, r->evidence[e]));
+				JSON_LIT(c, ",");
+			json_cstr(c, fr_tfidf_surface(tf, r->evidence[e]));
 		}
-		REC_LIT(w, "]}");
+		JSON_LIT(c, "]}");
 	}
-	REC_LIT(w, "}\n");
+	JSON_LIT(c, "}\n");
 }
 
-/* Writes a CSV cell, defusing spreadsheet formulas. */
-static void csv_cell(FILE *fp, const char *s, size_t len)
+/* Whether a cell would start a spreadsheet formula: such a cell gets a
+ * leading apostrophe, so spreadsheets show the text instead of running it. */
+static int needs_defusing(const char *s, size_t len)
 {
-	if (len > 0 && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) {
-		/* A leading apostrophe makes spreadsheets show the text, not run it. */
-		char *copy = malloc(len + 2);
-		if (copy) {
-			copy[0] = '\'';
-			memcpy(copy + 1, s, len);
-			fr_csv_write_field(fp, copy, len + 1);
-			free(copy);
+	return len > 0 && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
+}
+
+/* A CSV cell, defused. */
+static void csv_put_cell(fr_labels_chunk *c, const char *s, size_t len)
+{
+	if (needs_defusing(s, len)) {
+		if (fr_grow((void **)&c->cell, &c->cell_cap, len + 1, 1) < 0) {
+			c->failed = 1;
 			return;
 		}
+		/* s may be the cell scratch itself (the evidence cell). */
+		memmove(c->cell + 1, s, len);
+		c->cell[0] = '\'';
+		s = c->cell;
+		len++;
 	}
-	fr_csv_write_field(fp, s, len);
+	char *d = room(c, &c->csv_out, 2 * len + 2);
+	if (d != NULL)
+		c->csv_out.len += fr_csv_encode_field(d, s, len);
 }
 
 static int write_csv_header(fr_labels_writer *w, fr_error *err)
@@ -405,45 +429,91 @@ static int write_csv_header(fr_labels_writer *w, fr_error *err)
 	return 0;
 }
 
-static void write_csv_record(fr_labels_writer *w, const fr_paragraph *p, const fr_task_result *results)
+static void build_csv_record(fr_labels_chunk *c, const fr_paragraph *p, const fr_task_result *results)
 {
-	FILE *fp = w->csv.fp;
-	const fr_tfidf *tf = fr_model_vectorizer(w->m);
-	char num[32];
-	csv_cell(fp, p->id, strlen(p->id));
-	putc(',', fp);
-	csv_cell(fp, p->doc, strlen(p->doc));
-	fprintf(fp, ",%zu,", p->para);
-	csv_cell(fp, p->text, p->text_len);
-	for (size_t t = 0; t < fr_model_task_count(w->m); t++) {
+	const fr_model *m = c->m;
+	const fr_tfidf *tf = fr_model_vectorizer(m);
+	out_bytes *b = &c->csv_out;
+	csv_put_cell(c, p->id, strlen(p->id));
+	PUT_LIT(c, b, ",");
+	csv_put_cell(c, p->doc, strlen(p->doc));
+	PUT_LIT(c, b, ",");
+	put_size(c, b, p->para);
+	PUT_LIT(c, b, ",");
+	csv_put_cell(c, p->text, p->text_len);
+	for (size_t t = 0; t < fr_model_task_count(m); t++) {
 		const fr_task_result *r = &results[t];
-		const char *label = label_cell(w->m, t, r->label, r->label_set, &w->cell, &w->cell_cap);
-		putc(',', fp);
-		csv_cell(fp, label ? label : "", label ? strlen(label) : 0);
-		fr_numfmt_fixed4(num, sizeof(num), r->confidence);
-		fprintf(fp, ",%s,", num);
+		const char *label = label_cell(m, t, r->label, r->label_set, &c->cell, &c->cell_cap);
+		if (label == NULL) {
+			c->failed = 1;
+			return;
+		}
+		PUT_LIT(c, b, ",");
+		csv_put_cell(c, label, strlen(label));
+		PUT_LIT(c, b, ",");
+		put_fixed4(c, b, r->confidence);
+		PUT_LIT(c, b, ",");
 		size_t len = 0;
 		for (size_t e = 0; e < r->n_evidence; e++) {
 			const char *s = fr_tfidf_surface(tf, r->evidence[e]);
 			size_t sl = strlen(s);
-			if (len + sl + 3 > w->cell_cap) {
-				size_t cap2 = (len + sl + 3) * 2;
-				char *c = realloc(w->cell, cap2);
-				if (c == NULL)
-					break;
-				w->cell = c;
-				w->cell_cap = cap2;
+			if (fr_grow((void **)&c->cell, &c->cell_cap, len + sl + 3, 1) < 0) {
+				c->failed = 1;
+				return;
 			}
 			if (e) {
-				memcpy(w->cell + len, "; ", 2);
+				memcpy(c->cell + len, "; ", 2);
 				len += 2;
 			}
-			memcpy(w->cell + len, s, sl);
+			memcpy(c->cell + len, s, sl);
 			len += sl;
 		}
-		csv_cell(fp, w->cell ? w->cell : "", len);
+		csv_put_cell(c, c->cell, len);
 	}
-	putc('\n', fp);
+	PUT_LIT(c, b, "\n");
+}
+
+int fr_labels_chunk_new(fr_labels_chunk **out, const fr_labels_writer *w, fr_error *err)
+{
+	*out = calloc(1, sizeof(**out));
+	if (*out == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	(*out)->m = w->m;
+	(*out)->jsonl = w->stream != NULL || w->jsonl.fp != NULL;
+	(*out)->csv = w->csv.fp != NULL;
+	return 0;
+}
+
+void fr_labels_chunk_clear(fr_labels_chunk *c)
+{
+	c->json_out.len = 0;
+	c->csv_out.len = 0;
+	c->failed = 0;
+}
+
+int fr_labels_chunk_add(fr_labels_chunk *c, const fr_paragraph *p, const fr_task_result *results)
+{
+	/* The evidence's surface forms lie scattered over the vocabulary: asked
+	 * for now, their cache misses overlap with escaping the text. */
+	const fr_tfidf *tf = fr_model_vectorizer(c->m);
+	for (size_t t = 0; t < fr_model_task_count(c->m); t++)
+		for (size_t e = 0; e < results[t].n_evidence; e++)
+			__builtin_prefetch(fr_tfidf_surface(tf, results[t].evidence[e]));
+	if (c->jsonl)
+		build_jsonl_record(c, p, results);
+	if (c->csv)
+		build_csv_record(c, p, results);
+	return c->failed ? FR_ENOMEM : 0;
+}
+
+void fr_labels_chunk_free(fr_labels_chunk *c)
+{
+	if (c == NULL)
+		return;
+	free(c->json_out.p);
+	free(c->csv_out.p);
+	free(c->cell);
+	free(c);
 }
 
 /* Asks the kernel to start writing what the file holds so far to disk, every
@@ -456,8 +526,6 @@ static void write_csv_record(fr_labels_writer *w, const fr_paragraph *p, const f
 static void start_writeback(out_file *f)
 {
 #ifdef SYNC_FILE_RANGE_WRITE
-	if (++f->records % 4096 != 0)
-		return;
 	off_t end = ftello(f->fp);
 	if (end < 0 || end - f->flushed < WRITEBACK_BYTES || fflush(f->fp) != 0)
 		return;
@@ -469,36 +537,40 @@ static void start_writeback(out_file *f)
 #endif
 }
 
+static int append(FILE *fp, const out_bytes *b, const char *name, fr_error *err)
+{
+	if (b->len > 0 && fwrite(b->p, 1, b->len, fp) != b->len)
+		return fr_error_set(err, FR_EIO, name, 0, "write failed: %s", strerror(errno));
+	return 0;
+}
+
+int fr_labels_write_chunk(fr_labels_writer *w, const fr_labels_chunk *c, fr_error *err)
+{
+	if (c->failed)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	if (w->stream)
+		return append(w->stream, &c->json_out, "<stdout>", err);
+	int rc = 0;
+	if (w->jsonl.fp && (rc = append(w->jsonl.fp, &c->json_out, w->jsonl.final, err)) == 0)
+		start_writeback(&w->jsonl);
+	if (rc == 0 && w->csv.fp && (rc = append(w->csv.fp, &c->csv_out, w->csv.final, err)) == 0)
+		start_writeback(&w->csv);
+	return rc;
+}
+
+int fr_labels_review(fr_labels_writer *w, const fr_paragraph *p, const fr_task_result *results,
+                     fr_error *err)
+{
+	return w->review ? fr_review_add(w->review, p, results, err) : 0;
+}
+
 int fr_labels_write(fr_labels_writer *w, const fr_paragraph *p,
                     const fr_task_result *results, fr_error *err)
 {
-	FILE *fp = w->stream ? w->stream : w->jsonl.fp;
-	/* The evidence's surface forms lie scattered over the vocabulary: asked
-	 * for now, their cache misses overlap with writing the text. */
-	const fr_tfidf *tf = fr_model_vectorizer(w->m);
-	for (size_t t = 0; t < fr_model_task_count(w->m); t++)
-		for (size_t e = 0; e < results[t].n_evidence; e++)
-			__builtin_prefetch(fr_tfidf_surface(tf, results[t].evidence[e]));
-	if (fp) {
-		build_jsonl_record(w, p, results);
-		if (w->rec_failed)
-			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-		fwrite(w->rec, 1, w->rec_len, fp);
-		if (ferror(fp))
-			return fr_error_set(err, FR_EIO, w->stream ? "<stdout>" : w->jsonl.final, 0,
-			                    "write failed: %s", strerror(errno));
-		if (!w->stream)
-			start_writeback(&w->jsonl);
-	}
-	if (w->csv.fp) {
-		write_csv_record(w, p, results);
-		if (ferror(w->csv.fp))
-			return fr_error_set(err, FR_EIO, w->csv.final, 0, "write failed: %s", strerror(errno));
-		start_writeback(&w->csv);
-	}
-	if (w->review)
-		return fr_review_add(w->review, p, results, err);
-	return 0;
+	fr_labels_chunk_clear(w->own);
+	fr_labels_chunk_add(w->own, p, results);
+	int rc = fr_labels_write_chunk(w, w->own, err);
+	return rc < 0 ? rc : fr_labels_review(w, p, results, err);
 }
 
 static int finish_out(out_file *f, fr_error *err)
@@ -575,8 +647,7 @@ void fr_labels_free(fr_labels_writer *w)
 	drop_out(&w->jsonl);
 	drop_out(&w->csv);
 	fr_review_free(w->review);
-	free(w->cell);
-	free(w->rec);
+	fr_labels_chunk_free(w->own);
 	free(w);
 }
 
@@ -926,6 +997,23 @@ const char *fr_review_id(const fr_review *r, size_t i)
 double fr_review_chosen_certainty(const fr_review *r, size_t i)
 {
 	return i < r->n_chosen ? r->pool[r->chosen[i]].certainty : 0.0;
+}
+
+/* Writes a CSV cell, defused as in labels.csv (the apostrophe inside the
+ * quotes, when the cell has them). */
+static void csv_cell(FILE *fp, const char *s, size_t len)
+{
+	if (needs_defusing(s, len)) {
+		char *copy = malloc(len + 2);
+		if (copy) {
+			copy[0] = '\'';
+			memcpy(copy + 1, s, len);
+			fr_csv_write_field(fp, copy, len + 1);
+			free(copy);
+			return;
+		}
+	}
+	fr_csv_write_field(fp, s, len);
 }
 
 static void csv_cstr(FILE *fp, const char *s)

@@ -44,8 +44,38 @@ int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *
 /* Writes JSON Lines to an open stream (borrowed), e.g. stdout. */
 int fr_labels_open_stream(fr_labels_writer **out, FILE *fp, const fr_model *m, fr_error *err);
 
+/* One paragraph: its records, then its place in the review queue. */
 int fr_labels_write(fr_labels_writer *w, const fr_paragraph *p,
                     const fr_task_result *results, fr_error *err);
+
+/* ---- records built off the writing thread ----
+ *
+ * Building a paragraph's records (JSON escaping, CSV quoting) costs more than
+ * writing them, and the writing thread is one. So fr_run_classify's workers
+ * build each batch's records into a chunk, and the writing thread appends
+ * the chunk's bytes and offers its paragraphs to the review queue, in input
+ * order. The bytes are the ones fr_labels_write writes, whatever the thread
+ * count. A chunk is used by one thread at a time. */
+typedef struct fr_labels_chunk fr_labels_chunk;
+
+/* An empty chunk for w's outputs (the records w writes, no others). */
+int fr_labels_chunk_new(fr_labels_chunk **out, const fr_labels_writer *w, fr_error *err);
+
+/* Empties the chunk, keeping its memory. */
+void fr_labels_chunk_clear(fr_labels_chunk *c);
+
+/* Appends a paragraph's records. 0, or FR_ENOMEM (the chunk is then
+ * unusable until cleared). */
+int fr_labels_chunk_add(fr_labels_chunk *c, const fr_paragraph *p, const fr_task_result *results);
+
+/* Appends the chunk's records to the outputs, in the order they were added. */
+int fr_labels_write_chunk(fr_labels_writer *w, const fr_labels_chunk *c, fr_error *err);
+
+/* Offers a written paragraph to the review queue (nothing without one). */
+int fr_labels_review(fr_labels_writer *w, const fr_paragraph *p, const fr_task_result *results,
+                     fr_error *err);
+
+void fr_labels_chunk_free(fr_labels_chunk *c);
 
 /* Flushes and syncs the outputs, renames them into place, and writes
  * review.csv (when opts->review > 0) and summary.json (when summary is not

@@ -16,6 +16,7 @@ typedef struct {
 	size_t id_off[BATCH_PARAGRAPHS], doc_off[BATCH_PARAGRAPHS], text_off[BATCH_PARAGRAPHS];
 	size_t text_len[BATCH_PARAGRAPHS], para[BATCH_PARAGRAPHS], line[BATCH_PARAGRAPHS];
 	fr_task_result *results;     /* [paragraph * n_tasks + task] */
+	fr_labels_chunk *records;    /* the labeled paragraphs' output records */
 	fr_text_stats stats[BATCH_PARAGRAPHS];
 	int failed[BATCH_PARAGRAPHS];
 	fr_error errors[BATCH_PARAGRAPHS];
@@ -23,7 +24,7 @@ typedef struct {
 	 * it preceded, so reports come in input order whatever the threads. */
 	struct { size_t before; fr_error error; } *problems;
 	size_t n_problems, cap_problems;
-	int fatal;                   /* labeling ran out of memory: the run stops */
+	int fatal;                   /* labeling or its records ran out of memory: the run stops */
 	int state;                   /* FREE, QUEUED, DONE */
 } batch_t;
 
@@ -61,14 +62,29 @@ static int arena_add(batch_t *b, const char *s, size_t len, size_t *off_out)
 	return 0;
 }
 
+static fr_paragraph batch_paragraph(const batch_t *b, size_t i)
+{
+	fr_paragraph p = {
+		b->arena + b->id_off[i], b->arena + b->doc_off[i], b->para[i],
+		b->arena + b->text_off[i], b->text_len[i], b->line[i]
+	};
+	return p;
+}
+
+/* Labels a batch and builds its output records: on a worker, so that both
+ * run on every core. */
 static void label_batch(const runner_t *r, fr_model_work *w, batch_t *b)
 {
 	b->fatal = 0;
+	fr_labels_chunk_clear(b->records);
 	for (size_t i = 0; i < b->n; i++) {
 		fr_error_clear(&b->errors[i]);
-		int rc = fr_model_label(r->m, w, b->arena + b->text_off[i], b->text_len[i],
-		                        b->results + i * r->n_tasks, &b->stats[i], &b->errors[i]);
+		const fr_paragraph p = batch_paragraph(b, i);
+		fr_task_result *res = b->results + i * r->n_tasks;
+		int rc = fr_model_label(r->m, w, p.text, p.text_len, res, &b->stats[i], &b->errors[i]);
 		b->failed[i] = rc < 0;
+		if (rc == 0)
+			rc = fr_labels_chunk_add(b->records, &p, res);
 		/* A paragraph too large to label is its own problem; running out of
 		 * memory is everyone's, and stops the run. */
 		if (rc == FR_ENOMEM && !b->fatal)
@@ -136,12 +152,12 @@ static int write_batch(const runner_t *r, batch_t *b, fr_labels_writer *writer,
 	size_t next_problem = 0;
 	if (b->fatal)
 		return fr_error_set(err, b->fatal, NULL, 0, "out of memory while labeling");
+	int rc = fr_labels_write_chunk(writer, b->records, err);
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < b->n; i++) {
 		report_read_problems(b, &next_problem, i, o);
-		fr_paragraph p = {
-			b->arena + b->id_off[i], b->arena + b->doc_off[i], b->para[i],
-			b->arena + b->text_off[i], b->text_len[i], b->line[i]
-		};
+		fr_paragraph p = batch_paragraph(b, i);
 		if (b->failed[i]) {
 			fr_error *e = &b->errors[i];
 			if (e->source[0] == '\0') {
@@ -154,8 +170,7 @@ static int write_batch(const runner_t *r, batch_t *b, fr_labels_writer *writer,
 			continue;
 		}
 		const fr_task_result *res = b->results + i * r->n_tasks;
-		int rc = fr_labels_write(writer, &p, res, err);
-		if (rc < 0)
+		if ((rc = fr_labels_review(writer, &p, res, err)) < 0)
 			return rc;
 		const fr_text_stats *st = &b->stats[i];
 		t->paragraphs++;
@@ -245,12 +260,15 @@ int fr_run_classify(fr_corpus *corpus, const fr_model *m, fr_labels_writer *writ
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		goto done;
 	}
-	for (size_t s = 0; s < r.n_slots; s++)
+	for (size_t s = 0; s < r.n_slots; s++) {
 		if ((r.slots[s].results = calloc(BATCH_PARAGRAPHS * (r.n_tasks ? r.n_tasks : 1),
 		                                 sizeof(fr_task_result))) == NULL) {
 			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 			goto done;
 		}
+		if ((rc = fr_labels_chunk_new(&r.slots[s].records, writer, err)) < 0)
+			goto done;
+	}
 	for (size_t i = 0; rc == 0 && i < threads; i++)
 		rc = fr_model_work_new(&r.works[i], m, err);
 	if (rc < 0)
@@ -332,6 +350,7 @@ done:
 	for (size_t s = 0; r.slots && s < r.n_slots; s++) {
 		free(r.slots[s].arena);
 		free(r.slots[s].results);
+		fr_labels_chunk_free(r.slots[s].records);
 		free(r.slots[s].problems);
 	}
 	free(r.slots);

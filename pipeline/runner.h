@@ -10,8 +10,9 @@
 
 /* Labels a whole corpus with a model, on one or more threads, into a labels
  * writer. The main thread reads paragraphs into numbered batches; workers
- * label whole batches, each with its own fr_model_work; the main thread
- * writes finished batches strictly in order. So the output is byte-identical
+ * label whole batches, each with its own fr_model_work, and build their
+ * output records (fr_labels_chunk); the main thread writes finished batches
+ * strictly in order. So the output is byte-identical
  * whatever the thread count, and so is the order in which problems are
  * reported. Memory is bounded by the batches in flight (a few per thread)
  * and each thread's term cache (bounded too; see model.c), not by the

@@ -674,6 +674,15 @@ static void test_csv__write_field_encoding(void **state)
 			fail_msg("case %zu: wrote \"%.*s\", want \"%s\"", k, (int)out_len, out,
 			         c->written);
 		free(out);
+		/* Encoded in memory: the same bytes, within the room promised. */
+		char *enc = malloc(2 * c->len + 2);
+		assert_non_null(enc);
+		size_t enc_len = fr_csv_encode_field(enc, c->field, c->len);
+		assert_true(enc_len <= 2 * c->len + 2);
+		if (enc_len != c->written_len || memcmp(enc, c->written, enc_len) != 0)
+			fail_msg("case %zu: encoded \"%.*s\", want \"%s\"", k, (int)enc_len, enc,
+			         c->written);
+		free(enc);
 	}
 	/* An empty field may be given as NULL. */
 	assert_int_equal(fr_csv_write_field(stdout, NULL, 0), 0);

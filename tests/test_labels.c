@@ -452,6 +452,7 @@ static void test_labels__csv(void **state)
 		{ "peace, \"talks\"\nand more", "peace, \"talks\"\nand more" },
 		{ " leading space", " leading space" },
 		{ "a=b is fine", "a=b is fine" },
+		{ "=1,2 \"x\"", "'=1,2 \"x\"" },  /* defused inside its quotes */
 	};
 	const size_t n_rows = sizeof(rows) / sizeof(rows[0]);
 	fr_labels_writer *lw = NULL;
@@ -479,6 +480,7 @@ static void test_labels__csv(void **state)
 	assert_memory_equal(raw, header, strlen(header));
 	assert_non_null(strstr(raw, "\n'=id0,doc.txt,0,'=SUM(A1:A9),"));
 	assert_non_null(strstr(raw, ",4,\"peace, \"\"talks\"\"\nand more\","));
+	assert_non_null(strstr(raw, ",7,\"'=1,2 \"\"x\"\"\","));
 	free(raw);
 
 	assert_int_equal(fr_csv_open(&csv, path, &err), 0);
@@ -510,6 +512,66 @@ static void test_labels__csv(void **state)
 	}
 	assert_int_equal(fr_csv_next(csv, &err), FR_ITEROVER);
 	fr_csv_free(csv);
+}
+
+/* The records the workers of a run build in chunks are the bytes
+ * fr_labels_write writes, and the review queue sees the same paragraphs. */
+static void test_labels__chunks_write_the_same_bytes(void **state)
+{
+	test_state *t = *state;
+	const group_state *g = t->g;
+	const char *names[] = { "labels.jsonl", "labels.csv", "review.csv" };
+	fr_labels_options opts = FR_LABELS_OPTIONS_INIT;
+	fr_error err = FR_ERROR_INIT;
+	fr_task_result results[N_PARAS][2];
+	char one_dir[128], chunk_dir[128];
+	fr_labels_writer *lw = NULL;
+	fr_labels_chunk *c = NULL;
+	opts.review = 3;
+	path_in(one_dir, sizeof(one_dir), t->dir, "one");
+	path_in(chunk_dir, sizeof(chunk_dir), t->dir, "chunks");
+
+	assert_int_equal(fr_labels_open(&lw, one_dir, g->m, &opts, &err), 0);
+	for (size_t i = 0; i < N_PARAS; i++)
+		write_para(lw, g, para_rows[i].id, i, para_rows[i].text, para_rows[i].len, results[i]);
+	assert_int_equal(fr_labels_commit(lw, NULL, &err), 0);
+	fr_labels_free(lw);
+
+	/* Chunks of two paragraphs, one chunk cleared and used again. */
+	assert_int_equal(fr_labels_open(&lw, chunk_dir, g->m, &opts, &err), 0);
+	assert_int_equal(fr_labels_chunk_new(&c, lw, &err), 0);
+	for (size_t start = 0; start < N_PARAS; start += 2) {
+		size_t end = start + 2 < N_PARAS ? start + 2 : N_PARAS;
+		fr_labels_chunk_clear(c);
+		for (size_t i = start; i < end; i++) {
+			fr_paragraph p = { para_rows[i].id, "doc.txt", i, para_rows[i].text, para_rows[i].len, i + 1 };
+			assert_int_equal(fr_labels_chunk_add(c, &p, results[i]), 0);
+		}
+		assert_int_equal(fr_labels_write_chunk(lw, c, &err), 0);
+		for (size_t i = start; i < end; i++) {
+			fr_paragraph p = { para_rows[i].id, "doc.txt", i, para_rows[i].text, para_rows[i].len, i + 1 };
+			assert_int_equal(fr_labels_review(lw, &p, results[i], &err), 0);
+		}
+	}
+	assert_int_equal(fr_labels_commit(lw, NULL, &err), 0);
+	fr_labels_chunk_free(c);
+	fr_labels_free(lw);
+
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		char a_path[192], b_path[192];
+		size_t a_len = 0, b_len = 0;
+		path_in(a_path, sizeof(a_path), one_dir, names[k]);
+		path_in(b_path, sizeof(b_path), chunk_dir, names[k]);
+		char *a = test_read_file(a_path, &a_len);
+		char *b = test_read_file(b_path, &b_len);
+		assert_non_null(a);
+		assert_non_null(b);
+		assert_true(a_len > 0);
+		assert_int_equal(a_len, b_len);
+		assert_memory_equal(a, b, a_len);
+		free(a);
+		free(b);
+	}
 }
 
 /* Only the outputs asked for are written. */
@@ -901,6 +963,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_labels__jsonl_records, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__stream, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__csv, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_labels__chunks_write_the_same_bytes, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__options, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__commit_renames_into_place, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__old_labels_survive_until_commit, setup_tmp, teardown_tmp),
