@@ -56,9 +56,10 @@ replaces only the "framer --tune" section of RESULTS.md, keeping the rest of the
 run: e.g. `--only gvfc,war-framing --accuracy-only` after changing the tuner. That section's
 rows for datasets not run are kept, marked "(earlier run)".
 
-Writes RESULTS.md and results.json into --out (atomically). Exit status: 0 when every run
-finished (timeouts and skips are notes), 1 when a system failed, 2 when a dataset, a tool
-or a Debian package is missing.
+Writes RESULTS.md, results.json and tuned.json (the --accuracy-only systems' part of
+results.json, so it is never older than the rest) into --out (atomically). Exit status: 0
+when every run finished (timeouts and skips are notes), 1 when a system failed, 2 when a
+dataset, a tool or a Debian package is missing.
 """
 import argparse
 import csv
@@ -1269,7 +1270,7 @@ def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--datasets", required=True, help="the shared datasets folder")
     ap.add_argument("--framer", required=True, help="the framer binary")
-    ap.add_argument("--out", required=True, help="where RESULTS.md and results.json go")
+    ap.add_argument("--out", required=True, help="where RESULTS.md, results.json and tuned.json go")
     ap.add_argument("--labeled", default=os.path.join(HERE, "..", "..", "data", "labeled"),
                     help="folder with the war-framing train.csv and test.csv")
     ap.add_argument("--keep-work", metavar="DIR", help="keep work files in DIR")
@@ -1373,6 +1374,22 @@ def in_work(args, run):
         return None
 
 
+def write_tuned_json(args, mode, host, started, t0, ds, results, boot):
+    """tuned.json: the accuracy-only systems' figures of this run, full or --accuracy-only,
+    so that it never holds an older run's figures beside a newer results.json."""
+    command = " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv)
+    doc = {"mode": mode, "date": started.isoformat(timespec="seconds"),
+           "elapsed_s": time.perf_counter() - t0, "command": command, "machine": host,
+           "versions": versions(os.path.abspath(args.framer)),
+           "dataset_info": {name: d.to_json() for name, d in ds.items()},
+           "datasets": {name: {s: res[s] for s in ACCURACY_SYSTEMS if s in res}
+                        for name, res in results.items()},
+           "bootstrap": boot}
+    write_atomic(os.path.join(args.out, "tuned.json"),
+                 json.dumps(doc, indent=2, ensure_ascii=False, default=plain) + "\n")
+    return doc
+
+
 def accuracy_main(args, host, started, t0):
     """--accuracy-only: tuned.json and RESULTS.md's framer --tune section."""
     done = in_work(args, accuracy_benchmark)
@@ -1380,14 +1397,8 @@ def accuracy_main(args, host, started, t0):
         return 2
     ds, results = done
     _, boot = bootstrap_all(ds, results)
-    command = " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv)
-    doc = {"mode": "accuracy-only", "date": started.isoformat(timespec="seconds"),
-           "elapsed_s": time.perf_counter() - t0, "command": command, "machine": host,
-           "versions": versions(os.path.abspath(args.framer)),
-           "dataset_info": {name: d.to_json() for name, d in ds.items()}, "datasets": results,
-           "bootstrap": boot}
-    write_atomic(os.path.join(args.out, "tuned.json"),
-                 json.dumps(doc, indent=2, ensure_ascii=False, default=plain) + "\n")
+    doc = write_tuned_json(args, "accuracy-only", host, started, t0, ds, results, boot)
+    command = doc["command"]
     provenance = (f"Measured with `{command}` ({doc['date']}, {doc['elapsed_s']:.0f} s; "
                   f"{host['cpu']}, {host['usable_cores']} usable cores, load average "
                   f"{host['loadavg_at_start']:.2f} at start; {doc['versions']['framer']}, "
@@ -1463,7 +1474,8 @@ def main(argv=None):
     write_atomic(os.path.join(args.out, "results.json"),
                  json.dumps(doc, indent=2, ensure_ascii=False, default=plain) + "\n")
     write_atomic(os.path.join(args.out, "RESULTS.md"), render_markdown(doc))
-    print(f"[bench] wrote {args.out}/RESULTS.md and results.json "
+    write_tuned_json(args, doc["mode"], host, started, t0, ds, results, boot)
+    print(f"[bench] wrote {args.out}/RESULTS.md, results.json and tuned.json "
           f"({doc['elapsed_s']:.0f} s)", flush=True)
     if fatal:
         print("run.py: some runs failed; see the notes in RESULTS.md", file=sys.stderr)
