@@ -24,7 +24,6 @@ typedef struct {
 	FILE *fp;
 	char *buf;          /* fp's buffer, freed once fp is closed */
 	off_t flushed;      /* where the last writeback asked for ended */
-	size_t records;
 	char tmp[PATH_MAX];
 	char final[PATH_MAX];
 } out_file;
@@ -484,10 +483,30 @@ int fr_labels_chunk_new(fr_labels_chunk **out, const fr_labels_writer *w, fr_err
 	return 0;
 }
 
+/* What a cleared chunk keeps of its memory, each buffer: a batch of huge
+ * paragraphs (a JSON record reserves six times its text) leaves no lasting
+ * peak in each of the run's slots. */
+#define CHUNK_KEEP ((size_t)16 << 20)
+
+static void out_bytes_clear(out_bytes *b)
+{
+	b->len = 0;
+	if (b->cap > CHUNK_KEEP) {
+		free(b->p);
+		b->p = NULL;
+		b->cap = 0;
+	}
+}
+
 void fr_labels_chunk_clear(fr_labels_chunk *c)
 {
-	c->json_out.len = 0;
-	c->csv_out.len = 0;
+	out_bytes_clear(&c->json_out);
+	out_bytes_clear(&c->csv_out);
+	if (c->cell_cap > CHUNK_KEEP) {
+		free(c->cell);
+		c->cell = NULL;
+		c->cell_cap = 0;
+	}
 	c->failed = 0;
 }
 

@@ -61,7 +61,7 @@ typedef struct fr_labels_chunk fr_labels_chunk;
 /* An empty chunk for w's outputs (the records w writes, no others). */
 int fr_labels_chunk_new(fr_labels_chunk **out, const fr_labels_writer *w, fr_error *err);
 
-/* Empties the chunk, keeping its memory. */
+/* Empties the chunk, keeping its memory up to a bound (16 MiB a buffer). */
 void fr_labels_chunk_clear(fr_labels_chunk *c);
 
 /* Appends a paragraph's records. 0, or FR_ENOMEM (the chunk is then

@@ -521,9 +521,11 @@ static void test_labels__chunks_write_the_same_bytes(void **state)
 	test_state *t = *state;
 	const group_state *g = t->g;
 	const char *names[] = { "labels.jsonl", "labels.csv", "review.csv" };
+	enum { N = N_PARAS + 2 };
 	fr_labels_options opts = FR_LABELS_OPTIONS_INIT;
 	fr_error err = FR_ERROR_INIT;
-	fr_task_result results[N_PARAS][2];
+	fr_task_result results[N][2];
+	fr_paragraph paras[N];
 	char one_dir[128], chunk_dir[128];
 	fr_labels_writer *lw = NULL;
 	fr_labels_chunk *c = NULL;
@@ -531,31 +533,51 @@ static void test_labels__chunks_write_the_same_bytes(void **state)
 	path_in(one_dir, sizeof(one_dir), t->dir, "one");
 	path_in(chunk_dir, sizeof(chunk_dir), t->dir, "chunks");
 
+	/* The fixture's paragraphs; then one whose records outgrow what a
+	 * cleared chunk keeps (16 MiB), so its memory is given back, and a small
+	 * one after it in the same chunk. */
+	size_t big_len = (size_t)3 << 20;
+	char *big = malloc(big_len);
+	assert_non_null(big);
+	for (size_t i = 0; i < big_len; i++)
+		big[i] = "peace talks, \"ceasefire\"\n"[i % 25];
+	for (size_t i = 0; i < N_PARAS; i++) {
+		fr_paragraph p = { para_rows[i].id, "doc.txt", i, para_rows[i].text, para_rows[i].len, i + 1 };
+		paras[i] = p;
+	}
+	fr_paragraph big_p = { "big#1", "doc.txt", N_PARAS, big, big_len, N_PARAS + 1 };
+	fr_paragraph small_p = { "=small#2", "doc.txt", N_PARAS + 1, "weapons", 7, N_PARAS + 2 };
+	paras[N_PARAS] = big_p;
+	paras[N_PARAS + 1] = small_p;
+	for (size_t i = 0; i < N; i++)
+		assert_int_equal(fr_model_label(g->m, g->w, paras[i].text, paras[i].text_len, results[i], NULL, &err), 0);
+
 	assert_int_equal(fr_labels_open(&lw, one_dir, g->m, &opts, &err), 0);
-	for (size_t i = 0; i < N_PARAS; i++)
-		write_para(lw, g, para_rows[i].id, i, para_rows[i].text, para_rows[i].len, results[i]);
+	for (size_t i = 0; i < N; i++)
+		assert_int_equal(fr_labels_write(lw, &paras[i], results[i], &err), 0);
 	assert_int_equal(fr_labels_commit(lw, NULL, &err), 0);
 	fr_labels_free(lw);
 
-	/* Chunks of two paragraphs, one chunk cleared and used again. */
+	/* Chunks of two fixture paragraphs, then the big one alone and the small
+	 * one alone: one chunk, cleared and used again each time. */
+	const size_t starts[] = { 0, 2, 4, N_PARAS, N_PARAS + 1, N };
 	assert_int_equal(fr_labels_open(&lw, chunk_dir, g->m, &opts, &err), 0);
 	assert_int_equal(fr_labels_chunk_new(&c, lw, &err), 0);
-	for (size_t start = 0; start < N_PARAS; start += 2) {
-		size_t end = start + 2 < N_PARAS ? start + 2 : N_PARAS;
+	for (size_t k = 0; starts[k] < N; k++) {
+		size_t end = starts[k + 1];
+		if (starts[k] < N_PARAS && end > N_PARAS)
+			end = N_PARAS;
 		fr_labels_chunk_clear(c);
-		for (size_t i = start; i < end; i++) {
-			fr_paragraph p = { para_rows[i].id, "doc.txt", i, para_rows[i].text, para_rows[i].len, i + 1 };
-			assert_int_equal(fr_labels_chunk_add(c, &p, results[i]), 0);
-		}
+		for (size_t i = starts[k]; i < end; i++)
+			assert_int_equal(fr_labels_chunk_add(c, &paras[i], results[i]), 0);
 		assert_int_equal(fr_labels_write_chunk(lw, c, &err), 0);
-		for (size_t i = start; i < end; i++) {
-			fr_paragraph p = { para_rows[i].id, "doc.txt", i, para_rows[i].text, para_rows[i].len, i + 1 };
-			assert_int_equal(fr_labels_review(lw, &p, results[i], &err), 0);
-		}
+		for (size_t i = starts[k]; i < end; i++)
+			assert_int_equal(fr_labels_review(lw, &paras[i], results[i], &err), 0);
 	}
 	assert_int_equal(fr_labels_commit(lw, NULL, &err), 0);
 	fr_labels_chunk_free(c);
 	fr_labels_free(lw);
+	free(big);
 
 	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
 		char a_path[192], b_path[192];
@@ -569,6 +591,19 @@ static void test_labels__chunks_write_the_same_bytes(void **state)
 		assert_true(a_len > 0);
 		assert_int_equal(a_len, b_len);
 		assert_memory_equal(a, b, a_len);
+		/* Both ways share the record builders: every record is there, the
+		 * one after the big paragraph too. */
+		size_t lines = 0;
+		for (size_t i = 0; i < a_len; i++)
+			lines += a[i] == '\n';
+		if (k == 0) {
+			assert_int_equal(lines, N);
+			assert_non_null(strstr(a, "\n{\"id\":\"=small#2\",\"doc\":\"doc.txt\",\"para\":6,\"text\":\"weapons\""));
+		} else if (k == 1) {
+			/* memmem: a fixture text holds a NUL, which CSV keeps as it is. */
+			const char want[] = "\n'=small#2,doc.txt,6,weapons,";
+			assert_non_null(memmem(a, a_len, want, sizeof(want) - 1));
+		}
 		free(a);
 		free(b);
 	}
