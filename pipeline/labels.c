@@ -396,23 +396,25 @@ static int needs_defusing(const char *s, size_t len)
 	return len > 0 && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
 }
 
-/* A CSV cell, defused. */
+/* A CSV cell, defused. The apostrophe goes inside the quotes when the cell
+ * has them, as if it were part of the text: a cell that starts with = + - or
+ * @ needs quotes exactly when it would with the apostrophe before it. */
 static void csv_put_cell(fr_labels_chunk *c, const char *s, size_t len)
 {
-	if (needs_defusing(s, len)) {
-		if (fr_grow((void **)&c->cell, &c->cell_cap, len + 1, 1) < 0) {
-			c->failed = 1;
-			return;
+	int defuse = needs_defusing(s, len);
+	char *d = room(c, &c->csv_out, 2 * len + 2 + (size_t)defuse);
+	if (d == NULL)
+		return;
+	size_t n = fr_csv_encode_field(d + defuse, s, len);
+	if (defuse) {
+		if (d[1] == '"') {
+			d[0] = '"';
+			d[1] = '\'';
+		} else {
+			d[0] = '\'';
 		}
-		/* s may be the cell scratch itself (the evidence cell). */
-		memmove(c->cell + 1, s, len);
-		c->cell[0] = '\'';
-		s = c->cell;
-		len++;
 	}
-	char *d = room(c, &c->csv_out, 2 * len + 2);
-	if (d != NULL)
-		c->csv_out.len += fr_csv_encode_field(d, s, len);
+	c->csv_out.len += n + (size_t)defuse;
 }
 
 static int write_csv_header(fr_labels_writer *w, fr_error *err)
