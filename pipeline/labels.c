@@ -33,7 +33,6 @@ struct fr_labels_writer {
 	char dir[PATH_MAX];
 	out_file jsonl, csv;
 	FILE *stream;       /* borrowed, for classify - */
-	fr_labels_chunk *own; /* fr_labels_write's records */
 	fr_review *review;  /* review.csv's queue, or NULL */
 	int committed;
 };
@@ -111,8 +110,6 @@ int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *
 		rc = write_csv_header(w, err);
 	if (rc == 0 && opts->review)
 		rc = fr_review_new(&w->review, m, opts->review, err);
-	if (rc == 0)
-		rc = fr_labels_chunk_new(&w->own, w, err);
 done:
 	if (rc < 0) {
 		fr_labels_free(w);
@@ -130,11 +127,6 @@ int fr_labels_open_stream(fr_labels_writer **out, FILE *fp, const fr_model *m, f
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	w->m = m;
 	w->stream = fp;
-	int rc = fr_labels_chunk_new(&w->own, w, err);
-	if (rc < 0) {
-		free(w);
-		return rc;
-	}
 	*out = w;
 	return 0;
 }
@@ -585,15 +577,6 @@ int fr_labels_review(fr_labels_writer *w, const fr_paragraph *p, const fr_task_r
 	return w->review ? fr_review_add(w->review, p, results, err) : 0;
 }
 
-int fr_labels_write(fr_labels_writer *w, const fr_paragraph *p,
-                    const fr_task_result *results, fr_error *err)
-{
-	fr_labels_chunk_clear(w->own);
-	fr_labels_chunk_add(w->own, p, results);
-	int rc = fr_labels_write_chunk(w, w->own, err);
-	return rc < 0 ? rc : fr_labels_review(w, p, results, err);
-}
-
 static int finish_out(out_file *f, fr_error *err)
 {
 	if (f->fp == NULL)
@@ -668,7 +651,6 @@ void fr_labels_free(fr_labels_writer *w)
 	drop_out(&w->jsonl);
 	drop_out(&w->csv);
 	fr_review_free(w->review);
-	fr_labels_chunk_free(w->own);
 	free(w);
 }
 

@@ -9,8 +9,8 @@
 
 struct json_t;
 
-/* The output stage: labels.jsonl and labels.csv, streamed one paragraph at a
- * time through one buffered writer each. Files are written under temporary
+/* The output stage: labels.jsonl and labels.csv, streamed a chunk of records
+ * at a time (below) through one buffered writer each. Files are written under temporary
  * names in the output folder and renamed into place by fr_labels_commit, so
  * an interrupted run never leaves a half-written labels file or destroys
  * the previous run's. With a stream instead of a folder (classify -),
@@ -44,18 +44,14 @@ int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *
 /* Writes JSON Lines to an open stream (borrowed), e.g. stdout. */
 int fr_labels_open_stream(fr_labels_writer **out, FILE *fp, const fr_model *m, fr_error *err);
 
-/* One paragraph: its records, then its place in the review queue. */
-int fr_labels_write(fr_labels_writer *w, const fr_paragraph *p,
-                    const fr_task_result *results, fr_error *err);
-
-/* ---- records built off the writing thread ----
+/* ---- records, built off the writing thread ----
  *
  * Building a paragraph's records (JSON escaping, CSV quoting) costs more than
  * writing them, and the writing thread is one. So fr_run_classify's workers
  * build each batch's records into a chunk, and the writing thread appends
- * the chunk's bytes and offers its paragraphs to the review queue, in input
- * order. The bytes are the ones fr_labels_write writes, whatever the thread
- * count. A chunk is used by one thread at a time. */
+ * the chunk's bytes and then offers its paragraphs to the review queue, in
+ * input order: the same bytes whatever the thread count. A chunk is used by
+ * one thread at a time. */
 typedef struct fr_labels_chunk fr_labels_chunk;
 
 /* An empty chunk for w's outputs (the records w writes, no others). */

@@ -172,14 +172,26 @@ static void path_in(char *buf, size_t size, const char *dir, const char *name)
 }
 
 /* Labels text with the model and writes it as paragraph n of "doc.txt". */
+/* One labeled paragraph through a chunk of its own, as a run writes a batch. */
+static void write_labeled(fr_labels_writer *lw, const fr_paragraph *p, const fr_task_result *results)
+{
+	fr_error err = FR_ERROR_INIT;
+	fr_labels_chunk *c = NULL;
+	assert_int_equal(fr_labels_chunk_new(&c, lw, &err), 0);
+	assert_int_equal(fr_labels_chunk_add(c, p, results), 0);
+	assert_int_equal(fr_labels_write_chunk(lw, c, &err), 0);
+	assert_int_equal(fr_labels_review(lw, p, results, &err), 0);
+	assert_int_equal(err.code, 0);
+	fr_labels_chunk_free(c);
+}
+
 static void write_para(fr_labels_writer *lw, const group_state *g, const char *id, size_t para,
                        const char *text, size_t len, fr_task_result *results)
 {
 	fr_error err = FR_ERROR_INIT;
 	fr_paragraph p = { id, "doc.txt", para, text, len, para + 1 };
 	assert_int_equal(fr_model_label(g->m, g->w, text, len, results, NULL, &err), 0);
-	assert_int_equal(fr_labels_write(lw, &p, results, &err), 0);
-	assert_int_equal(err.code, 0);
+	write_labeled(lw, &p, results);
 }
 
 /* ---- fr_json_write_string ----------------------------------------------- */
@@ -514,8 +526,9 @@ static void test_labels__csv(void **state)
 	fr_csv_free(csv);
 }
 
-/* The records the workers of a run build in chunks are the bytes
- * fr_labels_write writes, and the review queue sees the same paragraphs. */
+/* Records built many paragraphs to a chunk, in a chunk cleared and used
+ * again, are the bytes of one paragraph to a chunk, and the review queue
+ * sees the same paragraphs. */
 static void test_labels__chunks_write_the_same_bytes(void **state)
 {
 	test_state *t = *state;
@@ -554,7 +567,7 @@ static void test_labels__chunks_write_the_same_bytes(void **state)
 
 	assert_int_equal(fr_labels_open(&lw, one_dir, g->m, &opts, &err), 0);
 	for (size_t i = 0; i < N; i++)
-		assert_int_equal(fr_labels_write(lw, &paras[i], results[i], &err), 0);
+		write_labeled(lw, &paras[i], results[i]);
 	assert_int_equal(fr_labels_commit(lw, NULL, &err), 0);
 	fr_labels_free(lw);
 
