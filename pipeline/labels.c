@@ -388,25 +388,32 @@ static int needs_defusing(const char *s, size_t len)
 	return len > 0 && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
 }
 
-/* A CSV cell, defused. The apostrophe goes inside the quotes when the cell
- * has them, as if it were part of the text: a cell that starts with = + - or
- * @ needs quotes exactly when it would with the apostrophe before it. */
+/* Room a defused cell of len bytes may take. */
+#define CELL_ROOM(len) (2 * (len) + 3)
+
+/* s as a CSV cell, defused, into d (CELL_ROOM(len) bytes); returns the bytes
+ * written. The apostrophe goes inside the quotes when the cell has them, as
+ * if it were part of the text: a cell that starts with = + - or @ needs
+ * quotes exactly when it would with the apostrophe before it. */
+static size_t encode_cell(char *d, const char *s, size_t len)
+{
+	if (!needs_defusing(s, len))
+		return fr_csv_encode_field(d, s, len);
+	size_t n = fr_csv_encode_field(d + 1, s, len);
+	if (d[1] == '"') {
+		d[0] = '"';
+		d[1] = '\'';
+	} else {
+		d[0] = '\'';
+	}
+	return n + 1;
+}
+
 static void csv_put_cell(fr_labels_chunk *c, const char *s, size_t len)
 {
-	int defuse = needs_defusing(s, len);
-	char *d = room(c, &c->csv_out, 2 * len + 2 + (size_t)defuse);
-	if (d == NULL)
-		return;
-	size_t n = fr_csv_encode_field(d + defuse, s, len);
-	if (defuse) {
-		if (d[1] == '"') {
-			d[0] = '"';
-			d[1] = '\'';
-		} else {
-			d[0] = '\'';
-		}
-	}
-	c->csv_out.len += n + (size_t)defuse;
+	char *d = room(c, &c->csv_out, CELL_ROOM(len));
+	if (d != NULL)
+		c->csv_out.len += encode_cell(d, s, len);
 }
 
 static int write_csv_header(fr_labels_writer *w, fr_error *err)
@@ -1002,26 +1009,24 @@ double fr_review_chosen_certainty(const fr_review *r, size_t i)
 	return i < r->n_chosen ? r->pool[r->chosen[i]].certainty : 0.0;
 }
 
-/* Writes a CSV cell, defused as in labels.csv (the apostrophe inside the
- * quotes, when the cell has them). */
-static void csv_cell(FILE *fp, const char *s, size_t len)
+/* Writes a CSV cell, defused as in labels.csv. 0, or -1 when memory ran out
+ * (a cell is never written undefused). */
+static int csv_cell(FILE *fp, const char *s, size_t len)
 {
-	if (needs_defusing(s, len)) {
-		char *copy = malloc(len + 2);
-		if (copy) {
-			copy[0] = '\'';
-			memcpy(copy + 1, s, len);
-			fr_csv_write_field(fp, copy, len + 1);
-			free(copy);
-			return;
-		}
-	}
-	fr_csv_write_field(fp, s, len);
+	if (!needs_defusing(s, len))
+		return fr_csv_write_field(fp, s, len) == 0 ? 0 : -1;
+	char *d = malloc(CELL_ROOM(len));
+	if (d == NULL)
+		return -1;
+	size_t n = encode_cell(d, s, len);
+	size_t written = fwrite(d, 1, n, fp);
+	free(d);
+	return written == n ? 0 : -1;
 }
 
-static void csv_cstr(FILE *fp, const char *s)
+static int csv_cstr(FILE *fp, const char *s)
 {
-	csv_cell(fp, s, strlen(s));
+	return csv_cell(fp, s, strlen(s));
 }
 
 int fr_review_write(const fr_review *r, FILE *fp)
@@ -1029,10 +1034,11 @@ int fr_review_write(const fr_review *r, FILE *fp)
 	const fr_model *m = r->m;
 	char *buf = NULL;
 	size_t cap = 0;
+	int failed = 0;
 	fputs("id,document,text", fp);
 	for (size_t t = 0; t < r->n_tasks; t++) {
 		putc(',', fp);
-		csv_cstr(fp, fr_model_task_name(m, t));
+		failed |= csv_cstr(fp, fr_model_task_name(m, t)) < 0;
 	}
 	for (size_t t = 0; t < r->n_tasks; t++) {
 		const char *name = fr_model_task_name(m, t);
@@ -1041,11 +1047,11 @@ int fr_review_write(const fr_review *r, FILE *fp)
 	putc('\n', fp);
 	for (size_t i = 0; i < r->n_chosen; i++) {
 		const review_entry *e = &r->pool[r->chosen[i]];
-		csv_cstr(fp, e->strings);
+		failed |= csv_cstr(fp, e->strings) < 0;
 		putc(',', fp);
-		csv_cstr(fp, e->strings + e->doc_off);
+		failed |= csv_cstr(fp, e->strings + e->doc_off) < 0;
 		putc(',', fp);
-		csv_cell(fp, e->strings + e->text_off, e->text_len);
+		failed |= csv_cell(fp, e->strings + e->text_off, e->text_len) < 0;
 		for (size_t t = 0; t < r->n_tasks; t++) {
 			const char *cell = label_cell(m, t, e->tasks[t].label, e->tasks[t].label_set, &buf, &cap);
 			putc(',', fp);
@@ -1053,17 +1059,17 @@ int fr_review_write(const fr_review *r, FILE *fp)
 				free(buf);
 				return -1;
 			}
-			csv_cstr(fp, cell);
+			failed |= csv_cstr(fp, cell) < 0;
 		}
 		for (size_t t = 0; t < r->n_tasks; t++) {
 			const review_task *rt = &e->tasks[t];
 			fprintf(fp, ",%.4f,", rt->confidence);
 			if (rt->second >= 0)
-				csv_cstr(fp, fr_model_label_name(m, t, (size_t)rt->second));
+				failed |= csv_cstr(fp, fr_model_label_name(m, t, (size_t)rt->second)) < 0;
 			fprintf(fp, ",%.4f", rt->margin);
 		}
 		putc('\n', fp);
 	}
 	free(buf);
-	return ferror(fp) ? -1 : 0;
+	return failed || ferror(fp) ? -1 : 0;
 }
