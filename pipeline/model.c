@@ -54,6 +54,7 @@ struct fr_model {
 };
 
 /* The binary vocabulary image beside model.json (fr_tfidf_image). */
+#define MANIFEST "model.json"
 #define VOCAB_IMAGE "vocab.bin"
 
 /* Cached per surface form: its term id, or one of these. */
@@ -924,7 +925,7 @@ static int write_manifest(const fr_model *m, const char *tmp, fr_error *err)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	size_t len = strlen(text);
 	text[len] = '\n'; /* over the NUL: model.json ends with a line end */
-	int rc = fr_path_join(path, sizeof(path), tmp, "model.json") == 0
+	int rc = fr_path_join(path, sizeof(path), tmp, MANIFEST) == 0
 	             ? write_synced(path, text, len + 1, err)
 	             : fr_error_set(err, FR_EINVALID, tmp, 0, "path too long");
 	if (rc == 0 && fr_tfidf_vocabulary_span(text, len + 1, &vs, &ve) == 0) {
@@ -967,6 +968,57 @@ static int save_classifier(const task_t *task, size_t c, const char *tmp, json_t
 	return rc;
 }
 
+/* A file name a bundle holds (classifier_file, write_manifest). */
+static int is_bundle_file(const char *name)
+{
+	if (name[0] == '.')
+		return 0;
+	if (strcmp(name, MANIFEST) == 0 || strcmp(name, VOCAB_IMAGE) == 0)
+		return 1;
+	const char *dot = strrchr(name, '.');
+	return dot && dot != name && (strcmp(dot, ".liblinear") == 0 || strcmp(dot, ".svm") == 0);
+}
+
+int fr_model_check_target(const char *dir, fr_error *err)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == ENOTDIR)
+			return fr_error_set(err, FR_EIO, dir, 0, "exists and is not a folder");
+		return fr_error_set(err, FR_EIO, dir, 0, "cannot read the folder: %s", strerror(errno));
+	}
+	const char *stray = NULL;
+	int has_manifest = 0, entries = 0;
+	struct dirent *e;
+	char path[PATH_MAX];
+	while ((e = readdir(d)) != NULL && stray == NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		entries++;
+		struct stat st;
+		if (!is_bundle_file(e->d_name) || fr_path_join(path, sizeof(path), dir, e->d_name) != 0 ||
+		    lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			stray = e->d_name;
+		else
+			has_manifest |= strcmp(e->d_name, MANIFEST) == 0;
+	}
+	int rc = 0;
+	/* Training replaces the folder whole: anything but an old bundle there
+	 * (the labeled data, notes, a folder of bundles) would be deleted. */
+	if (stray)
+		rc = fr_error_set(err, FR_EIO, dir, 0, "holds '%s', which is not part of a model bundle; "
+		                  "train replaces only a bundle or an empty folder: give a new --model folder",
+		                  stray);
+	else if (entries > 0 && !has_manifest)
+		rc = fr_error_set(err, FR_EIO, dir, 0, "holds no %s, so it is not a model bundle; "
+		                  "train replaces only a bundle or an empty folder: give a new --model folder",
+		                  MANIFEST);
+	closedir(d);
+	return rc;
+}
+
 int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
 {
 	int rc = 0;
@@ -983,10 +1035,10 @@ int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
 		snprintf(parent, sizeof(parent), "/");
 	if (fr_mkdirs(parent) != 0)
 		return fr_error_set(err, FR_EIO, parent, 0, "cannot create folder: %s", strerror(errno));
+	if ((rc = fr_model_check_target(dir, err)) < 0)
+		return rc;
 	struct stat st;
 	int exists = stat(dir, &st) == 0;
-	if (exists && !S_ISDIR(st.st_mode))
-		return fr_error_set(err, FR_EIO, dir, 0, "exists and is not a folder");
 
 	char tmpname[NAME_MAX + 1];
 	if (snprintf(tmpname, sizeof(tmpname), ".%s.tmp-XXXXXX", base) >= (int)sizeof(tmpname) ||
@@ -1152,7 +1204,7 @@ static int load_multilabel(fr_model *m, task_t *task, const json_t *per_label, c
 static int load_task(fr_model *m, task_t *task, const json_t *j, const char *dir, fr_error *err)
 {
 	char src[PATH_MAX];
-	if (fr_path_join(src, sizeof(src), dir, "model.json") != 0)
+	if (fr_path_join(src, sizeof(src), dir, MANIFEST) != 0)
 		return fr_error_set(err, FR_EINVALID, dir, 0, "path too long");
 	const char *name = json_string_value(json_object_get(j, "name"));
 	const json_t *labels = json_object_get(j, "labels");
@@ -1284,7 +1336,7 @@ int fr_model_load(fr_model **out, const char *dir, fr_error *err)
 	uint64_t text_hash = 0;
 	vocab_image img = { .data = NULL };
 	int split = 0;
-	if (fr_path_join(path, sizeof(path), dir, "model.json") != 0)
+	if (fr_path_join(path, sizeof(path), dir, MANIFEST) != 0)
 		return fr_error_set(err, FR_EINVALID, dir, 0, "path too long");
 	struct stat st;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))

@@ -97,6 +97,12 @@ int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *
                    const size_t *rows, size_t n_rows, fr_log_fn log, void *payload,
                    fr_error *err);
 
+/* Whether dir may take a new bundle: 0 when it does not exist, is empty or
+ * holds a bundle (model.json and only the files a bundle has), else
+ * FR_EIO naming dir and what is in the way. fr_model_save checks it too;
+ * call it before training so that a wrong --model fails at once. */
+int fr_model_check_target(const char *dir, fr_error *err);
+
 /* Writes the bundle to dir, atomically (see above). Records the size and
  * sha256 of every classifier file it writes in the manifest's "files". */
 int fr_model_save(const fr_model *m, const char *dir, fr_error *err);

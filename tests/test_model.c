@@ -308,7 +308,8 @@ static void test_model__save_replaces_atomically(void **state)
 	snprintf(parent, sizeof(parent), "%s/swap", tmp);
 	snprintf(dir, sizeof(dir), "%s/swap/b", tmp);
 	assert_int_equal(fr_model_save(m, dir, &err), 0);
-	snprintf(marker, sizeof(marker), "%s/old-marker", dir);
+	/* A file of the old bundle the new one does not have: a task since dropped. */
+	snprintf(marker, sizeof(marker), "%s/dropped_task.svm", dir);
 	assert_int_equal(test_write_text(marker, "x"), 0);
 	assert_int_equal(fr_model_save(m, dir, &err), 0);
 	/* A bundle is readable by others (mkdtemp alone would make it 0700). */
@@ -325,6 +326,65 @@ static void test_model__save_replaces_atomically(void **state)
 	fr_error_clear(&err);
 	assert_int_equal(fr_model_save(m, blocker, &err), FR_EIO);
 	assert_int_equal(run("grep -q keep %s", blocker), 0);
+	fr_model_free(m);
+	fr_dataset_dispose(&ds);
+}
+
+/* Saving replaces the folder whole, so it may only replace a bundle: the
+ * labeled data's folder, or a folder of bundles, named by mistake as
+ * --model would otherwise be deleted. */
+static void test_model__save_replaces_only_a_bundle(void **state)
+{
+	(void)state;
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	fr_model *m = train_from(training_csv, &ds);
+	char dir[128], path[192];
+
+	/* No folder, or an empty one: taken. */
+	snprintf(dir, sizeof(dir), "%s/new", tmp);
+	assert_int_equal(fr_model_check_target(dir, &err), 0);
+	assert_int_equal(mkdir(dir, 0777), 0);
+	assert_int_equal(fr_model_save(m, dir, &err), 0);
+	/* A bundle: taken again. */
+	assert_int_equal(fr_model_save(m, dir, &err), 0);
+
+	/* The labeled data's folder: refused, named, kept. */
+	snprintf(dir, sizeof(dir), "%s/data", tmp);
+	snprintf(path, sizeof(path), "%s/data/train.csv", tmp);
+	assert_int_equal(mkdir(dir, 0777), 0);
+	assert_int_equal(test_write_text(path, training_csv), 0);
+	fr_error_clear(&err);
+	assert_int_equal(fr_model_save(m, dir, &err), FR_EIO);
+	assert_string_equal(err.source, dir);
+	assert_non_null(strstr(err.message, "'train.csv'"));
+	assert_int_equal(run("test $(ls -A %s) = train.csv && grep -q Bucha %s", dir, path), 0);
+
+	/* A folder of bundles (models/ where models/default was meant): refused, the bundle kept. */
+	snprintf(dir, sizeof(dir), "%s/bundles", tmp);
+	snprintf(path, sizeof(path), "%s/bundles/default", tmp);
+	assert_int_equal(mkdir(dir, 0777), 0);
+	assert_int_equal(fr_model_save(m, path, &err), 0);
+	fr_error_clear(&err);
+	assert_int_equal(fr_model_save(m, dir, &err), FR_EIO);
+	assert_non_null(strstr(err.message, "'default'"));
+	assert_int_equal(run("test -f %s/model.json && test $(ls -A %s | wc -l) -eq 1", path, dir), 0);
+
+	/* Classifier files without a model.json, or a hidden file: not a bundle. */
+	snprintf(dir, sizeof(dir), "%s/partial", tmp);
+	assert_int_equal(mkdir(dir, 0777), 0);
+	snprintf(path, sizeof(path), "%s/stance.svm", dir);
+	assert_int_equal(test_write_text(path, "x"), 0);
+	fr_error_clear(&err);
+	assert_int_equal(fr_model_check_target(dir, &err), FR_EIO);
+	assert_non_null(strstr(err.message, "no model.json"));
+	snprintf(path, sizeof(path), "%s/model.json", dir);
+	assert_int_equal(test_write_text(path, "{}"), 0);
+	assert_int_equal(fr_model_check_target(dir, &err), 0);
+	snprintf(path, sizeof(path), "%s/.stance.svm", dir);
+	assert_int_equal(test_write_text(path, "x"), 0);
+	assert_int_equal(fr_model_check_target(dir, &err), FR_EIO);
+
 	fr_model_free(m);
 	fr_dataset_dispose(&ds);
 }
@@ -772,6 +832,7 @@ int main(void)
 		cmocka_unit_test(test_model__manifest_records_provenance),
 		cmocka_unit_test(test_model__single_label_task_is_refused),
 		cmocka_unit_test(test_model__save_replaces_atomically),
+		cmocka_unit_test(test_model__save_replaces_only_a_bundle),
 		cmocka_unit_test(test_model__load_refuses_broken_bundles),
 		cmocka_unit_test(test_model__vocab_image),
 		cmocka_unit_test(test_model__config_file),

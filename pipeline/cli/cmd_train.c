@@ -107,7 +107,13 @@ int cmd_train(int argc, char **argv)
 		return cli_failf(FR_EXIT_USAGE, "--tune-for and --tune-task go with --tune");
 
 	double t0 = cli_now();
-	int rc = fr_model_config_init(&cfg, cli_data_dir(), &err);
+	/* Before the data is read: a wrong --model must not cost a training run. */
+	int rc = fr_model_check_target(a.model, &err);
+	if (rc < 0) {
+		code = cli_fail(FR_EXIT_IO, &err);
+		goto done;
+	}
+	rc = fr_model_config_init(&cfg, cli_data_dir(), &err);
 	if (rc == 0 && a.config)
 		rc = fr_model_config_load(&cfg, a.config, &err);
 	if (rc < 0) {
