@@ -1,7 +1,8 @@
 /* Bad input, end to end: the real framer program on every case folder of
  * tests/fixtures/bad/ (see its README.md for the case file format). Each
  * case runs in a fresh folder under /tmp; the runner checks the exit code,
- * that a failed run prints exactly one "framer: " line and leaves no file
+ * that a failed run prints exactly one "framer: " line (besides the
+ * "(skipped)" reports of what it refused before failing) and leaves no file
  * behind, the expected pieces of standard error, the counts in
  * summary.json, and that nothing was written outside the output folder. */
 #include <stdarg.h>
@@ -671,6 +672,7 @@ static void check_stderr(const bad_case *c, const char *err, long skipped_want)
 {
 	size_t lines = 0;
 	long skipped = 0;
+	int skipped_line = 0;
 	for (const char *line = err; *line;) {
 		const char *end = strchr(line, '\n');
 		if (end == NULL)
@@ -678,13 +680,16 @@ static void check_stderr(const bad_case *c, const char *err, long skipped_want)
 		if (strncmp(line, "framer: ", 8) != 0)
 			fail_msg("%s: stderr line %zu is not a 'framer: ' line: %.*s", c->name, lines + 1,
 			         (int)(end - line), line);
-		skipped += end - line >= 10 && strncmp(end - 10, " (skipped)", 10) == 0;
-		lines++;
+		skipped_line = end - line >= 10 && strncmp(end - 10, " (skipped)", 10) == 0;
+		skipped += skipped_line;
+		lines += !skipped_line;
 		line = end + 1;
 	}
-	/* A failed run says what is wrong in one line. */
+	/* A failed run says what is wrong in one line, after the records and
+	 * files it skipped, if any (a run that skipped every one fails). */
 	if (c->exit_code != 0 && lines != 1)
-		fail_msg("%s: a failed run prints one line, not %zu:\n%s", c->name, lines, err);
+		fail_msg("%s: a failed run prints one line besides its '(skipped)' lines, not %zu:\n%s",
+		         c->name, lines, err);
 	for (size_t i = 0; i < c->n_stderr; i++) {
 		char want[PATH_SIZE];
 		assert_int_equal(expand(c, c->stderr_has[i], want, sizeof(want)), 0);

@@ -556,14 +556,16 @@ static void test_e2e__problems_in_input_order(void **state)
 	assert_int_equal(run("test $(grep -c skipped %s/mx1.err) -eq 15", tmp), 0); /* 9 + 6 bad lines */
 }
 
-/* An input that cannot be read ends the run with a report; it never spins. */
+/* An input that cannot be read ends the run with a report; it never spins.
+ * As it was the only input, nothing is labeled: exit 2. */
 static void test_e2e__unreadable_stdin_ends(void **state)
 {
 	(void)state;
-	assert_int_equal(run("timeout 20 %s classify --model %s - < / > %s/dir.out", FR_FRAMER, model, tmp), 0);
+	assert_int_equal(run("timeout 20 %s classify --model %s - < / > %s/dir.out", FR_FRAMER, model, tmp), 2);
 	char *err = stderr_text();
 	assert_non_null(strstr(err, "<stdin>"));
 	assert_non_null(strstr(err, "(skipped)"));
+	assert_non_null(strstr(err, "nothing labeled"));
 	free(err);
 }
 

@@ -423,6 +423,16 @@ int cmd_classify(int argc, char **argv)
 		code = cli_fail(cli_exit_for(rc), &err);
 		goto done;
 	}
+	const fr_corpus_stats *cs = fr_corpus_get_stats(corpus);
+	size_t refused = cs->bad_records + t.failed + cs->bad_files;
+	if (t.paragraphs == 0 && refused > 0) {
+		/* Every input was refused: a failure, not an empty batch, and no
+		 * reason to put empty outputs over an earlier run's. */
+		code = cli_failf(FR_EXIT_DATA, "nothing labeled: every input was refused (bad records %zu, "
+		                 "bad files %zu, reported above); no output written",
+		                 cs->bad_records + t.failed, cs->bad_files);
+		goto done;
+	}
 	warnings = drift_warnings(model, &t);
 	summary = summary_json(model, &a, inputs, n_inputs, corpus, rules, &t, &pr, warnings);
 	rc = fr_labels_commit(writer, summary, &err);
