@@ -1509,6 +1509,29 @@ static void write_file_line(render *r, const char *path, const json_t *rows, con
 	put_code(r, sha);
 }
 
+/* One file as write_file_line has it; a base and its corrections as
+ * "a.csv (sha256 A), then b.csv (sha256 B): N rows". */
+static void write_files_line(render *r, const json_t *files, const char *path, const json_t *rows,
+                             const char *sha)
+{
+	numbuf n = { "" };
+
+	if (json_array_size(files) < 2) {
+		write_file_line(r, path, rows, sha);
+		return;
+	}
+	for (size_t i = 0; i < json_array_size(files); i++) {
+		const json_t *f = json_array_get(files, i);
+		if (i > 0)
+			out_raw(r, ", then ");
+		put_code(r, jstr(f, "path"));
+		out_raw(r, " (sha256 ");
+		put_code(r, jstr(f, "sha256"));
+		out_byte(r, ')');
+	}
+	out_fmt(r, ", later files over earlier ones: %s rows", fmt_count(&n, rows));
+}
+
 static void write_provenance(render *r, const json_t *report)
 {
 	const json_t *model = json_object_get(report, "model");
@@ -1544,8 +1567,8 @@ static void write_provenance(render *r, const json_t *report)
 	out_raw(r, "Training data:");
 	strong_close(r);
 	out_byte(r, ' ');
-	write_file_line(r, jstr(model, "training_data"), json_object_get(model, "training_rows"),
-	                jstr(model, "training_data_sha256"));
+	write_files_line(r, json_object_get(model, "training_files"), jstr(model, "training_data"),
+	                 json_object_get(model, "training_rows"), jstr(model, "training_data_sha256"));
 	item_close(r);
 
 	item_open(r);
@@ -1563,7 +1586,8 @@ static void write_provenance(render *r, const json_t *report)
 	out_byte(r, ' ');
 	if (json_is_object(cv)) {
 		out_fmt(r, "%s folds over ", fmt_count(&a, json_object_get(cv, "k")));
-		write_file_line(r, jstr(cv, "data"), json_object_get(cv, "rows"), jstr(cv, "sha256"));
+		write_files_line(r, json_object_get(cv, "files"), jstr(cv, "data"), json_object_get(cv, "rows"),
+		                 jstr(cv, "sha256"));
 		if (jstr(cv, "grouped_by") != NULL) {
 			out_raw(r, ", grouped by ");
 			put_text(r, jstr(cv, "grouped_by"));

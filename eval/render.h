@@ -13,10 +13,13 @@ struct json_t;
  * {
  *   "framer_version": "0.1.0",
  *   "model":  {"path", "config": {...}, "vocabulary_size": int, "training_data",
- *              "training_data_sha256", "training_rows": int},
+ *              "training_data_sha256", "training_files": [{"path", "sha256"}, ...],
+ *              "training_rows": int},     training_data: the first of training_files
  *   "data":   {"path", "sha256", "rows": int},                the held-out test file
- *   "cv":     {"k": int, "data", "sha256", "rows": int, "seed": int,
- *              "grouped_by": "document", "stratified_by": "<task>"}  or null
+ *   "cv":     {"k": int, "data", "sha256", "files": [{"path", "sha256"}, ...],
+ *              "rows": int, "seed": int, "grouped_by": "document",
+ *              "stratified_by": "<task>"}  or null    data, sha256: the first of files;
+ *              rows: of them all, a base and its corrections read as train reads them
  *   "timing": {"cv_seconds", "fold_training_seconds_mean"}    (only with cv; the one
  *              part of a report that differs between runs)
  *   "tuning": {...}   only for a model trained with --tune: model.json's "tuning" as is (tune.h)

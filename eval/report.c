@@ -704,6 +704,33 @@ static json_t *file_json(const char *path, size_t rows)
 	return json_pack("{s:s, s:s, s:I}", "path", path, "sha256", sha, "rows", (json_int_t)rows);
 }
 
+/* [{"path", "sha256"}, ...]: every file a data set was read from, in order
+ * (a base and its corrections), as model.json's data_files has them. */
+static json_t *files_json(const fr_dataset *ds)
+{
+	json_t *files = json_array();
+	for (size_t f = 0; files && f < ds->n_paths; f++) {
+		char sha[65] = "";
+		fr_sha256_file(ds->paths[f], sha, NULL);
+		if (json_array_append_new(files, json_pack("{s:s, s:s}", "path", ds->paths[f], "sha256", sha)) != 0) {
+			json_decref(files);
+			files = NULL;
+		}
+	}
+	return files;
+}
+
+/* model.json's data_files, or for a bundle from before corrections its one
+ * file. */
+static json_t *training_files_json(const json_t *training)
+{
+	const json_t *files = json_object_get(training, "data_files");
+	if (json_is_array(files))
+		return json_deep_copy(files);
+	return json_pack("[{s:O, s:O}]", "path", json_object_get(training, "data"),
+	                 "sha256", json_object_get(training, "data_sha256"));
+}
+
 int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
                     const fr_dataset *test, const fr_dataset *train,
                     const fr_model_config *cfg, const fr_report_options *opts,
@@ -802,12 +829,13 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 	if (rc == 0) {
 		const json_t *man = fr_model_manifest(m);
 		const json_t *training = json_object_get(man, "training");
-		report = json_pack("{s:s, s:{s:s, s:O, s:I, s:O, s:O, s:O}, s:o, s:o}",
+		report = json_pack("{s:s, s:{s:s, s:O, s:I, s:O, s:O, s:o, s:O}, s:o, s:o}",
 			"framer_version", FR_VERSION,
 			"model", "path", model_path, "config", json_object_get(man, "config"),
 			         "vocabulary_size", (json_int_t)fr_tfidf_feature_count(fr_model_vectorizer(m)),
 			         "training_data", json_object_get(training, "data"),
 			         "training_data_sha256", json_object_get(training, "data_sha256"),
+			         "training_files", training_files_json(training),
 			         "training_rows", json_object_get(training, "rows"),
 			"data", file_json(test->path, test->n_rows),
 			"cv", use_cv ? json_pack("{s:I, s:o, s:I, s:s, s:s}", "k", (json_int_t)opts->cv_folds,
@@ -827,6 +855,7 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 			json_object_set(c, "data", json_object_get(d, "path"));
 			json_object_set(c, "sha256", json_object_get(d, "sha256"));
 			json_object_set(c, "rows", json_object_get(d, "rows"));
+			json_object_set_new(c, "files", files_json(train));
 			json_decref(d);
 			json_object_set_new(report, "timing", json_pack("{s:f, s:f}", "cv_seconds", cv_seconds,
 			                    "fold_training_seconds_mean", cv_seconds / (double)opts->cv_folds));

@@ -396,6 +396,32 @@ static void test_loop__corrections_change_the_model(void **state)
 	free_labels(after, n1);
 	csv_free(&t);
 
+	/* make report on the retrained model: cross-validation reads the base
+	 * and the corrections as train did, and the provenance names both. */
+	assert_int_equal(run("%s evaluate --model %s --data %s/data/labeled/test.csv --cv 3 --report %s/m2report --quiet",
+	                     FR_FRAMER, m2, FR_SOURCE_DIR, tmp), 0);
+	char path[700];
+	json_error_t jerr;
+	snprintf(path, sizeof(path), "%s/model.json", m2);
+	json_t *manifest = json_load_file(path, 0, &jerr);
+	snprintf(path, sizeof(path), "%s/m2report/report.json", tmp);
+	json_t *report = json_load_file(path, 0, &jerr);
+	assert_non_null(manifest);
+	assert_non_null(report);
+	json_t *cv = json_object_get(report, "cv");
+	assert_int_equal(json_integer_value(json_object_get(cv, "rows")),
+	                 json_integer_value(json_object_get(json_object_get(manifest, "training"), "rows")));
+	assert_true(json_equal(json_object_get(cv, "files"),
+	                       json_object_get(json_object_get(manifest, "training"), "data_files")));
+	assert_true(json_equal(json_object_get(json_object_get(report, "model"), "training_files"),
+	                       json_object_get(json_object_get(manifest, "training"), "data_files")));
+	assert_int_equal(json_array_size(json_object_get(cv, "files")), 2);
+	json_decref(manifest);
+	json_decref(report);
+	data = read_in_tmp("m2report/report.md");
+	assert_non_null(strstr(data, "corrected.csv` (sha256 "));
+	free(data);
+
 	/* review.csv as written (nothing corrected) is a valid corrections file. */
 	assert_int_equal(run("%s train --data %s/data/labeled/train.csv --data %s/before/review.csv --model %s --quiet",
 	                     FR_FRAMER, FR_SOURCE_DIR, tmp, m2), 0);

@@ -132,6 +132,16 @@ int cli_exit_for_load(int code, const fr_error *err)
 	return code == FR_ENOTFOUND && err->line == 0 ? FR_EXIT_IO : cli_exit_for(code);
 }
 
+int cli_add_repeated(const char **list, size_t *n, size_t max, const char *option, const char *arg)
+{
+	if (*n == max) {
+		cli_failf(FR_EXIT_USAGE, "at most %zu %s options", max, option);
+		return -1;
+	}
+	list[(*n)++] = arg;
+	return 0;
+}
+
 int cli_parse_size(const char *s, size_t *out)
 {
 	char *end = NULL;

@@ -52,6 +52,10 @@ int cli_exit_for_load(int fr_code, const fr_error *err);
 struct fr_model;
 int cli_load_model(struct fr_model **out, const char *dir);
 
+/* Appends arg to list (n of max used) for an option that repeats; -1
+ * with a usage error printed when it is full. */
+int cli_add_repeated(const char **list, size_t *n, size_t max, const char *option, const char *arg);
+
 /* Parses a number in full, or returns -1. */
 int cli_parse_size(const char *s, size_t *out);
 

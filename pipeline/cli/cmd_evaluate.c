@@ -18,14 +18,18 @@ static const cli_option evaluate_options[] = {
 	{ "model", "DIR", OPT_MODEL, "model bundle to evaluate (required)" },
 	{ "data", "FILE.csv", OPT_DATA, "held-out labeled CSV with the model's task columns (required)" },
 	{ "cv", "K", OPT_CV, "K-fold cross-validation on the training data, grouped by document (default: 0, none; make report uses 5)" },
-	{ "train", "FILE.csv", OPT_TRAIN, "training data for --cv (default: the file the model was trained on)" },
+	{ "train", "FILE.csv", OPT_TRAIN, "training data for --cv; repeat it for a base and its corrections, read as train reads them (default: the files the model was trained on)" },
 	{ "report", "DIR", OPT_REPORT, "write report.json, report.md and report.html here (default: print a summary)" },
 	{ "quiet", NULL, OPT_QUIET, "print errors only" },
 	{ NULL, NULL, 0, NULL }
 };
 
+#define MAX_TRAIN 64
+
 typedef struct {
-	const char *model, *data, *train, *report;
+	const char *model, *data, *report;
+	const char *train[MAX_TRAIN];
+	size_t n_train;
 	size_t cv;
 	int quiet;
 } evaluate_args;
@@ -36,7 +40,7 @@ static int on_option(void *ctx, int id, const char *arg)
 	switch (id) {
 	case OPT_MODEL: a->model = arg; break;
 	case OPT_DATA: a->data = arg; break;
-	case OPT_TRAIN: a->train = arg; break;
+	case OPT_TRAIN: return cli_add_repeated(a->train, &a->n_train, MAX_TRAIN, "--train", arg);
 	case OPT_REPORT: a->report = arg; break;
 	case OPT_QUIET: a->quiet = 1; break;
 	case OPT_CV:
@@ -57,8 +61,10 @@ static void log_line(void *payload, const char *message)
 		fprintf(stderr, "framer: %s\n", message);
 }
 
-/* Loads the model's tasks from a labeled CSV. */
-static int load_tasks(fr_dataset *ds, const fr_model *m, const char *path, fr_error *err)
+/* Loads the model's tasks from labeled CSVs, later files over earlier
+ * ones as train reads them. */
+static int load_tasks(fr_dataset *ds, const fr_model *m, const char *const *paths, size_t n_paths,
+                      fr_error *err)
 {
 	size_t n_tasks = fr_model_task_count(m);
 	const char **names = calloc(n_tasks, sizeof(*names));
@@ -66,9 +72,27 @@ static int load_tasks(fr_dataset *ds, const fr_model *m, const char *path, fr_er
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	for (size_t k = 0; k < n_tasks; k++)
 		names[k] = fr_model_task_name(m, k);
-	int rc = fr_dataset_load(ds, path, names, n_tasks, err);
+	int rc = fr_dataset_load_files(ds, paths, n_paths, names, n_tasks, err);
 	free(names);
 	return rc;
+}
+
+/* The files the model was trained on, in order, from model.json: its
+ * data_files (a base and its corrections), or its one data file (bundles
+ * from before corrections). Returns how many, 0 when it names none. */
+static size_t model_training_files(const fr_model *m, const char **paths, size_t max)
+{
+	const json_t *training = json_object_get(fr_model_manifest(m), "training");
+	const json_t *files = json_object_get(training, "data_files");
+	size_t n = 0;
+	for (size_t i = 0; i < json_array_size(files) && n < max; i++) {
+		const char *path = json_string_value(json_object_get(json_array_get(files, i), "path"));
+		if (path)
+			paths[n++] = path;
+	}
+	if (n == 0 && json_string_value(json_object_get(training, "data")))
+		paths[n++] = json_string_value(json_object_get(training, "data"));
+	return n;
 }
 
 /* A test label the model was not trained on can never be predicted: its
@@ -156,7 +180,7 @@ int cmd_evaluate(int argc, char **argv)
 	fr_dataset_init(&train);
 	memset(&cfg, 0, sizeof(cfg));
 
-	int first = cli_parse(argc, argv, "evaluate", "--model DIR --data FILE.csv [--cv K] [--report DIR]",
+	int first = cli_parse(argc, argv, "evaluate", "--model DIR --data FILE.csv [--cv K] [--train FILE.csv]... [--report DIR] [--quiet]",
 	                      "Scores a model on held-out labeled data, beside a majority-class baseline:\n"
 	                      "precision, recall and F1 per label, averages, confusion, confidence\n"
 	                      "thresholds, telling terms and the most confident mistakes; with --cv,\n"
@@ -171,16 +195,20 @@ int cmd_evaluate(int argc, char **argv)
 
 	if ((code = cli_load_model(&model, a.model)) != FR_EXIT_OK)
 		goto done;
-	rc = load_tasks(&test, model, a.data, &err);
+	rc = load_tasks(&test, model, &a.data, 1, &err);
 	if (rc < 0) {
 		code = cli_fail(cli_exit_for_load(rc, &err), &err);
 		goto done;
 	}
 	warn_unknown_labels(model, &test);
 	if (a.cv >= 2) {
-		const char *path = a.train;
-		if (path == NULL)
-			path = json_string_value(json_object_get(json_object_get(fr_model_manifest(model), "training"), "data"));
+		const char *from_model[MAX_TRAIN];
+		const char *const *paths = a.train;
+		size_t n_paths = a.n_train;
+		if (n_paths == 0) {
+			n_paths = model_training_files(model, from_model, MAX_TRAIN);
+			paths = from_model;
+		}
 		rc = fr_model_config_init(&cfg, NULL, &err);
 		if (rc == 0)
 			rc = fr_model_config_from_model(&cfg, model, &err);
@@ -188,16 +216,17 @@ int cmd_evaluate(int argc, char **argv)
 			code = cli_fail(FR_EXIT_MODEL, &err);
 			goto done;
 		}
-		if (path == NULL)
+		if (n_paths == 0)
 			rc = fr_error_set(&err, FR_ENOTFOUND, a.model, 0, "the model does not say what it was trained on: give --train");
-		else if (a.train == NULL && access(path, R_OK) != 0)
-			/* model.json records the path as given to train, often
-			 * relative to the folder it was trained in. */
-			rc = fr_error_set(&err, FR_ENOTFOUND, path, 0,
-			                  "cannot read the training data the model names (%s; a path relative to where "
-			                  "it was trained?): give --train FILE.csv", strerror(errno));
-		else
-			rc = load_tasks(&train, model, path, &err);
+		/* model.json records the paths as given to train, often relative
+		 * to the folder it was trained in. */
+		for (size_t i = 0; rc == 0 && a.n_train == 0 && i < n_paths; i++)
+			if (access(paths[i], R_OK) != 0)
+				rc = fr_error_set(&err, FR_ENOTFOUND, paths[i], 0,
+				                  "cannot read the training data the model names (%s; a path relative to "
+				                  "where it was trained?): give --train FILE.csv", strerror(errno));
+		if (rc == 0)
+			rc = load_tasks(&train, model, paths, n_paths, &err);
 		if (rc < 0) {
 			code = cli_fail(cli_exit_for_load(rc, &err), &err);
 			goto done;

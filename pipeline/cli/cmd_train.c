@@ -44,13 +44,7 @@ static int on_option(void *ctx, int id, const char *arg)
 {
 	train_args *a = ctx;
 	switch (id) {
-	case OPT_DATA:
-		if (a->n_data == MAX_DATA) {
-			cli_failf(FR_EXIT_USAGE, "at most %d --data options", MAX_DATA);
-			return -1;
-		}
-		a->data[a->n_data++] = arg;
-		break;
+	case OPT_DATA: return cli_add_repeated(a->data, &a->n_data, MAX_DATA, "--data", arg);
 	case OPT_MODEL: a->model = arg; break;
 	case OPT_CONFIG: a->config = arg; break;
 	case OPT_TUNE: a->tune = 1; break;
