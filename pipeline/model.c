@@ -568,6 +568,21 @@ static int train_multilabel(fr_model *m, task_t *task, struct svm_node **xs, con
 	return rc;
 }
 
+/* The first of the rows whose cell for task ti holds label (label NULL:
+ * any label), or n when none does. */
+static size_t first_row_with(const fr_dataset *ds, size_t ti, const size_t *rows, size_t n,
+                             const char *label)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *cursor = ds->labels[ti][rows ? rows[i] : i], *lab;
+		size_t len = 0;
+		while ((lab = fr_label_next(&cursor, &len)) != NULL)
+			if (label == NULL || (strlen(label) == len && memcmp(lab, label, len) == 0))
+				return i;
+	}
+	return n;
+}
+
 static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti,
                       const size_t *rows, size_t n, struct svm_node **x,
                       const fr_model_config *cfg, fr_log_fn log, void *payload, fr_error *err)
@@ -584,19 +599,28 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 	if (!valid_task_name(task->name))
 		return fr_error_set(err, FR_EFORMAT, ds->path, 1,
 		                    "task name '%s' must be 1 to 64 letters, digits, '_' or '-'", task->name);
-	if (task->n_labels < 2)
-		return fr_error_set(err, FR_EFORMAT, ds->path, 1,
+	if (task->n_labels < 2) {
+		/* Named at the header of the file its labels come from: with
+		 * corrections, a column only a later file has. */
+		size_t i = first_row_with(ds, ti, rows, n, NULL);
+		const char *file = i < n ? ds->paths[ds->files[rows ? rows[i] : i]] : ds->path;
+		return fr_error_set(err, FR_EFORMAT, file, 1,
 		                    task->n_labels == 0
 		                        ? "task '%s' has no labeled rows; a classifier needs two or more labels%s"
 		                        : "task '%s' has only one label ('%s'); a classifier needs two or more",
 		                    task->name, task->n_labels ? task->labels[0] : "");
+	}
 	if (task->n_labels > FR_CLASSIFIER_MAX_LABELS)
 		return fr_error_set(err, FR_EFORMAT, ds->path, 1, "task '%s' has %zu labels; at most %d",
 		                    task->name, task->n_labels, FR_CLASSIFIER_MAX_LABELS);
-	for (size_t l = 0; l < task->n_labels; l++)
-		if (task->support[l] == 1)
-			fr_logf(log, payload, "warning: %s: task '%s': label '%s' has a single training row",
-			        ds->path, task->name, task->labels[l]);
+	for (size_t l = 0; l < task->n_labels; l++) {
+		if (task->support[l] != 1)
+			continue;
+		/* Often a typo in a corrections file: name that row's file and line. */
+		size_t i = first_row_with(ds, ti, rows, n, task->labels[l]), r = rows ? rows[i] : i;
+		fr_logf(log, payload, "warning: %s:%zu: task '%s': label '%s' has a single training row",
+		        ds->paths[ds->files[r]], ds->lines[r], task->name, task->labels[l]);
+	}
 	xs = malloc(n * sizeof(*xs));
 	y = malloc(n * sizeof(*y));
 	groups = malloc(n * sizeof(*groups));
