@@ -50,7 +50,7 @@ struct fr_model {
 	fr_tfidf *tfidf;
 	task_t *tasks;
 	size_t n_tasks;
-	char load_note[PATH_MAX + 160]; /* why vocab.bin went unused; "" when it did not */
+	char load_note[PATH_MAX + 320]; /* why vocab.bin went unused; "" when it did not */
 };
 
 /* The binary vocabulary image beside model.json (fr_tfidf_image). */

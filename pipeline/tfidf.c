@@ -2146,7 +2146,7 @@ int fr_tfidf_image_read(fr_tfidf **out, const fr_tfidf_options *opts, const void
 	memcpy(&body_len, d + IMAGE_BODY_LEN, 8);
 	memcpy(&body_sum, d + IMAGE_BODY_SUM, 8);
 	if (at.hash != text_hash) {
-		*why = "made from another vocabulary than model.json's";
+		*why = "made from another vocabulary than model.json's (model.json edited since, or this file from another bundle)";
 		return FR_ENOTFOUND;
 	}
 	if (body_len != len - IMAGE_HEAD) {
