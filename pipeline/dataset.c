@@ -225,6 +225,33 @@ static int reserve_rows(fr_dataset *ds, size_t *cap, size_t need)
 	return 0;
 }
 
+/* Within one file an id names one row: a repeat is a pasted row counted
+ * twice, or two labels for one paragraph of which one would win unseen.
+ * Corrections go in a later file, where overriding is the point. */
+static int check_unique_ids(const fr_dataset *ds, const char *path, fr_error *err)
+{
+	fr_strmap *seen = NULL;
+	size_t *row_of = NULL, cap = 0;
+	int rc = fr_strmap_new(&seen, ds->n_rows, err);
+	for (size_t r = 0; rc == 0 && r < ds->n_rows; r++) {
+		uint32_t s = 0;
+		if (!(ds->given[r] & FR_DATASET_ID_GIVEN))
+			continue;
+		int fresh = fr_strmap_intern(seen, ds->ids[r], strlen(ds->ids[r]), &s);
+		if (fresh < 0 || (fresh == 1 && fr_grow((void **)&row_of, &cap, (size_t)s + 1, sizeof(*row_of)) < 0))
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		else if (fresh == 1)
+			row_of[s] = r;
+		else
+			rc = fr_error_set(err, FR_EFORMAT, path, ds->lines[r],
+			                  "id '%.64s' again (first at line %zu): an id names one row of a file; "
+			                  "a correction goes in a later --data file", ds->ids[r], ds->lines[row_of[s]]);
+	}
+	fr_strmap_free(seen);
+	free(row_of);
+	return rc;
+}
+
 /* Reads one file into ds. A later file (one of corrections) may lack the
  * text column and any of tasks (its cells count as empty), may have no label
  * column at all, and keeps its rows with empty text (text NULL): the merge
@@ -404,6 +431,8 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 	if (ds->n_rows == 0 && !later)
 		rc = fr_error_set(err, FR_EFORMAT, path, 2, ds->empty_texts ? "every text is empty"
 		                                                               : "no rows after the header");
+	if (rc == 0)
+		rc = check_unique_ids(ds, path, err);
 done:
 	for (size_t i = 0; header && i < n_cols; i++)
 		free(header[i]);

@@ -64,7 +64,9 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
  *     corrections file may carry only id and the column it corrects;
  *   - any other row is appended (a row without an id always is); a row
  *     with an id no earlier row has and no text is an error (FR_EFORMAT,
- *     naming its file and line: a mistyped id would otherwise be dropped).
+ *     naming its file and line: a mistyped id would otherwise be dropped);
+ *   - within one file an id names one row: a repeat is FR_EFORMAT naming
+ *     its line and the first's.
  * ds->lines and ds->files name where each row's last change came from. */
 int fr_dataset_load_files(fr_dataset *ds, const char *const *paths, size_t n_paths,
                           const char *const *tasks, size_t n_tasks, fr_error *err);
