@@ -22,7 +22,7 @@ struct json_t;
  * with one atomic rename, so a failed or killed training never leaves a
  * half-written bundle or destroys the previous one. */
 
-#define FR_VERSION "0.3.0"
+#define FR_VERSION "0.4.0"
 /* 2: model.json records the size and sha256 of every other bundle file.
  * 3: each task records its calibration (format 2 bundles are read as
  *    uncalibrated: raw scores).
