@@ -345,7 +345,7 @@ int cmd_classify(int argc, char **argv)
 	int code = FR_EXIT_OK, rc = 0;
 	a.formats = defaults;
 
-	int first = cli_parse(argc, argv, "classify", "--model DIR [--out DIR] [--format jsonl|csv] [--review N] INPUT...",
+	int first = cli_parse(argc, argv, "classify", "--model DIR [--out DIR] [--format jsonl|csv] [--review N] [--rules FILE] [--threads N] [--quiet] INPUT...",
 	                      "Labels every paragraph of the inputs: .txt articles, .csv or .jsonl files,\n"
 	                      "folders of them, or - for JSON Lines on standard input (labels then go to\n"
 	                      "standard output). A bad record is reported and skipped; the rest is labeled.\n"

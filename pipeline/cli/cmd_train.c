@@ -85,7 +85,7 @@ int cmd_train(int argc, char **argv)
 	fr_dataset_init(&ds);
 	memset(&cfg, 0, sizeof(cfg));
 
-	int first = cli_parse(argc, argv, "train", "--data FILE.csv [--data MORE.csv]... --model DIR [--task COL]... [--config FILE.json] [--tune [--tune-for LABEL] [--tune-task TASK]]",
+	int first = cli_parse(argc, argv, "train", "--data FILE.csv [--data MORE.csv]... --model DIR [--task COL]... [--config FILE.json] [--tune [--tune-for LABEL] [--tune-task TASK]] [--quiet|--verbose]",
 	                      "Trains one classifier per task and writes the model bundle atomically:\n"
 	                      "a failed training leaves the previous bundle as it was.",
 	                      train_options, on_option, &a);
@@ -97,6 +97,8 @@ int cmd_train(int argc, char **argv)
 		return cli_failf(FR_EXIT_USAGE, "train takes no positional arguments ('%s')", argv[first]);
 	if (a.n_data == 0 || a.model == NULL)
 		return cli_failf(FR_EXIT_USAGE, "train needs --data and --model (see framer train --help)");
+	if (a.quiet && a.verbose)
+		return cli_failf(FR_EXIT_USAGE, "--quiet and --verbose contradict each other: give one");
 	if ((a.tune_for || a.tune_task) && !a.tune)
 		return cli_failf(FR_EXIT_USAGE, "--tune-for and --tune-task go with --tune");
 
