@@ -855,25 +855,13 @@ static int next_txt(fr_paragraph *out, fr_corpus *c, fr_error *err)
 	}
 }
 
-/* Field i of the current record; a byte order mark that starts the record
- * (a file joined on with its BOM) is not part of it. */
-static const char *csv_field(const fr_corpus *c, size_t i, size_t *len_out)
-{
-	const char *f = fr_csv_field(c->csv, i, len_out);
-	if (i == 0 && f != NULL && *len_out >= 3 && memcmp(f, BOM, 3) == 0) {
-		*len_out -= 3;
-		return f + 3;
-	}
-	return f;
-}
-
 /* Whether the current record repeats the header: files joined together. */
 static int is_header_again(const fr_corpus *c)
 {
 	const char *name = c->header;
 	for (size_t i = 0; i < c->n_cols; i++) {
 		size_t len = 0, nlen = strlen(name);
-		const char *f = csv_field(c, i, &len);
+		const char *f = fr_csv_value(c->csv, i, &len);
 		if (len != nlen || memcmp(f, name, len) != 0)
 			return 0;
 		name += nlen + 1;
@@ -905,8 +893,8 @@ static int next_csv(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			return fr_error_set(err, FR_EFORMAT, in->path, line,
 			                    "the header row again (files joined together?)");
 		size_t tlen = 0, idlen = 0;
-		const char *text = csv_field(c, c->text_col, &tlen);
-		const char *id = c->has_id ? csv_field(c, c->id_col, &idlen) : NULL;
+		const char *text = fr_csv_value(c->csv, c->text_col, &tlen);
+		const char *id = c->has_id ? fr_csv_value(c->csv, c->id_col, &idlen) : NULL;
 		if ((rc = check_text(in->path, line, "text", text, tlen, err)) < 0 ||
 		    (rc = check_text(in->path, line, "id", id, idlen, err)) < 0)
 			return rc;

@@ -521,6 +521,22 @@ const char *fr_csv_field(const fr_csv *csv, size_t i, size_t *len_out)
 	return csv->rec + csv->fields[i].off;
 }
 
+const char *fr_csv_value(const fr_csv *csv, size_t i, size_t *len_out)
+{
+	const char *f = fr_csv_field(csv, i, len_out);
+	if (i == 0 && f != NULL && *len_out >= 3 && memcmp(f, "\xEF\xBB\xBF", 3) == 0) {
+		*len_out -= 3;
+		f += 3;
+	}
+	/* Read back as corrections, review.csv's '-7 must correct row -7. */
+	if (f != NULL && *len_out >= 2 && f[0] == '\'' &&
+	    (f[1] == '=' || f[1] == '+' || f[1] == '-' || f[1] == '@')) {
+		*len_out -= 1;
+		f += 1;
+	}
+	return f;
+}
+
 size_t fr_csv_line(const fr_csv *csv)
 {
 	assert(csv != NULL);

@@ -51,6 +51,13 @@ int fr_csv_skip_line(fr_csv *csv, fr_error *err);
 size_t fr_csv_field_count(const fr_csv *csv);
 const char *fr_csv_field(const fr_csv *csv, size_t i, size_t *len_out);
 
+/* Field i as a value of a data row, as spreadsheets and framer write them
+ * (len_out is required): a byte order mark starting the record (a file
+ * joined on with its BOM) is not part of field 0, and the apostrophe
+ * framer puts before a cell that would start a formula ('-7, '=x; see
+ * labels.h) is taken off. NUL-terminated as fr_csv_field's. */
+const char *fr_csv_value(const fr_csv *csv, size_t i, size_t *len_out);
+
 /* The 1-based physical line on which the current record starts, 0 before
  * the first. LF, CRLF and lone CR each end a line, inside quotes too. */
 size_t fr_csv_line(const fr_csv *csv);

@@ -163,18 +163,6 @@ const char *fr_label_next(const char **cursor, size_t *len_out)
 	return s;
 }
 
-/* Field i of the current row; a byte order mark starting the row (a file
- * joined on with its BOM) is not part of it. */
-static const char *row_field(const fr_csv *csv, size_t i, size_t *len_out)
-{
-	const char *f = fr_csv_field(csv, i, len_out);
-	if (i == 0 && f != NULL && *len_out >= 3 && memcmp(f, "\xEF\xBB\xBF", 3) == 0) {
-		*len_out -= 3;
-		return f + 3;
-	}
-	return f;
-}
-
 /* Checks every field of the current row (or the header, line 1) for bytes
  * that are not text, and the row for a repeat of the header. */
 static int check_row(const fr_csv *csv, const char *const *names, size_t n_cols, size_t line,
@@ -183,7 +171,7 @@ static int check_row(const fr_csv *csv, const char *const *names, size_t n_cols,
 	int header_again = names != NULL;
 	for (size_t i = 0; i < n_cols; i++) {
 		size_t len = 0, at = 0;
-		const char *f = row_field(csv, i, &len);
+		const char *f = fr_csv_value(csv, i, &len);
 		const char *why = fr_text_problem(f, len, &at);
 		if (names == NULL && i == 0 && len >= 2 &&
 		    ((f[0] == '\xFF' && f[1] == '\xFE') || (f[0] == '\xFE' && f[1] == '\xFF')))
@@ -372,7 +360,7 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 		}
 		if ((rc = check_row(csv, (const char *const *)header, n_cols, line, path, err)) < 0)
 			goto done;
-		const char *text = text_col != (size_t)-1 ? row_field(csv, text_col, &tlen) : NULL;
+		const char *text = text_col != (size_t)-1 ? fr_csv_value(csv, text_col, &tlen) : NULL;
 		if (tlen == 0 && !later) {
 			ds->empty_texts++;
 			continue;
@@ -385,14 +373,14 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 		/* The id the header promises when there is none: "<file>:<line>". */
 		char fallback[320];
 		snprintf(fallback, sizeof(fallback), "%.256s:%zu", base, line);
-		const char *id = id_col != (size_t)-1 ? row_field(csv, id_col, &len) : NULL;
+		const char *id = id_col != (size_t)-1 ? fr_csv_value(csv, id_col, &len) : NULL;
 		if (id == NULL || len == 0) {
 			id = fallback;
 			len = strlen(fallback);
 		}
 		ds->given[r] = id != fallback ? FR_DATASET_ID_GIVEN : 0;
 		ds->ids[r] = dup_field(id, len);
-		const char *doc = doc_col != (size_t)-1 ? row_field(csv, doc_col, &len) : NULL;
+		const char *doc = doc_col != (size_t)-1 ? fr_csv_value(csv, doc_col, &len) : NULL;
 		if (doc == NULL || len == 0) {
 			doc = ds->ids[r] ? ds->ids[r] : "";
 			len = strlen(doc);
@@ -407,7 +395,7 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 		int ok = ds->ids[r] && ds->docs[r] && (tlen == 0 || ds->texts[r]);
 		for (size_t t = 0; t < ds->n_tasks; t++) {
 			len = 0;
-			const char *cell = task_col[t] != (size_t)-1 ? row_field(csv, task_col[t], &len) : NULL;
+			const char *cell = task_col[t] != (size_t)-1 ? fr_csv_value(csv, task_col[t], &len) : NULL;
 			const char *why = NULL;
 			ds->labels[t][r] = len ? label_cell(cell, len, &why) : NULL;
 			if (why) {

@@ -258,6 +258,37 @@ static void test_dataset__bom_starting_a_row(void **state)
 	unlink(path);
 }
 
+/* The apostrophe framer's CSVs put before a would-be formula is taken off
+ * again, so review.csv's '-7 corrects row -7; any other apostrophe stays. */
+static void test_dataset__defused_cells_read_back(void **state)
+{
+	(void)state;
+	char path[64];
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	write_temp(path, S("id,text,score\n"
+	                   "'-7,\"'=SUM(A1), said no one\",'-1\n"
+	                   "'+8,'@home,'+1\n"
+	                   "9,'tis the season,'0\n"
+	                   "10,'',''-1\n"));
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), 0);
+	assert_int_equal(ds.n_rows, 4);
+	assert_string_equal(ds.ids[0], "-7");
+	assert_string_equal(ds.texts[0], "=SUM(A1), said no one");
+	assert_string_equal(ds.labels[0][0], "-1");
+	assert_string_equal(ds.ids[1], "+8");
+	assert_string_equal(ds.texts[1], "@home");
+	assert_int_equal(ds.text_lens[1], 5);
+	assert_string_equal(ds.labels[0][1], "+1");
+	assert_string_equal(ds.texts[2], "'tis the season");
+	assert_string_equal(ds.labels[0][2], "'0");
+	assert_string_equal(ds.texts[3], "''");
+	assert_string_equal(ds.labels[0][3], "''-1");
+	fr_dataset_dispose(&ds);
+	unlink(path);
+}
+
 /* RFC 4180 details: BOM, CRLF, quoted commas, quotes and newlines, spaces
  * kept, a `doc` column as the document, `|` kept inside a label. */
 static void test_dataset__quoting(void **state)
@@ -622,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_dataset__missing_file),
 		cmocka_unit_test(test_dataset__empty_texts_are_skipped),
 		cmocka_unit_test(test_dataset__bom_starting_a_row),
+		cmocka_unit_test(test_dataset__defused_cells_read_back),
 		cmocka_unit_test(test_dataset__quoting),
 		cmocka_unit_test(test_dataset__many_rows),
 		cmocka_unit_test(test_dataset__multilabel_cells_are_normalised),
