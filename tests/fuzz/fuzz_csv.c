@@ -34,8 +34,12 @@ static void read_and_write(const uint8_t *data, size_t size, FILE *out)
 		FZ_CHECK(fr_csv_offset(csv) <= size);
 		FZ_CHECK(fr_csv_field(csv, nf, &len) == NULL && len == 0);
 		for (size_t i = 0; i < nf; i++) {
+			size_t vlen = 0;
+			const char *v = fr_csv_value(csv, i, &vlen);
 			const char *f = fr_csv_field(csv, i, &len);
 			FZ_CHECK(f != NULL && f[len] == '\0');
+			/* The value is the field's tail, at most a BOM and an apostrophe shorter. */
+			FZ_CHECK(v != NULL && v >= f && v + vlen == f + len && len - vlen <= 4 && v[vlen] == '\0');
 			sink += fz_touch(f, len);
 			if (i > 0)
 				FZ_CHECK(fputc(',', out) != EOF);
