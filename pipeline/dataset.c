@@ -327,7 +327,9 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 		if (later && col == n_cols)
 			col = (size_t)-1;
 		else if (col == n_cols || col == text_col) {
-			rc = fr_error_set(err, FR_ENOTFOUND, path, 1, "no label column '%s' in the header", tasks[t]);
+			rc = fr_error_set(err, FR_ENOTFOUND, path, 1, col == text_col
+			                  ? "'%s' is the text column, not a label column"
+			                  : "no label column '%s' in the header", tasks[t]);
 			goto done;
 		}
 		/* Twice the same task would give two outputs under one name. */

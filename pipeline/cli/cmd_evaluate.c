@@ -200,6 +200,17 @@ int cmd_evaluate(int argc, char **argv)
 		code = cli_fail(cli_exit_for_load(rc, &err), &err);
 		goto done;
 	}
+	size_t labeled = 0;
+	for (size_t t = 0; t < test.n_tasks; t++)
+		for (size_t r = 0; r < test.n_rows; r++)
+			labeled += test.labels[t][r] != NULL;
+	if (labeled == 0) {
+		/* Scores of 0 would read as a model that got everything wrong. */
+		fr_error_set(&err, FR_EFORMAT, a.data, 0, "nothing to score: no row has a label for the "
+		             "model's tasks (the label cells are all empty)");
+		code = cli_fail(FR_EXIT_DATA, &err);
+		goto done;
+	}
 	warn_unknown_labels(model, &test);
 	if (a.cv >= 2) {
 		const char *from_model[MAX_TRAIN];

@@ -97,6 +97,10 @@ int cmd_train(int argc, char **argv)
 		return cli_failf(FR_EXIT_USAGE, "train takes no positional arguments ('%s')", argv[first]);
 	if (a.n_data == 0 || a.model == NULL)
 		return cli_failf(FR_EXIT_USAGE, "train needs --data and --model (see framer train --help)");
+	for (size_t t = 0; t < a.n_tasks; t++)
+		for (size_t u = 0; u < t; u++)
+			if (strcmp(a.tasks[t], a.tasks[u]) == 0)
+				return cli_failf(FR_EXIT_USAGE, "--task %s is given twice", a.tasks[t]);
 	if (a.quiet && a.verbose)
 		return cli_failf(FR_EXIT_USAGE, "--quiet and --verbose contradict each other: give one");
 	if ((a.tune_for || a.tune_task) && !a.tune)
