@@ -11,7 +11,8 @@ set -eu
 cd "$(dirname "$0")/../.."
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-csv jsonl jsonl_record txt tokenize_stem model}
+# Default: every target there is (tests/fuzz/fuzz_<target>.c).
+targets=${*:-$(for f in tests/fuzz/fuzz_*.c; do f=${f#tests/fuzz/fuzz_}; echo "${f%.c}"; done)}
 case $secs in
 	''|*[!0-9]*) echo "run.sh: SECONDS must be a whole number, not '$secs'" >&2; exit 2 ;;
 esac
