@@ -617,7 +617,10 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 		if (task->support[l] != 1)
 			continue;
 		/* Often a typo in a corrections file: name that row's file and line. */
-		size_t i = first_row_with(ds, ti, rows, n, task->labels[l]), r = rows ? rows[i] : i;
+		size_t i = first_row_with(ds, ti, rows, n, task->labels[l]);
+		if (i == n)
+			continue; /* cannot be: its one row is among them */
+		size_t r = rows ? rows[i] : i;
 		fr_logf(log, payload, "warning: %s:%zu: task '%s': label '%s' has a single training row",
 		        ds->paths[ds->files[r]], ds->lines[r], task->name, task->labels[l]);
 	}
@@ -1017,7 +1020,8 @@ int fr_model_check_target(const char *dir, fr_error *err)
 	int has_manifest = 0, entries = 0;
 	struct dirent *e;
 	char path[PATH_MAX];
-	while ((e = readdir(d)) != NULL && stray == NULL) {
+	/* stray points into readdir's buffer: no readdir after it is set. */
+	while (stray == NULL && (e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		entries++;
