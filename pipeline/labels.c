@@ -622,18 +622,6 @@ int fr_labels_commit(fr_labels_writer *w, const json_t *summary, fr_error *err)
 		w->committed = 1;
 		return 0;
 	}
-	/* An output this run does not write (--format, --review 0) must not
-	 * stay from an earlier run beside this run's summary.json: someone
-	 * would correct and train on another batch's review.csv. Only after
-	 * this run's own outputs are in place. */
-	const char *unwritten[3];
-	size_t n_unwritten = 0;
-	if (w->jsonl.fp == NULL)
-		unwritten[n_unwritten++] = "labels.jsonl";
-	if (w->csv.fp == NULL)
-		unwritten[n_unwritten++] = "labels.csv";
-	if (w->review == NULL)
-		unwritten[n_unwritten++] = "review.csv";
 	int rc = finish_out(&w->jsonl, err);
 	if (rc == 0)
 		rc = finish_out(&w->csv, err);
@@ -650,13 +638,6 @@ int fr_labels_commit(fr_labels_writer *w, const json_t *summary, fr_error *err)
 		rc = fr_path_join(path, sizeof(path), w->dir, "summary.json") == 0
 		         ? fr_json_write_file_atomic(summary, path, err)
 		         : fr_error_set(err, FR_EINVALID, w->dir, 0, "path too long");
-	}
-	for (size_t i = 0; rc == 0 && i < n_unwritten; i++) {
-		char path[PATH_MAX];
-		if (fr_path_join(path, sizeof(path), w->dir, unwritten[i]) == 0 && unlink(path) != 0 &&
-		    errno != ENOENT)
-			rc = fr_error_set(err, FR_EIO, path, 0, "cannot remove an earlier run's file: %s",
-			                  strerror(errno));
 	}
 	w->committed = rc == 0;
 	return rc;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -329,6 +330,24 @@ static void print_summary(const fr_model *m, const fr_corpus *corpus, const fr_r
 		        formats->review ? "review.csv, " : "");
 }
 
+/* An output this run did not write (--format, --review 0) that an earlier
+ * run left in the folder is not this batch's. It is kept (it may be a
+ * review.csv being corrected, or an input of this very run) but said, even
+ * with --quiet: correcting and training on it would be a silent error. */
+static void warn_earlier_outputs(const char *out, const fr_labels_options *formats)
+{
+	static const char *const names[] = { "labels.jsonl", "labels.csv", "review.csv" };
+	const int written[] = { formats->jsonl, formats->csv, formats->review > 0 };
+	for (size_t i = 0; i < 3; i++) {
+		char path[1024];
+		struct stat st;
+		if (!written[i] && snprintf(path, sizeof(path), "%s/%s", out, names[i]) < (int)sizeof(path) &&
+		    stat(path, &st) == 0)
+			fprintf(stderr, "framer: warning: %s is an earlier run's, not this batch's (this run wrote "
+			        "none); it was left as it was\n", path);
+	}
+}
+
 int cmd_classify(int argc, char **argv)
 {
 	classify_args a = { 0 };
@@ -443,6 +462,8 @@ int cmd_classify(int argc, char **argv)
 	if (!a.quiet)
 		print_summary(model, corpus, &t, to_stdout ? NULL : out_dir, &a.formats, warnings,
 		              cli_now() - t0);
+	if (!to_stdout)
+		warn_earlier_outputs(out_dir, &a.formats);
 done:
 	fr_run_tally_dispose(&t);
 	json_decref(pr.problems);
