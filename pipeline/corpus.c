@@ -543,10 +543,10 @@ static int open_current(fr_corpus *c, fr_error *err)
 		c->header_len = 0;
 		for (size_t i = 0; i < c->n_cols; i++) {
 			size_t len = 0;
-			const char *name = fr_csv_field(c->csv, i, &len);
+			const char *name = fr_csv_value(c->csv, i, &len);
 			/* Two columns of one name: which one is the text? */
-			for (size_t j = 0; j < i; j++)
-				if (strcmp(name, fr_csv_field(c->csv, j, NULL)) == 0)
+			for (size_t j = 0, jlen = 0; j < i; j++)
+				if (strcmp(name, fr_csv_value(c->csv, j, &jlen)) == 0)
 					return fr_error_set(err, FR_EFORMAT, in->path, fr_csv_line(c->csv),
 					                    "column '%.64s' appears twice in the header", name);
 			/* Kept to recognise the header repeated further down. */

@@ -284,7 +284,8 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 	if ((rc = check_row(csv, NULL, n_cols, fr_csv_line(csv), path, err)) < 0)
 		goto done;
 	for (size_t i = 0; i < n_cols; i++) {
-		const char *name = fr_csv_field(csv, i, NULL);
+		size_t len = 0;
+		const char *name = fr_csv_value(csv, i, &len);
 		if ((header[i] = strdup(name)) == NULL) {
 			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "%s", oom);
 			goto done;
@@ -294,7 +295,7 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 			goto done;
 		}
 		for (size_t j = 0; j < i; j++) {
-			if (strcmp(name, fr_csv_field(csv, j, NULL)) == 0) {
+			if (strcmp(name, header[j]) == 0) {
 				rc = fr_error_set(err, FR_EFORMAT, path, 1, "column '%s' appears twice in the header", name);
 				goto done;
 			}
@@ -322,7 +323,7 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 	for (size_t t = 0; tasks && t < n_tasks; t++) {
 		size_t col = n_cols;
 		for (size_t i = 0; i < n_cols; i++)
-			if (strcmp(tasks[t], fr_csv_field(csv, i, NULL)) == 0)
+			if (strcmp(tasks[t], header[i]) == 0)
 				col = i;
 		if (later && col == n_cols)
 			col = (size_t)-1;

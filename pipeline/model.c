@@ -596,22 +596,21 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 	task->name = strdup(ds->tasks[ti]);
 	if (task->name == NULL || collect_labels(task, ds, ti, rows, n) < 0)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	/* A task's problems are named at the header of the file its labels
+	 * come from: with corrections, a column only a later file has. */
+	size_t first = first_row_with(ds, ti, rows, n, NULL);
+	const char *file = first < n ? ds->paths[ds->files[rows ? rows[first] : first]] : ds->path;
 	if (!valid_task_name(task->name))
-		return fr_error_set(err, FR_EFORMAT, ds->path, 1,
+		return fr_error_set(err, FR_EFORMAT, file, 1,
 		                    "task name '%s' must be 1 to 64 letters, digits, '_' or '-'", task->name);
-	if (task->n_labels < 2) {
-		/* Named at the header of the file its labels come from: with
-		 * corrections, a column only a later file has. */
-		size_t i = first_row_with(ds, ti, rows, n, NULL);
-		const char *file = i < n ? ds->paths[ds->files[rows ? rows[i] : i]] : ds->path;
+	if (task->n_labels < 2)
 		return fr_error_set(err, FR_EFORMAT, file, 1,
 		                    task->n_labels == 0
 		                        ? "task '%s' has no labeled rows; a classifier needs two or more labels%s"
 		                        : "task '%s' has only one label ('%s'); a classifier needs two or more",
 		                    task->name, task->n_labels ? task->labels[0] : "");
-	}
 	if (task->n_labels > FR_CLASSIFIER_MAX_LABELS)
-		return fr_error_set(err, FR_EFORMAT, ds->path, 1, "task '%s' has %zu labels; at most %d",
+		return fr_error_set(err, FR_EFORMAT, file, 1, "task '%s' has %zu labels; at most %d",
 		                    task->name, task->n_labels, FR_CLASSIFIER_MAX_LABELS);
 	for (size_t l = 0; l < task->n_labels; l++) {
 		if (task->support[l] != 1)
@@ -1008,6 +1007,12 @@ static int is_bundle_file(const char *name)
 
 int fr_model_check_target(const char *dir, fr_error *err)
 {
+	/* The swap would exchange the link itself, and removing the old bundle
+	 * would then empty the folder it points to. */
+	struct stat link;
+	if (lstat(dir, &link) == 0 && S_ISLNK(link.st_mode))
+		return fr_error_set(err, FR_EIO, dir, 0, "is a symbolic link; give the folder it points to "
+		                    "as --model");
 	DIR *d = opendir(dir);
 	if (d == NULL) {
 		if (errno == ENOENT)

@@ -370,6 +370,15 @@ static void test_model__save_replaces_only_a_bundle(void **state)
 	assert_non_null(strstr(err.message, "'default'"));
 	assert_int_equal(run("test -f %s/model.json && test $(ls -A %s | wc -l) -eq 1", path, dir), 0);
 
+	/* A link to a bundle: refused, as the swap would empty what it points to. */
+	char link_path[192];
+	snprintf(link_path, sizeof(link_path), "%s/current", tmp);
+	assert_int_equal(symlink(path, link_path), 0);
+	fr_error_clear(&err);
+	assert_int_equal(fr_model_save(m, link_path, &err), FR_EIO);
+	assert_non_null(strstr(err.message, "symbolic link"));
+	assert_int_equal(run("test -f %s/model.json && test -f %s/vocab.bin", path, path), 0);
+
 	/* Classifier files without a model.json, or a hidden file: not a bundle. */
 	snprintf(dir, sizeof(dir), "%s/partial", tmp);
 	assert_int_equal(mkdir(dir, 0777), 0);

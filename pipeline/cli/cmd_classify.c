@@ -361,6 +361,7 @@ int cmd_classify(int argc, char **argv)
 	fr_run_tally t;
 	problems_t pr = { NULL, 0 };
 	char out_dir[512] = "";
+	int out_existed = 1;
 	int code = FR_EXIT_OK, rc = 0;
 	a.formats = defaults;
 
@@ -418,6 +419,7 @@ int cmd_classify(int argc, char **argv)
 			snprintf(out_dir, sizeof(out_dir), "%s", a.out);
 		else
 			default_out(out_dir, sizeof(out_dir), inputs[0]);
+		out_existed = access(out_dir, F_OK) == 0;
 		rc = fr_labels_open(&writer, out_dir, model, &a.formats, &err);
 	}
 	if (rc < 0) {
@@ -447,8 +449,8 @@ int cmd_classify(int argc, char **argv)
 	if (t.paragraphs == 0 && refused > 0) {
 		/* Every input was refused: a failure, not an empty batch, and no
 		 * reason to put empty outputs over an earlier run's. */
-		code = cli_failf(FR_EXIT_DATA, "nothing labeled: every input was refused (bad records %zu, "
-		                 "bad files %zu, reported above); no output written",
+		code = cli_failf(FR_EXIT_DATA, "nothing labeled: every input with text was refused (bad records "
+		                 "%zu, bad files %zu, reported above); no output written",
 		                 cs->bad_records + t.failed, cs->bad_files);
 		goto done;
 	}
@@ -470,6 +472,9 @@ done:
 	json_decref(summary);
 	json_decref(warnings);
 	fr_labels_free(writer);
+	/* A failed run leaves no trace: not even the folder it made for its outputs. */
+	if (code != FR_EXIT_OK && !out_existed)
+		rmdir(out_dir);
 	fr_corpus_free(corpus);
 	fr_boilerplate_free(rules);
 	fr_model_free(model);
