@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "../corpus.h"
+#include "../fsutil.h"
 #include "../labels.h"
 #include "../model.h"
 #include "../runner.h"
@@ -341,8 +342,7 @@ static void warn_earlier_outputs(const char *out, const fr_labels_options *forma
 	for (size_t i = 0; i < 3; i++) {
 		char path[1024];
 		struct stat st;
-		if (!written[i] && snprintf(path, sizeof(path), "%s/%s", out, names[i]) < (int)sizeof(path) &&
-		    stat(path, &st) == 0)
+		if (!written[i] && fr_path_join(path, sizeof(path), out, names[i]) == 0 && stat(path, &st) == 0)
 			fprintf(stderr, "framer: warning: %s is an earlier run's, not this batch's (this run wrote "
 			        "none); it was left as it was\n", path);
 	}
