@@ -892,12 +892,16 @@ static int next_csv(fr_paragraph *out, fr_corpus *c, fr_error *err)
 		if (is_header_again(c))
 			return fr_error_set(err, FR_EFORMAT, in->path, line,
 			                    "the header row again (files joined together?)");
+		/* Checked as the file has the cells, so that a problem's byte
+		 * counts a leading apostrophe fr_csv_value takes off. */
 		size_t tlen = 0, idlen = 0;
-		const char *text = fr_csv_value(c->csv, c->text_col, &tlen);
-		const char *id = c->has_id ? fr_csv_value(c->csv, c->id_col, &idlen) : NULL;
+		const char *text = fr_csv_field(c->csv, c->text_col, &tlen);
+		const char *id = c->has_id ? fr_csv_field(c->csv, c->id_col, &idlen) : NULL;
 		if ((rc = check_text(in->path, line, "text", text, tlen, err)) < 0 ||
 		    (rc = check_text(in->path, line, "id", id, idlen, err)) < 0)
 			return rc;
+		text = fr_csv_value(c->csv, c->text_col, &tlen);
+		id = c->has_id ? fr_csv_value(c->csv, c->id_col, &idlen) : NULL;
 		if (tlen == 0) {
 			c->record_error = 0;
 			c->stats.empty++;
@@ -960,7 +964,14 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			obj = json_loadb(start, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
 			const json_t *jtext = json_object_get(obj, "text");
 			const json_t *id = json_object_get(obj, "id");
+			size_t at = 0;
+			const char *why = NULL;
+			/* jansson names a bad byte but not where it is: find it. */
 			if (obj == NULL)
+				why = fr_text_problem(c->line, (size_t)(start - c->line) + len, &at);
+			if (why != NULL)
+				rc = fr_error_set(err, FR_EFORMAT, name, c->line_no, "%s at byte %zu of the line", why, at);
+			else if (obj == NULL)
 				rc = fr_error_set(err, FR_EFORMAT, name, c->line_no, "invalid JSON: %s", jerr.text);
 			else if (!json_is_object(obj))
 				rc = fr_error_set(err, FR_EFORMAT, name, c->line_no, "a record must be a JSON object");

@@ -170,9 +170,12 @@ static int check_row(const fr_csv *csv, const char *const *names, size_t n_cols,
 {
 	int header_again = names != NULL;
 	for (size_t i = 0; i < n_cols; i++) {
-		size_t len = 0, at = 0;
+		/* The problem's byte is counted in the cell as the file has it,
+		 * before fr_csv_value takes off a leading apostrophe. */
+		size_t raw_len = 0, len = 0, at = 0;
+		const char *raw = fr_csv_field(csv, i, &raw_len);
+		const char *why = fr_text_problem(raw, raw_len, &at);
 		const char *f = fr_csv_value(csv, i, &len);
-		const char *why = fr_text_problem(f, len, &at);
 		if (names == NULL && i == 0 && len >= 2 &&
 		    ((f[0] == '\xFF' && f[1] == '\xFE') || (f[0] == '\xFE' && f[1] == '\xFF')))
 			return fr_error_set(err, FR_EFORMAT, path, line,

@@ -546,6 +546,15 @@ static void test_corpus__csv_ids(void **state)
 	assert_para(&r->items[0], "-7", 1, 2, "=1 is one");
 	assert_para(&r->items[1], "'x", 2, 3, "'tis");
 	run_free(r);
+
+	/* A bad byte is counted in the cell as the file has it, apostrophe and all. */
+	write_file(p1, sizeof(p1), t->dir, "bad.csv", S("id,text\n1,'=caf\xE9\n'-2,'-caf\xE9\n3,ok\n"));
+	r = run_one(p1, NULL);
+	assert_int_equal(r->n, 3);
+	assert_err(&r->items[0], FR_EFORMAT, "truncated sequence) at byte 5 of the text", "/bad.csv", 2);
+	assert_err(&r->items[1], FR_EFORMAT, "truncated sequence) at byte 5 of the text", "/bad.csv", 3);
+	assert_para(&r->items[2], "3", 3, 4, "ok");
+	run_free(r);
 }
 
 static void test_corpus__csv_quoting(void **state)

@@ -175,6 +175,9 @@ static const error_row error_rows[] = {
 	  "NUL byte at byte 1 of column 'text'" },
 	{ "invalid UTF-8 in an unused column", S("text,stance,notes\na,b,\xED\xA0\x80\n"), FR_EFORMAT, 2,
 	  "surrogate) at byte 0 of column 'notes'" },
+	/* The byte is counted in the cell as the file has it, apostrophe and all. */
+	{ "invalid UTF-8 after an apostrophe", S("text,stance\na,b\n'=caf\xE9,c\n"), FR_EFORMAT, 3,
+	  "invalid UTF-8 (truncated sequence) at byte 5 of column 'text'" },
 	{ "invalid UTF-8 in the header", S("text,st\xFF\na,b\n"), FR_EFORMAT, 1,
 	  "in column 2 of the header" },
 	{ "UTF-16", S("\xFF\xFEt\0e\0x\0t\0,\0s\0\n\0"), FR_EFORMAT, 1, "UTF-16 text: convert it to UTF-8" },
