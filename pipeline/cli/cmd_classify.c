@@ -305,8 +305,13 @@ static void print_summary(const fr_model *m, const fr_corpus *corpus, const fr_r
 	        s->files, seconds);
 	if (seconds > 0)
 		fprintf(stderr, " (%.0f paragraphs/s)", (double)t->paragraphs / seconds);
-	fprintf(stderr, "\nframer: dropped %zu boilerplate blocks and %zu repeated titles; skipped %zu bad records, %zu bad files\n",
+	fprintf(stderr, "\nframer: dropped %zu boilerplate blocks and %zu repeated titles; skipped %zu bad records, %zu bad files",
 	        s->boilerplate, s->repeated_titles, s->bad_records + t->failed, s->bad_files);
+	/* Records with an empty text get no output line: say how many, or a
+	 * scraper's empty rows would go missing without a word. */
+	if (s->empty)
+		fprintf(stderr, ", %zu records with empty text", s->empty);
+	fputc('\n', stderr);
 	for (size_t k = 0; k < fr_model_task_count(m); k++) {
 		fprintf(stderr, "framer:   %-8s", fr_model_task_name(m, k));
 		for (size_t l = 0; l < fr_model_label_count(m, k); l++)
