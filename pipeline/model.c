@@ -1052,6 +1052,26 @@ int fr_model_check_target(const char *dir, fr_error *err)
 	return rc;
 }
 
+/* Removes the old bundle the swap moved to `old`: its bundle files only.
+ * A file that reached the folder after fr_model_check_target looked (while
+ * the new bundle was written) is left there, and the folder with it. */
+static void remove_old_bundle(const char *old)
+{
+	DIR *d = opendir(old);
+	if (d == NULL)
+		return;
+	struct dirent *e;
+	char path[PATH_MAX];
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+		if (is_bundle_file(e->d_name) && fr_path_join(path, sizeof(path), old, e->d_name) == 0 &&
+		    lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(old);
+}
+
 int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
 {
 	int rc = 0;
@@ -1068,10 +1088,10 @@ int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
 		snprintf(parent, sizeof(parent), "/");
 	if (fr_mkdirs(parent) != 0)
 		return fr_error_set(err, FR_EIO, parent, 0, "cannot create folder: %s", strerror(errno));
+	/* Checked here, before the bundle is written, and again just before
+	 * the swap, so that what arrives meanwhile is seen too. */
 	if ((rc = fr_model_check_target(dir, err)) < 0)
 		return rc;
-	struct stat st;
-	int exists = stat(dir, &st) == 0;
 
 	char tmpname[NAME_MAX + 1];
 	if (snprintf(tmpname, sizeof(tmpname), ".%s.tmp-XXXXXX", base) >= (int)sizeof(tmpname) ||
@@ -1104,17 +1124,20 @@ int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
 		rc = write_manifest(m, tmp, err);
 	if (rc == 0 && fr_fsync_path(tmp, 1) != 0)
 		rc = fr_error_set(err, FR_EIO, tmp, 0, "cannot sync: %s", strerror(errno));
+	if (rc == 0)
+		rc = fr_model_check_target(dir, err);
 	if (rc < 0)
 		goto fail;
 
-	if (exists) {
+	struct stat st;
+	if (stat(dir, &st) == 0) {
 		/* Swap the new bundle and the old in one step; then the old one, now
 		 * under the temporary name, is removed. */
 		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) != 0) {
 			rc = fr_error_set(err, FR_EIO, dir, 0, "cannot replace the bundle: %s", strerror(errno));
 			goto fail;
 		}
-		fr_remove_flat_dir(tmp);
+		remove_old_bundle(tmp);
 	} else if (rename(tmp, dir) != 0) {
 		rc = fr_error_set(err, FR_EIO, dir, 0, "cannot move the bundle into place: %s", strerror(errno));
 		goto fail;
