@@ -1448,10 +1448,16 @@ int fr_model_load(fr_model **out, const char *dir, fr_error *err)
 		char found[32] = "missing";
 		if (json_is_integer(fv))
 			snprintf(found, sizeof(found), "%lld", (long long)json_integer_value(fv));
+		/* A newer bundle wants a newer framer; an older one, retraining
+		 * (make classify retrains only when the labeled data changed). */
+		int newer = json_is_integer(fv) && json_integer_value(fv) > FR_MODEL_FORMAT_VERSION;
 		rc = fr_error_set(err, FR_EMODEL, path, 0,
 		                  "format_version %s, made by framer %s; this framer %s reads format_version %d "
-		                  "to %d: retrain the model", found, made_by ? made_by : "(unknown)",
-		                  FR_VERSION, FR_MODEL_FORMAT_OLDEST, FR_MODEL_FORMAT_VERSION);
+		                  "to %d: %s", found, made_by ? made_by : "(unknown)",
+		                  FR_VERSION, FR_MODEL_FORMAT_OLDEST, FR_MODEL_FORMAT_VERSION,
+		                  newer ? "use that framer or a newer one, or retrain the model with this one "
+		                          "(framer train --data FILE --model DIR, or make train)"
+		                        : "retrain the model (framer train --data FILE --model DIR, or make train)");
 		goto done;
 	}
 	const json_t *config = json_object_get(m->manifest, "config");
