@@ -49,8 +49,9 @@ int cli_parse(int argc, char **argv, const char *command, const char *usage,
 
 	opterr = 0;
 	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	int c, which = -1;
+	const char *given[MAX_OPTIONS] = { 0 };
+	while ((c = getopt_long(argc, argv, "h", longopts, &which)) != -1) {
 		if (c == 'h') {
 			print_help(command, usage, about, opts);
 			return -1;
@@ -61,6 +62,18 @@ int cli_parse(int argc, char **argv, const char *command, const char *usage,
 			        optopt ? "option needs a value:" : "unknown option", bad, command);
 			return -2;
 		}
+		/* `--data a.csv --data b.csv` scoring b alone, without a word,
+		 * would be a wrong result the user cannot see. */
+		const cli_option *o = which >= 0 && (size_t)which < n ? &opts[which] : NULL;
+		if (o && o->arg && !o->repeatable) {
+			if (given[which]) {
+				fprintf(stderr, "framer: --%s is given twice ('%s', then '%s'); give it once "
+				        "(see framer %s --help)\n", o->name, given[which], optarg, command);
+				return -2;
+			}
+			given[which] = optarg;
+		}
+		which = -1;
 		if (on_option(ctx, c, optarg) != 0)
 			return -2;
 	}

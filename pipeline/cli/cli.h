@@ -20,6 +20,8 @@ typedef struct {
 	const char *arg;   /* NULL for a flag */
 	int id;            /* what getopt_long returns for it */
 	const char *help;  /* ends with the default, where there is one */
+	int repeatable;    /* may be given more than once; any other option with a
+	                      value given twice is a usage error, not the last one winning */
 } cli_option;
 
 /* Parses argv against opts. For each option found calls on_option with its

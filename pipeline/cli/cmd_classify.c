@@ -17,14 +17,14 @@
 enum { OPT_MODEL = 1000, OPT_OUT, OPT_FORMAT, OPT_RULES, OPT_THREADS, OPT_REVIEW, OPT_QUIET };
 
 static const cli_option classify_options[] = {
-	{ "model", "DIR", OPT_MODEL, "model bundle to label with (required)" },
-	{ "out", "DIR", OPT_OUT, "output folder (default: out/<name of the first input>)" },
-	{ "format", "jsonl|csv", OPT_FORMAT, "write only this format (default: both)" },
-	{ "rules", "FILE", OPT_RULES, "boilerplate rules (default: <data>/boilerplate.rules)" },
-	{ "review", "N", OPT_REVIEW, "write the N least certain paragraphs to review.csv, 0 for none (default: 50)" },
-	{ "threads", "N", OPT_THREADS, "labeling threads; output is the same for any N (default: every core)" },
-	{ "quiet", NULL, OPT_QUIET, "print errors only" },
-	{ NULL, NULL, 0, NULL }
+	{ "model", "DIR", OPT_MODEL, "model bundle to label with (required)", 0 },
+	{ "out", "DIR", OPT_OUT, "output folder (default: out/<name of the first input>)", 0 },
+	{ "format", "jsonl|csv", OPT_FORMAT, "write only this format (default: both)", 0 },
+	{ "rules", "FILE", OPT_RULES, "boilerplate rules (default: <data>/boilerplate.rules)", 0 },
+	{ "review", "N", OPT_REVIEW, "write the N least certain paragraphs to review.csv, 0 for none (default: 50)", 0 },
+	{ "threads", "N", OPT_THREADS, "labeling threads; output is the same for any N (default: every core)", 0 },
+	{ "quiet", NULL, OPT_QUIET, "print errors only", 0 },
+	{ NULL, NULL, 0, NULL, 0 }
 };
 
 #define MAX_PROBLEMS_KEPT 100

@@ -15,13 +15,13 @@
 enum { OPT_MODEL = 1000, OPT_DATA, OPT_CV, OPT_TRAIN, OPT_REPORT, OPT_QUIET };
 
 static const cli_option evaluate_options[] = {
-	{ "model", "DIR", OPT_MODEL, "model bundle to evaluate (required)" },
-	{ "data", "FILE.csv", OPT_DATA, "held-out labeled CSV with the model's task columns (required)" },
-	{ "cv", "K", OPT_CV, "K-fold cross-validation on the training data, grouped by document (default: 0, none; make report uses 5)" },
-	{ "train", "FILE.csv", OPT_TRAIN, "training data for --cv; repeat it for a base and its corrections, read as train reads them (default: the files the model was trained on)" },
-	{ "report", "DIR", OPT_REPORT, "write report.json, report.md and report.html here (default: print a summary)" },
-	{ "quiet", NULL, OPT_QUIET, "print errors only" },
-	{ NULL, NULL, 0, NULL }
+	{ "model", "DIR", OPT_MODEL, "model bundle to evaluate (required)", 0 },
+	{ "data", "FILE.csv", OPT_DATA, "held-out labeled CSV with the model's task columns (required)", 0 },
+	{ "cv", "K", OPT_CV, "K-fold cross-validation on the training data, grouped by document (default: 0, none; make report uses 5)", 0 },
+	{ "train", "FILE.csv", OPT_TRAIN, "training data for --cv; repeat it for a base and its corrections, read as train reads them (default: the files the model was trained on)", 1 },
+	{ "report", "DIR", OPT_REPORT, "write report.json, report.md and report.html here (default: print a summary)", 0 },
+	{ "quiet", NULL, OPT_QUIET, "print errors only", 0 },
+	{ NULL, NULL, 0, NULL, 0 }
 };
 
 #define MAX_TRAIN 64
@@ -190,8 +190,14 @@ int cmd_evaluate(int argc, char **argv)
 		return FR_EXIT_OK;
 	if (first < 0)
 		return FR_EXIT_USAGE;
-	if (first < argc || a.model == NULL || a.data == NULL)
+	if (first < argc)
+		return cli_failf(FR_EXIT_USAGE, "evaluate takes no positional arguments ('%s'): the test file goes after --data "
+		                 "(see framer evaluate --help)", argv[first]);
+	if (a.model == NULL || a.data == NULL)
 		return cli_failf(FR_EXIT_USAGE, "evaluate needs --model and --data (see framer evaluate --help)");
+	/* Training files with nothing to cross-validate them would be ignored. */
+	if (a.n_train > 0 && a.cv < 2)
+		return cli_failf(FR_EXIT_USAGE, "--train goes with --cv K (the data to cross-validate)");
 
 	if ((code = cli_load_model(&model, a.model)) != FR_EXIT_OK)
 		goto done;

@@ -13,18 +13,18 @@ enum { OPT_DATA = 1000, OPT_MODEL, OPT_TASK, OPT_CONFIG, OPT_TUNE, OPT_TUNE_FOR,
 
 static const cli_option train_options[] = {
 	{ "data", "FILE.csv", OPT_DATA, "labeled CSV: a text column and one column per task (required); "
-	  "repeat for corrections: a later row with the same id overrides an earlier one, cell by non-empty cell" },
-	{ "model", "DIR", OPT_MODEL, "model bundle to write, e.g. models/default (required)" },
-	{ "task", "COL", OPT_TASK, "a label column to train; repeat for more (default: every label column)" },
-	{ "config", "FILE.json", OPT_CONFIG, "training config (default: english, 1-2 grams, min_df 2, linear C=0.5, balanced)" },
+	  "repeat for corrections: a later row with the same id overrides an earlier one, cell by non-empty cell", 1 },
+	{ "model", "DIR", OPT_MODEL, "model bundle to write, e.g. models/default (required)", 0 },
+	{ "task", "COL", OPT_TASK, "a label column to train; repeat for more (default: every label column)", 1 },
+	{ "config", "FILE.json", OPT_CONFIG, "training config (default: english, 1-2 grams, min_df 2, linear C=0.5, balanced)", 0 },
 	{ "tune", NULL, OPT_TUNE, "search C, class weight, stop words, min_df, word and character n-grams by 5-fold "
 	  "cross-validation grouped by document (repeated 3 times under 2,000 rows), on every core, "
-	  "and train with the best; the config's own setting is one of the candidates" },
-	{ "tune-for", "LABEL", OPT_TUNE_FOR, "with --tune: optimize LABEL's F1 (default: macro-F1, the mean over tasks)" },
-	{ "tune-task", "TASK", OPT_TUNE_TASK, "with --tune: score the search on TASK only (default: every task)" },
-	{ "quiet", NULL, OPT_QUIET, "print errors and warnings only" },
-	{ "verbose", NULL, OPT_VERBOSE, "also print each training step" },
-	{ NULL, NULL, 0, NULL }
+	  "and train with the best; the config's own setting is one of the candidates", 0 },
+	{ "tune-for", "LABEL", OPT_TUNE_FOR, "with --tune: optimize LABEL's F1 (default: macro-F1, the mean over tasks)", 0 },
+	{ "tune-task", "TASK", OPT_TUNE_TASK, "with --tune: score the search on TASK only (default: every task)", 0 },
+	{ "quiet", NULL, OPT_QUIET, "print errors and warnings only", 0 },
+	{ "verbose", NULL, OPT_VERBOSE, "also print each training step", 0 },
+	{ NULL, NULL, 0, NULL, 0 }
 };
 
 #define MAX_TASKS 16
