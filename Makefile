@@ -83,7 +83,7 @@ evaluate: build $(MODEL)/model.json
 # The report analysts read: the held-out test set plus 5-fold cross-validation
 # on the training data, into eval/reports/<model name>/.
 report: build $(MODEL)/model.json
-	$(FRAMER) evaluate --model $(MODEL) --data $(TEST) --cv 5 --report eval/reports/$(notdir $(MODEL))
+	$(FRAMER) evaluate --model $(MODEL) --data $(TEST) --cv 5 --report eval/reports/$(notdir $(patsubst %/,%,$(MODEL)))
 
 # Accuracy, speed and memory beside scikit-learn, fastText and LIBSVM's tools,
 # in one run: eval/bench/RESULTS.md and results.json. Debian's python3 is the
