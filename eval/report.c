@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -19,6 +20,7 @@
 
 #define MAX_LABELS 256
 #define FEW_TRAINING_ROWS 30
+#define REPORT_FILES 3 /* report.json, report.md, report.html */
 
 /* Shares of paragraphs accepted without review, most confident first.
  * Thresholds taken at coverage levels, rather than fixed confidences like
@@ -889,6 +891,12 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 	return 0;
 }
 
+static int render_json(const void *report, FILE *fp)
+{
+	return json_dumpf(report, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) != 0 ||
+	       fputc('\n', fp) == EOF;
+}
+
 static int render_markdown(const void *report, FILE *fp)
 {
 	return fr_report_write_markdown(report, fp);
@@ -899,25 +907,53 @@ static int render_html(const void *report, FILE *fp)
 	return fr_report_write_html(report, fp);
 }
 
-static int write_rendered(const json_t *report, const char *dir, const char *name, fr_write_fn fn, fr_error *err)
-{
-	char path[PATH_MAX];
-	if (fr_path_join(path, sizeof(path), dir, name) != 0)
-		return fr_error_set(err, FR_EINVALID, dir, 0, "report folder name too long");
-	return fr_write_atomic(path, fn, report, err);
-}
-
+/* The three files are one set: each is written to a temporary file beside
+ * its name, flushed and synced, and only when all three are do the renames
+ * start. A failed write (a full disk on report.html) removes the
+ * temporaries and leaves the old set as it was. */
 int fr_report_write(const json_t *report, const char *dir, fr_error *err)
 {
-	char path[PATH_MAX];
+	static const struct {
+		const char *name;
+		fr_write_fn fn;
+	} files[REPORT_FILES] = {
+		{ "report.json", render_json },
+		{ "report.md", render_markdown },
+		{ "report.html", render_html },
+	};
+	char path[REPORT_FILES][PATH_MAX] = { "", "", "" };
+	char tmp[REPORT_FILES][PATH_MAX] = { "", "", "" };
+	FILE *fp[REPORT_FILES] = { NULL, NULL, NULL };
+	int rc = 0;
+
 	if (fr_mkdirs(dir) != 0)
 		return fr_error_set(err, FR_EIO, dir, 0, "cannot create the report folder: %s", strerror(errno));
-	if (fr_path_join(path, sizeof(path), dir, "report.json") != 0)
-		return fr_error_set(err, FR_EINVALID, dir, 0, "report folder name too long");
-	int rc = fr_json_write_file_atomic(report, path, err);
-	if (rc == 0)
-		rc = write_rendered(report, dir, "report.md", render_markdown, err);
-	if (rc == 0)
-		rc = write_rendered(report, dir, "report.html", render_html, err);
+	for (size_t i = 0; rc == 0 && i < REPORT_FILES; i++) {
+		if (fr_path_join(path[i], sizeof(path[i]), dir, files[i].name) != 0) {
+			rc = fr_error_set(err, FR_EINVALID, dir, 0, "report folder name too long");
+			break;
+		}
+		fp[i] = fr_atomic_open(path[i], tmp[i], sizeof(tmp[i]));
+		if (fp[i] == NULL) {
+			tmp[i][0] = '\0';
+			rc = fr_error_set(err, FR_EIO, path[i], 0, "cannot create: %s", strerror(errno));
+			break;
+		}
+		errno = 0;
+		if (files[i].fn(report, fp[i]) != 0 || fflush(fp[i]) != 0 || ferror(fp[i]) || fsync(fileno(fp[i])) != 0)
+			rc = fr_error_set(err, FR_EIO, path[i], 0, "cannot write: %s", strerror(errno ? errno : EIO));
+	}
+	/* All three are written: replace the old set. (A rename in one folder
+	 * can still fail between two files; nothing written is lost then.) */
+	for (size_t i = 0; rc == 0 && i < REPORT_FILES; i++) {
+		FILE *f = fp[i];
+		fp[i] = NULL;
+		if (fr_atomic_commit(f, tmp[i], path[i]) != 0)
+			rc = fr_error_set(err, FR_EIO, path[i], 0, "cannot replace: %s", strerror(errno));
+		tmp[i][0] = '\0';
+	}
+	for (size_t i = 0; i < REPORT_FILES; i++)
+		if (fp[i] != NULL || tmp[i][0] != '\0')
+			fr_atomic_abort(fp[i], tmp[i]);
 	return rc;
 }

@@ -4,15 +4,20 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include <jansson.h>
 
 #include "dataset.h"
+#include "fr_error.h"
+#include "render.h"
 #include "model.h"
 #include "report.h"
 #include "test_util.h"
@@ -326,6 +331,97 @@ static void test_report__writes_three_files(void **state)
 	json_decref(r);
 }
 
+/* The bytes a renderer writes for r. */
+static size_t rendered_size(const json_t *r, int (*fn)(const json_t *, FILE *))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	assert_non_null(fp);
+	assert_int_equal(fn(r, fp), 0);
+	assert_int_equal(fclose(fp), 0);
+	free(buf);
+	return len;
+}
+
+/* Regression (user walk-through: report files are not replaced as a set):
+ * when report.html cannot be written, report.json and report.md keep their
+ * old contents too, and no temporary file is left. The write fails for
+ * real: a file-size limit under report.html's size but over the others'
+ * (EFBIG, as a full disk gives ENOSPC). */
+static void test_report__files_are_replaced_as_a_set(void **state)
+{
+	fixture *f = *state;
+	const char *names[] = { "report.json", "report.md", "report.html" };
+	json_t *r = build(f, 0);
+	char dir[192], path[256];
+	char *old[3] = { NULL, NULL, NULL };
+	size_t old_len[3] = { 0, 0, 0 };
+	fr_error err = FR_ERROR_INIT;
+	test_path(dir, sizeof(dir), f->dir, "reports/set");
+	assert_int_equal(fr_report_write(r, dir, &err), 0);
+	for (size_t i = 0; i < 3; i++) {
+		test_path(path, sizeof(path), dir, names[i]);
+		assert_non_null(old[i] = test_read_file(path, &old_len[i]));
+	}
+	/* A new report that changes all three files. */
+	json_object_set_new(json_object_get(r, "model"), "path", json_string("models/a-newer-model"));
+	char *js = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	assert_non_null(js);
+	size_t json_len = strlen(js) + 1;
+	free(js);
+	size_t md_len = rendered_size(r, fr_report_write_markdown);
+	size_t html_len = rendered_size(r, fr_report_write_html);
+	size_t limit = json_len > md_len ? json_len : md_len;
+	assert_true(html_len > limit); /* the last file written is the one that fails */
+
+	struct rlimit saved, lim;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
+	lim = saved;
+	lim.rlim_cur = (rlim_t)limit;
+	void (*saved_sig)(int) = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	fr_error_clear(&err);
+	int rc = fr_report_write(r, dir, &err);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+	signal(SIGXFSZ, saved_sig);
+
+	assert_int_equal(rc, FR_EIO);
+	assert_non_null(strstr(err.source, "report.html"));
+	for (size_t i = 0; i < 3; i++) {
+		size_t len = 0;
+		test_path(path, sizeof(path), dir, names[i]);
+		char *now = test_read_file(path, &len);
+		assert_non_null(now);
+		assert_int_equal(len, old_len[i]);
+		assert_memory_equal(now, old[i], len);
+		assert_null(strstr(now, "a-newer-model"));
+		free(now);
+		free(old[i]);
+	}
+	DIR *d = opendir(dir);
+	struct dirent *e = NULL;
+	size_t entries = 0;
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			entries++;
+	closedir(d);
+	assert_int_equal(entries, 3); /* the three files, no temporary */
+	/* Without the limit the new set replaces the old one. */
+	fr_error_clear(&err);
+	assert_int_equal(fr_report_write(r, dir, &err), 0);
+	for (size_t i = 0; i < 3; i++) {
+		size_t len = 0;
+		test_path(path, sizeof(path), dir, names[i]);
+		char *now = test_read_file(path, &len);
+		assert_non_null(now);
+		assert_non_null(strstr(now, "a-newer-model"));
+		free(now);
+	}
+	json_decref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_report__reliability_and_calibration),
 		cmocka_unit_test(test_report__deterministic),
 		cmocka_unit_test(test_report__writes_three_files),
+		cmocka_unit_test(test_report__files_are_replaced_as_a_set),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
