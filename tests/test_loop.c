@@ -432,8 +432,33 @@ static void test_loop__corrections_change_the_model(void **state)
 	assert_true(json_equal(json_object_get(json_object_get(report, "model"), "training_files"),
 	                       json_object_get(json_object_get(manifest, "training"), "data_files")));
 	assert_int_equal(json_array_size(json_object_get(cv, "files")), 2);
+	/* The example batch's paragraphs are test rows too: the corrections
+	 * put some of them into training, and the report says how many. */
+	json_int_t overlap = json_integer_value(json_object_get(json_object_get(report, "data"), "rows_in_training"));
+	print_message("test rows trained on after the corrections: %lld\n", (long long)overlap);
+	assert_true(overlap > 0 && overlap <= 50);
 	json_decref(manifest);
 	json_decref(report);
+	/* The base model has none; scored on its own training file, all. */
+	assert_int_equal(run("%s evaluate --model %s --data %s/data/labeled/test.csv --report %s/m1report --quiet",
+	                     FR_FRAMER, model, FR_SOURCE_DIR, tmp), 0);
+	snprintf(path, sizeof(path), "%s/m1report/report.json", tmp);
+	report = json_load_file(path, 0, &jerr);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(report, "data"), "rows_in_training")), 0);
+	assert_true(json_is_integer(json_object_get(json_object_get(report, "data"), "rows_in_training")));
+	json_decref(report);
+	assert_int_equal(run("%s evaluate --model %s --data %s/data/labeled/train.csv --report %s/m1self --quiet",
+	                     FR_FRAMER, model, FR_SOURCE_DIR, tmp), 0);
+	snprintf(path, sizeof(path), "%s/m1self/report.json", tmp);
+	report = json_load_file(path, 0, &jerr);
+	json_t *d = json_object_get(report, "data");
+	assert_int_equal(json_integer_value(json_object_get(d, "rows_in_training")),
+	                 json_integer_value(json_object_get(d, "rows")));
+	json_decref(report);
+	data = read_in_tmp("err");
+	assert_non_null(strstr(data, "train.csv:2: 795 of the 795 test rows (this one first) have a text the model "
+	                             "was trained on"));
+	free(data);
 	data = read_in_tmp("m2report/report.md");
 	assert_non_null(strstr(data, "corrected.csv` (sha256 "));
 	free(data);

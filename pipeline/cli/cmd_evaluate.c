@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "../dataset.h"
 #include "../model.h"
+#include "../sha256.h"
 #include "../strmap.h"
 #include "../../eval/report.h"
 
@@ -93,6 +94,47 @@ static size_t model_training_files(const fr_model *m, const char **paths, size_t
 	if (n == 0 && json_string_value(json_object_get(training, "data")))
 		paths[n++] = json_string_value(json_object_get(training, "data"));
 	return n;
+}
+
+/* How many test rows have a text the model was trained on, whose scores
+ * are then not held-out (a test file given as training data, or test rows
+ * pasted into a corrections file); *first_line is the first such row's.
+ * Read from the training files model.json names, when every one is still
+ * what it was (the same sha256); -1 when that cannot be told. */
+static long rows_in_training(const fr_model *m, const fr_dataset *test, size_t *first_line)
+{
+	const json_t *files = json_object_get(json_object_get(fr_model_manifest(m), "training"), "data_files");
+	const char *paths[MAX_TRAIN];
+	size_t n = 0;
+	for (size_t i = 0; i < json_array_size(files) && n < MAX_TRAIN; i++) {
+		const json_t *f = json_array_get(files, i);
+		const char *path = json_string_value(json_object_get(f, "path"));
+		const char *want = json_string_value(json_object_get(f, "sha256"));
+		char sha[65] = "";
+		if (path == NULL || want == NULL || fr_sha256_file(path, sha, NULL) < 0 || strcmp(sha, want) != 0)
+			return -1;
+		paths[n++] = path;
+	}
+	fr_dataset train;
+	fr_dataset_init(&train);
+	fr_strmap *texts = NULL;
+	fr_error ignored = FR_ERROR_INIT;
+	long found = -1;
+	if (n > 0 && json_array_size(files) == n && load_tasks(&train, m, paths, n, &ignored) == 0 &&
+	    fr_strmap_new(&texts, train.n_rows, &ignored) == 0) {
+		uint32_t id = 0;
+		for (size_t r = 0; r < train.n_rows; r++)
+			if (fr_strmap_intern(texts, train.texts[r], train.text_lens[r], &id) < 0)
+				goto done;
+		found = 0;
+		for (size_t r = 0; r < test->n_rows; r++)
+			if (fr_strmap_find(texts, test->texts[r], test->text_lens[r]) >= 0 && found++ == 0)
+				*first_line = test->lines[r];
+	}
+done:
+	fr_strmap_free(texts);
+	fr_dataset_dispose(&train);
+	return found;
 }
 
 /* A test label the model was not trained on can never be predicted: its
@@ -218,6 +260,12 @@ int cmd_evaluate(int argc, char **argv)
 		goto done;
 	}
 	warn_unknown_labels(model, &test);
+	size_t overlap_line = 0;
+	long overlap = rows_in_training(model, &test, &overlap_line);
+	if (overlap > 0)
+		fprintf(stderr, "framer: warning: %s:%zu: %ld of the %zu test rows (this one first) have a text the "
+		        "model was trained on: their scores are not held-out\n", a.data, overlap_line, overlap,
+		        test.n_rows);
 	if (a.cv >= 2) {
 		const char *from_model[MAX_TRAIN];
 		const char *const *paths = a.train;
@@ -256,6 +304,9 @@ int cmd_evaluate(int argc, char **argv)
 		code = cli_fail(cli_exit_for(rc), &err);
 		goto done;
 	}
+	/* null: the training files are gone or changed since, so it is not known. */
+	json_object_set_new(json_object_get(report, "data"), "rows_in_training",
+	                    overlap >= 0 ? json_integer(overlap) : json_null());
 	if (a.report) {
 		rc = fr_report_write(report, a.report, &err);
 		if (rc < 0) {
