@@ -468,6 +468,43 @@ static void test_loop__corrections_change_the_model(void **state)
 	                     FR_FRAMER, FR_SOURCE_DIR, tmp, m2), 0);
 }
 
+static json_t *summary_of(const char *dir)
+{
+	char path[512];
+	json_error_t jerr;
+	snprintf(path, sizeof(path), "%s/%s/summary.json", tmp, dir);
+	json_t *j = json_load_file(path, 0, &jerr);
+	assert_non_null(j);
+	return j;
+}
+
+/* Each task's batch and training label shares sum to 1 (for a multi-label
+ * task too: shares of the labels given, not of paragraphs), and the
+ * divergence is their total variation distance. */
+static void check_label_spreads(const json_t *drift)
+{
+	const char *name;
+	json_t *task;
+	json_object_foreach(json_object_get(drift, "tasks"), name, task) {
+		json_t *dist = json_object_get(task, "label_distribution");
+		json_t *train = json_object_get(task, "training_distribution");
+		assert_int_equal(json_object_size(dist), json_object_size(train));
+		double sum_d = 0, sum_t = 0, tvd = 0;
+		const char *label;
+		json_t *v;
+		json_object_foreach(dist, label, v) {
+			double d = json_number_value(v), tr = json_number_value(json_object_get(train, label));
+			sum_d += d;
+			sum_t += tr;
+			tvd += fabs(d - tr) / 2;
+		}
+		assert_true(fabs(sum_d - 1) < 1e-6 && fabs(sum_t - 1) < 1e-6);
+		assert_true(fabs(json_number_value(json_object_get(task, "divergence")) - tvd) < 1e-6);
+		double mc = json_number_value(json_object_get(task, "mean_confidence"));
+		assert_true(mc > 0 && mc <= 1);
+	}
+}
+
 /* A multi-label task through the whole loop (issue #8, section 3): the
  * fixture's paragraphs that carry two frames get both in labels.jsonl
  * ("labels") and labels.csv ("a|b"); review.csv holds label sets that
@@ -489,6 +526,9 @@ static void test_loop__multilabel(void **state)
 	csv_parse(&truth, data);
 	free(data);
 	size_t n = 0, pairs = 0, both = 0;
+	json_t *summary = summary_of("ml");
+	check_label_spreads(json_object_get(summary, "drift"));
+	json_decref(summary);
 	para *got = read_labels("ml/labels.jsonl", &n);
 	assert_int_equal(n, truth.n - 1);
 	size_t frame = column(&truth, "frame");
@@ -578,15 +618,6 @@ static void test_loop__multilabel(void **state)
 	free(data);
 }
 
-static json_t *summary_of(const char *dir)
-{
-	char path[512];
-	json_error_t jerr;
-	snprintf(path, sizeof(path), "%s/%s/summary.json", tmp, dir);
-	json_t *j = json_load_file(path, 0, &jerr);
-	assert_non_null(j);
-	return j;
-}
 
 static void test_loop__drift(void **state)
 {
@@ -607,28 +638,8 @@ static void test_loop__drift(void **state)
 	assert_true(json_number_value(json_object_get(s, "oov_rate")) == oov);
 	assert_true(json_number_value(json_object_get(drift, "no_known_term_share")) == 0.0);
 	assert_int_equal(json_array_size(json_object_get(drift, "warnings")), 0);
-	json_t *tasks = json_object_get(drift, "tasks");
-	assert_int_equal(json_object_size(tasks), 2);
-	const char *name;
-	json_t *task;
-	json_object_foreach(tasks, name, task) {
-		json_t *dist = json_object_get(task, "label_distribution");
-		json_t *train = json_object_get(task, "training_distribution");
-		assert_int_equal(json_object_size(dist), json_object_size(train));
-		double sum_d = 0, sum_t = 0, tvd = 0;
-		const char *label;
-		json_t *v;
-		json_object_foreach(dist, label, v) {
-			double d = json_number_value(v), tr = json_number_value(json_object_get(train, label));
-			sum_d += d;
-			sum_t += tr;
-			tvd += fabs(d - tr) / 2;
-		}
-		assert_true(fabs(sum_d - 1) < 1e-6 && fabs(sum_t - 1) < 1e-6);
-		assert_true(fabs(json_number_value(json_object_get(task, "divergence")) - tvd) < 1e-6);
-		double mc = json_number_value(json_object_get(task, "mean_confidence"));
-		assert_true(mc > 0 && mc <= 1);
-	}
+	assert_int_equal(json_object_size(json_object_get(drift, "tasks")), 2);
+	check_label_spreads(drift);
 	json_decref(s);
 
 	/* French news: the words are unknown, the labels pile up. */

@@ -184,11 +184,24 @@ static double training_total(const fr_model *m, size_t k)
 	return (double)n;
 }
 
+/* What a task's batch shares are of: its paragraphs, or for a multi-label
+ * task the labels given (a paragraph can have several), as the training
+ * shares are, so that both sides sum to 1. */
+static double batch_total(const fr_model *m, size_t k, const fr_run_tally *t)
+{
+	if (!fr_model_task_multilabel(m, k))
+		return (double)t->paragraphs;
+	size_t n = 0;
+	for (size_t l = 0; l < fr_model_label_count(m, k); l++)
+		n += t->label_counts[k][l];
+	return (double)n;
+}
+
 static double label_divergence(const fr_model *m, size_t k, const fr_run_tally *t)
 {
-	double d = 0, train = training_total(m, k);
+	double d = 0, train = training_total(m, k), batch = batch_total(m, k, t);
 	for (size_t l = 0; l < fr_model_label_count(m, k); l++)
-		d += fabs(share((double)t->label_counts[k][l], (double)t->paragraphs) -
+		d += fabs(share((double)t->label_counts[k][l], batch) -
 		          share((double)fr_model_label_support(m, k, l), train));
 	return d / 2;
 }
@@ -233,11 +246,11 @@ static json_t *drift_json(const fr_model *m, const fr_run_tally *t, json_t *warn
 	json_t *tasks = json_object();
 	for (size_t k = 0; tasks && k < fr_model_task_count(m); k++) {
 		json_t *batch = json_object(), *train = json_object();
-		double total = training_total(m, k);
+		double total = training_total(m, k), batch_labels = batch_total(m, k, t);
 		for (size_t l = 0; l < fr_model_label_count(m, k); l++) {
 			const char *name = fr_model_label_name(m, k, l);
 			json_object_set_new(batch, name, json_real(share((double)t->label_counts[k][l],
-			                                                  (double)t->paragraphs)));
+			                                                  batch_labels)));
 			json_object_set_new(train, name, json_real(share((double)fr_model_label_support(m, k, l),
 			                                                  total)));
 		}
