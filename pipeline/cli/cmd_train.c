@@ -132,7 +132,7 @@ int cmd_train(int argc, char **argv)
 		double t1 = cli_now();
 		rc = fr_tune(&cfg, &ds, &to, &tuning, log_line, &a, &err);
 		if (rc < 0) {
-			code = cli_fail(rc == FR_EINVALID ? FR_EXIT_USAGE : cli_exit_for(rc), &err);
+			code = cli_fail(cli_exit_for(rc), &err);
 			goto done;
 		}
 		if (!a.quiet) {
