@@ -2145,11 +2145,35 @@ static void task_terms(render *r, const json_t *task)
 	list_close(r);
 }
 
-/* One mistake: "id · true → predicted · confidence c", the evidence, then
- * the paragraph quoted. */
+/* A multi-label mistake's wrong decisions: "gave x at p 0.270 (threshold
+ * 0.266); missed y at p 0.120 (threshold 0.300)". */
+static void write_wrong_decisions(render *r, const json_t *wrong)
+{
+	numbuf p = { "" };
+	numbuf t = { "" };
+
+	for (size_t i = 0; i < json_array_size(wrong); i++) {
+		const json_t *d = json_array_get(wrong, i);
+
+		out_raw(r, i ? "; " : "");
+		out_raw(r, json_is_true(json_object_get(d, "given")) ? "gave " : "missed ");
+		put_text(r, jstr(d, "label"));
+		if (!json_is_number(json_object_get(d, "probability"))) {
+			out_raw(r, " (not a label of the model)");
+			continue;
+		}
+		out_fmt(r, " at p %s (threshold %s)", fmt_score(&p, json_object_get(d, "probability")),
+		        fmt_score(&t, json_object_get(d, "threshold")));
+	}
+}
+
+/* One mistake: "id · true → predicted · confidence c" (a multi-label one:
+ * its wrong decisions in place of the confidence), the evidence, then the
+ * paragraph quoted. */
 static void write_mistake(render *r, size_t n, const json_t *m)
 {
 	const json_t *evidence = json_object_get(m, "evidence");
+	const json_t *wrong = json_object_get(m, "wrong");
 	char marker[32] = "";
 	numbuf c = { "" };
 	size_t shown = 0;
@@ -2165,7 +2189,11 @@ static void write_mistake(render *r, size_t n, const json_t *m)
 	put_text(r, jstr(m, "true"));
 	out_raw(r, " \u2192 ");
 	put_text(r, jstr(m, "predicted"));
-	out_fmt(r, " \u00b7 confidence %s", fmt_score(&c, json_object_get(m, "confidence")));
+	out_raw(r, " \u00b7 ");
+	if (json_is_array(wrong))
+		write_wrong_decisions(r, wrong);
+	else
+		out_fmt(r, "confidence %s", fmt_score(&c, json_object_get(m, "confidence")));
 	if (r->format == FMT_HTML) {
 		out_raw(r, "</p>\n<p>Evidence: ");
 	} else {
@@ -2205,8 +2233,13 @@ static void task_mistakes(render *r, const json_t *task)
 	if (json_array_size(mistakes) == 0)
 		return;
 	heading(r, 3, "Most confident mistakes");
-	prose(r, "Wrong predictions the model was surest of, most confident first: they show what it "
-	         "misreads, or where a label deserves a second look.");
+	if (task_multilabel(task))
+		prose(r, "Wrong label sets the model was surest of, surest first: a paragraph ranks by its "
+		         "surest wrong decision, a label given wrongly by its probability p and a label missed "
+		         "by 1 \u2212 p. Each wrong decision is shown with p and the label's threshold.");
+	else
+		prose(r, "Wrong predictions the model was surest of, most confident first: they show what it "
+		         "misreads, or where a label deserves a second look.");
 	html_open(r, "<ol class=\"mistakes\">\n");
 	for (size_t i = 0, n = 0; i < json_array_size(mistakes); i++)
 		if (json_is_object(json_array_get(mistakes, i)))

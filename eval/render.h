@@ -47,6 +47,11 @@ struct json_t;
  *       "top_terms": {"<label>": [ {"term", "weight"}, ... ]},   (absent for RBF models)
  *       "mistakes": [ {"id", "text", "true", "predicted", "confidence",
  *                      "evidence": ["<term>", ...]}, ... ]       most confident first
+ *                   multi-label: "confidence" is the surest wrong decision's (a label
+ *                   given wrongly: its probability p; a label missed: 1 - p; null when
+ *                   only labels the model lacks are missed), and "wrong" lists them,
+ *                   surest first: [{"label", "given": bool, "probability", "threshold"}]
+ *                   (both null for a label the model lacks)
  *   } }
  * }
  * FIGURES = {"labels": {"<label>": {"precision", "recall", "f1", "support": int}},

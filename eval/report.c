@@ -455,13 +455,79 @@ static json_t *top_terms(const fr_model *m, size_t task, size_t n_terms)
 	return obj;
 }
 
-static int cmp_mistakes(const void *a, const void *b, void *preds)
+static json_t *real_or_null(double x)
 {
-	const preds_t *p = preds;
+	return isnan(x) ? json_null() : json_real(x);
+}
+
+/* By rank (scores[i]) descending, unranked (NaN) last, then row order. */
+static int cmp_mistakes(const void *a, const void *b, void *scores)
+{
+	const double *s = scores;
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	if (p->conf[i] != p->conf[j])
-		return p->conf[i] > p->conf[j] ? -1 : 1;
+	if (isnan(s[i]) != isnan(s[j]))
+		return isnan(s[i]) ? 1 : -1;
+	if (!isnan(s[i]) && s[i] != s[j])
+		return s[i] > s[j] ? -1 : 1;
 	return (i > j) - (i < j);
+}
+
+/* How sure the model was of its decision on label l of multi-label row i
+ * when that decision is wrong: a label given wrongly, its probability p; a
+ * label missed, 1 - p. NaN when the decision is right or the model has no
+ * such label (it cannot give it). */
+static double wrong_decision(const preds_t *p, const label_set *ls, size_t i, size_t l)
+{
+	const unsigned char *ts = p->true_set + i * p->k, *ps = p->pred_set + i * p->k;
+	if (ts[l] == ps[l] || l >= ls->n_model)
+		return NAN;
+	double prob = p->probs[i * p->k + l];
+	return ps[l] ? prob : 1.0 - prob;
+}
+
+/* A multi-label row's wrong decisions, surest first: [{"label", "given":
+ * bool, "probability", "threshold"}] (a label the model lacks: missed,
+ * probability and threshold null, last); the surest one's confidence (NaN
+ * when none was the model's) to score_out. */
+static json_t *wrong_decisions(const fr_model *m, size_t task, const preds_t *p, const label_set *ls,
+                               size_t i, double *score_out)
+{
+	json_t *arr = json_array();
+	unsigned char *done = calloc(ls->n ? ls->n : 1, 1);
+	*score_out = NAN;
+	for (size_t n = 0; arr && done && n < ls->n; n++) {
+		/* Selection: the surest wrong decision not yet listed. */
+		int best = -1;
+		double best_c = -1.0;
+		for (size_t l = 0; l < ls->n; l++) {
+			if (done[l] || p->true_set[i * p->k + l] == p->pred_set[i * p->k + l])
+				continue;
+			double c = wrong_decision(p, ls, i, l);
+			double key = isnan(c) ? -0.5 : c;
+			if (key > best_c) {
+				best_c = key;
+				best = (int)l;
+			}
+		}
+		if (best < 0)
+			break;
+		done[best] = 1;
+		size_t l = (size_t)best;
+		int model_label = l < ls->n_model;
+		if (model_label && isnan(*score_out))
+			*score_out = best_c;
+		json_t *d = json_pack("{s:s, s:b, s:o, s:o}", "label", ls->names[l],
+		                      "given", (int)p->pred_set[i * p->k + l],
+		                      "probability", model_label ? real_or_null(p->probs[i * p->k + l]) : json_null(),
+		                      "threshold", model_label ? real_or_null(fr_model_label_threshold(m, task, l))
+		                                               : json_null());
+		if (d == NULL || json_array_append_new(arr, d) != 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	}
+	free(done);
+	return arr;
 }
 
 /* A label set as a labeled CSV writes it: "a|b". */
@@ -488,17 +554,28 @@ static json_t *set_text(const label_set *ls, const unsigned char *flags)
 	return s;
 }
 
-static json_t *mistakes(const fr_model *m, const fr_dataset *ds, const preds_t *p,
+/* The wrong predictions the model was surest of. A single-label mistake is
+ * ranked by the predicted label's confidence. A multi-label one by its
+ * surest wrong decision (wrong_decision): the top label's probability may
+ * well be a label that was right. */
+static json_t *mistakes(const fr_model *m, size_t task, const fr_dataset *ds, const preds_t *p,
                         const label_set *ls, size_t max)
 {
 	json_t *arr = json_array();
 	size_t *wrong = malloc((p->n ? p->n : 1) * sizeof(*wrong)), n = 0;
-	if (wrong == NULL)
-		return arr;
-	for (size_t i = 0; i < p->n; i++)
-		if (!pred_right(p, i))
-			wrong[n++] = i;
-	qsort_r(wrong, n, sizeof(*wrong), cmp_mistakes, (void *)p);
+	double *score = malloc((p->n ? p->n : 1) * sizeof(*score));
+	json_t **decisions = p->true_set ? calloc(p->n ? p->n : 1, sizeof(*decisions)) : NULL;
+	if (wrong == NULL || score == NULL || (p->true_set && decisions == NULL))
+		goto done;
+	for (size_t i = 0; i < p->n; i++) {
+		score[i] = p->conf[i];
+		if (pred_right(p, i))
+			continue;
+		if (p->true_set && (decisions[i] = wrong_decisions(m, task, p, ls, i, &score[i])) == NULL)
+			goto done;
+		wrong[n++] = i;
+	}
+	qsort_r(wrong, n, sizeof(*wrong), cmp_mistakes, score);
 	for (size_t k = 0; k < n && k < max; k++) {
 		size_t i = wrong[k], r = p->row[i];
 		json_t *ev = json_array();
@@ -506,10 +583,19 @@ static json_t *mistakes(const fr_model *m, const fr_dataset *ds, const preds_t *
 			json_array_append_new(ev, json_string(fr_tfidf_surface(fr_model_vectorizer(m), p->evidence[i][e])));
 		json_t *truth = p->true_set ? set_text(ls, p->true_set + i * p->k) : json_string(ls->names[p->truth[i]]);
 		json_t *pred = p->true_set ? set_text(ls, p->pred_set + i * p->k) : json_string(ls->names[p->pred[i]]);
-		json_array_append_new(arr, json_pack("{s:s, s:s%, s:o, s:o, s:f, s:o}",
+		json_t *one = json_pack("{s:s, s:s%, s:o, s:o, s:o, s:o}",
 			"id", ds->ids[r], "text", ds->texts[r], ds->text_lens[r],
-			"true", truth, "predicted", pred, "confidence", p->conf[i], "evidence", ev));
+			"true", truth, "predicted", pred,
+			"confidence", real_or_null(score[i]), "evidence", ev);
+		if (one && decisions)
+			json_object_set(one, "wrong", decisions[i]);
+		json_array_append_new(arr, one);
 	}
+done:
+	for (size_t i = 0; decisions && i < p->n; i++)
+		json_decref(decisions[i]);
+	free(decisions);
+	free(score);
 	free(wrong);
 	return arr;
 }
@@ -825,7 +911,7 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 		json_t *terms = top_terms(m, t, opts->n_terms);
 		if (terms)
 			json_object_set_new(task, "top_terms", terms);
-		json_object_set_new(task, "mistakes", mistakes(m, test, &test_preds[t], ls, opts->n_mistakes));
+		json_object_set_new(task, "mistakes", mistakes(m, t, test, &test_preds[t], ls, opts->n_mistakes));
 		json_object_set_new(tasks, fr_model_task_name(m, t), task);
 	}
 	if (rc == 0) {

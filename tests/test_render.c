@@ -830,6 +830,48 @@ static void test_render__tuned_model_report_has_tuning(void **state)
 	assert_int_equal(test_rmtree(dir), 0);
 }
 
+/* Regression (user walk-through: a multi-label mistake read
+ * "sanctions_economy → blames_russia|sanctions_economy · confidence 1.000",
+ * the probability of a label that was right): a multi-label mistake shows
+ * its wrong decisions, each with its probability and threshold, and the
+ * section says how they are ranked. */
+static void test_render__multilabel_mistakes_show_the_wrong_decision(void **state)
+{
+	json_t *report = json_deep_copy(*state);
+	json_t *task = json_object_get(json_object_get(report, "tasks"), "frame");
+	json_t *mistakes = json_pack(
+		"[{s:s, s:s, s:s, s:s, s:f, s:[s], s:[{s:s, s:b, s:f, s:f}]},"
+		" {s:s, s:s, s:s, s:s, s:f, s:[], s:[{s:s, s:b, s:f, s:f}, {s:s, s:b, s:n, s:n}]}]",
+		"id", "p1", "text", "Sanctions bite.", "true", "sanctions_economy",
+		"predicted", "blames_russia|sanctions_economy", "confidence", 0.27, "evidence", "sanctions",
+		"wrong", "label", "blames_russia", "given", 1, "probability", 0.27, "threshold", 0.266,
+		"id", "p2", "text", "Talks resume.", "true", "talks|aid", "predicted", "blames_russia",
+		"confidence", 0.88, "evidence",
+		"wrong", "label", "talks", "given", 0, "probability", 0.12, "threshold", 0.3,
+		"label", "aid", "given", 0, "probability", "threshold");
+
+	assert_non_null(mistakes);
+	assert_int_equal(json_object_set_new(task, "multilabel", json_true()), 0);
+	assert_int_equal(json_object_set_new(task, "mistakes", mistakes), 0);
+	char *md = render_ok(fr_report_write_markdown, report);
+	char *html = render_ok(fr_report_write_html, report);
+	const char *want[] = {
+		"**p1** \u00b7 sanctions_economy \u2192 blames_russia\\|sanctions_economy \u00b7 "
+		"gave blames_russia at p 0.270 (threshold 0.266)",
+		"missed talks at p 0.120 (threshold 0.300); missed aid (not a label of the model)",
+		"a label given wrongly by its probability p and a label missed by 1 \u2212 p",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
+		assert_contains(md, want[i]);
+	assert_contains(html, "gave blames_russia at p 0.270 (threshold 0.266)");
+	assert_lacks(md, "confidence 0.270");
+	assert_lacks(md, "confidence 0.880");
+	assert_tags_balance(html);
+	free(md);
+	free(html);
+	json_decref(report);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -851,6 +893,7 @@ int main(void)
 		cmocka_unit_test(test_render__output_is_deterministic),
 		cmocka_unit_test(test_render__tuning_section),
 		cmocka_unit_test(test_render__tuned_model_report_has_tuning),
+		cmocka_unit_test(test_render__multilabel_mistakes_show_the_wrong_decision),
 	};
 
 	return cmocka_run_group_tests(tests, setup_fixture, teardown_fixture);

@@ -119,6 +119,25 @@ static double num(const json_t *j, const char *a, const char *b)
 	return json_number_value(b ? json_object_get(x, b) : x);
 }
 
+/* Whether label is one of a "a|b" cell's labels (spaces around '|' allowed). */
+static int test_set_has(const char *cell, const char *label)
+{
+	size_t n = strlen(label);
+	const char *p = cell;
+	while (p && *p) {
+		while (*p == ' ')
+			p++;
+		size_t len = strcspn(p, "|");
+		size_t end = len;
+		while (end > 0 && p[end - 1] == ' ')
+			end--;
+		if (end == n && strncmp(p, label, n) == 0)
+			return 1;
+		p = p[len] ? p + len + 1 : NULL;
+	}
+	return 0;
+}
+
 static void test_report__test_figures_baseline_and_notes(void **state)
 {
 	fixture *f = *state;
@@ -422,6 +441,103 @@ static void test_report__files_are_replaced_as_a_set(void **state)
 	json_decref(r);
 }
 
+/* Regression (user walk-through: a multi-label mistake showed the
+ * probability of a label that was right, "sanctions_economy →
+ * blames_russia|sanctions_economy · confidence 1.000"): each multi-label
+ * mistake is ranked by its surest wrong decision, a label given wrongly by
+ * its probability and a label missed by 1 - p, and lists those decisions. */
+static void test_report__multilabel_mistakes_rank_by_the_wrong_decision(void **state)
+{
+	fixture *f = *state;
+	/* Paragraphs whose labels their words do not carry: a label missed
+	 * beside one that is right (the walk-through's case), one given
+	 * wrongly, and both. */
+	static const char *ml_test_csv =
+		"id,document,text,frame\n"
+		"w1,x,The Kremlin launched an unprovoked invasion.,blame_russia|talks\n"
+		"w2,x,NATO expansion to the east provoked the conflict. Russian troops shelled apartment blocks "
+		"and a maternity hospital.,blame_nato\n"
+		"w3,y,Leaders urged an immediate ceasefire and a return to negotiations.,blame_russia\n"
+		"w4,y,Diplomats called for peace talks without preconditions.,talks\n";
+	char path[192];
+	fr_dataset train, test;
+	fr_model_config cfg;
+	fr_model *m = NULL;
+	fr_error err = FR_ERROR_INIT;
+	fr_report_options o = FR_REPORT_OPTIONS_INIT;
+	json_t *r = NULL;
+	fr_dataset_init(&train);
+	fr_dataset_init(&test);
+	assert_int_equal(fr_dataset_load(&train, FR_TEST_FIXTURES "/multilabel/train.csv", NULL, 0, &err), 0);
+	test_path(path, sizeof(path), f->dir, "ml_test.csv");
+	assert_int_equal(test_write_text(path, ml_test_csv), 0);
+	assert_int_equal(fr_dataset_load(&test, path, NULL, 0, &err), 0);
+	assert_int_equal(fr_model_config_init(&cfg, NULL, &err), 0);
+	cfg.tfidf.min_df = 1;
+	assert_int_equal(fr_model_train(&m, &train, &cfg, NULL, 0, NULL, NULL, &err), 0);
+	assert_true(fr_model_task_multilabel(m, 0));
+	o.cv_folds = 0;
+	o.n_mistakes = 100;
+	assert_int_equal(fr_report_build(&r, m, "models/ml", &test, NULL, &cfg, &o, NULL, NULL, &err), 0);
+	const json_t *mistakes = json_object_get(json_object_get(json_object_get(r, "tasks"), "frame"), "mistakes");
+	assert_true(json_array_size(mistakes) >= 3);
+	fr_model_work *w = NULL;
+	assert_int_equal(fr_model_work_new(&w, m, &err), 0);
+	double last = 2.0;
+	for (size_t i = 0; i < json_array_size(mistakes); i++) {
+		const json_t *mk = json_array_get(mistakes, i);
+		const char *truth = json_string_value(json_object_get(mk, "true"));
+		/* The surest wrong decision, from the model's own probabilities. */
+		size_t row = 0;
+		while (row < test.n_rows && strcmp(test.ids[row], json_string_value(json_object_get(mk, "id"))) != 0)
+			row++;
+		assert_true(row < test.n_rows);
+		fr_task_result res;
+		assert_int_equal(fr_model_label(m, w, test.texts[row], test.text_lens[row], &res, NULL, &err), 0);
+		double expected = -1.0;
+		for (size_t l = 0; l < fr_model_label_count(m, 0); l++) {
+			int given = (int)((res.label_set >> l) & 1);
+			if (given != test_set_has(truth, fr_model_label_name(m, 0, l)))
+				expected = fmax(expected, given ? res.scores[l] : 1.0 - res.scores[l]);
+		}
+		double conf = num(mk, "confidence", NULL);
+		assert_true(expected >= 0.0);
+		assert_true(fabs(conf - expected) < 1e-12);
+		assert_true(conf <= last + 1e-12);
+		last = conf;
+	}
+	fr_model_work_free(w);
+	/* The decisions listed are the wrong ones, surest first. */
+	for (size_t i = 0; i < json_array_size(mistakes); i++) {
+		const json_t *mk = json_array_get(mistakes, i);
+		const char *truth = json_string_value(json_object_get(mk, "true"));
+		const char *pred = json_string_value(json_object_get(mk, "predicted"));
+		double conf = num(mk, "confidence", NULL);
+		const json_t *wrong = json_object_get(mk, "wrong");
+		assert_true(json_array_size(wrong) >= 1);
+		double prev = 2.0;
+		for (size_t j = 0; j < json_array_size(wrong); j++) {
+			const json_t *d = json_array_get(wrong, j);
+			const char *label = json_string_value(json_object_get(d, "label"));
+			int given = json_is_true(json_object_get(d, "given"));
+			assert_int_equal(test_set_has(pred, label), given);
+			assert_int_equal(test_set_has(truth, label), !given);
+			double p = json_number_value(json_object_get(d, "probability"));
+			double t = json_number_value(json_object_get(d, "threshold"));
+			assert_true(t > 0.0 && t < 1.0);
+			double c = given ? p : 1.0 - p;
+			assert_true(c <= prev + 1e-12);
+			assert_true(j > 0 || fabs(c - conf) < 1e-12);
+			prev = c;
+		}
+	}
+	json_decref(r);
+	fr_model_free(m);
+	fr_model_config_dispose(&cfg);
+	fr_dataset_dispose(&train);
+	fr_dataset_dispose(&test);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_report__deterministic),
 		cmocka_unit_test(test_report__writes_three_files),
 		cmocka_unit_test(test_report__files_are_replaced_as_a_set),
+		cmocka_unit_test(test_report__multilabel_mistakes_rank_by_the_wrong_decision),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
