@@ -59,7 +59,8 @@ struct json_t;
  *            "accuracy", "n": int,
  *            "confusion": {"labels": [...], "matrix": [[int, ...], ...]}}   rows = true labels
  * NUMBERS = FIGURES without "confusion" and "n", every number a mean (or std) over folds.
- * POINT = {"stage": "default", "words" or "chars", "C", "class_weight": "none" or "balanced",
+ * POINT = {"stage": "default", "words", "chars" or "refine" (the pass that added it), "C",
+ *          "class_weight": "none" or "balanced",
  *          "solver": "liblinear", "libsvm" or "auto", "stopwords": bool (the config's list or
  *          none), "min_df": int (a count) or real (a share), "ngram_range": [int, int],
  *          "char_ngrams": [int, int] or null, "mean" (the objective, folds pooled, over repeats),

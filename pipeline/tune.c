@@ -57,8 +57,9 @@ static const int grid_log2_c[N_C] = { -2, -1, 0, 1, 2, 3, 4 };
 #define GRID_CHAR_MIN 2
 #define GRID_CHAR_MAX 5
 
-enum { STAGE_DEFAULT = 0, STAGE_WORDS = 1, STAGE_CHARS = 2 };
-static const char *const stage_names[] = { "default", "words", "chars" };
+/* The pass that added a point (tune.h): its "stage" in the record. */
+enum { STAGE_DEFAULT = 0, STAGE_WORDS = 1, STAGE_CHARS = 2, STAGE_REFINE = 3 };
+static const char *const stage_names[] = { "default", "words", "chars", "refine" };
 
 /* default 1 + words 8 + chars FR_TUNE_CHAR_SETTINGS, with room to spare */
 #define MAX_VECS 16
@@ -74,7 +75,7 @@ typedef struct {
 typedef struct {
 	size_t vec;          /* index into tune_ctx.vecs */
 	int stage;           /* STAGE_* */
-	int pass;            /* the pass that scores it: 1 (default, words) or 2 (chars) */
+	int pass;            /* the pass that scores it: 1 (default, words), 2 (chars), 3... (refine) */
 	int balanced;
 	double C;
 	int solver;          /* FR_SOLVER_LIBLINEAR, or the config's (auto: resolved per task as training does) */
@@ -631,9 +632,9 @@ static size_t add_refine_points(tune_ctx *c, int pass)
 			}
 		}
 		if (b->C == lo && b->C / 2 >= ldexp(1.0, FR_TUNE_LOG2_C_MIN))
-			add_point(c, b->vec, b->stage, pass, b->balanced, b->C / 2, FR_SOLVER_LIBLINEAR);
+			add_point(c, b->vec, STAGE_REFINE, pass, b->balanced, b->C / 2, FR_SOLVER_LIBLINEAR);
 		if (b->C == hi && b->C * 2 <= ldexp(1.0, FR_TUNE_LOG2_C_MAX))
-			add_point(c, b->vec, b->stage, pass, b->balanced, b->C * 2, FR_SOLVER_LIBLINEAR);
+			add_point(c, b->vec, STAGE_REFINE, pass, b->balanced, b->C * 2, FR_SOLVER_LIBLINEAR);
 	}
 	return c->n_points - before;
 }

@@ -294,6 +294,23 @@ static void test_tune__chosen_c_is_not_an_edge(void **state)
 	assert_string_not_equal(json_string_value(json_object_get(chosen, "stage")), "default");
 	assert_true(C > lo || C == ldexp(1.0, FR_TUNE_LOG2_C_MIN));
 	assert_true(C < hi || C == ldexp(1.0, FR_TUNE_LOG2_C_MAX));
+	/* Regression (user walk-through: refinement points were recorded as
+	 * "words" or "chars"): a point off the grid's C values can only come
+	 * from the refinement, and says so, as README's table names that pass. */
+	const json_t *grid_c = json_object_get(json_object_get(rec, "grid"), "C");
+	size_t refined = 0;
+	for (size_t i = 1; i < json_array_size(points); i++) {
+		const json_t *p = json_array_get(points, i);
+		const char *stage = json_string_value(json_object_get(p, "stage"));
+		double pc = json_number_value(json_object_get(p, "C"));
+		int on_grid = 0;
+		for (size_t g = 0; g < json_array_size(grid_c); g++)
+			on_grid |= json_number_value(json_array_get(grid_c, g)) == pc;
+		if (!on_grid)
+			assert_string_equal(stage, "refine");
+		refined += strcmp(stage, "refine") == 0;
+	}
+	assert_true(refined >= 1);
 	json_decref(rec);
 }
 
