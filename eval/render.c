@@ -2118,8 +2118,10 @@ static void task_terms(render *r, const json_t *task)
 	if (!json_is_object(terms))
 		return;
 	heading(r, 3, "Telling terms");
-	prose(r, "The terms that push a paragraph most toward each label, strongest first, as the "
-	         "model sees them: stemmed words and two-word phrases.");
+	prose(r, "The terms that push a paragraph most toward each label, strongest first: words, and "
+	         "phrases when the model uses word n-grams. Each is shown as it was most often written in "
+	         "the training text; the model matches its stems, so a term also stands for the other "
+	         "forms of its words.");
 	list_open(r);
 	for (size_t i = 0; i < json_array_size(labels); i++) {
 		const char *label = label_at(labels, i);

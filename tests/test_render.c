@@ -872,6 +872,22 @@ static void test_render__multilabel_mistakes_show_the_wrong_decision(void **stat
 	json_decref(report);
 }
 
+/* Regression (user walk-through: "Telling terms" said "stemmed words" and
+ * listed whole words): the section says what it shows, the words as the
+ * training text most often wrote them. */
+static void test_render__telling_terms_say_what_they_show(void **state)
+{
+	char *md = render_ok(fr_report_write_markdown, *state);
+	char *html = render_ok(fr_report_write_html, *state);
+
+	assert_lacks(md, "stemmed words");
+	assert_lacks(html, "stemmed words");
+	assert_contains(md, "Each is shown as it was most often written in the training text");
+	assert_contains(html, "Each is shown as it was most often written in the training text");
+	free(md);
+	free(html);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -894,6 +910,7 @@ int main(void)
 		cmocka_unit_test(test_render__tuning_section),
 		cmocka_unit_test(test_render__tuned_model_report_has_tuning),
 		cmocka_unit_test(test_render__multilabel_mistakes_show_the_wrong_decision),
+		cmocka_unit_test(test_render__telling_terms_say_what_they_show),
 	};
 
 	return cmocka_run_group_tests(tests, setup_fixture, teardown_fixture);
