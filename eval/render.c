@@ -295,6 +295,23 @@ static const char *fmt_score(numbuf *b, const json_t *v)
 	return b->s;
 }
 
+/* A confidence cut: 3 decimals, or as many more as it takes to print the
+ * number itself (report.c makes it the shortest decimal that splits the
+ * paragraphs as the table says). */
+static const char *fmt_cut(numbuf *b, const json_t *v)
+{
+	double x = 0.0;
+
+	if (!num_get(v, &x))
+		return MISSING;
+	for (int d = 3; d <= 17; d++) {
+		snprintf(b->s, sizeof(b->s), "%.*f", d, x);
+		if (strtod(b->s, NULL) == x)
+			break;
+	}
+	return b->s;
+}
+
 /* A share in [0, 1] as a percentage: 1 decimal. */
 static const char *fmt_share(numbuf *b, double x)
 {
@@ -2093,8 +2110,12 @@ static void task_thresholds(render *r, const json_t *task)
 		double review = jdouble(json_object_get(row, "review"), 0.0);
 		double accepted = jdouble(json_object_get(row, "accepted"), 0.0);
 
+		if (!(review > 0.0))
+			continue; /* nothing reviewed: the "none" row above */
 		table_row(r, &t, 0);
-		table_text(r, &t, fmt_score(&a, json_object_get(row, "threshold")));
+		table_text(r, &t, fmt_cut(&a, json_is_number(json_object_get(row, "review_below"))
+		                                  ? json_object_get(row, "review_below")
+		                                  : json_object_get(row, "threshold")));
 		table_cell(r, &t, "%s (%s)", fmt_count(&a, json_object_get(row, "review")),
 		           review + accepted > 0.0 ? fmt_share(&b, review / (review + accepted)) : MISSING);
 		table_text(r, &t, fmt_count(&a, json_object_get(row, "accepted")));

@@ -42,8 +42,12 @@ struct json_t;
  *                   how the model turns scores into confidences (its model.json task entry)
  *       "reliability": {"test": RELIABILITY,
  *                       "cv": RELIABILITY}   every fold's held-out rows pooled (absent without cv)
- *       "thresholds": [ {"threshold", "accepted": int, "coverage", "precision",
+ *       "thresholds": [ {"threshold", "review_below", "accepted": int, "coverage", "precision",
  *                        "macro_f1", "review": int, "accuracy_after_review"}, ... ],
+ *                   threshold: the lowest confidence accepted; review_below: the shortest
+ *                   decimal (3 places or more) with exactly "review" paragraphs under it,
+ *                   printed as the cut (threshold when absent). A row reviewing none is
+ *                   not printed: the table's first row, "none", is that one.
  *       "top_terms": {"<label>": [ {"term", "weight"}, ... ]},   (absent for RBF models)
  *       "mistakes": [ {"id", "text", "true", "predicted", "confidence",
  *                      "evidence": ["<term>", ...]}, ... ]       most confident first
@@ -79,8 +83,8 @@ struct json_t;
  * links or table breaks) with newlines folded to spaces. Parts the report
  * lacks (cv, top_terms, timing, reliability, ...) are left out; a missing number prints
  * as an en dash. Numbers have fixed decimals (3 for scores, 1 for
- * percentages) in the "C" locale whatever the caller's, so the same report
- * gives the same bytes. fp is flushed, not closed. Returns 0, FR_EIO when
+ * percentages; a review cut 3 or as many more as it needs) in the "C"
+ * locale whatever the caller's, so the same report gives the same bytes. fp is flushed, not closed. Returns 0, FR_EIO when
  * writing fails, FR_ENOMEM, or FR_EINVALID when report is not an object or
  * fp is NULL. */
 int fr_report_write_markdown(const struct json_t *report, FILE *fp);

@@ -350,9 +350,25 @@ static int cmp_conf_desc(const void *a, const void *b, void *preds)
 	return (i > j) - (i < j);
 }
 
+/* The shortest decimal, of 3 places or more, in (below, threshold]: a cut
+ * that, printed, reviews exactly the paragraphs under threshold. Rounding
+ * threshold could pass paragraphs (0.8206 shown as 0.821 reviews those at
+ * 0.8208 too). below is the highest confidence under threshold (-1 when
+ * none is). */
+static double shortest_cut(double below, double threshold)
+{
+	for (int d = 3; d <= 17; d++) {
+		double scale = pow(10.0, d), v = floor(threshold * scale) / scale;
+		if (v <= threshold && v > below)
+			return v;
+	}
+	return threshold;
+}
+
 /* Precision of the paragraphs accepted without review, and accuracy once the
  * rest are reviewed, at each coverage level. The threshold is the lowest
- * confidence accepted; paragraphs tied with it are accepted too. */
+ * confidence accepted; paragraphs tied with it are accepted too.
+ * review_below is the threshold as the report prints it (shortest_cut). */
 static json_t *threshold_table(const preds_t *p, const label_set *ls)
 {
 	json_t *arr = json_array();
@@ -401,8 +417,11 @@ static json_t *threshold_table(const preds_t *p, const label_set *ls)
 		fr_confusion_dispose(&conf);
 		fr_multilabel_dispose(&ml);
 		size_t n = p->n, review = n - accepted;
-		json_array_append_new(arr, json_pack("{s:f, s:I, s:f, s:f, s:f, s:I, s:f}",
+		/* The accepted are the first of order; the next is the surest reviewed. */
+		double below = accepted < n ? p->conf[order[accepted]] : -1.0;
+		json_array_append_new(arr, json_pack("{s:f, s:f, s:I, s:f, s:f, s:f, s:I, s:f}",
 			"threshold", threshold,
+			"review_below", shortest_cut(below, threshold),
 			"accepted", (json_int_t)accepted,
 			"coverage", (double)accepted / (double)n,
 			"precision", accepted ? (double)correct / (double)accepted : 0.0,

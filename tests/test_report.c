@@ -538,6 +538,79 @@ static void test_report__multilabel_mistakes_rank_by_the_wrong_decision(void **s
 	fr_dataset_dispose(&test);
 }
 
+/* Regression (user walk-through: "below 0.821" reviewed 66 paragraphs where
+ * the table said 65; the cut was 0.8206): every cut the Markdown prints
+ * reviews exactly the number of paragraphs printed beside it, and the cut
+ * reviewing none is not printed as a second "none" row. The multi-label
+ * fixture's test set has cuts 3 decimals would misstate (0.99777 as
+ * 0.998). */
+static void test_report__review_cut_splits_as_printed(void **state)
+{
+	(void)state;
+	fr_dataset train, test;
+	fr_model_config cfg;
+	fr_model *m = NULL;
+	fr_model_work *w = NULL;
+	fr_error err = FR_ERROR_INIT;
+	fr_report_options o = FR_REPORT_OPTIONS_INIT;
+	json_t *r = NULL;
+	fr_dataset_init(&train);
+	fr_dataset_init(&test);
+	assert_int_equal(fr_dataset_load(&train, FR_TEST_FIXTURES "/multilabel/train.csv", NULL, 0, &err), 0);
+	assert_int_equal(fr_dataset_load(&test, FR_TEST_FIXTURES "/multilabel/test.csv", NULL, 0, &err), 0);
+	assert_int_equal(fr_model_config_init(&cfg, NULL, &err), 0);
+	assert_int_equal(fr_model_train(&m, &train, &cfg, NULL, 0, NULL, NULL, &err), 0);
+	o.cv_folds = 0;
+	assert_int_equal(fr_report_build(&r, m, "models/ml", &test, NULL, &cfg, &o, NULL, NULL, &err), 0);
+	double *conf = calloc(test.n_rows, sizeof(*conf));
+	assert_non_null(conf);
+	assert_int_equal(fr_model_work_new(&w, m, &err), 0);
+	for (size_t i = 0; i < test.n_rows; i++) {
+		fr_task_result res;
+		assert_int_equal(fr_model_label(m, w, test.texts[i], test.text_lens[i], &res, NULL, &err), 0);
+		conf[i] = res.confidence;
+	}
+	fr_model_work_free(w);
+
+	char *md = NULL;
+	size_t md_len = 0;
+	FILE *fp = open_memstream(&md, &md_len);
+	assert_non_null(fp);
+	assert_int_equal(fr_report_write_markdown(r, fp), 0);
+	assert_int_equal(fclose(fp), 0);
+	const char *line = strstr(md, "\n| review below confidence ");
+	assert_non_null(line);
+	size_t rows = 0, nones = 0;
+	for (line = strchr(line + 1, '\n'); line && strncmp(line, "\n|", 2) == 0; line = strchr(line + 1, '\n')) {
+		char cut[32] = "";
+		size_t review = 0;
+		if (sscanf(line, "\n| %31s | %zu", cut, &review) != 2)
+			continue; /* the rule under the head */
+		if (strcmp(cut, "none") == 0) {
+			nones++;
+			assert_int_equal(review, 0);
+			continue;
+		}
+		double v = strtod(cut, NULL);
+		size_t below = 0;
+		for (size_t i = 0; i < test.n_rows; i++)
+			below += conf[i] < v;
+		if (below != review)
+			fail_msg("below %s: %zu paragraphs, the table says %zu", cut, below, review);
+		assert_true(review > 0);
+		rows++;
+	}
+	assert_int_equal(nones, 1);
+	assert_true(rows >= 5);
+	free(md);
+	free(conf);
+	json_decref(r);
+	fr_model_free(m);
+	fr_model_config_dispose(&cfg);
+	fr_dataset_dispose(&train);
+	fr_dataset_dispose(&test);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -549,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_report__writes_three_files),
 		cmocka_unit_test(test_report__files_are_replaced_as_a_set),
 		cmocka_unit_test(test_report__multilabel_mistakes_rank_by_the_wrong_decision),
+		cmocka_unit_test(test_report__review_cut_splits_as_printed),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
