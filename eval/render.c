@@ -1650,11 +1650,13 @@ static void write_glance(render *r, const json_t *tasks)
 		"baseline accuracy", "macro-F1", "baseline macro-F1", "CV macro-F1 (mean \u00b1 std)" };
 	const char *name = NULL;
 	json_t *task = NULL;
-	int has_cv = 0;
+	int has_cv = 0, has_multilabel = 0;
 	table t = { 0 };
 
-	json_object_foreach((json_t *)tasks, name, task)
+	json_object_foreach((json_t *)tasks, name, task) {
 		has_cv = has_cv || task_cv_of(task) != NULL;
+		has_multilabel = has_multilabel || task_multilabel(task);
+	}
 	if (json_object_size(tasks) == 0)
 		return;
 	table_init(&t, has_cv ? 8 : 7, head, "lrrrrrrr");
@@ -1666,8 +1668,11 @@ static void write_glance(render *r, const json_t *tasks)
 		table_text(r, &t, name);
 		table_cell(r, &t, "%zu", json_array_size(task_labels(task)));
 		table_text(r, &t, fmt_count(&a, jdig(task, "test", "n", NULL)));
-		table_text(r, &t, fmt_score(&a, jdig(task, "test", "accuracy", NULL)));
-		table_text(r, &t, fmt_score(&a, jdig(task, "baseline", "accuracy", NULL)));
+		/* A multi-label task's accuracy is subset accuracy: say so. */
+		table_cell(r, &t, "%s%s", fmt_score(&a, jdig(task, "test", "accuracy", NULL)),
+		           task_multilabel(task) ? " (subset)" : "");
+		table_cell(r, &t, "%s%s", fmt_score(&a, jdig(task, "baseline", "accuracy", NULL)),
+		           task_multilabel(task) ? " (subset)" : "");
 		table_text(r, &t, fmt_score(&a, jdig(task, "test", "macro", "f1", NULL)));
 		table_text(r, &t, fmt_score(&a, jdig(task, "baseline", "macro", "f1", NULL)));
 		if (has_cv)
@@ -1677,6 +1682,9 @@ static void write_glance(render *r, const json_t *tasks)
 	html_open(r, "<section class=\"glance\">\n");
 	heading(r, 2, "At a glance");
 	table_write(r, &t, "glance");
+	if (has_multilabel)
+		prose(r, "For a multi-label task, accuracy (subset) is subset accuracy: the share of "
+		         "paragraphs whose every label is right.");
 	html_open(r, "</section>\n");
 	table_dispose(&t);
 }

@@ -888,6 +888,36 @@ static void test_render__telling_terms_say_what_they_show(void **state)
 	free(html);
 }
 
+/* Regression (user walk-through: At a glance called a multi-label task's
+ * subset accuracy "accuracy"): its cells say "(subset)" and a note says
+ * what that is; a single-label task's do not. */
+static void test_render__glance_names_subset_accuracy(void **state)
+{
+	json_t *report = json_deep_copy(*state);
+	json_t *task = json_object_get(json_object_get(report, "tasks"), "frame");
+
+	assert_int_equal(json_object_set_new(task, "multilabel", json_true()), 0);
+	char *md = render_ok(fr_report_write_markdown, report);
+	char *html = render_ok(fr_report_write_html, report);
+	const char *glance = strstr(md, "\n## At a glance\n");
+	assert_non_null(glance);
+	const char *frame = strstr(glance, "\n| frame ");
+	const char *stance = strstr(glance, "\n| stance ");
+	assert_non_null(frame);
+	assert_non_null(stance);
+	assert_true(strstr(frame, " (subset) |") != NULL && strstr(frame, " (subset) |") < strchr(frame + 1, '\n'));
+	assert_true(strstr(stance, "(subset)") == NULL || strstr(stance, "(subset)") > strchr(stance + 1, '\n'));
+	assert_contains(md, "For a multi-label task, accuracy (subset) is subset accuracy");
+	assert_contains(html, "For a multi-label task, accuracy (subset) is subset accuracy");
+	free(md);
+	free(html);
+	json_decref(report);
+	/* No multi-label task: no note. */
+	md = render_ok(fr_report_write_markdown, *state);
+	assert_lacks(md, "(subset)");
+	free(md);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -911,6 +941,7 @@ int main(void)
 		cmocka_unit_test(test_render__tuned_model_report_has_tuning),
 		cmocka_unit_test(test_render__multilabel_mistakes_show_the_wrong_decision),
 		cmocka_unit_test(test_render__telling_terms_say_what_they_show),
+		cmocka_unit_test(test_render__glance_names_subset_accuracy),
 	};
 
 	return cmocka_run_group_tests(tests, setup_fixture, teardown_fixture);
