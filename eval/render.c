@@ -1067,6 +1067,35 @@ static size_t tune_rows(const json_t *points, const json_t **rows, size_t max, i
 	return n;
 }
 
+/* A point's per-fold scores: "mean ± std" over its "folds" (the std is the
+ * record's), "std x" when the record has no fold scores. The mean is not
+ * the pooled score beside it: F1 of one fold, with few rows of a rare
+ * label, runs apart from F1 of all folds pooled. */
+static const char *fmt_fold_spread(numbuf *b, const json_t *p)
+{
+	const json_t *folds = json_object_get(p, "folds");
+	double sum = 0.0, x = 0.0, std = 0.0, mean = 0.0;
+	int has_std = num_get(json_object_get(p, "std"), &std);
+	size_t n = 0;
+
+	for (size_t i = 0; i < json_array_size(folds); i++) {
+		if (num_get(json_array_get(folds, i), &x)) {
+			sum += x;
+			n++;
+		}
+	}
+	mean = n ? sum / (double)n : 0.0;
+	if (n && has_std)
+		snprintf(b->s, sizeof(b->s), "%.3f \u00b1 %.3f", mean, std);
+	else if (n)
+		snprintf(b->s, sizeof(b->s), "%.3f", mean);
+	else if (has_std)
+		snprintf(b->s, sizeof(b->s), "std %.3f", std);
+	else
+		return MISSING;
+	return b->s;
+}
+
 static void tune_point_cells(render *r, table *t, const json_t *p)
 {
 	numbuf a = { "" };
@@ -1079,7 +1108,8 @@ static void tune_point_cells(render *r, table *t, const json_t *p)
 	table_text(r, t, fmt_param(&a, json_object_get(p, "min_df")));
 	table_text(r, t, fmt_range(&a, json_object_get(p, "ngram_range")));
 	table_text(r, t, fmt_range(&a, json_object_get(p, "char_ngrams")));
-	table_text(r, t, fmt_spread(&a, json_object_get(p, "mean"), json_object_get(p, "std")));
+	table_text(r, t, fmt_score(&a, json_object_get(p, "mean")));
+	table_text(r, t, fmt_fold_spread(&a, p));
 }
 
 static int cmp_points_by_mean(const void *a, const void *b)
@@ -1255,9 +1285,9 @@ static void svg_tuning_curve(render *r, const json_t *tuning, const json_t *cons
 static void write_tuning(render *r, const json_t *report)
 {
 	static const char *const head_pair[] = { "", "stage", "C", "class weight", "solver", "stop words",
-		"min_df", "word n-grams", "char n-grams", "CV score (mean \u00b1 std)" };
+		"min_df", "word n-grams", "char n-grams", "CV score (folds pooled)", "one fold's score (mean \u00b1 std)" };
 	static const char *const head_best[] = { "rank", "stage", "C", "class weight", "solver", "stop words",
-		"min_df", "word n-grams", "char n-grams", "CV score (mean \u00b1 std)" };
+		"min_df", "word n-grams", "char n-grams", "CV score (folds pooled)", "one fold's score (mean \u00b1 std)" };
 	const json_t *tuning = tuning_of(report);
 	const json_t *points = json_object_get(tuning, "points");
 	const json_t *chosen = json_object_get(tuning, "chosen");
@@ -1301,7 +1331,9 @@ static void write_tuning(render *r, const json_t *report)
 	}
 	if (jdouble(json_object_get(tuning, "repeats"), 1.0) > 1.0)
 		out_raw(r, " and over the repeats");
-	out_raw(r, "; \u00b1 is the standard deviation of one fold's score.");
+	out_raw(r, ". One fold's score on its own runs apart from the pooled one (a fold holds few "
+	           "rows of a rare label), so the tables give it separately: its mean \u00b1 standard "
+	           "deviation over the folds.");
 	const json_t *sel = json_object_get(tuning, "selection");
 	const json_t *top = json_object_get(sel, "best_mean");
 	if (json_is_number(json_object_get(sel, "gain")) && top && !json_equal((json_t *)top, (json_t *)def)) {
@@ -1322,7 +1354,7 @@ static void write_tuning(render *r, const json_t *report)
 	}
 	para_close(r);
 
-	table_init(&t, 10, head_pair, "llrlllrllr");
+	table_init(&t, 11, head_pair, "llrlllrllrr");
 	table_row(r, &t, 1);
 	table_text(r, &t, "chosen");
 	tune_point_cells(r, &t, chosen);
@@ -1353,7 +1385,7 @@ static void write_tuning(render *r, const json_t *report)
 	for (size_t i = 0; i < n_points; i++)
 		sorted[i] = json_array_get(points, i);
 	qsort(sorted, n_points, sizeof(*sorted), cmp_points_by_mean);
-	table_init(&t, 10, head_best, "rlrlllrllr");
+	table_init(&t, 11, head_best, "rlrlllrllrr");
 	for (size_t i = 0; i < n_points && i < TUNE_BEST; i++) {
 		table_row(r, &t, json_equal((json_t *)sorted[i], (json_t *)chosen));
 		table_cell(r, &t, "%zu", i + 1);

@@ -68,7 +68,10 @@ struct json_t;
  *          "solver": "liblinear", "libsvm" or "auto", "stopwords": bool (the config's list or
  *          none), "min_df": int (a count) or real (a share), "ngram_range": [int, int],
  *          "char_ngrams": [int, int] or null, "mean" (the objective, folds pooled, over repeats),
- *          "std" (of one fold's score), "tasks": {"<task>": mean}}; numbers null when unscored.
+ *          "std" (of one fold's score), "tasks": {"<task>": mean},
+ *          "folds": [one fold's objective, ...] (repeat by repeat)}; numbers null when unscored.
+ *          The tables show "mean" and, apart, the folds' own mean with "std": not one
+ *          spread around the other.
  * RELIABILITY = {"bins": [ {"lower", "upper", "count": int, "confidence", "accuracy"}, ... ],
  *                "ece", "n": int, "confidence", "accuracy"}
  *   Ten equal-width bins of confidence (the predicted label's score), [0, 0.1) to

@@ -655,7 +655,7 @@ static const char *const tuning_json =
 	"   \"mean\": 0.5511, \"std\": 0.04, \"tasks\": {}},"
 	"  {\"stage\": \"words\", \"C\": 0.5, \"class_weight\": \"balanced\", \"solver\": \"liblinear\","
 	"   \"stopwords\": true, \"min_df\": 2, \"ngram_range\": [1, 2], \"char_ngrams\": null,"
-	"   \"mean\": 0.5626, \"std\": 0.0418, \"tasks\": {}},"
+	"   \"mean\": 0.5626, \"std\": 0.0418, \"tasks\": {}, \"folds\": [0.6, 0.7, 0.8, null]},"
 	"  {\"stage\": \"words\", \"C\": 1.0, \"class_weight\": \"balanced\", \"solver\": \"liblinear\","
 	"   \"stopwords\": true, \"min_df\": 2, \"ngram_range\": [1, 2], \"char_ngrams\": null,"
 	"   \"mean\": 0.5536, \"std\": 0.0446, \"tasks\": {}},"
@@ -714,10 +714,18 @@ static void test_render__tuning_section(void **state)
 	                    "repeated 3 times, grouped by document, seed 1; 503 rows, small search)");
 	assert_contains(md, "averaged over the tasks stance, frame and over the repeats");
 	assert_contains(md, "Multi-label tasks are not scored by the search and use the chosen values: frames.");
+	/* Regression (user walk-through: "0.570 \u00b1 0.065" put the std of
+	 * per-fold scores, whose mean was 0.694, beside the pooled score): the
+	 * pooled score alone, then the folds' own mean \u00b1 std (std alone when
+	 * the record has no fold scores). */
 	assert_contains(md, "| **chosen**       | **words** | **0.5** | **balanced** | **liblinear** | **yes**    "
-	                    "|  **2** | **1\u20132**      | **none**     |     **0.563 \u00b1 0.042** |");
+	                    "|  **2** | **1\u20132**      | **none**     |               **0.563** "
+	                    "|             **0.700 \u00b1 0.042** |");
 	assert_contains(md, "| the config's own | default   |       1 | balanced     | libsvm        | yes        "
-	                    "|      2 | 1\u20132          | none         |         0.506 \u00b1 0.054 |");
+	                    "|      2 | 1\u20132          | none         |                   0.506 "
+	                    "|                     std 0.054 |");
+	assert_contains(md, "so the tables give it separately: its mean \u00b1 standard deviation over the folds.");
+	assert_lacks(md, "\u00b1 is the standard deviation of one fold's score");
 	assert_contains(md, "The chosen setting scores +0.057 over the config's own in cross-validation "
 	                    "(0.563 against 0.506).");
 	assert_contains(md, "\n### Best points\n");
