@@ -1124,11 +1124,14 @@ static int cmp_points_by_mean(const void *a, const void *b)
 	return x < y ? -1 : x > y; /* array order on ties: qsort is not stable */
 }
 
-/* The mean of the point of row's setting and class weight at C, or NULL. */
+/* The mean of the point of row's setting and class weight at C (without
+ * with_weight, the better class weight's), or NULL; that point to
+ * point_out when not NULL. */
 static const json_t *tune_mean_at(const json_t *points, const json_t *row, double C, int with_weight,
-                                  double *best_out)
+                                  double *best_out, const json_t **point_out)
 {
 	const json_t *found = NULL;
+	const json_t *found_point = NULL;
 
 	for (size_t i = 0; i < json_array_size(points); i++) {
 		const json_t *p = json_array_get(points, i);
@@ -1137,11 +1140,15 @@ static const json_t *tune_mean_at(const json_t *points, const json_t *row, doubl
 		if (!json_is_number(m) || jdouble(json_object_get(p, "C"), -1.0) != C ||
 		    !tune_same_setting(row, p, with_weight))
 			continue;
-		if (found == NULL || json_number_value(m) > json_number_value(found))
+		if (found == NULL || json_number_value(m) > json_number_value(found)) {
 			found = m;
+			found_point = p;
+		}
 	}
 	if (found != NULL && best_out != NULL)
 		*best_out = json_number_value(found);
+	if (point_out != NULL)
+		*point_out = found_point;
 	return found;
 }
 
@@ -1171,7 +1178,8 @@ static size_t tune_c_values(const json_t *points, double *out, size_t max)
 }
 
 /* CV score against log2 C: one line per setting (its better class weight at
- * each C), a ring on the chosen point and a square on the config's own. */
+ * each C, shown by its dots: filled balanced, hollow none, and in the
+ * legend), a ring on the chosen point and a square on the config's own. */
 static void svg_tuning_curve(render *r, const json_t *tuning, const json_t *const *rows, size_t n_rows,
                              const double *cs, size_t n_c)
 {
@@ -1180,6 +1188,7 @@ static void svg_tuning_curve(render *r, const json_t *tuning, const json_t *cons
 	const int left = 56, top = 16, pw = 420, ph = 220, legend_row = 18;
 	double lmin = 0.0, lmax = 0.0, ymin = 1.0, ymax = 0.0;
 	int width = left + pw + 24, height = 0;
+	int key_y = top + ph + 44 + (int)(n_rows + 2) * legend_row;
 
 	if (n_c < 2)
 		return;
@@ -1189,7 +1198,7 @@ static void svg_tuning_curve(render *r, const json_t *tuning, const json_t *cons
 	for (size_t k = 0; k < n_rows; k++) {
 		for (size_t i = 0; i < n_c; i++) {
 			double m = 0.0;
-			if (tune_mean_at(points, rows[k], cs[i], 0, &m) != NULL) {
+			if (tune_mean_at(points, rows[k], cs[i], 0, &m, NULL) != NULL) {
 				ymin = m < ymin ? m : ymin;
 				ymax = m > ymax ? m : ymax;
 			}
@@ -1208,9 +1217,10 @@ static void svg_tuning_curve(render *r, const json_t *tuning, const json_t *cons
 	ymax = ceil(ymax * 100.0) / 100.0;
 	if (ymax - ymin < 0.02)
 		ymax = ymin + 0.02;
-	height = top + ph + 44 + (int)n_rows * legend_row + 2 * legend_row;
+	height = top + ph + 44 + (int)n_rows * legend_row + 4 * legend_row;
 	out_fmt(r, "<svg class=\"tuning-curve\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">\n"
-	        "<title>Cross-validated score against C, per vectorizer setting</title>\n", width, height, width, height);
+	        "<title>Cross-validated score against C, per vectorizer setting, at its better class weight "
+	        "at each C</title>\n", width, height, width, height);
 	for (int g = 0; g <= 4; g++) {
 		double v = ymin + (ymax - ymin) * g / 4.0;
 		int y = top + ph - ph * g / 4;
@@ -1240,7 +1250,7 @@ static void svg_tuning_curve(render *r, const json_t *tuning, const json_t *cons
 		        json_is_null(json_object_get(rows[k], "char_ngrams")) ? "" : " stroke-dasharray=\"6 3\"");
 		for (size_t i = 0; i < n_c; i++) {
 			double C = cs[i], m = 0.0;
-			if (tune_mean_at(points, rows[k], C, 0, &m) == NULL)
+			if (tune_mean_at(points, rows[k], C, 0, &m, NULL) == NULL)
 				continue;
 			out_fmt(r, "%s%.1f %.1f", drawn ? "L" : "M", left + (log2(C) - lmin) / (lmax - lmin) * pw,
 			        top + (ymax - m) / (ymax - ymin) * ph);
@@ -1249,6 +1259,24 @@ static void svg_tuning_curve(render *r, const json_t *tuning, const json_t *cons
 		out_raw(r, "\"><title>");
 		html_text(r, name);
 		out_raw(r, "</title></path>\n");
+		/* A dot per point drawn: filled for balanced, hollow for none, the
+		 * class weight the line takes at that C. */
+		for (size_t i = 0; i < n_c; i++) {
+			const json_t *pt = NULL;
+			double C = cs[i], m = 0.0;
+			numbuf sc = { "" };
+			if (tune_mean_at(points, rows[k], C, 0, &m, &pt) == NULL || pt == NULL)
+				continue;
+			const char *cw = jstr(pt, "class_weight");
+			int filled = cw != NULL && strcmp(cw, "balanced") == 0;
+			out_fmt(r, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\" stroke=\"%s\" "
+			        "stroke-width=\"1.5\"><title>", left + (log2(C) - lmin) / (lmax - lmin) * pw,
+			        top + (ymax - m) / (ymax - ymin) * ph, filled ? colour : "#fff", colour);
+			html_text(r, name);
+			out_fmt(r, "; C %g, class weight ", C);
+			html_text(r, cw != NULL ? cw : MISSING);
+			out_fmt(r, ": %s</title></circle>\n", fmt_score(&sc, json_object_get(pt, "mean")));
+		}
 		out_fmt(r, "<path d=\"M4 %dh24\" stroke=\"%s\" stroke-width=\"2\"%s></path><text x=\"34\" y=\"%d\">",
 		        y - 4, colour,
 		        json_is_null(json_object_get(rows[k], "char_ngrams")) ? "" : " stroke-dasharray=\"6 3\"", y);
@@ -1279,6 +1307,13 @@ static void svg_tuning_curve(render *r, const json_t *tuning, const json_t *cons
 			        "<text x=\"34\" y=\"%d\">the config's own setting (%s)</text>\n",
 			        x - 4.5, y - 4.5, s.s, ly - 9, ly, s.s);
 	}
+	/* The class weight key: a line takes the better one at each C. */
+	out_fmt(r, "<text x=\"4\" y=\"%d\">Each line takes its setting's better class weight at each C:</text>\n"
+	        "<circle cx=\"16\" cy=\"%d\" r=\"3.5\" fill=\"#4a5568\" stroke=\"#4a5568\" stroke-width=\"1.5\">"
+	        "</circle><text x=\"34\" y=\"%d\">balanced</text>"
+	        "<circle cx=\"116\" cy=\"%d\" r=\"3.5\" fill=\"#fff\" stroke=\"#4a5568\" stroke-width=\"1.5\">"
+	        "</circle><text x=\"134\" y=\"%d\">none</text>\n",
+	        key_y, key_y + legend_row - 4, key_y + legend_row, key_y + legend_row - 4, key_y + legend_row);
 	out_raw(r, "</svg>\n");
 }
 
@@ -1415,7 +1450,7 @@ static void write_tuning(render *r, const json_t *report)
 		table_text(r, &t, name);
 		table_text(r, &t, jstr(rows[k], "class_weight"));
 		for (size_t i = 0; i < n_c; i++)
-			table_text(r, &t, fmt_score(&a, tune_mean_at(points, rows[k], cs[i], 1, NULL)));
+			table_text(r, &t, fmt_score(&a, tune_mean_at(points, rows[k], cs[i], 1, NULL, NULL)));
 	}
 	heading(r, 3, "Search curve");
 	prose(r, "The cross-validated score of every setting against C; a dash where the search did not "

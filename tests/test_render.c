@@ -926,6 +926,37 @@ static void test_render__glance_names_subset_accuracy(void **state)
 	free(md);
 }
 
+/* Regression (user walk-through: the search curve drew one line per
+ * setting without saying which class weight it uses): each dot names the
+ * class weight the line takes at that C (filled balanced, hollow none),
+ * and the legend says a line takes the better one at each C. */
+static void test_render__tuning_curve_names_the_class_weight(void **state)
+{
+	json_t *report = with_tuning(*state);
+	json_t *points = json_object_get(json_object_get(report, "tuning"), "points");
+	json_t *none = json_deep_copy(json_array_get(points, 3)); /* the chosen setting at C 1 */
+
+	assert_non_null(none);
+	json_object_set_new(none, "class_weight", json_string("none"));
+	json_object_set_new(none, "mean", json_real(0.57));
+	assert_int_equal(json_array_append_new(points, none), 0);
+	char *html = render_ok(fr_report_write_html, report);
+	const char *svg = strstr(html, "<svg class=\"tuning-curve\"");
+
+	assert_non_null(svg);
+	assert_contains(svg, "Each line takes its setting's better class weight at each C:");
+	assert_contains(svg, "<title>stop words yes, min_df 2, words 1\u20132, chars none; C 1, class weight none: "
+	                     "0.570</title>");
+	assert_contains(svg, "<title>stop words yes, min_df 2, words 1\u20132, chars none; C 0.5, class weight "
+	                     "balanced: 0.563</title>");
+	/* One dot per point drawn (4 + 4 + 2 + 1), hollow only where none won. */
+	assert_int_equal(count_of(svg, "r=\"3.5\" fill=\"#fff\""), 1 + 1); /* one dot, one legend key */
+	assert_int_equal(count_of(svg, "r=\"3.5\""), 11 + 2);
+	assert_tags_balance(html);
+	free(html);
+	json_decref(report);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -950,6 +981,7 @@ int main(void)
 		cmocka_unit_test(test_render__multilabel_mistakes_show_the_wrong_decision),
 		cmocka_unit_test(test_render__telling_terms_say_what_they_show),
 		cmocka_unit_test(test_render__glance_names_subset_accuracy),
+		cmocka_unit_test(test_render__tuning_curve_names_the_class_weight),
 	};
 
 	return cmocka_run_group_tests(tests, setup_fixture, teardown_fixture);
