@@ -155,7 +155,7 @@ int cmd_train(int argc, char **argv)
 				        (long long)json_integer_value(json_array_get(chars, 1)));
 			else
 				fputs("null", stderr);
-			fprintf(stderr, ": cross-validated %s %.4f (± %.4f); the config's own point %.4f",
+			fprintf(stderr, ": cross-validated %s %.4f (one fold's std %.4f); the config's own point %.4f",
 			        json_string_value(json_object_get(tuning, "objective")),
 			        json_number_value(json_object_get(chosen, "mean")),
 			        json_number_value(json_object_get(chosen, "std")),
