@@ -314,6 +314,40 @@ static int config_from_json(fr_model_config *cfg, const json_t *j, const char *s
 	return 0;
 }
 
+/* The line of a config file where the key an error names is set: the
+ * first quoted word of the message ("'min_df' must be ...", "unknown
+ * config key 'Cost'"), else its first word ("ngram_range must be ...");
+ * jansson keeps no positions for values.
+ * 0 when the key or the file cannot be found. */
+static size_t config_key_line(const char *path, const char *message)
+{
+	char key[72];
+	const char *quote = strchr(message, '\'');
+	const char *start = quote ? quote + 1 : message;
+	size_t n = strcspn(start, "' ");
+	if (n == 0 || n + 3 > sizeof(key))
+		return 0;
+	snprintf(key, sizeof(key), "\"%.*s\"", (int)n, start);
+	FILE *fp = fopen(path, "rb");
+	if (fp == NULL)
+		return 0;
+	char buf[4096];
+	size_t line = 1, found = 0;
+	/* Config files are a few lines; a key is looked for line by line. */
+	while (!found && fgets(buf, sizeof(buf), fp) != NULL) {
+		const char *at = strstr(buf, key);
+		if (at != NULL) {
+			at += strlen(key);
+			at += strspn(at, " \t");
+			found = *at == ':' ? line : 0;
+		}
+		if (strchr(buf, '\n') != NULL)
+			line++;
+	}
+	fclose(fp);
+	return found;
+}
+
 int fr_model_config_load(fr_model_config *cfg, const char *path, fr_error *err)
 {
 	json_error_t jerr;
@@ -326,6 +360,8 @@ int fr_model_config_load(fr_model_config *cfg, const char *path, fr_error *err)
 	}
 	int rc = config_from_json(cfg, j, path, err);
 	json_decref(j);
+	if (rc < 0 && err != NULL && err->line == 0)
+		err->line = config_key_line(path, err->message);
 	return rc;
 }
 

@@ -576,19 +576,24 @@ static void test_model__config_file(void **state)
 	assert_int_equal(cfg.calibration.method, FR_CALIBRATION_NONE);
 	assert_int_equal(cfg.calibration.folds, 3);
 
-	struct { const char *json, *needle; } bad[] = {
-		{ "{\"Cost\": 1}", "unknown config key 'Cost'" },
-		{ "{\"kernel\": \"poly\"}", "'kernel' must be" },
-		{ "{\"solver\": \"sgd\"}", "'solver' must be" },
-		{ "{\"solver\": \"liblinear\", \"kernel\": \"rbf\"}", "linear only" },
-		{ "{\"C\": -1}", "C must be a positive number" },
-		{ "{\"ngram_range\": [2, 1]}", "ngram_range" },
-		{ "{\"C\": 1,", "invalid JSON" },
-		{ "[1]", "must be a JSON object" },
-		{ "{\"calibration\": \"isotonic\"}", "'calibration' must be \"platt\" or \"none\"" },
-		{ "{\"calibration_folds\": 1}", "'calibration_folds' must be an integer from 2 to 64" },
-		{ "{\"calibration_folds\": 5.5}", "'calibration_folds' must be an integer" },
-		{ "{\"calibration\": \"none\", \"C\": 0}", "C must be a positive number" },
+	/* line: where the key is set (jansson keeps no positions for values);
+	 * 0 where the message names no key. */
+	struct { const char *json, *needle; size_t line; } bad[] = {
+		{ "{\"Cost\": 1}", "unknown config key 'Cost'", 1 },
+		{ "{\n  \"C\": 1,\n  \"min_df\": \"two\"\n}\n", "'min_df' must be a number", 3 },
+		{ "{\n  \"ngram_range\" : [3, 1]\n}\n", "ngram_range must be", 2 },
+		{ "{\n  \"calibration\": \"platt\",\n\n  \"calibration_folds\": 99\n}", "'calibration_folds'", 4 },
+		{ "{\"kernel\": \"poly\"}", "'kernel' must be", 1 },
+		{ "{\"solver\": \"sgd\"}", "'solver' must be", 1 },
+		{ "{\"solver\": \"liblinear\", \"kernel\": \"rbf\"}", "linear only", 0 },
+		{ "{\"C\": -1}", "C must be a positive number", 1 },
+		{ "{\"ngram_range\": [2, 1]}", "ngram_range", 1 },
+		{ "{\"C\": 1,", "invalid JSON", 1 },
+		{ "[1]", "must be a JSON object", 0 },
+		{ "{\"calibration\": \"isotonic\"}", "'calibration' must be \"platt\" or \"none\"", 1 },
+		{ "{\"calibration_folds\": 1}", "'calibration_folds' must be an integer from 2 to 64", 1 },
+		{ "{\"calibration_folds\": 5.5}", "'calibration_folds' must be an integer", 1 },
+		{ "{\"calibration\": \"none\", \"C\": 0}", "C must be a positive number", 1 },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(test_write_text(path, bad[i].json), 0);
@@ -596,6 +601,8 @@ static void test_model__config_file(void **state)
 		assert_true(fr_model_config_load(&cfg, path, &err) < 0);
 		assert_non_null(strstr(err.message, bad[i].needle));
 		assert_string_equal(err.source, path);
+		if (bad[i].line)
+			assert_int_equal(err.line, bad[i].line);
 		/* A config that fails to load changes nothing. */
 		assert_true(cfg.classifier.C == 4.0);
 		assert_int_equal(cfg.classifier.solver, FR_SOLVER_AUTO);
