@@ -422,6 +422,13 @@ static const json_t *task_cv_of(const json_t *task)
 	return json_is_object(cv) ? cv : NULL;
 }
 
+/* Whether the task was scored on the test data: not when none of its rows
+ * has a label for it ("scored": false, figures null). */
+static int task_scored(const json_t *task)
+{
+	return !json_is_false(jdig(task, "test", "scored", NULL));
+}
+
 /* Count of correct predictions in a confusion matrix, or -1 without one. */
 static double confusion_correct(const json_t *confusion)
 {
@@ -1710,19 +1717,21 @@ static void write_provenance(render *r, const json_t *report)
 	html_open(r, "</section>\n");
 }
 
-/* One row per task: the headline figures. */
+/* One row per task: the headline figures, and a note below on each task
+ * that was not scored. */
 static void write_glance(render *r, const json_t *tasks)
 {
 	static const char *const head[] = { "task", "labels", "test paragraphs", "accuracy",
 		"baseline accuracy", "macro-F1", "baseline macro-F1", "CV macro-F1 (mean \u00b1 std)" };
 	const char *name = NULL;
 	json_t *task = NULL;
-	int has_cv = 0, has_multilabel = 0;
+	int has_cv = 0, has_multilabel = 0, notes = 0;
 	table t = { 0 };
 
 	json_object_foreach((json_t *)tasks, name, task) {
 		has_cv = has_cv || task_cv_of(task) != NULL;
 		has_multilabel = has_multilabel || task_multilabel(task);
+		notes = notes || !task_scored(task);
 	}
 	if (json_object_size(tasks) == 0)
 		return;
@@ -1730,18 +1739,24 @@ static void write_glance(render *r, const json_t *tasks)
 	json_object_foreach((json_t *)tasks, name, task) {
 		numbuf a = { "" };
 		numbuf b = { "" };
+		int scored = task_scored(task);
 
 		table_row(r, &t, 0);
 		table_text(r, &t, name);
 		table_cell(r, &t, "%zu", json_array_size(task_labels(task)));
 		table_text(r, &t, fmt_count(&a, jdig(task, "test", "n", NULL)));
-		/* A multi-label task's accuracy is subset accuracy: say so. */
-		table_cell(r, &t, "%s%s", fmt_score(&a, jdig(task, "test", "accuracy", NULL)),
-		           task_multilabel(task) ? " (subset)" : "");
-		table_cell(r, &t, "%s%s", fmt_score(&a, jdig(task, "baseline", "accuracy", NULL)),
-		           task_multilabel(task) ? " (subset)" : "");
-		table_text(r, &t, fmt_score(&a, jdig(task, "test", "macro", "f1", NULL)));
-		table_text(r, &t, fmt_score(&a, jdig(task, "baseline", "macro", "f1", NULL)));
+		if (!scored) {
+			for (int i = 0; i < 4; i++)
+				table_text(r, &t, "not scored");
+		} else {
+			/* A multi-label task's accuracy is subset accuracy: say so. */
+			table_cell(r, &t, "%s%s", fmt_score(&a, jdig(task, "test", "accuracy", NULL)),
+			           task_multilabel(task) ? " (subset)" : "");
+			table_cell(r, &t, "%s%s", fmt_score(&a, jdig(task, "baseline", "accuracy", NULL)),
+			           task_multilabel(task) ? " (subset)" : "");
+			table_text(r, &t, fmt_score(&a, jdig(task, "test", "macro", "f1", NULL)));
+			table_text(r, &t, fmt_score(&a, jdig(task, "baseline", "macro", "f1", NULL)));
+		}
 		if (has_cv)
 			table_text(r, &t, fmt_spread(&b, jdig(task, "cv", "mean", "macro", "f1", NULL),
 			                             jdig(task, "cv", "std", "macro", "f1", NULL)));
@@ -1749,6 +1764,20 @@ static void write_glance(render *r, const json_t *tasks)
 	html_open(r, "<section class=\"glance\">\n");
 	heading(r, 2, "At a glance");
 	table_write(r, &t, "glance");
+	if (notes) {
+		list_open(r);
+		json_object_foreach((json_t *)tasks, name, task) {
+			if (task_scored(task))
+				continue;
+			item_open(r);
+			strong_open(r);
+			put_text(r, name);
+			strong_close(r);
+			out_raw(r, ": no labeled test rows: not scored.");
+			item_close(r);
+		}
+		list_close(r);
+	}
 	if (has_multilabel)
 		prose(r, "For a multi-label task, accuracy (subset) is subset accuracy: the share of "
 		         "paragraphs whose every label is right.");
@@ -1764,6 +1793,17 @@ static void task_summary(render *r, const json_t *task)
 	numbuf b = { "" };
 
 	para_open(r);
+	if (!task_scored(task)) {
+		out_fmt(r, "%zu labels. No labeled test rows: not scored (no row of the test data has a "
+		        "label for this task).", json_array_size(task_labels(task)));
+		if (cv != NULL)
+			out_fmt(r, " Cross-validation macro-F1: %s over %zu folds.",
+			        fmt_spread(&a, jdig(cv, "mean", "macro", "f1", NULL),
+			                   jdig(cv, "std", "macro", "f1", NULL)),
+			        json_array_size(json_object_get(cv, "folds")));
+		para_close(r);
+		return;
+	}
 	if (task_multilabel(task)) {
 		out_fmt(r, "A multi-label task: a paragraph may carry several of its %zu labels, and each "
 		        "label is decided on its own, by a one-vs-rest classifier and a threshold chosen by "
@@ -2354,6 +2394,16 @@ static void write_task(render *r, size_t index, const char *name, const json_t *
 	put_text(r, name);
 	heading_close(r, 2);
 	task_summary(r, task);
+	if (!task_scored(task)) {
+		/* No test figures: what cross-validation and training say. */
+		if (task_cv_of(task) != NULL)
+			task_per_label(r, task);
+		task_notes(r, task);
+		task_cv(r, task);
+		task_terms(r, task);
+		html_open(r, "</section>\n");
+		return;
+	}
 	task_per_label(r, task);
 	task_averages(r, task);
 	task_notes(r, task);

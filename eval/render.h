@@ -38,6 +38,8 @@ struct json_t;
  *       "test":     FIGURES,
  *       "baseline": FIGURES plus "predicts": "<label>" (always the majority label),
  *       "cv":       {"folds": [FIGURES, ...], "mean": NUMBERS, "std": NUMBERS}   (absent without cv)
+ *                   a task with no labeled test rows has "test" and "baseline" unscored
+ *                   (below), and no thresholds or mistakes; its cv is as usual
  *       "calibration": {"method": "platt", "slope", "folds": int, "rows": int}  or {"method": "none"}
  *                   how the model turns scores into confidences (its model.json task entry)
  *       "reliability": {"test": RELIABILITY,
@@ -58,11 +60,16 @@ struct json_t;
  *                   (both null for a label the model lacks)
  *   } }
  * }
- * FIGURES = {"labels": {"<label>": {"precision", "recall", "f1", "support": int}},
+ * FIGURES = {"scored": true,
+ *            "labels": {"<label>": {"precision", "recall", "f1", "support": int}},
  *            "macro": {"precision", "recall", "f1"}, "micro": {...}, "weighted": {...},
  *            "accuracy", "n": int,
  *            "confusion": {"labels": [...], "matrix": [[int, ...], ...]}}   rows = true labels
- * NUMBERS = FIGURES without "confusion" and "n", every number a mean (or std) over folds.
+ *   Rows none of which has a label for the task are not scored: {"scored": false, "n": 0,
+ *   "labels": {}, "macro": null, "micro": null, "weighted": null, "accuracy": null}
+ *   (a multi-label task's also "subset_accuracy": null, "hamming_loss": null).
+ * NUMBERS = FIGURES without "scored", "confusion" and "n", every number a mean (or std) over the
+ *   folds that were scored (null when none was).
  * POINT = {"stage": "default", "words", "chars" or "refine" (the pass that added it), "C",
  *          "class_weight": "none" or "balanced",
  *          "solver": "liblinear", "libsvm" or "auto", "stopwords": bool (the config's list or
@@ -77,7 +84,8 @@ struct json_t;
  *   Ten equal-width bins of confidence (the predicted label's score), [0, 0.1) to
  *   [0.9, 1.0]; a bin's "confidence" is its mean confidence and "accuracy" the share of
  *   its rows predicted right, both null when it is empty. "ece" is the expected
- *   calibration error, sum over bins of count / n * |accuracy - confidence|; the
+ *   calibration error, sum over bins of count / n * |accuracy - confidence| (null when n
+ *   is 0); the
  *   top-level "confidence" and "accuracy" are over all n rows.
  */
 

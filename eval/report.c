@@ -232,7 +232,8 @@ static json_t *figures_json(const fr_metrics *m, const label_set *ls, const fr_c
 			json_array_append_new(row, json_integer((json_int_t)c->counts[l * c->k + p]));
 		json_array_append_new(matrix, row);
 	}
-	json_t *fig = json_pack("{s:o, s:o, s:o, s:o, s:f, s:I}",
+	json_t *fig = json_pack("{s:b, s:o, s:o, s:o, s:o, s:f, s:I}",
+		"scored", 1,
 		"labels", labels,
 		"macro", prf(m->macro.precision, m->macro.recall, m->macro.f1),
 		"micro", prf(m->micro.precision, m->micro.recall, m->micro.f1),
@@ -249,8 +250,22 @@ static json_t *figures_json(const fr_metrics *m, const label_set *ls, const fr_c
 	return fig;
 }
 
+/* FIGURES of rows none of which has a label for the task: not scored, with
+ * null figures. Scores of 0 would read as a model that got every row
+ * wrong. */
+static json_t *unscored_json(const label_set *ls)
+{
+	json_t *fig = json_pack("{s:b, s:o, s:n, s:n, s:n, s:n, s:I}",
+		"scored", 0, "labels", json_object(), "macro", "micro", "weighted", "accuracy",
+		"n", (json_int_t)0);
+	if (fig && ls->multilabel)
+		json_object_update_new(fig, json_pack("{s:n, s:n}", "subset_accuracy", "hamming_loss"));
+	return fig;
+}
+
 /* FIGURES of one task's predictions; constant >= 0 puts that label in place
- * of every prediction (a baseline). */
+ * of every prediction (a baseline). With no rows, unscored_json's (the
+ * metrics, all zero, still go to metrics_out). */
 static json_t *figures_of(const preds_t *p, const label_set *ls, int constant, fr_metrics *metrics_out)
 {
 	fr_metrics m;
@@ -281,7 +296,7 @@ static json_t *figures_of(const preds_t *p, const label_set *ls, int constant, f
 			return NULL;
 		}
 	}
-	fig = figures_json(&m, ls, p->true_set ? NULL : &c);
+	fig = p->n ? figures_json(&m, ls, p->true_set ? NULL : &c) : unscored_json(ls);
 	fr_confusion_dispose(&c);
 	if (metrics_out)
 		*metrics_out = m;
@@ -290,33 +305,68 @@ static json_t *figures_of(const preds_t *p, const label_set *ls, int constant, f
 	return fig;
 }
 
-/* Mean or standard deviation (population, as numpy's std) of every number in
- * same-shaped FIGURES objects, leaving out the confusion matrix and n. */
-static json_t *aggregate(json_t *const *objs, size_t k, int want_std)
+/* Mean or standard deviation (population, as numpy's std) of the numbers
+ * among vals[i] for the i with use[i]; anything else (a fold's null) is
+ * skipped. Objects are taken key by key, in the first used one's order.
+ * Null when no value is a number. */
+static json_t *aggregate(json_t *const *vals, size_t k, const unsigned char *use, int want_std)
 {
-	if (json_is_number(objs[0])) {
+	const json_t *first = NULL;
+	for (size_t i = 0; i < k && first == NULL; i++)
+		if (use[i] && (json_is_number(vals[i]) || json_is_object(vals[i])))
+			first = vals[i];
+	if (json_is_number(first)) {
 		double sum = 0, sq = 0;
+		size_t n = 0;
 		for (size_t i = 0; i < k; i++)
-			sum += json_number_value(objs[i]);
-		double mean = sum / (double)k;
+			if (use[i] && json_is_number(vals[i])) {
+				sum += json_number_value(vals[i]);
+				n++;
+			}
+		double mean = sum / (double)n;
 		for (size_t i = 0; i < k; i++)
-			sq += (json_number_value(objs[i]) - mean) * (json_number_value(objs[i]) - mean);
-		return json_real(want_std ? sqrt(sq / (double)k) : mean);
+			if (use[i] && json_is_number(vals[i]))
+				sq += (json_number_value(vals[i]) - mean) * (json_number_value(vals[i]) - mean);
+		return json_real(want_std ? sqrt(sq / (double)n) : mean);
 	}
-	if (!json_is_object(objs[0]))
+	if (!json_is_object(first))
 		return json_null();
 	json_t *out = json_object();
 	const char *key;
 	json_t *v;
 	json_t *parts[64];
+	json_object_foreach((json_t *)first, key, v) {
+		for (size_t i = 0; i < k; i++)
+			parts[i] = json_object_get(vals[i], key);
+		json_object_set_new(out, key, aggregate(parts, k, use, want_std));
+	}
+	return out;
+}
+
+/* The NUMBERS (render.h) of k folds' FIGURES: each number's mean (or std)
+ * over the folds that scored the task (leaving out the confusion matrix, n
+ * and scored): a fold with no rows for the task says nothing of it. */
+static json_t *aggregate_folds(json_t *const *folds, size_t k, int want_std)
+{
+	unsigned char scored[64];
+	json_t *parts[64];
+	const json_t *first = NULL;
+	const char *key;
+	json_t *v;
 	if (k > 64)
-		return out;
-	json_object_foreach(objs[0], key, v) {
-		if (strcmp(key, "confusion") == 0 || strcmp(key, "n") == 0)
+		return json_object();
+	for (size_t i = 0; i < k; i++) {
+		scored[i] = json_is_object(folds[i]) && !json_is_false(json_object_get(folds[i], "scored"));
+		if (scored[i] && first == NULL)
+			first = folds[i];
+	}
+	json_t *out = json_object();
+	json_object_foreach((json_t *)first, key, v) {
+		if (strcmp(key, "confusion") == 0 || strcmp(key, "n") == 0 || strcmp(key, "scored") == 0)
 			continue;
 		for (size_t i = 0; i < k; i++)
-			parts[i] = json_object_get(objs[i], key);
-		json_object_set_new(out, key, aggregate(parts, k, want_std));
+			parts[i] = json_object_get(folds[i], key);
+		json_object_set_new(out, key, aggregate(parts, k, scored, want_std));
 	}
 	return out;
 }
@@ -637,17 +687,21 @@ static void note(json_t *notes, const char *label, const char *fmt, ...)
 	json_array_append_new(list, json_string(buf));
 }
 
+/* Notes on the task's labels: training rows, and for a scored task (test
+ * NULL when it is not) what their test figures rest on. */
 static json_t *label_notes(const fr_model *m, size_t task, const label_set *ls, const fr_metrics *test)
 {
 	json_t *notes = json_object();
 	for (size_t l = 0; l < ls->n; l++) {
 		const char *name = ls->names[l];
-		const fr_label_scores *s = &test->labels[l];
+		const fr_label_scores *s = test ? &test->labels[l] : NULL;
 		if (l >= ls->n_model)
 			note(notes, name, "Not a label of the model (no training rows): it is never predicted.");
 		else if (fr_model_label_support(m, task, l) < FEW_TRAINING_ROWS)
 			note(notes, name, "Only %zu training rows: its figures rest on few examples.",
 			     fr_model_label_support(m, task, l));
+		if (s == NULL)
+			continue;
 		if (s->support == 0)
 			note(notes, name, "No rows in the test data: recall is 0 by definition%s",
 			     s->predicted ? "." : ", and it is left out of the averages.");
@@ -709,7 +763,8 @@ static json_t *reliability_json(const fr_reliability *rel)
 			"confidence", c ? json_real(rel->confidence[b] / (double)c) : json_null(),
 			"accuracy", c ? json_real((double)rel->correct[b] / (double)c) : json_null()));
 	}
-	return json_pack("{s:o, s:f, s:I, s:o, s:o}", "bins", bins, "ece", fr_reliability_ece(rel),
+	return json_pack("{s:o, s:o, s:I, s:o, s:o}", "bins", bins,
+	                 "ece", rel->n ? json_real(fr_reliability_ece(rel)) : json_null(),
 	                 "n", (json_int_t)rel->n,
 	                 "confidence", rel->n ? json_real(conf / (double)rel->n) : json_null(),
 	                 "accuracy", rel->n ? json_real((double)correct / (double)rel->n) : json_null());
@@ -895,7 +950,7 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 			json_array_append_new(names, json_string(ls->names[l]));
 		json_t *task = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
 			"labels", names,
-			"label_notes", label_notes(m, t, ls, &tm),
+			"label_notes", label_notes(m, t, ls, test_preds[t].n ? &tm : NULL),
 			"train_counts", counts_json(use_cv ? train : NULL, t, ls),
 			"test_counts", counts_json(test, t, ls),
 			"test", fig,
@@ -913,8 +968,8 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 			for (size_t i = 0; i < k && i < 64; i++)
 				folds[i] = json_array_get(cv[t], i);
 			json_object_set_new(task, "cv", json_pack("{s:O, s:o, s:o}", "folds", cv[t],
-			                                          "mean", aggregate(folds, k, 0),
-			                                          "std", aggregate(folds, k, 1)));
+			                                          "mean", aggregate_folds(folds, k, 0),
+			                                          "std", aggregate_folds(folds, k, 1)));
 		}
 		fr_reliability test_rel;
 		fr_reliability_init(&test_rel);

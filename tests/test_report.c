@@ -611,6 +611,145 @@ static void test_report__review_cut_splits_as_printed(void **state)
 	fr_dataset_dispose(&test);
 }
 
+/* The Markdown (html 0) or HTML (html 1) of a report, malloc'd. */
+static char *render_to_string(const json_t *r, int html)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	assert_non_null(fp);
+	assert_int_equal(html ? fr_report_write_html(r, fp) : fr_report_write_markdown(r, fp), 0);
+	assert_int_equal(fclose(fp), 0);
+	return buf;
+}
+
+/* Writes csv to f->dir/name and loads it into ds (initialised here); tasks
+ * as fr_dataset_load takes them. */
+static void load_csv(fixture *f, fr_dataset *ds, const char *name, const char *csv,
+                     const char *const *tasks, size_t n_tasks)
+{
+	char path[192];
+	fr_error err = FR_ERROR_INIT;
+	fr_dataset_init(ds);
+	test_path(path, sizeof(path), f->dir, name);
+	assert_int_equal(test_write_text(path, csv), 0);
+	assert_int_equal(fr_dataset_load(ds, path, tasks, n_tasks, &err), 0);
+}
+
+/* The line of s that starts with prefix, as a malloc'd string; NULL when
+ * there is none. */
+static char *line_of(const char *s, const char *prefix)
+{
+	const char *p = strstr(s, prefix);
+	if (p == NULL)
+		return NULL;
+	p++; /* past the newline prefix starts with */
+	return strndup(p, strcspn(p, "\n"));
+}
+
+/* Regression (a task with no labeled test rows was reported as accuracy
+ * 0.000 and macro-F1 0.000, as if the model got every row wrong): such a
+ * task is not scored. Its test and baseline figures say "scored": false
+ * with null numbers and n 0, it has no review table or mistakes, its label
+ * notes say nothing about test rows, and At a glance and its section say
+ * "not scored" in place of figures; the other task is scored as ever, and
+ * cross-validation still scores both. */
+static void test_report__task_without_test_labels_is_not_scored(void **state)
+{
+	fixture *f = *state;
+	static const char *const tasks[] = { "frame", "tone" };
+	static const char *two_task_test =
+		"id,document,text,frame,tone\n"
+		"t1,x,Both sides agree to talks on a ceasefire,,calm\n"
+		"t2,x,Tanks and air defense for Ukraine,,hard\n"
+		"t3,y,Russia's brutal war of aggression,,hard\n";
+	char csv[4096];
+	size_t len = (size_t)snprintf(csv, sizeof(csv), "id,document,text,frame,tone\n");
+	for (size_t r = 0; r < f->train.n_rows; r++)
+		len += (size_t)snprintf(csv + len, sizeof(csv) - len, "%s,%s,%s,%s,%s\n", f->train.ids[r], f->train.docs[r],
+		                        f->train.texts[r], f->train.labels[0][r],
+		                        strcmp(f->train.labels[0][r], "talks") == 0 ? "calm" : "hard");
+	assert_true(len < sizeof(csv));
+	fr_dataset train, test;
+	fr_model *m = NULL;
+	fr_error err = FR_ERROR_INIT;
+	fr_report_options o = FR_REPORT_OPTIONS_INIT;
+	json_t *r = NULL;
+	load_csv(f, &train, "two_train.csv", csv, tasks, 2);
+	load_csv(f, &test, "two_test.csv", two_task_test, tasks, 2);
+	assert_int_equal(fr_model_train(&m, &train, &f->cfg, NULL, 0, NULL, NULL, &err), 0);
+	o.cv_folds = 3;
+	assert_int_equal(fr_report_build(&r, m, "models/two", &test, &train, &f->cfg, &o, NULL, NULL, &err), 0);
+
+	const json_t *frame = json_object_get(json_object_get(r, "tasks"), "frame");
+	const json_t *tone = json_object_get(json_object_get(r, "tasks"), "tone");
+	const char *unscored_keys[] = { "accuracy", "macro", "micro", "weighted" };
+	for (int b = 0; b < 2; b++) {
+		const json_t *fig = json_object_get(frame, b ? "baseline" : "test");
+		assert_true(json_is_false(json_object_get(fig, "scored")));
+		assert_int_equal(json_integer_value(json_object_get(fig, "n")), 0);
+		for (size_t i = 0; i < sizeof(unscored_keys) / sizeof(*unscored_keys); i++)
+			if (!json_is_null(json_object_get(fig, unscored_keys[i])))
+				fail_msg("frame %s.%s is not null", b ? "baseline" : "test", unscored_keys[i]);
+		assert_int_equal(json_object_size(json_object_get(fig, "labels")), 0);
+	}
+	assert_non_null(json_object_get(json_object_get(frame, "baseline"), "predicts"));
+	assert_int_equal(json_array_size(json_object_get(frame, "thresholds")), 0);
+	assert_int_equal(json_array_size(json_object_get(frame, "mistakes")), 0);
+	assert_true(json_is_null(json_object_get(json_object_get(json_object_get(frame, "reliability"), "test"), "ece")));
+	char *notes = json_dumps(json_object_get(frame, "label_notes"), 0);
+	assert_null(strstr(notes, "test data"));
+	free(notes);
+	/* Cross-validation draws on the training rows, which have frame labels. */
+	assert_true(json_is_number(json_object_get(json_object_get(json_object_get(frame, "cv"), "mean"), "accuracy")));
+	/* The other task is scored, its keys as they were. */
+	const json_t *tt = json_object_get(tone, "test");
+	assert_true(json_is_true(json_object_get(tt, "scored")));
+	assert_int_equal(json_integer_value(json_object_get(tt, "n")), 3);
+	assert_true(json_is_number(json_object_get(tt, "accuracy")));
+	assert_true(json_is_number(json_object_get(json_object_get(tt, "macro"), "f1")));
+
+	char *md = render_to_string(r, 0);
+	char *html = render_to_string(r, 1);
+	char *row = line_of(strstr(md, "\n## At a glance\n"), "\n| frame ");
+	assert_non_null(row);
+	/* task, labels, paragraphs (0), then four figures that are not there;
+	 * cross-validation's is. */
+	static const char *const want[] = { "frame", "3", "0", "not scored", "not scored", "not scored",
+		"not scored" };
+	const char *cell = row;
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++) {
+		cell = strchr(cell, '|');
+		assert_non_null(cell);
+		cell += 1 + strspn(cell + 1, " ");
+		if (strncmp(cell, want[i], strlen(want[i])) != 0 || cell[strlen(want[i])] != ' ')
+			fail_msg("At a glance, frame's cell %zu: %.20s, not %s", i, cell, want[i]);
+	}
+	assert_null(strstr(row, "| 0.000 "));
+	free(row);
+	assert_non_null(strstr(md, "\n- **frame**: no labeled test rows: not scored.\n"));
+	/* frame's section has no test figures; tone's has them. */
+	const char *frame_at = strstr(md, "\n## Task: frame\n"), *tone_at = strstr(md, "\n## Task: tone\n");
+	assert_non_null(frame_at);
+	assert_non_null(tone_at);
+	assert_true(frame_at < tone_at);
+	char *section = strndup(frame_at, (size_t)(tone_at - frame_at));
+	assert_non_null(strstr(section, "No labeled test rows: not scored"));
+	assert_null(strstr(section, "\n### Averages\n"));
+	assert_null(strstr(section, "\n### Confusion matrix\n"));
+	assert_null(strstr(section, "\n### Review by confidence\n"));
+	assert_non_null(strstr(section, "\n### Cross-validation\n"));
+	free(section);
+	assert_non_null(strstr(tone_at, "\n### Averages\n"));
+	assert_non_null(strstr(html, "<li><strong>frame</strong>: no labeled test rows: not scored.</li>"));
+	free(md);
+	free(html);
+	json_decref(r);
+	fr_model_free(m);
+	fr_dataset_dispose(&train);
+	fr_dataset_dispose(&test);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -623,6 +762,7 @@ int main(void)
 		cmocka_unit_test(test_report__files_are_replaced_as_a_set),
 		cmocka_unit_test(test_report__multilabel_mistakes_rank_by_the_wrong_decision),
 		cmocka_unit_test(test_report__review_cut_splits_as_printed),
+		cmocka_unit_test(test_report__task_without_test_labels_is_not_scored),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
