@@ -429,6 +429,29 @@ static int task_scored(const json_t *task)
 	return !json_is_false(jdig(task, "test", "scored", NULL));
 }
 
+/* A label's CV F1: "mean ± std", with "(n of k folds)" when it was scored
+ * in fewer than all k folds (it occurs in neither the truth nor the
+ * predictions of the others), "not scored" when in none. */
+static const char *fmt_cv_label_f1(numbuf *b, const json_t *cv, const char *label)
+{
+	const json_t *mean = jdig(cv, "mean", "labels", label, NULL);
+	const json_t *folds = json_object_get(mean, "folds");
+	size_t k = json_array_size(json_object_get(cv, "folds"));
+	const json_t *std = jdig(cv, "std", "labels", label, "f1", NULL);
+	numbuf s = { "" };
+	const char *spread = NULL;
+	int n = 0;
+
+	if (json_is_integer(folds) && json_integer_value(folds) == 0)
+		return "not scored";
+	if (!json_is_integer(folds) || k == 0 || (size_t)json_integer_value(folds) >= k ||
+	    !json_is_number(json_object_get(mean, "f1")))
+		return fmt_spread(b, json_object_get(mean, "f1"), std);
+	spread = fmt_spread(&s, json_object_get(mean, "f1"), std);
+	n = snprintf(b->s, sizeof(b->s), "%s (%lld of %zu folds)", spread, (long long)json_integer_value(folds), k);
+	return n >= 0 && (size_t)n < sizeof(b->s) ? b->s : MISSING;
+}
+
 /* Count of correct predictions in a confusion matrix, or -1 without one. */
 static double confusion_correct(const json_t *confusion)
 {
@@ -877,6 +900,9 @@ static void svg_f1_chart(render *r, const json_t *task)
 		const json_t *base = jdig(task, "baseline", "labels", key, "f1", NULL);
 		const json_t *mean = jdig(cv, "mean", "labels", key, "f1", NULL);
 		double std = jdouble(jdig(cv, "std", "labels", key, "f1", NULL), 0.0);
+
+		if (!json_is_number(mean))
+			mean = NULL; /* not scored in any fold */
 		double m = unit_clamp(jdouble(f1, 0.0));
 		double b = unit_clamp(jdouble(base, 0.0));
 		double lo = unit_clamp(jdouble(mean, 0.0) - std);
@@ -1889,8 +1915,7 @@ static void task_per_label(render *r, const json_t *task)
 		table_text(r, &t, fmt_score(&a, json_object_get(fig, "f1")));
 		table_text(r, &t, fmt_score(&a, jdig(task, "baseline", "labels", key, "f1", NULL)));
 		if (cv != NULL)
-			table_text(r, &t, fmt_spread(&a, jdig(cv, "mean", "labels", key, "f1", NULL),
-			                             jdig(cv, "std", "labels", key, "f1", NULL)));
+			table_text(r, &t, fmt_cv_label_f1(&a, cv, key));
 		table_text(r, &t, fmt_count(&a, json_object_get(fig, "support")));
 		table_text(r, &t, fmt_count(&a, jdig(task, "train_counts", key, NULL)));
 		if (per_label != NULL) {

@@ -61,7 +61,7 @@ struct json_t;
  *   } }
  * }
  * FIGURES = {"scored": true,
- *            "labels": {"<label>": {"precision", "recall", "f1", "support": int}},
+ *            "labels": {"<label>": {"precision", "recall", "f1", "support": int, "predicted": int}},
  *            "macro": {"precision", "recall", "f1"}, "micro": {...}, "weighted": {...},
  *            "accuracy", "n": int,
  *            "confusion": {"labels": [...], "matrix": [[int, ...], ...]}}   rows = true labels
@@ -69,7 +69,10 @@ struct json_t;
  *   "labels": {}, "macro": null, "micro": null, "weighted": null, "accuracy": null}
  *   (a multi-label task's also "subset_accuracy": null, "hamming_loss": null).
  * NUMBERS = FIGURES without "scored", "confusion" and "n", every number a mean (or std) over the
- *   folds that were scored (null when none was).
+ *   folds that were scored (null when none was). A label's precision, recall and f1 run over
+ *   the folds where it occurs in the truth or the predictions, its support and predicted over
+ *   every scored fold, and its "folds": int counts the folds it was scored in (0: its figures
+ *   are null, "not scored").
  * POINT = {"stage": "default", "words", "chars" or "refine" (the pass that added it), "C",
  *          "class_weight": "none" or "balanced",
  *          "solver": "liblinear", "libsvm" or "auto", "stopwords": bool (the config's list or

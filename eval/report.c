@@ -223,8 +223,9 @@ static json_t *figures_json(const fr_metrics *m, const label_set *ls, const fr_c
 	json_t *labels = json_object(), *names = json_array(), *matrix = json_array();
 	for (size_t l = 0; l < ls->n; l++) {
 		const fr_label_scores *s = &m->labels[l];
-		json_t *one = json_pack("{s:f, s:f, s:f, s:I}", "precision", s->precision, "recall", s->recall,
-		                        "f1", s->f1, "support", (json_int_t)s->support);
+		json_t *one = json_pack("{s:f, s:f, s:f, s:I, s:I}", "precision", s->precision, "recall", s->recall,
+		                        "f1", s->f1, "support", (json_int_t)s->support,
+		                        "predicted", (json_int_t)s->predicted);
 		json_object_set_new(labels, ls->names[l], one);
 		json_array_append_new(names, json_string(ls->names[l]));
 		json_t *row = json_array();
@@ -345,10 +346,14 @@ static json_t *aggregate(json_t *const *vals, size_t k, const unsigned char *use
 
 /* The NUMBERS (render.h) of k folds' FIGURES: each number's mean (or std)
  * over the folds that scored the task (leaving out the confusion matrix, n
- * and scored): a fold with no rows for the task says nothing of it. */
+ * and scored). A label's precision, recall and F1 run over the folds where
+ * it occurs in the truth or the predictions, as the folds' own averages
+ * take it (scikit-learn's default): a fold without it would add an F1 of 0
+ * that says nothing about the label. Its support and predicted run over
+ * every scored fold, and "folds" counts the folds it was scored in. */
 static json_t *aggregate_folds(json_t *const *folds, size_t k, int want_std)
 {
-	unsigned char scored[64];
+	unsigned char scored[64], has[64];
 	json_t *parts[64];
 	const json_t *first = NULL;
 	const char *key;
@@ -366,7 +371,36 @@ static json_t *aggregate_folds(json_t *const *folds, size_t k, int want_std)
 			continue;
 		for (size_t i = 0; i < k; i++)
 			parts[i] = json_object_get(folds[i], key);
-		json_object_set_new(out, key, aggregate(parts, k, scored, want_std));
+		if (strcmp(key, "labels") != 0) {
+			json_object_set_new(out, key, aggregate(parts, k, scored, want_std));
+			continue;
+		}
+		json_t *labels = json_object();
+		const char *label;
+		json_t *lv;
+		json_object_foreach(v, label, lv) {
+			json_t *per[64];
+			size_t n_has = 0;
+			for (size_t i = 0; i < k; i++) {
+				per[i] = json_object_get(parts[i], label);
+				has[i] = scored[i] && (json_integer_value(json_object_get(per[i], "support")) > 0 ||
+				                       json_integer_value(json_object_get(per[i], "predicted")) > 0);
+				n_has += has[i];
+			}
+			json_t *one = json_object();
+			const char *field;
+			json_t *fv;
+			json_object_foreach(lv, field, fv) {
+				int counts = strcmp(field, "support") == 0 || strcmp(field, "predicted") == 0;
+				json_t *vals[64];
+				for (size_t i = 0; i < k; i++)
+					vals[i] = json_object_get(per[i], field);
+				json_object_set_new(one, field, aggregate(vals, k, counts ? scored : has, want_std));
+			}
+			json_object_set_new(one, "folds", json_integer((json_int_t)n_has));
+			json_object_set_new(labels, label, one);
+		}
+		json_object_set_new(out, "labels", labels);
 	}
 	return out;
 }

@@ -957,6 +957,51 @@ static void test_render__tuning_curve_names_the_class_weight(void **state)
 	json_decref(report);
 }
 
+/* Regression (a label absent from most folds showed "0.000 \u00b1 0.000",
+ * its F1 of 0 in every fold without it): the per-label CV cell says in how
+ * many folds the label was scored when not in all, "not scored" when in
+ * none, and the F1 chart draws no whisker for it. */
+static void test_render__cv_label_scored_in_some_folds(void **state)
+{
+	json_t *report = json_deep_copy(*state);
+	json_t *cv = json_object_get(json_object_get(json_object_get(report, "tasks"), "stance"), "cv");
+	json_t *mean = json_object_get(json_object_get(cv, "mean"), "labels");
+	json_t *std = json_object_get(json_object_get(cv, "std"), "labels");
+
+	assert_int_equal(json_array_size(json_object_get(cv, "folds")), 3);
+	json_object_set_new(json_object_get(mean, "pro_ukraine"), "folds", json_integer(3));
+	json_object_set_new(json_object_get(mean, "neutral"), "folds", json_integer(1));
+	json_object_set_new(json_object_get(mean, "pro_russia"), "folds", json_integer(0));
+	json_object_set_new(json_object_get(mean, "pro_russia"), "f1", json_null());
+	json_object_set_new(json_object_get(std, "pro_russia"), "f1", json_null());
+	char *md = render_ok(fr_report_write_markdown, report);
+	char *html = render_ok(fr_report_write_html, report);
+	char *plain = render_ok(fr_report_write_html, *state);
+	const char *row = strstr(md, "\n| pro_russia ");
+
+	assert_non_null(row);
+	assert_true(strstr(row, " not scored |") != NULL && strstr(row, " not scored |") < strchr(row + 1, '\n'));
+	row = strstr(md, "\n| neutral ");
+	assert_non_null(row);
+	assert_true(strstr(row, " (1 of 3 folds) |") != NULL && strstr(row, " (1 of 3 folds) |") < strchr(row + 1, '\n'));
+	/* Scored in every fold: as before. */
+	row = strstr(md, "\n| pro_ukraine ");
+	assert_non_null(row);
+	if (strstr(row, " 0.755 \u00b1 0.027 |") == NULL || strstr(row, " 0.755 \u00b1 0.027 |") > strchr(row + 1, '\n'))
+		fail_msg("pro_ukraine: %.*s", (int)(strchr(row + 1, '\n') - row), row);
+	assert_md_tables_consistent(md);
+	assert_contains(html, "<td class=\"num\">not scored</td>");
+	assert_contains(html, " (1 of 3 folds)</td>");
+	/* One whisker fewer in stance's F1 chart. */
+	assert_int_equal(count_of(plain, "stroke-width=\"2\" fill=\"none\"></path>\n") -
+	                 count_of(html, "stroke-width=\"2\" fill=\"none\"></path>\n"), 1);
+	assert_tags_balance(html);
+	free(md);
+	free(html);
+	free(plain);
+	json_decref(report);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -982,6 +1027,7 @@ int main(void)
 		cmocka_unit_test(test_render__telling_terms_say_what_they_show),
 		cmocka_unit_test(test_render__glance_names_subset_accuracy),
 		cmocka_unit_test(test_render__tuning_curve_names_the_class_weight),
+		cmocka_unit_test(test_render__cv_label_scored_in_some_folds),
 	};
 
 	return cmocka_run_group_tests(tests, setup_fixture, teardown_fixture);

@@ -750,6 +750,126 @@ static void test_report__task_without_test_labels_is_not_scored(void **state)
 	fr_dataset_dispose(&test);
 }
 
+/* Regression (in cross-validation a label with no rows in a fold's held-out
+ * part, and not predicted there, counted as F1 0 for that fold, so a rare
+ * label's mean sank, or read "0.000 \u00b1 0.000" when it had rows in one
+ * fold of five): a label's cross-validated precision, recall and F1 run
+ * over the folds where it occurs in the truth or the predictions, as each
+ * fold's macro average takes labels (checked here too), and "folds" counts
+ * them. "nuclear" has rows in two documents of eight, so in at most two of
+ * three folds; "humanitarian", only in the test data, is in no fold: not
+ * scored. Everything expected is recomputed from the folds' confusion
+ * matrices. */
+static void test_report__cv_label_means_skip_folds_without_it(void **state)
+{
+	fixture *f = *state;
+	static const char *rare_rows =
+		"25,g,Nuclear warheads and the threat of atomic escalation,nuclear\n"
+		"26,g,Talks on a ceasefire between the sides,talks\n"
+		"27,h,Atomic weapons and a nuclear threat loom,nuclear\n"
+		"28,h,Russian war crimes in the occupied towns,blame\n";
+	char csv[4096];
+	snprintf(csv, sizeof(csv), "%s%s", train_csv, rare_rows);
+	fr_dataset train;
+	fr_model *m = NULL;
+	fr_error err = FR_ERROR_INIT;
+	fr_report_options o = FR_REPORT_OPTIONS_INIT;
+	json_t *r = NULL;
+	load_csv(f, &train, "rare_train.csv", csv, NULL, 0);
+	assert_int_equal(fr_model_train(&m, &train, &f->cfg, NULL, 0, NULL, NULL, &err), 0);
+	o.cv_folds = 3;
+	assert_int_equal(fr_report_build(&r, m, "models/rare", &f->test, &train, &f->cfg, &o, NULL, NULL, &err), 0);
+
+	const json_t *task = json_object_get(json_object_get(r, "tasks"), "frame");
+	const json_t *cv = json_object_get(task, "cv"), *folds = json_object_get(cv, "folds");
+	const json_t *labels = json_object_get(task, "labels");
+	size_t k = json_array_size(folds), partial = 0;
+	assert_int_equal(k, 3);
+	for (size_t l = 0; l < json_array_size(labels); l++) {
+		const char *label = json_string_value(json_array_get(labels, l));
+		double sum = 0, sq = 0;
+		size_t n = 0;
+		for (size_t i = 0; i < k; i++) {
+			const json_t *fold = json_array_get(folds, i);
+			const json_t *matrix = json_object_get(json_object_get(fold, "confusion"), "matrix");
+			double support = 0, predicted = 0;
+			for (size_t j = 0; j < json_array_size(matrix); j++) {
+				support += (double)json_integer_value(json_array_get(json_array_get(matrix, l), j));
+				predicted += (double)json_integer_value(json_array_get(json_array_get(matrix, j), l));
+			}
+			if (support == 0 && predicted == 0)
+				continue;
+			sum += num(json_object_get(json_object_get(fold, "labels"), label), "f1", NULL);
+			n++;
+		}
+		const json_t *mean = json_object_get(json_object_get(json_object_get(cv, "mean"), "labels"), label);
+		const json_t *std = json_object_get(json_object_get(json_object_get(cv, "std"), "labels"), label);
+		assert_true(json_is_integer(json_object_get(mean, "folds")));
+		assert_int_equal(json_integer_value(json_object_get(mean, "folds")), n);
+		assert_int_equal(json_integer_value(json_object_get(std, "folds")), n);
+		if (n == 0) {
+			assert_true(json_is_null(json_object_get(mean, "f1")));
+			assert_true(json_is_null(json_object_get(std, "f1")));
+			assert_true(json_is_null(json_object_get(mean, "precision")));
+			assert_string_equal(label, "humanitarian");
+			continue;
+		}
+		double avg = sum / (double)n;
+		for (size_t i = 0; i < k; i++) {
+			const json_t *one = json_object_get(json_object_get(json_array_get(folds, i), "labels"), label);
+			if (json_integer_value(json_object_get(one, "support")) > 0 ||
+			    json_integer_value(json_object_get(one, "predicted")) > 0)
+				sq += (num(one, "f1", NULL) - avg) * (num(one, "f1", NULL) - avg);
+		}
+		if (fabs(num(mean, "f1", NULL) - avg) > 1e-9)
+			fail_msg("%s: CV F1 mean %.6f, over its %zu folds %.6f", label, num(mean, "f1", NULL), n, avg);
+		assert_true(fabs(num(std, "f1", NULL) - sqrt(sq / (double)n)) < 1e-9);
+		partial += n < k;
+	}
+	assert_true(partial >= 1); /* nuclear */
+	assert_true(json_integer_value(json_object_get(json_object_get(json_object_get(json_object_get(cv, "mean"),
+	                                                                               "labels"), "nuclear"), "folds")) < 3);
+	/* Each fold's macro-F1 already averages the labels that occur in it. */
+	for (size_t i = 0; i < k; i++) {
+		const json_t *fold = json_array_get(folds, i);
+		double sum = 0;
+		size_t n = 0;
+		for (size_t l = 0; l < json_array_size(labels); l++) {
+			const json_t *one = json_object_get(json_object_get(fold, "labels"),
+			                                    json_string_value(json_array_get(labels, l)));
+			if (json_integer_value(json_object_get(one, "support")) > 0 ||
+			    json_integer_value(json_object_get(one, "predicted")) > 0) {
+				sum += num(one, "f1", NULL);
+				n++;
+			}
+		}
+		assert_true(n < json_array_size(labels));
+		assert_true(fabs(num(json_object_get(fold, "macro"), "f1", NULL) - sum / (double)n) < 1e-12);
+	}
+	/* The per-label table says in how many folds; not scored in none. */
+	char *md = render_to_string(r, 0);
+	char *row = line_of(md, "\n| humanitarian ");
+	assert_non_null(row);
+	assert_non_null(strstr(row, " not scored |"));
+	free(row);
+	row = line_of(md, "\n| nuclear ");
+	assert_non_null(row);
+	char want[64];
+	snprintf(want, sizeof(want), "(%lld of 3 folds) |",
+	         (long long)json_integer_value(json_object_get(json_object_get(json_object_get(json_object_get(cv, "mean"),
+	                                                                                      "labels"), "nuclear"), "folds")));
+	assert_non_null(strstr(row, want));
+	free(row);
+	row = line_of(md, "\n| talks ");
+	assert_non_null(row);
+	assert_null(strstr(row, "folds)"));
+	free(row);
+	free(md);
+	json_decref(r);
+	fr_model_free(m);
+	fr_dataset_dispose(&train);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -763,6 +883,7 @@ int main(void)
 		cmocka_unit_test(test_report__multilabel_mistakes_rank_by_the_wrong_decision),
 		cmocka_unit_test(test_report__review_cut_splits_as_printed),
 		cmocka_unit_test(test_report__task_without_test_labels_is_not_scored),
+		cmocka_unit_test(test_report__cv_label_means_skip_folds_without_it),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
