@@ -58,10 +58,11 @@ double fr_confusion_accuracy(const fr_confusion *c)
 }
 
 /* Per-label precision, recall and F1 from support, predicted and correct,
- * and their macro and weighted averages over the labels that occur. */
+ * their macro and weighted averages over the labels that occur, and the
+ * macro average over the labels with support. */
 static void label_averages(fr_metrics *out)
 {
-	size_t n_averaged = 0, total_support = 0;
+	size_t n_averaged = 0, n_supported = 0, total_support = 0;
 	for (size_t l = 0; l < out->k; l++) {
 		fr_label_scores *s = &out->labels[l];
 		s->precision = s->predicted ? (double)s->correct / (double)s->predicted : 0.0;
@@ -69,6 +70,12 @@ static void label_averages(fr_metrics *out)
 		s->f1 = s->precision + s->recall > 0
 		            ? 2.0 * s->precision * s->recall / (s->precision + s->recall) : 0.0;
 		s->averaged = s->support > 0 || s->predicted > 0;
+		if (s->support > 0) {
+			n_supported++;
+			out->macro_supported.precision += s->precision;
+			out->macro_supported.recall += s->recall;
+			out->macro_supported.f1 += s->f1;
+		}
 		if (!s->averaged)
 			continue;
 		n_averaged++;
@@ -84,6 +91,11 @@ static void label_averages(fr_metrics *out)
 		out->macro.precision /= (double)n_averaged;
 		out->macro.recall /= (double)n_averaged;
 		out->macro.f1 /= (double)n_averaged;
+	}
+	if (n_supported) {
+		out->macro_supported.precision /= (double)n_supported;
+		out->macro_supported.recall /= (double)n_supported;
+		out->macro_supported.f1 /= (double)n_supported;
 	}
 	if (total_support) {
 		out->weighted.precision /= (double)total_support;

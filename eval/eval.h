@@ -36,7 +36,13 @@ double fr_confusion_accuracy(const fr_confusion *c);
  * neither is listed but not averaged):
  *   macro     unweighted mean of the labels' scores
  *   weighted  mean weighted by support
- *   micro     from the summed counts; for one label per row it equals accuracy */
+ *   micro     from the summed counts; for one label per row it equals accuracy
+ * and beside them
+ *   macro_supported  unweighted mean over the labels with support only
+ *              (scikit-learn's average='macro' with labels= the labels in
+ *              the truth): a label predicted but with no rows, whose F1 is 0
+ *              by definition, pulls macro down and is left out here. 0 when
+ *              no label has support. */
 typedef struct fr_label_scores {
 	double precision, recall, f1;
 	size_t support;    /* rows whose true label it is */
@@ -53,6 +59,7 @@ typedef struct fr_metrics {
 	size_t k;
 	fr_label_scores *labels; /* owned, k entries */
 	fr_averages macro, micro, weighted;
+	fr_averages macro_supported;
 	double accuracy;         /* multi-label: subset accuracy */
 	double hamming_loss;     /* multi-label only (0 otherwise) */
 	size_t n;                /* rows */

@@ -1743,8 +1743,65 @@ static void write_provenance(render *r, const json_t *report)
 	html_open(r, "</section>\n");
 }
 
-/* One row per task: the headline figures, and a note below on each task
- * that was not scored. */
+/* A label a scored task predicted but has no test rows for (its figures
+ * fig): its F1 is 0 by definition and counts in macro-F1. */
+static int predicted_without_rows(const json_t *fig)
+{
+	return json_is_number(json_object_get(fig, "support")) &&
+	       jdouble(json_object_get(fig, "support"), 1.0) == 0.0 &&
+	       jdouble(json_object_get(fig, "predicted"), 0.0) > 0.0;
+}
+
+/* How many of a scored task's labels were predicted without test rows. */
+static size_t count_predicted_without_rows(const json_t *task)
+{
+	const json_t *labels = task_labels(task);
+	size_t n = 0;
+
+	for (size_t i = 0; task_scored(task) && i < json_array_size(labels); i++) {
+		const char *label = label_at(labels, i);
+		n += (size_t)predicted_without_rows(jdig(task, "test", "labels", label != NULL ? label : "", NULL));
+	}
+	return n;
+}
+
+/* At a glance's note on such labels: scikit-learn's macro-F1 (kept) counts
+ * their F1 of 0, so one prediction of a label with no test rows can pull
+ * it down by a third; beside it, macro-F1 over the labels with test rows. */
+static void glance_predicted_without_rows(render *r, const char *name, const json_t *task)
+{
+	const json_t *labels = task_labels(task);
+	size_t n = count_predicted_without_rows(task), shown = 0;
+	numbuf a = { "" };
+
+	if (n == 0)
+		return;
+	item_open(r);
+	strong_open(r);
+	put_text(r, name);
+	strong_close(r);
+	out_raw(r, ": ");
+	for (size_t i = 0; i < json_array_size(labels); i++) {
+		const char *label = label_at(labels, i);
+		const json_t *fig = jdig(task, "test", "labels", label != NULL ? label : "", NULL);
+
+		if (!predicted_without_rows(fig))
+			continue;
+		if (shown++ > 0)
+			out_raw(r, shown == n ? " and " : ", ");
+		put_text(r, label);
+		out_fmt(r, " (predicted %s %s)", fmt_count(&a, json_object_get(fig, "predicted")),
+		        jdouble(json_object_get(fig, "predicted"), 0.0) == 1.0 ? "time" : "times");
+	}
+	out_fmt(r, " %s no test rows: %s F1 of 0 pulls macro-F1 down to %s; ", n == 1 ? "has" : "have",
+	        n == 1 ? "its" : "their", fmt_score(&a, jdig(task, "test", "macro", "f1", NULL)));
+	out_fmt(r, "macro-F1 over the labels with test rows: %s.",
+	        fmt_score(&a, jdig(task, "test", "macro_supported", "f1", NULL)));
+	item_close(r);
+}
+
+/* One row per task: the headline figures; notes below on tasks that were
+ * not scored or whose macro-F1 a label without test rows pulls down. */
 static void write_glance(render *r, const json_t *tasks)
 {
 	static const char *const head[] = { "task", "labels", "test paragraphs", "accuracy",
@@ -1757,7 +1814,7 @@ static void write_glance(render *r, const json_t *tasks)
 	json_object_foreach((json_t *)tasks, name, task) {
 		has_cv = has_cv || task_cv_of(task) != NULL;
 		has_multilabel = has_multilabel || task_multilabel(task);
-		notes = notes || !task_scored(task);
+		notes = notes || !task_scored(task) || count_predicted_without_rows(task) > 0;
 	}
 	if (json_object_size(tasks) == 0)
 		return;
@@ -1793,8 +1850,10 @@ static void write_glance(render *r, const json_t *tasks)
 	if (notes) {
 		list_open(r);
 		json_object_foreach((json_t *)tasks, name, task) {
-			if (task_scored(task))
+			if (task_scored(task)) {
+				glance_predicted_without_rows(r, name, task);
 				continue;
+			}
 			item_open(r);
 			strong_open(r);
 			put_text(r, name);

@@ -63,11 +63,15 @@ struct json_t;
  * FIGURES = {"scored": true,
  *            "labels": {"<label>": {"precision", "recall", "f1", "support": int, "predicted": int}},
  *            "macro": {"precision", "recall", "f1"}, "micro": {...}, "weighted": {...},
+ *            "macro_supported": {"precision", "recall", "f1"},
  *            "accuracy", "n": int,
  *            "confusion": {"labels": [...], "matrix": [[int, ...], ...]}}   rows = true labels
+ *   macro averages the labels in the truth or the predictions (scikit-learn's default), so a
+ *   label predicted with no rows counts with F1 0; macro_supported averages only the labels
+ *   with support > 0 (its numbers null when none has).
  *   Rows none of which has a label for the task are not scored: {"scored": false, "n": 0,
- *   "labels": {}, "macro": null, "micro": null, "weighted": null, "accuracy": null}
- *   (a multi-label task's also "subset_accuracy": null, "hamming_loss": null).
+ *   "labels": {}, "macro": null, "macro_supported": null, "micro": null, "weighted": null,
+ *   "accuracy": null} (a multi-label task's also "subset_accuracy": null, "hamming_loss": null).
  * NUMBERS = FIGURES without "scored", "confusion" and "n", every number a mean (or std) over the
  *   folds that were scored (null when none was). A label's precision, recall and f1 run over
  *   the folds where it occurs in the truth or the predictions, its support and predicted over

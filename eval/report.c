@@ -221,8 +221,10 @@ static json_t *prf(double p, double r, double f)
 static json_t *figures_json(const fr_metrics *m, const label_set *ls, const fr_confusion *c)
 {
 	json_t *labels = json_object(), *names = json_array(), *matrix = json_array();
+	size_t n_supported = 0;
 	for (size_t l = 0; l < ls->n; l++) {
 		const fr_label_scores *s = &m->labels[l];
+		n_supported += s->support > 0;
 		json_t *one = json_pack("{s:f, s:f, s:f, s:I, s:I}", "precision", s->precision, "recall", s->recall,
 		                        "f1", s->f1, "support", (json_int_t)s->support,
 		                        "predicted", (json_int_t)s->predicted);
@@ -233,10 +235,13 @@ static json_t *figures_json(const fr_metrics *m, const label_set *ls, const fr_c
 			json_array_append_new(row, json_integer((json_int_t)c->counts[l * c->k + p]));
 		json_array_append_new(matrix, row);
 	}
-	json_t *fig = json_pack("{s:b, s:o, s:o, s:o, s:o, s:f, s:I}",
+	json_t *fig = json_pack("{s:b, s:o, s:o, s:o, s:o, s:o, s:f, s:I}",
 		"scored", 1,
 		"labels", labels,
 		"macro", prf(m->macro.precision, m->macro.recall, m->macro.f1),
+		"macro_supported", n_supported ? prf(m->macro_supported.precision, m->macro_supported.recall,
+		                                     m->macro_supported.f1)
+		                               : json_pack("{s:n, s:n, s:n}", "precision", "recall", "f1"),
 		"micro", prf(m->micro.precision, m->micro.recall, m->micro.f1),
 		"weighted", prf(m->weighted.precision, m->weighted.recall, m->weighted.f1),
 		"accuracy", m->accuracy,
@@ -256,9 +261,9 @@ static json_t *figures_json(const fr_metrics *m, const label_set *ls, const fr_c
  * wrong. */
 static json_t *unscored_json(const label_set *ls)
 {
-	json_t *fig = json_pack("{s:b, s:o, s:n, s:n, s:n, s:n, s:I}",
-		"scored", 0, "labels", json_object(), "macro", "micro", "weighted", "accuracy",
-		"n", (json_int_t)0);
+	json_t *fig = json_pack("{s:b, s:o, s:n, s:n, s:n, s:n, s:n, s:I}",
+		"scored", 0, "labels", json_object(), "macro", "macro_supported", "micro", "weighted",
+		"accuracy", "n", (json_int_t)0);
 	if (fig && ls->multilabel)
 		json_object_update_new(fig, json_pack("{s:n, s:n}", "subset_accuracy", "hamming_loss"));
 	return fig;
@@ -736,9 +741,13 @@ static json_t *label_notes(const fr_model *m, size_t task, const label_set *ls, 
 			     fr_model_label_support(m, task, l));
 		if (s == NULL)
 			continue;
-		if (s->support == 0)
-			note(notes, name, "No rows in the test data: recall is 0 by definition%s",
-			     s->predicted ? "." : ", and it is left out of the averages.");
+		if (s->support == 0 && s->predicted)
+			note(notes, name, "No rows in the test data, yet predicted %zu time%s: precision and recall "
+			     "are 0 by definition, and its F1 of 0 counts in the macro average.",
+			     s->predicted, s->predicted == 1 ? "" : "s");
+		else if (s->support == 0)
+			note(notes, name, "No rows in the test data: recall is 0 by definition, and it is left out "
+			     "of the averages.");
 		else if (s->predicted == 0)
 			note(notes, name, "Never predicted on the test data: precision is 0 by definition.");
 	}

@@ -194,6 +194,46 @@ static void test_eval__matches_scikit_learn(void **state)
 	fr_confusion_dispose(&c);
 }
 
+/* Regression (a label predicted with no test rows pulled stance macro-F1
+ * to 0.542 and the report did not say): macro_supported averages the labels
+ * with support only, here 0 to 3, leaving out label 4 (predicted twice, no
+ * support, F1 0) that macro counts. On the fixture above it is the mean of
+ * scikit-learn's per-label figures for labels 0 to 3, which is what
+ * precision_recall_fscore_support(y_true, y_pred, labels=[0, 1, 2, 3],
+ * average='macro', zero_division=0) takes by its definition. */
+static void test_eval__macro_over_labels_with_support(void **state)
+{
+	(void)state;
+	static const int y_true[] = { 0, 0, 0, 1, 1, 2, 2, 2, 2, 3, 3, 0, 1, 2 };
+	static const int y_pred[] = { 0, 0, 1, 1, 2, 2, 2, 0, 4, 0, 2, 0, 1, 4 };
+	fr_confusion c;
+	fr_metrics m;
+	assert_int_equal(fr_confusion_init(&c, 6), 0);
+	for (size_t i = 0; i < sizeof(y_true) / sizeof(y_true[0]); i++)
+		fr_confusion_add(&c, (size_t)y_true[i], (size_t)y_pred[i]);
+	assert_int_equal(fr_metrics_compute(&m, &c), 0);
+	assert_true(fabs(m.macro_supported.precision - 0.44166666666666665) < 1e-12);
+	assert_true(fabs(m.macro_supported.recall - 0.4541666666666666) < 1e-12);
+	assert_true(fabs(m.macro_supported.f1 - 0.44444444444444436) < 1e-12);
+	/* macro keeps scikit-learn's default, label 4 with its F1 of 0 in it. */
+	assert_true(fabs(m.macro.f1 - 0.3555555555555555) < 1e-12);
+	fr_metrics_dispose(&m);
+	/* Every label with support: the two agree. No row at all: zeros. */
+	fr_confusion_dispose(&c);
+	assert_int_equal(fr_confusion_init(&c, 3), 0);
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		fr_confusion_add(&c, pairs[i].truth, pairs[i].predicted);
+	assert_int_equal(fr_metrics_compute(&m, &c), 0);
+	assert_true(fabs(m.macro_supported.f1 - m.macro.f1) < 1e-15);
+	fr_metrics_dispose(&m);
+	fr_confusion_dispose(&c);
+	assert_int_equal(fr_confusion_init(&c, 3), 0);
+	assert_int_equal(fr_metrics_compute(&m, &c), 0);
+	assert_true(m.macro_supported.f1 == 0.0);
+	fr_metrics_dispose(&m);
+	fr_confusion_dispose(&c);
+}
+
 /* Multi-label figures against scikit-learn's on the same indicator rows
  * (precision_recall_fscore_support, hamming_loss, accuracy_score). */
 static void test_eval__multilabel_matches_scikit_learn(void **state)
@@ -323,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_eval__huge_k_is_refused),
 		cmocka_unit_test(test_eval__reuse_after_dispose),
 		cmocka_unit_test(test_eval__matches_scikit_learn),
+		cmocka_unit_test(test_eval__macro_over_labels_with_support),
 		cmocka_unit_test(test_eval__multilabel_matches_scikit_learn),
 		cmocka_unit_test(test_eval__cv_folds_grouped_and_stratified),
 		cmocka_unit_test(test_eval__reliability_bins_and_ece),

@@ -683,7 +683,7 @@ static void test_report__task_without_test_labels_is_not_scored(void **state)
 
 	const json_t *frame = json_object_get(json_object_get(r, "tasks"), "frame");
 	const json_t *tone = json_object_get(json_object_get(r, "tasks"), "tone");
-	const char *unscored_keys[] = { "accuracy", "macro", "micro", "weighted" };
+	const char *unscored_keys[] = { "accuracy", "macro", "micro", "weighted", "macro_supported" };
 	for (int b = 0; b < 2; b++) {
 		const json_t *fig = json_object_get(frame, b ? "baseline" : "test");
 		assert_true(json_is_false(json_object_get(fig, "scored")));
@@ -870,6 +870,82 @@ static void test_report__cv_label_means_skip_folds_without_it(void **state)
 	fr_dataset_dispose(&train);
 }
 
+/* Regression (pro_russia, with no test rows, was predicted once and pulled
+ * stance macro-F1 to 0.542 without a word): each label's figures carry how
+ * often it was predicted, "macro_supported" is macro over the labels with
+ * test rows (macro itself stays scikit-learn's), and At a glance says which
+ * label pulls macro-F1 down, with the other figure beside it. Here "arms"
+ * has no test rows and is predicted for the arms paragraphs labeled blame. */
+static void test_report__macro_over_labels_with_test_rows(void **state)
+{
+	fixture *f = *state;
+	static const char *no_arms_csv =
+		"id,document,text,frame\n"
+		"t1,x,Both sides agree to talks on a ceasefire,talks\n"
+		"t2,x,Russia's brutal war of aggression,blame\n"
+		"t3,y,Tanks and air defense and artillery for Ukraine,blame\n"
+		"t4,y,Peace talks and dialogue,talks\n";
+	fr_dataset test;
+	fr_error err = FR_ERROR_INIT;
+	fr_report_options o = FR_REPORT_OPTIONS_INIT;
+	json_t *r = NULL;
+	load_csv(f, &test, "no_arms.csv", no_arms_csv, NULL, 0);
+	o.cv_folds = 0;
+	assert_int_equal(fr_report_build(&r, f->model, "models/m", &test, NULL, &f->cfg, &o, NULL, NULL, &err), 0);
+	const json_t *t = json_object_get(json_object_get(json_object_get(r, "tasks"), "frame"), "test");
+	const json_t *per = json_object_get(t, "labels");
+	const json_t *arms = json_object_get(per, "arms");
+	assert_int_equal(json_integer_value(json_object_get(arms, "support")), 0);
+	assert_true(json_integer_value(json_object_get(arms, "predicted")) >= 1);
+	assert_true(num(arms, "f1", NULL) == 0.0);
+	double with = 0, without = 0;
+	size_t n_with = 0, n_without = 0;
+	const char *name;
+	json_t *one;
+	json_object_foreach((json_t *)per, name, one) {
+		if (json_integer_value(json_object_get(one, "support")) > 0) {
+			without += num(one, "f1", NULL);
+			n_without++;
+		}
+		if (json_integer_value(json_object_get(one, "support")) > 0 ||
+		    json_integer_value(json_object_get(one, "predicted")) > 0) {
+			with += num(one, "f1", NULL);
+			n_with++;
+		}
+	}
+	assert_int_equal(n_without, 2);
+	assert_int_equal(n_with, 3);
+	assert_true(fabs(num(t, "macro", "f1") - with / 3) < 1e-12);
+	assert_true(fabs(num(t, "macro_supported", "f1") - without / 2) < 1e-12);
+	assert_true(num(t, "macro_supported", "f1") > num(t, "macro", "f1"));
+
+	char *md = render_to_string(r, 0);
+	char *html = render_to_string(r, 1);
+	char want[256], mf[16], ms[16];
+	snprintf(mf, sizeof(mf), "%.3f", num(t, "macro", "f1"));
+	snprintf(ms, sizeof(ms), "%.3f", num(t, "macro_supported", "f1"));
+	long long times = (long long)json_integer_value(json_object_get(arms, "predicted"));
+	snprintf(want, sizeof(want), "- **frame**: arms (predicted %lld %s) has no test rows: its F1 of 0 pulls "
+	         "macro-F1 down to %s; macro-F1 over the labels with test rows: %s.\n", times,
+	         times == 1 ? "time" : "times", mf, ms);
+	const char *glance = strstr(md, "\n## At a glance\n");
+	assert_non_null(glance);
+	if (strstr(glance, want) == NULL || strstr(glance, want) > strstr(glance, "\n## Task: "))
+		fail_msg("At a glance lacks: %s", want);
+	assert_non_null(strstr(html, "<li><strong>frame</strong>: arms (predicted "));
+	assert_non_null(strstr(html, "macro-F1 over the labels with test rows: "));
+	free(md);
+	free(html);
+	json_decref(r);
+	/* With every predicted label in the test data: no such note. */
+	r = build(f, 0);
+	md = render_to_string(r, 0);
+	assert_null(strstr(md, "has no test rows"));
+	free(md);
+	json_decref(r);
+	fr_dataset_dispose(&test);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -884,6 +960,7 @@ int main(void)
 		cmocka_unit_test(test_report__review_cut_splits_as_printed),
 		cmocka_unit_test(test_report__task_without_test_labels_is_not_scored),
 		cmocka_unit_test(test_report__cv_label_means_skip_folds_without_it),
+		cmocka_unit_test(test_report__macro_over_labels_with_test_rows),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
