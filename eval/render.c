@@ -1535,6 +1535,7 @@ static const char *const CSS =
 	"blockquote{margin:4px 0 0;padding:6px 12px;border-left:3px solid #cbd5e0;background:#fafafa;"
 	"color:#2d3748}\n"
 	".note{color:#4a5568;font-size:14px}\n"
+	".warning{background:#fffaf0;border-left:4px solid #c05621;padding:6px 12px}\n"
 	"@media print{body{font-size:10pt}main{max-width:none;padding:0}"
 	"table{font-size:8.5pt}th,td{padding:2px 5px}"
 	"section.task{break-before:page}"
@@ -1561,13 +1562,36 @@ static void write_end(render *r)
 		out_raw(r, "</main>\n</body>\n</html>\n");
 }
 
-static void write_howto(render *r)
+/* How many test rows have a text the model was trained on (report.json's
+ * data.rows_in_training, set by the CLI): -1 when it is not known (null,
+ * or absent). */
+static double rows_in_training(const json_t *report)
 {
+	const json_t *n = jdig(report, "data", "rows_in_training", NULL);
+
+	return json_is_number(n) && json_number_value(n) >= 0 ? json_number_value(n) : -1.0;
+}
+
+static void write_howto(render *r, const json_t *report)
+{
+	double seen = rows_in_training(report);
+	numbuf a = { "" };
+
 	html_open(r, "<section class=\"howto\">\n");
 	heading(r, 2, "How to read this");
-	prose(r,
-	      "Each task is one label column, scored on held-out test paragraphs the model never "
-	      "saw in training. **Precision** is the share of paragraphs given a label that truly "
+	para_open(r);
+	/* "Never saw" only when it was checked; a warning when it is false. */
+	if (seen > 0)
+		out_fmt(r, "Each task is one label column, scored on test paragraphs, %s of which have a "
+		        "text the model was trained on: their scores are not held-out (see At a glance). ",
+		        fmt_count(&a, jdig(report, "data", "rows_in_training", NULL)));
+	else if (seen == 0)
+		out_raw(r, "Each task is one label column, scored on held-out test paragraphs the model "
+		        "never saw in training. ");
+	else
+		out_raw(r, "Each task is one label column, scored on held-out test paragraphs. ");
+	out_prose(r,
+	      "**Precision** is the share of paragraphs given a label that truly "
 	      "have it, **recall** the share of paragraphs with the label that the model found, and "
 	      "**F1** combines both (1 is perfect, 0 is none). **Support** is how many test "
 	      "paragraphs carry the label: scores resting on a handful of paragraphs swing widely. "
@@ -1581,6 +1605,7 @@ static void write_howto(render *r)
 	      "**expected calibration error** (ECE) sums up the gap. The **review table** shows what "
 	      "checking the least confident paragraphs by hand buys, and the **most confident "
 	      "mistakes** are the errors to read first.");
+	para_close(r);
 	html_open(r, "</section>\n");
 }
 
@@ -1800,12 +1825,14 @@ static void glance_predicted_without_rows(render *r, const char *name, const jso
 	item_close(r);
 }
 
-/* One row per task: the headline figures; notes below on tasks that were
- * not scored or whose macro-F1 a label without test rows pulls down. */
-static void write_glance(render *r, const json_t *tasks)
+/* One row per task: the headline figures; a warning above them when test
+ * rows were in the training data, and notes below on tasks that were not
+ * scored or whose macro-F1 a label without test rows pulls down. */
+static void write_glance(render *r, const json_t *report)
 {
 	static const char *const head[] = { "task", "labels", "test paragraphs", "accuracy",
 		"baseline accuracy", "macro-F1", "baseline macro-F1", "CV macro-F1 (mean \u00b1 std)" };
+	const json_t *tasks = json_object_get(report, "tasks");
 	const char *name = NULL;
 	json_t *task = NULL;
 	int has_cv = 0, has_multilabel = 0, notes = 0;
@@ -1846,6 +1873,21 @@ static void write_glance(render *r, const json_t *tasks)
 	}
 	html_open(r, "<section class=\"glance\">\n");
 	heading(r, 2, "At a glance");
+	if (rows_in_training(report) > 0) {
+		numbuf a = { "" };
+		numbuf b = { "" };
+
+		html_open(r, "<p class=\"warning\">");
+		if (r->format == FMT_MARKDOWN)
+			out_raw(r, "\n");
+		strong_open(r);
+		out_raw(r, "Warning:");
+		strong_close(r);
+		out_fmt(r, " %s of the %s test rows have a text the model was trained on: their scores are "
+		        "not held-out.", fmt_count(&a, jdig(report, "data", "rows_in_training", NULL)),
+		        fmt_count(&b, jdig(report, "data", "rows", NULL)));
+		para_close(r);
+	}
 	table_write(r, &t, "glance");
 	if (notes) {
 		list_open(r);
@@ -2508,9 +2550,9 @@ static void write_report(render *r, const json_t *report)
 	size_t index = 0;
 
 	write_begin(r);
-	write_howto(r);
+	write_howto(r, report);
 	write_provenance(r, report);
-	write_glance(r, tasks);
+	write_glance(r, report);
 	write_tuning(r, report);
 	json_object_foreach((json_t *)tasks, name, task)
 		write_task(r, index++, name, task);

@@ -957,6 +957,71 @@ static void test_render__tuning_curve_names_the_class_weight(void **state)
 	json_decref(report);
 }
 
+/* The fixture with data.rows_in_training set to v (a JSON value, stolen). */
+static json_t *with_rows_in_training(const json_t *report, json_t *v)
+{
+	json_t *copy = json_deep_copy(report);
+
+	assert_non_null(copy);
+	assert_int_equal(json_object_set_new(json_object_get(copy, "data"), "rows_in_training", v), 0);
+	return copy;
+}
+
+/* Regression (test rows the model was trained on were scored as held-out,
+ * and the report said the model never saw them): with
+ * data.rows_in_training > 0, At a glance opens with a warning and How to
+ * read this no longer says "never saw"; with 0 it says so; unknown (null
+ * or absent), neither a warning nor the claim. */
+static void test_render__rows_in_training_warns(void **state)
+{
+	static const char *const warning =
+		"3 of the 147 test rows have a text the model was trained on: their scores are not held-out.";
+	json_t *seen = with_rows_in_training(*state, json_integer(3));
+	json_t *none = with_rows_in_training(*state, json_integer(0));
+	json_t *unknown = with_rows_in_training(*state, json_null());
+	char *md = render_ok(fr_report_write_markdown, seen);
+	char *html = render_ok(fr_report_write_html, seen);
+	const char *glance = strstr(md, "\n## At a glance\n");
+	char want[256];
+
+	/* The warning comes first in At a glance, before the table. */
+	assert_non_null(glance);
+	snprintf(want, sizeof(want), "\n## At a glance\n\n**Warning:** %s\n\n| task ", warning);
+	assert_contains(md, want);
+	snprintf(want, sizeof(want), "<h2>At a glance</h2>\n<p class=\"warning\"><strong>Warning:</strong> %s</p>\n"
+	         "<table class=\"glance\">", warning);
+	assert_contains(html, want);
+	assert_lacks(md, "never saw");
+	assert_lacks(html, "never saw");
+	assert_contains(md, "scored on test paragraphs, 3 of which have a text the model was trained on: their "
+	                    "scores are not held-out (see At a glance).");
+	assert_md_tables_consistent(md);
+	assert_tags_balance(html);
+	free(md);
+	free(html);
+
+	md = render_ok(fr_report_write_markdown, none);
+	html = render_ok(fr_report_write_html, none);
+	assert_lacks(md, "Warning:");
+	assert_lacks(html, "Warning:");
+	assert_contains(md, "scored on held-out test paragraphs the model never saw in training.");
+	assert_contains(html, "scored on held-out test paragraphs the model never saw in training.");
+	free(md);
+	free(html);
+
+	for (int i = 0; i < 2; i++) {
+		md = render_ok(fr_report_write_markdown, i ? *state : unknown);
+		assert_lacks(md, "Warning:");
+		assert_lacks(md, "never saw");
+		assert_lacks(md, "trained on");
+		assert_contains(md, "Each task is one label column, scored on held-out test paragraphs. **Precision**");
+		free(md);
+	}
+	json_decref(seen);
+	json_decref(none);
+	json_decref(unknown);
+}
+
 /* Regression (a label absent from most folds showed "0.000 \u00b1 0.000",
  * its F1 of 0 in every fold without it): the per-label CV cell says in how
  * many folds the label was scored when not in all, "not scored" when in
@@ -1027,6 +1092,7 @@ int main(void)
 		cmocka_unit_test(test_render__telling_terms_say_what_they_show),
 		cmocka_unit_test(test_render__glance_names_subset_accuracy),
 		cmocka_unit_test(test_render__tuning_curve_names_the_class_weight),
+		cmocka_unit_test(test_render__rows_in_training_warns),
 		cmocka_unit_test(test_render__cv_label_scored_in_some_folds),
 	};
 
