@@ -1674,6 +1674,18 @@ static void write_files_line(render *r, const json_t *files, const char *path, c
 	out_fmt(r, ", later files over earlier ones: %s rows", fmt_count(&n, rows));
 }
 
+/* "; N rows left out: their text is empty", when a data set had such rows
+ * (its "empty_texts"): they are in no figure. */
+static void write_empty_texts(render *r, const json_t *data)
+{
+	numbuf n = { "" };
+	double x = jdouble(json_object_get(data, "empty_texts"), 0.0);
+
+	if (x > 0.0)
+		out_fmt(r, "; %s %s left out: %s text is empty", fmt_count(&n, json_object_get(data, "empty_texts")),
+		        x == 1.0 ? "row" : "rows", x == 1.0 ? "its" : "their");
+}
+
 static void write_provenance(render *r, const json_t *report)
 {
 	const json_t *model = json_object_get(report, "model");
@@ -1719,6 +1731,7 @@ static void write_provenance(render *r, const json_t *report)
 	strong_close(r);
 	out_byte(r, ' ');
 	write_file_line(r, jstr(data, "path"), json_object_get(data, "rows"), jstr(data, "sha256"));
+	write_empty_texts(r, data);
 	item_close(r);
 
 	item_open(r);
@@ -1730,6 +1743,7 @@ static void write_provenance(render *r, const json_t *report)
 		out_fmt(r, "%s folds over ", fmt_count(&a, json_object_get(cv, "k")));
 		write_files_line(r, json_object_get(cv, "files"), jstr(cv, "data"), json_object_get(cv, "rows"),
 		                 jstr(cv, "sha256"));
+		write_empty_texts(r, cv);
 		if (jstr(cv, "grouped_by") != NULL) {
 			out_raw(r, ", grouped by ");
 			put_text(r, jstr(cv, "grouped_by"));

@@ -15,12 +15,13 @@ struct json_t;
  *   "model":  {"path", "config": {...}, "vocabulary_size": int, "training_data",
  *              "training_data_sha256", "training_files": [{"path", "sha256"}, ...],
  *              "training_rows": int},     training_data: the first of training_files
- *   "data":   {"path", "sha256", "rows": int,                  the held-out test file
+ *   "data":   {"path", "sha256", "rows": int, "empty_texts": int,      the held-out test file
  *              "rows_in_training": int or null}
+ *              empty_texts: rows left out because their text is empty (in no figure);
  *              rows_in_training (set by the CLI after fr_report_build): test rows whose
  *              text the model was trained on, null when that is not known
  *   "cv":     {"k": int, "data", "sha256", "files": [{"path", "sha256"}, ...],
- *              "rows": int, "seed": int, "grouped_by": "document",
+ *              "rows": int, "empty_texts": int, "seed": int, "grouped_by": "document",
  *              "stratified_by": "<task>"}  or null    data, sha256: the first of files;
  *              rows: of them all, a base and its corrections read as train reads them
  *   "timing": {"cv_seconds", "fold_training_seconds_mean"}    (only with cv; the one

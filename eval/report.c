@@ -902,11 +902,13 @@ static int cross_validate(json_t **cv_out, fr_reliability *cv_rel, double *secon
 	return rc;
 }
 
-static json_t *file_json(const char *path, size_t rows)
+/* {"path", "sha256", "rows", "empty_texts"} of a data set's (first) file. */
+static json_t *file_json(const fr_dataset *ds)
 {
 	char sha[65] = "";
-	fr_sha256_file(path, sha, NULL);
-	return json_pack("{s:s, s:s, s:I}", "path", path, "sha256", sha, "rows", (json_int_t)rows);
+	fr_sha256_file(ds->path, sha, NULL);
+	return json_pack("{s:s, s:s, s:I, s:I}", "path", ds->path, "sha256", sha, "rows", (json_int_t)ds->n_rows,
+	                 "empty_texts", (json_int_t)ds->empty_texts);
 }
 
 /* [{"path", "sha256"}, ...]: every file a data set was read from, in order
@@ -1042,9 +1044,9 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 			         "training_data_sha256", json_object_get(training, "data_sha256"),
 			         "training_files", training_files_json(training),
 			         "training_rows", json_object_get(training, "rows"),
-			"data", file_json(test->path, test->n_rows),
+			"data", file_json(test),
 			"cv", use_cv ? json_pack("{s:I, s:o, s:I, s:s, s:s}", "k", (json_int_t)opts->cv_folds,
-			                         "data", file_json(train->path, train->n_rows),
+			                         "data", file_json(train),
 			                         "seed", (json_int_t)cfg->classifier.seed, "grouped_by", "document",
 			                         "stratified_by", fr_model_task_name(m, stratify_task(m)))
 			             : json_null());
@@ -1060,6 +1062,7 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 			json_object_set(c, "data", json_object_get(d, "path"));
 			json_object_set(c, "sha256", json_object_get(d, "sha256"));
 			json_object_set(c, "rows", json_object_get(d, "rows"));
+			json_object_set(c, "empty_texts", json_object_get(d, "empty_texts"));
 			json_object_set_new(c, "files", files_json(train));
 			json_decref(d);
 			json_object_set_new(report, "timing", json_pack("{s:f, s:f}", "cv_seconds", cv_seconds,

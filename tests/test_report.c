@@ -946,6 +946,50 @@ static void test_report__macro_over_labels_with_test_rows(void **state)
 	fr_dataset_dispose(&test);
 }
 
+/* Regression (test rows with an empty text were dropped without a word in
+ * the report): report.json's data.empty_texts counts them, and the
+ * provenance says so; none, nothing is said. */
+static void test_report__empty_texts_in_provenance(void **state)
+{
+	fixture *f = *state;
+	static const char *gaps_csv =
+		"id,document,text,frame\n"
+		"t1,x,Both sides agree to talks on a ceasefire,talks\n"
+		"t2,x,,blame\n"
+		"t3,y,Tanks and air defense for Ukraine,arms\n";
+	fr_dataset test;
+	fr_error err = FR_ERROR_INIT;
+	fr_report_options o = FR_REPORT_OPTIONS_INIT;
+	json_t *r = NULL;
+	load_csv(f, &test, "gaps.csv", gaps_csv, NULL, 0);
+	o.cv_folds = 0;
+	assert_int_equal(fr_report_build(&r, f->model, "models/m", &test, NULL, &f->cfg, &o, NULL, NULL, &err), 0);
+	const json_t *data = json_object_get(r, "data");
+	assert_int_equal(json_integer_value(json_object_get(data, "rows")), 2);
+	assert_true(json_is_integer(json_object_get(data, "empty_texts")));
+	assert_int_equal(json_integer_value(json_object_get(data, "empty_texts")), 1);
+	char *md = render_to_string(r, 0);
+	char *html = render_to_string(r, 1);
+	char *line = line_of(md, "\n- **Test data:** ");
+	assert_non_null(line);
+	assert_non_null(strstr(line, ", 2 rows, sha256 "));
+	assert_non_null(strstr(line, "; 1 row left out: its text is empty"));
+	free(line);
+	assert_non_null(strstr(html, "; 1 row left out: its text is empty"));
+	free(md);
+	free(html);
+	json_decref(r);
+	/* None left out: nothing said; with cross-validation, its data's count too. */
+	r = build(f, 3);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "data"), "empty_texts")), 0);
+	assert_true(json_is_integer(json_object_get(json_object_get(r, "cv"), "empty_texts")));
+	md = render_to_string(r, 0);
+	assert_null(strstr(md, "left out: "));
+	free(md);
+	json_decref(r);
+	fr_dataset_dispose(&test);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -961,6 +1005,7 @@ int main(void)
 		cmocka_unit_test(test_report__task_without_test_labels_is_not_scored),
 		cmocka_unit_test(test_report__cv_label_means_skip_folds_without_it),
 		cmocka_unit_test(test_report__macro_over_labels_with_test_rows),
+		cmocka_unit_test(test_report__empty_texts_in_provenance),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
