@@ -301,6 +301,18 @@ static void test_e2e__evaluate_prints_accuracy(void **state)
 	assert_non_null(strstr(out, "stance"));
 	assert_non_null(strstr(out, "accuracy"));
 	free(out);
+
+	/* A task with no labeled test row is said to be not scored, not 0.000. */
+	snprintf(path, sizeof(path), "%s/stance_only.csv", tmp);
+	assert_int_equal(test_write_text(path, "id,text,stance,frame\n1,Putin invaded Ukraine,pro_ukraine,\n"
+	                                       "2,China calls for talks,neutral,\n"), 0);
+	assert_int_equal(run("%s evaluate --model %s --data %s > %s/eval2.txt", FR_FRAMER, model, path, tmp), 0);
+	snprintf(path, sizeof(path), "%s/eval2.txt", tmp);
+	out = test_read_file(path, NULL);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "frame      not scored: no test row has a label for it"));
+	assert_non_null(strstr(out, "stance     accuracy"));
+	free(out);
 }
 
 /* model.json records paths as train was given them, relative to the folder

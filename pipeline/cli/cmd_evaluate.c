@@ -184,7 +184,9 @@ static void print_summary(const json_t *report)
 	json_t *t;
 	json_object_foreach(json_object_get(report, "tasks"), task, t) {
 		const json_t *test = json_object_get(t, "test"), *base = json_object_get(t, "baseline");
-		if (json_is_true(json_object_get(t, "multilabel")))
+		if (json_is_false(json_object_get(test, "scored")))
+			printf("%-10s not scored: no test row has a label for it", task);
+		else if (json_is_true(json_object_get(t, "multilabel")))
 			printf("%-10s multi-label: subset accuracy %.3f  Hamming loss %.3f  micro-F1 %.3f  macro-F1 %.3f"
 			       "  (baseline: subset accuracy %.3f, macro-F1 %.3f)", task,
 			       json_number_value(json_object_get(test, "subset_accuracy")),
@@ -200,7 +202,7 @@ static void print_summary(const json_t *report)
 		       json_number_value(json_object_get(base, "accuracy")),
 		       json_number_value(json_object_get(json_object_get(base, "macro"), "f1")));
 		const json_t *cv = json_object_get(t, "cv");
-		if (cv)
+		if (cv && json_is_object(json_object_get(json_object_get(cv, "mean"), "macro")))
 			printf("  cv macro-F1 %.3f ± %.3f",
 			       json_number_value(json_object_get(json_object_get(json_object_get(cv, "mean"), "macro"), "f1")),
 			       json_number_value(json_object_get(json_object_get(json_object_get(cv, "std"), "macro"), "f1")));
