@@ -314,12 +314,11 @@ static int config_from_json(fr_model_config *cfg, const json_t *j, const char *s
 	return 0;
 }
 
-/* The line of a config file where the key an error names is set: the
+/* The line of a config text where the key an error names is set: the
  * first quoted word of the message ("'min_df' must be ...", "unknown
  * config key 'Cost'"), else its first word ("ngram_range must be ...");
- * jansson keeps no positions for values.
- * 0 when the key or the file cannot be found. */
-static size_t config_key_line(const char *path, const char *message)
+ * jansson keeps no positions for values. 0 when the key is not found. */
+static size_t config_key_line(const char *text, size_t len, const char *message)
 {
 	char key[72];
 	const char *quote = strchr(message, '\'');
@@ -327,41 +326,54 @@ static size_t config_key_line(const char *path, const char *message)
 	size_t n = strcspn(start, "' ");
 	if (n == 0 || n + 3 > sizeof(key))
 		return 0;
-	snprintf(key, sizeof(key), "\"%.*s\"", (int)n, start);
-	FILE *fp = fopen(path, "rb");
-	if (fp == NULL)
-		return 0;
-	char buf[4096];
-	size_t line = 1, found = 0;
-	/* Config files are a few lines; a key is looked for line by line. */
-	while (!found && fgets(buf, sizeof(buf), fp) != NULL) {
-		const char *at = strstr(buf, key);
-		if (at != NULL) {
-			at += strlen(key);
-			at += strspn(at, " \t");
-			found = *at == ':' ? line : 0;
-		}
-		if (strchr(buf, '\n') != NULL)
+	int klen = snprintf(key, sizeof(key), "\"%.*s\"", (int)n, start);
+	size_t line = 1;
+	for (size_t i = 0; i + (size_t)klen <= len; i++) {
+		if (text[i] == '\n')
 			line++;
+		if (memcmp(text + i, key, (size_t)klen) != 0)
+			continue;
+		size_t j = i + (size_t)klen;
+		while (j < len && (text[j] == ' ' || text[j] == '\t'))
+			j++;
+		if (j < len && text[j] == ':')
+			return line;
 	}
-	fclose(fp);
-	return found;
+	return 0;
 }
+
+/* A config is a few lines; more than this is not a config. */
+#define CONFIG_MAX_BYTES (1 << 20)
 
 int fr_model_config_load(fr_model_config *cfg, const char *path, fr_error *err)
 {
-	json_error_t jerr;
-	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (j == NULL) {
-		if (access(path, R_OK) != 0)
-			return fr_error_set(err, FR_ENOTFOUND, path, 0, "cannot read the config: %s", strerror(errno));
-		return fr_error_set(err, FR_EFORMAT, path, (size_t)(jerr.line > 0 ? jerr.line : 0),
-		                    "invalid JSON: %s", jerr.text);
+	/* Read once (a named pipe cannot be read twice), parsed and searched
+	 * for an error's line from the same bytes. */
+	FILE *fp = fopen(path, "rb");
+	if (fp == NULL)
+		return fr_error_set(err, FR_ENOTFOUND, path, 0, "cannot read the config: %s", strerror(errno));
+	char *text = malloc(CONFIG_MAX_BYTES + 1);
+	size_t len = text ? fread(text, 1, CONFIG_MAX_BYTES + 1, fp) : 0;
+	int failed = text == NULL || ferror(fp), read_errno = errno;
+	fclose(fp);
+	if (failed) {
+		free(text);
+		return text ? fr_error_set(err, FR_EIO, path, 0, "cannot read the config: %s", strerror(read_errno))
+		            : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	}
-	int rc = config_from_json(cfg, j, path, err);
+	if (len > CONFIG_MAX_BYTES) {
+		free(text);
+		return fr_error_set(err, FR_EFORMAT, path, 0, "over %d bytes: not a config", CONFIG_MAX_BYTES);
+	}
+	json_error_t jerr;
+	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	int rc = j == NULL ? fr_error_set(err, FR_EFORMAT, path, (size_t)(jerr.line > 0 ? jerr.line : 0),
+	                                  "invalid JSON: %s", jerr.text)
+	                   : config_from_json(cfg, j, path, err);
 	json_decref(j);
 	if (rc < 0 && err != NULL && err->line == 0)
-		err->line = config_key_line(path, err->message);
+		err->line = config_key_line(text, len, err->message);
+	free(text);
 	return rc;
 }
 

@@ -117,7 +117,9 @@ int cmd_train(int argc, char **argv)
 	if (rc == 0 && a.config)
 		rc = fr_model_config_load(&cfg, a.config, &err);
 	if (rc < 0) {
-		code = cli_fail(FR_EXIT_DATA, &err);
+		/* A config that cannot be read is an I/O failure, one that is
+		 * not a config bad data. */
+		code = cli_fail(cli_exit_for_load(rc, &err), &err);
 		goto done;
 	}
 	rc = fr_dataset_load_files(&ds, a.data, a.n_data, a.n_tasks ? a.tasks : NULL, a.n_tasks, &err);
