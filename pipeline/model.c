@@ -1100,6 +1100,8 @@ int fr_model_check_target(const char *dir, fr_error *err)
 	return rc;
 }
 
+void (*fr_model__save_hook)(const char *dir, int stage) = NULL;
+
 /* Removes the old bundle the swap moved to `old`: its bundle files only.
  * A file that reached the folder after fr_model_check_target looked (while
  * the new bundle was written) is left there, and the folder with it. */
@@ -1172,11 +1174,15 @@ int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
 		rc = write_manifest(m, tmp, err);
 	if (rc == 0 && fr_fsync_path(tmp, 1) != 0)
 		rc = fr_error_set(err, FR_EIO, tmp, 0, "cannot sync: %s", strerror(errno));
+	if (rc == 0 && fr_model__save_hook)
+		fr_model__save_hook(dir, 0);
 	if (rc == 0)
 		rc = fr_model_check_target(dir, err);
 	if (rc < 0)
 		goto fail;
 
+	if (fr_model__save_hook)
+		fr_model__save_hook(dir, 1);
 	struct stat st;
 	if (stat(dir, &st) == 0) {
 		/* Swap the new bundle and the old in one step; then the old one, now

@@ -103,6 +103,12 @@ int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *
  * call it before training so that a wrong --model fails at once. */
 int fr_model_check_target(const char *dir, fr_error *err);
 
+/* Tests only (NULL otherwise): called by fr_model_save with the bundle
+ * folder just before it looks at the folder again (stage 0) and just
+ * before the swap (stage 1), so that a test can put a file there as
+ * another process could while the bundle is written. */
+extern void (*fr_model__save_hook)(const char *dir, int stage);
+
 /* Writes the bundle to dir, atomically (see above). Records the size and
  * sha256 of every classifier file it writes in the manifest's "files". */
 int fr_model_save(const fr_model *m, const char *dir, fr_error *err);

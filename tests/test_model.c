@@ -398,6 +398,61 @@ static void test_model__save_replaces_only_a_bundle(void **state)
 	fr_dataset_dispose(&ds);
 }
 
+/* What another process puts into the bundle folder while a bundle is
+ * written: a file, at the stage given. */
+static int arrival_stage = -1;
+static const char *arrival_name;
+
+static void put_arrival(const char *dir, int stage)
+{
+	char path[256];
+	if (stage != arrival_stage)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", dir, arrival_name);
+	assert_int_equal(test_write_text(path, "notes"), 0);
+}
+
+/* A file that reaches the folder while the bundle is written is never
+ * deleted: seen before the swap, the save fails and keeps the old bundle;
+ * arrived after that look, it is left in the old bundle's folder. */
+static void test_model__save_keeps_what_arrives_meanwhile(void **state)
+{
+	(void)state;
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	fr_model *m = train_from(training_csv, &ds);
+	char dir[128];
+	assert_int_equal(run("mkdir -p %s/busy_parent", tmp), 0);
+	snprintf(dir, sizeof(dir), "%s/busy_parent/m", tmp);
+	assert_int_equal(fr_model_save(m, dir, &err), 0);
+	assert_int_equal(run("cp %s/model.json %s/../old.json", dir, dir), 0);
+	fr_model__save_hook = put_arrival;
+
+	/* Before the second look: refused, old bundle and the file kept. */
+	arrival_stage = 0;
+	arrival_name = "notes.txt";
+	fr_error_clear(&err);
+	assert_int_equal(fr_model_save(m, dir, &err), FR_EIO);
+	assert_non_null(strstr(err.message, "'notes.txt'"));
+	assert_int_equal(run("cmp -s %s/model.json %s/../old.json && test -f %s/notes.txt", dir, dir, dir), 0);
+	assert_int_equal(run("test $(ls -A %s/busy_parent | wc -l) -eq 2", tmp), 0); /* m and old.json */
+	assert_int_equal(run("rm %s/notes.txt %s/../old.json", dir, dir), 0);
+
+	/* After it: the new bundle goes in, the file stays in the hidden
+	 * folder the old bundle was moved to, alone. */
+	arrival_stage = 1;
+	arrival_name = "late.txt";
+	fr_error_clear(&err);
+	assert_int_equal(fr_model_save(m, dir, &err), 0);
+	assert_int_equal(run("test -f %s/model.json && ! test -e %s/late.txt", dir, dir), 0);
+	assert_int_equal(run("test \"$(ls -A %s/busy_parent/.m.tmp-*)\" = late.txt", tmp), 0);
+	fr_model__save_hook = NULL;
+	arrival_stage = -1;
+
+	fr_model_free(m);
+	fr_dataset_dispose(&ds);
+}
+
 static void test_model__load_refuses_broken_bundles(void **state)
 {
 	(void)state;
@@ -849,6 +904,7 @@ int main(void)
 		cmocka_unit_test(test_model__single_label_task_is_refused),
 		cmocka_unit_test(test_model__save_replaces_atomically),
 		cmocka_unit_test(test_model__save_replaces_only_a_bundle),
+		cmocka_unit_test(test_model__save_keeps_what_arrives_meanwhile),
 		cmocka_unit_test(test_model__load_refuses_broken_bundles),
 		cmocka_unit_test(test_model__vocab_image),
 		cmocka_unit_test(test_model__config_file),
