@@ -313,6 +313,32 @@ static void test_e2e__evaluate_prints_accuracy(void **state)
 	assert_non_null(strstr(out, "frame      not scored: no test row has a label for it"));
 	assert_non_null(strstr(out, "stance     accuracy"));
 	free(out);
+
+	/* Test rows trained on are counted; a training row with no label was
+	 * left out of training and is not. */
+	char train[512], test[512];
+	snprintf(train, sizeof(train), "%s/tiny_train.csv", tmp);
+	snprintf(test, sizeof(test), "%s/tiny_test.csv", tmp);
+	assert_int_equal(test_write_text(train, "id,text,stance\n1,Russian troops shelled Ukraine again,pro_ukraine\n"
+	                                        "2,NATO troops provoked Russia again,pro_russia\n"
+	                                        "3,Talks between Russia and Ukraine may resume,\n"
+	                                        "4,Ukraine asked for more troops,pro_ukraine\n"
+	                                        "5,NATO provoked the war in Ukraine,pro_russia\n"), 0);
+	assert_int_equal(test_write_text(test, "id,text,stance\n7,Talks between Russia and Ukraine may resume,pro_ukraine\n"
+	                                       "8,Ukraine asked for more troops,pro_ukraine\n"
+	                                       "9,Grain ships left Odesa,pro_ukraine\n"), 0);
+	assert_int_equal(run("%s train --data %s --model %s/tiny --quiet && "
+	                     "%s evaluate --model %s/tiny --data %s --report %s/tiny_report --quiet",
+	                     FR_FRAMER, train, tmp, FR_FRAMER, tmp, test, tmp), 0);
+	snprintf(path, sizeof(path), "%s/err", tmp);
+	out = test_read_file(path, NULL);
+	assert_non_null(strstr(out, "tiny_test.csv:3: 1 of the 3 test rows (this one first) have a text"));
+	free(out);
+	json_error_t jerr;
+	snprintf(path, sizeof(path), "%s/tiny_report/report.json", tmp);
+	json_t *report = json_load_file(path, 0, &jerr);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(report, "data"), "rows_in_training")), 1);
+	json_decref(report);
 }
 
 /* model.json records paths as train was given them, relative to the folder

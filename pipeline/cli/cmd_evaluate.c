@@ -80,60 +80,68 @@ static int load_tasks(fr_dataset *ds, const fr_model *m, const char *const *path
 
 /* The files the model was trained on, in order, from model.json: its
  * data_files (a base and its corrections), or its one data file (bundles
- * from before corrections). Returns how many, 0 when it names none. */
-static size_t model_training_files(const fr_model *m, const char **paths, size_t max)
+ * from before corrections), with the sha256 recorded for each (NULL where
+ * none is). Returns how many, 0 when it names none. */
+static size_t model_training_files(const fr_model *m, const char **paths, const char **shas, size_t max)
 {
 	const json_t *training = json_object_get(fr_model_manifest(m), "training");
 	const json_t *files = json_object_get(training, "data_files");
 	size_t n = 0;
 	for (size_t i = 0; i < json_array_size(files) && n < max; i++) {
-		const char *path = json_string_value(json_object_get(json_array_get(files, i), "path"));
-		if (path)
-			paths[n++] = path;
+		const json_t *f = json_array_get(files, i);
+		if (json_string_value(json_object_get(f, "path")) == NULL)
+			continue;
+		shas[n] = json_string_value(json_object_get(f, "sha256"));
+		paths[n++] = json_string_value(json_object_get(f, "path"));
 	}
-	if (n == 0 && json_string_value(json_object_get(training, "data")))
+	if (n == 0 && json_string_value(json_object_get(training, "data"))) {
+		shas[n] = json_string_value(json_object_get(training, "data_sha256"));
 		paths[n++] = json_string_value(json_object_get(training, "data"));
+	}
 	return n;
 }
 
 /* How many test rows have a text the model was trained on, whose scores
  * are then not held-out (a test file given as training data, or test rows
  * pasted into a corrections file); *first_line is the first such row's.
- * Read from the training files model.json names, when every one is still
- * what it was (the same sha256); -1 when that cannot be told. */
-static long rows_in_training(const fr_model *m, const fr_dataset *test, size_t *first_line)
+ * Training rows without a label for the model's tasks were left out of
+ * training and do not count. Read from the training files model.json
+ * names, when every one is still what it was (the same sha256), or from
+ * `loaded`, those files as --cv read them; -1 when it cannot be told. */
+static long rows_in_training(const fr_model *m, const fr_dataset *test, const fr_dataset *loaded,
+                             size_t *first_line)
 {
-	const json_t *files = json_object_get(json_object_get(fr_model_manifest(m), "training"), "data_files");
-	const char *paths[MAX_TRAIN];
-	size_t n = 0;
-	for (size_t i = 0; i < json_array_size(files) && n < MAX_TRAIN; i++) {
-		const json_t *f = json_array_get(files, i);
-		const char *path = json_string_value(json_object_get(f, "path"));
-		const char *want = json_string_value(json_object_get(f, "sha256"));
+	const char *paths[MAX_TRAIN], *shas[MAX_TRAIN];
+	size_t n = model_training_files(m, paths, shas, MAX_TRAIN);
+	for (size_t i = 0; i < n; i++) {
 		char sha[65] = "";
-		if (path == NULL || want == NULL || fr_sha256_file(path, sha, NULL) < 0 || strcmp(sha, want) != 0)
+		if (shas[i] == NULL || fr_sha256_file(paths[i], sha, NULL) < 0 || strcmp(sha, shas[i]) != 0)
 			return -1;
-		paths[n++] = path;
 	}
-	fr_dataset train;
-	fr_dataset_init(&train);
-	fr_strmap *texts = NULL;
+	fr_dataset own;
+	fr_dataset_init(&own);
 	fr_error ignored = FR_ERROR_INIT;
+	const fr_dataset *train = loaded;
+	if (train == NULL && n > 0 && load_tasks(&own, m, paths, n, &ignored) == 0)
+		train = &own;
+	fr_strmap *texts = NULL;
 	long found = -1;
-	if (n > 0 && json_array_size(files) == n && load_tasks(&train, m, paths, n, &ignored) == 0 &&
-	    fr_strmap_new(&texts, train.n_rows, &ignored) == 0) {
+	if (train != NULL && fr_strmap_new(&texts, train->n_rows, &ignored) == 0) {
 		uint32_t id = 0;
-		for (size_t r = 0; r < train.n_rows; r++)
-			if (fr_strmap_intern(texts, train.texts[r], train.text_lens[r], &id) < 0)
-				goto done;
 		found = 0;
-		for (size_t r = 0; r < test->n_rows; r++)
+		for (size_t r = 0; found == 0 && r < train->n_rows; r++) {
+			int labeled = 0;
+			for (size_t t = 0; t < train->n_tasks; t++)
+				labeled |= train->labels[t][r] != NULL;
+			if (labeled && fr_strmap_intern(texts, train->texts[r], train->text_lens[r], &id) < 0)
+				found = -1;
+		}
+		for (size_t r = 0; found >= 0 && r < test->n_rows; r++)
 			if (fr_strmap_find(texts, test->texts[r], test->text_lens[r]) >= 0 && found++ == 0)
 				*first_line = test->lines[r];
 	}
-done:
 	fr_strmap_free(texts);
-	fr_dataset_dispose(&train);
+	fr_dataset_dispose(&own);
 	return found;
 }
 
@@ -262,18 +270,12 @@ int cmd_evaluate(int argc, char **argv)
 		goto done;
 	}
 	warn_unknown_labels(model, &test);
-	size_t overlap_line = 0;
-	long overlap = rows_in_training(model, &test, &overlap_line);
-	if (overlap > 0)
-		fprintf(stderr, "framer: warning: %s:%zu: %ld of the %zu test rows (this one first) have a text the "
-		        "model was trained on: their scores are not held-out\n", a.data, overlap_line, overlap,
-		        test.n_rows);
 	if (a.cv >= 2) {
-		const char *from_model[MAX_TRAIN];
+		const char *from_model[MAX_TRAIN], *from_model_shas[MAX_TRAIN];
 		const char *const *paths = a.train;
 		size_t n_paths = a.n_train;
 		if (n_paths == 0) {
-			n_paths = model_training_files(model, from_model, MAX_TRAIN);
+			n_paths = model_training_files(model, from_model, from_model_shas, MAX_TRAIN);
 			paths = from_model;
 		}
 		rc = fr_model_config_init(&cfg, NULL, &err);
@@ -299,6 +301,13 @@ int cmd_evaluate(int argc, char **argv)
 			goto done;
 		}
 	}
+	size_t overlap_line = 0;
+	/* --cv has read the model's own training files unless --train named others. */
+	long overlap = rows_in_training(model, &test, a.cv >= 2 && a.n_train == 0 ? &train : NULL, &overlap_line);
+	if (overlap > 0)
+		fprintf(stderr, "framer: warning: %s:%zu: %ld of the %zu test rows (this one first) have a text the "
+		        "model was trained on: their scores are not held-out\n", a.data, overlap_line, overlap,
+		        test.n_rows);
 	opts.cv_folds = a.cv;
 	rc = fr_report_build(&report, model, a.model, &test, a.cv >= 2 ? &train : NULL, &cfg, &opts,
 	                     log_line, &a, &err);
