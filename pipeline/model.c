@@ -1506,7 +1506,7 @@ int fr_model_load(fr_model **out, const char *dir, fr_error *err)
 		 * (make classify retrains only when the labeled data changed). */
 		int newer = json_is_integer(fv) && json_integer_value(fv) > FR_MODEL_FORMAT_VERSION;
 		rc = fr_error_set(err, FR_EMODEL, path, 0,
-		                  "format_version %s, made by framer %s; this framer %s reads format_version %d "
+		                  "format_version %s, made by framer %.32s; this framer %s reads format_version %d "
 		                  "to %d: %s", found, made_by ? made_by : "(unknown)",
 		                  FR_VERSION, FR_MODEL_FORMAT_OLDEST, FR_MODEL_FORMAT_VERSION,
 		                  newer ? "use that framer or a newer one, or retrain the model with this one "

@@ -67,8 +67,11 @@ int cli_parse(int argc, char **argv, const char *command, const char *usage,
 		const cli_option *o = which >= 0 && (size_t)which < n ? &opts[which] : NULL;
 		if (o && o->arg && !o->repeatable) {
 			if (given[which]) {
-				fprintf(stderr, "framer: --%s is given twice ('%s', then '%s'); give it once "
-				        "(see framer %s --help)\n", o->name, given[which], optarg, command);
+				char line[512];
+				snprintf(line, sizeof(line), "--%s is given twice ('%.120s', then '%.120s'); give it once "
+				         "(see framer %s --help)", o->name, given[which], optarg, command);
+				cli_clean_message(line);
+				fprintf(stderr, "framer: %s\n", line);
 				return -2;
 			}
 			given[which] = optarg;
