@@ -1097,12 +1097,6 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 	return 0;
 }
 
-static int render_json(const void *report, FILE *fp)
-{
-	return json_dumpf(report, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) != 0 ||
-	       fputc('\n', fp) == EOF;
-}
-
 static int render_markdown(const void *report, FILE *fp)
 {
 	return fr_report_write_markdown(report, fp);
@@ -1123,7 +1117,7 @@ int fr_report_write(const json_t *report, const char *dir, fr_error *err)
 		const char *name;
 		fr_write_fn fn;
 	} files[REPORT_FILES] = {
-		{ "report.json", render_json },
+		{ "report.json", fr_json_dump },
 		{ "report.md", render_markdown },
 		{ "report.html", render_html },
 	};

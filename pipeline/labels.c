@@ -598,7 +598,7 @@ static int finish_out(out_file *f, fr_error *err)
 	return 0;
 }
 
-static int dump_json(const void *j, FILE *fp)
+int fr_json_dump(const void *j, FILE *fp)
 {
 	return json_dumpf(j, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) != 0 ||
 	       fputc('\n', fp) == EOF;
@@ -606,7 +606,7 @@ static int dump_json(const void *j, FILE *fp)
 
 int fr_json_write_file_atomic(const json_t *j, const char *path, fr_error *err)
 {
-	return fr_write_atomic(path, dump_json, j, err);
+	return fr_write_atomic(path, fr_json_dump, j, err);
 }
 
 static int write_review(const void *r, FILE *fp)
