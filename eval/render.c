@@ -1926,6 +1926,16 @@ static void write_glance(render *r, const json_t *report)
 	table_dispose(&t);
 }
 
+/* " Cross-validation macro-F1: mean ± std over K folds." when there was any. */
+static void cv_macro_sentence(render *r, const json_t *cv)
+{
+	numbuf a = { "" };
+	if (cv != NULL)
+		out_fmt(r, " Cross-validation macro-F1: %s over %zu folds.",
+		        fmt_spread(&a, jdig(cv, "mean", "macro", "f1", NULL), jdig(cv, "std", "macro", "f1", NULL)),
+		        json_array_size(json_object_get(cv, "folds")));
+}
+
 /* The task's headline: size, accuracy and macro-F1 against the baseline. */
 static void task_summary(render *r, const json_t *task)
 {
@@ -1937,11 +1947,7 @@ static void task_summary(render *r, const json_t *task)
 	if (!task_scored(task)) {
 		out_fmt(r, "%zu labels. No labeled test rows: not scored (no row of the test data has a "
 		        "label for this task).", json_array_size(task_labels(task)));
-		if (cv != NULL)
-			out_fmt(r, " Cross-validation macro-F1: %s over %zu folds.",
-			        fmt_spread(&a, jdig(cv, "mean", "macro", "f1", NULL),
-			                   jdig(cv, "std", "macro", "f1", NULL)),
-			        json_array_size(json_object_get(cv, "folds")));
+		cv_macro_sentence(r, cv);
 		para_close(r);
 		return;
 	}
@@ -1965,11 +1971,7 @@ static void task_summary(render *r, const json_t *task)
 		out_raw(r, ", Hamming loss (share of paragraph-label decisions wrong) ");
 		out_raw(r, fmt_score(&a, jdig(task, "test", "hamming_loss", NULL)));
 		out_raw(r, ".");
-		if (cv != NULL)
-			out_fmt(r, " Cross-validation macro-F1: %s over %zu folds.",
-			        fmt_spread(&a, jdig(cv, "mean", "macro", "f1", NULL),
-			                   jdig(cv, "std", "macro", "f1", NULL)),
-			        json_array_size(json_object_get(cv, "folds")));
+		cv_macro_sentence(r, cv);
 		para_close(r);
 		return;
 	}
@@ -1986,11 +1988,7 @@ static void task_summary(render *r, const json_t *task)
 	out_raw(r, fmt_score(&a, jdig(task, "test", "macro", "f1", NULL)));
 	strong_close(r);
 	out_fmt(r, " against %s.", fmt_score(&b, jdig(task, "baseline", "macro", "f1", NULL)));
-	if (cv != NULL)
-		out_fmt(r, " Cross-validation macro-F1: %s over %zu folds.",
-		        fmt_spread(&a, jdig(cv, "mean", "macro", "f1", NULL),
-		                   jdig(cv, "std", "macro", "f1", NULL)),
-		        json_array_size(json_object_get(cv, "folds")));
+	cv_macro_sentence(r, cv);
 	para_close(r);
 }
 
