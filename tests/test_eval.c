@@ -143,11 +143,22 @@ static void test_eval__reuse_after_dispose(void **state)
 	fr_confusion_dispose(&c);
 }
 
+/* The fixture both scikit-learn comparisons below score, as a 6-label
+ * confusion matrix (label 5 is in neither truth nor predictions):
+ *   y_true = [0,0,0,1,1,2,2,2,2,3,3,0,1,2]
+ *   y_pred = [0,0,1,1,2,2,2,0,4,0,2,0,1,4] */
+static void sklearn_fixture(fr_confusion *c)
+{
+	static const int y_true[] = { 0, 0, 0, 1, 1, 2, 2, 2, 2, 3, 3, 0, 1, 2 };
+	static const int y_pred[] = { 0, 0, 1, 1, 2, 2, 2, 0, 4, 0, 2, 0, 1, 4 };
+	assert_int_equal(fr_confusion_init(c, 6), 0);
+	for (size_t i = 0; i < sizeof(y_true) / sizeof(y_true[0]); i++)
+		fr_confusion_add(c, (size_t)y_true[i], (size_t)y_pred[i]);
+}
+
 /* Per-label and averaged figures against scikit-learn 1.2.1's
  * precision_recall_fscore_support(y_true, y_pred, zero_division=0), with
- * average=None, 'macro', 'micro' and 'weighted', computed on this fixture:
- *   y_true = [0,0,0,1,1,2,2,2,2,3,3,0,1,2]
- *   y_pred = [0,0,1,1,2,2,2,0,4,0,2,0,1,4]
+ * average=None, 'macro', 'micro' and 'weighted', computed on sklearn_fixture.
  * Label 3 is never predicted and label 4 has no support: both score 0, as
  * scikit-learn defines them. Label 5 (a label of the model that is in
  * neither) is listed with zeros and, like scikit-learn, left out of the
@@ -155,8 +166,6 @@ static void test_eval__reuse_after_dispose(void **state)
 static void test_eval__matches_scikit_learn(void **state)
 {
 	(void)state;
-	static const int y_true[] = { 0, 0, 0, 1, 1, 2, 2, 2, 2, 3, 3, 0, 1, 2 };
-	static const int y_pred[] = { 0, 0, 1, 1, 2, 2, 2, 0, 4, 0, 2, 0, 1, 4 };
 	static const struct { double p, r, f; size_t support; } expected[] = {
 		{ 0.6, 0.75, 0.6666666666666665, 4 },
 		{ 0.6666666666666666, 0.6666666666666666, 0.6666666666666666, 3 },
@@ -167,9 +176,7 @@ static void test_eval__matches_scikit_learn(void **state)
 	};
 	fr_confusion c;
 	fr_metrics m;
-	assert_int_equal(fr_confusion_init(&c, 6), 0);
-	for (size_t i = 0; i < sizeof(y_true) / sizeof(y_true[0]); i++)
-		fr_confusion_add(&c, (size_t)y_true[i], (size_t)y_pred[i]);
+	sklearn_fixture(&c);
 	assert_int_equal(fr_metrics_compute(&m, &c), 0);
 	for (size_t l = 0; l < 6; l++) {
 		assert_true(fabs(m.labels[l].precision - expected[l].p) < 1e-12);
@@ -204,13 +211,9 @@ static void test_eval__matches_scikit_learn(void **state)
 static void test_eval__macro_over_labels_with_support(void **state)
 {
 	(void)state;
-	static const int y_true[] = { 0, 0, 0, 1, 1, 2, 2, 2, 2, 3, 3, 0, 1, 2 };
-	static const int y_pred[] = { 0, 0, 1, 1, 2, 2, 2, 0, 4, 0, 2, 0, 1, 4 };
 	fr_confusion c;
 	fr_metrics m;
-	assert_int_equal(fr_confusion_init(&c, 6), 0);
-	for (size_t i = 0; i < sizeof(y_true) / sizeof(y_true[0]); i++)
-		fr_confusion_add(&c, (size_t)y_true[i], (size_t)y_pred[i]);
+	sklearn_fixture(&c);
 	assert_int_equal(fr_metrics_compute(&m, &c), 0);
 	assert_true(fabs(m.macro_supported.precision - 0.44166666666666665) < 1e-12);
 	assert_true(fabs(m.macro_supported.recall - 0.4541666666666666) < 1e-12);
