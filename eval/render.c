@@ -2443,16 +2443,54 @@ static void write_wrong_decisions(render *r, const json_t *wrong)
 	}
 }
 
+/* Terms, comma-separated, or "none". */
+static void write_terms(render *r, const json_t *terms)
+{
+	size_t shown = 0;
+
+	for (size_t i = 0; i < json_array_size(terms); i++) {
+		const char *term = json_string_value(json_array_get(terms, i));
+		if (term == NULL)
+			continue;
+		if (shown++ > 0)
+			out_raw(r, ", ");
+		put_text(r, term);
+	}
+	if (shown == 0)
+		out_raw(r, "none");
+}
+
+/* A multi-label mistake's evidence, decision by decision: "for giving x:
+ * a, b; for withholding y: c". Decisions on labels the model lacks have
+ * none. */
+static void write_decision_evidence(render *r, const json_t *wrong)
+{
+	size_t shown = 0;
+
+	for (size_t i = 0; i < json_array_size(wrong); i++) {
+		const json_t *d = json_array_get(wrong, i);
+		const json_t *terms = json_object_get(d, "evidence");
+		if (!json_is_array(terms))
+			continue;
+		out_raw(r, shown++ ? "; " : "");
+		out_raw(r, json_is_true(json_object_get(d, "given")) ? "for giving " : "for withholding ");
+		put_text(r, jstr(d, "label"));
+		out_raw(r, ": ");
+		write_terms(r, terms);
+	}
+	if (shown == 0)
+		out_raw(r, "none");
+}
+
 /* One mistake: "id · true → predicted · confidence c" (a multi-label one:
- * its wrong decisions in place of the confidence), the evidence, then the
- * paragraph quoted. */
+ * its wrong decisions in place of the confidence), the evidence (a
+ * multi-label one: each wrong decision's), then the paragraph quoted. */
 static void write_mistake(render *r, size_t n, const json_t *m)
 {
 	const json_t *evidence = json_object_get(m, "evidence");
 	const json_t *wrong = json_object_get(m, "wrong");
 	char marker[32] = "";
 	numbuf c = { "" };
-	size_t shown = 0;
 
 	snprintf(marker, sizeof(marker), "%zu. ", n);
 	out_raw(r, r->format == FMT_HTML ? "<li><p>" : "\n");
@@ -2478,16 +2516,10 @@ static void write_mistake(render *r, size_t n, const json_t *m)
 			out_byte(r, ' ');
 		out_raw(r, "Evidence: ");
 	}
-	for (size_t i = 0; i < json_array_size(evidence); i++) {
-		const char *term = json_string_value(json_array_get(evidence, i));
-		if (term == NULL)
-			continue;
-		if (shown++ > 0)
-			out_raw(r, ", ");
-		put_text(r, term);
-	}
-	if (shown == 0)
-		out_raw(r, "none");
+	if (json_is_array(wrong))
+		write_decision_evidence(r, wrong);
+	else
+		write_terms(r, evidence);
 	if (r->format == FMT_HTML) {
 		out_raw(r, "</p>\n<blockquote>");
 		put_text(r, jstr(m, "text"));
@@ -2512,7 +2544,9 @@ static void task_mistakes(render *r, const json_t *task)
 	if (task_multilabel(task))
 		prose(r, "Wrong label sets the model was surest of, surest first: a paragraph ranks by its "
 		         "surest wrong decision, a label given wrongly by its probability p and a label missed "
-		         "by 1 \u2212 p. Each wrong decision is shown with p and the label's threshold.");
+		         "by 1 \u2212 p. Each wrong decision is shown with p and the label's threshold, and "
+		         "with the words that argued for it: for giving a label wrongly, or for withholding "
+		         "a label that was missed.");
 	else
 		prose(r, "Wrong predictions the model was surest of, most confident first: they show what it "
 		         "misreads, or where a label deserves a second look.");

@@ -593,12 +593,26 @@ static double wrong_decision(const preds_t *p, const label_set *ls, size_t i, si
 	return ps[l] ? prob : 1.0 - prob;
 }
 
+/* The terms that argued for the decision on label l as made: for giving
+ * it when given, for withholding it when not (fr_model_label_evidence), of
+ * the paragraph last labeled with w. */
+static json_t *decision_evidence(const fr_model *m, const fr_model_work *w, size_t task, size_t l, int given)
+{
+	int features[FR_EVIDENCE_TERMS];
+	size_t n = fr_model_label_evidence(m, w, task, l, given, features, FR_EVIDENCE_TERMS);
+	json_t *ev = json_array();
+	for (size_t e = 0; ev && e < n; e++)
+		json_array_append_new(ev, json_string(fr_tfidf_surface(fr_model_vectorizer(m), features[e])));
+	return ev;
+}
+
 /* A multi-label row's wrong decisions, surest first: [{"label", "given":
  * bool, "probability", "threshold"}] (a label the model lacks: missed,
  * probability and threshold null, last); the surest one's confidence (NaN
- * when none was the model's) to score_out. */
+ * when none was the model's) to score_out. With w, the work that labeled
+ * the row last, each of the model's decisions also gets its "evidence". */
 static json_t *wrong_decisions(const fr_model *m, size_t task, const preds_t *p, const label_set *ls,
-                               size_t i, double *score_out)
+                               size_t i, const fr_model_work *w, double *score_out)
 {
 	json_t *arr = json_array();
 	unsigned char *done = calloc(ls->n ? ls->n : 1, 1);
@@ -624,11 +638,13 @@ static json_t *wrong_decisions(const fr_model *m, size_t task, const preds_t *p,
 		int model_label = l < ls->n_model;
 		if (model_label && isnan(*score_out))
 			*score_out = best_c;
-		json_t *d = json_pack("{s:s, s:b, s:o, s:o}", "label", ls->names[l],
-		                      "given", (int)p->pred_set[i * p->k + l],
+		int given = p->pred_set[i * p->k + l];
+		json_t *d = json_pack("{s:s, s:b, s:o, s:o}", "label", ls->names[l], "given", given,
 		                      "probability", model_label ? real_or_null(p->probs[i * p->k + l]) : json_null(),
 		                      "threshold", model_label ? real_or_null(fr_model_label_threshold(m, task, l))
 		                                               : json_null());
+		if (d && w && model_label)
+			json_object_set_new(d, "evidence", decision_evidence(m, w, task, l, given));
 		if (d == NULL || json_array_append_new(arr, d) != 0) {
 			json_decref(arr);
 			arr = NULL;
@@ -662,10 +678,24 @@ static json_t *set_text(const label_set *ls, const unsigned char *flags)
 	return s;
 }
 
+/* A multi-label mistake's evidence: its surest wrong decision's, if that is
+ * one of the model's labels (else none). */
+static json_t *surest_decision_evidence(const json_t *decisions)
+{
+	for (size_t d = 0; d < json_array_size(decisions); d++) {
+		json_t *ev = json_object_get(json_array_get(decisions, d), "evidence");
+		if (ev)
+			return json_incref(ev);
+	}
+	return json_array();
+}
+
 /* The wrong predictions the model was surest of. A single-label mistake is
- * ranked by the predicted label's confidence. A multi-label one by its
- * surest wrong decision (wrong_decision): the top label's probability may
- * well be a label that was right. */
+ * ranked by the predicted label's confidence, and its evidence is what
+ * argued for the predicted label. A multi-label one is ranked by its surest
+ * wrong decision (wrong_decision), and each wrong decision carries its own
+ * evidence: the top label's, as labels.jsonl has it, may well be a label
+ * that was right. NULL when out of memory. */
 static json_t *mistakes(const fr_model *m, size_t task, const fr_dataset *ds, const preds_t *p,
                         const label_set *ls, size_t max)
 {
@@ -673,21 +703,36 @@ static json_t *mistakes(const fr_model *m, size_t task, const fr_dataset *ds, co
 	size_t *wrong = malloc((p->n ? p->n : 1) * sizeof(*wrong)), n = 0;
 	double *score = malloc((p->n ? p->n : 1) * sizeof(*score));
 	json_t **decisions = p->true_set ? calloc(p->n ? p->n : 1, sizeof(*decisions)) : NULL;
-	if (wrong == NULL || score == NULL || (p->true_set && decisions == NULL))
-		goto done;
+	fr_task_result *res = p->true_set ? calloc(fr_model_task_count(m), sizeof(*res)) : NULL;
+	fr_model_work *w = NULL;
+	fr_error err = FR_ERROR_INIT;
+	if (arr == NULL || wrong == NULL || score == NULL ||
+	    (p->true_set && (decisions == NULL || res == NULL || fr_model_work_new(&w, m, &err) < 0)))
+		goto fail;
 	for (size_t i = 0; i < p->n; i++) {
 		score[i] = p->conf[i];
 		if (pred_right(p, i))
 			continue;
-		if (p->true_set && (decisions[i] = wrong_decisions(m, task, p, ls, i, &score[i])) == NULL)
-			goto done;
+		if (p->true_set && (decisions[i] = wrong_decisions(m, task, p, ls, i, NULL, &score[i])) == NULL)
+			goto fail;
 		wrong[n++] = i;
 	}
 	qsort_r(wrong, n, sizeof(*wrong), cmp_mistakes, score);
 	for (size_t k = 0; k < n && k < max; k++) {
 		size_t i = wrong[k], r = p->row[i];
 		json_t *ev = json_array();
-		for (size_t e = 0; e < p->n_evidence[i]; e++)
+		if (p->true_set) {
+			/* Labeled again, for the vector each decision's evidence is read from. */
+			double unused;
+			json_decref(decisions[i]);
+			decisions[i] = NULL;
+			if (fr_model_label(m, w, ds->texts[r], ds->text_lens[r], res, NULL, &err) < 0 ||
+			    (decisions[i] = wrong_decisions(m, task, p, ls, i, w, &unused)) == NULL)
+				goto fail;
+			json_decref(ev);
+			ev = surest_decision_evidence(decisions[i]);
+		}
+		for (size_t e = 0; !p->true_set && e < p->n_evidence[i]; e++)
 			json_array_append_new(ev, json_string(fr_tfidf_surface(fr_model_vectorizer(m), p->evidence[i][e])));
 		json_t *truth = p->true_set ? set_text(ls, p->true_set + i * p->k) : json_string(ls->names[p->truth[i]]);
 		json_t *pred = p->true_set ? set_text(ls, p->pred_set + i * p->k) : json_string(ls->names[p->pred[i]]);
@@ -697,12 +742,19 @@ static json_t *mistakes(const fr_model *m, size_t task, const fr_dataset *ds, co
 			"confidence", real_or_null(score[i]), "evidence", ev);
 		if (one && decisions)
 			json_object_set(one, "wrong", decisions[i]);
-		json_array_append_new(arr, one);
+		if (one == NULL || json_array_append_new(arr, one) != 0)
+			goto fail;
 	}
+	goto done;
+fail:
+	json_decref(arr);
+	arr = NULL;
 done:
 	for (size_t i = 0; decisions && i < p->n; i++)
 		json_decref(decisions[i]);
 	free(decisions);
+	fr_model_work_free(w);
+	free(res);
 	free(score);
 	free(wrong);
 	return arr;
@@ -1030,7 +1082,9 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 		json_t *terms = top_terms(m, t, opts->n_terms);
 		if (terms)
 			json_object_set_new(task, "top_terms", terms);
-		json_object_set_new(task, "mistakes", mistakes(m, t, test, &test_preds[t], ls, opts->n_mistakes));
+		json_t *wrong = mistakes(m, t, test, &test_preds[t], ls, opts->n_mistakes);
+		if (wrong == NULL || json_object_set_new(task, "mistakes", wrong) != 0)
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		json_object_set_new(tasks, fr_model_task_name(m, t), task);
 	}
 	if (rc == 0) {

@@ -1892,6 +1892,22 @@ int fr_model_label(const fr_model *m, fr_model_work *w, const char *text, size_t
 	return 0;
 }
 
+size_t fr_model_label_evidence(const fr_model *m, const fr_model_work *w, size_t task, size_t label,
+                               int given, int *features_out, size_t max)
+{
+	double push[FR_EVIDENCE_TERMS];
+	if (task >= m->n_tasks || label >= m->tasks[task].n_labels)
+		return 0;
+	const task_t *t = &m->tasks[task];
+	size_t words = fr_tfidf_word_feature_count(m->tfidf);
+	if (max > FR_EVIDENCE_TERMS)
+		max = FR_EVIDENCE_TERMS;
+	if (t->multilabel)
+		/* The binary classifier's class 1 is "label given", 0 "withheld". */
+		return fr_classifier_evidence(t->bin[label], w->vec.nodes, given ? 1 : 0, words, features_out, push, max);
+	return given ? fr_classifier_evidence(t->clf, w->vec.nodes, (int)label, words, features_out, push, max) : 0;
+}
+
 const struct svm_node *fr_model_work_vector(const fr_model_work *w)
 {
 	return w->vec.nodes;

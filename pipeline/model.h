@@ -184,6 +184,15 @@ typedef struct fr_text_stats {
 int fr_model_label(const fr_model *m, fr_model_work *w, const char *text, size_t len,
                    fr_task_result *results, fr_text_stats *stats, fr_error *err);
 
+/* The terms of the paragraph last labeled with w that argued for giving
+ * label `label` of task `task` (given != 0) or for withholding it (given ==
+ * 0), strongest first, as feature indices (fr_tfidf_surface names them).
+ * A multi-label task's labels each have their own classifier, so either
+ * side can be asked; a single-label task's only for giving. Word features
+ * only, as in fr_task_result. Returns how many (<= max). */
+size_t fr_model_label_evidence(const fr_model *m, const fr_model_work *w, size_t task, size_t label,
+                               int given, int *features_out, size_t max);
+
 /* The TF-IDF vector of a paragraph, as labeled. Borrowed until the next call on w. */
 const struct svm_node *fr_model_work_vector(const fr_model_work *w);
 

@@ -848,14 +848,16 @@ static void test_render__multilabel_mistakes_show_the_wrong_decision(void **stat
 	json_t *report = json_deep_copy(*state);
 	json_t *task = json_object_get(json_object_get(report, "tasks"), "frame");
 	json_t *mistakes = json_pack(
-		"[{s:s, s:s, s:s, s:s, s:f, s:[s], s:[{s:s, s:b, s:f, s:f}]},"
-		" {s:s, s:s, s:s, s:s, s:f, s:[], s:[{s:s, s:b, s:f, s:f}, {s:s, s:b, s:n, s:n}]}]",
+		"[{s:s, s:s, s:s, s:s, s:f, s:[s], s:[{s:s, s:b, s:f, s:f, s:[s]}]},"
+		" {s:s, s:s, s:s, s:s, s:f, s:[s, s], s:[{s:s, s:b, s:f, s:f, s:[s, s]}, {s:s, s:b, s:n, s:n}]}]",
 		"id", "p1", "text", "Sanctions bite.", "true", "sanctions_economy",
 		"predicted", "blames_russia|sanctions_economy", "confidence", 0.27, "evidence", "sanctions",
 		"wrong", "label", "blames_russia", "given", 1, "probability", 0.27, "threshold", 0.266,
+		"evidence", "sanctions",
 		"id", "p2", "text", "Talks resume.", "true", "talks|aid", "predicted", "blames_russia",
-		"confidence", 0.88, "evidence",
+		"confidence", 0.88, "evidence", "shelling", "Kremlin",
 		"wrong", "label", "talks", "given", 0, "probability", 0.12, "threshold", 0.3,
+		"evidence", "shelling", "Kremlin",
 		"label", "aid", "given", 0, "probability", "threshold");
 
 	assert_non_null(mistakes);
@@ -868,10 +870,13 @@ static void test_render__multilabel_mistakes_show_the_wrong_decision(void **stat
 		"gave blames_russia at p 0.270 (threshold 0.266)",
 		"missed talks at p 0.120 (threshold 0.300); missed aid (not a label of the model)",
 		"a label given wrongly by its probability p and a label missed by 1 \u2212 p",
+		"Evidence: for giving blames_russia: sanctions\n",
+		"Evidence: for withholding talks: shelling, Kremlin\n",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
 		assert_contains(md, want[i]);
 	assert_contains(html, "gave blames_russia at p 0.270 (threshold 0.266)");
+	assert_contains(html, "<p>Evidence: for withholding talks: shelling, Kremlin</p>");
 	assert_lacks(md, "confidence 0.270");
 	assert_lacks(md, "confidence 0.880");
 	assert_tags_balance(html);

@@ -443,9 +443,10 @@ static void test_report__files_are_replaced_as_a_set(void **state)
 
 /* Regression (user walk-through: a multi-label mistake showed the
  * probability of a label that was right, "sanctions_economy →
- * blames_russia|sanctions_economy · confidence 1.000"): each multi-label
- * mistake is ranked by its surest wrong decision, a label given wrongly by
- * its probability and a label missed by 1 - p, and lists those decisions. */
+ * blames_russia|sanctions_economy · confidence 1.000", and that label's
+ * evidence): each multi-label mistake is ranked by its surest wrong
+ * decision, a label given wrongly by its probability and a label missed by
+ * 1 - p, and lists those decisions, each with the words that argued for it. */
 static void test_report__multilabel_mistakes_rank_by_the_wrong_decision(void **state)
 {
 	fixture *f = *state;
@@ -505,6 +506,36 @@ static void test_report__multilabel_mistakes_rank_by_the_wrong_decision(void **s
 		assert_true(fabs(conf - expected) < 1e-12);
 		assert_true(conf <= last + 1e-12);
 		last = conf;
+		/* Each decision's evidence argues for that decision: for giving
+		 * the label, or for withholding it; the mistake's own evidence is
+		 * its surest decision's, not the top label's. */
+		const json_t *wrong = json_object_get(mk, "wrong");
+		for (size_t j = 0; j < json_array_size(wrong); j++) {
+			const json_t *d = json_array_get(wrong, j);
+			const char *label = json_string_value(json_object_get(d, "label"));
+			size_t l = 0;
+			while (l < fr_model_label_count(m, 0) && strcmp(fr_model_label_name(m, 0, l), label) != 0)
+				l++;
+			assert_true(l < fr_model_label_count(m, 0));
+			int feats[FR_EVIDENCE_TERMS];
+			size_t n = fr_model_label_evidence(m, w, 0, l, json_is_true(json_object_get(d, "given")), feats,
+			                                   FR_EVIDENCE_TERMS);
+			const json_t *ev = json_object_get(d, "evidence");
+			assert_true(json_is_array(ev));
+			assert_int_equal(json_array_size(ev), n);
+			/* A term argues for one side of a label's decision only. */
+			int other[FR_EVIDENCE_TERMS];
+			size_t n_other = fr_model_label_evidence(m, w, 0, l, !json_is_true(json_object_get(d, "given")),
+			                                         other, FR_EVIDENCE_TERMS);
+			for (size_t a = 0; a < n; a++)
+				for (size_t b = 0; b < n_other; b++)
+					assert_int_not_equal(feats[a], other[b]);
+			for (size_t e = 0; e < n; e++)
+				assert_string_equal(json_string_value(json_array_get(ev, e)),
+				                    fr_tfidf_surface(fr_model_vectorizer(m), feats[e]));
+			if (j == 0)
+				assert_true(json_equal(json_object_get(mk, "evidence"), ev));
+		}
 	}
 	fr_model_work_free(w);
 	/* The decisions listed are the wrong ones, surest first. */
