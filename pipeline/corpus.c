@@ -1,5 +1,6 @@
 #include "corpus.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +49,107 @@ static char *trim(char *s)
 	return s;
 }
 
+/* glibc's regcomp copies a repeated part of a pattern once per repetition
+ * ({m,n}: n copies, m + 1 when unbounded; + two), so stacked or nested
+ * repetitions grow as their product: "a" and 38 '+' grew to 18 GB before
+ * it was killed, and (a{1,300}){1,300} takes 250 MB. Patterns whose copies
+ * would pass this are refused before regcomp sees them. A
+ * boilerplate rule looks at blocks of at most 300 bytes; 10,000 parts is
+ * far more than any rule for them needs. */
+#define REGEX_MAX_PARTS 10000.0
+#define REGEX_MAX_DEPTH 64
+
+/* Past the bracket expression that *p opens ('['), or to the end. */
+static const char *skip_bracket(const char *p)
+{
+	p++;
+	if (*p == '^')
+		p++;
+	if (*p == ']') /* a leading ']' is a member */
+		p++;
+	while (*p != '\0' && *p != ']') {
+		/* [:class:], [=equiv=] and [.coll.] hold a ']' of their own. */
+		if (*p == '[' && (p[1] == ':' || p[1] == '=' || p[1] == '.')) {
+			char end = p[1];
+			const char *close = p + 2;
+			while (*close != '\0' && !(close[0] == end && close[1] == ']'))
+				close++;
+			p = *close != '\0' ? close + 2 : close;
+			continue;
+		}
+		p++;
+	}
+	return *p == ']' ? p + 1 : p;
+}
+
+/* The largest count of the interval "{m}", "{m,}" or "{m,n}" at *p, moved
+ * past it; -1 (and *p as it was) when there is none there. */
+static double interval_copies(const char **p)
+{
+	const char *s = *p + 1;
+	double m = 0, n;
+	if (!isdigit((unsigned char)*s) && *s != ',') /* glibc reads "{,n}" as "{0,n}" */
+		return -1;
+	while (isdigit((unsigned char)*s))
+		m = m * 10 + (*s++ - '0');
+	n = m;
+	if (*s == ',') {
+		s++;
+		n = m + 1;
+		if (isdigit((unsigned char)*s))
+			for (n = 0; isdigit((unsigned char)*s);)
+				n = n * 10 + (*s++ - '0');
+	}
+	if (*s != '}')
+		return -1;
+	*p = s + 1;
+	return n > 1 ? n : 1;
+}
+
+/* How many parts regcomp would build for the extended regex at *p, up to
+ * the ')' closing this group (or the end), *p moved there. Stops counting
+ * past REGEX_MAX_PARTS or REGEX_MAX_DEPTH groups deep. */
+static double regex_parts(const char **p, int depth)
+{
+	double total = 0, last = 0; /* last: the parts of the atom a repetition applies to */
+	if (depth > REGEX_MAX_DEPTH)
+		return REGEX_MAX_PARTS + 1;
+	while (**p != '\0' && **p != ')' && total <= REGEX_MAX_PARTS) {
+		const char *s = *p;
+		double copies = 0;
+		if (*s == '(') {
+			*p = s + 1;
+			last = regex_parts(p, depth + 1) + 1;
+			if (**p == ')')
+				(*p)++;
+		} else if (*s == '[') {
+			*p = skip_bracket(s);
+			last = 1;
+		} else if (*s == '\\') {
+			*p = s + (s[1] != '\0' ? 2 : 1);
+			last = 1;
+		} else if (*s == '+') {
+			*p = s + 1;
+			copies = 2;
+		} else if (*s == '{' && (copies = interval_copies(p)) > 0) {
+			/* moved past the interval */
+		} else if (*s == '*' || *s == '?') {
+			*p = s + 1; /* the atom once, looped or made optional */
+			continue;
+		} else {
+			*p = s + 1;
+			last = 1;
+		}
+		if (copies > 0) {
+			total += last * (copies - 1);
+			last *= copies;
+		} else {
+			total += last;
+		}
+	}
+	return total;
+}
+
 static int add_rule(fr_boilerplate *b, int kind, const char *kind_name, const char *pattern,
                     const char *path, size_t lineno, fr_error *err)
 {
@@ -69,6 +171,18 @@ static int add_rule(fr_boilerplate *b, int kind, const char *kind_name, const ch
 	r->pattern = r->text + strlen(kind_name) + 1;
 	r->kind = kind;
 	if (kind == RULE_REGEX || kind == RULE_END) {
+		const char *at = pattern;
+		double parts = 0;
+		while (*at != '\0' && parts <= REGEX_MAX_PARTS) {
+			parts += regex_parts(&at, 0);
+			at += *at == ')'; /* an unmatched ')': regcomp's to judge */
+		}
+		if (parts > REGEX_MAX_PARTS) {
+			free(r->text);
+			return fr_error_set(err, FR_EFORMAT, path, lineno,
+			                    "regex too large: its repetitions ('+', '{m,n}') multiply to over "
+			                    "%.0f parts; nest or stack fewer of them", REGEX_MAX_PARTS);
+		}
 		int rc = regcomp(&r->re, pattern, REG_EXTENDED | REG_NOSUB);
 		if (rc != 0) {
 			char msg[128];

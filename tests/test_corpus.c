@@ -368,6 +368,10 @@ static void test_corpus__boilerplate_bad_rules(void **state)
 		{ "bad_kind.rules", FR_EFORMAT, 3, "unknown rule kind 'bogus'" },
 		{ "bad_regex.rules", FR_EFORMAT, 4, "bad regex" },
 		{ "no_pattern.rules", FR_EFORMAT, 1, "a kind and a pattern" },
+		/* Refused before regcomp, which would take gigabytes (the first)
+		 * and 250 MB (the second) to build them. */
+		{ "stacked_repeats.rules", FR_EFORMAT, 3, "regex too large" },
+		{ "nested_repeats.rules", FR_EFORMAT, 2, "regex too large" },
 		{ "missing.rules", FR_ENOTFOUND, 0, "cannot open" },
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
