@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <regex.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,9 +214,15 @@ int fr_boilerplate_load(fr_boilerplate **out, const char *path, fr_error *err)
 		                  "cannot open boilerplate rules: %s", strerror(errno));
 		goto done;
 	}
+	struct stat st;
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		rc = fr_error_set(err, FR_EIO, path, 0, "cannot read boilerplate rules: %s", strerror(EISDIR));
+		goto done;
+	}
 	while (getline(&line, &cap, fp) >= 0) {
 		lineno++;
-		char *s = trim(line);
+		/* Editors on Windows start a UTF-8 file with a byte order mark. */
+		char *s = trim(lineno == 1 && strncmp(line, BOM, 3) == 0 ? line + 3 : line);
 		if (*s == '\0' || *s == '#')
 			continue;
 		char *sp = s + strcspn(s, " \t");
@@ -240,7 +247,7 @@ int fr_boilerplate_load(fr_boilerplate **out, const char *path, fr_error *err)
 			goto done;
 	}
 	if (ferror(fp))
-		rc = fr_error_set(err, FR_EIO, path, lineno, "read failed");
+		rc = fr_error_set(err, FR_EIO, path, lineno, "cannot read boilerplate rules: %s", strerror(errno));
 done:
 	free(line);
 	if (fp)
@@ -313,6 +320,10 @@ typedef struct {
 	char *doc;
 	int kind;
 	unsigned long long size; /* at open, for progress */
+	/* Known before its turn, reported and skipped when it comes: a folder
+	 * entry that cannot be read, or a file whose name another input has. */
+	int problem;             /* an fr_error_code, 0 for none */
+	char *why;
 } input_t;
 
 /* The first FR_IDS_MAX ids of a run are remembered, to catch repeats; past
@@ -359,8 +370,8 @@ struct fr_corpus {
 
 	/* .csv */
 	fr_csv *csv;
-	size_t text_col, id_col, n_cols;
-	int has_id;
+	size_t text_col, id_col, doc_col, n_cols;
+	int has_id, has_doc;
 	char *header;            /* the header's names, each NUL-terminated */
 	size_t header_len, header_cap;
 
@@ -385,6 +396,10 @@ struct fr_corpus {
 	size_t para_len, para_cap;
 	char *id;
 	size_t id_cap;
+	char *doc;               /* a record's own document, handed out */
+	size_t doc_cap;
+	int doc_given;           /* ... when the record has one */
+	int utf8_hinted;         /* the open file's invalid UTF-8 has had its hint */
 };
 
 static int kind_of(const char *name)
@@ -404,6 +419,7 @@ static int add_input(fr_corpus *c, const char *path, const char *doc, int kind)
 	if (fr_grow((void **)&c->inputs, &c->cap_inputs, c->n_inputs + 1, sizeof(*c->inputs)) < 0)
 		return FR_ENOMEM;
 	input_t *in = &c->inputs[c->n_inputs];
+	memset(in, 0, sizeof(*in));
 	in->path = strdup(path);
 	in->doc = strdup(doc);
 	in->kind = kind;
@@ -419,9 +435,66 @@ static int add_input(fr_corpus *c, const char *path, const char *doc, int kind)
 	return 0;
 }
 
+/* Marks input `in` to be reported and skipped when its turn comes, with
+ * code and a message. */
+static int set_problem(input_t *in, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int set_problem(input_t *in, int code, const char *fmt, ...)
+{
+	char buf[sizeof(((fr_error *)0)->message)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	free(in->why);
+	in->why = strdup(buf);
+	in->problem = code;
+	return in->why ? 0 : FR_ENOMEM;
+}
+
 static int cmp_names(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Inputs by file name, then by order given. */
+static int cmp_inputs_by_doc(const void *a, const void *b, void *inputs)
+{
+	const input_t *in = inputs;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int d = strcmp(in[i].doc, in[j].doc);
+	return d ? d : (i > j) - (i < j);
+}
+
+/* Ids are "<file name>#<n>", so two inputs of one name would give their
+ * paragraphs the same ids, and corrections to one would land on the
+ * other: every input after the first of a name is reported and skipped. */
+static int refuse_repeated_names(fr_corpus *c)
+{
+	size_t *order = malloc((c->n_inputs ? c->n_inputs : 1) * sizeof(*order));
+	if (order == NULL)
+		return FR_ENOMEM;
+	for (size_t i = 0; i < c->n_inputs; i++)
+		order[i] = i;
+	qsort_r(order, c->n_inputs, sizeof(*order), cmp_inputs_by_doc, c->inputs);
+	int rc = 0;
+	/* Sorted by name, then by order given: a group's first is the one read. */
+	for (size_t k = 1, first = order[0]; rc == 0 && k < c->n_inputs; k++) {
+		input_t *in = &c->inputs[order[k]], *was = &c->inputs[first];
+		if (strcmp(in->doc, was->doc) != 0 || in->kind == IN_STDIN) {
+			first = order[k];
+			continue;
+		}
+		struct stat a, b;
+		if (stat(in->path, &a) == 0 && stat(was->path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			rc = set_problem(in, FR_EINVALID, "the same file as %.180s, read once", was->path);
+		else
+			rc = set_problem(in, FR_EINVALID,
+			                 "same file name as %.120s, whose paragraph ids (%.40s#N) it would repeat; rename one",
+			                 was->path, in->doc);
+	}
+	free(order);
+	return rc;
 }
 
 static int add_directory(fr_corpus *c, const char *dir, fr_error *err)
@@ -433,7 +506,10 @@ static int add_directory(fr_corpus *c, const char *dir, fr_error *err)
 	if (d == NULL)
 		return fr_error_set(err, FR_EIO, dir, 0, "cannot read directory: %s", strerror(errno));
 	struct dirent *e;
+	size_t subfolders = 0;
 	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] != '.' && e->d_type == DT_DIR)
+			subfolders++;
 		if (e->d_name[0] == '.' || kind_of(e->d_name) < 0)
 			continue;
 		if (n == cap) {
@@ -464,15 +540,27 @@ static int add_directory(fr_corpus *c, const char *dir, fr_error *err)
 		}
 		snprintf(path, len, "%s/%s", dir, names[i]);
 		struct stat st;
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-			rc = add_input(c, path, names[i], kind_of(names[i]));
+		int found = stat(path, &st) == 0 ? 0 : errno;
+		rc = add_input(c, path, names[i], kind_of(names[i]));
+		/* A link to nowhere, or a folder or device with an article's
+		 * name, is reported when its turn comes, not passed over. */
+		if (rc == 0 && found != 0)
+			rc = set_problem(&c->inputs[c->n_inputs - 1], FR_EIO, "cannot read input: %s", strerror(found));
+		else if (rc == 0 && !S_ISREG(st.st_mode))
+			rc = set_problem(&c->inputs[c->n_inputs - 1], FR_EINVALID, "not a regular file%s",
+			                 S_ISDIR(st.st_mode) ? " but a folder (folders inside folders are not read)" : "");
 		free(path);
 		if (rc < 0) {
 			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 			goto done;
 		}
 	}
-	if (c->n_inputs == before)
+	if (c->n_inputs == before && subfolders > 0)
+		rc = fr_error_set(err, FR_ENOTFOUND, dir, 0,
+		                  "no .txt, .csv or .jsonl files in this directory (%zu folder%s in it not read: "
+		                  "give %s)", subfolders, subfolders == 1 ? " is" : "s are",
+		                  subfolders == 1 ? "it as an input" : "them as inputs");
+	else if (c->n_inputs == before)
 		rc = fr_error_set(err, FR_ENOTFOUND, dir, 0, "no .txt, .csv or .jsonl files in this directory");
 done:
 	for (size_t i = 0; i < n; i++)
@@ -533,6 +621,8 @@ int fr_corpus_open(fr_corpus **out, const char *const *inputs, size_t n_inputs,
 	}
 	if (c->n_inputs == 0)
 		rc = fr_error_set(err, FR_ENOTFOUND, NULL, 0, "no inputs");
+	else if (refuse_repeated_names(c) < 0)
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 done:
 	if (rc < 0) {
 		fr_corpus_free(c);
@@ -624,8 +714,11 @@ static int open_current(fr_corpus *c, fr_error *err)
 	c->line_no = 0;
 	c->open = 1;
 	c->stats.files++;
+	c->utf8_hinted = 0;
 	if (c->on_file)
 		c->on_file(c->on_file_payload, in->path, c->cur + 1, c->n_inputs);
+	if (in->problem)
+		return fr_error_set(err, in->problem, in->path, 0, "%s", in->why);
 	switch (in->kind) {
 	case IN_TXT:
 		rc = read_whole_file(c, in->path, err);
@@ -653,6 +746,7 @@ static int open_current(fr_corpus *c, fr_error *err)
 			return rc;
 		c->n_cols = fr_csv_field_count(c->csv);
 		c->has_id = 0;
+		c->has_doc = 0;
 		c->text_col = c->n_cols;
 		c->header_len = 0;
 		for (size_t i = 0; i < c->n_cols; i++) {
@@ -673,6 +767,10 @@ static int open_current(fr_corpus *c, fr_error *err)
 			else if (strcmp(name, "id") == 0) {
 				c->id_col = i;
 				c->has_id = 1;
+			} else if ((strcmp(name, "document") == 0 || (strcmp(name, "doc") == 0 && !c->has_doc))) {
+				/* As a labeled CSV names it; "document" over "doc". */
+				c->doc_col = i;
+				c->has_doc = 1;
 			}
 		}
 		if (c->text_col == c->n_cols)
@@ -824,6 +922,16 @@ static int set_id(fr_corpus *c, const char *id, size_t len)
 	return 0;
 }
 
+static int set_doc(fr_corpus *c, const char *doc, size_t len)
+{
+	if (fr_grow((void **)&c->doc, &c->doc_cap, len + 1, 1) < 0)
+		return FR_ENOMEM;
+	memcpy(c->doc, doc, len);
+	c->doc[len] = '\0';
+	c->doc_given = 1;
+	return 0;
+}
+
 static int set_para(fr_corpus *c, const char *text, size_t len)
 {
 	if (fr_grow((void **)&c->para, &c->para_cap, len + 1, 1) < 0)
@@ -836,17 +944,32 @@ static int set_para(fr_corpus *c, const char *text, size_t len)
 
 /* Blank: only spaces, tabs and byte order marks (left mid-file where two
  * files were joined). */
+/* The length of the invisible character at s (of n bytes) that a line
+ * may hold and still be blank, or 0: ASCII spaces and tabs, byte order
+ * marks, and the Unicode spaces web pages leave (a no-break space from
+ * &nbsp;, the ideographic space, U+2000 to U+200B, U+202F, U+205F). */
+static size_t blank_char(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	if (u[0] == ' ' || u[0] == '\t' || u[0] == '\f' || u[0] == '\v')
+		return 1;
+	if (n >= 2 && u[0] == 0xC2 && u[1] == 0xA0)
+		return 2;
+	if (n < 3)
+		return 0;
+	if (memcmp(s, BOM, 3) == 0 || (u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80) ||
+	    (u[0] == 0xE1 && u[1] == 0x9A && u[2] == 0x80))
+		return 3;
+	if (u[0] == 0xE2 && ((u[1] == 0x80 && (u[2] <= 0x8B || u[2] == 0xAF)) || (u[1] == 0x81 && u[2] == 0x9F)))
+		return 3;
+	return 0;
+}
+
 static int is_blank_line(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\f' || s[i] == '\v')
-			continue;
-		if (n - i >= 3 && memcmp(s + i, BOM, 3) == 0) {
-			i += 2;
-			continue;
-		}
-		return 0;
-	}
+	for (size_t i = 0, k; i < n; i += k)
+		if ((k = blank_char(s + i, n - i)) == 0)
+			return 0;
 	return 1;
 }
 
@@ -1008,14 +1131,17 @@ static int next_csv(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			                    "the header row again (files joined together?)");
 		/* Checked as the file has the cells, so that a problem's byte
 		 * counts a leading apostrophe fr_csv_value takes off. */
-		size_t tlen = 0, idlen = 0;
+		size_t tlen = 0, idlen = 0, dlen = 0;
 		const char *text = fr_csv_field(c->csv, c->text_col, &tlen);
 		const char *id = c->has_id ? fr_csv_field(c->csv, c->id_col, &idlen) : NULL;
+		const char *doc = c->has_doc ? fr_csv_field(c->csv, c->doc_col, &dlen) : NULL;
 		if ((rc = check_text(in->path, line, "text", text, tlen, err)) < 0 ||
-		    (rc = check_text(in->path, line, "id", id, idlen, err)) < 0)
+		    (rc = check_text(in->path, line, "id", id, idlen, err)) < 0 ||
+		    (rc = check_text(in->path, line, "document", doc, dlen, err)) < 0)
 			return rc;
 		text = fr_csv_value(c->csv, c->text_col, &tlen);
 		id = c->has_id ? fr_csv_value(c->csv, c->id_col, &idlen) : NULL;
+		doc = c->has_doc ? fr_csv_value(c->csv, c->doc_col, &dlen) : NULL;
 		if (tlen == 0) {
 			c->record_error = 0;
 			c->stats.empty++;
@@ -1025,7 +1151,8 @@ static int next_csv(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			return rc;
 		c->record_error = 0;
 		if (set_para(c, text, tlen) < 0 ||
-		    (idlen > 0 ? set_id(c, id, idlen) : default_id(c, in->doc, c->record)) < 0)
+		    (idlen > 0 ? set_id(c, id, idlen) : default_id(c, in->doc, c->record)) < 0 ||
+		    (dlen > 0 && set_doc(c, doc, dlen) < 0))
 			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		out->para = c->record;
 		out->line = line;
@@ -1134,6 +1261,20 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 	}
 }
 
+/* A file's first invalid UTF-8 gets a hint: most often the whole file is
+ * in Windows-1252 or Latin-1, and every record with a letter outside ASCII
+ * is skipped, leaving a biased rest. */
+static void hint_encoding(fr_corpus *c, const input_t *in, fr_error *err)
+{
+	static const char hint[] = "; if the file is Windows-1252 or Latin-1, convert it: iconv -f WINDOWS-1252 -t UTF-8";
+	if (err == NULL || c->utf8_hinted || in->kind == IN_STDIN || strncmp(err->message, "invalid UTF-8", 13) != 0)
+		return;
+	c->utf8_hinted = 1;
+	size_t len = strlen(err->message);
+	if (len + sizeof(hint) <= sizeof(err->message))
+		memcpy(err->message + len, hint, sizeof(hint));
+}
+
 int fr_corpus_next(fr_paragraph *out, fr_corpus *c, fr_error *err)
 {
 	while (c->cur < c->n_inputs) {
@@ -1149,6 +1290,7 @@ int fr_corpus_next(fr_paragraph *out, fr_corpus *c, fr_error *err)
 		input_t *in = &c->inputs[c->cur];
 		c->para_len = 0;
 		c->record_error = 0;
+		c->doc_given = 0;
 		switch (in->kind) {
 		case IN_TXT:
 			rc = next_txt(out, c, err);
@@ -1165,6 +1307,7 @@ int fr_corpus_next(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			continue;
 		}
 		if (rc < 0) {
+			hint_encoding(c, in, err);
 			/* A CSV whose quoting broke, or a read that failed, cannot go
 			 * on in that file; a bad record elsewhere costs only itself. */
 			if ((in->kind == IN_CSV && !c->record_error) || rc == FR_EIO) {
@@ -1176,7 +1319,9 @@ int fr_corpus_next(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			return rc;
 		}
 		out->id = c->id;
-		out->doc = in->doc;
+		out->doc = c->doc_given ? c->doc : in->doc;
+		out->doc_known = c->doc_given || in->kind == IN_TXT;
+		out->file = in->kind == IN_STDIN ? "<stdin>" : in->path;
 		out->text = c->para;
 		out->text_len = c->para_len;
 		c->stats.paragraphs++;
@@ -1213,6 +1358,7 @@ void fr_corpus_free(fr_corpus *c)
 	for (size_t i = 0; i < c->n_inputs; i++) {
 		free(c->inputs[i].path);
 		free(c->inputs[i].doc);
+		free(c->inputs[i].why);
 	}
 	free(c->inputs);
 	free(c->rule_drops);
@@ -1224,6 +1370,7 @@ void fr_corpus_free(fr_corpus *c)
 	free(c->decoded);
 	free(c->para);
 	free(c->id);
+	free(c->doc);
 	free(c);
 }
 

@@ -68,11 +68,16 @@ void fr_boilerplate_free(fr_boilerplate *b);
 /* One paragraph; every pointer is borrowed until the next fr_corpus_next. */
 typedef struct fr_paragraph {
 	const char *id;
-	const char *doc;   /* the file's name within its input; "<stdin>" for "-" */
+	const char *doc;   /* a .csv record's "document" (or "doc") cell, else the file's name
+	                    * within its input; "<stdin>" for "-" */
 	size_t para;       /* block number in a .txt, record number (from 1) otherwise */
 	const char *text;  /* NUL-terminated, though it may hold NUL bytes itself */
 	size_t text_len;
 	size_t line;       /* line of the file where it starts */
+	int doc_known;     /* doc names the paragraph's own document: a .txt article's, or a
+	                    * record's own cell; 0 when it is the name of the file holding the record */
+	const char *file;  /* the input file's path as found; "<stdin>" for "-". Lives as long as
+	                    * the corpus */
 } fr_paragraph;
 
 typedef struct fr_corpus_stats {

@@ -672,8 +672,9 @@ typedef struct {
 typedef struct {
 	double certainty;
 	size_t seq;        /* input order */
-	char *strings;     /* id, doc, text, each NUL-terminated; owned */
-	size_t doc_off, text_off, text_len;
+	char *strings;     /* id, document (empty when unknown), the document to tell apart
+	                    * for diversity, text: each NUL-terminated; owned */
+	size_t doc_off, group_off, text_off, text_len;
 	review_task *tasks; /* n_tasks, inside fr_review's task array */
 	size_t doc_group;  /* same number for the same document, at selection */
 } review_entry;
@@ -841,14 +842,27 @@ int fr_review_add(fr_review *r, const fr_paragraph *p, const fr_task_result *res
 			return 0;
 		slot = 0;
 	}
-	size_t id_len = strlen(p->id), doc_len = strlen(p->doc);
-	char *s = malloc(id_len + doc_len + p->text_len + 3);
+	/* A record's file name is not its document: review.csv leaves the cell
+	 * empty (as a correction it would replace the training row's own), and
+	 * the queue tells documents apart as training does, by the id's part
+	 * before '#', else the id. */
+	const char *doc = p->doc_known ? p->doc : "";
+	const char *group = p->doc_known ? p->doc : p->id;
+	size_t id_len = strlen(p->id), doc_len = strlen(doc);
+	size_t group_len = p->doc_known ? doc_len : strcspn(p->id, "#");
+	char *s = malloc(id_len + doc_len + group_len + p->text_len + 4);
 	if (s == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-	memcpy(s, p->id, id_len + 1);
-	memcpy(s + id_len + 1, p->doc, doc_len + 1);
-	memcpy(s + id_len + doc_len + 2, p->text, p->text_len);
-	s[id_len + doc_len + 2 + p->text_len] = '\0';
+	char *at = s;
+	memcpy(at, p->id, id_len + 1);
+	at += id_len + 1;
+	memcpy(at, doc, doc_len + 1);
+	at += doc_len + 1;
+	memcpy(at, group, group_len);
+	at[group_len] = '\0';
+	at += group_len + 1;
+	memcpy(at, p->text, p->text_len);
+	at[p->text_len] = '\0';
 	review_entry *dst = &r->pool[slot];
 	if (slot < r->n_pool)
 		free(dst->strings);
@@ -856,7 +870,8 @@ int fr_review_add(fr_review *r, const fr_paragraph *p, const fr_task_result *res
 	dst->seq = e.seq;
 	dst->strings = s;
 	dst->doc_off = id_len + 1;
-	dst->text_off = id_len + doc_len + 2;
+	dst->group_off = id_len + doc_len + 2;
+	dst->text_off = id_len + doc_len + group_len + 3;
 	dst->text_len = p->text_len;
 	for (size_t t = 0; t < r->n_tasks; t++) {
 		size_t k = fr_model_label_count(r->m, t);
@@ -947,7 +962,7 @@ int fr_review_select(fr_review *r, fr_error *err)
 	}
 	/* Number the documents. */
 	for (size_t i = 0; i < r->n_pool; i++)
-		docs[i] = (doc_ref){ r->pool[i].strings + r->pool[i].doc_off, i };
+		docs[i] = (doc_ref){ r->pool[i].strings + r->pool[i].group_off, i };
 	qsort(docs, r->n_pool, sizeof(*docs), by_doc);
 	for (size_t i = 0, g = 0; i < r->n_pool; i++) {
 		if (i > 0 && strcmp(docs[i - 1].doc, docs[i].doc) != 0)

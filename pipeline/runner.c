@@ -14,6 +14,8 @@ typedef struct {
 	size_t arena_len, arena_cap;
 	size_t n;
 	size_t id_off[BATCH_PARAGRAPHS], doc_off[BATCH_PARAGRAPHS], text_off[BATCH_PARAGRAPHS];
+	int doc_known[BATCH_PARAGRAPHS];
+	const char *file[BATCH_PARAGRAPHS]; /* the corpus's own, not copied */
 	size_t text_len[BATCH_PARAGRAPHS], para[BATCH_PARAGRAPHS], line[BATCH_PARAGRAPHS];
 	fr_task_result *results;     /* [paragraph * n_tasks + task] */
 	fr_labels_chunk *records;    /* the labeled paragraphs' output records */
@@ -66,7 +68,7 @@ static fr_paragraph batch_paragraph(const batch_t *b, size_t i)
 {
 	fr_paragraph p = {
 		b->arena + b->id_off[i], b->arena + b->doc_off[i], b->para[i],
-		b->arena + b->text_off[i], b->text_len[i], b->line[i]
+		b->arena + b->text_off[i], b->text_len[i], b->line[i], b->doc_known[i], b->file[i]
 	};
 	return p;
 }
@@ -161,7 +163,7 @@ static int write_batch(const runner_t *r, batch_t *b, fr_labels_writer *writer,
 		if (b->failed[i]) {
 			fr_error *e = &b->errors[i];
 			if (e->source[0] == '\0') {
-				snprintf(e->source, sizeof(e->source), "%s", p.doc);
+				snprintf(e->source, sizeof(e->source), "%s", p.file);
 				e->line = p.line;
 			}
 			if (o->on_problem)
@@ -236,6 +238,8 @@ static int fill_batch(fr_corpus *corpus, batch_t *b, int *eof)
 		b->text_len[i] = p.text_len;
 		b->para[i] = p.para;
 		b->line[i] = p.line;
+		b->doc_known[i] = p.doc_known;
+		b->file[i] = p.file;
 		b->n++;
 	}
 	return 0;

@@ -64,6 +64,8 @@ typedef struct {
 	int rc;
 	char id[128];
 	char doc[128];
+	int doc_known;
+	char file[256];
 	char *text;
 	size_t text_len;
 	size_t para;
@@ -107,6 +109,8 @@ static run_t *run_corpus(const char *const *inputs, size_t n_inputs, const fr_bo
 			assert_int_equal(p.text[p.text_len], '\0');
 			snprintf(it->id, sizeof(it->id), "%s", p.id);
 			snprintf(it->doc, sizeof(it->doc), "%s", p.doc);
+			snprintf(it->file, sizeof(it->file), "%s", p.file);
+			it->doc_known = p.doc_known;
 			it->text = malloc(p.text_len + 1);
 			assert_non_null(it->text);
 			memcpy(it->text, p.text, p.text_len + 1);
@@ -373,6 +377,8 @@ static void test_corpus__boilerplate_bad_rules(void **state)
 		{ "stacked_repeats.rules", FR_EFORMAT, 3, "regex too large" },
 		{ "nested_repeats.rules", FR_EFORMAT, 2, "regex too large" },
 		{ "missing.rules", FR_ENOTFOUND, 0, "cannot open" },
+		/* fopen takes a folder; reading it then fails, an I/O failure. */
+		{ ".", FR_EIO, 0, "cannot read boilerplate rules: Is a directory" },
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		char path[512];
@@ -387,6 +393,23 @@ static void test_corpus__boilerplate_bad_rules(void **state)
 		assert_int_equal(err.line, rows[i].line);
 		assert_non_null(strstr(err.message, rows[i].msg));
 	}
+}
+
+/* Regression (user walk-through: a rules file saved by Notepad, with a byte
+ * order mark, was refused as "unknown rule kind 'exact'", the mark
+ * invisible): a first line's byte order mark is not part of the rule, and
+ * CRLF line ends are taken. */
+static void test_corpus__boilerplate_rules_with_bom(void **state)
+{
+	(void)state;
+	fr_boilerplate *b = load_rules(RULES_DIR "/bom_crlf.rules");
+	int ends = 1;
+	assert_int_equal(fr_boilerplate_rule_count(b), 2);
+	assert_string_equal(fr_boilerplate_rule(b, 0), "exact Share this:");
+	assert_int_equal(fr_boilerplate_match(b, "share THIS:", 11, &ends), 0);
+	assert_int_equal(fr_boilerplate_match(b, "Read more: elsewhere", 20, &ends), 1);
+	assert_int_equal(ends, 0);
+	fr_boilerplate_free(b);
 }
 
 /* Each kind of rule drops its block from an article, and an end rule drops
@@ -897,15 +920,122 @@ static void test_corpus__directory(void **state)
 	write_file(path, sizeof(path), dir, "data.json", S("{\"text\":\"no\"}\n"));
 	snprintf(path, sizeof(path), "%s/sub.txt", dir);
 	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/gone.csv", dir);
+	assert_int_equal(symlink("/nonexistent/gone.csv", path), 0);
 	run_t *r = run_one(dir, NULL);
-	assert_int_equal(r->files, 4);
-	assert_int_equal(r->n, 4);
-	/* Byte order of names: 'Z' sorts before 'a'. */
+	assert_int_equal(r->files, 6);
+	assert_int_equal(r->n, 6);
+	/* Byte order of names: 'Z' sorts before 'a'. A link to nowhere and a
+	 * folder with an article's name are reported in their turn, not passed
+	 * over without a word. */
 	assert_string_equal(r->items[0].doc, "Z.TXT");
 	assert_string_equal(r->items[1].doc, "a.jsonl");
 	assert_string_equal(r->items[2].doc, "b.txt");
 	assert_string_equal(r->items[3].doc, "c.csv");
 	assert_string_equal(r->items[3].text, "from c");
+	assert_int_equal(r->items[4].rc, FR_EIO);
+	assert_non_null(strstr(r->items[4].err.source, "/gone.csv"));
+	assert_non_null(strstr(r->items[4].err.message, "cannot read input: No such file"));
+	assert_int_equal(r->items[5].rc, FR_EINVALID);
+	assert_non_null(strstr(r->items[5].err.source, "/sub.txt"));
+	assert_non_null(strstr(r->items[5].err.message, "not a regular file but a folder"));
+	assert_int_equal(r->stats.bad_files, 2);
+	run_free(r);
+}
+
+/* Regression (user walk-through: two folders each holding a.txt gave
+ * a.txt#0 twice, and review.csv then could not be read back): an input
+ * whose file name an earlier input has is reported and skipped, the same
+ * file given twice too; each id of a run stays unique. */
+static void test_corpus__repeated_file_names(void **state)
+{
+	tmp_state *t = *state;
+	char w1[128], w2[128], a1[256], a2[256];
+	snprintf(w1, sizeof(w1), "%s/w1", t->dir);
+	snprintf(w2, sizeof(w2), "%s/w2", t->dir);
+	assert_int_equal(mkdir(w1, 0700), 0);
+	assert_int_equal(mkdir(w2, 0700), 0);
+	write_file(a1, sizeof(a1), w1, "a.txt", S("Week one\n\nRussia invaded.\n"));
+	write_file(a2, sizeof(a2), w2, "a.txt", S("Week two\n\nChina urges talks.\n"));
+	const char *inputs[] = { w2, w1, a2 };
+	run_t *r = run_corpus(inputs, 3, NULL);
+	assert_int_equal(r->n, 4);
+	assert_string_equal(r->items[0].id, "a.txt#0");
+	assert_string_equal(r->items[0].text, "Week two");
+	assert_string_equal(r->items[1].id, "a.txt#1");
+	assert_int_equal(r->items[2].rc, FR_EINVALID);
+	assert_string_equal(r->items[2].err.source, a1);
+	assert_non_null(strstr(r->items[2].err.message, "same file name as "));
+	assert_non_null(strstr(r->items[2].err.message, "w2/a.txt, whose paragraph ids (a.txt#N) it would repeat"));
+	assert_int_equal(r->items[3].rc, FR_EINVALID);
+	assert_string_equal(r->items[3].err.source, a2);
+	assert_non_null(strstr(r->items[3].err.message, "the same file as "));
+	assert_int_equal(r->stats.bad_files, 2);
+	run_free(r);
+}
+
+/* Regression (user walk-through: review.csv gave every row of a batch CSV
+ * the CSV's file name as its document, and as a correction that replaced
+ * the training rows' own documents): a .csv record's "document" cell (or
+ * "doc") is its document; without one the file's name stands in, and the
+ * paragraph says it is only that. */
+static void test_corpus__csv_document_column(void **state)
+{
+	tmp_state *t = *state;
+	char path[256], plain[256];
+	write_file(path, sizeof(path), t->dir, "docs.csv",
+	           S("id,doc,document,text\nr1,x,art-1,one\nr2,y,,two\nr3,z,art-\xff,three\n"));
+	write_file(plain, sizeof(plain), t->dir, "plain.csv", S("text\nfour\n"));
+	const char *inputs[] = { path, plain };
+	run_t *r = run_corpus(inputs, 2, NULL);
+	assert_int_equal(r->n, 4);
+	assert_string_equal(r->items[0].doc, "art-1");
+	assert_true(r->items[0].doc_known);
+	/* An empty cell: the file's name, as for a file without the column. */
+	assert_string_equal(r->items[1].doc, "docs.csv");
+	assert_false(r->items[1].doc_known);
+	assert_int_equal(r->items[2].rc, FR_EFORMAT);
+	assert_non_null(strstr(r->items[2].err.message, "of the document"));
+	assert_string_equal(r->items[3].doc, "plain.csv");
+	assert_false(r->items[3].doc_known);
+	assert_string_equal(r->items[3].file, plain);
+	run_free(r);
+}
+
+/* Regression (user walk-through: a line holding only a no-break space, as
+ * scraped pages leave for &nbsp;, joined two paragraphs): a line of Unicode
+ * spaces is blank. */
+static void test_corpus__unicode_space_lines_are_blank(void **state)
+{
+	tmp_state *t = *state;
+	char path[256];
+	write_file(path, sizeof(path), t->dir, "nbsp.txt",
+	           S("Title\n\nFirst.\n\xc2\xa0\nSecond.\n \xe3\x80\x80\xe2\x80\xaf\t\nThird.\n"
+	             "\xc2\xa0" "Fourth keeps its line.\n"));
+	run_t *r = run_one(path, NULL);
+	assert_int_equal(r->n, 4);
+	assert_string_equal(r->items[1].text, "First.");
+	assert_string_equal(r->items[2].text, "Second.");
+	assert_true(strncmp(r->items[3].text, "Third.", 6) == 0);
+	assert_non_null(strstr(r->items[3].text, "Fourth keeps its line."));
+	run_free(r);
+}
+
+/* Regression (user walk-through: a Windows-1252 CSV lost 181 of 217 rows,
+ * each reported as invalid UTF-8 with no word on why): a file's first
+ * invalid UTF-8 says how to convert it, once. */
+static void test_corpus__invalid_utf8_hints_at_the_encoding(void **state)
+{
+	tmp_state *t = *state;
+	char path[256];
+	write_file(path, sizeof(path), t->dir, "cp1252.csv", S("text\ncaf\xe9\nplain\nna\xefve\n"));
+	run_t *r = run_one(path, NULL);
+	assert_int_equal(r->n, 3);
+	assert_int_equal(r->items[0].rc, FR_EFORMAT);
+	assert_non_null(strstr(r->items[0].err.message, "iconv -f WINDOWS-1252 -t UTF-8"));
+	assert_int_equal(r->items[1].rc, 0);
+	assert_int_equal(r->items[2].rc, FR_EFORMAT);
+	assert_null(strstr(r->items[2].err.message, "iconv"));
 	run_free(r);
 }
 
@@ -984,6 +1114,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corpus__utf16_files, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__duplicate_ids, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__duplicate_ids_past_the_cap, setup_tmp, teardown_tmp),
+		cmocka_unit_test(test_corpus__boilerplate_rules_with_bom),
+		cmocka_unit_test_setup_teardown(test_corpus__repeated_file_names, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__csv_document_column, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__unicode_space_lines_are_blank, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__invalid_utf8_hints_at_the_encoding, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__directory, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__open_errors, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__stdin, setup_tmp, teardown_tmp),

@@ -189,7 +189,7 @@ static void write_para(fr_labels_writer *lw, const group_state *g, const char *i
                        const char *text, size_t len, fr_task_result *results)
 {
 	fr_error err = FR_ERROR_INIT;
-	fr_paragraph p = { id, "doc.txt", para, text, len, para + 1 };
+	fr_paragraph p = { id, "doc.txt", para, text, len, para + 1, 1, "doc.txt" };
 	assert_int_equal(fr_model_label(g->m, g->w, text, len, results, NULL, &err), 0);
 	write_labeled(lw, &p, results);
 }
@@ -555,11 +555,11 @@ static void test_labels__chunks_write_the_same_bytes(void **state)
 	for (size_t i = 0; i < big_len; i++)
 		big[i] = "peace talks, \"ceasefire\"\n"[i % 25];
 	for (size_t i = 0; i < N_PARAS; i++) {
-		fr_paragraph p = { para_rows[i].id, "doc.txt", i, para_rows[i].text, para_rows[i].len, i + 1 };
+		fr_paragraph p = { para_rows[i].id, "doc.txt", i, para_rows[i].text, para_rows[i].len, i + 1, 1, "doc.txt" };
 		paras[i] = p;
 	}
-	fr_paragraph big_p = { "big#1", "doc.txt", N_PARAS, big, big_len, N_PARAS + 1 };
-	fr_paragraph small_p = { "=small#2", "doc.txt", N_PARAS + 1, "weapons", 7, N_PARAS + 2 };
+	fr_paragraph big_p = { "big#1", "doc.txt", N_PARAS, big, big_len, N_PARAS + 1, 1, "doc.txt" };
+	fr_paragraph small_p = { "=small#2", "doc.txt", N_PARAS + 1, "weapons", 7, N_PARAS + 2, 1, "doc.txt" };
 	paras[N_PARAS] = big_p;
 	paras[N_PARAS + 1] = small_p;
 	for (size_t i = 0; i < N; i++)
@@ -817,7 +817,7 @@ static void uncertain(const fr_model *m, fr_task_result res[2], double c, int la
 static void add_para(fr_review *r, const char *id, const char *doc, const fr_task_result *res)
 {
 	fr_error err = FR_ERROR_INIT;
-	fr_paragraph p = { id, doc, 1, "some text", 9, 1 };
+	fr_paragraph p = { id, doc, 1, "some text", 9, 1, 1, doc };
 	assert_int_equal(fr_review_add(r, &p, res, &err), 0);
 }
 
@@ -931,6 +931,34 @@ static void test_labels__review_diversity(void **state)
 	fr_review_free(r);
 }
 
+/* Regression (user walk-through: every row of a batch CSV had the CSV's
+ * name as its document, so the queue counted them all as one document):
+ * a record without its own document is told apart as training does, by
+ * its id's part before '#' (else the id), and review.csv leaves its
+ * document cell empty. */
+static void test_labels__review_records_without_a_document(void **state)
+{
+	const group_state *g = *state;
+	fr_review *r = NULL;
+	fr_error err = FR_ERROR_INIT;
+	fr_task_result res[2];
+	/* The case of review_diversity, from one CSV: a#0..a#4 share a
+	 * document, b and c are others of their own. */
+	static const char *const ids[] = { "a#0", "a#1", "a#2", "a#3", "a#4", "b", "c" };
+	static const double certainty[] = { 0.10, 0.11, 0.12, 0.13, 0.14, 0.15, 0.155 };
+	assert_int_equal(fr_review_new(&r, g->m, 3, &err), 0);
+	for (size_t i = 0; i < 7; i++) {
+		uncertain(g->m, res, certainty[i], 0);
+		fr_paragraph p = { ids[i], "batch.csv", i + 1, "some text", 9, i + 2, 0, "in/batch.csv" };
+		assert_int_equal(fr_review_add(r, &p, res, &err), 0);
+	}
+	assert_int_equal(fr_review_select(r, &err), 0);
+	assert_string_equal(fr_review_id(r, 0), "a#0");
+	assert_string_equal(fr_review_id(r, 1), "b");
+	assert_string_equal(fr_review_id(r, 2), "c");
+	fr_review_free(r);
+}
+
 /* Equal certainty: input order decides, in the pool and in the choice. */
 static void test_labels__review_ties_keep_input_order(void **state)
 {
@@ -964,11 +992,17 @@ static void test_labels__review_csv(void **state)
 	fr_error err = FR_ERROR_INIT;
 	fr_task_result results[2];
 	char path[128];
-	opts.review = 3;
+	opts.review = 4;
 	assert_int_equal(fr_labels_open(&lw, t->dir, t->g->m, &opts, &err), 0);
 	write_para(lw, t->g, "x#1", 1, S("we want peace talks and a ceasefire"), results);
 	write_para(lw, t->g, "=x#2", 2, S("-tanks and weapons and trade"), results);
 	write_para(lw, t->g, "x#3", 3, S("the minister visited"), results);
+	/* A batch CSV's record without a document cell: its file's name is
+	 * not its document, and as a correction would replace the training
+	 * row's own, so the cell stays empty. */
+	fr_paragraph from_csv = { "r7", "batch.csv", 7, "the minister", 12, 8, 0, "in/batch.csv" };
+	assert_int_equal(fr_model_label(t->g->m, t->g->w, from_csv.text, from_csv.text_len, results, NULL, &err), 0);
+	write_labeled(lw, &from_csv, results);
 	path_in(path, sizeof(path), t->dir, "review.csv");
 	assert_false(exists(path)); /* only at commit */
 	assert_int_equal(fr_labels_commit(lw, NULL, &err), 0);
@@ -980,15 +1014,16 @@ static void test_labels__review_csv(void **state)
 	size_t lines = 0;
 	for (const char *c = data; *c; c++)
 		lines += *c == '\n';
-	assert_int_equal(lines, 4);
+	assert_int_equal(lines, 5);
 	assert_non_null(strstr(data, "\n'=x#2,doc.txt,'-tanks and weapons and trade,"));
+	assert_non_null(strstr(data, "\nr7,,the minister,"));
 	free(data);
 
 	/* The file loads as labeled data, the extra columns left out. */
 	fr_dataset ds;
 	fr_dataset_init(&ds);
 	assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), 0);
-	assert_int_equal(ds.n_rows, 3);
+	assert_int_equal(ds.n_rows, 4);
 	assert_int_equal(ds.n_tasks, 2);
 	assert_string_equal(ds.tasks[0], "stance");
 	assert_string_equal(ds.tasks[1], "frame");
@@ -1020,6 +1055,7 @@ int main(void)
 		cmocka_unit_test(test_labels__review_certainty),
 		cmocka_unit_test(test_labels__review_least_certain_bounded),
 		cmocka_unit_test(test_labels__review_diversity),
+		cmocka_unit_test(test_labels__review_records_without_a_document),
 		cmocka_unit_test(test_labels__review_ties_keep_input_order),
 		cmocka_unit_test_setup_teardown(test_labels__review_csv, setup_tmp, teardown_tmp),
 	};

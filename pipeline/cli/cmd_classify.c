@@ -416,7 +416,7 @@ int cmd_classify(int argc, char **argv)
 		fr_error_clear(&err);
 	}
 	if (rc < 0) {
-		code = cli_fail(rc == FR_ENOTFOUND ? FR_EXIT_IO : FR_EXIT_DATA, &err);
+		code = cli_fail(rc == FR_ENOTFOUND || rc == FR_EIO ? FR_EXIT_IO : FR_EXIT_DATA, &err);
 		goto done;
 	}
 	rc = fr_corpus_open(&corpus, (const char *const *)inputs, n_inputs, rules, &err);
