@@ -8,21 +8,94 @@
 #include "tokenize.h"
 
 static const char *const meta_columns[] = {
-	"id", "document", "doc", "source", "date", "text", "group", "url", "title", "notes", NULL
+	"id", "document", "doc", "para", "source", "date", "text", "group", "url", "title", "notes", NULL
 };
 
-/* classify's review.csv shows these beside each task's label, for the
- * reader: they are not labels. */
-static const char *const meta_prefixes[] = { "confidence_", "second_", "margin_", NULL };
+/* framer's own columns about a task: review.csv's confidence_<task>,
+ * second_<task> and margin_<task>, labels.csv's <task>_confidence and
+ * <task>_evidence. They hold scores, runner-up labels and evidence words,
+ * not labels; a file of framer's (review.csv, or labels.csv handed over as
+ * corrections) keeps its label columns and loses nothing the user typed. */
+static const char *const about_prefixes[] = { "confidence_", "second_", "margin_", NULL };
+static const char *const about_suffixes[] = { "_confidence", "_evidence", NULL };
 
+/* The columns framer writes beside the tasks, and where: a task so named
+ * would make an output with two columns (or keys) of that name. */
+static const struct {
+	const char *name;
+	const char *where;
+} output_columns[] = {
+	{ "id", "labels.jsonl, labels.csv and review.csv" },
+	{ "doc", "labels.jsonl and labels.csv" },
+	{ "para", "labels.jsonl and labels.csv" },
+	{ "document", "review.csv" },
+	{ NULL, NULL },
+};
+
+/* Metadata, and review.csv's columns about a task: never labels, whatever
+ * the rest of the header. */
 static int is_meta(const char *name)
 {
 	for (size_t i = 0; meta_columns[i]; i++)
 		if (strcmp(name, meta_columns[i]) == 0)
 			return 1;
-	for (size_t i = 0; meta_prefixes[i]; i++)
-		if (strncmp(name, meta_prefixes[i], strlen(meta_prefixes[i])) == 0)
+	for (size_t i = 0; about_prefixes[i]; i++)
+		if (strncmp(name, about_prefixes[i], strlen(about_prefixes[i])) == 0)
 			return 1;
+	return 0;
+}
+
+/* The output ("labels.csv" or "review.csv") in which framer writes a column
+ * named `name` about the task `task`, or NULL when it writes none. */
+static const char *column_about(const char *name, const char *task)
+{
+	size_t n = strlen(name), t = strlen(task);
+	for (size_t i = 0; about_prefixes[i]; i++) {
+		size_t a = strlen(about_prefixes[i]);
+		if (n == a + t && memcmp(name, about_prefixes[i], a) == 0 && memcmp(name + a, task, t) == 0)
+			return "review.csv";
+	}
+	for (size_t i = 0; about_suffixes[i]; i++) {
+		size_t a = strlen(about_suffixes[i]);
+		if (n == t + a && memcmp(name, task, t) == 0 && memcmp(name + t, about_suffixes[i], a) == 0)
+			return "labels.csv";
+	}
+	return NULL;
+}
+
+/* The column of names (n of them) that `name` is framer's column about,
+ * among those that would be tasks by themselves; n when none is. */
+static size_t about_which(const char *name, char *const *names, size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		if (!is_meta(names[j]) && column_about(name, names[j]) != NULL)
+			return j;
+	return n;
+}
+
+/* Refuses a task named like a column framer writes: one of output_columns,
+ * or a column about one of the other tasks (n of them), or one such that
+ * another task is a column about it. The error names path's header. */
+static int check_task_name(const char *name, char *const *tasks, size_t n, const char *path,
+                           fr_error *err)
+{
+	for (size_t i = 0; output_columns[i].name; i++)
+		if (strcmp(name, output_columns[i].name) == 0)
+			return fr_error_set(err, FR_EFORMAT, path, 1,
+			                    "'%s' is a column framer writes in %s, not a label column",
+			                    name, output_columns[i].where);
+	for (size_t u = 0; u < n; u++) {
+		const char *a = tasks[u], *b = name, *where = column_about(b, a);
+		if (where == NULL) {
+			a = name;
+			b = tasks[u];
+			where = column_about(b, a);
+		}
+		if (where != NULL)
+			return fr_error_set(err, FR_EFORMAT, path, 1,
+			                    "tasks '%s' and '%s' would give %s two '%s' columns: rename '%s'",
+			                    a, b, where, b, b);
+	}
 	return 0;
 }
 
@@ -243,13 +316,15 @@ static int check_unique_ids(const fr_dataset *ds, const char *path, fr_error *er
 	return rc;
 }
 
-/* Reads one file into ds. A later file (one of corrections) may lack the
- * text column and any of tasks (its cells count as empty), may have no label
- * column at all, and keeps its rows with empty text (text NULL): the merge
- * decides what they mean. */
+/* Reads one file into ds. A later file (one of corrections; set is the set
+ * read so far, NULL for the first file) may lack the text column and any of
+ * tasks (its cells count as empty), may have no label column at all, and
+ * keeps its rows with empty text (text NULL): the merge decides what they
+ * mean. */
 static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
-                    size_t n_tasks, int later, fr_error *err)
+                    size_t n_tasks, const fr_dataset *set, fr_error *err)
 {
+	int later = set != NULL;
 	int rc = 0;
 	fr_csv *csv = NULL;
 	char **header = NULL;
@@ -310,13 +385,20 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 		else if (strcmp(name, "document") == 0 ||
 		         ((strcmp(name, "doc") == 0 || strcmp(name, "group") == 0) && doc_col == (size_t)-1))
 			doc_col = i;
-		if (tasks == NULL && !is_meta(name)) {
-			task_col[ds->n_tasks] = i;
-			ds->tasks[ds->n_tasks] = strdup(name);
-			if (ds->tasks[ds->n_tasks++] == NULL) {
-				rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "%s", oom);
-				goto done;
-			}
+	}
+	/* Without tasks: every column that is not metadata, nor framer's own
+	 * column about another one (labels.csv's stance_confidence beside its
+	 * stance), nor, in a later file, about a task of the set so far. */
+	for (size_t i = 0; tasks == NULL && i < n_cols; i++) {
+		const char *name = header[i];
+		if (is_meta(name) || about_which(name, header, n_cols) < n_cols ||
+		    (set && about_which(name, set->tasks, set->n_tasks) < set->n_tasks))
+			continue;
+		task_col[ds->n_tasks] = i;
+		ds->tasks[ds->n_tasks] = strdup(name);
+		if (ds->tasks[ds->n_tasks++] == NULL) {
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "%s", oom);
+			goto done;
 		}
 	}
 	if (text_col == (size_t)-1 && !later) {
@@ -343,6 +425,18 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 				goto done;
 			}
 		}
+		/* So would a task named like a column framer writes; and a column
+		 * framer wrote about another one is no label, asked for or not. */
+		size_t of = later ? n_cols : about_which(tasks[t], header, n_cols);
+		if (of < n_cols) {
+			rc = fr_error_set(err, FR_EFORMAT, path, 1,
+			                  "'%s' is %s's column about task '%s', not a label column "
+			                  "(rename the column to train on it)",
+			                  tasks[t], column_about(tasks[t], header[of]), header[of]);
+			goto done;
+		}
+		if (!later && (rc = check_task_name(tasks[t], ds->tasks, ds->n_tasks, path, err)) < 0)
+			goto done;
 		task_col[ds->n_tasks] = col;
 		ds->tasks[ds->n_tasks] = strdup(tasks[t]);
 		if (ds->tasks[ds->n_tasks++] == NULL) {
@@ -479,6 +573,8 @@ static int merge(fr_dataset *ds, size_t *cap, fr_dataset *src, size_t file, fr_s
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	for (size_t t = 0; t < src->n_tasks; t++) {
 		int u = fr_dataset_task_index(ds, src->tasks[t]);
+		if (u < 0 && (rc = check_task_name(src->tasks[t], ds->tasks, ds->n_tasks, path, err)) < 0)
+			goto done;
 		if (u < 0) {
 			if (add_task(ds, *cap, src->tasks[t]) < 0) {
 				rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
@@ -573,7 +669,7 @@ int fr_dataset_load_files(fr_dataset *ds, const char *const *paths, size_t n_pat
 			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		ds->n_paths++;
 	}
-	rc = load_one(ds, paths[0], tasks, n_tasks, 0, err);
+	rc = load_one(ds, paths[0], tasks, n_tasks, NULL, err);
 	if (rc < 0 || n_paths == 1)
 		return rc;
 	/* The arrays were grown by doubling from 256; merging needs to know. */
@@ -594,7 +690,7 @@ int fr_dataset_load_files(fr_dataset *ds, const char *const *paths, size_t n_pat
 		row_of[s] = r;
 	}
 	for (size_t f = 1; f < n_paths; f++) {
-		rc = load_one(&later, paths[f], tasks, n_tasks, 1, err);
+		rc = load_one(&later, paths[f], tasks, n_tasks, ds, err);
 		if (rc == 0)
 			rc = merge(ds, &cap, &later, f, by_id, &row_of, &row_of_cap, err);
 		fr_dataset_dispose(&later);

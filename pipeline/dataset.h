@@ -10,8 +10,12 @@
  * header row: a `text` column, optional `id` and `document` columns (or `doc`,
  * or `group` as the benchmark sets name it), and one
  * column per task. Without explicit tasks, every column except id, document,
- * doc, source, date, text, group, url, title and notes is a task. An empty
- * cell means "not labeled for this task". Unlike a batch, a labeled file is
+ * doc, para, source, date, text, group, url, title and notes is a task, but
+ * for the columns framer writes about a task: review.csv's confidence_*,
+ * second_* and margin_*, and labels.csv's <task>_confidence and
+ * <task>_evidence beside a column <task> (or, in a later file, a task read
+ * before), so either file, its label cells corrected, is labeled data. An
+ * empty cell means "not labeled for this task". Unlike a batch, a labeled file is
  * all or nothing: one malformed row is an error, never silently dropped. */
 typedef struct fr_dataset {
 	char *path;          /* owned copy of the path it was read from (the first file) */
@@ -46,7 +50,11 @@ void fr_dataset_dispose(fr_dataset *ds);
  * text (a NUL byte or invalid UTF-8: the byte and the column are named), a
  * row repeating the header (files joined), no rows, or no text at all; a
  * byte order mark is accepted at the start of any row; FR_ENOTFOUND for a missing file or a task column not in the header;
- * FR_EINVALID for a task named twice in tasks. On failure ds may hold the
+ * FR_EINVALID for a task named twice in tasks; FR_EFORMAT for a task of
+ * tasks named like a column framer writes beside the tasks (id, doc, para,
+ * document) or about another column of the header (stance_confidence
+ * beside stance), or two tasks one of which is the other's such column
+ * (source and source_confidence). On failure ds may hold the
  * rows read so far: fr_dataset_dispose it either way. */
 int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
                     size_t n_tasks, fr_error *err);
@@ -56,8 +64,9 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
  * reads it. Each later file:
  *   - may lack the text column, the id column and any task column: its
  *     tasks are the union (with tasks NULL, a label column new to the set
- *     is a new task, unlabeled on earlier rows; with tasks given, its other
- *     columns are ignored);
+ *     is a new task, unlabeled on earlier rows, and FR_EFORMAT naming its
+ *     header when its output columns would clash with a task's of the set;
+ *     with tasks given, its other columns are ignored);
  *   - a row whose id matches an earlier row's replaces that row's cells: its
  *     text and document when they are not empty, and each task's label when
  *     the cell is not empty. An empty cell keeps the earlier value, so a

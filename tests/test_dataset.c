@@ -101,15 +101,84 @@ static void test_dataset__explicit_tasks(void **state)
 	assert_null(ds.labels[0][1]);
 	fr_dataset_dispose(&ds);
 
-	/* A task may be a column the automatic choice leaves out. */
-	const char *doc_task[] = { "document", "stance" };
+	/* A task may be a column the automatic choice leaves out (but not one
+	 * framer writes itself, such as document: test_dataset__task_names). */
+	char path[64];
+	write_temp(path, S("id,source,text,stance\nr1,wire,One,pro\nr2,blog,Two,con\n"));
+	const char *source_task[] = { "source", "stance" };
 	fr_dataset_init(&ds);
-	assert_int_equal(fr_dataset_load(&ds, GOOD_CSV, doc_task, 2, &err), 0);
+	assert_int_equal(fr_dataset_load(&ds, path, source_task, 2, &err), 0);
 	assert_int_equal(ds.n_tasks, 2);
-	assert_string_equal(ds.tasks[0], "document");
-	assert_string_equal(ds.labels[0][1], "docA");
+	assert_string_equal(ds.tasks[0], "source");
+	assert_string_equal(ds.labels[0][1], "blog");
 	assert_string_equal(ds.labels[1][1], "con");
 	fr_dataset_dispose(&ds);
+	unlink(path);
+}
+
+typedef struct {
+	const char *name;
+	const char *tasks[3];
+	size_t n_tasks;
+	const char *msg;
+} task_name_row;
+
+/* A task named like a column framer writes would give an output two
+ * columns of that name (labels.jsonl two "para" keys, labels.csv two
+ * stance_confidence columns, review.csv two document columns, which then
+ * cannot be read back as corrections): refused at the header. */
+static void test_dataset__task_names(void **state)
+{
+	(void)state;
+	static const char csv[] =
+		"id,doc,document,para,source,source_confidence,text,stance,stance_confidence,confidence_stance\n"
+		"r1,d,d,1,wire,high,One,pro,0.9,0.9\n";
+	const task_name_row rows[] = {
+		{ "para", { "para" }, 1, "'para' is a column framer writes in labels.jsonl and labels.csv" },
+		{ "doc", { "stance", "doc" }, 2, "'doc' is a column framer writes in labels.jsonl and labels.csv" },
+		{ "id", { "id" }, 1, "'id' is a column framer writes in labels.jsonl, labels.csv and review.csv" },
+		{ "document", { "document" }, 1, "'document' is a column framer writes in review.csv" },
+		{ "labels.csv's confidence", { "stance_confidence" }, 1,
+		  "'stance_confidence' is labels.csv's column about task 'stance', not a label column" },
+		{ "review.csv's confidence", { "confidence_stance" }, 1,
+		  "'confidence_stance' is review.csv's column about task 'stance'" },
+		{ "two tasks that clash", { "source_confidence", "source" }, 2,
+		  "tasks 'source' and 'source_confidence' would give labels.csv two 'source_confidence' columns" },
+	};
+	char path[64];
+	write_temp(path, csv, sizeof(csv) - 1);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		fr_dataset ds;
+		fr_error err = FR_ERROR_INIT;
+		print_message("row: %s\n", rows[i].name);
+		fr_dataset_init(&ds);
+		assert_int_equal(fr_dataset_load(&ds, path, rows[i].tasks, rows[i].n_tasks, &err), FR_EFORMAT);
+		assert_int_equal(err.code, FR_EFORMAT);
+		assert_string_equal(err.source, path);
+		assert_int_equal(err.line, 1);
+		assert_non_null(strstr(err.message, rows[i].msg));
+		fr_dataset_dispose(&ds);
+	}
+	/* Each alone is a task (source_confidence: no task source beside it). */
+	static const char *const fine[] = { "source_confidence", "source" };
+	for (size_t i = 0; i < 2; i++) {
+		fr_dataset ds;
+		fr_error err = FR_ERROR_INIT;
+		fr_dataset_init(&ds);
+		assert_int_equal(fr_dataset_load(&ds, path, &fine[i], 1, &err), 0);
+		assert_int_equal(ds.n_tasks, 1);
+		fr_dataset_dispose(&ds);
+	}
+	/* Without --task, none of those columns is a task. */
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), 0);
+	assert_int_equal(ds.n_tasks, 2);
+	assert_string_equal(ds.tasks[0], "source_confidence");
+	assert_string_equal(ds.tasks[1], "stance");
+	fr_dataset_dispose(&ds);
+	unlink(path);
 }
 
 typedef struct {
@@ -590,6 +659,75 @@ static void test_dataset__corrections_errors(void **state)
 	fr_dataset_dispose(&ds);
 	unlink(base);
 	unlink(fix);
+	/* A later file's new task that clashes with one of the set is named at
+	 * its header: labels.csv would have two stance_confidence columns. */
+	fr_error err3 = FR_ERROR_INIT;
+	load_two(&ds, "id,text,stance_confidence\nr1,One,high\nr2,Two,low\n", "id,stance\nr1,pro\n",
+	         NULL, 0, FR_EFORMAT, &err3, base, fix);
+	assert_string_equal(err3.source, fix);
+	assert_int_equal(err3.line, 1);
+	assert_non_null(strstr(err3.message, "tasks 'stance' and 'stance_confidence' would give labels.csv "
+	                                     "two 'stance_confidence' columns"));
+	fr_dataset_dispose(&ds);
+	unlink(base);
+	unlink(fix);
+}
+
+/* classify's labels.csv, header as pipeline/labels.c writes it (a
+ * multi-label frame included), as a user hands it over after correcting its
+ * label cells: its label columns are the tasks, and para and each task's
+ * _confidence and _evidence columns are not (before, they were trained as
+ * tasks: a confidence per row a label, the evidence words another). */
+#define LABELS_CSV \
+	"id,doc,para,text,stance,stance_confidence,stance_evidence,frame,frame_confidence,frame_evidence\n" \
+	"a.txt#1,a.txt,1,Talks now,pro,0.9288,china; dialogue,peace|talks,0.7647,ceasefire\n" \
+	"a.txt#2,a.txt,2,More arms,con,0.6541,'-arms,war,0.4907,arms; war\n" \
+	"b.txt#1,b.txt,1,'=Sum of it,con,0.8107,sum,war,0.3027,\n"
+
+static void test_dataset__labels_csv_as_data(void **state)
+{
+	(void)state;
+	char path[64], base[64], fix[64];
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	write_temp(path, S(LABELS_CSV));
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), 0);
+	assert_int_equal(ds.n_tasks, 2);
+	assert_string_equal(ds.tasks[0], "stance");
+	assert_string_equal(ds.tasks[1], "frame");
+	assert_int_equal(ds.n_rows, 3);
+	assert_string_equal(ds.docs[1], "a.txt");
+	assert_string_equal(ds.texts[2], "=Sum of it");
+	assert_string_equal(ds.labels[1][0], "peace|talks");
+	fr_dataset_dispose(&ds);
+	unlink(path);
+
+	/* As corrections after a base: the same two tasks, the rows added or
+	 * overriding by id. */
+	load_two(&ds, "id,document,text,stance,frame\na.txt#2,a.txt,More arms,pro,peace\n", LABELS_CSV,
+	         NULL, 0, 0, &err, base, fix);
+	assert_int_equal(ds.n_tasks, 2);
+	assert_string_equal(ds.tasks[0], "stance");
+	assert_string_equal(ds.tasks[1], "frame");
+	assert_int_equal(ds.n_rows, 3);
+	assert_int_equal(ds.overridden, 1);
+	assert_string_equal(ds.labels[0][0], "con");
+	assert_string_equal(ds.labels[1][0], "war");
+	fr_dataset_dispose(&ds);
+	unlink(base);
+	unlink(fix);
+
+	/* A later file's column about a task of the set is not a task either,
+	 * when its own header lacks the task's column. */
+	load_two(&ds, "id,text,stance\nr1,One,pro\nr2,Two,con\n",
+	         "id,stance_confidence,stance_evidence,confidence_stance\nr1,0.51,one,0.51\n",
+	         NULL, 0, 0, &err, base, fix);
+	assert_int_equal(ds.n_tasks, 1);
+	assert_string_equal(ds.labels[0][0], "pro");
+	fr_dataset_dispose(&ds);
+	unlink(base);
+	unlink(fix);
 }
 
 /* The point of corrections: retraining on base + corrections changes the
@@ -652,6 +790,8 @@ int main(void)
 		cmocka_unit_test(test_dataset__shipped_split_is_disjoint),
 		cmocka_unit_test(test_dataset__explicit_tasks),
 		cmocka_unit_test(test_dataset__task_errors),
+		cmocka_unit_test(test_dataset__task_names),
+		cmocka_unit_test(test_dataset__labels_csv_as_data),
 		cmocka_unit_test(test_dataset__errors),
 		cmocka_unit_test(test_dataset__missing_file),
 		cmocka_unit_test(test_dataset__empty_texts_are_skipped),
