@@ -172,9 +172,12 @@ static int write_batch(const runner_t *r, batch_t *b, fr_labels_writer *writer,
 			continue;
 		}
 		const fr_task_result *res = b->results + i * r->n_tasks;
-		if ((rc = fr_labels_review(writer, &p, res, err)) < 0)
-			return rc;
 		const fr_text_stats *st = &b->stats[i];
+		/* A paragraph with no word but stop words ("...", "   ") is labeled
+		 * from nothing, and a correction of it would teach nothing: it is
+		 * kept out of the review queue it would otherwise head. */
+		if (st->terms > 0 && (rc = fr_labels_review(writer, &p, res, err)) < 0)
+			return rc;
 		t->paragraphs++;
 		t->terms += st->terms;
 		t->unknown += st->unknown;

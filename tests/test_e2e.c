@@ -236,6 +236,35 @@ static void test_e2e__bad_records_are_skipped(void **state)
 	json_decref(summary);
 }
 
+/* Regression (user walk-through: records of only spaces or dots, labeled
+ * from nothing, headed review.csv): a paragraph with no word but stop
+ * words is labeled but kept out of the review queue. */
+static void test_e2e__wordless_paragraphs_are_not_reviewed(void **state)
+{
+	(void)state;
+	write_file("wordless.jsonl",
+	           "{\"id\":\"w1\",\"text\":\"   \"}\n"
+	           "{\"id\":\"w2\",\"text\":\"...\"}\n"
+	           "{\"id\":\"w3\",\"text\":\"Russian troops shelled Kharkiv again.\"}\n"
+	           "{\"id\":\"w4\",\"text\":\"It is what it is.\"}\n");
+	assert_int_equal(run("%s classify --model %s --out %s/wordless --quiet %s/wordless.jsonl", FR_FRAMER, model,
+	                     tmp, tmp), 0);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/wordless/summary.json", tmp);
+	json_t *summary = json_load_file(path, 0, NULL);
+	assert_non_null(summary);
+	assert_int_equal(json_integer_value(json_object_get(summary, "paragraphs")), 4);
+	json_decref(summary);
+	snprintf(path, sizeof(path), "%s/wordless/review.csv", tmp);
+	char *review = test_read_file(path, NULL);
+	assert_non_null(review);
+	assert_non_null(strstr(review, "\nw3,"));
+	assert_null(strstr(review, "\nw1,"));
+	assert_null(strstr(review, "\nw2,"));
+	assert_null(strstr(review, "\nw4,"));
+	free(review);
+}
+
 static void test_e2e__stdin_to_stdout(void **state)
 {
 	(void)state;
@@ -616,6 +645,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__train_refuses_missing_text_column),
 		cmocka_unit_test(test_e2e__train_refuses_broken_quoting),
 		cmocka_unit_test(test_e2e__bad_records_are_skipped),
+		cmocka_unit_test(test_e2e__wordless_paragraphs_are_not_reviewed),
 		cmocka_unit_test(test_e2e__stdin_to_stdout),
 		cmocka_unit_test(test_e2e__exit_codes),
 		cmocka_unit_test(test_e2e__evaluate_prints_accuracy),
