@@ -32,9 +32,9 @@ struct fr_labels_writer {
 	const fr_model *m;
 	char dir[PATH_MAX];
 	out_file jsonl, csv;
+	out_file review_out, summary_out; /* written whole at the commit */
 	FILE *stream;       /* borrowed, for classify - */
 	fr_review *review;  /* review.csv's queue, or NULL */
-	int committed;
 };
 
 /* Outputs are written a megabyte at a time. glibc's setvbuf ignores the size
@@ -584,7 +584,20 @@ int fr_labels_review(fr_labels_writer *w, const fr_paragraph *p, const fr_task_r
 	return w->review ? fr_review_add(w->review, p, results, err) : 0;
 }
 
-static int finish_out(out_file *f, fr_error *err)
+/* Flushes and syncs a written temporary: its bytes are on disk, not yet
+ * under its name. */
+static int sync_out(out_file *f, fr_error *err)
+{
+	if (f->fp == NULL)
+		return 0;
+	errno = 0;
+	if (fflush(f->fp) != 0 || ferror(f->fp) || fsync(fileno(f->fp)) != 0)
+		return fr_error_set(err, FR_EIO, f->final, 0, "cannot write: %s", strerror(errno ? errno : EIO));
+	return 0;
+}
+
+/* Renames a synced temporary into place. */
+static int rename_out(out_file *f, fr_error *err)
 {
 	if (f->fp == NULL)
 		return 0;
@@ -594,7 +607,7 @@ static int finish_out(out_file *f, fr_error *err)
 	free(f->buf);
 	f->buf = NULL;
 	if (rc != 0)
-		return fr_error_set(err, FR_EIO, f->final, 0, "cannot write: %s", strerror(errno));
+		return fr_error_set(err, FR_EIO, f->final, 0, "cannot replace: %s", strerror(errno));
 	return 0;
 }
 
@@ -614,41 +627,53 @@ static int write_review(const void *r, FILE *fp)
 	return fr_review_write(r, fp);
 }
 
-int fr_labels_commit(fr_labels_writer *w, const json_t *summary, fr_error *err)
+/* A whole file (review.csv, summary.json) into its temporary, synced. */
+static int write_out(out_file *f, const char *dir, const char *name, fr_write_fn fn, const void *ctx,
+                     fr_error *err)
 {
-	if (w->stream) {
-		if (fflush(w->stream) != 0 || ferror(w->stream))
-			return fr_error_set(err, FR_EIO, "<stdout>", 0, "write failed: %s", strerror(errno));
-		w->committed = 1;
-		return 0;
-	}
-	int rc = finish_out(&w->jsonl, err);
-	if (rc == 0)
-		rc = finish_out(&w->csv, err);
-	if (rc == 0 && w->review)
-		rc = fr_review_select(w->review, err);
-	if (rc == 0 && w->review) {
-		char path[PATH_MAX];
-		rc = fr_path_join(path, sizeof(path), w->dir, "review.csv") == 0
-		         ? fr_write_atomic(path, write_review, w->review, err)
-		         : fr_error_set(err, FR_EINVALID, w->dir, 0, "path too long");
-	}
-	if (rc == 0 && summary) {
-		char path[PATH_MAX];
-		rc = fr_path_join(path, sizeof(path), w->dir, "summary.json") == 0
-		         ? fr_json_write_file_atomic(summary, path, err)
-		         : fr_error_set(err, FR_EINVALID, w->dir, 0, "path too long");
-	}
-	w->committed = rc == 0;
-	return rc;
+	int rc = open_out(f, dir, name, err);
+	errno = 0;
+	if (rc == 0 && fn(ctx, f->fp) != 0)
+		rc = fr_error_set(err, FR_EIO, f->final, 0, "cannot write: %s", strerror(errno ? errno : EIO));
+	return rc < 0 ? rc : sync_out(f, err);
 }
 
 static void drop_out(out_file *f)
 {
 	fr_atomic_abort(f->fp, f->tmp);
 	f->fp = NULL;
+	f->tmp[0] = '\0';
 	free(f->buf);
 	f->buf = NULL;
+}
+
+/* The outputs are one set, as eval's report files are: each is written to
+ * its temporary and synced, and only when all are do the renames start. A
+ * failed write (a full disk on summary.json) removes the temporaries and
+ * leaves the previous run's set as it was, not half replaced. (A rename in
+ * one folder can still fail between two files; nothing written is lost.) */
+int fr_labels_commit(fr_labels_writer *w, const json_t *summary, fr_error *err)
+{
+	if (w->stream) {
+		if (fflush(w->stream) != 0 || ferror(w->stream))
+			return fr_error_set(err, FR_EIO, "<stdout>", 0, "write failed: %s", strerror(errno));
+		return 0;
+	}
+	out_file *set[] = { &w->jsonl, &w->csv, &w->review_out, &w->summary_out };
+	int rc = sync_out(&w->jsonl, err);
+	if (rc == 0)
+		rc = sync_out(&w->csv, err);
+	if (rc == 0 && w->review)
+		rc = fr_review_select(w->review, err);
+	if (rc == 0 && w->review)
+		rc = write_out(&w->review_out, w->dir, "review.csv", write_review, w->review, err);
+	if (rc == 0 && summary)
+		rc = write_out(&w->summary_out, w->dir, "summary.json", fr_json_dump, summary, err);
+	for (size_t i = 0; rc == 0 && i < sizeof(set) / sizeof(set[0]); i++)
+		rc = rename_out(set[i], err);
+	for (size_t i = 0; rc < 0 && i < sizeof(set) / sizeof(set[0]); i++)
+		drop_out(set[i]);
+	return rc;
 }
 
 void fr_labels_free(fr_labels_writer *w)
@@ -657,6 +682,8 @@ void fr_labels_free(fr_labels_writer *w)
 		return;
 	drop_out(&w->jsonl);
 	drop_out(&w->csv);
+	drop_out(&w->review_out);
+	drop_out(&w->summary_out);
 	fr_review_free(w->review);
 	free(w);
 }

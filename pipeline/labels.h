@@ -73,9 +73,11 @@ int fr_labels_review(fr_labels_writer *w, const fr_paragraph *p, const fr_task_r
 
 void fr_labels_chunk_free(fr_labels_chunk *c);
 
-/* Flushes and syncs the outputs, renames them into place, and writes
- * review.csv (when opts->review > 0) and summary.json (when summary is not
- * NULL), when the writer has a folder. */
+/* With a folder: writes review.csv (when opts->review > 0) and summary.json
+ * (when summary is not NULL) to temporaries, syncs them and the labels
+ * files, and only then renames them all into place. On failure none is
+ * renamed and the temporaries are removed: the folder holds the previous
+ * run's files as they were. With a stream: flushes it. */
 int fr_labels_commit(fr_labels_writer *w, const struct json_t *summary, fr_error *err);
 
 /* Frees the writer; uncommitted temporary files are removed. NULL-safe. */

@@ -6,9 +6,11 @@
 
 #include <dirent.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -734,6 +736,66 @@ static void test_labels__old_labels_survive_until_commit(void **state)
 	fr_labels_free(NULL);
 }
 
+/* A full disk on the last file written (summary.json; faked with a file
+ * size limit, which binds root too) fails the commit with that file's
+ * name, and no output is replaced: the folder holds the previous run's
+ * four files, byte for byte, and no temporary. Before, labels.jsonl and
+ * labels.csv had been renamed into place by then: a mixed set. */
+static void test_labels__failed_commit_keeps_the_old_set(void **state)
+{
+	test_state *t = *state;
+	static const char *const names[] = { "labels.jsonl", "labels.csv", "review.csv", "summary.json" };
+	fr_labels_writer *lw = NULL;
+	fr_labels_options opts = FR_LABELS_OPTIONS_INIT;
+	fr_error err = FR_ERROR_INIT;
+	fr_task_result results[2];
+	char path[128];
+	for (size_t i = 0; i < 4; i++) {
+		path_in(path, sizeof(path), t->dir, names[i]);
+		assert_int_equal(test_write_text(path, names[i]), 0);
+	}
+	/* summary.json over the limit; the labels files and review.csv, of one
+	 * short paragraph, well under it. */
+	enum { LIMIT = 16 << 10 };
+	char *big = malloc(4 * LIMIT);
+	assert_non_null(big);
+	memset(big, 'x', 4 * LIMIT - 1);
+	big[4 * LIMIT - 1] = '\0';
+	json_t *summary = json_pack("{s:s}", "padding", big);
+	free(big);
+	assert_non_null(summary);
+
+	assert_int_equal(fr_labels_open(&lw, t->dir, t->g->m, &opts, &err), 0);
+	write_para(lw, t->g, "x#1", 1, S("peace talks"), results);
+	struct rlimit old, low;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	low = old;
+	low.rlim_cur = LIMIT;
+	void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN); /* EFBIG, not death */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &low), 0);
+	int rc = fr_labels_commit(lw, summary, &err);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, old_handler);
+	json_decref(summary);
+
+	assert_int_equal(rc, FR_EIO);
+	assert_int_equal(err.code, FR_EIO);
+	path_in(path, sizeof(path), t->dir, "summary.json");
+	assert_string_equal(err.source, path);
+	assert_non_null(strstr(err.message, "cannot write"));
+	/* Nothing replaced, nothing left behind, before the writer is freed. */
+	for (size_t i = 0; i < 4; i++) {
+		path_in(path, sizeof(path), t->dir, names[i]);
+		char *data = test_read_file(path, NULL);
+		assert_non_null(data);
+		assert_string_equal(data, names[i]);
+		free(data);
+	}
+	assert_int_equal(count_entries(t->dir, ".tmp-"), 0);
+	fr_labels_free(lw);
+	assert_int_equal(count_entries(t->dir, ".tmp-"), 0);
+}
+
 static void test_labels__open_errors(void **state)
 {
 	test_state *t = *state;
@@ -1050,6 +1112,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_labels__options, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__commit_renames_into_place, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__old_labels_survive_until_commit, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_labels__failed_commit_keeps_the_old_set, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__open_errors, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__json_write_file_atomic, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_labels__review_certainty),
