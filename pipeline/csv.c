@@ -529,12 +529,20 @@ const char *fr_csv_value(const fr_csv *csv, size_t i, size_t *len_out)
 		f += 3;
 	}
 	/* Read back as corrections, review.csv's '-7 must correct row -7. */
-	if (f != NULL && *len_out >= 2 && f[0] == '\'' &&
-	    (f[1] == '=' || f[1] == '+' || f[1] == '-' || f[1] == '@')) {
+	if (f != NULL && *len_out >= 2 && f[0] == '\'' && fr_csv_needs_defusing(f + 1, *len_out - 1)) {
 		*len_out -= 1;
 		f += 1;
 	}
 	return f;
+}
+
+int fr_csv_needs_defusing(const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len && s[i] == '\'')
+		i++;
+	return i < len && (s[i] == '=' || s[i] == '+' || s[i] == '-' || s[i] == '@' || s[i] == '\t' ||
+	                   s[i] == '\r');
 }
 
 size_t fr_csv_line(const fr_csv *csv)

@@ -54,9 +54,17 @@ const char *fr_csv_field(const fr_csv *csv, size_t i, size_t *len_out);
 /* Field i as a value of a data row, as spreadsheets and framer write them
  * (len_out is required): a byte order mark starting the record (a file
  * joined on with its BOM) is not part of field 0, and the apostrophe
- * framer puts before a cell that would start a formula ('-7, '=x; see
- * labels.h) is taken off. NUL-terminated as fr_csv_field's. */
+ * framer puts before a cell that would start a formula ('-7, '=x, ''-7;
+ * fr_csv_needs_defusing) is taken off. NUL-terminated as fr_csv_field's. */
 const char *fr_csv_value(const fr_csv *csv, size_t i, size_t *len_out);
+
+/* Whether framer's CSVs put an apostrophe before a cell, so a spreadsheet
+ * shows it instead of running it: it starts with one of OWASP's formula
+ * characters (= + - @ TAB CR), after any apostrophes. Those count so that
+ * a cell that starts with ' and a formula character ('-8) gets one more
+ * (''-8), which fr_csv_value takes off again: every cell reads back as
+ * it was written. */
+int fr_csv_needs_defusing(const char *s, size_t len);
 
 /* The 1-based physical line on which the current record starts, 0 before
  * the first. LF, CRLF and lone CR each end a line, inside quotes too. */

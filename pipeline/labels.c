@@ -381,23 +381,17 @@ static void build_jsonl_record(fr_labels_chunk *c, const fr_paragraph *p, const 
 	JSON_LIT(c, "}\n");
 }
 
-/* Whether a cell would start a spreadsheet formula: such a cell gets a
- * leading apostrophe, so spreadsheets show the text instead of running it. */
-static int needs_defusing(const char *s, size_t len)
-{
-	return len > 0 && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
-}
-
 /* Room a defused cell of len bytes may take. */
 #define CELL_ROOM(len) (2 * (len) + 3)
 
-/* s as a CSV cell, defused, into d (CELL_ROOM(len) bytes); returns the bytes
- * written. The apostrophe goes inside the quotes when the cell has them, as
- * if it were part of the text: a cell that starts with = + - or @ needs
- * quotes exactly when it would with the apostrophe before it. */
+/* s as a CSV cell, defused (fr_csv_needs_defusing), into d (CELL_ROOM(len)
+ * bytes); returns the bytes written. The apostrophe goes inside the quotes
+ * when the cell has them, as if it were part of the text: a cell to defuse
+ * never starts with a space, so it needs quotes exactly when it would with
+ * the apostrophe before it. */
 static size_t encode_cell(char *d, const char *s, size_t len)
 {
-	if (!needs_defusing(s, len))
+	if (!fr_csv_needs_defusing(s, len))
 		return fr_csv_encode_field(d, s, len);
 	size_t n = fr_csv_encode_field(d + 1, s, len);
 	if (d[1] == '"') {
@@ -1055,7 +1049,7 @@ double fr_review_chosen_certainty(const fr_review *r, size_t i)
  * (a cell is never written undefused). */
 static int csv_cell(FILE *fp, const char *s, size_t len)
 {
-	if (!needs_defusing(s, len))
+	if (!fr_csv_needs_defusing(s, len))
 		return fr_csv_write_field(fp, s, len) == 0 ? 0 : -1;
 	char *d = malloc(CELL_ROOM(len));
 	if (d == NULL)

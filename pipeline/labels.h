@@ -25,7 +25,9 @@ struct json_t;
  * labels.csv: id, doc, para, text, then per task <task> (a multi-label task's
  *   labels joined by '|'), <task>_confidence,
  *   <task>_evidence (words joined by "; "). A cell that starts with = + - @
- *   is prefixed with ' so a spreadsheet shows it instead of running it. */
+ *   TAB or CR, after any apostrophes, is prefixed with ' so a spreadsheet
+ *   shows it instead of running it (fr_csv_needs_defusing; the CSV reader
+ *   takes it off again). */
 typedef struct fr_labels_writer fr_labels_writer;
 
 typedef struct fr_labels_options {

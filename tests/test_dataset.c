@@ -330,8 +330,9 @@ static void test_dataset__bom_starting_a_row(void **state)
 	unlink(path);
 }
 
-/* The apostrophe framer's CSVs put before a would-be formula is taken off
- * again, so review.csv's '-7 corrects row -7; any other apostrophe stays. */
+/* The apostrophe framer's CSVs put before a would-be formula (= + - @ TAB
+ * CR, after any apostrophes) is taken off again, so review.csv's '-7
+ * corrects row -7 and its ''-7 row '-7; any other apostrophe stays. */
 static void test_dataset__defused_cells_read_back(void **state)
 {
 	(void)state;
@@ -342,10 +343,11 @@ static void test_dataset__defused_cells_read_back(void **state)
 	                   "'-7,\"'=SUM(A1), said no one\",'-1\n"
 	                   "'+8,'@home,'+1\n"
 	                   "9,'tis the season,'0\n"
-	                   "10,'',''-1\n"));
+	                   "10,'',''-1\n"
+	                   "''-11,\"'\ttab\",\"'\rcr\"\n"));
 	fr_dataset_init(&ds);
 	assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), 0);
-	assert_int_equal(ds.n_rows, 4);
+	assert_int_equal(ds.n_rows, 5);
 	assert_string_equal(ds.ids[0], "-7");
 	assert_string_equal(ds.texts[0], "=SUM(A1), said no one");
 	assert_string_equal(ds.labels[0][0], "-1");
@@ -356,7 +358,10 @@ static void test_dataset__defused_cells_read_back(void **state)
 	assert_string_equal(ds.texts[2], "'tis the season");
 	assert_string_equal(ds.labels[0][2], "'0");
 	assert_string_equal(ds.texts[3], "''");
-	assert_string_equal(ds.labels[0][3], "''-1");
+	assert_string_equal(ds.labels[0][3], "'-1");
+	assert_string_equal(ds.ids[4], "'-11");
+	assert_string_equal(ds.texts[4], "\ttab");
+	assert_string_equal(ds.labels[0][4], "\rcr");
 	fr_dataset_dispose(&ds);
 	unlink(path);
 }

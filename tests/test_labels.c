@@ -528,6 +528,87 @@ static void test_labels__csv(void **state)
 	fr_csv_free(csv);
 }
 
+/* Every cell of labels.csv and review.csv reads back (fr_csv_value, as the
+ * corpus and dataset readers take cells) as it was written, and none that a
+ * spreadsheet would run starts undefused. Before, TAB and CR went out
+ * bare, and '-8 went out as it was and came back as -8. */
+static void test_labels__csv_cells_round_trip(void **state)
+{
+	test_state *t = *state;
+	static const struct {
+		const char *cell;
+		const char *raw;   /* how labels.csv holds it (quotes removed) */
+	} cells[] = {
+		{ "=1+1", "'=1+1" },
+		{ "+1", "'+1" },
+		{ "-8", "'-8" },
+		{ "@x", "'@x" },
+		{ "\tx", "'\tx" },
+		{ "\rx", "'\rx" },
+		{ "\r\n=x", "'\r\n=x" },
+		{ "'-8", "''-8" },
+		{ "''-8", "'''-8" },
+		{ "'\tx", "''\tx" },
+		{ "'=1,2 \"q\"", "''=1,2 \"q\"" },
+		{ "'", "'" },
+		{ "''", "''" },
+		{ "'tis", "'tis" },
+		{ " -x", " -x" },
+		{ "x\t", "x\t" },
+		{ "a-b", "a-b" },
+	};
+	enum { N = sizeof(cells) / sizeof(cells[0]) };
+	fr_labels_writer *lw = NULL;
+	fr_labels_options opts = FR_LABELS_OPTIONS_INIT;
+	fr_error err = FR_ERROR_INIT;
+	fr_task_result results[N][2];
+	fr_csv *csv = NULL;
+	char path[128];
+	size_t seen[N] = { 0 };
+
+	/* Each cell is both the id and the text of its paragraph. */
+	assert_int_equal(fr_labels_open(&lw, t->dir, t->g->m, &opts, &err), 0);
+	for (size_t i = 0; i < N; i++)
+		write_para(lw, t->g, cells[i].cell, i, cells[i].cell, strlen(cells[i].cell), results[i]);
+	assert_int_equal(fr_labels_commit(lw, NULL, &err), 0);
+	fr_labels_free(lw);
+
+	path_in(path, sizeof(path), t->dir, "labels.csv");
+	assert_int_equal(fr_csv_open(&csv, path, &err), 0);
+	assert_int_equal(fr_csv_next(csv, &err), 0);
+	for (size_t i = 0; i < N; i++) {
+		size_t len = 0;
+		assert_int_equal(fr_csv_next(csv, &err), 0);
+		assert_string_equal(fr_csv_field(csv, 0, NULL), cells[i].raw);
+		assert_string_equal(fr_csv_field(csv, 3, NULL), cells[i].raw);
+		assert_string_equal(fr_csv_value(csv, 0, &len), cells[i].cell);
+		assert_int_equal(len, strlen(cells[i].cell));
+		assert_string_equal(fr_csv_value(csv, 3, &len), cells[i].cell);
+	}
+	assert_int_equal(fr_csv_next(csv, &err), FR_ITEROVER);
+	fr_csv_free(csv);
+
+	/* review.csv holds them all, least certain first: id and text alike. */
+	path_in(path, sizeof(path), t->dir, "review.csv");
+	assert_int_equal(fr_csv_open(&csv, path, &err), 0);
+	assert_int_equal(fr_csv_next(csv, &err), 0);
+	for (size_t row = 0; row < N; row++) {
+		size_t len = 0, i = 0;
+		assert_int_equal(fr_csv_next(csv, &err), 0);
+		const char *id = fr_csv_value(csv, 0, &len);
+		while (i < N && strcmp(cells[i].cell, id) != 0)
+			i++;
+		assert_true(i < N);
+		seen[i]++;
+		assert_string_equal(fr_csv_field(csv, 0, NULL), cells[i].raw);
+		assert_string_equal(fr_csv_value(csv, 2, &len), cells[i].cell);
+	}
+	assert_int_equal(fr_csv_next(csv, &err), FR_ITEROVER);
+	fr_csv_free(csv);
+	for (size_t i = 0; i < N; i++)
+		assert_int_equal(seen[i], 1);
+}
+
 /* Records built many paragraphs to a chunk, in a chunk cleared and used
  * again, are the bytes of one paragraph to a chunk, and the review queue
  * sees the same paragraphs. */
@@ -1108,6 +1189,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_labels__jsonl_records, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__stream, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__csv, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_labels__csv_cells_round_trip, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__chunks_write_the_same_bytes, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__options, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__commit_renames_into_place, setup_tmp, teardown_tmp),
