@@ -94,10 +94,11 @@ int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *
 	if (w == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	w->m = m;
-	if (snprintf(w->dir, sizeof(w->dir), "%s", out_dir) >= (int)sizeof(w->dir) - 32) {
+	if (strlen(out_dir) > FR_LABELS_DIR_MAX) {
 		rc = fr_error_set(err, FR_EINVALID, out_dir, 0, "output folder name too long");
 		goto done;
 	}
+	memcpy(w->dir, out_dir, strlen(out_dir) + 1);
 	if (fr_mkdirs(out_dir) != 0) {
 		rc = fr_error_set(err, FR_EIO, out_dir, 0, "cannot create the output folder: %s", strerror(errno));
 		goto done;

@@ -1,6 +1,7 @@
 #ifndef FR_LABELS_H
 #define FR_LABELS_H
 
+#include <limits.h>
 #include <stdio.h>
 
 #include "corpus.h"
@@ -39,7 +40,12 @@ typedef struct fr_labels_options {
 #define FR_REVIEW_DEFAULT 50
 #define FR_LABELS_OPTIONS_INIT { 1, 1, FR_REVIEW_DEFAULT }
 
-/* Opens the outputs in out_dir, creating the folder when needed. */
+/* The longest out_dir fr_labels_open takes, in bytes: its files'
+ * temporary names ("/.labels.jsonl.tmp-XXXXXX") must fit in PATH_MAX. */
+#define FR_LABELS_DIR_MAX (PATH_MAX - 32)
+
+/* Opens the outputs in out_dir, creating the folder when needed. An out_dir
+ * longer than FR_LABELS_DIR_MAX is FR_EINVALID. */
 int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *m,
                    const fr_labels_options *opts, fr_error *err);
 

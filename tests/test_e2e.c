@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -636,6 +637,71 @@ static void test_e2e__unreadable_stdin_ends(void **state)
 	free(err);
 }
 
+/* A path is never cut short. An --out of 605 bytes is written where it says
+ * (it was cut to 511 bytes, exit 0); one too long for the output files'
+ * temporary names is a usage error that creates nothing; and two inputs
+ * whose paths share their first 255 bytes get a default folder each (both
+ * went to one, named after a piece of the shared part). */
+static void test_e2e__long_paths_are_never_cut(void **state)
+{
+	(void)state;
+	char path[8192], out[8192];
+	size_t n = (size_t)snprintf(out, sizeof(out), "%s/long", tmp);
+	while (n < 605) {
+		out[n++] = '/';
+		for (size_t i = 0; i < 100; i++)
+			out[n++] = (char)('a' + i % 26);
+		out[n] = '\0';
+	}
+	assert_true(strlen(out) > 605);
+	write_file("one.jsonl", "{\"id\":\"a\",\"text\":\"Peace talks and a ceasefire now.\"}\n");
+	assert_int_equal(setenv("FR_TEST_OUT", out, 1), 0);
+	assert_int_equal(run("%s classify --model %s --out \"$FR_TEST_OUT\" --quiet %s/one.jsonl",
+	                     FR_FRAMER, model, tmp), 0);
+	assert_int_equal(test_path(path, sizeof(path), out, "labels.jsonl"), 0);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(test_path(path, sizeof(path), out, "summary.json"), 0);
+	assert_int_equal(access(path, F_OK), 0);
+
+	/* The longest --out taken is PATH_MAX - 32 bytes; one more is refused. */
+	n = (size_t)snprintf(out, sizeof(out), "%s/toolong/", tmp);
+	while (n < PATH_MAX - 31) {
+		out[n] = n % 101 == 100 ? '/' : 'x';
+		n++;
+	}
+	out[n] = '\0';
+	assert_int_equal(setenv("FR_TEST_OUT", out, 1), 0);
+	assert_int_equal(run("%s classify --model %s --out \"$FR_TEST_OUT\" --quiet %s/one.jsonl",
+	                     FR_FRAMER, model, tmp), 1);
+	unsetenv("FR_TEST_OUT");
+	char *err = stderr_text();
+	assert_true(strncmp(err, "framer: ", 8) == 0);
+	assert_non_null(strstr(err, ": --out folder name too long ("));
+	assert_non_null(strstr(err, out));
+	assert_ptr_equal(strchr(err, '\n'), err + strlen(err) - 1); /* one line */
+	free(err);
+	assert_int_equal(test_path(path, sizeof(path), tmp, "toolong"), 0);
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* Without --out: out/<name of the input>, from the whole path. */
+	char dir[1024];
+	n = (size_t)snprintf(dir, sizeof(dir), "%s/in", tmp);
+	for (int part = 0; part < 3; part++) {
+		dir[n++] = '/';
+		for (size_t i = 0; i < 100; i++)
+			dir[n++] = (char)('a' + part);
+	}
+	dir[n] = '\0';
+	assert_int_equal(run("mkdir -p %s %s/cwd && cp %s/one.jsonl %s/first.jsonl && cp %s/one.jsonl %s/second.jsonl",
+	                     dir, tmp, tmp, dir, tmp, dir), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(run("cd %s/cwd && %s classify --model %s --quiet %s/%s.jsonl", tmp, FR_FRAMER, model,
+		                     dir, i ? "second" : "first"), 0);
+	assert_int_equal(run("test -f %s/cwd/out/first/labels.jsonl && test -f %s/cwd/out/second/labels.jsonl",
+	                     tmp, tmp), 0);
+	assert_int_equal(run("test $(ls %s/cwd/out | wc -l) -eq 2", tmp), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -655,6 +721,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__threads_do_not_change_output),
 		cmocka_unit_test(test_e2e__problems_in_input_order),
 		cmocka_unit_test(test_e2e__unreadable_stdin_ends),
+		cmocka_unit_test(test_e2e__long_paths_are_never_cut),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,25 +81,30 @@ typedef struct {
 	size_t n_problems;
 } problems_t;
 
-static void default_out(char *buf, size_t size, const char *input)
+/* out/<the input's last name, less its extension> into buf, taken from the
+ * whole name: a copy cut short would give two long paths one folder.
+ * 0, or -1 when it does not fit. */
+static int default_out(char *buf, size_t size, const char *input)
 {
-	char name[256];
-	snprintf(name, sizeof(name), "%s", input);
-	size_t n = strlen(name);
-	while (n > 1 && name[n - 1] == '/')
-		name[--n] = '\0';
-	const char *base = strrchr(name, '/');
-	base = base ? base + 1 : name;
-	char stem[256];
-	snprintf(stem, sizeof(stem), "%s", base);
-	char *dot = strrchr(stem, '.');
-	if (dot && dot != stem)
-		*dot = '\0';
+	size_t n = strlen(input);
+	while (n > 1 && input[n - 1] == '/')
+		n--;
+	size_t start = n;
+	while (start > 0 && input[start - 1] != '/')
+		start--;
+	const char *base = input + start;
+	size_t len = n - start;
+	const char *dot = memrchr(base, '.', len);
+	if (dot && dot != base)
+		len = (size_t)(dot - base);
 	/* No name of its own ("/", "x/..", a file named "...jsonl") must not
 	 * put the outputs in out/ itself or beside it. */
-	if (stem[0] == '\0' || strcmp(stem, ".") == 0 || strcmp(stem, "..") == 0)
-		snprintf(stem, sizeof(stem), "batch");
-	snprintf(buf, size, "out/%s", stem);
+	if (len == 0 || (len == 1 && base[0] == '.') || (len == 2 && memcmp(base, "..", 2) == 0)) {
+		base = "batch";
+		len = 5;
+	}
+	int w = snprintf(buf, size, "out/%.*s", (int)len, base);
+	return w < 0 || (size_t)w >= size ? -1 : 0;
 }
 
 /* Progress on standard error: a live line on a terminal, one line per file
@@ -358,7 +364,7 @@ static void warn_earlier_outputs(const char *out, const fr_labels_options *forma
 	static const char *const names[] = { "labels.jsonl", "labels.csv", "review.csv" };
 	const int written[] = { formats->jsonl, formats->csv, formats->review > 0 };
 	for (size_t i = 0; i < 3; i++) {
-		char path[1024];
+		char path[PATH_MAX];
 		struct stat st;
 		if (!written[i] && fr_path_join(path, sizeof(path), out, names[i]) == 0 && stat(path, &st) == 0)
 			fprintf(stderr, "framer: warning: %s is an earlier run's, not this batch's (this run wrote "
@@ -378,7 +384,8 @@ int cmd_classify(int argc, char **argv)
 	json_t *summary = NULL, *warnings = NULL;
 	fr_run_tally t;
 	problems_t pr = { NULL, 0 };
-	char out_dir[512] = "";
+	char out_dir[FR_LABELS_DIR_MAX + 1] = "";
+	char rules_path[PATH_MAX] = "";
 	int out_existed = 1;
 	int code = FR_EXIT_OK, rc = 0;
 	a.formats = defaults;
@@ -402,15 +409,24 @@ int cmd_classify(int argc, char **argv)
 	size_t n_inputs = (size_t)(argc - first);
 	int to_stdout = n_inputs == 1 && strcmp(inputs[0], "-") == 0 && a.out == NULL;
 
+	/* Paths that do not fit are refused, never cut short: a cut --out
+	 * would write somewhere else, silently. */
+	if (a.out && strlen(a.out) > FR_LABELS_DIR_MAX)
+		return cli_failf(FR_EXIT_USAGE, "%s: --out folder name too long (%zu bytes, at most %d)", a.out,
+		                 strlen(a.out), FR_LABELS_DIR_MAX);
+	if (!to_stdout && a.out == NULL && default_out(out_dir, sizeof(out_dir), inputs[0]) != 0)
+		return cli_failf(FR_EXIT_USAGE, "%s: name too long for an output folder; give --out", inputs[0]);
+	if (a.out)
+		memcpy(out_dir, a.out, strlen(a.out) + 1);
+	if (a.rules == NULL &&
+	    fr_path_join(rules_path, sizeof(rules_path), cli_data_dir(), "boilerplate.rules") != 0)
+		return cli_failf(FR_EXIT_USAGE, "%s: FRAMER_DATA folder name too long", cli_data_dir());
+
 	double t0 = cli_now();
 	memset(&t, 0, sizeof(t));
 	if ((code = cli_load_model(&model, a.model)) != FR_EXIT_OK)
 		goto done;
-	char rules_path[1024];
-	snprintf(rules_path, sizeof(rules_path), "%s", a.rules ? a.rules : "");
-	if (a.rules == NULL)
-		snprintf(rules_path, sizeof(rules_path), "%s/boilerplate.rules", cli_data_dir());
-	rc = fr_boilerplate_load(&rules, rules_path, &err);
+	rc = fr_boilerplate_load(&rules, a.rules ? a.rules : rules_path, &err);
 	if (rc == FR_ENOTFOUND && a.rules == NULL) {
 		rc = 0; /* no default rules installed: keep every block */
 		fr_error_clear(&err);
@@ -433,10 +449,6 @@ int cmd_classify(int argc, char **argv)
 			setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
 		rc = fr_labels_open_stream(&writer, stdout, model, &err);
 	} else {
-		if (a.out)
-			snprintf(out_dir, sizeof(out_dir), "%s", a.out);
-		else
-			default_out(out_dir, sizeof(out_dir), inputs[0]);
 		out_existed = access(out_dir, F_OK) == 0;
 		rc = fr_labels_open(&writer, out_dir, model, &a.formats, &err);
 	}
