@@ -34,6 +34,7 @@ struct fr_labels_writer {
 	out_file jsonl, csv;
 	out_file review_out, summary_out; /* written whole at the commit */
 	FILE *stream;       /* borrowed, for classify - */
+	int stream_csv;     /* the stream gets labels.csv's layout, not JSON Lines */
 	fr_review *review;  /* review.csv's queue, or NULL */
 };
 
@@ -83,7 +84,7 @@ static const char *label_cell(const fr_model *m, size_t t, int label, uint64_t s
 	return *buf;
 }
 
-static int write_csv_header(fr_labels_writer *w, fr_error *err);
+static void write_csv_header(const fr_model *m, FILE *fp);
 
 int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *m,
                    const fr_labels_options *opts, fr_error *err)
@@ -108,7 +109,7 @@ int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *
 	if (rc == 0 && opts->csv)
 		rc = open_out(&w->csv, out_dir, "labels.csv", err);
 	if (rc == 0 && opts->csv)
-		rc = write_csv_header(w, err);
+		write_csv_header(m, w->csv.fp);
 	if (rc == 0 && opts->review)
 		rc = fr_review_new(&w->review, m, opts->review, err);
 done:
@@ -120,14 +121,20 @@ done:
 	return 0;
 }
 
-int fr_labels_open_stream(fr_labels_writer **out, FILE *fp, const fr_model *m, fr_error *err)
+int fr_labels_open_stream(fr_labels_writer **out, FILE *fp, const fr_model *m,
+                          const fr_labels_options *opts, fr_error *err)
 {
 	*out = NULL;
+	if (!opts->jsonl == !opts->csv)
+		return fr_error_set(err, FR_EINVALID, NULL, 0, "a stream takes one format, JSON Lines or CSV");
 	fr_labels_writer *w = calloc(1, sizeof(*w));
 	if (w == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	w->m = m;
 	w->stream = fp;
+	w->stream_csv = opts->csv;
+	if (w->stream_csv)
+		write_csv_header(m, fp);
 	*out = w;
 	return 0;
 }
@@ -411,17 +418,15 @@ static void csv_put_cell(fr_labels_chunk *c, const char *s, size_t len)
 		c->csv_out.len += encode_cell(d, s, len);
 }
 
-static int write_csv_header(fr_labels_writer *w, fr_error *err)
+/* A write error shows at the commit's flush, as the records' do. */
+static void write_csv_header(const fr_model *m, FILE *fp)
 {
-	FILE *fp = w->csv.fp;
-	(void)err;
 	fputs("id,doc,para,text", fp);
-	for (size_t t = 0; t < fr_model_task_count(w->m); t++) {
-		const char *name = fr_model_task_name(w->m, t);
+	for (size_t t = 0; t < fr_model_task_count(m); t++) {
+		const char *name = fr_model_task_name(m, t);
 		fprintf(fp, ",%s,%s_confidence,%s_evidence", name, name, name);
 	}
 	putc('\n', fp);
-	return 0;
 }
 
 static void build_csv_record(fr_labels_chunk *c, const fr_paragraph *p, const fr_task_result *results)
@@ -474,8 +479,8 @@ int fr_labels_chunk_new(fr_labels_chunk **out, const fr_labels_writer *w, fr_err
 	if (*out == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	(*out)->m = w->m;
-	(*out)->jsonl = w->stream != NULL || w->jsonl.fp != NULL;
-	(*out)->csv = w->csv.fp != NULL;
+	(*out)->jsonl = (w->stream != NULL && !w->stream_csv) || w->jsonl.fp != NULL;
+	(*out)->csv = (w->stream != NULL && w->stream_csv) || w->csv.fp != NULL;
 	return 0;
 }
 
@@ -564,7 +569,7 @@ int fr_labels_write_chunk(fr_labels_writer *w, const fr_labels_chunk *c, fr_erro
 	if (c->failed)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	if (w->stream)
-		return append(w->stream, &c->json_out, "<stdout>", err);
+		return append(w->stream, w->stream_csv ? &c->csv_out : &c->json_out, "<stdout>", err);
 	int rc = 0;
 	if (w->jsonl.fp && (rc = append(w->jsonl.fp, &c->json_out, w->jsonl.final, err)) == 0)
 		start_writeback(&w->jsonl);

@@ -15,7 +15,7 @@ struct json_t;
  * names in the output folder and renamed into place by fr_labels_commit, so
  * an interrupted run never leaves a half-written labels file or destroys
  * the previous run's. With a stream instead of a folder (classify -),
- * JSON Lines go straight to it.
+ * JSON Lines or CSV go straight to it.
  *
  * labels.jsonl, one object per paragraph:
  *   {"id","doc","para","text", <task>: {"label","confidence","scores":{label: p},
@@ -49,8 +49,11 @@ typedef struct fr_labels_options {
 int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *m,
                    const fr_labels_options *opts, fr_error *err);
 
-/* Writes JSON Lines to an open stream (borrowed), e.g. stdout. */
-int fr_labels_open_stream(fr_labels_writer **out, FILE *fp, const fr_model *m, fr_error *err);
+/* Writes to an open stream (borrowed), e.g. stdout, in the one format opts
+ * sets: JSON Lines (opts->jsonl) or labels.csv's layout, header first
+ * (opts->csv); both or neither is FR_EINVALID. opts->review is ignored. */
+int fr_labels_open_stream(fr_labels_writer **out, FILE *fp, const fr_model *m,
+                          const fr_labels_options *opts, fr_error *err);
 
 /* ---- records, built off the writing thread ----
  *

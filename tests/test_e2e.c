@@ -280,6 +280,17 @@ static void test_e2e__stdin_to_stdout(void **state)
 	assert_non_null(strstr(out, "{\"id\":\"x1\""));
 	assert_non_null(strstr(out, "{\"id\":\"<stdin>#2\""));
 	free(out);
+
+	/* --format csv: labels.csv's layout, header first (it was JSON Lines). */
+	assert_int_equal(run("%s classify --model %s --format csv - < %s/in.jsonl > %s/stdout.csv",
+	                     FR_FRAMER, model, tmp, tmp), 0);
+	snprintf(path, sizeof(path), "%s/stdout.csv", tmp);
+	out = test_read_file(path, NULL);
+	assert_non_null(out);
+	assert_true(strncmp(out, "id,doc,para,text,stance,stance_confidence,", 42) == 0);
+	assert_non_null(strstr(out, "\nx1,<stdin>,1,Sham referenda and mobilization are signs of weakness.,"));
+	assert_non_null(strstr(out, "\n<stdin>#2,<stdin>,2,China and Russia deepen their partnership.,"));
+	free(out);
 }
 
 static void test_e2e__exit_codes(void **state)

@@ -420,9 +420,10 @@ static void test_labels__stream(void **state)
 	fr_task_result results[2];
 	char path[128];
 	path_in(path, sizeof(path), t->dir, "stream.jsonl");
+	fr_labels_options jsonl_only = { 1, 0, 0 };
 	FILE *fp = fopen(path, "wb");
 	assert_non_null(fp);
-	assert_int_equal(fr_labels_open_stream(&lw, fp, g->m, &err), 0);
+	assert_int_equal(fr_labels_open_stream(&lw, fp, g->m, &jsonl_only, &err), 0);
 	write_para(lw, g, "<stdin>#1", 1, S("ceasefire talks"), results);
 	write_para(lw, g, "<stdin>#2", 2, S("weapons"), results);
 	assert_int_equal(fr_labels_commit(lw, NULL, &err), 0);
@@ -445,6 +446,52 @@ static void test_labels__stream(void **state)
 	/* Nothing else was created. */
 	assert_int_equal(count_entries(t->dir, "labels"), 0);
 	free(data);
+}
+
+/* classify --format csv -: the stream gets labels.csv's bytes, header
+ * first, and nothing else; a stream takes one format, not both. */
+static void test_labels__stream_csv(void **state)
+{
+	test_state *t = *state;
+	const group_state *g = t->g;
+	fr_labels_writer *lw = (fr_labels_writer *)t; /* must be reset to NULL */
+	fr_labels_options both = FR_LABELS_OPTIONS_INIT, csv_only = { 0, 1, 0 };
+	fr_error err = FR_ERROR_INIT;
+	fr_task_result results[2];
+	char path[128], dir[128];
+	path_in(path, sizeof(path), t->dir, "stream.csv");
+	path_in(dir, sizeof(dir), t->dir, "folder");
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fr_labels_open_stream(&lw, fp, g->m, &both, &err), FR_EINVALID);
+	assert_null(lw);
+	assert_int_equal(err.code, FR_EINVALID);
+	fr_error_clear(&err);
+
+	assert_int_equal(fr_labels_open_stream(&lw, fp, g->m, &csv_only, &err), 0);
+	write_para(lw, g, "<stdin>#1", 1, S("=ceasefire, talks"), results);
+	write_para(lw, g, "<stdin>#2", 2, S("weapons"), results);
+	assert_int_equal(fr_labels_commit(lw, NULL, &err), 0);
+	fr_labels_free(lw);
+	assert_int_equal(fclose(fp), 0);
+
+	assert_int_equal(fr_labels_open(&lw, dir, g->m, &csv_only, &err), 0);
+	write_para(lw, g, "<stdin>#1", 1, S("=ceasefire, talks"), results);
+	write_para(lw, g, "<stdin>#2", 2, S("weapons"), results);
+	assert_int_equal(fr_labels_commit(lw, NULL, &err), 0);
+	fr_labels_free(lw);
+
+	size_t len = 0, want_len = 0;
+	char *data = test_read_file(path, &len);
+	path_in(path, sizeof(path), dir, "labels.csv");
+	char *want = test_read_file(path, &want_len);
+	assert_non_null(data);
+	assert_non_null(want);
+	assert_true(strncmp(data, "id,doc,para,text,stance,", 24) == 0);
+	assert_int_equal(len, want_len);
+	assert_memory_equal(data, want, len);
+	free(data);
+	free(want);
 }
 
 /* ---- labels.csv --------------------------------------------------------- */
@@ -1188,6 +1235,7 @@ int main(void)
 		cmocka_unit_test(test_labels__json_write_string_long),
 		cmocka_unit_test_setup_teardown(test_labels__jsonl_records, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__stream, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_labels__stream_csv, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__csv, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__csv_cells_round_trip, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__chunks_write_the_same_bytes, setup_tmp, teardown_tmp),

@@ -20,7 +20,7 @@ enum { OPT_MODEL = 1000, OPT_OUT, OPT_FORMAT, OPT_RULES, OPT_THREADS, OPT_REVIEW
 static const cli_option classify_options[] = {
 	{ "model", "DIR", OPT_MODEL, "model bundle to label with (required)", 0 },
 	{ "out", "DIR", OPT_OUT, "output folder (default: out/<name of the first input>)", 0 },
-	{ "format", "jsonl|csv", OPT_FORMAT, "write only this format (default: both)", 0 },
+	{ "format", "jsonl|csv", OPT_FORMAT, "write only this format (default: both; JSON Lines on standard output)", 0 },
 	{ "rules", "FILE", OPT_RULES, "boilerplate rules (default: <data>/boilerplate.rules)", 0 },
 	{ "review", "N", OPT_REVIEW, "write the N least certain paragraphs to review.csv, 0 for none (default: 50)", 0 },
 	{ "threads", "N", OPT_THREADS, "labeling threads; output is the same for any N (default: every core)", 0 },
@@ -392,10 +392,11 @@ int cmd_classify(int argc, char **argv)
 
 	int first = cli_parse(argc, argv, "classify", "--model DIR [--out DIR] [--format jsonl|csv] [--review N] [--rules FILE] [--threads N] [--quiet] INPUT...",
 	                      "Labels every paragraph of the inputs: .txt articles, .csv or .jsonl files,\n"
-	                      "folders of them, or - for JSON Lines on standard input (labels then go to\n"
-	                      "standard output). A bad record is reported and skipped; the rest is labeled.\n"
-	                      "review.csv holds the least certain paragraphs, to correct and train on (with\n"
-	                      "- it is written only when --out is given).",
+	                      "folders of them, or - (once) for JSON Lines on standard input. With - and no\n"
+	                      "--out, the labels of every input go to standard output: JSON Lines, or with\n"
+	                      "--format csv labels.csv's layout. A bad record is reported and skipped; the\n"
+	                      "rest is labeled. review.csv holds the least certain paragraphs, to correct\n"
+	                      "and train on (with - it is written only when --out is given).",
 	                      classify_options, on_option, &a);
 	if (first == -1)
 		return FR_EXIT_OK;
@@ -407,7 +408,17 @@ int cmd_classify(int argc, char **argv)
 		return cli_failf(FR_EXIT_USAGE, "classify needs at least one INPUT (see framer classify --help)");
 	char *const *inputs = argv + first;
 	size_t n_inputs = (size_t)(argc - first);
-	int to_stdout = n_inputs == 1 && strcmp(inputs[0], "-") == 0 && a.out == NULL;
+	/* Standard input reads once; with it, labels go where its records' do. */
+	size_t n_stdin = 0;
+	for (size_t i = 0; i < n_inputs; i++)
+		n_stdin += strcmp(inputs[i], "-") == 0;
+	if (n_stdin > 1)
+		return cli_failf(FR_EXIT_USAGE, "- (standard input) is given more than once; give it once");
+	int to_stdout = n_stdin == 1 && a.out == NULL;
+	/* Standard output takes one format (--format is given once at most):
+	 * JSON Lines, unless --format csv asks for labels.csv's layout. */
+	int stdout_csv = a.format_given && a.formats.csv;
+	fr_labels_options stream_format = { !stdout_csv, stdout_csv, 0 };
 
 	/* Paths that do not fit are refused, never cut short: a cut --out
 	 * would write somewhere else, silently. */
@@ -447,7 +458,7 @@ int cmd_classify(int argc, char **argv)
 		static char stdout_buffer[1 << 20];
 		if (!isatty(STDOUT_FILENO))
 			setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
-		rc = fr_labels_open_stream(&writer, stdout, model, &err);
+		rc = fr_labels_open_stream(&writer, stdout, model, &stream_format, &err);
 	} else {
 		out_existed = access(out_dir, F_OK) == 0;
 		rc = fr_labels_open(&writer, out_dir, model, &a.formats, &err);
