@@ -1160,6 +1160,27 @@ static int next_csv(fr_paragraph *out, fr_corpus *c, fr_error *err)
 	}
 }
 
+/* A JSON Lines record that gives a name twice (at any depth): which text
+ * or id was meant is anyone's guess, so the record is refused, naming the
+ * name as the line has it and where its second one starts. jansson stops
+ * just past the repeated name, `past` bytes into the len of record. */
+static int repeated_key(const fr_corpus *c, const char *record, size_t len, int past,
+                        const char *name, fr_error *err)
+{
+	long long open = past >= 0 && (size_t)past <= len ? fr_json_string_start(record, (size_t)past) : -1;
+	if (open < 0)
+		return fr_error_set(err, FR_EFORMAT, name, c->line_no, "repeated key");
+	const char *key = record + open + 1;
+	size_t key_len = (size_t)past - (size_t)open - 2, shown = key_len;
+	/* At most 64 bytes of it, cut where a character starts. */
+	if (shown > 64)
+		for (shown = 64; shown > 0 && ((unsigned char)key[shown] & 0xC0) == 0x80; shown--)
+			;
+	return fr_error_set(err, FR_EFORMAT, name, c->line_no, "repeated key '%.*s%s' at byte %zu of the line",
+	                    (int)shown, key, shown < key_len ? "..." : "",
+	                    (size_t)(record - c->line) + (size_t)open);
+}
+
 static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 {
 	input_t *in = &c->inputs[c->cur];
@@ -1202,7 +1223,7 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			/* The whole line is one value: text after the object is an
 			 * error, not silently dropped. Any value parses, so that a
 			 * number or a string is called what it is: not an object. */
-			obj = json_loadb(start, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
+			obj = json_loadb(start, len, FR_JSONL_JANSSON_FLAGS, &jerr);
 			const json_t *jtext = json_object_get(obj, "text");
 			const json_t *id = json_object_get(obj, "id");
 			size_t at = 0;
@@ -1212,6 +1233,8 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 				why = fr_text_problem(c->line, (size_t)(start - c->line) + len, &at);
 			if (why != NULL)
 				rc = fr_error_set(err, FR_EFORMAT, name, c->line_no, "%s at byte %zu of the line", why, at);
+			else if (obj == NULL && json_error_code(&jerr) == json_error_duplicate_key)
+				rc = repeated_key(c, start, len, jerr.position, name, err);
 			else if (obj == NULL)
 				rc = fr_error_set(err, FR_EFORMAT, name, c->line_no, "invalid JSON: %s", jerr.text);
 			else if (!json_is_object(obj))

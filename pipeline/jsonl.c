@@ -154,6 +154,9 @@ int fr_jsonl_record(const char *line, size_t len, char **buf, size_t *cap, fr_js
 		return FR_ENOMEM;
 	const char *p = skip_space(line, line + len), *end = line + len;
 	char *d = *buf;
+	/* The names so far, to refuse one given twice. */
+	struct { const char *at; size_t len; } names[FR_JSONL_MAX_MEMBERS];
+	size_t n_names = 0;
 	if (p == end || *p != '{')
 		return 0;
 	p = skip_space(p + 1, end);
@@ -167,6 +170,14 @@ int fr_jsonl_record(const char *line, size_t len, char **buf, size_t *cap, fr_js
 		if (p == end || *p != '"')
 			return 0; /* an escape or a control character in a name */
 		size_t key_len = (size_t)(p - key);
+		/* A repeat, of any name, is jansson's to refuse and to word. */
+		if (n_names == FR_JSONL_MAX_MEMBERS)
+			return 0;
+		for (size_t i = 0; i < n_names; i++)
+			if (names[i].len == key_len && memcmp(names[i].at, key, key_len) == 0)
+				return 0;
+		names[n_names].at = key;
+		names[n_names++].len = key_len;
 		p = skip_space(p + 1, end);
 		if (p == end || *p != ':')
 			return 0;
@@ -207,4 +218,22 @@ int fr_jsonl_record(const char *line, size_t len, char **buf, size_t *cap, fr_js
 		return 0;
 	}
 	return skip_space(p + 1, end) == end;
+}
+
+long long fr_json_string_start(const char *line, size_t end)
+{
+	if (end < 2 || line[end - 1] != '"')
+		return -1;
+	/* Inside the string every quote is escaped: going back, the first
+	 * quote after an even run of backslashes (or none) opens it. */
+	for (size_t q = end - 1; q-- > 0;) {
+		if (line[q] != '"')
+			continue;
+		size_t slashes = 0;
+		while (slashes < q && line[q - 1 - slashes] == '\\')
+			slashes++;
+		if (slashes % 2 == 0)
+			return (long long)q;
+	}
+	return -1;
 }

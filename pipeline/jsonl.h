@@ -12,15 +12,30 @@
  *
  * Anything else (other kinds of values, escapes in a key, \u0000, bad
  * JSON or bad UTF-8) is not taken: the caller then reads the line with
- * jansson, which also words the errors. A line that is taken, jansson
- * reads to the same text and id (tests/fuzz/fuzz_jsonl_record.c checks it):
- * the last member of a name wins, as in json_object_set. */
+ * jansson and FR_JSONL_JANSSON_FLAGS, which also words the errors. A line
+ * that is taken, jansson reads to the same text and id
+ * (tests/fuzz/fuzz_jsonl_record.c checks it).
+ *
+ * A name given twice is not taken either, whatever the name: jansson
+ * refuses the record (JSON_REJECT_DUPLICATES), so that neither reader
+ * picks one of two texts or ids, and both always agree. A record of more
+ * than FR_JSONL_MAX_MEMBERS members is left to jansson, whose hash table
+ * finds a repeat in any number of them. */
 typedef struct fr_jsonl_fields {
 	const char *text; /* decoded, in the caller's buffer; NULL when absent */
 	size_t text_len;
 	const char *id;   /* decoded, or an integer's digits; NULL when absent */
 	size_t id_len;
 } fr_jsonl_fields;
+
+/* The flags the corpus reader gives json_loadb for a JSON Lines record
+ * (include jansson.h): any value, so that a number is called what it is;
+ * \u0000, which the reader then reports with its place; no name twice. */
+#define FR_JSONL_JANSSON_FLAGS (JSON_ALLOW_NUL | JSON_DECODE_ANY | JSON_REJECT_DUPLICATES)
+
+/* Members fr_jsonl_record compares names among; a record with more goes to
+ * jansson. */
+#define FR_JSONL_MAX_MEMBERS 32
 
 /* What fr_json_unescape finds wrong with an escape. */
 enum {
@@ -40,5 +55,11 @@ int fr_json_unescape(const char **pp, const char *end, char *out);
  * into *buf (grown to len + 1 bytes at least; *cap its size). Returns 1 when
  * the line is such a record, 0 when jansson must read it, FR_ENOMEM. */
 int fr_jsonl_record(const char *line, size_t len, char **buf, size_t *cap, fr_jsonl_fields *out);
+
+/* The offset in line of the opening quote of the JSON string whose closing
+ * quote is line[end - 1], or -1 when that byte is not a closing quote. The
+ * string must be one jansson read (no raw '"' inside): jansson's error for a
+ * repeated name is placed just past the name, and this finds its start. */
+long long fr_json_string_start(const char *line, size_t end);
 
 #endif

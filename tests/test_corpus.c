@@ -740,6 +740,58 @@ static void test_corpus__jsonl_records(void **state)
 	run_free(r);
 }
 
+/* A record that gives a key twice, at any depth and whichever key, is a bad
+ * record naming the key and the byte in the line where its second one
+ * starts; the file goes on. Lines 1 to 3 are ones fr_jsonl_record would
+ * take but for the repeat; the others only jansson reads (a number, an
+ * escaped name, a nested object after a BOM, over 32 members). */
+#define HALF_NAME "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9" \
+                  "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9" \
+                  "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9" \
+                  "\xC3\xA9" /* 31 letters, 62 bytes */
+#define LONG_NAME HALF_NAME HALF_NAME
+
+static void test_corpus__jsonl_repeated_keys(void **state)
+{
+	tmp_state *t = *state;
+	char path[256];
+	write_file(path, sizeof(path), t->dir, "k.jsonl",
+	           S("{\"id\":\"e\",\"text\":\"NATO weapons\",\"text\":\"second text\"}\n" /* 1 */
+	             "{\"id\":\"f\",\"id\":\"g\",\"text\":\"x\"}\n"                      /* 2 */
+	             "{\"text\":\"x\",\"src\":\"a\",\"src\":\"a\"}\n"                    /* 3 */
+	             "{\"text\":\"one\",\"id\":\"o\"}\n"                                  /* 4 */
+	             "{\"text\":\"x\",\"n\":1.5,\"text\":5}\n"                            /* 5 */
+	             "{\"text\":\"x\",\"te\\u0078t\":\"y\"}\n"                           /* 6 */
+	             "\xEF\xBB\xBF{\"text\":\"caf\xC3\xA9\",\"meta\":{\"k\":1,\"k\":2}}\n"  /* 7 */
+	             "{\"text\":\"x\",\"a\":1,\"b\":1,\"c\":1,\"d\":1,\"e\":1,\"f\":1,\"g\":1,\"h\":1,"
+	             "\"i\":1,\"j\":1,\"k\":1,\"l\":1,\"m\":1,\"n\":1,\"o\":1,\"p\":1,\"q\":1,\"r\":1,"
+	             "\"s\":1,\"t\":1,\"u\":1,\"v\":1,\"w\":1,\"x\":1,\"y\":1,\"z\":1,\"A\":1,\"B\":1,"
+	             "\"C\":1,\"D\":1,\"E\":1,\"text\":\"y\"}\n"                          /* 8 */
+	             "{\"text\":\"two\",\"meta\":{\"k\":1},\"more\":{\"k\":1}}\n"       /* 9 */
+	             "{\"text\":\"tail\",\"id\":\"e\"}\n"                                 /* 10 */
+	             "{\"x" LONG_NAME "\":1,\"x" LONG_NAME "\":2}"));                      /* 11 */
+	run_t *r = run_one(path, NULL);
+	assert_int_equal(r->n, 11);
+	assert_err(&r->items[0], FR_EFORMAT, "repeated key 'text' at byte 32 of the line", "/k.jsonl", 1);
+	assert_err(&r->items[1], FR_EFORMAT, "repeated key 'id' at byte 10 of the line", "/k.jsonl", 2);
+	assert_err(&r->items[2], FR_EFORMAT, "repeated key 'src' at byte 22 of the line", "/k.jsonl", 3);
+	assert_para(&r->items[3], "o", 4, 4, "one");
+	assert_err(&r->items[4], FR_EFORMAT, "repeated key 'text' at byte 20 of the line", "/k.jsonl", 5);
+	assert_err(&r->items[5], FR_EFORMAT, "repeated key 'te\\u0078t' at byte 12 of the line", "/k.jsonl", 6);
+	assert_err(&r->items[6], FR_EFORMAT, "repeated key 'k' at byte 33 of the line", "/k.jsonl", 7);
+	assert_err(&r->items[7], FR_EFORMAT, "repeated key 'text' at byte 198 of the line", "/k.jsonl", 8);
+	/* The same key in two objects is no repeat. */
+	assert_para(&r->items[8], "k.jsonl#9", 9, 9, "two");
+	/* The refused record's id was never given. */
+	assert_para(&r->items[9], "e", 10, 10, "tail");
+	/* A long name is cut at 64 bytes, where a character starts. */
+	assert_err(&r->items[10], FR_EFORMAT, "repeated key 'x" HALF_NAME "...' at byte 131 of the line",
+	           "/k.jsonl", 11);
+	assert_int_equal(r->stats.bad_records, 8);
+	assert_int_equal(r->stats.paragraphs, 3);
+	run_free(r);
+}
+
 /* A CSV record that is not text, or that repeats the header (files joined
  * with their byte order marks), is a bad record; the file goes on. */
 static void test_corpus__csv_bad_records(void **state)
@@ -1109,6 +1161,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corpus__csv_file_errors, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__csv_empty_texts, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__jsonl_records, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__jsonl_repeated_keys, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__csv_bad_records, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__jsonl_byte_order_marks, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__utf16_files, setup_tmp, teardown_tmp),

@@ -41,7 +41,6 @@ static const jsonl_case cases[] = {
 	{ "integer id", S("{\"text\":\"x\",\"id\":1234567}"), 1, S("x"), S("1234567") },
 	{ "zero id", S("{\"id\":0,\"text\":\"x\"}"), 1, S("x"), S("0") },
 	{ "other string members", S("{\"source\":\"wire\",\"text\":\"x\",\"lang\":\"en\"}"), 1, S("x"), NULL, 0 },
-	{ "last of a name wins", S("{\"text\":\"a\",\"id\":\"1\",\"text\":\"b\",\"id\":2}"), 1, S("b"), S("2") },
 	{ "empty text", S("{\"text\":\"\"}"), 1, S(""), NULL, 0 },
 	{ "long text", S("{\"text\":\"0123456789abcdef0123456789abcdef0123456789\\n0123456789abcdef\"}"), 1,
 	  S("0123456789abcdef0123456789abcdef0123456789\n0123456789abcdef"), NULL, 0 },
@@ -72,6 +71,23 @@ static const jsonl_case cases[] = {
 	{ "text after the object", S("{\"text\":\"abc\"} x"), 0, NULL, 0, NULL, 0 },
 	{ "missing colon", S("{\"text\" \"abc\"}"), 0, NULL, 0, NULL, 0 },
 	{ "empty line", S(""), 0, NULL, 0, NULL, 0 },
+	/* A name given twice, whichever: jansson refuses the record. */
+	{ "text twice", S("{\"id\":\"e\",\"text\":\"NATO weapons\",\"text\":\"second text\"}"), 0, NULL, 0, NULL, 0 },
+	{ "id twice", S("{\"id\":\"f\",\"id\":\"g\",\"text\":\"x\"}"), 0, NULL, 0, NULL, 0 },
+	{ "id twice, string and integer", S("{\"text\":\"x\",\"id\":\"1\",\"id\":1}"), 0, NULL, 0, NULL, 0 },
+	{ "another name twice", S("{\"text\":\"x\",\"src\":\"a\",\"src\":\"a\"}"), 0, NULL, 0, NULL, 0 },
+	{ "empty name twice", S("{\"\":\"a\",\"text\":\"x\",\"\":\"b\"}"), 0, NULL, 0, NULL, 0 },
+	{ "names that only start alike", S("{\"t\":\"1\",\"te\":\"2\",\"tex\":\"3\",\"text\":\"x\",\"texts\":\"4\"}"), 1,
+	  S("x"), NULL, 0 },
+	{ "32 members", S("{\"text\":\"x\",\"a\":\"\",\"b\":\"\",\"c\":\"\",\"d\":\"\",\"e\":\"\",\"f\":\"\",\"g\":\"\","
+	                  "\"h\":\"\",\"i\":\"\",\"j\":\"\",\"k\":\"\",\"l\":\"\",\"m\":\"\",\"n\":\"\",\"o\":\"\",\"p\":\"\","
+	                  "\"q\":\"\",\"r\":\"\",\"s\":\"\",\"t\":\"\",\"u\":\"\",\"v\":\"\",\"w\":\"\",\"x\":\"\",\"y\":\"\","
+	                  "\"z\":\"\",\"A\":\"\",\"B\":\"\",\"C\":\"\",\"D\":\"\",\"id\":\"y\"}"), 1, S("x"), S("y") },
+	{ "33 members: jansson's", S("{\"text\":\"x\",\"a\":\"\",\"b\":\"\",\"c\":\"\",\"d\":\"\",\"e\":\"\",\"f\":\"\",\"g\":\"\","
+	                            "\"h\":\"\",\"i\":\"\",\"j\":\"\",\"k\":\"\",\"l\":\"\",\"m\":\"\",\"n\":\"\",\"o\":\"\",\"p\":\"\","
+	                            "\"q\":\"\",\"r\":\"\",\"s\":\"\",\"t\":\"\",\"u\":\"\",\"v\":\"\",\"w\":\"\",\"x\":\"\",\"y\":\"\","
+	                            "\"z\":\"\",\"A\":\"\",\"B\":\"\",\"C\":\"\",\"D\":\"\",\"E\":\"\",\"id\":\"y\"}"), 0,
+	  NULL, 0, NULL, 0 },
 };
 
 static void check_member(const json_t *v, const char *bytes, size_t len)
@@ -125,7 +141,7 @@ static void test_jsonl__cases(void **state)
 			}
 			/* jansson reads it to the same members. */
 			json_error_t jerr;
-			json_t *obj = json_loadb(line, c->len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
+			json_t *obj = json_loadb(line, c->len, FR_JSONL_JANSSON_FLAGS, &jerr);
 			assert_non_null(obj);
 			check_member(json_object_get(obj, "text"), f.text, f.text_len);
 			check_member(json_object_get(obj, "id"), f.id, f.id_len);
@@ -136,10 +152,77 @@ static void test_jsonl__cases(void **state)
 	free(buf);
 }
 
+/* A record that gives a name twice is refused by jansson with the corpus
+ * reader's flags, which stop just past the second name; that is where
+ * fr_json_string_start finds the name's opening quote. */
+typedef struct {
+	const char *line;
+	size_t len;
+	long long second; /* the offset of the second name's opening quote */
+} repeat_case;
+
+static const repeat_case repeats[] = {
+	{ S("{\"id\":\"e\",\"text\":\"NATO weapons\",\"text\":\"second text\"}"), 32 },
+	{ S("{\"id\":\"f\",\"id\":\"g\",\"text\":\"x\"}"), 10 },
+	{ S("{\"text\":\"x\",\"n\":1.5,\"text\":\"y\"}"), 20 },
+	{ S("{\"text\":\"x\",\"te\\u0078t\":\"y\"}"), 12 },
+	{ S("{\"text\":\"\xc3\xa9\xe2\x80\x99\",\"text\":\"y\"}"), 16 },
+	{ S("{\"a\\\"\\\\\":1,\"text\":\"x\",\"a\\\"\\\\\":2}"), 22 },
+	{ S("{\"text\":\"x\",\"meta\":{\"k\":[{}],\"k\":2}}"), 29 },
+	{ S("{\"\":1,\"\":2}"), 6 },
+	{ S("{ \"text\" : \"x\" ,\t\"text\"\t: \"y\" }"), 17 },
+};
+
+static void test_jsonl__repeated_names(void **state)
+{
+	(void)state;
+	char *buf = NULL;
+	size_t cap = 0;
+	for (size_t i = 0; i < sizeof(repeats) / sizeof(repeats[0]); i++) {
+		const repeat_case *c = &repeats[i];
+		fr_jsonl_fields f;
+		print_message("case: %s\n", c->line);
+		assert_int_equal(fr_jsonl_record(c->line, c->len, &buf, &cap, &f), 0);
+		json_error_t jerr;
+		json_t *obj = json_loadb(c->line, c->len, FR_JSONL_JANSSON_FLAGS, &jerr);
+		assert_null(obj);
+		assert_int_equal(json_error_code(&jerr), json_error_duplicate_key);
+		assert_int_equal(fr_json_string_start(c->line, (size_t)jerr.position), c->second);
+	}
+	free(buf);
+}
+
+/* Where a string starts, from its closing quote; -1 when there is none. */
+static void test_jsonl__string_start(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		size_t end;
+		long long start;
+	} rows[] = {
+		{ "\"abc\"", 5, 0 },
+		{ "x:\"\"", 4, 2 },
+		{ "\"a\\\"b\"", 6, 0 },     /* "a\"b": an escaped quote inside */
+		{ "\"a\\\\\"", 5, 0 },     /* "a\\": the quote after an escaped backslash closes */
+		{ ",\"\\\\\\\"\"", 7, 1 }, /* "\\\"" */
+		{ "\"abc", 4, -1 },       /* no closing quote */
+		{ "\"", 1, -1 },
+		{ "", 0, -1 },
+		{ "\\\"x\"", 4, -1 },    /* the only other quote is escaped */
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		print_message("row: %s\n", rows[i].text);
+		assert_int_equal(fr_json_string_start(rows[i].text, rows[i].end), rows[i].start);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jsonl__cases),
+		cmocka_unit_test(test_jsonl__repeated_names),
+		cmocka_unit_test(test_jsonl__string_start),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

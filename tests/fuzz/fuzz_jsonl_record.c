@@ -1,8 +1,11 @@
 /* Fuzz target: fr_jsonl_record, the reader of the common JSON Lines record,
- * against jansson as the oracle. The input is one line. Whenever the
- * reader takes it, jansson must read it too, to an object whose "text" and
- * "id" are the same bytes (an integer id as its digits); a line the reader
- * leaves alone is jansson's anyway. */
+ * against jansson as the oracle, with the corpus reader's flags
+ * (FR_JSONL_JANSSON_FLAGS, which refuse a name given twice). The input is
+ * one line. Whenever the reader takes it, jansson must read it too, to an
+ * object whose "text" and "id" are the same bytes (an integer id as its
+ * digits); a line the reader leaves alone is jansson's anyway. When jansson
+ * refuses a line for a repeated name, fr_json_string_start must find that
+ * name where the corpus reader reports it: a whole string, after '{' or ','. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,15 +45,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fr_jsonl_fields f;
 	int rc = fr_jsonl_record(line, len, &buf, &cap, &f);
 	FZ_CHECK(rc == 0 || rc == 1);
+	json_error_t jerr;
+	json_t *obj = json_loadb(line, len, FR_JSONL_JANSSON_FLAGS, &jerr);
 	if (rc == 1) {
-		json_error_t jerr;
-		json_t *obj = json_loadb(line, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
 		FZ_CHECK(obj != NULL);
 		FZ_CHECK(json_is_object(obj));
 		check_same(json_object_get(obj, "text"), f.text, f.text_len);
 		check_same(json_object_get(obj, "id"), f.id, f.id_len);
-		json_decref(obj);
+	} else if (obj == NULL && json_error_code(&jerr) == json_error_duplicate_key) {
+		FZ_CHECK(jerr.position > 0 && (size_t)jerr.position <= len);
+		size_t past = (size_t)jerr.position;
+		long long open = fr_json_string_start(line, past);
+		FZ_CHECK(open >= 0);
+		size_t before = (size_t)open;
+		while (before > 0 && (line[before - 1] == ' ' || line[before - 1] == '\t' || line[before - 1] == '\r'))
+			before--;
+		FZ_CHECK(before > 0 && (line[before - 1] == '{' || line[before - 1] == ','));
+		json_t *name = json_loadb(line + open, past - (size_t)open, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+		FZ_CHECK(json_is_string(name));
+		json_decref(name);
 	}
+	json_decref(obj);
 	free(buf);
 	return 0;
 }
