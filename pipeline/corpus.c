@@ -1228,8 +1228,10 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			const json_t *id = json_object_get(obj, "id");
 			size_t at = 0;
 			const char *why = NULL;
-			/* jansson names a bad byte but not where it is: find it. */
-			if (obj == NULL)
+			/* jansson names a bad byte but not where it is: find it. It
+			 * also reads through a raw NUL between two tokens, which costs
+			 * the record as a NUL anywhere does. */
+			if (obj == NULL || memchr(start, '\0', len) != NULL)
 				why = fr_text_problem(c->line, (size_t)(start - c->line) + len, &at);
 			if (why != NULL)
 				rc = fr_error_set(err, FR_EFORMAT, name, c->line_no, "%s at byte %zu of the line", why, at);

@@ -738,6 +738,16 @@ static void test_corpus__jsonl_records(void **state)
 	assert_int_equal(r->stats.paragraphs, 4);
 	assert_int_equal(r->stats.bad_files, 0);
 	run_free(r);
+
+	/* Regression (fuzzing: jansson reads through a raw NUL between two
+	 * tokens, and the record was labeled): a raw NUL anywhere costs the
+	 * record, with where it is. */
+	write_file(path, sizeof(path), t->dir, "g.jsonl", S("{\"text\":\"x\",\"n\":1\0}\n{\"text\":\"y\"}\n"));
+	r = run_one(path, NULL);
+	assert_int_equal(r->n, 2);
+	assert_err(&r->items[0], FR_EFORMAT, "NUL byte at byte 17 of the line", "/g.jsonl", 1);
+	assert_para(&r->items[1], "g.jsonl#2", 2, 2, "y");
+	run_free(r);
 }
 
 /* A record that gives a key twice, at any depth and whichever key, is a bad
