@@ -324,6 +324,9 @@ typedef struct {
 	 * entry that cannot be read, or a file whose name another input has. */
 	int problem;             /* an fr_error_code, 0 for none */
 	char *why;
+	/* An earlier input of the same file name (a .csv or .jsonl: only its
+	 * records without an id of their own are refused), or NULL. */
+	const char *name_of;
 } input_t;
 
 /* The first FR_IDS_MAX ids of a run are remembered, to catch repeats; past
@@ -466,9 +469,11 @@ static int cmp_inputs_by_doc(const void *a, const void *b, void *inputs)
 	return d ? d : (i > j) - (i < j);
 }
 
-/* Ids are "<file name>#<n>", so two inputs of one name would give their
- * paragraphs the same ids, and corrections to one would land on the
- * other: every input after the first of a name is reported and skipped. */
+/* Made-up ids are "<file name>#<n>", so two inputs of one name would give
+ * their paragraphs the same ids, and corrections to one would land on the
+ * other. A .txt after the first of a name is reported and skipped; a .csv
+ * or .jsonl loses only its records without an id of their own
+ * (made_up_id). The same file given twice is read once. */
 static int refuse_repeated_names(fr_corpus *c)
 {
 	size_t *order = malloc((c->n_inputs ? c->n_inputs : 1) * sizeof(*order));
@@ -488,10 +493,12 @@ static int refuse_repeated_names(fr_corpus *c)
 		struct stat a, b;
 		if (stat(in->path, &a) == 0 && stat(was->path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 			rc = set_problem(in, FR_EINVALID, "the same file as %.180s, read once", was->path);
-		else
+		else if (in->kind == IN_TXT)
 			rc = set_problem(in, FR_EINVALID,
 			                 "same file name as %.120s, whose paragraph ids (%.40s#N) it would repeat; rename one",
 			                 was->path, in->doc);
+		else
+			in->name_of = was->path;
 	}
 	free(order);
 	return rc;
@@ -922,6 +929,18 @@ static int set_id(fr_corpus *c, const char *id, size_t len)
 	return 0;
 }
 
+/* A .csv or .jsonl record without an id of its own gets "<file>#<n>",
+ * unless an earlier input has the file's name and so may have made it up
+ * already: then the record is refused. */
+static int made_up_id(fr_corpus *c, const input_t *in, const char *name, size_t line, fr_error *err)
+{
+	if (in->name_of)
+		return fr_error_set(err, FR_EINVALID, name, line,
+		                    "no id, and %.120s has this file's name, so its id %.40s#%zu may be taken; "
+		                    "give the records ids or rename the file", in->name_of, in->doc, c->record);
+	return default_id(c, in->doc, c->record) < 0 ? fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory") : 0;
+}
+
 static int set_doc(fr_corpus *c, const char *doc, size_t len)
 {
 	if (fr_grow((void **)&c->doc, &c->doc_cap, len + 1, 1) < 0)
@@ -1149,9 +1168,10 @@ static int next_csv(fr_paragraph *out, fr_corpus *c, fr_error *err)
 		}
 		if (idlen > 0 && (rc = check_id(c, in->path, line, id, idlen, err)) < 0)
 			return rc;
+		if (idlen == 0 && (rc = made_up_id(c, in, in->path, line, err)) < 0)
+			return rc;
 		c->record_error = 0;
-		if (set_para(c, text, tlen) < 0 ||
-		    (idlen > 0 ? set_id(c, id, idlen) : default_id(c, in->doc, c->record)) < 0 ||
+		if (set_para(c, text, tlen) < 0 || (idlen > 0 && set_id(c, id, idlen) < 0) ||
 		    (dlen > 0 && set_doc(c, doc, dlen) < 0))
 			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		out->para = c->record;
@@ -1274,8 +1294,9 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			rc = check_text(name, c->line_no, "id", idv, idlen, err);
 		if (rc == 0 && idlen > 0)
 			rc = check_id(c, name, c->line_no, idv, idlen, err);
-		if (rc == 0 && (set_para(c, text, tlen) < 0 ||
-		                (idlen > 0 ? set_id(c, idv, idlen) : default_id(c, in->doc, c->record)) < 0))
+		if (rc == 0 && idlen == 0)
+			rc = made_up_id(c, in, name, c->line_no, err);
+		if (rc == 0 && (set_para(c, text, tlen) < 0 || (idlen > 0 && set_id(c, idv, idlen) < 0)))
 			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		json_decref(obj);
 		if (rc < 0)

@@ -1034,6 +1034,26 @@ static void test_corpus__repeated_file_names(void **state)
 	assert_non_null(strstr(r->items[3].err.message, "the same file as "));
 	assert_int_equal(r->stats.bad_files, 2);
 	run_free(r);
+
+	/* Weekly exports of one name whose records carry ids are read whole;
+	 * only a record that would need a made-up id is refused. */
+	char c1[256], c2[256];
+	write_file(c1, sizeof(c1), w1, "export.csv", S("id,text\n,one\nw1-2,two\n"));
+	write_file(c2, sizeof(c2), w2, "export.csv", S("id,text\nw2-1,three\n,four\nw2-3,five\n"));
+	const char *exports[] = { c1, c2 };
+	r = run_corpus(exports, 2, NULL);
+	assert_int_equal(r->n, 5);
+	assert_string_equal(r->items[0].id, "export.csv#1");
+	assert_string_equal(r->items[1].id, "w1-2");
+	assert_string_equal(r->items[2].id, "w2-1");
+	assert_int_equal(r->items[3].rc, FR_EINVALID);
+	assert_string_equal(r->items[3].err.source, c2);
+	assert_int_equal(r->items[3].err.line, 3);
+	assert_non_null(strstr(r->items[3].err.message, "so its id export.csv#2 may be taken"));
+	assert_string_equal(r->items[4].id, "w2-3");
+	assert_int_equal(r->stats.bad_records, 1);
+	assert_int_equal(r->stats.bad_files, 0);
+	run_free(r);
 }
 
 /* Regression (user walk-through: review.csv gave every row of a batch CSV
