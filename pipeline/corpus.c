@@ -920,13 +920,19 @@ static int default_id(fr_corpus *c, const char *doc, size_t n)
 	return 0;
 }
 
+/* len bytes of s into *buf (grown as needed), NUL-terminated. */
+static int copy_cell(char **buf, size_t *cap, const char *s, size_t len)
+{
+	if (fr_grow((void **)buf, cap, len + 1, 1) < 0)
+		return FR_ENOMEM;
+	memcpy(*buf, s, len);
+	(*buf)[len] = '\0';
+	return 0;
+}
+
 static int set_id(fr_corpus *c, const char *id, size_t len)
 {
-	if (fr_grow((void **)&c->id, &c->id_cap, len + 1, 1) < 0)
-		return FR_ENOMEM;
-	memcpy(c->id, id, len);
-	c->id[len] = '\0';
-	return 0;
+	return copy_cell(&c->id, &c->id_cap, id, len);
 }
 
 /* A .csv or .jsonl record without an id of its own gets "<file>#<n>",
@@ -943,29 +949,22 @@ static int made_up_id(fr_corpus *c, const input_t *in, const char *name, size_t 
 
 static int set_doc(fr_corpus *c, const char *doc, size_t len)
 {
-	if (fr_grow((void **)&c->doc, &c->doc_cap, len + 1, 1) < 0)
-		return FR_ENOMEM;
-	memcpy(c->doc, doc, len);
-	c->doc[len] = '\0';
-	c->doc_given = 1;
-	return 0;
+	int rc = copy_cell(&c->doc, &c->doc_cap, doc, len);
+	c->doc_given = rc == 0;
+	return rc;
 }
 
 static int set_para(fr_corpus *c, const char *text, size_t len)
 {
-	if (fr_grow((void **)&c->para, &c->para_cap, len + 1, 1) < 0)
-		return FR_ENOMEM;
-	memcpy(c->para, text, len);
-	c->para[len] = '\0';
-	c->para_len = len;
-	return 0;
+	int rc = copy_cell(&c->para, &c->para_cap, text, len);
+	c->para_len = rc == 0 ? len : 0;
+	return rc;
 }
 
-/* Blank: only spaces, tabs and byte order marks (left mid-file where two
- * files were joined). */
 /* The length of the invisible character at s (of n bytes) that a line
  * may hold and still be blank, or 0: ASCII spaces and tabs, byte order
- * marks, and the Unicode spaces web pages leave (a no-break space from
+ * marks (left mid-file where two files were joined), and the Unicode
+ * spaces web pages leave (a no-break space from
  * &nbsp;, the ideographic space, U+2000 to U+200B, U+202F, U+205F). */
 static size_t blank_char(const char *s, size_t n)
 {
