@@ -141,19 +141,3 @@ void fr_atomic_abort(FILE *fp, const char *tmp)
 	if (tmp && tmp[0])
 		unlink(tmp);
 }
-
-int fr_write_atomic(const char *path, fr_write_fn fn, const void *ctx, fr_error *err)
-{
-	char tmp[PATH_MAX];
-	FILE *fp = fr_atomic_open(path, tmp, sizeof(tmp));
-	if (fp == NULL)
-		return fr_error_set(err, FR_EIO, path, 0, "cannot create: %s", strerror(errno));
-	if (fn(ctx, fp) != 0) {
-		int e = errno;
-		fr_atomic_abort(fp, tmp);
-		return fr_error_set(err, FR_EIO, path, 0, "cannot write: %s", strerror(e ? e : EIO));
-	}
-	if (fr_atomic_commit(fp, tmp, path) != 0)
-		return fr_error_set(err, FR_EIO, path, 0, "cannot write: %s", strerror(errno));
-	return 0;
-}

@@ -38,9 +38,7 @@ FILE *fr_atomic_open(const char *path, char *tmp_out, size_t tmp_size);
 int fr_atomic_commit(FILE *fp, const char *tmp, const char *path);
 void fr_atomic_abort(FILE *fp, const char *tmp);
 
-/* Writes path atomically with fn(ctx, fp), which returns 0 or non-zero when
- * it failed. Returns 0, or FR_EIO with err naming the file. */
+/* Writes a whole file's content to fp: 0, or non-zero when it failed. */
 typedef int (*fr_write_fn)(const void *ctx, FILE *fp);
-int fr_write_atomic(const char *path, fr_write_fn fn, const void *ctx, fr_error *err);
 
 #endif

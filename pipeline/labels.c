@@ -617,11 +617,6 @@ int fr_json_dump(const void *j, FILE *fp)
 	       fputc('\n', fp) == EOF;
 }
 
-int fr_json_write_file_atomic(const json_t *j, const char *path, fr_error *err)
-{
-	return fr_write_atomic(path, fr_json_dump, j, err);
-}
-
 static int write_review(const void *r, FILE *fp)
 {
 	return fr_review_write(r, fp);
@@ -699,9 +694,11 @@ typedef struct {
 typedef struct {
 	double certainty;
 	size_t seq;        /* input order */
-	char *strings;     /* id, document (empty when unknown), the document to tell apart
-	                    * for diversity, text: each NUL-terminated; owned */
-	size_t doc_off, group_off, text_off, text_len;
+	char *strings;     /* id, document (empty when unknown), the id's part before '#'
+	                    * (empty when the document is known), text: each
+	                    * NUL-terminated; owned */
+	size_t doc_off, text_off, text_len;
+	size_t group_off;  /* the document to tell apart for diversity: doc_off's, or the id's part */
 	review_task *tasks; /* n_tasks, inside fr_review's task array */
 	size_t doc_group;  /* same number for the same document, at selection */
 } review_entry;
@@ -874,9 +871,9 @@ int fr_review_add(fr_review *r, const fr_paragraph *p, const fr_task_result *res
 	 * the queue tells documents apart as training does, by the id's part
 	 * before '#', else the id. */
 	const char *doc = p->doc_known ? p->doc : "";
-	const char *group = p->doc_known ? p->doc : p->id;
 	size_t id_len = strlen(p->id), doc_len = strlen(doc);
-	size_t group_len = p->doc_known ? doc_len : strcspn(p->id, "#");
+	/* Without a document, the group is a copy of the id's first part. */
+	size_t group_len = p->doc_known ? 0 : strcspn(p->id, "#");
 	char *s = malloc(id_len + doc_len + group_len + p->text_len + 4);
 	if (s == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
@@ -885,7 +882,7 @@ int fr_review_add(fr_review *r, const fr_paragraph *p, const fr_task_result *res
 	at += id_len + 1;
 	memcpy(at, doc, doc_len + 1);
 	at += doc_len + 1;
-	memcpy(at, group, group_len);
+	memcpy(at, p->id, group_len);
 	at[group_len] = '\0';
 	at += group_len + 1;
 	memcpy(at, p->text, p->text_len);
@@ -897,7 +894,7 @@ int fr_review_add(fr_review *r, const fr_paragraph *p, const fr_task_result *res
 	dst->seq = e.seq;
 	dst->strings = s;
 	dst->doc_off = id_len + 1;
-	dst->group_off = id_len + doc_len + 2;
+	dst->group_off = p->doc_known ? id_len + 1 : id_len + doc_len + 2;
 	dst->text_off = id_len + doc_len + group_len + 3;
 	dst->text_len = p->text_len;
 	for (size_t t = 0; t < r->n_tasks; t++) {

@@ -167,8 +167,6 @@ void fr_review_free(fr_review *r);
  * is valid JSON whatever the input was. */
 void fr_json_write_string(FILE *fp, const char *s, size_t len);
 
-/* Writes a JSON value to path atomically (temporary file + rename). */
-int fr_json_write_file_atomic(const struct json_t *j, const char *path, fr_error *err);
 /* Writes a JSON value (a json_t) as those files have it: indented, keys in
  * order, a final newline; an fr_write_fn. 0, or nonzero on a write error. */
 int fr_json_dump(const void *j, FILE *fp);

@@ -950,30 +950,6 @@ static void test_labels__open_errors(void **state)
 	assert_string_equal(err.source, file);
 }
 
-static void test_labels__json_write_file_atomic(void **state)
-{
-	test_state *t = *state;
-	fr_error err = FR_ERROR_INIT;
-	char path[128], bad[160];
-	json_error_t jerr;
-	json_t *j = json_pack("{s:s, s:[i,i]}", "name", "caf\xc3\xa9", "n", 1, 2);
-	assert_non_null(j);
-	path_in(path, sizeof(path), t->dir, "x.json");
-	assert_int_equal(test_write_text(path, "old"), 0);
-	assert_int_equal(fr_json_write_file_atomic(j, path, &err), 0);
-	json_t *back = json_load_file(path, 0, &jerr);
-	assert_non_null(back);
-	assert_true(json_equal(j, back));
-	json_decref(back);
-	assert_int_equal(count_entries(t->dir, ".tmp-"), 0);
-
-	path_in(bad, sizeof(bad), t->dir, "missing/x.json");
-	assert_int_equal(fr_json_write_file_atomic(j, bad, &err), FR_EIO);
-	assert_int_equal(err.code, FR_EIO);
-	assert_string_equal(err.source, bad);
-	json_decref(j);
-}
-
 /* ---- the review queue --------------------------------------------------- */
 
 /* Sets one task's result: label top with score p1, label second with p2,
@@ -1244,7 +1220,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_labels__old_labels_survive_until_commit, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__failed_commit_keeps_the_old_set, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__open_errors, setup_tmp, teardown_tmp),
-		cmocka_unit_test_setup_teardown(test_labels__json_write_file_atomic, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_labels__review_certainty),
 		cmocka_unit_test(test_labels__review_least_certain_bounded),
 		cmocka_unit_test(test_labels__review_diversity),
