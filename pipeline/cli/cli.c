@@ -57,14 +57,25 @@ int cli_parse(int argc, char **argv, const char *command, const char *usage,
 			return -1;
 		}
 		if (c == '?' || c == ':') {
-			const char *bad = argv[optind - 1];
-			fprintf(stderr, "framer %s: %s '%s' (see framer %s --help)\n", command,
-			        optopt ? "option needs a value:" : "unknown option", bad, command);
+			/* The one-line convention holds for usage errors too: scripts
+			 * and the bad-input runner read "framer: " as the start. */
+			char bad[256];
+			snprintf(bad, sizeof(bad), "%.160s", argv[optind - 1]);
+			cli_clean_message(bad);
+			cli_failf(FR_EXIT_USAGE, "%s: %s '%s' (see framer %s --help)", command,
+			          optopt ? "option needs a value:" : "unknown option", bad, command);
 			return -2;
 		}
 		/* `--data a.csv --data b.csv` scoring b alone, without a word,
 		 * would be a wrong result the user cannot see. */
 		const cli_option *o = which >= 0 && (size_t)which < n ? &opts[which] : NULL;
+		/* `--out ""` (an unset shell variable) names nothing; refusing it
+		 * here beats a message about a file with no name later on. */
+		if (o && o->arg && optarg[0] == '\0') {
+			cli_failf(FR_EXIT_USAGE, "%s: --%s is given an empty %s (see framer %s --help)",
+			          command, o->name, o->arg, command);
+			return -2;
+		}
 		if (o && o->arg && !o->repeatable) {
 			if (given[which]) {
 				char line[512];

@@ -45,9 +45,12 @@ static int run(int argc, char **argv)
 	for (const subcommand *c = commands; c->name; c++)
 		if (strcmp(argv[1], c->name) == 0)
 			return c->fn(argc - 1, argv + 1);
-	fprintf(stderr, "framer: unknown command '%s'\n", argv[1]);
-	usage(stderr);
-	return FR_EXIT_USAGE;
+	/* One line, as for every other failure: the command list fits in it. */
+	char what[256];
+	snprintf(what, sizeof(what), "%.160s", argv[1]);
+	cli_clean_message(what);
+	return cli_failf(FR_EXIT_USAGE, "unknown command '%s' (train, classify or evaluate; see framer --help)",
+	                 what);
 }
 
 int main(int argc, char **argv)
