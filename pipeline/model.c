@@ -1229,8 +1229,12 @@ static int verify_file(const fr_model *m, const char *manifest_path, const char 
 		                    (long long)st.st_size, (long long)json_integer_value(bytes));
 	char got[65];
 	int rc = fr_sha256_file(path, got, err);
-	if (rc < 0)
+	/* A file there but unreadable (permissions, a disk error) is an I/O
+	 * failure the user fixes with chmod, not a bundle to retrain. */
+	if (rc < 0 && rc != FR_EIO)
 		return err ? (err->code = FR_EMODEL) : FR_EMODEL;
+	if (rc < 0)
+		return rc;
 	if (strcmp(got, want) != 0)
 		return fr_error_set(err, FR_EMODEL, path, 0,
 		                    "sha256 %.12s... does not match model.json's %.12s...: the file was "
@@ -1460,6 +1464,10 @@ int fr_model_load(fr_model **out, const char *dir, fr_error *err)
 	 * jansson reads the rest, with the vocabulary's value as null (and its
 	 * line ends kept, so that jansson's line numbers stay right). */
 	text = fr_map_file(path, &text_len);
+	if (text == NULL && (errno == EACCES || errno == EPERM || errno == EIO)) {
+		rc = fr_error_set(err, FR_EIO, path, 0, "cannot read: %s", strerror(errno));
+		goto done;
+	}
 	if (text != NULL)
 		vocab_image_open(&img, dir);
 	/* Where the image says the vocabulary is, when those bytes are still

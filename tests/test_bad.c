@@ -179,7 +179,7 @@ static int parse_count(bad_case *c, const char *key, const char *value, long *ou
 
 static const char *const action_keys[] = {
 	"fill", "mkdir", "unreadable", "readonly",
-	"model-remove", "model-truncate", "model-alter", "model-json", NULL
+	"model-remove", "model-truncate", "model-alter", "model-json", "model-unreadable", NULL
 };
 
 static int parse_line(bad_case *c, char *key, char *value)
@@ -226,7 +226,8 @@ static int parse_line(bad_case *c, char *key, char *value)
 		snprintf(c->actions[c->n_actions].key, sizeof(c->actions[0].key), "%s", key);
 		c->actions[c->n_actions++].value = dup;
 		c->copy_model |= strncmp(key, "model-", 6) == 0;
-		c->unprivileged |= strcmp(key, "unreadable") == 0 || strcmp(key, "readonly") == 0;
+		c->unprivileged |= strcmp(key, "unreadable") == 0 || strcmp(key, "readonly") == 0 ||
+		                   strcmp(key, "model-unreadable") == 0;
 		return 0;
 	}
 	free(dup);
@@ -502,7 +503,9 @@ static void edit_model(const bad_case *c, const char *key, const char *value)
 	long n = 0;
 	if (sscanf(value, "%255s", file) != 1 || test_path(path, sizeof(path), c->model_dir, file) != 0)
 		fail_msg("%s: no file named in '%s'", key, value);
-	if (strcmp(key, "model-remove") == 0) {
+	if (strcmp(key, "model-unreadable") == 0) {
+		return; /* chmod comes after the case is handed to nobody */
+	} else if (strcmp(key, "model-remove") == 0) {
 		assert_int_equal(unlink(path), 0);
 	} else if (strcmp(key, "model-truncate") == 0) {
 		if (sscanf(value, "%*s %ld", &n) != 1)
@@ -557,6 +560,18 @@ static const char *setpriv_path(void)
 		if (access(places[i], X_OK) == 0)
 			return places[i];
 	return NULL;
+}
+
+/* The path an unreadable or model-unreadable action takes away: the
+ * expanded value, or that file of the case's own model copy. */
+static const char *made_unreadable(const bad_case *c, const action *a, char *buf, size_t size)
+{
+	if (strcmp(a->key, "model-unreadable") != 0)
+		return buf;
+	char file[256];
+	if (sscanf(a->value, "%255s", file) != 1 || test_path(buf, size, c->model_dir, file) != 0)
+		fail_msg("model-unreadable: no file named in '%s'", a->value);
+	return buf;
 }
 
 static void prepare(bad_case *c)
@@ -619,8 +634,8 @@ static void prepare(bad_case *c)
 			if (running_as_root())
 				assert_int_equal(chown(buf, 65534, 65534), 0);
 			assert_int_equal(chmod(buf, 0555), 0);
-		} else if (strcmp(a->key, "unreadable") == 0) {
-			assert_int_equal(chmod(buf, 0), 0);
+		} else if (strcmp(a->key, "unreadable") == 0 || strcmp(a->key, "model-unreadable") == 0) {
+			assert_int_equal(chmod(made_unreadable(c, a, buf, sizeof(buf)), 0), 0);
 		}
 	}
 }
@@ -632,8 +647,10 @@ static void restore(bad_case *c)
 	for (size_t i = 0; i < c->n_actions; i++) {
 		const action *a = &c->actions[i];
 		struct stat st;
-		if ((strcmp(a->key, "readonly") != 0 && strcmp(a->key, "unreadable") != 0) ||
-		    expand(c, a->value, buf, sizeof(buf)) != 0 || lstat(buf, &st) != 0)
+		if ((strcmp(a->key, "readonly") != 0 && strcmp(a->key, "unreadable") != 0 &&
+		     strcmp(a->key, "model-unreadable") != 0) ||
+		    expand(c, a->value, buf, sizeof(buf)) != 0 ||
+		    lstat(made_unreadable(c, a, buf, sizeof(buf)), &st) != 0)
 			continue;
 		chmod(buf, S_ISDIR(st.st_mode) ? 0755 : 0644);
 	}

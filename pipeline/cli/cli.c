@@ -121,7 +121,7 @@ int cli_load_model(struct fr_model **out, const char *dir)
 {
 	fr_error err = FR_ERROR_INIT;
 	if (fr_model_load(out, dir, &err) < 0)
-		return cli_fail(FR_EXIT_MODEL, &err);
+		return cli_fail(err.code == FR_EIO || err.code == FR_ENOMEM ? FR_EXIT_IO : FR_EXIT_MODEL, &err);
 	if (fr_model_load_note(*out) != NULL)
 		fprintf(stderr, "framer: warning: %s\n", fr_model_load_note(*out));
 	return FR_EXIT_OK;
