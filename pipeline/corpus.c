@@ -1200,6 +1200,22 @@ static int repeated_key(const fr_corpus *c, const char *record, size_t len, int 
 	                    (size_t)(record - c->line) + (size_t)open);
 }
 
+/* A record's id or document as jansson read it (a string, or an integer's
+ * digits in num): *out and its length, or NULL and 0 when absent. */
+static size_t json_name(const json_t *v, char num[32], const char **out)
+{
+	*out = NULL;
+	if (json_is_string(v)) {
+		*out = json_string_value(v);
+		return json_string_length(v);
+	}
+	if (!json_is_integer(v))
+		return 0;
+	snprintf(num, 32, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	*out = num;
+	return strlen(num);
+}
+
 static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 {
 	input_t *in = &c->inputs[c->cur];
@@ -1233,9 +1249,9 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 		if (simple < 0)
 			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		json_t *obj = NULL;
-		char num[32];
-		const char *text = f.text, *idv = f.id;
-		size_t tlen = f.text_len, idlen = f.id_len;
+		char num[32], doc_num[32];
+		const char *text = f.text, *idv = f.id, *doc = f.doc;
+		size_t tlen = f.text_len, idlen = f.id_len, dlen = f.doc_len;
 		int rc = 0;
 		if (!simple || text == NULL) {
 			json_error_t jerr;
@@ -1245,6 +1261,9 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			obj = json_loadb(start, len, FR_JSONL_JANSSON_FLAGS, &jerr);
 			const json_t *jtext = json_object_get(obj, "text");
 			const json_t *id = json_object_get(obj, "id");
+			const json_t *jdoc = json_object_get(obj, "document");
+			if (jdoc == NULL)
+				jdoc = json_object_get(obj, "doc");
 			size_t at = 0;
 			const char *why = NULL;
 			/* jansson names a bad byte but not where it is: find it. It
@@ -1266,19 +1285,14 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			else if (id && !json_is_string(id) && !json_is_integer(id))
 				rc = fr_error_set(err, FR_EFORMAT, name, c->line_no,
 				                  "\"id\" must be a string or an integer");
+			else if (jdoc && !json_is_string(jdoc) && !json_is_integer(jdoc))
+				rc = fr_error_set(err, FR_EFORMAT, name, c->line_no, "\"%s\" must be a string or an integer",
+				                  json_object_get(obj, "document") ? "document" : "doc");
 			if (rc == 0) {
 				text = json_string_value(jtext);
 				tlen = json_string_length(jtext);
-				idv = NULL;
-				idlen = 0;
-				if (json_is_string(id)) {
-					idv = json_string_value(id);
-					idlen = json_string_length(id);
-				} else if (id) {
-					snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(id));
-					idv = num;
-					idlen = strlen(num);
-				}
+				idlen = json_name(id, num, &idv);
+				dlen = json_name(jdoc, doc_num, &doc);
 			}
 		}
 		if (rc == 0 && tlen == 0) {
@@ -1291,11 +1305,14 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			rc = check_text(name, c->line_no, "text", text, tlen, err);
 		if (rc == 0)
 			rc = check_text(name, c->line_no, "id", idv, idlen, err);
+		if (rc == 0)
+			rc = check_text(name, c->line_no, "document", doc, dlen, err);
 		if (rc == 0 && idlen > 0)
 			rc = check_id(c, name, c->line_no, idv, idlen, err);
 		if (rc == 0 && idlen == 0)
 			rc = made_up_id(c, in, name, c->line_no, err);
-		if (rc == 0 && (set_para(c, text, tlen) < 0 || (idlen > 0 && set_id(c, idv, idlen) < 0)))
+		if (rc == 0 && (set_para(c, text, tlen) < 0 || (idlen > 0 && set_id(c, idv, idlen) < 0) ||
+		                (dlen > 0 && set_doc(c, doc, dlen) < 0)))
 			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		json_decref(obj);
 		if (rc < 0)

@@ -157,6 +157,7 @@ int fr_jsonl_record(const char *line, size_t len, char **buf, size_t *cap, fr_js
 	/* The names so far, to refuse one given twice. */
 	struct { const char *at; size_t len; } names[FR_JSONL_MAX_MEMBERS];
 	size_t n_names = 0;
+	int document_seen = 0;
 	if (p == end || *p != '{')
 		return 0;
 	p = skip_space(p + 1, end);
@@ -184,6 +185,10 @@ int fr_jsonl_record(const char *line, size_t len, char **buf, size_t *cap, fr_js
 		p = skip_space(p + 1, end);
 		int is_text = key_len == 4 && memcmp(key, "text", 4) == 0;
 		int is_id = key_len == 2 && memcmp(key, "id", 2) == 0;
+		/* As a CSV's columns: "document" over "doc", in either order. */
+		int is_document = key_len == 8 && memcmp(key, "document", 8) == 0;
+		int is_doc = is_document || (key_len == 3 && memcmp(key, "doc", 3) == 0);
+		int keep = is_text || is_id || is_doc;
 		const char *value = d;
 		size_t value_len = 0;
 		if (p < end && *p == '"') {
@@ -192,21 +197,26 @@ int fr_jsonl_record(const char *line, size_t len, char **buf, size_t *cap, fr_js
 			if (n < 0)
 				return 0;
 			value_len = (size_t)n;
-		} else if (is_id && (value_len = plain_integer(p, end)) > 0) {
+		} else if ((is_id || is_doc) && (value_len = plain_integer(p, end)) > 0) {
 			value = p;
 			p += value_len;
 		} else {
 			return 0;
 		}
-		/* Only the text and the id keep their room in the buffer. */
+		/* Only the text, the id and the document keep their room in the
+		 * buffer. */
 		if (is_text) {
 			out->text = value;
 			out->text_len = value_len;
 		} else if (is_id) {
 			out->id = value;
 			out->id_len = value_len;
+		} else if (is_document || (is_doc && !document_seen)) {
+			out->doc = value;
+			out->doc_len = value_len;
 		}
-		if ((is_text || is_id) && value == d)
+		document_seen |= is_document;
+		if (keep && value == d)
 			d += value_len;
 		p = skip_space(p, end);
 		if (p < end && *p == ',') {

@@ -5,7 +5,8 @@
 
 /* A JSON Lines record the common way, without building jansson's tree:
  * one object whose members are all strings (and "id" may be a
- * non-negative integer), the strings' escapes decoded. Reading a record
+ * non-negative integer, as may "document" and "doc"), the strings' escapes
+ * decoded. Reading a record
  * this way costs a pass over its bytes; jansson's reader, which checks and
  * copies every character and builds a hash table per object, took a third
  * of classify's time on JSON Lines.
@@ -13,7 +14,7 @@
  * Anything else (other kinds of values, escapes in a key, \u0000, bad
  * JSON or bad UTF-8) is not taken: the caller then reads the line with
  * jansson and FR_JSONL_JANSSON_FLAGS, which also words the errors. A line
- * that is taken, jansson reads to the same text and id
+ * that is taken, jansson reads to the same text, id and document
  * (tests/fuzz/fuzz_jsonl_record.c checks it).
  *
  * A name given twice is not taken either, whatever the name: jansson
@@ -26,6 +27,8 @@ typedef struct fr_jsonl_fields {
 	size_t text_len;
 	const char *id;   /* decoded, or an integer's digits; NULL when absent */
 	size_t id_len;
+	const char *doc;  /* "document", else "doc": as the id; NULL when absent */
+	size_t doc_len;
 } fr_jsonl_fields;
 
 /* The flags the corpus reader gives json_loadb for a JSON Lines record

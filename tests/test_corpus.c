@@ -1084,6 +1084,36 @@ static void test_corpus__csv_document_column(void **state)
 	run_free(r);
 }
 
+/* A .jsonl record's "document" (or "doc") is its document too, through
+ * both readers: the fast one and jansson's (an escape in a name sends
+ * the fourth record there). A document that is neither a string nor an
+ * integer costs the record. */
+static void test_corpus__jsonl_document_field(void **state)
+{
+	tmp_state *t = *state;
+	char path[256];
+	write_file(path, sizeof(path), t->dir, "docs.jsonl",
+	           S("{\"id\":\"r1\",\"text\":\"one\",\"document\":\"art-1\"}\n"
+	             "{\"id\":\"r2\",\"text\":\"two\",\"doc\":7}\n"
+	             "{\"id\":\"r3\",\"doc\":\"x\",\"text\":\"three\",\"document\":\"art-3\"}\n"
+	             "{\"id\":\"r4\",\"text\":\"four\",\"doc\":\"art-4\",\"n\\u0061me\":1}\n"
+	             "{\"id\":\"r5\",\"text\":\"five\",\"doc\":null}\n"
+	             "{\"id\":\"r6\",\"text\":\"six\"}\n"));
+	run_t *r = run_one(path, NULL);
+	assert_int_equal(r->n, 6);
+	assert_string_equal(r->items[0].doc, "art-1");
+	assert_true(r->items[0].doc_known);
+	assert_string_equal(r->items[1].doc, "7");
+	assert_string_equal(r->items[2].doc, "art-3");
+	assert_string_equal(r->items[3].doc, "art-4");
+	assert_true(r->items[3].doc_known);
+	assert_int_equal(r->items[4].rc, FR_EFORMAT);
+	assert_non_null(strstr(r->items[4].err.message, "\"doc\" must be a string or an integer"));
+	assert_string_equal(r->items[5].doc, "docs.jsonl");
+	assert_false(r->items[5].doc_known);
+	run_free(r);
+}
+
 /* Regression (user walk-through: a line holding only a no-break space, as
  * scraped pages leave for &nbsp;, joined two paragraphs): a line of Unicode
  * spaces is blank. */
@@ -1200,6 +1230,7 @@ int main(void)
 		cmocka_unit_test(test_corpus__boilerplate_rules_with_bom),
 		cmocka_unit_test_setup_teardown(test_corpus__repeated_file_names, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__csv_document_column, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__jsonl_document_field, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__unicode_space_lines_are_blank, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__invalid_utf8_hints_at_the_encoding, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__directory, setup_tmp, teardown_tmp),

@@ -2,8 +2,8 @@
  * against jansson as the oracle, with the corpus reader's flags
  * (FR_JSONL_JANSSON_FLAGS, which refuse a name given twice). The input is
  * one line. Whenever the reader takes it, jansson must read it too, to an
- * object whose "text" and "id" are the same bytes (an integer id as its
- * digits); a line the reader leaves alone is jansson's anyway. When jansson
+ * object whose "text", "id" and document ("document", else "doc") are the
+ * same bytes (an integer as its digits); a line the reader leaves alone is jansson's anyway. When jansson
  * refuses a line for a repeated name, fr_json_string_start must find that
  * name where the corpus reader reports it: a whole string, after '{' or ','.
  * The reader reports a raw NUL or bad UTF-8 instead, and rightly so: jansson
@@ -56,6 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(json_is_object(obj));
 		check_same(json_object_get(obj, "text"), f.text, f.text_len);
 		check_same(json_object_get(obj, "id"), f.id, f.id_len);
+		const json_t *doc = json_object_get(obj, "document");
+		check_same(doc ? doc : json_object_get(obj, "doc"), f.doc, f.doc_len);
 	} else if (obj == NULL && json_error_code(&jerr) == json_error_duplicate_key &&
 	           fr_text_problem(line, len, &at) == NULL) {
 		FZ_CHECK(jerr.position > 0 && (size_t)jerr.position <= len);
