@@ -315,21 +315,30 @@ static json_t *summary_json(const fr_model *m, const classify_args *a, char *con
 		"drift", drift_json(m, t, warnings));
 }
 
+/* "1 file", "2 files": the summary is read by people. */
+static const char *plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static void print_summary(const fr_model *m, const fr_corpus *corpus, const fr_run_tally *t,
                           const char *out, const fr_labels_options *formats,
                           const json_t *warnings, double seconds)
 {
 	const fr_corpus_stats *s = fr_corpus_get_stats(corpus);
-	fprintf(stderr, "framer: labeled %zu paragraphs from %zu files in %.2f s", t->paragraphs,
-	        s->files, seconds);
+	fprintf(stderr, "framer: labeled %zu paragraph%s from %zu file%s in %.2f s", t->paragraphs,
+	        plural(t->paragraphs), s->files, plural(s->files), seconds);
 	if (seconds > 0)
 		fprintf(stderr, " (%.0f paragraphs/s)", (double)t->paragraphs / seconds);
-	fprintf(stderr, "\nframer: dropped %zu boilerplate blocks and %zu repeated titles; skipped %zu bad records, %zu bad files",
-	        s->boilerplate, s->repeated_titles, s->bad_records + t->failed, s->bad_files);
+	size_t bad_records = s->bad_records + t->failed;
+	fprintf(stderr, "\nframer: dropped %zu boilerplate block%s and %zu repeated title%s; "
+	        "skipped %zu bad record%s, %zu bad file%s", s->boilerplate, plural(s->boilerplate),
+	        s->repeated_titles, plural(s->repeated_titles), bad_records, plural(bad_records),
+	        s->bad_files, plural(s->bad_files));
 	/* Records with an empty text get no output line: say how many, or a
 	 * scraper's empty rows would go missing without a word. */
 	if (s->empty)
-		fprintf(stderr, ", %zu records with empty text", s->empty);
+		fprintf(stderr, ", %zu record%s with empty text", s->empty, plural(s->empty));
 	fputc('\n', stderr);
 	for (size_t k = 0; k < fr_model_task_count(m); k++) {
 		fprintf(stderr, "framer:   %-8s", fr_model_task_name(m, k));
@@ -340,9 +349,9 @@ static void print_summary(const fr_model *m, const fr_corpus *corpus, const fr_r
 	}
 	fprintf(stderr, "framer: out-of-vocabulary terms %.1f%%", t->terms ? 100.0 * (double)t->unknown / (double)t->terms : 0.0);
 	if (t->no_known_terms)
-		fprintf(stderr, "; %zu paragraphs with no known word", t->no_known_terms);
+		fprintf(stderr, "; %zu paragraph%s with no known word", t->no_known_terms, plural(t->no_known_terms));
 	if (t->invalid_bytes)
-		fprintf(stderr, "; %zu invalid UTF-8 bytes replaced", t->invalid_bytes);
+		fprintf(stderr, "; %zu invalid UTF-8 byte%s replaced", t->invalid_bytes, plural(t->invalid_bytes));
 	fputc('\n', stderr);
 	if (json_array_size(warnings)) {
 		fprintf(stderr, "framer: warning: this batch looks unlike the training data; check its labels before trusting them:\n");
