@@ -1209,5 +1209,9 @@ int fr_report_write(const json_t *report, const char *dir, fr_error *err)
 	for (size_t i = 0; i < REPORT_FILES; i++)
 		if (fp[i] != NULL || tmp[i][0] != '\0')
 			fr_atomic_abort(fp[i], tmp[i]);
+	/* The renames reach the disk with the folder (best effort, as in
+	 * fr_model_save: the files are in place either way). */
+	if (rc == 0)
+		fr_fsync_path(dir, 1);
 	return rc;
 }

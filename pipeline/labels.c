@@ -668,6 +668,10 @@ int fr_labels_commit(fr_labels_writer *w, const json_t *summary, fr_error *err)
 		rc = rename_out(set[i], err);
 	for (size_t i = 0; rc < 0 && i < sizeof(set) / sizeof(set[0]); i++)
 		drop_out(set[i]);
+	/* The renames are entries of the folder: on disk only once it is
+	 * synced too (best effort: the files are in place either way). */
+	if (rc == 0)
+		fr_fsync_path(w->dir, 1);
 	return rc;
 }
 
