@@ -84,7 +84,7 @@ static const char *label_cell(const fr_model *m, size_t t, int label, uint64_t s
 	return *buf;
 }
 
-static void write_csv_header(const fr_model *m, FILE *fp);
+static int write_csv_header(const fr_model *m, FILE *fp);
 
 int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *m,
                    const fr_labels_options *opts, fr_error *err)
@@ -108,8 +108,8 @@ int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *
 		rc = open_out(&w->jsonl, out_dir, "labels.jsonl", err);
 	if (rc == 0 && opts->csv)
 		rc = open_out(&w->csv, out_dir, "labels.csv", err);
-	if (rc == 0 && opts->csv)
-		write_csv_header(m, w->csv.fp);
+	if (rc == 0 && opts->csv && write_csv_header(m, w->csv.fp) < 0)
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	if (rc == 0 && opts->review)
 		rc = fr_review_new(&w->review, m, opts->review, err);
 done:
@@ -419,14 +419,21 @@ static void csv_put_cell(fr_labels_chunk *c, const char *s, size_t len)
 }
 
 /* A write error shows at the commit's flush, as the records' do. */
-static void write_csv_header(const fr_model *m, FILE *fp)
+static int csv_name(FILE *fp, const char *prefix, const char *name, const char *suffix);
+
+/* A write that fails shows at the sync; -1 is out of memory. */
+static int write_csv_header(const fr_model *m, FILE *fp)
 {
+	int failed = 0;
 	fputs("id,doc,para,text", fp);
 	for (size_t t = 0; t < fr_model_task_count(m); t++) {
 		const char *name = fr_model_task_name(m, t);
-		fprintf(fp, ",%s,%s_confidence,%s_evidence", name, name, name);
+		failed |= csv_name(fp, "", name, "") < 0;
+		failed |= csv_name(fp, "", name, "_confidence") < 0;
+		failed |= csv_name(fp, "", name, "_evidence") < 0;
 	}
 	putc('\n', fp);
+	return failed ? -1 : 0;
 }
 
 static void build_csv_record(fr_labels_chunk *c, const fr_paragraph *p, const fr_task_result *results)
@@ -1072,6 +1079,21 @@ static int csv_cstr(FILE *fp, const char *s)
 	return csv_cell(fp, s, strlen(s));
 }
 
+/* ",prefix<name>suffix": a header cell built from a task's name (a CSV
+ * header may name a column "a,b" or "=x"), quoted and defused as any cell. */
+static int csv_name(FILE *fp, const char *prefix, const char *name, const char *suffix)
+{
+	putc(',', fp);
+	size_t len = strlen(prefix) + strlen(name) + strlen(suffix);
+	char *cell = malloc(len + 1);
+	if (cell == NULL)
+		return -1;
+	snprintf(cell, len + 1, "%s%s%s", prefix, name, suffix);
+	int rc = csv_cell(fp, cell, len);
+	free(cell);
+	return rc;
+}
+
 int fr_review_write(const fr_review *r, FILE *fp)
 {
 	const fr_model *m = r->m;
@@ -1079,13 +1101,13 @@ int fr_review_write(const fr_review *r, FILE *fp)
 	size_t cap = 0;
 	int failed = 0;
 	fputs("id,document,text", fp);
-	for (size_t t = 0; t < r->n_tasks; t++) {
-		putc(',', fp);
-		failed |= csv_cstr(fp, fr_model_task_name(m, t)) < 0;
-	}
+	for (size_t t = 0; t < r->n_tasks; t++)
+		failed |= csv_name(fp, "", fr_model_task_name(m, t), "") < 0;
 	for (size_t t = 0; t < r->n_tasks; t++) {
 		const char *name = fr_model_task_name(m, t);
-		fprintf(fp, ",confidence_%s,second_%s,margin_%s", name, name, name);
+		failed |= csv_name(fp, "confidence_", name, "") < 0;
+		failed |= csv_name(fp, "second_", name, "") < 0;
+		failed |= csv_name(fp, "margin_", name, "") < 0;
 	}
 	putc('\n', fp);
 	for (size_t i = 0; i < r->n_chosen; i++) {
