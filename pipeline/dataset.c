@@ -73,11 +73,8 @@ static size_t about_which(const char *name, char *const *names, size_t n)
 	return n;
 }
 
-/* Refuses a task named like a column framer writes: one of output_columns,
- * or a column about one of the other tasks (n of them), or one such that
- * another task is a column about it. The error names path's header. */
-static int check_task_name(const char *name, char *const *tasks, size_t n, const char *path,
-                           fr_error *err)
+int fr_dataset_check_task_name(const char *name, const char *const *tasks, size_t n,
+                               const char *path, fr_error *err)
 {
 	for (size_t i = 0; output_columns[i].name; i++)
 		if (strcmp(name, output_columns[i].name) == 0)
@@ -435,7 +432,7 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 			                  tasks[t], column_about(tasks[t], header[of]), header[of]);
 			goto done;
 		}
-		if (!later && (rc = check_task_name(tasks[t], ds->tasks, ds->n_tasks, path, err)) < 0)
+		if (!later && (rc = fr_dataset_check_task_name(tasks[t], (const char *const *)ds->tasks, ds->n_tasks, path, err)) < 0)
 			goto done;
 		task_col[ds->n_tasks] = col;
 		ds->tasks[ds->n_tasks] = strdup(tasks[t]);
@@ -573,7 +570,8 @@ static int merge(fr_dataset *ds, size_t *cap, fr_dataset *src, size_t file, fr_s
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	for (size_t t = 0; t < src->n_tasks; t++) {
 		int u = fr_dataset_task_index(ds, src->tasks[t]);
-		if (u < 0 && (rc = check_task_name(src->tasks[t], ds->tasks, ds->n_tasks, path, err)) < 0)
+		if (u < 0 && (rc = fr_dataset_check_task_name(src->tasks[t], (const char *const *)ds->tasks,
+		                                             ds->n_tasks, path, err)) < 0)
 			goto done;
 		if (u < 0) {
 			if (add_task(ds, *cap, src->tasks[t]) < 0) {

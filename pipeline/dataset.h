@@ -96,6 +96,14 @@ int fr_dataset_task_multilabel(const fr_dataset *ds, size_t task);
  * end. A single-label cell gives itself. */
 const char *fr_label_next(const char **cursor, size_t *len_out);
 
+/* Refuses (FR_EFORMAT, at line 1 of path) a task named like a column
+ * framer writes beside the tasks (id, doc, para, document), or like its
+ * column about one of the n tasks given (stance_confidence beside stance,
+ * confidence_stance), or such that one of them is a column about it. Those
+ * would give labels.csv, review.csv or labels.jsonl a column twice. */
+int fr_dataset_check_task_name(const char *name, const char *const *tasks, size_t n,
+                               const char *path, fr_error *err);
+
 /* The index of a task by name, or -1. */
 int fr_dataset_task_index(const fr_dataset *ds, const char *task);
 

@@ -1364,6 +1364,26 @@ static int load_task(fr_model *m, task_t *task, const json_t *j, const char *dir
 	return load_classifier(m, &task->clf, file, dir, src, solver, task->n_labels, err);
 }
 
+/* A bundle trained before framer refused them may hold a task named like a
+ * column it writes (para): its labels.jsonl would give that key twice,
+ * which no reader can take. Refused here, with what to do. */
+static int check_task_names(const fr_model *m, const char *src, fr_error *err)
+{
+	const char **names = malloc(m->n_tasks * sizeof(*names));
+	if (names == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	int rc = 0;
+	for (size_t t = 0; rc == 0 && t < m->n_tasks; t++) {
+		names[t] = m->tasks[t].name;
+		fr_error why = FR_ERROR_INIT;
+		if (fr_dataset_check_task_name(names[t], names, t, src, &why) < 0)
+			rc = fr_error_set(err, FR_EMODEL, src, 0, "%s; rename the column in the labeled CSV and train again",
+			                  why.message);
+	}
+	free(names);
+	return rc;
+}
+
 /* A bundle's vocab.bin, mapped, and where it says the vocabulary's text
  * lies in model.json. */
 typedef struct {
@@ -1568,6 +1588,8 @@ int fr_model_load(fr_model **out, const char *dir, fr_error *err)
 		m->n_tasks++;
 		rc = load_task(m, &m->tasks[t], json_array_get(tasks, t), dir, err);
 	}
+	if (rc == 0)
+		rc = check_task_names(m, path, err);
 	if (rc == 0) {
 		/* The stemmer must exist for this language on this machine. */
 		fr_stemmer *probe = NULL;

@@ -324,6 +324,15 @@ static void test_e2e__exit_codes(void **state)
 	char *err = stderr_text();
 	assert_non_null(strstr(err, "broken/model.json"));
 	free(err);
+	/* A bundle from before such names were refused, with a task named
+	 * like a column framer writes: its labels.jsonl would repeat a key. */
+	assert_int_equal(run("cp -a %s %s/para && sed -i 's/\"name\": \"frame\"/\"name\": \"para\"/' "
+	                     "%s/para/model.json", model, tmp, tmp), 0);
+	assert_int_equal(run("%s classify --model %s/para --out %s/o7 %s/data/batches/example",
+	                     FR_FRAMER, tmp, tmp, FR_SOURCE_DIR), 3);
+	err = stderr_text();
+	assert_non_null(strstr(err, "para/model.json: 'para' is a column framer writes"));
+	free(err);
 	/* A missing input is an I/O failure (4); a folder with no inputs is bad data (2). */
 	assert_int_equal(run("%s classify --model %s --out %s/o4 %s/missing.txt", FR_FRAMER, model, tmp, tmp), 4);
 	assert_int_equal(run("mkdir -p %s/emptydir", tmp), 0);
