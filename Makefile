@@ -66,23 +66,33 @@ $(BUILD)/CMakeCache.txt: | deps
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The model is rebuilt when its labeled data is newer, so `make classify`
-# after editing the labels labels with what was just corrected.
-$(MODEL)/model.json: $(DATA) | build
+# A model is trained here only when there is none. One that exists may have
+# been trained with corrections, --tune or on other data entirely: replacing it
+# because $(DATA) is newer would lose that without a word. When the model was
+# trained from $(DATA) and the file has changed since, say so instead.
+$(MODEL)/model.json: | build
 	$(FRAMER) train --data $(DATA) --model $(MODEL) $(if $(CONFIG),--config $(CONFIG))
+
+STALE_NOTE = @if [ $(DATA) -nt $(MODEL)/model.json ] && \
+	  grep -qF '"path": "$(DATA)"' $(MODEL)/model.json; then \
+	  echo "make: warning: $(DATA) changed since $(MODEL) was trained from it; 'make train' retrains" >&2; \
+	fi
 
 train: build
 	$(FRAMER) train --data $(DATA) --model $(MODEL) $(if $(CONFIG),--config $(CONFIG))
 
 classify: build $(MODEL)/model.json
+	$(STALE_NOTE)
 	$(FRAMER) classify --model $(MODEL) --out $(OUT) $(BATCH)
 
 evaluate: build $(MODEL)/model.json
+	$(STALE_NOTE)
 	$(FRAMER) evaluate --model $(MODEL) --data $(TEST)
 
 # The report analysts read: the held-out test set plus 5-fold cross-validation
 # on the training data, into eval/reports/<model name>/.
 report: build $(MODEL)/model.json
+	$(STALE_NOTE)
 	$(FRAMER) evaluate --model $(MODEL) --data $(TEST) --cv 5 --report eval/reports/$(notdir $(patsubst %/,%,$(MODEL)))
 
 # Accuracy, speed and memory beside scikit-learn, fastText and LIBSVM's tools,

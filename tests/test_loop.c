@@ -538,6 +538,30 @@ static void test_loop__task_names_are_defused_in_headers(void **state)
 	                     FR_FRAMER, tmp, tmp, tmp), 0);
 }
 
+/* `make classify` / `report` train a model only when there is none: one
+ * trained with corrections (or on other data) is never replaced because
+ * DATA is newer, which lost the corrections of the README's loop. */
+static void test_loop__make_never_replaces_a_model(void **state)
+{
+	(void)state;
+	char build[512];
+	snprintf(build, sizeof(build), "%s", FR_FRAMER);
+	*strrchr(build, '/') = '\0';
+	assert_int_equal(run("cp -a %s %s/models/kept && cp %s/data/labeled/train.csv %s/newer.csv && "
+	                     "touch -d '+1 minute' %s/newer.csv && cp %s/models/kept/model.json %s/kept.json",
+	                     model, tmp, FR_SOURCE_DIR, tmp, tmp, tmp, tmp), 0);
+	assert_int_equal(run("make -s -C %s -o build -o deps BUILD=%s MODEL=%s/models/kept DATA=%s/newer.csv "
+	                     "OUT=%s/made BATCH=%s/data/batches/example classify >/dev/null",
+	                     FR_SOURCE_DIR, build, tmp, tmp, tmp, FR_SOURCE_DIR), 0);
+	assert_int_equal(run("cmp %s/models/kept/model.json %s/kept.json", tmp, tmp), 0);
+	assert_true(exists_in_tmp("made/labels.jsonl"));
+	/* With no model there, the same line trains one. */
+	assert_int_equal(run("make -s -C %s -o build -o deps BUILD=%s MODEL=%s/models/fresh DATA=%s/newer.csv "
+	                     "OUT=%s/made2 BATCH=%s/data/batches/example classify >/dev/null",
+	                     FR_SOURCE_DIR, build, tmp, tmp, tmp, FR_SOURCE_DIR), 0);
+	assert_true(exists_in_tmp("models/fresh/model.json"));
+}
+
 static void test_loop__multilabel(void **state)
 {
 	(void)state;
@@ -743,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_loop__corrections_change_the_model),
 		cmocka_unit_test(test_loop__drift),
 		cmocka_unit_test(test_loop__multilabel),
+		cmocka_unit_test(test_loop__make_never_replaces_a_model),
 		cmocka_unit_test(test_loop__task_names_are_defused_in_headers),
 		cmocka_unit_test(test_loop__bigram_model_oov),
 		cmocka_unit_test(test_loop__stdin_review_needs_out),
