@@ -1,13 +1,16 @@
 #include "cli.h"
+#include "../fsutil.h"
 #include "../model.h"
 #include "../tokenize.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -167,6 +170,16 @@ int cli_add_repeated(const char **list, size_t *n, size_t max, const char *optio
 	}
 	list[(*n)++] = arg;
 	return 0;
+}
+
+int cli_refuse_bundle_folder(const char *dir, const char *option)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	if (fr_path_join(path, sizeof(path), dir, "model.json") != 0 || stat(path, &st) != 0)
+		return FR_EXIT_OK;
+	return cli_failf(FR_EXIT_IO, "%s: holds a model bundle (model.json); give %s a folder of its own", dir,
+	                 option);
 }
 
 int cli_parse_size(const char *s, size_t *out)

@@ -58,6 +58,11 @@ int cli_load_model(struct fr_model **out, const char *dir);
  * with a usage error printed when it is full. */
 int cli_add_repeated(const char **list, size_t *n, size_t max, const char *option, const char *arg);
 
+/* FR_EXIT_OK, or FR_EXIT_IO printed when dir holds a model bundle's
+ * model.json: outputs written there (option names the option that gave
+ * dir) would mix with the bundle, and training could not replace it. */
+int cli_refuse_bundle_folder(const char *dir, const char *option);
+
 /* Parses a number in full, or returns -1. */
 int cli_parse_size(const char *s, size_t *out);
 

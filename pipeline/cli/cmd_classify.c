@@ -438,6 +438,8 @@ int cmd_classify(int argc, char **argv)
 		return cli_failf(FR_EXIT_USAGE, "%s: name too long for an output folder; give --out", inputs[0]);
 	if (a.out)
 		memcpy(out_dir, a.out, strlen(a.out) + 1);
+	if (!to_stdout && (code = cli_refuse_bundle_folder(out_dir, "--out")) != FR_EXIT_OK)
+		return code;
 	if (a.rules == NULL &&
 	    fr_path_join(rules_path, sizeof(rules_path), cli_data_dir(), "boilerplate.rules") != 0)
 		return cli_failf(FR_EXIT_USAGE, "%s: FRAMER_DATA folder name too long", cli_data_dir());
