@@ -420,10 +420,17 @@ static void files_walk(strlist *l, const char *dir, const char *rel)
 		snprintf(name, sizeof(name), "%s%s%s", rel, rel[0] ? "/" : "", e->d_name);
 		if (test_path(path, sizeof(path), dir, e->d_name) != 0 || lstat(path, &st) != 0)
 			continue;
-		if (S_ISDIR(st.st_mode))
+		if (S_ISDIR(st.st_mode)) {
+			size_t before = l->n;
 			files_walk(l, path, name);
-		else
+			/* An empty folder is listed too ("a/"): a run may leave one. */
+			if (l->n == before) {
+				strcat(name, "/");
+				strlist_add(l, name);
+			}
+		} else {
 			strlist_add(l, name);
+		}
 	}
 	closedir(d);
 }
