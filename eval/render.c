@@ -824,7 +824,9 @@ static void svg_heatmap(render *r, const char *task, const json_t *confusion)
 			html_text(r, label_at(labels, t));
 			out_raw(r, ", predicted ");
 			html_text(r, label_at(labels, p));
-			out_fmt(r, ": %.0f of %.0f (%s)</title></rect>\n", count, total, pct.s);
+			/* An empty row has no share: MISSING, as the table shows it. */
+			out_fmt(r, ": %.0f of %.0f (%s)</title></rect>\n", count, total,
+			        total > 0.0 ? pct.s : MISSING);
 			out_fmt(r, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"count\" "
 			        "fill=\"%s\">%.0f</text>", x + cw / 2 - 1, y + ch / 2 - 2,
 			        share > 0.55 ? "#ffffff" : "#1a202c", count);

@@ -437,6 +437,30 @@ static void test_render__html_tags_balance(void **state)
 	free(html);
 }
 
+/* Regression (an empty confusion row's tooltip said "0 of 0 (0.0%)" where
+ * the table says "0 (\u2013)"): a row with no test paragraphs has no share,
+ * in the heat map's tooltips as in the table. */
+static void test_render__heatmap_empty_row_has_no_share(void **state)
+{
+	json_t *report = json_deep_copy(*state);
+	json_t *matrix = json_object_get(json_object_get(json_object_get(json_object_get(
+		json_object_get(report, "tasks"), "stance"), "test"), "confusion"), "matrix");
+
+	/* No test paragraph truly pro_russia. */
+	assert_int_equal(json_array_set_new(matrix, 2, json_pack("[i, i, i]", 0, 0, 0)), 0);
+	char *md = render_ok(fr_report_write_markdown, report);
+	char *html = render_ok(fr_report_write_html, report);
+
+	assert_contains(md, "| pro_russia ");
+	assert_contains(md, " 0 (\u2013) |");
+	assert_contains(html, "<title>true pro_russia, predicted neutral: 0 of 0 (\u2013)</title>");
+	assert_lacks(html, "0 of 0 (0.0%)");
+	assert_tags_balance(html);
+	free(md);
+	free(html);
+	json_decref(report);
+}
+
 /* The calibration section: the method, the ECE on test and in
  * cross-validation, and the reliability table with every bin; a raw model
  * says its confidence is no probability. */
@@ -1083,6 +1107,7 @@ int main(void)
 		cmocka_unit_test(test_render__html_is_self_contained),
 		cmocka_unit_test(test_render__html_has_the_markdown_content),
 		cmocka_unit_test(test_render__html_heatmap_has_a_rect_per_cell),
+		cmocka_unit_test(test_render__heatmap_empty_row_has_no_share),
 		cmocka_unit_test(test_render__html_tags_balance),
 		cmocka_unit_test(test_render__calibration_reliability_table),
 		cmocka_unit_test(test_render__calibration_odd_and_missing),
