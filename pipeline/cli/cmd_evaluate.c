@@ -1,13 +1,16 @@
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "cli.h"
 #include "../dataset.h"
+#include "../fsutil.h"
 #include "../model.h"
 #include "../sha256.h"
 #include "../strmap.h"
@@ -251,6 +254,14 @@ int cmd_evaluate(int argc, char **argv)
 	if (a.n_train > 0 && a.cv < 2)
 		return cli_failf(FR_EXIT_USAGE, "--train goes with --cv K (the data to cross-validate)");
 
+	/* The report's files beside a model.json would make the folder a
+	 * bundle with strangers in it, which train then refuses to replace. */
+	char manifest[PATH_MAX] = "";
+	struct stat st;
+	if (a.report && fr_path_join(manifest, sizeof(manifest), a.report, "model.json") == 0 &&
+	    lstat(manifest, &st) == 0)
+		return cli_failf(FR_EXIT_IO, "%s: holds a model bundle (model.json); write the report to "
+		                 "another folder", a.report);
 	if ((code = cli_load_model(&model, a.model)) != FR_EXIT_OK)
 		goto done;
 	rc = load_tasks(&test, model, &a.data, 1, &err);
