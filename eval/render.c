@@ -1582,16 +1582,31 @@ static void write_howto(render *r, const json_t *report)
 	html_open(r, "<section class=\"howto\">\n");
 	heading(r, 2, "How to read this");
 	para_open(r);
-	/* "Never saw" only when it was checked; a warning when it is false. */
-	if (seen > 0)
+	/* "Held-out" only when it was checked; a warning when it is false,
+	 * and why not when it could not be checked. */
+	if (jstr(json_object_get(report, "data"), "training_file") != NULL)
+		out_raw(r, "Each task is one label column, scored on the file the model was trained on: "
+		        "the test paragraphs are training paragraphs and their scores are not held-out "
+		        "(see At a glance). ");
+	else if (seen > 0)
 		out_fmt(r, "Each task is one label column, scored on test paragraphs, %s of which have a "
 		        "text the model was trained on: their scores are not held-out (see At a glance). ",
 		        fmt_count(&a, jdig(report, "data", "rows_in_training", NULL)));
 	else if (seen == 0)
 		out_raw(r, "Each task is one label column, scored on held-out test paragraphs the model "
 		        "never saw in training. ");
-	else
-		out_raw(r, "Each task is one label column, scored on held-out test paragraphs. ");
+	else {
+		const char *why = jstr(json_object_get(report, "data"), "rows_in_training_unknown");
+
+		out_raw(r, "Each task is one label column, scored on test paragraphs. Whether the model "
+		        "was trained on any of them could not be checked");
+		if (why != NULL) {
+			out_raw(r, " (");
+			put_text(r, why);
+			out_raw(r, ")");
+		}
+		out_raw(r, ", so their scores may not be held-out. ");
+	}
 	out_prose(r,
 	      "**Precision** is the share of paragraphs given a label that truly "
 	      "have it, **recall** the share of paragraphs with the label that the model found, and "
@@ -1688,6 +1703,40 @@ static void write_empty_texts(render *r, const json_t *data)
 		        x == 1.0 ? "row" : "rows", x == 1.0 ? "its" : "their");
 }
 
+/* Provenance's note when the cross-validation data is not what the model
+ * was trained on: which of its files changed since training (the same
+ * path, another sha256), or that they are other files. */
+static void write_cv_not_training(render *r, const json_t *cv, const json_t *training_files)
+{
+	const json_t *files = json_object_get(cv, "files");
+	size_t changed = 0;
+
+	out_raw(r, ". ");
+	strong_open(r);
+	out_raw(r, "Not the data the model was trained on:");
+	strong_close(r);
+	for (size_t i = 0; i < json_array_size(files); i++) {
+		const json_t *f = json_array_get(files, i);
+
+		for (size_t j = 0; j < json_array_size(training_files); j++) {
+			const json_t *t = json_array_get(training_files, j);
+
+			if (jstr(f, "path") == NULL || jstr(t, "path") == NULL || jstr(t, "sha256") == NULL ||
+			    strcmp(jstr(f, "path"), jstr(t, "path")) != 0 ||
+			    (jstr(f, "sha256") != NULL && strcmp(jstr(f, "sha256"), jstr(t, "sha256")) == 0))
+				continue;
+			out_raw(r, changed++ ? ", " : " ");
+			put_code(r, jstr(f, "path"));
+			break;
+		}
+	}
+	if (changed > 0)
+		out_raw(r, changed > 1 ? " have changed since training (another sha256 than the model records)"
+		                       : " has changed since training (another sha256 than the model records)");
+	else
+		out_raw(r, " its files are not the training files above (other contents)");
+}
+
 static void write_provenance(render *r, const json_t *report)
 {
 	const json_t *model = json_object_get(report, "model");
@@ -1755,6 +1804,8 @@ static void write_provenance(render *r, const json_t *report)
 			put_text(r, jstr(cv, "stratified_by"));
 		}
 		out_fmt(r, ", seed %s", fmt_count(&b, json_object_get(cv, "seed")));
+		if (json_is_false(json_object_get(cv, "same_as_training")))
+			write_cv_not_training(r, cv, json_object_get(model, "training_files"));
 	} else {
 		out_raw(r, "not run");
 	}
@@ -1889,7 +1940,8 @@ static void write_glance(render *r, const json_t *report)
 	}
 	html_open(r, "<section class=\"glance\">\n");
 	heading(r, 2, "At a glance");
-	if (rows_in_training(report) > 0) {
+	const char *training_file = jstr(json_object_get(report, "data"), "training_file");
+	if (rows_in_training(report) > 0 || training_file != NULL) {
 		numbuf a = { "" };
 		numbuf b = { "" };
 
@@ -1899,9 +1951,17 @@ static void write_glance(render *r, const json_t *report)
 		strong_open(r);
 		out_raw(r, "Warning:");
 		strong_close(r);
-		out_fmt(r, " %s of the %s test rows have a text the model was trained on: their scores are "
-		        "not held-out.", fmt_count(&a, jdig(report, "data", "rows_in_training", NULL)),
-		        fmt_count(&b, jdig(report, "data", "rows", NULL)));
+		if (training_file != NULL) {
+			/* Told by its sha256, even when the training files cannot be read. */
+			out_raw(r, " the test file is the model's training file ");
+			put_code(r, training_file);
+			out_fmt(r, " (the same sha256): its %s rows are training rows, and their scores are "
+			        "not held-out.", fmt_count(&b, jdig(report, "data", "rows", NULL)));
+		} else {
+			out_fmt(r, " %s of the %s test rows have a text the model was trained on: their scores "
+			        "are not held-out.", fmt_count(&a, jdig(report, "data", "rows_in_training", NULL)),
+			        fmt_count(&b, jdig(report, "data", "rows", NULL)));
+		}
 		para_close(r);
 	}
 	table_write(r, &t, "glance");
@@ -2194,7 +2254,7 @@ done:
 	free(align);
 }
 
-static void task_cv(render *r, const json_t *task)
+static void task_cv(render *r, const json_t *task, int other_data)
 {
 	static const char *const head[] = { "fold", "paragraphs held out", "accuracy", "macro-F1",
 		"weighted F1" };
@@ -2225,9 +2285,14 @@ static void task_cv(render *r, const json_t *task)
 	table_text(r, &t, fmt_spread(&a, jdig(cv, "mean", "weighted", "f1", NULL),
 	                             jdig(cv, "std", "weighted", "f1", NULL)));
 	heading(r, 3, "Cross-validation");
-	prose(r, "The model retrained and tested on each fold of the training data (see Provenance). "
-	         "\u00b1 is one standard deviation over the folds; the per-label spread is in the "
-	         "per-label table.");
+	if (other_data)
+		prose(r, "The model retrained and tested on each fold of the cross-validation data, which "
+		         "is **not the data the model was trained on** (see Provenance). \u00b1 is one standard deviation over the folds; the per-label "
+		         "spread is in the per-label table.");
+	else
+		prose(r, "The model retrained and tested on each fold of the training data (see Provenance). "
+		         "\u00b1 is one standard deviation over the folds; the per-label spread is in the "
+		         "per-label table.");
 	table_write(r, &t, "cv");
 	table_dispose(&t);
 }
@@ -2559,7 +2624,8 @@ static void task_mistakes(render *r, const json_t *task)
 	html_open(r, "</ol>\n");
 }
 
-static void write_task(render *r, size_t index, const char *name, const json_t *task)
+/* other_data: cross-validation ran on data other than the training data. */
+static void write_task(render *r, size_t index, const char *name, const json_t *task, int other_data)
 {
 	if (r->format == FMT_HTML)
 		out_fmt(r, "<section class=\"task\" id=\"task-%zu\">\n", index + 1);
@@ -2573,7 +2639,7 @@ static void write_task(render *r, size_t index, const char *name, const json_t *
 		if (task_cv_of(task) != NULL)
 			task_per_label(r, task);
 		task_notes(r, task);
-		task_cv(r, task);
+		task_cv(r, task, other_data);
 		task_terms(r, task);
 		html_open(r, "</section>\n");
 		return;
@@ -2582,7 +2648,7 @@ static void write_task(render *r, size_t index, const char *name, const json_t *
 	task_averages(r, task);
 	task_notes(r, task);
 	task_confusion(r, name, task);
-	task_cv(r, task);
+	task_cv(r, task, other_data);
 	task_calibration(r, name, task);
 	task_thresholds(r, task);
 	task_terms(r, task);
@@ -2602,8 +2668,9 @@ static void write_report(render *r, const json_t *report)
 	write_provenance(r, report);
 	write_glance(r, report);
 	write_tuning(r, report);
+	int other_data = json_is_false(jdig(report, "cv", "same_as_training", NULL));
 	json_object_foreach((json_t *)tasks, name, task)
-		write_task(r, index++, name, task);
+		write_task(r, index++, name, task, other_data);
 	write_end(r);
 }
 

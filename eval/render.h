@@ -16,14 +16,18 @@ struct json_t;
  *              "training_data_sha256", "training_files": [{"path", "sha256"}, ...],
  *              "training_rows": int},     training_data: the first of training_files
  *   "data":   {"path", "sha256", "rows": int, "empty_texts": int,      the held-out test file
- *              "rows_in_training": int or null}
+ *              "rows_in_training": int or null, "rows_in_training_unknown", "training_file"}
  *              empty_texts: rows left out because their text is empty (in no figure);
  *              rows_in_training (set by the CLI after fr_report_build): test rows whose
- *              text the model was trained on, null when that is not known
+ *              text the model was trained on, null when that is not known, and then
+ *              rows_in_training_unknown says why; training_file (only when it is so):
+ *              the training file, as model.json records it, with the test file's sha256
  *   "cv":     {"k": int, "data", "sha256", "files": [{"path", "sha256"}, ...],
  *              "rows": int, "empty_texts": int, "seed": int, "grouped_by": "document",
  *              "stratified_by": "<task>"}  or null    data, sha256: the first of files;
- *              rows: of them all, a base and its corrections read as train reads them
+ *              rows: of them all, a base and its corrections read as train reads them;
+ *              "same_as_training": whether files has model.training_files' sha256s, in
+ *              order (false: changed since training, or other files; null: not recorded)
  *   "timing": {"cv_seconds", "fold_training_seconds_mean"}    (only with cv; the one
  *              part of a report that differs between runs)
  *   "tuning": {...}   only for a model trained with --tune: model.json's "tuning" as is (tune.h)

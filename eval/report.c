@@ -979,6 +979,23 @@ static json_t *files_json(const fr_dataset *ds)
 	return files;
 }
 
+/* Whether the cross-validation files (cv.files) are the files the model
+ * was trained on, by content: the same sha256s in the same order (a base
+ * and its corrections). null when model.json records no sha256 for one. */
+static json_t *same_as_training(const json_t *cv_files, const json_t *training_files)
+{
+	size_t n = json_array_size(training_files);
+	int same = n == json_array_size(cv_files);
+	for (size_t i = 0; i < n; i++) {
+		const char *want = json_string_value(json_object_get(json_array_get(training_files, i), "sha256"));
+		const char *got = json_string_value(json_object_get(json_array_get(cv_files, i), "sha256"));
+		if (want == NULL)
+			return json_null();
+		same = same && got != NULL && strcmp(want, got) == 0;
+	}
+	return json_boolean(same);
+}
+
 /* model.json's data_files, or for a bundle from before corrections its one
  * file. */
 static json_t *training_files_json(const json_t *training)
@@ -1118,6 +1135,8 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 			json_object_set(c, "rows", json_object_get(d, "rows"));
 			json_object_set(c, "empty_texts", json_object_get(d, "empty_texts"));
 			json_object_set_new(c, "files", files_json(train));
+			const json_t *trained = json_object_get(json_object_get(report, "model"), "training_files");
+			json_object_set_new(c, "same_as_training", same_as_training(json_object_get(c, "files"), trained));
 			json_decref(d);
 			json_object_set_new(report, "timing", json_pack("{s:f, s:f}", "cv_seconds", cv_seconds,
 			                    "fold_training_seconds_mean", cv_seconds / (double)opts->cv_folds));

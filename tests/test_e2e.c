@@ -426,6 +426,113 @@ static void test_e2e__cv_from_another_folder(void **state)
 	free(err);
 }
 
+/* report.json of the report in tmp/dir (the caller frees it). */
+static json_t *load_report(const char *dir)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s/report.json", tmp, dir);
+	json_t *report = json_load_file(path, 0, NULL);
+	assert_non_null(report);
+	return report;
+}
+
+static const char tiny_labeled[] =
+	"id,text,stance\n"
+	"1,Russian troops shelled Kharkiv again overnight,pro_ukraine\n"
+	"2,NATO expansion provoked the conflict say officials in Moscow,pro_russia\n"
+	"3,Ukraine defends its cities against Russian missiles,pro_ukraine\n"
+	"4,The West provoked Russia with weapons for Kyiv,pro_russia\n"
+	"5,Ukrainian soldiers held the line near Bakhmut,pro_ukraine\n"
+	"6,Moscow says NATO provoked the war,pro_russia\n"
+	"7,Russian missiles hit a Ukrainian power plant,pro_ukraine\n"
+	"8,Western sanctions provoked Russia say officials,pro_russia\n"
+	"9,Kyiv asks allies for more air defence against Russian drones,pro_ukraine\n"
+	"10,Officials in Moscow blame NATO for the war,pro_russia\n"
+	"11,Ukraine repelled another Russian attack,pro_ukraine\n"
+	"12,NATO weapons provoked Moscow again,pro_russia\n";
+
+/* Regression (walk-through): a model evaluated from another folder on a
+ * copy of its own training file scored 1.000 "on held-out test paragraphs",
+ * with rows_in_training null and no warning; and --cv on a training file
+ * cut since training said nothing. The test file's sha256 against the
+ * training files' tells the first (a warning, data.training_file); a test
+ * file it cannot check is not called held-out, and the report says why;
+ * a changed training file under --cv is a warning and a Provenance note. */
+static void test_e2e__evaluate_checks_the_training_files(void **state)
+{
+	(void)state;
+	assert_int_equal(run("mkdir -p %s/own", tmp), 0);
+	write_file("own/t.csv", tiny_labeled);
+	write_file("other.csv", "id,text,stance\n1,Grain ships left Odesa,pro_ukraine\n"
+	                        "2,Moscow hosted talks,pro_russia\n");
+	assert_int_equal(run("cd %s/own && %s train --data t.csv --model ../own_m --quiet", tmp, FR_FRAMER), 0);
+
+	/* Its own training file, copied elsewhere: t.csv is not readable from tmp. */
+	assert_int_equal(run("cd %s && cp own/t.csv copy.csv && %s evaluate --model own_m --data copy.csv "
+	                     "--report self --quiet", tmp, FR_FRAMER), 0);
+	char *err = stderr_text();
+	assert_non_null(strstr(err, "framer: warning: copy.csv: the test file is the model's training file "
+	                            "'t.csv' (the sha256 model.json records): its scores are not held-out\n"));
+	free(err);
+	json_t *report = load_report("self");
+	json_t *data = json_object_get(report, "data");
+	assert_string_equal(json_string_value(json_object_get(data, "training_file")), "t.csv");
+	assert_int_equal(json_integer_value(json_object_get(data, "rows_in_training")), 12);
+	json_decref(report);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/self/report.md", tmp);
+	char *md = test_read_file(path, NULL);
+	assert_non_null(strstr(md, "**Warning:** the test file is the model's training file `t.csv`"));
+	assert_null(strstr(md, "held-out test paragraphs"));
+	free(md);
+
+	/* Another file, from where the training file cannot be read: unknown. */
+	assert_int_equal(run("cd %s && %s evaluate --model own_m --data other.csv --report other --quiet",
+	                     tmp, FR_FRAMER), 0);
+	report = load_report("other");
+	data = json_object_get(report, "data");
+	assert_true(json_is_null(json_object_get(data, "rows_in_training")));
+	assert_null(json_object_get(data, "training_file"));
+	assert_non_null(strstr(json_string_value(json_object_get(data, "rows_in_training_unknown")),
+	                       "model.json's training file 't.csv' cannot be read from here"));
+	json_decref(report);
+	snprintf(path, sizeof(path), "%s/other/report.md", tmp);
+	md = test_read_file(path, NULL);
+	assert_non_null(strstr(md, "Whether the model was trained on any of them could not be checked (model.json"));
+	assert_null(strstr(md, "held-out test paragraphs"));
+	free(md);
+
+	/* --cv on the training file as it was: no warning, the same data. */
+	assert_int_equal(run("cd %s/own && %s evaluate --model ../own_m --data ../other.csv --cv 2 --report ../cv1 "
+	                     "--quiet", tmp, FR_FRAMER), 0);
+	err = stderr_text();
+	assert_null(strstr(err, "changed since"));
+	free(err);
+	report = load_report("cv1");
+	assert_true(json_is_true(json_object_get(json_object_get(report, "cv"), "same_as_training")));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(report, "data"), "rows_in_training")), 0);
+	json_decref(report);
+
+	/* ... and cut since: a warning naming it, and the report says so. */
+	assert_int_equal(run("cd %s/own && head -n 11 t.csv > t.tmp && mv t.tmp t.csv && %s evaluate --model "
+	                     "../own_m --data ../other.csv --cv 2 --report ../cv2 --quiet", tmp, FR_FRAMER), 0);
+	err = stderr_text();
+	assert_non_null(strstr(err, "framer: warning: t.csv: changed since the model was trained (its sha256 is "
+	                            "not the one model.json records): the cross-validation is not on the data "
+	                            "the model was trained on\n"));
+	free(err);
+	report = load_report("cv2");
+	assert_true(json_is_false(json_object_get(json_object_get(report, "cv"), "same_as_training")));
+	assert_true(json_is_null(json_object_get(json_object_get(report, "data"), "rows_in_training")));
+	json_decref(report);
+	snprintf(path, sizeof(path), "%s/cv2/report.md", tmp);
+	md = test_read_file(path, NULL);
+	assert_non_null(strstr(md, "**Not the data the model was trained on:** `t.csv` has changed since training"));
+	assert_non_null(strstr(md, "has changed since the model was trained: its sha256 is not the one model.json "
+	                           "records), so their scores may not be held-out."));
+	free(md);
+}
+
 /* The report's test figures are those of the labels classify writes for the
  * same file: an analyst can recompute them from labels.jsonl. */
 static void test_e2e__report_agrees_with_classify(void **state)
@@ -736,6 +843,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__exit_codes),
 		cmocka_unit_test(test_e2e__evaluate_prints_accuracy),
 		cmocka_unit_test(test_e2e__cv_from_another_folder),
+		cmocka_unit_test(test_e2e__evaluate_checks_the_training_files),
 		cmocka_unit_test(test_e2e__report_agrees_with_classify),
 		cmocka_unit_test(test_e2e__parallel_shards_equal_single_run),
 		cmocka_unit_test(test_e2e__threads_do_not_change_output),

@@ -1038,17 +1038,95 @@ static void test_render__rows_in_training_warns(void **state)
 	free(md);
 	free(html);
 
+	/* Regression (a report unable to check called its test rows held-out):
+	 * unknown, it says it could not be checked, and why when told. */
+	json_object_set_new(json_object_get(unknown, "data"), "rows_in_training_unknown",
+	                    json_string("the training file 'a<b>.csv' cannot be read from here"));
 	for (int i = 0; i < 2; i++) {
 		md = render_ok(fr_report_write_markdown, i ? *state : unknown);
+		html = render_ok(fr_report_write_html, i ? *state : unknown);
 		assert_lacks(md, "Warning:");
 		assert_lacks(md, "never saw");
-		assert_lacks(md, "trained on");
-		assert_contains(md, "Each task is one label column, scored on held-out test paragraphs. **Precision**");
+		assert_lacks(md, "held-out test paragraphs");
+		assert_lacks(html, "held-out test paragraphs");
+		assert_contains(md, i ? "Whether the model was trained on any of them could not be checked, so their "
+		                        "scores may not be held-out. **Precision**"
+		                      : "Whether the model was trained on any of them could not be checked (the "
+		                        "training file 'a\\<b\\>.csv' cannot be read from here), so their scores "
+		                        "may not be held-out. **Precision**");
+		if (!i)
+			assert_contains(html, "(the training file &#39;a&lt;b&gt;.csv&#39; cannot be read from here)");
 		free(md);
+		free(html);
 	}
 	json_decref(seen);
 	json_decref(none);
 	json_decref(unknown);
+}
+
+/* Regression (a model's own training file, evaluated from another folder,
+ * was reported as held-out): data.training_file, the training file the
+ * test file equals, opens At a glance with a warning saying so. */
+static void test_render__test_file_is_training_file(void **state)
+{
+	json_t *report = with_rows_in_training(*state, json_integer(147));
+	json_object_set_new(json_object_get(report, "data"), "training_file", json_string("small.csv"));
+	char *md = render_ok(fr_report_write_markdown, report);
+	char *html = render_ok(fr_report_write_html, report);
+
+	assert_contains(md, "\n## At a glance\n\n**Warning:** the test file is the model's training file "
+	                    "`small.csv` (the same sha256): its 147 rows are training rows, and their scores "
+	                    "are not held-out.\n");
+	assert_contains(html, "<strong>Warning:</strong> the test file is the model's training file "
+	                      "<code>small.csv</code> (the same sha256)");
+	assert_contains(md, "scored on the file the model was trained on: the test paragraphs are training "
+	                    "paragraphs and their scores are not held-out (see At a glance).");
+	assert_lacks(md, "never saw");
+	assert_tags_balance(html);
+	free(md);
+	free(html);
+	json_decref(report);
+}
+
+/* Regression (--cv on a training file edited since training read as a
+ * cross-validation of the model's data): with cv.same_as_training false,
+ * Provenance names the changed file and each CV section says so. */
+static void test_render__cv_not_on_training_data(void **state)
+{
+	json_t *report = json_deep_copy(*state);
+	json_t *cv = json_object_get(report, "cv");
+	const char *path = json_string_value(json_object_get(cv, "data"));
+	char want[512];
+
+	assert_non_null(path);
+	json_object_set_new(cv, "files", json_pack("[{s:s, s:O}]", "path", path, "sha256", json_object_get(cv, "sha256")));
+	json_object_set_new(cv, "same_as_training", json_false());
+	json_object_set_new(json_object_get(report, "model"), "training_files",
+	                    json_pack("[{s:s, s:s}]", "path", path, "sha256", "00ff"));
+	char *md = render_ok(fr_report_write_markdown, report);
+	char *html = render_ok(fr_report_write_html, report);
+	char *plain = render_ok(fr_report_write_markdown, *state);
+
+	snprintf(want, sizeof(want), ". **Not the data the model was trained on:** `%s` has changed since "
+	         "training (another sha256 than the model records)\n", path);
+	assert_contains(md, want);
+	assert_int_equal(count_of(md, "each fold of the cross-validation data, which is **not the data the "
+	                              "model was trained on** (see Provenance)."), 2);
+	assert_contains(html, "which is <strong>not the data the model was trained on</strong>");
+	assert_lacks(plain, "Not the data");
+	assert_lacks(plain, "not the data");
+	/* Other files than the training files: no file named as changed. */
+	json_object_set_new(json_object_get(report, "model"), "training_files",
+	                    json_pack("[{s:s, s:s}]", "path", "other.csv", "sha256", "00ff"));
+	free(md);
+	md = render_ok(fr_report_write_markdown, report);
+	assert_contains(md, "**Not the data the model was trained on:** its files are not the training files "
+	                    "above (other contents)\n");
+	assert_tags_balance(html);
+	free(md);
+	free(html);
+	free(plain);
+	json_decref(report);
 }
 
 /* Regression (a label absent from most folds showed "0.000 \u00b1 0.000",
@@ -1123,6 +1201,8 @@ int main(void)
 		cmocka_unit_test(test_render__glance_names_subset_accuracy),
 		cmocka_unit_test(test_render__tuning_curve_names_the_class_weight),
 		cmocka_unit_test(test_render__rows_in_training_warns),
+		cmocka_unit_test(test_render__test_file_is_training_file),
+		cmocka_unit_test(test_render__cv_not_on_training_data),
 		cmocka_unit_test(test_render__cv_label_scored_in_some_folds),
 	};
 

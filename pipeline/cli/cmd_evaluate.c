@@ -110,25 +110,40 @@ static size_t model_training_files(const fr_model *m, const char **paths, const 
  * Training rows without a label for the model's tasks were left out of
  * training and do not count. Read from the training files model.json
  * names, when every one is still what it was (the same sha256), or from
- * `loaded`, those files as --cv read them; -1 when it cannot be told. */
+ * `loaded`, those files as --cv read them. -1 when it cannot be told, with
+ * why (a clause for the report) in why_out. */
 static long rows_in_training(const fr_model *m, const fr_dataset *test, const fr_dataset *loaded,
-                             size_t *first_line)
+                             size_t *first_line, char *why_out, size_t why_size)
 {
 	const char *paths[MAX_TRAIN], *shas[MAX_TRAIN];
 	size_t n = model_training_files(m, paths, shas, MAX_TRAIN);
+	if (n == 0) {
+		snprintf(why_out, why_size, "model.json does not name the files the model was trained on");
+		return -1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		char sha[65] = "";
-		if (shas[i] == NULL || fr_sha256_file(paths[i], sha, NULL) < 0 || strcmp(sha, shas[i]) != 0)
-			return -1;
+		if (shas[i] == NULL)
+			snprintf(why_out, why_size, "model.json records no sha256 for its training file '%s'", paths[i]);
+		else if (fr_sha256_file(paths[i], sha, NULL) < 0)
+			snprintf(why_out, why_size, "model.json's training file '%s' cannot be read from here, "
+			         "perhaps a path relative to where the model was trained", paths[i]);
+		else if (strcmp(sha, shas[i]) != 0)
+			snprintf(why_out, why_size, "the training file '%s' has changed since the model was trained: "
+			         "its sha256 is not the one model.json records", paths[i]);
+		else
+			continue;
+		return -1;
 	}
 	fr_dataset own;
 	fr_dataset_init(&own);
 	fr_error ignored = FR_ERROR_INIT;
 	const fr_dataset *train = loaded;
-	if (train == NULL && n > 0 && load_tasks(&own, m, paths, n, &ignored) == 0)
+	if (train == NULL && load_tasks(&own, m, paths, n, &ignored) == 0)
 		train = &own;
 	fr_strmap *texts = NULL;
 	long found = -1;
+	snprintf(why_out, why_size, "the training files could not be read again");
 	if (train != NULL && fr_strmap_new(&texts, train->n_rows, &ignored) == 0) {
 		uint32_t id = 0;
 		found = 0;
@@ -146,6 +161,22 @@ static long rows_in_training(const fr_model *m, const fr_dataset *test, const fr
 	fr_strmap_free(texts);
 	fr_dataset_dispose(&own);
 	return found;
+}
+
+/* The training file model.json records with the same sha256 as the test
+ * file (its path as recorded), or NULL. Told even when the training files
+ * cannot be read from here: the test rows are then training rows. */
+static const char *test_is_training_file(const fr_model *m, const char *test_path)
+{
+	const char *paths[MAX_TRAIN], *shas[MAX_TRAIN];
+	size_t n = model_training_files(m, paths, shas, MAX_TRAIN);
+	char sha[65] = "";
+	if (n == 0 || fr_sha256_file(test_path, sha, NULL) < 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (shas[i] != NULL && strcmp(sha, shas[i]) == 0)
+			return paths[i];
+	return NULL;
 }
 
 /* A test label the model was not trained on can never be predicted: its
@@ -311,14 +342,51 @@ int cmd_evaluate(int argc, char **argv)
 			code = cli_fail(cli_exit_for_load(rc, &err), &err);
 			goto done;
 		}
+		/* A training file edited since is read as it is now: the figures
+		 * are still a cross-validation, of other data. A warning and the
+		 * report's note, not a failure: the file is good data, and --train
+		 * names the same file to say it is meant. */
+		for (size_t i = 0; a.n_train == 0 && i < n_paths; i++) {
+			char sha[65] = "";
+			if (from_model_shas[i] == NULL || fr_sha256_file(paths[i], sha, NULL) < 0 ||
+			    strcmp(sha, from_model_shas[i]) == 0)
+				continue;
+			char line[1024];
+			snprintf(line, sizeof(line), "warning: %s: changed since the model was trained (its sha256 "
+			         "is not the one model.json records): the cross-validation is not on the data the "
+			         "model was trained on", paths[i]);
+			cli_clean_message(line);
+			fprintf(stderr, "framer: %s\n", line);
+		}
 	}
 	size_t overlap_line = 0;
+	char overlap_why[1024] = "";
 	/* --cv has read the model's own training files unless --train named others. */
-	long overlap = rows_in_training(model, &test, a.cv >= 2 && a.n_train == 0 ? &train : NULL, &overlap_line);
-	if (overlap > 0)
+	long overlap = rows_in_training(model, &test, a.cv >= 2 && a.n_train == 0 ? &train : NULL, &overlap_line,
+	                                overlap_why, sizeof(overlap_why));
+	const char *same_file = test_is_training_file(model, a.data);
+	if (same_file != NULL && overlap < 0) {
+		/* Every row the test file has, training read too. */
+		overlap = 0;
+		for (size_t r = 0; r < test.n_rows; r++) {
+			int has_label = 0;
+			for (size_t t = 0; t < test.n_tasks; t++)
+				has_label |= test.labels[t][r] != NULL;
+			if (has_label && overlap++ == 0)
+				overlap_line = test.lines[r];
+		}
+	}
+	if (same_file != NULL) {
+		char line[1024];
+		snprintf(line, sizeof(line), "warning: %s: the test file is the model's training file '%s' (the "
+		         "sha256 model.json records): its scores are not held-out", a.data, same_file);
+		cli_clean_message(line);
+		fprintf(stderr, "framer: %s\n", line);
+	} else if (overlap > 0) {
 		fprintf(stderr, "framer: warning: %s:%zu: %ld of the %zu test rows (this one first) have a text the "
 		        "model was trained on: their scores are not held-out\n", a.data, overlap_line, overlap,
 		        test.n_rows);
+	}
 	opts.cv_folds = a.cv;
 	rc = fr_report_build(&report, model, a.model, &test, a.cv >= 2 ? &train : NULL, &cfg, &opts,
 	                     log_line, &a, &err);
@@ -326,9 +394,14 @@ int cmd_evaluate(int argc, char **argv)
 		code = cli_fail(cli_exit_for(rc), &err);
 		goto done;
 	}
-	/* null: the training files are gone or changed since, so it is not known. */
-	json_object_set_new(json_object_get(report, "data"), "rows_in_training",
-	                    overlap >= 0 ? json_integer(overlap) : json_null());
+	/* null: the training files are gone or changed since, so it is not
+	 * known; the report says why rather than call the rows held-out. */
+	json_t *data = json_object_get(report, "data");
+	json_object_set_new(data, "rows_in_training", overlap >= 0 ? json_integer(overlap) : json_null());
+	if (overlap < 0)
+		json_object_set_new(data, "rows_in_training_unknown", json_string(overlap_why));
+	if (same_file != NULL)
+		json_object_set_new(data, "training_file", json_string(same_file));
 	if (a.report) {
 		rc = fr_report_write(report, a.report, &err);
 		if (rc < 0) {
