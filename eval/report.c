@@ -898,6 +898,66 @@ static json_t *calibration_of(const fr_model *m, size_t task)
 	return cal ? json_deep_copy(cal) : json_pack("{s:s}", "method", "none");
 }
 
+/* Before any fold is trained: a fold whose documents hold every row of a
+ * label can leave the other folds, its training part, one label of a task
+ * (or none), and no classifier trains on that. Names the fold, the label
+ * and its first row, and what helps: fewer folds when its rows are in
+ * several documents, more documents with it when they are all in one. */
+static int cv_check_folds(const fr_dataset *train, const int *fold, size_t k, const fr_model *m,
+                          const label_set *sets, fr_error *err)
+{
+	for (size_t t = 0; t < fr_model_task_count(m); t++) {
+		uint64_t mask[MAX_LABELS] = { 0 };
+		size_t first[MAX_LABELS] = { 0 };
+		const char *doc[MAX_LABELS] = { NULL };
+		int several_docs[MAX_LABELS] = { 0 };
+		const label_set *ls = &sets[t];
+		for (size_t r = 0; r < train->n_rows; r++) {
+			const char *cell = train->labels[t][r], *lab;
+			size_t len = 0;
+			while (cell != NULL && (lab = fr_label_next(&cell, &len)) != NULL) {
+				int l = ls->multilabel ? label_find_n(ls, lab, len) : label_find(ls, lab);
+				if (l < 0 || fold[r] < 0)
+					continue; /* neither happens: every row has a fold, the set every label */
+				if (mask[l] == 0) {
+					first[l] = r;
+					doc[l] = train->docs[r];
+				}
+				several_docs[l] |= strcmp(doc[l], train->docs[r]) != 0;
+				mask[l] |= (uint64_t)1 << fold[r];
+				if (!ls->multilabel)
+					break; /* the whole cell is one label */
+			}
+		}
+		for (size_t f = 0; f < k; f++) {
+			uint64_t bit = (uint64_t)1 << f;
+			size_t kept = 0, only = 0, gone = ls->n;
+			for (size_t l = 0; l < ls->n; l++) {
+				if (mask[l] & ~bit) {
+					kept++;
+					only = l;
+				} else if (mask[l] == bit && gone == ls->n) {
+					gone = l;
+				}
+			}
+			if (kept >= 2 || gone == ls->n)
+				continue;
+			size_t r = first[gone];
+			char left[128] = "no label";
+			if (kept == 1)
+				snprintf(left, sizeof(left), "one label ('%.64s')", ls->names[only]);
+			return fr_error_set(err, FR_EFORMAT, train->paths[train->files[r]], train->lines[r],
+			                    "--cv %zu: task '%s': every row labeled '%s' (this one first) is in "
+			                    "documents of fold %zu, leaving the other folds %s to train on; %s", k,
+			                    fr_model_task_name(m, t), ls->names[gone], f + 1, left,
+			                    several_docs[gone] ? "use fewer folds, or give that label to rows of more documents"
+			                                       : "its rows are all in one document: give that label to rows "
+			                                         "of more documents");
+		}
+	}
+	return 0;
+}
+
 /* Cross-validation: per task, FIGURES of every fold, and the reliability of
  * every fold's held-out predictions pooled into cv_rel[task]. */
 static int cross_validate(json_t **cv_out, fr_reliability *cv_rel, double *seconds_out, const fr_model *m,
@@ -916,6 +976,8 @@ static int cross_validate(json_t **cv_out, fr_reliability *cv_rel, double *secon
 	if (rc == 0 && fr_cv_folds(fold, n, (const char *const *)train->docs, strata, sets[strat].n, k, cfg->classifier.seed) < 0)
 		rc = fr_error_set(err, FR_EINVALID, train->path, 0,
 		                  "%zu-fold cross-validation needs at least %zu documents", k, k);
+	if (rc == 0)
+		rc = cv_check_folds(train, fold, k, m, sets, err);
 	for (size_t t = 0; rc == 0 && t < n_tasks; t++)
 		cv_out[t] = json_array();
 	for (size_t f = 0; rc == 0 && f < k; f++) {
@@ -930,6 +992,12 @@ static int cross_validate(json_t **cv_out, fr_reliability *cv_rel, double *secon
 		double t0 = now();
 		rc = fr_model_train(&fm, train, cfg, rows, n_in, NULL, NULL, err);
 		train_seconds += now() - t0;
+		if (rc < 0 && err != NULL) {
+			/* Training's message speaks of the data; this was one fold's part of it. */
+			char msg[sizeof(err->message)];
+			snprintf(msg, sizeof(msg), "cross-validation fold %zu of %zu: %.180s", f + 1, k, err->message);
+			memcpy(err->message, msg, sizeof(msg));
+		}
 		if (rc == 0)
 			rc = predict_rows(fm, train, rows + n_in, n_out, sets, p, err);
 		for (size_t t = 0; rc == 0 && t < n_tasks; t++) {
