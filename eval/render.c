@@ -2444,9 +2444,10 @@ static void task_thresholds(render *r, const json_t *task)
 		table_text(r, &t, fmt_pct(&a, json_object_get(row, "accuracy_after_review")));
 	}
 	heading(r, 3, "Review by confidence");
-	prose(r, "If you check by hand every paragraph whose confidence is below the threshold, you "
-	         "review that many paragraphs; the rest keep the model's label and are right as often "
-	         "as shown. Accuracy after review counts the reviewed paragraphs as corrected.");
+	prose(r, "If you check by hand every paragraph whose confidence, as labels.jsonl and labels.csv "
+	         "give it (4 decimals), is below the cut, you review that many paragraphs; the rest keep "
+	         "the model's label and are right as often as shown. Accuracy after review counts the "
+	         "reviewed paragraphs as corrected.");
 	table_write(r, &t, "thresholds");
 	table_dispose(&t);
 }

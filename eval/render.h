@@ -55,8 +55,10 @@ struct json_t;
  *       "thresholds": [ {"threshold", "review_below", "accepted": int, "coverage", "precision",
  *                        "macro_f1", "review": int, "accuracy_after_review"}, ... ],
  *                   threshold: the lowest confidence accepted; review_below: the shortest
- *                   decimal (3 places or more) with exactly "review" paragraphs under it,
- *                   printed as the cut (threshold when absent). A row reviewing none is
+ *                   decimal (3 places or more) with exactly "review" paragraphs under it
+ *                   when their confidences are rounded to 4 decimals as labels.jsonl prints
+ *                   them (the cut is made on those), printed as the cut (threshold when
+ *                   absent). A row reviewing none is
  *                   not printed: the table's first row, "none", is that one.
  *       "top_terms": {"<label>": [ {"term", "weight"}, ... ]},   (absent for RBF models)
  *       "mistakes": [ {"id", "text", "true", "predicted", "confidence",

@@ -14,6 +14,7 @@
 #include "eval.h"
 #include "fsutil.h"
 #include "labels.h"
+#include "numfmt.h"
 #include "render.h"
 #include "sha256.h"
 #include "tfidf.h"
@@ -439,45 +440,53 @@ static int cmp_conf_desc(const void *a, const void *b, void *preds)
 	return (i > j) - (i < j);
 }
 
-/* The shortest decimal, of 3 places or more, in (below, threshold]: a cut
- * that, printed, reviews exactly the paragraphs under threshold. Rounding
- * threshold could pass paragraphs (0.8206 shown as 0.821 reviews those at
- * 0.8208 too). below is the highest confidence under threshold (-1 when
- * none is). */
-static double shortest_cut(double below, double threshold)
+/* A confidence as labels.jsonl and labels.csv print it ("%.4f"), in
+ * ten-thousandths: the figure a user filters on. */
+static long conf4(double v)
 {
-	for (int d = 3; d <= 17; d++) {
-		double scale = pow(10.0, d), v = floor(threshold * scale) / scale;
-		if (v <= threshold && v > below)
-			return v;
-	}
-	return threshold;
+	char buf[64] = "";
+	long k = 0;
+	fr_numfmt_fixed4(buf, sizeof(buf), v);
+	for (const char *c = buf; *c != '\0'; c++)
+		if (*c >= '0' && *c <= '9')
+			k = k * 10 + (*c - '0');
+	return k;
 }
 
 /* Precision of the paragraphs accepted without review, and accuracy once the
- * rest are reviewed, at each coverage level. The threshold is the lowest
- * confidence accepted; paragraphs tied with it are accepted too.
- * review_below is the threshold as the report prints it (shortest_cut). */
+ * rest are reviewed, at each coverage level. The cut is made on the
+ * confidences as labels.jsonl prints them (4 decimals), so that a user
+ * filtering that file on the printed cut gets the table's paragraphs: raw
+ * confidences either side of it can print alike (0.36797 and 0.36803 are
+ * both 0.3680), and a cut between them could not be applied to the file.
+ * Paragraphs that print alike are accepted or reviewed together.
+ * threshold is the lowest confidence accepted; review_below the cut as
+ * printed: the shortest decimal of 3 places or more that the accepted reach
+ * (at 4 decimals) and the reviewed do not. */
 static json_t *threshold_table(const preds_t *p, const label_set *ls)
 {
 	json_t *arr = json_array();
 	size_t *order = malloc((p->n ? p->n : 1) * sizeof(*order));
-	if (order == NULL || p->n == 0) {
+	long *q = malloc((p->n ? p->n : 1) * sizeof(*q));
+	if (order == NULL || q == NULL || p->n == 0) {
 		free(order);
+		free(q);
 		return arr;
 	}
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++) {
 		order[i] = i;
+		q[i] = conf4(p->conf[i]);
+	}
 	qsort_r(order, p->n, sizeof(*order), cmp_conf_desc, (void *)p);
-	double last = -1;
+	long last = -1;
 	for (size_t c = 0; c < sizeof(coverages) / sizeof(coverages[0]); c++) {
 		size_t want = (size_t)ceil(coverages[c] * (double)p->n);
 		if (want == 0)
 			continue;
-		double threshold = p->conf[order[want - 1]];
-		if (threshold == last)
+		long cut = q[order[want - 1]];
+		if (cut == last)
 			continue; /* the same cut as the row before */
-		last = threshold;
+		last = cut;
 		fr_confusion conf;
 		fr_multilabel ml;
 		fr_metrics m;
@@ -489,7 +498,7 @@ static json_t *threshold_table(const preds_t *p, const label_set *ls)
 			break;
 		}
 		for (size_t i = 0; i < p->n; i++) {
-			if (p->conf[i] < threshold)
+			if (q[i] < cut)
 				continue;
 			accepted++;
 			correct += (size_t)pred_right(p, i);
@@ -506,11 +515,14 @@ static json_t *threshold_table(const preds_t *p, const label_set *ls)
 		fr_confusion_dispose(&conf);
 		fr_multilabel_dispose(&ml);
 		size_t n = p->n, review = n - accepted;
-		/* The accepted are the first of order; the next is the surest reviewed. */
-		double below = accepted < n ? p->conf[order[accepted]] : -1.0;
+		/* The accepted are the first of order (q falls with the confidence);
+		 * the next is the surest reviewed. A round cut (0.369 for 0.3690)
+		 * when none of the reviewed reaches it. */
+		long below = accepted < n ? q[order[accepted]] : -1;
+		long printed = cut / 10 * 10 > below ? cut / 10 * 10 : cut;
 		json_array_append_new(arr, json_pack("{s:f, s:f, s:I, s:f, s:f, s:f, s:I, s:f}",
-			"threshold", threshold,
-			"review_below", shortest_cut(below, threshold),
+			"threshold", p->conf[order[accepted - 1]],
+			"review_below", (double)printed / 10000.0,
 			"accepted", (json_int_t)accepted,
 			"coverage", (double)accepted / (double)n,
 			"precision", accepted ? (double)correct / (double)accepted : 0.0,
@@ -519,6 +531,7 @@ static json_t *threshold_table(const preds_t *p, const label_set *ls)
 			"accuracy_after_review", (double)(correct + review) / (double)n));
 	}
 	free(order);
+	free(q);
 	return arr;
 }
 
