@@ -287,12 +287,8 @@ int cmd_evaluate(int argc, char **argv)
 
 	/* The report's files beside a model.json would make the folder a
 	 * bundle with strangers in it, which train then refuses to replace. */
-	char manifest[PATH_MAX] = "";
-	struct stat st;
-	if (a.report && fr_path_join(manifest, sizeof(manifest), a.report, "model.json") == 0 &&
-	    lstat(manifest, &st) == 0)
-		return cli_failf(FR_EXIT_IO, "%s: holds a model bundle (model.json); write the report to "
-		                 "another folder", a.report);
+	if (a.report && (code = cli_refuse_bundle_folder(a.report, "--report")) != FR_EXIT_OK)
+		return code;
 	if ((code = cli_load_model(&model, a.model)) != FR_EXIT_OK)
 		goto done;
 	rc = load_tasks(&test, model, &a.data, 1, &err);
