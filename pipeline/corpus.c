@@ -961,32 +961,10 @@ static int set_para(fr_corpus *c, const char *text, size_t len)
 	return rc;
 }
 
-/* The length of the invisible character at s (of n bytes) that a line
- * may hold and still be blank, or 0: ASCII spaces and tabs, byte order
- * marks (left mid-file where two files were joined), and the Unicode
- * spaces web pages leave (a no-break space from
- * &nbsp;, the ideographic space, U+2000 to U+200B, U+202F, U+205F). */
-static size_t blank_char(const char *s, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	if (u[0] == ' ' || u[0] == '\t' || u[0] == '\f' || u[0] == '\v')
-		return 1;
-	if (n >= 2 && u[0] == 0xC2 && u[1] == 0xA0)
-		return 2;
-	if (n < 3)
-		return 0;
-	if (memcmp(s, BOM, 3) == 0 || (u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80) ||
-	    (u[0] == 0xE1 && u[1] == 0x9A && u[2] == 0x80))
-		return 3;
-	if (u[0] == 0xE2 && ((u[1] == 0x80 && (u[2] <= 0x8B || u[2] == 0xAF)) || (u[1] == 0x81 && u[2] == 0x9F)))
-		return 3;
-	return 0;
-}
-
 static int is_blank_line(const char *s, size_t n)
 {
 	for (size_t i = 0, k; i < n; i += k)
-		if ((k = blank_char(s + i, n - i)) == 0)
+		if ((k = fr_blank_char(s + i, n - i)) == 0)
 			return 0;
 	return 1;
 }

@@ -158,9 +158,10 @@ static int cmp_part(const void *a, const void *b)
 	return c ? c : (lx > ly) - (lx < ly);
 }
 
-/* A label cell as stored: one label as written, or a multi-label cell
- * "b | a|b" as "a|b" (each label trimmed of spaces, sorted, once), so that
- * equal sets are equal strings. NULL with *why set for an empty label in a
+/* A label cell as stored: one label trimmed of blanks (" neutral" is
+ * "neutral"), or a multi-label cell "b | a|b" as "a|b" (each label trimmed
+ * the same way, sorted, once), so that equal labels and sets are equal
+ * strings. s is not blank. NULL with *why set for an empty label in a
  * multi-label cell ("a||b", "a|"), or when out of memory (*why NULL). */
 static char *label_cell(const char *s, size_t len, const char **why)
 {
@@ -178,10 +179,11 @@ static char *label_cell(const char *s, size_t len, const char **why)
 	for (char *p = copy;; ) {
 		char *end = strchr(p, FR_LABEL_SEP);
 		char *stop = end ? end : p + strlen(p);
-		while (p < stop && (*p == ' ' || *p == '\t'))
-			p++;
-		while (stop > p && (stop[-1] == ' ' || stop[-1] == '\t'))
-			stop--;
+		const char *q = p;
+		size_t n_q = (size_t)(stop - p);
+		fr_trim_blank(&q, &n_q);
+		p = (char *)q;
+		stop = p + n_q;
 		if (stop == p) {
 			*why = "an empty label between '|' separators";
 			goto fail;
@@ -458,6 +460,14 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 		if ((rc = check_row(csv, (const char *const *)header, n_cols, line, path, err)) < 0)
 			goto done;
 		const char *text = text_col != (size_t)-1 ? fr_csv_value(csv, text_col, &tlen) : NULL;
+		/* Spaces alone are no text: left out as an empty one, not
+		 * trained as a paragraph without a word. */
+		const char *visible = text;
+		size_t vlen = tlen;
+		if (text != NULL)
+			fr_trim_blank(&visible, &vlen);
+		if (vlen == 0)
+			tlen = 0;
 		if (tlen == 0 && !later) {
 			ds->empty_texts++;
 			continue;
@@ -494,6 +504,10 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 			len = 0;
 			const char *cell = task_col[t] != (size_t)-1 ? fr_csv_value(csv, task_col[t], &len) : NULL;
 			const char *why = NULL;
+			/* " neutral" and "neutral" are one label; a blank cell is
+			 * an empty one, not a label "   ". */
+			if (cell != NULL)
+				fr_trim_blank(&cell, &len);
 			ds->labels[t][r] = len ? label_cell(cell, len, &why) : NULL;
 			if (why) {
 				for (size_t u = t + 1; u < ds->n_tasks; u++)

@@ -617,3 +617,39 @@ int fr_tokens__set_term(fr_tokens *t, size_t i, const char *term, size_t len)
 	t->terms_len += len + 1;
 	return 0;
 }
+
+size_t fr_blank_char(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	if (u[0] == ' ' || u[0] == '\t' || u[0] == '\f' || u[0] == '\v')
+		return 1;
+	if (n >= 2 && u[0] == 0xC2 && u[1] == 0xA0)
+		return 2;
+	if (n < 3)
+		return 0;
+	if ((u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) || (u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80) ||
+	    (u[0] == 0xE1 && u[1] == 0x9A && u[2] == 0x80))
+		return 3;
+	if (u[0] == 0xE2 && ((u[1] == 0x80 && (u[2] <= 0x8B || u[2] == 0xAF)) || (u[1] == 0x81 && u[2] == 0x9F)))
+		return 3;
+	return 0;
+}
+
+void fr_trim_blank(const char **s, size_t *len)
+{
+	const char *p = *s;
+	size_t n = *len, i = 0, start = 0, end = 0, k = 0;
+	/* A blank character starts with an ASCII or a lead byte, never a
+	 * continuation byte, so stepping one byte through a letter is safe. */
+	for (; i < n; i += k) {
+		k = p[i] == '\r' || p[i] == '\n' ? 1 : fr_blank_char(p + i, n - i);
+		if (k > 0)
+			continue;
+		if (end == 0)
+			start = i;
+		end = i + 1;
+		k = 1;
+	}
+	*s = p + start;
+	*len = end > start ? end - start : 0;
+}

@@ -97,4 +97,15 @@ size_t fr_utf8_decode(const uint8_t *s, size_t n, int32_t *cp_out);
  * text rather than label replacement characters. */
 const char *fr_text_problem(const char *text, size_t len, size_t *at_out);
 
+/* The length of the invisible character at s (n bytes, n > 0) that a blank
+ * line or cell may hold, or 0: ASCII spaces and tabs, byte order marks
+ * (left mid-file where two files were joined), and the Unicode spaces web
+ * pages leave (a no-break space from &nbsp;, the ideographic space, U+1680,
+ * U+2000 to U+200B, U+202F, U+205F). Not CR or LF. */
+size_t fr_blank_char(const char *s, size_t n);
+
+/* Moves *s and shortens *len past the blank characters (fr_blank_char, CR
+ * and LF too) at both ends of a cell. A blank cell ends with *len 0. */
+void fr_trim_blank(const char **s, size_t *len);
+
 #endif

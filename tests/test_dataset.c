@@ -361,7 +361,8 @@ static void test_dataset__defused_cells_read_back(void **state)
 	assert_string_equal(ds.labels[0][3], "'-1");
 	assert_string_equal(ds.ids[4], "'-11");
 	assert_string_equal(ds.texts[4], "\ttab");
-	assert_string_equal(ds.labels[0][4], "\rcr");
+	/* A label, unlike a text, is trimmed of blanks: the CR goes too. */
+	assert_string_equal(ds.labels[0][4], "cr");
 	fr_dataset_dispose(&ds);
 	unlink(path);
 }
@@ -541,6 +542,65 @@ static void test_dataset__multilabel_cells_are_normalised(void **state)
 		fr_dataset_dispose(&ds);
 		unlink(path);
 	}
+}
+
+/* A single-label cell is trimmed as each label of a multi-label one is
+ * (ASCII and Unicode blanks), and a blank cell is not labeled: " neutral"
+ * was a second class beside "neutral", and "   " a label. Case stays. */
+static void test_dataset__label_cells_are_trimmed(void **state)
+{
+	(void)state;
+	static const char csv[] =
+		"id,text,stance,frame\n"
+		"a,one, neutral ,other\n"
+		"b,two,neutral,\xC2\xA0other\xE3\x80\x80\n"
+		"c,three,\"\t neutral\r\n\",\" pro | \xE2\x80\x83talks\"\n"
+		"d,four,   ,\xC2\xA0\n"
+		"e,five,Neutral,other\n";
+	char path[64];
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	write_temp(path, S(csv));
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), 0);
+	assert_int_equal(ds.n_rows, 5);
+	assert_string_equal(ds.labels[0][0], "neutral");
+	assert_string_equal(ds.labels[0][1], "neutral");
+	assert_string_equal(ds.labels[0][2], "neutral");
+	assert_null(ds.labels[0][3]);
+	assert_string_equal(ds.labels[0][4], "Neutral");
+	assert_string_equal(ds.labels[1][0], "other");
+	assert_string_equal(ds.labels[1][1], "other");
+	assert_string_equal(ds.labels[1][2], "pro|talks");
+	assert_null(ds.labels[1][3]);
+	fr_dataset_dispose(&ds);
+	unlink(path);
+}
+
+/* A text of blanks alone (spaces, a no-break space, a line end) has nothing
+ * to learn from: left out and counted as an empty text, not trained as a
+ * vector without a word. */
+static void test_dataset__blank_texts_are_empty(void **state)
+{
+	(void)state;
+	char path[64];
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	write_temp(path, S("text,stance\na,x\n   ,y\n\"\xC2\xA0\r\n\t\",z\nb,w\n"));
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), 0);
+	assert_int_equal(ds.n_rows, 2);
+	assert_int_equal(ds.empty_texts, 2);
+	assert_string_equal(ds.texts[1], "b");
+	fr_dataset_dispose(&ds);
+	unlink(path);
+	/* Only blank texts: as every text empty. */
+	write_temp(path, S("text,stance\n  ,y\n"));
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), FR_EFORMAT);
+	assert_non_null(strstr(err.message, "every text is empty"));
+	fr_dataset_dispose(&ds);
+	unlink(path);
 }
 
 /* ---- several files: a base and its corrections (issue #8, section 2) ---- */
@@ -805,6 +865,8 @@ int main(void)
 		cmocka_unit_test(test_dataset__quoting),
 		cmocka_unit_test(test_dataset__many_rows),
 		cmocka_unit_test(test_dataset__multilabel_cells_are_normalised),
+		cmocka_unit_test(test_dataset__label_cells_are_trimmed),
+		cmocka_unit_test(test_dataset__blank_texts_are_empty),
 		cmocka_unit_test(test_dataset__corrections),
 		cmocka_unit_test(test_dataset__corrections_tasks),
 		cmocka_unit_test(test_dataset__corrections_errors),
