@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <utf8proc.h>
 
 #include "checksum.h"
 #include "fsutil.h"
@@ -631,6 +632,20 @@ static size_t first_row_with(const fr_dataset *ds, size_t ti, const size_t *rows
 	return n;
 }
 
+/* Whether two labels are equal ignoring case (Unicode case folding):
+ * "Neutral" beside "neutral" is most often one label typed two ways. */
+static int same_but_case(const char *a, const char *b)
+{
+	utf8proc_uint8_t *fa = NULL, *fb = NULL;
+	utf8proc_option_t opt = UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD;
+	int same = utf8proc_map((const utf8proc_uint8_t *)a, 0, &fa, opt) >= 0 &&
+	           utf8proc_map((const utf8proc_uint8_t *)b, 0, &fb, opt) >= 0 &&
+	           strcmp((const char *)fa, (const char *)fb) == 0;
+	free(fa);
+	free(fb);
+	return same;
+}
+
 static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti,
                       const size_t *rows, size_t n, struct svm_node **x,
                       const fr_model_config *cfg, fr_log_fn log, void *payload, fr_error *err)
@@ -670,6 +685,24 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 		size_t r = rows ? rows[i] : i;
 		fr_logf(log, payload, "warning: %s:%zu: task '%s': label '%s' has a single training row",
 		        ds->paths[ds->files[r]], ds->lines[r], task->name, task->labels[l]);
+	}
+	/* Case may mean something, so both stay labels; but almost never does,
+	 * so say where each is written. Once per label, against the first. */
+	for (size_t l = 1; l < task->n_labels; l++) {
+		for (size_t k = 0; k < l; k++) {
+			if (!same_but_case(task->labels[k], task->labels[l]))
+				continue;
+			size_t rk = first_row_with(ds, ti, rows, n, task->labels[k]);
+			size_t rl = first_row_with(ds, ti, rows, n, task->labels[l]);
+			if (rk == n || rl == n)
+				break; /* cannot be: each label has a row */
+			rk = rows ? rows[rk] : rk;
+			rl = rows ? rows[rl] : rl;
+			fr_logf(log, payload, "warning: %s:%zu: task '%s': labels '%s' (here) and '%s' (%s:%zu) "
+			        "differ only in case, and are two labels", ds->paths[ds->files[rl]], ds->lines[rl],
+			        task->name, task->labels[l], task->labels[k], ds->paths[ds->files[rk]], ds->lines[rk]);
+			break;
+		}
 	}
 	xs = malloc(n * sizeof(*xs));
 	y = malloc(n * sizeof(*y));

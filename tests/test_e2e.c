@@ -391,6 +391,47 @@ static void test_e2e__evaluate_prints_accuracy(void **state)
 	json_decref(report);
 }
 
+/* A label is a label whatever blanks surround it, in training and in
+ * evaluation alike; labels equal but for case stay two, with a warning
+ * that names both and where each is written. */
+static void test_e2e__labels_trimmed_and_case_warned(void **state)
+{
+	(void)state;
+	char train[512], test[512], path[512];
+	snprintf(train, sizeof(train), "%s/case_train.csv", tmp);
+	snprintf(test, sizeof(test), "%s/case_test.csv", tmp);
+	assert_int_equal(test_write_text(train, "id,text,stance\n1,Russian troops shelled Ukraine again,pro_ukraine\n"
+	                                        "2,NATO troops provoked Russia again, pro_russia \n"
+	                                        "3,Talks between Russia and Ukraine may resume,Pro_Russia\n"
+	                                        "4,Ukraine asked for more troops,pro_ukraine\n"
+	                                        "5,NATO provoked the war in Ukraine,pro_russia\n"
+	                                        "6,Grain ships left Odesa,   \n"), 0);
+	assert_int_equal(test_write_text(test, "id,text,stance\n7,Ukraine asked for troops, pro_ukraine\n"
+	                                       "8,NATO provoked Russia,\"pro_russia\t\"\n"), 0);
+	assert_int_equal(run("%s train --data %s --model %s/case --quiet", FR_FRAMER, train, tmp), 0);
+	char *err = stderr_text();
+	assert_non_null(strstr(err, "framer: warning: "));
+	assert_non_null(strstr(err, "case_train.csv:3: task 'stance': labels 'pro_russia' (here) and "
+	                            "'Pro_Russia' ("));
+	assert_non_null(strstr(err, "case_train.csv:4) differ only in case"));
+	free(err);
+	snprintf(path, sizeof(path), "%s/case/model.json", tmp);
+	json_error_t jerr;
+	json_t *m = json_load_file(path, 0, &jerr);
+	assert_non_null(m);
+	json_t *labels = json_object_get(json_array_get(json_object_get(m, "tasks"), 0), "labels");
+	assert_int_equal(json_array_size(labels), 3);
+	assert_string_equal(json_string_value(json_array_get(labels, 0)), "Pro_Russia");
+	assert_string_equal(json_string_value(json_array_get(labels, 1)), "pro_russia");
+	assert_string_equal(json_string_value(json_array_get(labels, 2)), "pro_ukraine");
+	json_decref(m);
+	/* The test file's spaced labels are the model's own, not unknown ones. */
+	assert_int_equal(run("%s evaluate --model %s/case --data %s", FR_FRAMER, tmp, test), 0);
+	err = stderr_text();
+	assert_null(strstr(err, "not one the model knows"));
+	free(err);
+}
+
 /* model.json records paths as train was given them, relative to the folder
  * it ran in. Cross-validation from another folder uses the stop words the
  * model holds, not the file it names, and scores the same; without
@@ -862,6 +903,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__stdin_to_stdout),
 		cmocka_unit_test(test_e2e__exit_codes),
 		cmocka_unit_test(test_e2e__evaluate_prints_accuracy),
+		cmocka_unit_test(test_e2e__labels_trimmed_and_case_warned),
 		cmocka_unit_test(test_e2e__cv_from_another_folder),
 		cmocka_unit_test(test_e2e__evaluate_checks_the_training_files),
 		cmocka_unit_test(test_e2e__report_agrees_with_classify),
