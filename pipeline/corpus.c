@@ -781,8 +781,7 @@ static int open_current(fr_corpus *c, fr_error *err)
 			}
 		}
 		if (c->text_col == c->n_cols)
-			return fr_error_set(err, FR_EFORMAT, in->path, fr_csv_line(c->csv),
-			                    "no 'text' column in the header");
+			return fr_csv_no_text_column(c->csv, err);
 		return 0;
 	case IN_JSONL:
 		c->fp = fopen(in->path, "rb");

@@ -4,6 +4,7 @@
 #endif
 
 #include "csv.h"
+#include "tokenize.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #ifdef __SSE2__
@@ -549,6 +551,45 @@ size_t fr_csv_line(const fr_csv *csv)
 {
 	assert(csv != NULL);
 	return csv->rec_line;
+}
+
+int fr_csv_is_sep_line(const fr_csv *csv)
+{
+	size_t len = 0, len2 = 0;
+	size_t n = fr_csv_field_count(csv);
+	const char *f = n ? fr_csv_value(csv, 0, &len) : NULL;
+	if (n == 2)
+		fr_csv_value(csv, 1, &len2);
+	/* "sep=," reads as "sep=" and an empty field; "sep=;" as one field. */
+	return f != NULL && n <= 2 && len2 == 0 && len >= 4 && len <= 5 && strncasecmp(f, "sep=", 4) == 0;
+}
+
+int fr_csv_no_text_column(const fr_csv *csv, fr_error *err)
+{
+	const char *name = fr_csv_name(csv);
+	size_t line = fr_csv_line(csv), n = fr_csv_field_count(csv);
+	size_t semicolons = 0, tabs = 0;
+	if (fr_csv_is_sep_line(csv))
+		return fr_error_set(err, FR_EFORMAT, name, line, "no 'text' column in the header: this line is "
+		                    "Excel's 'sep=' line, not the header; delete it");
+	for (size_t i = 0; i < n; i++) {
+		size_t len = 0;
+		const char *f = fr_csv_value(csv, i, &len), *t = f;
+		size_t tlen = len;
+		fr_trim_blank(&t, &tlen);
+		if (tlen == 4 && strncasecmp(t, "text", 4) == 0)
+			return fr_error_set(err, FR_EFORMAT, name, line, "no 'text' column in the header: column %zu "
+			                    "is named '%.64s' (names are exact: rename it 'text')", i + 1, f);
+		for (size_t j = 0; j < len; j++) {
+			semicolons += f[j] == ';';
+			tabs += f[j] == '\t';
+		}
+	}
+	if (semicolons + tabs > 0)
+		return fr_error_set(err, FR_EFORMAT, name, line, "no 'text' column in the header: it looks "
+		                    "separated by %s, and framer reads comma-separated CSV",
+		                    semicolons >= tabs ? "';'" : "tabs");
+	return fr_error_set(err, FR_EFORMAT, name, line, "no 'text' column in the header");
 }
 
 const char *fr_csv_name(const fr_csv *csv)

@@ -76,6 +76,19 @@ unsigned long long fr_csv_offset(const fr_csv *csv);
 /* The name given at open, for messages. Borrowed. */
 const char *fr_csv_name(const fr_csv *csv);
 
+/* Whether the current record is Excel's "sep=," line (any separator),
+ * which some exports put before the header to tell Excel the separator. */
+int fr_csv_is_sep_line(const fr_csv *csv);
+
+/* For a header (the current record) without a 'text' column: sets err to
+ * FR_EFORMAT at the record's line, "no 'text' column in the header", with
+ * a hint when the record is Excel's sep= line, when a column is named
+ * 'text' in another case or with spaces around it (names are exact), or
+ * when the header looks separated by ';' or tabs. Both readers of a CSV
+ * header (labeled data, batches) use it, so they say the same. Returns
+ * FR_EFORMAT. */
+int fr_csv_no_text_column(const fr_csv *csv, fr_error *err);
+
 /* NULL-safe. Closes the file when fr_csv_open opened it. */
 void fr_csv_free(fr_csv *csv);
 

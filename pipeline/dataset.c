@@ -360,6 +360,11 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 	}
 	if ((rc = check_row(csv, NULL, n_cols, fr_csv_line(csv), path, err)) < 0)
 		goto done;
+	/* Before the names: Excel's "sep=," reads as a column without one. */
+	if (fr_csv_is_sep_line(csv)) {
+		rc = fr_csv_no_text_column(csv, err);
+		goto done;
+	}
 	for (size_t i = 0; i < n_cols; i++) {
 		size_t len = 0;
 		const char *name = fr_csv_value(csv, i, &len);
@@ -401,7 +406,7 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 		}
 	}
 	if (text_col == (size_t)-1 && !later) {
-		rc = fr_error_set(err, FR_EFORMAT, path, 1, "no 'text' column in the header");
+		rc = fr_csv_no_text_column(csv, err);
 		goto done;
 	}
 	for (size_t t = 0; tasks && t < n_tasks; t++) {

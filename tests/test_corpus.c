@@ -662,6 +662,13 @@ static void test_corpus__csv_file_errors(void **state)
 	tmp_state *t = *state;
 	const csv_file_error_row rows[] = {
 		{ "no text column", S("id,body\n1,x\n"), "no 'text' column" },
+		/* The labeled-data reader's hints, word for word (fr_csv_no_text_column). */
+		{ "semicolons", S("id;text\n1;x\n"),
+		  "no 'text' column in the header: it looks separated by ';', and framer reads comma-separated CSV" },
+		{ "Text", S("id,Text\n1,x\n"),
+		  "no 'text' column in the header: column 2 is named 'Text' (names are exact: rename it 'text')" },
+		{ "Excel's sep= line", S("sep=,\nid,text\n1,x\n"),
+		  "no 'text' column in the header: this line is Excel's 'sep=' line, not the header; delete it" },
 		{ "empty file", S(""), "empty file" },
 		{ "only a BOM", S("\xEF\xBB\xBF"), "empty file" },
 		{ "a column named twice", S("id,text,text\n1,a,b\n"), "column 'text' appears twice" },

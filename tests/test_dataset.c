@@ -224,7 +224,17 @@ typedef struct {
 } error_row;
 
 static const error_row error_rows[] = {
-	{ "no text column", S("id,body,stance\n1,x,a\n"), FR_EFORMAT, 1, "no 'text' column" },
+	{ "no text column", S("id,body,stance\n1,x,a\n"), FR_EFORMAT, 1, "no 'text' column in the header" },
+	/* What the header looks like, when it gives a reason. */
+	{ "semicolons", S("id;text;stance\n1;x;a\n"), FR_EFORMAT, 1,
+	  "no 'text' column in the header: it looks separated by ';', and framer reads comma-separated CSV" },
+	{ "tabs", S("id\ttext\tstance\n1\tx\ta\n"), FR_EFORMAT, 1, "it looks separated by tabs" },
+	{ "Text", S("id,Text,stance\n1,x,a\n"), FR_EFORMAT, 1,
+	  "no 'text' column in the header: column 2 is named 'Text' (names are exact: rename it 'text')" },
+	{ "text with a space", S("id,text ,stance\n1,x,a\n"), FR_EFORMAT, 1, "column 2 is named 'text '" },
+	{ "Excel's sep= line", S("sep=,\nid,text,stance\n1,x,a\n"), FR_EFORMAT, 1,
+	  "no 'text' column in the header: this line is Excel's 'sep=' line, not the header; delete it" },
+	{ "Excel's sep=; line", S("sep=;\nid;text;stance\n1;x;a\n"), FR_EFORMAT, 1, "Excel's 'sep=' line" },
 	{ "duplicate header name", S("text,stance,stance\na,b,c\n"), FR_EFORMAT, 1,
 	  "'stance' appears twice" },
 	{ "empty header name", S("text,,stance\na,b,c\n"), FR_EFORMAT, 1, "column 2 has no name" },
