@@ -266,7 +266,44 @@ static int calibration_from_json(fr_calibration_options *o, const json_t *j, con
 	return 0;
 }
 
-static int config_from_json(fr_model_config *cfg, const json_t *j, const char *src, fr_error *err)
+/* The stop word file a config at config_path names as `name`: a relative
+ * name is read from the config's folder, as most tools read the paths a
+ * config names, so a config and its list move together and work from any
+ * folder (a config in the current folder gives the name unchanged). Owned;
+ * NULL when out of memory. */
+static char *config_relative_path(const char *config_path, const char *name)
+{
+	const char *slash = strrchr(config_path, '/');
+	if (name[0] == '/' || slash == NULL)
+		return strdup(name);
+	size_t dir = (size_t)(slash - config_path), len = dir + 1 + strlen(name) + 1;
+	char *p = malloc(len);
+	if (p != NULL)
+		snprintf(p, len, "%.*s/%s", (int)dir, config_path, name);
+	return p;
+}
+
+/* A stop word file a config names must be there when the config is read:
+ * a file that cannot be read is an I/O failure (as an input is), found
+ * before the data is. FR_ENOTFOUND or FR_EIO naming the file. */
+static int check_stopwords_file(const char *path, const char *name, const char *config_path, fr_error *err)
+{
+	struct stat st;
+	FILE *fp = fopen(path, "rb");
+	int e = fp == NULL ? errno : fstat(fileno(fp), &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+	if (fp != NULL)
+		fclose(fp);
+	if (e == 0)
+		return 0;
+	return fr_error_set(err, e == ENOENT ? FR_ENOTFOUND : FR_EIO, path, 0,
+	                    "cannot read the stop words %s names: %s%s", config_path, strerror(e),
+	                    strcmp(path, name) != 0 ? " (a relative path is read from the config's folder)" : "");
+}
+
+/* path: the config file (its folder is where a relative stopwords file
+ * is), or NULL for model.json's config, whose stop words are stems. */
+static int config_from_json(fr_model_config *cfg, const json_t *j, const char *src, const char *path,
+                            fr_error *err)
 {
 	if (!json_is_object(j))
 		return fr_error_set(err, FR_EFORMAT, src, 0, "the config must be a JSON object");
@@ -288,6 +325,15 @@ static int config_from_json(fr_model_config *cfg, const json_t *j, const char *s
 		return fr_error_set(err, FR_EFORMAT, src, 0, "'language' must be a Snowball language name");
 	if ((x = json_object_get(j, "stopwords")) && !json_is_null(x) && !json_is_string(x))
 		return fr_error_set(err, FR_EFORMAT, src, 0, "'stopwords' must be a file name or null");
+	if (lang && path) {
+		/* Named in the config, not found at training (after the data). */
+		fr_stemmer *probe = NULL;
+		if (fr_stemmer_new(&probe, json_string_value(lang), NULL) < 0)
+			return fr_error_set(err, FR_EFORMAT, src, 0, "'language' '%s' is no Snowball stemmer "
+			                    "libstemmer knows (english, french, german, russian, spanish, ...)",
+			                    json_string_value(lang));
+		fr_stemmer_free(probe);
+	}
 	fr_tfidf_options tfidf = cfg->tfidf;
 	fr_classifier_options classifier = cfg->classifier;
 	fr_calibration_options calibration = cfg->calibration;
@@ -299,9 +345,14 @@ static int config_from_json(fr_model_config *cfg, const json_t *j, const char *s
 	if (rc < 0)
 		return rc;
 	if (x) {
-		char *p = json_is_null(x) ? NULL : strdup(json_string_value(x));
-		if (json_is_string(x) && p == NULL)
+		const char *name = json_string_value(x);
+		char *p = name == NULL ? NULL : path ? config_relative_path(path, name) : strdup(name);
+		if (name != NULL && p == NULL)
 			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		if (p != NULL && path != NULL && (rc = check_stopwords_file(p, name, path, err)) < 0) {
+			free(p);
+			return rc;
+		}
 		free(cfg->stopwords);
 		cfg->stopwords = p;
 		cfg->stopwords_default = 0;
@@ -370,9 +421,11 @@ int fr_model_config_load(fr_model_config *cfg, const char *path, fr_error *err)
 	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	int rc = j == NULL ? fr_error_set(err, FR_EFORMAT, path, (size_t)(jerr.line > 0 ? jerr.line : 0),
 	                                  "invalid JSON: %s", jerr.text)
-	                   : config_from_json(cfg, j, path, err);
+	                   : config_from_json(cfg, j, path, path, err);
 	json_decref(j);
-	if (rc < 0 && err != NULL && err->line == 0)
+	/* Not for an error in another file (the stop words the config names). */
+	if (rc < 0 && err != NULL && err->line == 0 &&
+	    strncmp(err->source, path, sizeof(err->source) - 1) == 0)
 		err->line = config_key_line(text, len, err->message);
 	free(text);
 	return rc;
@@ -381,7 +434,7 @@ int fr_model_config_load(fr_model_config *cfg, const char *path, fr_error *err)
 int fr_model_config_from_model(fr_model_config *cfg, const fr_model *m, fr_error *err)
 {
 	const json_t *config = json_object_get(m->manifest, "config");
-	int rc = config_from_json(cfg, config, "model.json", err);
+	int rc = config_from_json(cfg, config, "model.json", NULL, err);
 	if (rc < 0)
 		return rc;
 	/* A bundle from before calibration (format 2) has raw scores. */

@@ -70,7 +70,11 @@ int fr_model_config_has_stops(const fr_model_config *cfg);
 int fr_model_config_add_stops(const fr_model_config *cfg, fr_stemmer *st, fr_error *err);
 /* Drops cfg's stop list: no stop words. */
 void fr_model_config_drop_stops(fr_model_config *cfg);
-/* Overrides cfg with the keys of a JSON config file. Unknown keys are errors. */
+/* Overrides cfg with the keys of a JSON config file. Unknown keys are
+ * errors, and so is a language libstemmer has no stemmer for (FR_EFORMAT
+ * naming path and the key's line). A relative stopwords path is read from
+ * path's folder; a stopwords file that cannot be read is FR_ENOTFOUND or
+ * FR_EIO naming that file, with no line (an I/O failure, as an input's). */
 int fr_model_config_load(fr_model_config *cfg, const char *path, fr_error *err);
 void fr_model_config_dispose(fr_model_config *cfg);
 

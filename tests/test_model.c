@@ -649,6 +649,8 @@ static void test_model__config_file(void **state)
 		{ "{\"calibration_folds\": 1}", "'calibration_folds' must be an integer from 2 to 64", 1 },
 		{ "{\"calibration_folds\": 5.5}", "'calibration_folds' must be an integer", 1 },
 		{ "{\"calibration\": \"none\", \"C\": 0}", "C must be a positive number", 1 },
+		/* Found when the config is read, not after the data: its line. */
+		{ "{\n  \"C\": 1,\n  \"language\": \"klingon\"\n}", "'language' 'klingon' is no Snowball stemmer", 3 },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(test_write_text(path, bad[i].json), 0);
@@ -665,6 +667,48 @@ static void test_model__config_file(void **state)
 		assert_int_equal(cfg.calibration.method, FR_CALIBRATION_NONE);
 		assert_int_equal(cfg.calibration.folds, 3);
 	}
+	fr_model_config_dispose(&cfg);
+}
+
+/* A relative stopwords path is read from the config file's folder, so a
+ * config and its list work from any folder; a list that cannot be read is
+ * an I/O failure naming it, with no line (exit 4, as an input's). */
+static void test_model__config_stopwords_path(void **state)
+{
+	(void)state;
+	char dir[160], path[200], words[200], expect[200];
+	fr_error err = FR_ERROR_INIT;
+	fr_model_config cfg;
+	snprintf(dir, sizeof(dir), "%s/cfgdir", tmp);
+	assert_int_equal(run("mkdir -p %s", dir), 0);
+	snprintf(path, sizeof(path), "%s/c.json", dir);
+	snprintf(words, sizeof(words), "%s/words.txt", dir);
+	assert_int_equal(test_write_text(words, "the\n"), 0);
+	assert_int_equal(test_write_text(path, "{\"stopwords\": \"words.txt\"}"), 0);
+	fr_model_config_init(&cfg, NULL, &err);
+	assert_int_equal(fr_model_config_load(&cfg, path, &err), 0);
+	assert_string_equal(cfg.stopwords, words);
+	/* An absolute one is as written. */
+	char json[300];
+	snprintf(json, sizeof(json), "{\"stopwords\": \"%s\"}", words);
+	assert_int_equal(test_write_text(path, json), 0);
+	assert_int_equal(fr_model_config_load(&cfg, path, &err), 0);
+	assert_string_equal(cfg.stopwords, words);
+	/* Missing: the file it resolved to, no line, and cfg unchanged. */
+	assert_int_equal(test_write_text(path, "{\"C\": 2,\n \"stopwords\": \"nope.txt\"}"), 0);
+	assert_int_equal(fr_model_config_load(&cfg, path, &err), FR_ENOTFOUND);
+	snprintf(expect, sizeof(expect), "%s/nope.txt", dir);
+	assert_string_equal(err.source, expect);
+	assert_int_equal(err.line, 0);
+	assert_non_null(strstr(err.message, "cannot read the stop words"));
+	assert_non_null(strstr(err.message, "read from the config's folder"));
+	assert_string_equal(cfg.stopwords, words);
+	assert_true(cfg.classifier.C != 2.0);
+	/* A folder is no list either. */
+	fr_error_clear(&err);
+	assert_int_equal(test_write_text(path, "{\"stopwords\": \".\"}"), 0);
+	assert_int_equal(fr_model_config_load(&cfg, path, &err), FR_EIO);
+	assert_int_equal(err.line, 0);
 	fr_model_config_dispose(&cfg);
 }
 
@@ -908,6 +952,7 @@ int main(void)
 		cmocka_unit_test(test_model__load_refuses_broken_bundles),
 		cmocka_unit_test(test_model__vocab_image),
 		cmocka_unit_test(test_model__config_file),
+		cmocka_unit_test(test_model__config_stopwords_path),
 		cmocka_unit_test(test_model__fast_path_equals_string_path),
 		cmocka_unit_test(test_model__evidence_is_words_with_char_ngrams),
 		cmocka_unit_test(test_model__calibration_saved_loaded_applied),
