@@ -321,7 +321,7 @@ static int check_unique_ids(const fr_dataset *ds, const char *path, fr_error *er
  * keeps its rows with empty text (text NULL): the merge decides what they
  * mean. */
 static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
-                    size_t n_tasks, const fr_dataset *set, fr_error *err)
+                    size_t n_tasks, const fr_dataset *set, unsigned char *missing, fr_error *err)
 {
 	int later = set != NULL;
 	int rc = 0;
@@ -414,7 +414,7 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 		for (size_t i = 0; i < n_cols; i++)
 			if (strcmp(tasks[t], header[i]) == 0)
 				col = i;
-		if (later && col == n_cols)
+		if ((later || missing) && col == n_cols)
 			col = (size_t)-1;
 		else if (col == n_cols || col == text_col) {
 			rc = fr_error_set(err, FR_ENOTFOUND, path, 1, col == text_col
@@ -441,12 +441,26 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 		}
 		if (!later && (rc = fr_dataset_check_task_name(tasks[t], (const char *const *)ds->tasks, ds->n_tasks, path, err)) < 0)
 			goto done;
+		if (missing)
+			missing[t] = col == (size_t)-1;
 		task_col[ds->n_tasks] = col;
 		ds->tasks[ds->n_tasks] = strdup(tasks[t]);
 		if (ds->tasks[ds->n_tasks++] == NULL) {
 			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "%s", oom);
 			goto done;
 		}
+	}
+	/* A test file may lack some of the tasks, not all: it would score nothing. */
+	size_t absent = 0;
+	for (size_t t = 0; missing && t < n_tasks; t++)
+		absent += missing[t];
+	if (missing && n_tasks > 0 && absent == n_tasks) {
+		char names[160] = "";
+		for (size_t t = 0, at = 0; t < n_tasks && at < sizeof(names); t++)
+			at += (size_t)snprintf(names + at, sizeof(names) - at, "%s'%s'", t ? ", " : "", tasks[t]);
+		rc = fr_error_set(err, FR_ENOTFOUND, path, 1, n_tasks == 1 ? "no label column %s in the header"
+		                  : "no label column in the header for any of the tasks %s", names);
+		goto done;
 	}
 	if (ds->n_tasks == 0 && !later) {
 		rc = fr_error_set(err, FR_EFORMAT, path, 1,
@@ -668,8 +682,10 @@ done:
 	return rc;
 }
 
-int fr_dataset_load_files(fr_dataset *ds, const char *const *paths, size_t n_paths,
-                          const char *const *tasks, size_t n_tasks, fr_error *err)
+/* missing: NULL, or (one file, tasks given) where to say which tasks'
+ * columns the file lacks, which are then kept unlabeled. */
+static int load_files(fr_dataset *ds, const char *const *paths, size_t n_paths,
+                      const char *const *tasks, size_t n_tasks, unsigned char *missing, fr_error *err)
 {
 	int rc = 0;
 	fr_dataset later;
@@ -686,7 +702,7 @@ int fr_dataset_load_files(fr_dataset *ds, const char *const *paths, size_t n_pat
 			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		ds->n_paths++;
 	}
-	rc = load_one(ds, paths[0], tasks, n_tasks, NULL, err);
+	rc = load_one(ds, paths[0], tasks, n_tasks, NULL, missing, err);
 	if (rc < 0 || n_paths == 1)
 		return rc;
 	/* The arrays were grown by doubling from 256; merging needs to know. */
@@ -707,7 +723,7 @@ int fr_dataset_load_files(fr_dataset *ds, const char *const *paths, size_t n_pat
 		row_of[s] = r;
 	}
 	for (size_t f = 1; f < n_paths; f++) {
-		rc = load_one(&later, paths[f], tasks, n_tasks, ds, err);
+		rc = load_one(&later, paths[f], tasks, n_tasks, ds, NULL, err);
 		if (rc == 0)
 			rc = merge(ds, &cap, &later, f, by_id, &row_of, &row_of_cap, err);
 		fr_dataset_dispose(&later);
@@ -719,4 +735,18 @@ done:
 	free(row_of);
 	fr_dataset_dispose(&later);
 	return rc;
+}
+
+int fr_dataset_load_files(fr_dataset *ds, const char *const *paths, size_t n_paths,
+                          const char *const *tasks, size_t n_tasks, fr_error *err)
+{
+	return load_files(ds, paths, n_paths, tasks, n_tasks, NULL, err);
+}
+
+int fr_dataset_load_test(fr_dataset *ds, const char *path, const char *const *tasks,
+                         size_t n_tasks, unsigned char *missing_out, fr_error *err)
+{
+	if (tasks == NULL || n_tasks == 0)
+		return fr_error_set(err, FR_EINVALID, path, 0, "no task to score");
+	return load_files(ds, &path, 1, tasks, n_tasks, missing_out, err);
 }

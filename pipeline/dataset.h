@@ -80,6 +80,14 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
 int fr_dataset_load_files(fr_dataset *ds, const char *const *paths, size_t n_paths,
                           const char *const *tasks, size_t n_tasks, fr_error *err);
 
+/* Reads a test file for a model's tasks (all given) as fr_dataset_load
+ * does, except that a task whose column the file lacks is kept, with every
+ * cell empty (it is not scored, as a column of empty cells would not be),
+ * and missing_out[t] (n_tasks of them, the caller's) is 1 for it, else 0.
+ * FR_ENOTFOUND at line 1 when the file lacks every task's column. */
+int fr_dataset_load_test(fr_dataset *ds, const char *path, const char *const *tasks,
+                         size_t n_tasks, unsigned char *missing_out, fr_error *err);
+
 /* A cell of a multi-label task holds its labels separated by '|'. As
  * loaded, such a cell is normalised: each label trimmed of spaces and
  * tabs, sorted in byte order, each once ("talks | blame_nato" becomes

@@ -212,6 +212,41 @@ static void test_dataset__task_errors(void **state)
 	}
 }
 
+/* A test file may lack some of a model's task columns: those tasks are kept
+ * unlabeled (not scored) and flagged; lacking all of them scores nothing. */
+static void test_dataset__test_file_lacks_a_task(void **state)
+{
+	(void)state;
+	const char *tasks[] = { "stance", "frame", "tone" };
+	unsigned char missing[3] = { 9, 9, 9 };
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load_test(&ds, GOOD_CSV, tasks, 3, missing, &err), 0);
+	assert_int_equal(ds.n_tasks, 3);
+	assert_int_equal(missing[0], 0);
+	assert_int_equal(missing[1], 0);
+	assert_int_equal(missing[2], 1);
+	assert_string_equal(ds.tasks[2], "tone");
+	for (size_t r = 0; r < ds.n_rows; r++)
+		assert_null(ds.labels[2][r]);
+	assert_string_equal(ds.labels[0][0], "pro");
+	fr_dataset_dispose(&ds);
+
+	const char *none[] = { "tone", "topic" };
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load_test(&ds, GOOD_CSV, none, 2, missing, &err), FR_ENOTFOUND);
+	assert_int_equal(err.line, 1);
+	assert_non_null(strstr(err.message, "no label column in the header for any of the tasks 'tone', 'topic'"));
+	fr_dataset_dispose(&ds);
+	/* Training data stays strict: every task named must be there. */
+	fr_error_clear(&err);
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, GOOD_CSV, tasks, 3, &err), FR_ENOTFOUND);
+	assert_non_null(strstr(err.message, "no label column 'tone'"));
+	fr_dataset_dispose(&ds);
+}
+
 /* ---- malformed files ---------------------------------------------------- */
 
 typedef struct {
@@ -866,6 +901,7 @@ int main(void)
 		cmocka_unit_test(test_dataset__explicit_tasks),
 		cmocka_unit_test(test_dataset__task_errors),
 		cmocka_unit_test(test_dataset__task_names),
+		cmocka_unit_test(test_dataset__test_file_lacks_a_task),
 		cmocka_unit_test(test_dataset__labels_csv_as_data),
 		cmocka_unit_test(test_dataset__errors),
 		cmocka_unit_test(test_dataset__missing_file),

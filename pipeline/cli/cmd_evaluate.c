@@ -81,6 +81,33 @@ static int load_tasks(fr_dataset *ds, const fr_model *m, const char *const *path
 	return rc;
 }
 
+/* Loads the test file for the model's tasks. A task without a column in
+ * it is not scored, as one whose column is empty is not, and is warned
+ * about: a test file of some of the tasks is a fair test of those. */
+static int load_test(fr_dataset *ds, const fr_model *m, const char *path, fr_error *err)
+{
+	size_t n_tasks = fr_model_task_count(m);
+	const char **names = calloc(n_tasks + 1, sizeof(*names));
+	unsigned char *missing = calloc(n_tasks + 1, 1);
+	int rc = names && missing ? 0 : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	for (size_t k = 0; rc == 0 && k < n_tasks; k++)
+		names[k] = fr_model_task_name(m, k);
+	if (rc == 0)
+		rc = fr_dataset_load_test(ds, path, names, n_tasks, missing, err);
+	for (size_t k = 0; rc == 0 && k < n_tasks; k++) {
+		if (!missing[k])
+			continue;
+		char line[1024];
+		snprintf(line, sizeof(line), "warning: %s:1: no '%s' column: task '%s' is not scored",
+		         path, names[k], names[k]);
+		cli_clean_message(line);
+		fprintf(stderr, "framer: %s\n", line);
+	}
+	free(names);
+	free(missing);
+	return rc;
+}
+
 /* The files the model was trained on, in order, from model.json: its
  * data_files (a base and its corrections), or its one data file (bundles
  * from before corrections), with the sha256 recorded for each (NULL where
@@ -291,7 +318,7 @@ int cmd_evaluate(int argc, char **argv)
 		return code;
 	if ((code = cli_load_model(&model, a.model)) != FR_EXIT_OK)
 		goto done;
-	rc = load_tasks(&test, model, &a.data, 1, &err);
+	rc = load_test(&test, model, a.data, &err);
 	if (rc < 0) {
 		code = cli_fail(cli_exit_for_load(rc, &err), &err);
 		goto done;
