@@ -960,6 +960,14 @@ static int set_para(fr_corpus *c, const char *text, size_t len)
 	return rc;
 }
 
+/* A record's text of spaces and line ends alone (a spreadsheet's " "):
+ * empty, as labeled data counts it, not a paragraph labeled from nothing. */
+static int is_blank_text(const char *s, size_t n)
+{
+	fr_trim_blank(&s, &n);
+	return n == 0;
+}
+
 static int is_blank_line(const char *s, size_t n)
 {
 	for (size_t i = 0, k; i < n; i += k)
@@ -1137,7 +1145,7 @@ static int next_csv(fr_paragraph *out, fr_corpus *c, fr_error *err)
 		text = fr_csv_value(c->csv, c->text_col, &tlen);
 		id = c->has_id ? fr_csv_value(c->csv, c->id_col, &idlen) : NULL;
 		doc = c->has_doc ? fr_csv_value(c->csv, c->doc_col, &dlen) : NULL;
-		if (tlen == 0) {
+		if (is_blank_text(text, tlen)) {
 			c->record_error = 0;
 			c->stats.empty++;
 			continue;
@@ -1272,7 +1280,7 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 				dlen = json_name(jdoc, doc_num, &doc);
 			}
 		}
-		if (rc == 0 && tlen == 0) {
+		if (rc == 0 && is_blank_text(text, tlen)) {
 			c->stats.empty++;
 			json_decref(obj);
 			continue;

@@ -701,6 +701,22 @@ static void test_corpus__csv_empty_texts(void **state)
 	assert_int_equal(r->stats.empty, 2);
 	assert_int_equal(r->stats.bad_records, 0);
 	run_free(r);
+
+	/* A text of spaces and line ends alone is empty too, as labeled data
+	 * counts it: no paragraph labeled from nothing. */
+	write_file(path, sizeof(path), t->dir, "blank.csv",
+	           S("id,text\n1,\"  \"\n2,\"\n\t\r\n\"\n3,\xc2\xa0\n4, y \n"));
+	r = run_one(path, NULL);
+	assert_int_equal(r->n, 1);
+	assert_string_equal(r->items[0].id, "4");
+	assert_int_equal(r->stats.empty, 3);
+	run_free(r);
+	write_file(path, sizeof(path), t->dir, "blank.jsonl",
+	           S("{\"text\":\" \\n \"}\n{\"text\":\"\\u3000\"}\n{\"text\":\"z\"}\n"));
+	r = run_one(path, NULL);
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->stats.empty, 2);
+	run_free(r);
 }
 
 /* ---- .jsonl batches ----------------------------------------------------- */
