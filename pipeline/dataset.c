@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "csv.h"
 #include "strmap.h"
@@ -337,6 +338,15 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 	ds->path = strdup(path);
 	if (ds->path == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "%s", oom);
+	/* A batch format read as CSV fails on its first quote, which says
+	 * nothing of the real cause. */
+	const char *dot = strrchr(base, '.');
+	if (dot && (strcasecmp(dot, ".jsonl") == 0 || strcasecmp(dot, ".json") == 0 || strcasecmp(dot, ".txt") == 0)) {
+		rc = fr_error_set(err, FR_EFORMAT, path, 0,
+		                  "labeled data must be a CSV (a 'text' column and a column per task), not a %s "
+		                  "file; %s files are batches for classify", dot + 1, dot + 1);
+		goto done;
+	}
 	rc = fr_csv_open(&csv, path, err);
 	if (rc < 0)
 		goto done;
