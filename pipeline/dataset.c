@@ -400,6 +400,13 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 		         ((strcmp(name, "doc") == 0 || strcmp(name, "group") == 0) && doc_col == (size_t)-1))
 			doc_col = i;
 	}
+	/* framer's own output, used as labeled data: evaluate warns that its
+	 * labels are the model's unless checked. */
+	for (size_t i = 0; !later && i < n_cols && ds->framer_output == NULL; i++) {
+		size_t of = about_which(header[i], header, n_cols);
+		if (of < n_cols)
+			ds->framer_output = column_about(header[i], header[of]);
+	}
 	/* Without tasks: every column that is not metadata, nor framer's own
 	 * column about another one (labels.csv's stance_confidence beside its
 	 * stance), nor, in a later file, about a task of the set so far. */

@@ -34,6 +34,8 @@ typedef struct fr_dataset {
 	char ***labels;      /* labels[task][row], NULL where the cell is empty; owned */
 	size_t empty_texts;  /* rows left out because their text was empty */
 	size_t overridden;   /* rows of a later file that replaced an earlier row */
+	const char *framer_output; /* "labels.csv" or "review.csv" when the (first) file has
+	                              that output's columns about a task, else NULL */
 } fr_dataset;
 
 #define FR_DATASET_ID_GIVEN 1  /* the id came from the id column, not "<file>:<line>" */

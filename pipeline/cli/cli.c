@@ -141,6 +141,17 @@ int cli_failf(int exit_code, const char *fmt, ...)
 	return exit_code;
 }
 
+void cli_warnf(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	cli_clean_message(line);
+	fprintf(stderr, "framer: warning: %s\n", line);
+}
+
 int cli_exit_for(int code)
 {
 	switch (code) {

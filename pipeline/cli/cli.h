@@ -40,6 +40,8 @@ void cli_clean_message(char *s);
 int cli_fail(int exit_code, const fr_error *err);
 /* Prints "framer: message" and returns exit_code. */
 int cli_failf(int exit_code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "framer: warning: message", cleaned to one line of UTF-8. */
+void cli_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The exit code for a library error code. */
 int cli_exit_for(int fr_code);
 

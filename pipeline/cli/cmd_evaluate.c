@@ -97,12 +97,14 @@ static int load_test(fr_dataset *ds, const fr_model *m, const char *path, fr_err
 	for (size_t k = 0; rc == 0 && k < n_tasks; k++) {
 		if (!missing[k])
 			continue;
-		char line[1024];
-		snprintf(line, sizeof(line), "warning: %s:1: no '%s' column: task '%s' is not scored",
-		         path, names[k], names[k]);
-		cli_clean_message(line);
-		fprintf(stderr, "framer: %s\n", line);
+		cli_warnf("%s:1: no '%s' column: task '%s' is not scored", path, names[k], names[k]);
 	}
+	/* Scored against the model's own predictions, a model looks perfect;
+	 * only labels a person checked make a test. */
+	if (rc == 0 && ds->framer_output)
+		cli_warnf("%s: has the columns of framer's %s: its labels are a model's predictions unless "
+		          "every row was checked, and scoring a model against its own flatters it", path,
+		          ds->framer_output);
 	free(names);
 	free(missing);
 	return rc;
@@ -232,12 +234,9 @@ static void warn_unknown_labels(const fr_model *m, const fr_dataset *ds)
 				snprintf(name, sizeof(name), "%.*s", (int)(len < 255 ? len : 255), label);
 				if (fr_model_label_index(m, (size_t)task, name) < 0 &&
 				    fr_strmap_intern(seen, label, len, &id) == 1) {
-					char line[1024];
-					snprintf(line, sizeof(line), "warning: %s:%zu: task '%s': label '%.64s' is not one "
-					         "the model knows; %s", ds->path, ds->lines[r], ds->tasks[t], name,
-					         multilabel ? "it counts as missed" : "its rows count as errors");
-					cli_clean_message(line);
-					fprintf(stderr, "framer: %s\n", line);
+					cli_warnf("%s:%zu: task '%s': label '%.64s' is not one the model knows; %s", ds->path,
+					          ds->lines[r], ds->tasks[t], name,
+					          multilabel ? "it counts as missed" : "its rows count as errors");
 				}
 				if (!multilabel)
 					break;
@@ -374,12 +373,8 @@ int cmd_evaluate(int argc, char **argv)
 			if (from_model_shas[i] == NULL || fr_sha256_file(paths[i], sha, NULL) < 0 ||
 			    strcmp(sha, from_model_shas[i]) == 0)
 				continue;
-			char line[1024];
-			snprintf(line, sizeof(line), "warning: %s: changed since the model was trained (its sha256 "
-			         "is not the one model.json records): the cross-validation is not on the data the "
-			         "model was trained on", paths[i]);
-			cli_clean_message(line);
-			fprintf(stderr, "framer: %s\n", line);
+			cli_warnf("%s: changed since the model was trained (its sha256 is not the one model.json "
+			          "records): the cross-validation is not on the data the model was trained on", paths[i]);
 		}
 	}
 	size_t overlap_line = 0;
@@ -400,11 +395,8 @@ int cmd_evaluate(int argc, char **argv)
 		}
 	}
 	if (same_file != NULL) {
-		char line[1024];
-		snprintf(line, sizeof(line), "warning: %s: the test file is the model's training file '%s' (the "
-		         "sha256 model.json records): its scores are not held-out", a.data, same_file);
-		cli_clean_message(line);
-		fprintf(stderr, "framer: %s\n", line);
+		cli_warnf("%s: the test file is the model's training file '%s' (the sha256 model.json records): "
+		          "its scores are not held-out", a.data, same_file);
 	} else if (overlap > 0) {
 		fprintf(stderr, "framer: warning: %s:%zu: %ld of the %zu test rows (this one first) have a text the "
 		        "model was trained on: their scores are not held-out\n", a.data, overlap_line, overlap,
