@@ -635,21 +635,33 @@ size_t fr_blank_char(const char *s, size_t n)
 	return 0;
 }
 
+/* The length of one blank character (fr_blank_char, CR or LF) at p, of
+ * at most n bytes; 0 when p starts no such character. */
+static size_t blank_or_line_end(const char *p, size_t n)
+{
+	return p[0] == '\r' || p[0] == '\n' ? 1 : fr_blank_char(p, n);
+}
+
 void fr_trim_blank(const char **s, size_t *len)
 {
 	const char *p = *s;
-	size_t n = *len, i = 0, start = 0, end = 0, k = 0;
-	/* A blank character starts with an ASCII or a lead byte, never a
-	 * continuation byte, so stepping one byte through a letter is safe. */
-	for (; i < n; i += k) {
-		k = p[i] == '\r' || p[i] == '\n' ? 1 : fr_blank_char(p + i, n - i);
-		if (k > 0)
-			continue;
-		if (end == 0)
-			start = i;
-		end = i + 1;
-		k = 1;
+	size_t n = *len, k;
+	/* From both ends only: a text's middle is never read, so a long
+	 * paragraph costs no more than a short one. */
+	while (n > 0 && (k = blank_or_line_end(p, n)) > 0) {
+		p += k;
+		n -= k;
 	}
-	*s = p + start;
-	*len = end > start ? end - start : 0;
+	while (n > 0) {
+		/* The last character starts at its lead byte, at most 3 back
+		 * (every blank character is 1 to 3 bytes long). */
+		size_t at = n - 1;
+		while (at > 0 && n - at < 3 && ((unsigned char)p[at] & 0xC0) == 0x80)
+			at--;
+		if (blank_or_line_end(p + at, n - at) != n - at)
+			break;
+		n = at;
+	}
+	*s = p;
+	*len = n;
 }

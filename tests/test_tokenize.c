@@ -500,6 +500,35 @@ static void test_tokenize__utf8_decode_respects_n(void **state)
  * window edges and into the copied last window), then each way a word can
  * end (joined or not), must give what the rules say, and exactly-sized
  * heap copies let AddressSanitizer catch a read past the text. */
+/* fr_trim_blank takes blank characters (ASCII and Unicode spaces, CR, LF)
+ * off both ends and nothing else: not a letter whose last bytes look like
+ * a space's, not the blanks inside. */
+static void test_tokenize__trim_blank(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out;
+	} rows[] = {
+		{ "", "" },
+		{ " \t\r\n", "" },
+		{ "\xc2\xa0\xe3\x80\x80", "" },
+		{ " neutral ", "neutral" },
+		{ "\xe2\x80\xaf" "a b" "\xc2\xa0\r\n", "a b" },
+		{ "x", "x" },
+		{ "caf\xc3\xa9 ", "caf\xc3\xa9" },
+		{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" }, /* an emoji: its tail is no space */
+		{ "a\xe2\x80\x8b", "a" },                     /* U+200B at the end */
+		{ "\xe2\x82\xac", "\xe2\x82\xac" },             /* the euro sign: E2 as a space's lead */
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *s = rows[i].in;
+		size_t len = strlen(s);
+		fr_trim_blank(&s, &len);
+		assert_int_equal(len, strlen(rows[i].out));
+		assert_memory_equal(s, rows[i].out, len);
+	}
+}
+
 static void test_tokenize__words_across_window_edges(void **state)
 {
 	static const struct {
@@ -574,6 +603,7 @@ int main(void)
 		T(test_tokenize__set_term),
 		cmocka_unit_test(test_tokenize__utf8_decode_table),
 		cmocka_unit_test(test_tokenize__utf8_decode_respects_n),
+		cmocka_unit_test(test_tokenize__trim_blank),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
