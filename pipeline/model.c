@@ -685,18 +685,38 @@ static size_t first_row_with(const fr_dataset *ds, size_t ti, const size_t *rows
 	return n;
 }
 
-/* Whether two labels are equal ignoring case (Unicode case folding):
- * "Neutral" beside "neutral" is most often one label typed two ways. */
-static int same_but_case(const char *a, const char *b)
+/* Warns, once per label, where a task has two labels equal ignoring case
+ * (Unicode case folding): "Neutral" beside "neutral" is most often one
+ * label typed two ways. Case may mean something, so both stay labels. */
+static void warn_labels_differing_in_case(const task_t *task, const fr_dataset *ds, size_t ti,
+                                          const size_t *rows, size_t n, fr_log_fn log, void *payload)
 {
-	utf8proc_uint8_t *fa = NULL, *fb = NULL;
+	if (log == NULL)
+		return;
 	utf8proc_option_t opt = UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD;
-	int same = utf8proc_map((const utf8proc_uint8_t *)a, 0, &fa, opt) >= 0 &&
-	           utf8proc_map((const utf8proc_uint8_t *)b, 0, &fb, opt) >= 0 &&
-	           strcmp((const char *)fa, (const char *)fb) == 0;
-	free(fa);
-	free(fb);
-	return same;
+	utf8proc_uint8_t **folded = calloc(task->n_labels, sizeof(*folded));
+	for (size_t l = 0; folded && l < task->n_labels; l++)
+		if (utf8proc_map((const utf8proc_uint8_t *)task->labels[l], 0, &folded[l], opt) < 0)
+			folded[l] = NULL;
+	for (size_t l = 1; folded && l < task->n_labels; l++) {
+		for (size_t k = 0; folded[l] && k < l; k++) {
+			if (folded[k] == NULL || strcmp((const char *)folded[k], (const char *)folded[l]) != 0)
+				continue;
+			size_t rk = first_row_with(ds, ti, rows, n, task->labels[k]);
+			size_t rl = first_row_with(ds, ti, rows, n, task->labels[l]);
+			if (rk == n || rl == n)
+				break; /* cannot be: each label has a row */
+			rk = rows ? rows[rk] : rk;
+			rl = rows ? rows[rl] : rl;
+			fr_logf(log, payload, "warning: %s:%zu: task '%s': labels '%s' (here) and '%s' (%s:%zu) "
+			        "differ only in case, and are two labels", ds->paths[ds->files[rl]], ds->lines[rl],
+			        task->name, task->labels[l], task->labels[k], ds->paths[ds->files[rk]], ds->lines[rk]);
+			break;
+		}
+	}
+	for (size_t l = 0; folded && l < task->n_labels; l++)
+		free(folded[l]);
+	free(folded);
 }
 
 static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti,
@@ -739,24 +759,7 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 		fr_logf(log, payload, "warning: %s:%zu: task '%s': label '%s' has a single training row",
 		        ds->paths[ds->files[r]], ds->lines[r], task->name, task->labels[l]);
 	}
-	/* Case may mean something, so both stay labels; but almost never does,
-	 * so say where each is written. Once per label, against the first. */
-	for (size_t l = 1; l < task->n_labels; l++) {
-		for (size_t k = 0; k < l; k++) {
-			if (!same_but_case(task->labels[k], task->labels[l]))
-				continue;
-			size_t rk = first_row_with(ds, ti, rows, n, task->labels[k]);
-			size_t rl = first_row_with(ds, ti, rows, n, task->labels[l]);
-			if (rk == n || rl == n)
-				break; /* cannot be: each label has a row */
-			rk = rows ? rows[rk] : rk;
-			rl = rows ? rows[rl] : rl;
-			fr_logf(log, payload, "warning: %s:%zu: task '%s': labels '%s' (here) and '%s' (%s:%zu) "
-			        "differ only in case, and are two labels", ds->paths[ds->files[rl]], ds->lines[rl],
-			        task->name, task->labels[l], task->labels[k], ds->paths[ds->files[rk]], ds->lines[rk]);
-			break;
-		}
-	}
+	warn_labels_differing_in_case(task, ds, ti, rows, n, log, payload);
 	xs = malloc(n * sizeof(*xs));
 	y = malloc(n * sizeof(*y));
 	groups = malloc(n * sizeof(*groups));
