@@ -1,16 +1,13 @@
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "cli.h"
 #include "../dataset.h"
-#include "../fsutil.h"
 #include "../model.h"
 #include "../sha256.h"
 #include "../strmap.h"
