@@ -2285,14 +2285,14 @@ static void task_cv(render *r, const json_t *task, int other_data)
 	table_text(r, &t, fmt_spread(&a, jdig(cv, "mean", "weighted", "f1", NULL),
 	                             jdig(cv, "std", "weighted", "f1", NULL)));
 	heading(r, 3, "Cross-validation");
-	if (other_data)
-		prose(r, "The model retrained and tested on each fold of the cross-validation data, which "
-		         "is **not the data the model was trained on** (see Provenance). \u00b1 is one standard deviation over the folds; the per-label "
-		         "spread is in the per-label table.");
-	else
-		prose(r, "The model retrained and tested on each fold of the training data (see Provenance). "
-		         "\u00b1 is one standard deviation over the folds; the per-label spread is in the "
-		         "per-label table.");
+	para_open(r);
+	out_prose(r, other_data ? "The model retrained and tested on each fold of the cross-validation data, "
+	                          "which is **not the data the model was trained on** (see Provenance). "
+	                        : "The model retrained and tested on each fold of the training data (see "
+	                          "Provenance). ");
+	out_prose(r, "\u00b1 is one standard deviation over the folds; the per-label spread is in the "
+	             "per-label table.");
+	para_close(r);
 	table_write(r, &t, "cv");
 	table_dispose(&t);
 }
