@@ -234,26 +234,31 @@ static size_t json_escape(char *dst, const char *s, size_t len)
 	return (size_t)(d - dst);
 }
 
+/* The end of the piece of s that starts at i: at most max bytes, and not
+ * cutting a character in two, so that each piece escapes as the whole
+ * would. After four continuation bytes in a row no character is cut. */
+static size_t json_piece_end(const char *s, size_t i, size_t len, size_t max)
+{
+	if (len - i <= max)
+		return len;
+	size_t k = max;
+	while (k > max - 3 && ((uint8_t)s[i + k] & 0xC0) == 0x80)
+		k--;
+	return i + (((uint8_t)s[i + k] & 0xC0) == 0x80 ? max : k);
+}
+
+enum { JSON_PIECE = 256 };
+
 void fr_json_write_string(FILE *fp, const char *s, size_t len)
 {
-	/* A piece at a time through a buffer on the stack; a piece ends before
-	 * a byte that starts a character, so no character is cut in two. */
-	enum { PIECE = 256 };
-	char buf[6 * PIECE];
+	/* A piece at a time through a buffer on the stack. */
+	char buf[6 * JSON_PIECE];
 	size_t i = 0;
 	putc('"', fp);
 	while (i < len) {
-		size_t n = len - i;
-		if (n > PIECE) {
-			/* Back to the lead byte of a character cut at PIECE; after
-			 * four continuation bytes in a row no character is cut. */
-			size_t k = PIECE;
-			while (k > PIECE - 3 && ((uint8_t)s[i + k] & 0xC0) == 0x80)
-				k--;
-			n = ((uint8_t)s[i + k] & 0xC0) == 0x80 ? PIECE : k;
-		}
-		fwrite(buf, 1, json_escape(buf, s + i, n), fp);
-		i += n;
+		size_t end = json_piece_end(s, i, len, JSON_PIECE);
+		fwrite(buf, 1, json_escape(buf, s + i, end - i), fp);
+		i = end;
 	}
 	putc('"', fp);
 }
@@ -300,16 +305,21 @@ static void put(fr_labels_chunk *c, out_bytes *b, const char *s, size_t n)
 #define PUT_LIT(c, b, lit) put(c, b, lit, sizeof(lit) - 1)
 #define JSON_LIT(c, lit) PUT_LIT(c, &(c)->json_out, lit)
 
-/* s as a JSON string, quotes included (fr_json_write_string's bytes). */
+/* s as a JSON string, quotes included (fr_json_write_string's bytes). A
+ * piece at a time: room for the longest escape of a whole long text would
+ * be six times its size. */
 static void json_str(fr_labels_chunk *c, const char *s, size_t len)
 {
-	char *d = room(c, &c->json_out, 6 * len + 2);
-	if (d != NULL) {
-		d[0] = '"';
-		size_t n = 1 + json_escape(d + 1, s, len);
-		d[n++] = '"';
-		c->json_out.len += n;
+	enum { PIECE = 64 * 1024 };
+	JSON_LIT(c, "\"");
+	for (size_t i = 0; i < len && !c->failed;) {
+		size_t end = json_piece_end(s, i, len, PIECE);
+		char *d = room(c, &c->json_out, 6 * (end - i));
+		if (d != NULL)
+			c->json_out.len += json_escape(d, s + i, end - i);
+		i = end;
 	}
+	JSON_LIT(c, "\"");
 }
 
 static void json_cstr(fr_labels_chunk *c, const char *s)

@@ -410,6 +410,58 @@ static void test_labels__jsonl_records(void **state)
 	free(data);
 }
 
+/* A record's text is escaped a piece at a time (64 KiB): a character that
+ * falls across a piece's edge, at any of its bytes, comes back whole. */
+static void test_labels__long_text_keeps_characters_at_piece_edges(void **state)
+{
+	test_state *t = *state;
+	const group_state *g = t->g;
+	static const char tail[] = "\xf0\x9f\x98\x80\xe2\x82\xac\xc3\xa9\"x";
+	enum { PIECE = 64 * 1024, N = 6 };
+	fr_labels_writer *lw = NULL;
+	fr_labels_options opts = FR_LABELS_OPTIONS_INIT;
+	fr_error err = FR_ERROR_INIT;
+	fr_task_result results[2];
+	char out_dir[128], path[192];
+	path_in(out_dir, sizeof(out_dir), t->dir, "pieces");
+	size_t max_len = PIECE + sizeof(tail);
+	char *text = malloc(max_len);
+	assert_non_null(text);
+
+	assert_int_equal(fr_labels_open(&lw, out_dir, g->m, &opts, &err), 0);
+	for (size_t i = 0; i < N; i++) {
+		size_t pad = PIECE - 4 + i; /* the emoji's lead byte at PIECE - 4 .. PIECE + 1 */
+		memset(text, 'w', pad);
+		memcpy(text + pad, tail, sizeof(tail) - 1);
+		write_para(lw, g, "long", i + 1, text, pad + sizeof(tail) - 1, results);
+	}
+	assert_int_equal(fr_labels_commit(lw, NULL, &err), 0);
+	fr_labels_free(lw);
+
+	path_in(path, sizeof(path), out_dir, "labels.jsonl");
+	char *data = test_read_file(path, NULL);
+	assert_non_null(data);
+	char *line = data;
+	for (size_t i = 0; i < N; i++) {
+		json_error_t jerr;
+		char *nl = strchr(line, '\n');
+		assert_non_null(nl);
+		json_t *rec = json_loadb(line, (size_t)(nl - line), 0, &jerr);
+		if (rec == NULL)
+			fail_msg("record %zu: %s", i + 1, jerr.text);
+		const json_t *got = json_object_get(rec, "text");
+		size_t pad = PIECE - 4 + i;
+		assert_int_equal(json_string_length(got), pad + sizeof(tail) - 1);
+		if (memcmp(json_string_value(got) + pad, tail, sizeof(tail) - 1) != 0)
+			fail_msg("record %zu: the characters after %zu bytes changed", i + 1, pad);
+		json_decref(rec);
+		line = nl + 1;
+	}
+	assert_int_equal(*line, '\0');
+	free(data);
+	free(text);
+}
+
 /* classify -: JSON Lines straight to a stream the writer borrows. */
 static void test_labels__stream(void **state)
 {
@@ -1210,6 +1262,7 @@ int main(void)
 		cmocka_unit_test(test_labels__json_write_string),
 		cmocka_unit_test(test_labels__json_write_string_long),
 		cmocka_unit_test_setup_teardown(test_labels__jsonl_records, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_labels__long_text_keeps_characters_at_piece_edges, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__stream, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__stream_csv, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__csv, setup_tmp, teardown_tmp),
