@@ -46,6 +46,21 @@ static int is_meta(const char *name)
 	return 0;
 }
 
+/* The header column named name but for its case or spaces around it (a
+ * space a spreadsheet does not show); n_cols when there is none. */
+static size_t near_column(const char *const *header, size_t n_cols, const char *name)
+{
+	size_t want = strlen(name);
+	for (size_t i = 0; i < n_cols; i++) {
+		const char *h = header[i];
+		size_t len = strlen(h);
+		fr_trim_blank(&h, &len);
+		if (len == want && strncasecmp(h, name, len) == 0)
+			return i;
+	}
+	return n_cols;
+}
+
 /* The output ("labels.csv" or "review.csv") in which framer writes a column
  * named `name` about the task `task`, or NULL when it writes none. */
 static const char *column_about(const char *name, const char *task)
@@ -433,10 +448,17 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 				col = i;
 		if ((later || missing) && col == n_cols)
 			col = (size_t)-1;
-		else if (col == n_cols || col == text_col) {
-			rc = fr_error_set(err, FR_ENOTFOUND, path, 1, col == text_col
-			                  ? "'%s' is the text column, not a label column"
-			                  : "no label column '%s' in the header", tasks[t]);
+		else if (col == text_col) {
+			rc = fr_error_set(err, FR_ENOTFOUND, path, 1, "'%s' is the text column, not a label column",
+			                  tasks[t]);
+			goto done;
+		} else if (col == n_cols) {
+			size_t near = near_column((const char *const *)header, n_cols, tasks[t]);
+			if (near < n_cols)
+				rc = fr_error_set(err, FR_ENOTFOUND, path, 1, "no label column '%s' in the header: column "
+				                  "%zu is named '%.64s' (names are exact)", tasks[t], near + 1, header[near]);
+			else
+				rc = fr_error_set(err, FR_ENOTFOUND, path, 1, "no label column '%s' in the header", tasks[t]);
 			goto done;
 		}
 		/* Twice the same task would give two outputs under one name. */

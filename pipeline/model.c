@@ -736,9 +736,18 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 	 * come from: with corrections, a column only a later file has. */
 	size_t first = first_row_with(ds, ti, rows, n, NULL);
 	const char *file = first < n ? ds->paths[ds->files[rows ? rows[first] : first]] : ds->path;
-	if (!valid_task_name(task->name))
+	if (!valid_task_name(task->name)) {
+		/* A space around a good name is invisible in a spreadsheet: name it. */
+		const char *core = task->name;
+		size_t core_len = strlen(core);
+		fr_trim_blank(&core, &core_len);
+		if (core_len > 0 && core_len < strlen(task->name))
+			return fr_error_set(err, FR_EFORMAT, file, 1,
+			                    "task name '%s' has a space around it (names are exact): rename the column "
+			                    "'%.*s'", task->name, (int)core_len, core);
 		return fr_error_set(err, FR_EFORMAT, file, 1,
 		                    "task name '%s' must be 1 to 64 letters, digits, '_' or '-'", task->name);
+	}
 	if (task->n_labels < 2)
 		return fr_error_set(err, FR_EFORMAT, file, 1,
 		                    task->n_labels == 0
