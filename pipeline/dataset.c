@@ -481,7 +481,9 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 		if (!later && (rc = fr_dataset_check_task_name(tasks[t], (const char *const *)ds->tasks, ds->n_tasks, path, err)) < 0)
 			goto done;
 		if (missing)
-			missing[t] = col == (size_t)-1;
+			missing[t] = col != (size_t)-1 ? 0
+			             : near_column((const char *const *)header, n_cols, tasks[t]) < n_cols
+			                 ? FR_DATASET_NEAR_COLUMN : 1;
 		task_col[ds->n_tasks] = col;
 		ds->tasks[ds->n_tasks] = strdup(tasks[t]);
 		if (ds->tasks[ds->n_tasks++] == NULL) {
@@ -492,7 +494,7 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 	/* A test file may lack some of the tasks, not all: it would score nothing. */
 	size_t absent = 0;
 	for (size_t t = 0; missing && t < n_tasks; t++)
-		absent += missing[t];
+		absent += missing[t] != 0;
 	if (missing && n_tasks > 0 && absent == n_tasks) {
 		char names[160] = "";
 		for (size_t t = 0, at = 0; t < n_tasks && at < sizeof(names); t++)

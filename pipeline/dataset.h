@@ -85,8 +85,11 @@ int fr_dataset_load_files(fr_dataset *ds, const char *const *paths, size_t n_pat
 /* Reads a test file for a model's tasks (all given) as fr_dataset_load
  * does, except that a task whose column the file lacks is kept, with every
  * cell empty (it is not scored, as a column of empty cells would not be),
- * and missing_out[t] (n_tasks of them, the caller's) is 1 for it, else 0.
- * FR_ENOTFOUND at line 1 when the file lacks every task's column. */
+ * and missing_out[t] (n_tasks of them, the caller's) is 1 for it, else 0;
+ * FR_DATASET_NEAR_COLUMN when a column is named like it but for its case or
+ * spaces around it. FR_ENOTFOUND at line 1 when the file lacks every task's
+ * column. */
+#define FR_DATASET_NEAR_COLUMN 2
 int fr_dataset_load_test(fr_dataset *ds, const char *path, const char *const *tasks,
                          size_t n_tasks, unsigned char *missing_out, fr_error *err);
 

@@ -233,6 +233,15 @@ static void test_dataset__test_file_lacks_a_task(void **state)
 	assert_string_equal(ds.labels[0][0], "pro");
 	fr_dataset_dispose(&ds);
 
+	/* A column named but for its case is flagged as such, and a task
+	 * without its column still leaves the others to score. */
+	const char *cased[] = { "STANCE", "frame" };
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load_test(&ds, GOOD_CSV, cased, 2, missing, &err), 0);
+	assert_int_equal(missing[0], FR_DATASET_NEAR_COLUMN);
+	assert_int_equal(missing[1], 0);
+	fr_dataset_dispose(&ds);
+
 	const char *none[] = { "tone", "topic" };
 	fr_dataset_init(&ds);
 	assert_int_equal(fr_dataset_load_test(&ds, GOOD_CSV, none, 2, missing, &err), FR_ENOTFOUND);

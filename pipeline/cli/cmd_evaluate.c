@@ -94,7 +94,9 @@ static int load_test(fr_dataset *ds, const fr_model *m, const char *path, fr_err
 	for (size_t k = 0; rc == 0 && k < n_tasks; k++) {
 		if (!missing[k])
 			continue;
-		cli_warnf("%s:1: no '%s' column: task '%s' is not scored", path, names[k], names[k]);
+		cli_warnf("%s:1: no '%s' column: task '%s' is not scored%s", path, names[k], names[k],
+		          missing[k] == FR_DATASET_NEAR_COLUMN
+		              ? " (a column is named so but for its case or a space around it: names are exact)" : "");
 	}
 	/* Scored against the model's own predictions, a model looks perfect;
 	 * only labels a person checked make a test. */
