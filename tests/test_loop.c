@@ -717,6 +717,14 @@ static void test_loop__drift(void **state)
 	assert_true(json_number_value(json_object_get(drift, "oov_rate")) > 0.4);
 	assert_true(json_array_size(json_object_get(drift, "warnings")) >= 1);
 	json_decref(s);
+
+	/* A shard of a sharded run (classify --quiet -) writes no summary.json:
+	 * the warnings are its only sign, printed as every warning is. */
+	assert_int_equal(run("%s classify --model %s --quiet - < %s > %s/shard.jsonl", FR_FRAMER, model, path, tmp), 0);
+	err = read_in_tmp("err");
+	assert_non_null(strstr(err, "framer: warning: this batch looks unlike the training data"));
+	assert_null(strstr(err, "framer: labeled"));
+	free(err);
 }
 
 /* Regression: with ngram_range [2, 2] every word counted as unknown. */

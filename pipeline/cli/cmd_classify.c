@@ -25,7 +25,7 @@ static const cli_option classify_options[] = {
 	{ "rules", "FILE", OPT_RULES, "boilerplate rules (default: <data>/boilerplate.rules)", 0 },
 	{ "review", "N", OPT_REVIEW, "write the N least certain paragraphs to review.csv, 0 for none (default: 50)", 0 },
 	{ "threads", "N", OPT_THREADS, "labeling threads; output is the same for any N (default: every core)", 0 },
-	{ "quiet", NULL, OPT_QUIET, "print errors only", 0 },
+	{ "quiet", NULL, OPT_QUIET, "print errors and warnings only", 0 },
 	{ NULL, NULL, 0, NULL, 0 }
 };
 
@@ -361,6 +361,17 @@ static const char *plural(size_t n)
 	return n == 1 ? "" : "s";
 }
 
+/* Printed with --quiet too, as every warning is: a sharded run (classify
+ * --quiet -) has no summary.json to find them in. */
+static void print_drift_warnings(const json_t *warnings)
+{
+	if (json_array_size(warnings) == 0)
+		return;
+	fprintf(stderr, "framer: warning: this batch looks unlike the training data; check its labels before trusting them:\n");
+	for (size_t i = 0; i < json_array_size(warnings); i++)
+		fprintf(stderr, "framer: warning:   %s\n", json_string_value(json_array_get(warnings, i)));
+}
+
 static void print_summary(const fr_model *m, const fr_corpus *corpus, const fr_run_tally *t,
                           const char *out, const fr_labels_options *formats,
                           const json_t *warnings, double seconds)
@@ -393,11 +404,7 @@ static void print_summary(const fr_model *m, const fr_corpus *corpus, const fr_r
 	if (t->invalid_bytes)
 		fprintf(stderr, "; %zu invalid UTF-8 byte%s replaced", t->invalid_bytes, plural(t->invalid_bytes));
 	fputc('\n', stderr);
-	if (json_array_size(warnings)) {
-		fprintf(stderr, "framer: warning: this batch looks unlike the training data; check its labels before trusting them:\n");
-		for (size_t i = 0; i < json_array_size(warnings); i++)
-			fprintf(stderr, "framer: warning:   %s\n", json_string_value(json_array_get(warnings, i)));
-	}
+	print_drift_warnings(warnings);
 	if (out)
 		fprintf(stderr, "framer: wrote %s/%s%s%ssummary.json\n", out,
 		        formats->jsonl ? "labels.jsonl, " : "", formats->csv ? "labels.csv, " : "",
@@ -556,6 +563,8 @@ int cmd_classify(int argc, char **argv)
 	if (!a.quiet)
 		print_summary(model, corpus, &t, to_stdout ? NULL : out_dir, &a.formats, warnings,
 		              cli_now() - t0);
+	else
+		print_drift_warnings(warnings);
 	if (!to_stdout)
 		warn_earlier_outputs(out_dir, &a.formats);
 done:

@@ -21,7 +21,7 @@ static const cli_option evaluate_options[] = {
 	{ "cv", "K", OPT_CV, "K-fold cross-validation on the training data, grouped by document (default: 0, none; make report uses 5)", 0 },
 	{ "train", "FILE.csv", OPT_TRAIN, "training data for --cv; repeat it for a base and its corrections, read as train reads them (default: the files the model was trained on)", 1 },
 	{ "report", "DIR", OPT_REPORT, "write report.json, report.md and report.html here (default: print a summary)", 0 },
-	{ "quiet", NULL, OPT_QUIET, "print errors only", 0 },
+	{ "quiet", NULL, OPT_QUIET, "print errors and warnings only", 0 },
 	{ NULL, NULL, 0, NULL, 0 }
 };
 
