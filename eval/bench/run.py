@@ -7,10 +7,17 @@ usage: /usr/bin/python3 eval/bench/run.py --datasets ../shared/datasets --framer
 
 What it measures, all in one invocation so the systems share the machine's state:
 
-* Accuracy and macro-F1 (scikit-learn's f1_score, average='macro') on four datasets:
+* Accuracy and macro-F1 (scikit-learn's f1_score, average='macro') on five datasets:
   gvfc, ag-news and sotu split once 80/20 (whole `group`s on one side where there is a
-  group column, else by row; random.Random(20221122)), and war-framing (the repo's
-  data/labeled train.csv / test.csv, task `frame`). Every system sees the same rows.
+  group column, else by row; random.Random(20221122)), and war-framing and war-stance (the
+  repo's data/labeled train.csv / test.csv, tasks `frame` and `stance`). Every system sees
+  the same rows.
+* F_avg (SemEval-2016 Task 6) where the task has a none class, war-stance's `neutral`: the
+  mean F1 of the other labels, the none class's rows still counting (a stance predicted for
+  one is a false positive), a label's F1 0 where precision or recall is undefined. Averaged
+  over the labels with test rows (`f_avg`; war-stance's `pro_russia` has none, so it is
+  `pro_ukraine`'s F1); `f_avg_strict` adds the trained labels without test rows, as the
+  official scorer's fixed classes would, each an F1 of 0 for every system (see score()).
 * Per system and dataset: training seconds, classify seconds, paragraphs/s, MB/s (test CSV
   bytes / classify seconds) and the peak resident memory of the training and classifying
   processes. Every system runs as a child process; time is wall clock from start to exit,
@@ -91,12 +98,14 @@ LIBSVM_TIMEOUT_S = 600
 LIBSVM_MAX_TRAIN_ROWS = 10_000
 SVC_MAX_TRAIN_ROWS = 20_000
 F1_MARGIN_POINTS = 0.5
-NONE_LABEL = "<none>"
+NONE_LABEL = "<none>"  # a missing prediction (not a stance task's none class)
 
-FULL = {"datasets": ["gvfc", "ag-news", "sotu", "war-framing"],
+FULL = {"datasets": ["gvfc", "ag-news", "sotu", "war-framing", "war-stance"],
         "speed_rows": 50_000, "scale_sizes": [10_000, 100_000, 1_000_000]}
-QUICK = {"datasets": ["gvfc", "war-framing"],
+QUICK = {"datasets": ["gvfc", "war-framing", "war-stance"],
          "speed_rows": 5_000, "scale_sizes": [10_000, 100_000]}
+# The repo's own split (data/labeled): dataset: (task column, its none class for F_avg or None).
+LABELED = {"war-framing": ("frame", None), "war-stance": ("stance", "neutral")}
 
 SYSTEMS = ["framer", "framer-tuned", "sklearn-linearsvc", "sklearn-svc", "fasttext", "fasttext-predict",
            "fasttext-tuned", "libsvm-tools"]
@@ -186,27 +195,40 @@ def helper(name):
 # --------------------------------------------------------------------------- data
 
 class Dataset:
-    """One benchmark task: the train/test CSVs every system reads."""
+    """One benchmark task: the train/test CSVs every system reads.
 
-    def __init__(self, name, train_csv, test_csv, label_col, note=""):
+    none_label: a stance task's "none" class (SemEval-2016 Task 6's NONE), for F_avg: the mean
+    F1 of the other labels that have test rows (f_avg_labels). strict_labels adds the labels
+    that have training rows only: SemEval's scorer averages its classes whether or not the
+    test set holds them, giving such a label F1 0 whatever a system predicts."""
+
+    def __init__(self, name, train_csv, test_csv, label_col, note="", none_label=None):
         self.name, self.train_csv, self.test_csv = name, train_csv, test_csv
-        self.label_col, self.note = label_col, note
+        self.label_col, self.note, self.none_label = label_col, note, none_label
         self.train = [r for r in textprep.read_rows(train_csv, label_col) if r[2]]
         self.test = [r for r in textprep.read_rows(test_csv, label_col) if r[2]]
         self.test_bytes = os.path.getsize(test_csv)
         self.units = test_units(test_csv, self.test)
         self.predictions = {}  # system: labels in test row order, kept for the bootstrap
+        self.f_avg_labels = self.strict_labels = None
+        if none_label is not None:
+            self.f_avg_labels = sorted({r[2] for r in self.test} - {none_label})
+            self.strict_labels = sorted({r[2] for r in self.train + self.test} - {none_label})
 
     def to_json(self):
-        return {"train_csv": self.train_csv, "test_csv": self.test_csv,
+        info = {"train_csv": self.train_csv, "test_csv": self.test_csv,
                 "label_column": self.label_col, "train_rows": len(self.train),
                 "test_rows": len(self.test), "test_csv_bytes": self.test_bytes,
                 "labels": sorted({r[2] for r in self.train}), "split": self.note}
+        if self.none_label is not None:
+            info["f_avg"] = {"none_label": self.none_label, "labels": self.f_avg_labels,
+                             "strict_labels": self.strict_labels}
+        return info
 
 
 def test_units(path, rows):
     """The bootstrap's resampling unit of each test row: its document where the split keeps
-    documents whole (the `group` column, war-framing's `document`), else the row itself."""
+    documents whole (the `group` column, the repo's `document`), else the row itself."""
     with open(path, encoding="utf-8", newline="") as f:
         document = {rec.get("id") or str(n): rec.get("group") or rec.get("document")
                     for n, rec in enumerate(csv.DictReader(f), 1)}
@@ -278,13 +300,15 @@ def prepare_datasets(names, args, work):
                "sotu": os.path.join(args.datasets, "sotu", "passages.csv")}
     out = {}
     for name in names:
-        if name == "war-framing":
+        if name in LABELED:
             train = os.path.join(args.labeled, "train.csv")
             test = os.path.join(args.labeled, "test.csv")
             for p in (train, test):
                 if not os.path.isfile(p):
                     raise Missing(f"dataset file not found: {p}")
-            out[name] = Dataset(name, train, test, "frame", "the repo's split, by document")
+            task, none_label = LABELED[name]
+            out[name] = Dataset(name, train, test, task, "the repo's split, by document",
+                                none_label)
         else:
             out[name] = prepare_split_dataset(name, sources[name], work)
     return out
@@ -307,17 +331,31 @@ def write_replicated(path, sources, n, tag):
 # --------------------------------------------------------------------------- scoring
 
 def score(dataset, system, predicted):
-    """Accuracy and macro-F1 of {id: label} on the dataset's test rows; the labels are kept
-    in the dataset, by system, for the paired bootstrap."""
+    """Accuracy and macro-F1 of {id: label} on the dataset's test rows, and F_avg where the
+    dataset has a none class; the labels are kept in the dataset, by system, for the paired
+    bootstrap.
+
+    F_avg is SemEval-2016 Task 6's: the mean F1 of the stance labels, the none class's rows
+    counting as rows (a stance predicted for one is a false positive) but its F1 left out, and
+    a label's F1 0 where its precision or recall is undefined (zero_division=0, as the official
+    scorer). Averaged over the non-none labels with test rows (f_avg); f_avg_strict averages
+    every non-none label the systems were trained on, so a label without test rows adds an F1
+    of 0 for every system."""
     from sklearn.metrics import accuracy_score, f1_score
     truth = [r[2] for r in dataset.test]
     pred = [predicted.get(r[0]) or NONE_LABEL for r in dataset.test]
     dataset.predictions[system] = pred
     labels = sorted(set(truth) | (set(pred) - {NONE_LABEL}))
-    return {"accuracy": float(accuracy_score(truth, pred)),
-            "macro_f1": float(f1_score(truth, pred, labels=labels, average="macro",
-                                       zero_division=0)),
-            "missing_predictions": pred.count(NONE_LABEL)}
+    r = {"accuracy": float(accuracy_score(truth, pred)),
+         "macro_f1": float(f1_score(truth, pred, labels=labels, average="macro",
+                                    zero_division=0)),
+         "missing_predictions": pred.count(NONE_LABEL)}
+    if dataset.none_label is not None:
+        for key, averaged in (("f_avg", dataset.f_avg_labels),
+                              ("f_avg_strict", dataset.strict_labels)):
+            r[key] = (float(f1_score(truth, pred, labels=averaged, average="macro",
+                                     zero_division=0)) if averaged else None)
+    return r
 
 
 def throughput(rows, nbytes, seconds):
@@ -557,7 +595,8 @@ def system_libsvm(ds, work):
 
 
 def add_ratios(results):
-    """framer's ratio to each peer: speed, memory, training time, macro-F1 difference."""
+    """framer's ratio to each peer: speed, memory, training time, macro-F1 (and F_avg)
+    difference."""
     fr = results.get("framer")
     if not fr or fr["status"] != "ok":
         return
@@ -573,6 +612,8 @@ def add_ratios(results):
             ratios["train_memory"] = fr["rss_train_kib"] / r["rss_train_kib"]
         if "macro_f1" in r:
             ratios["macro_f1_diff_points"] = 100 * (fr["macro_f1"] - r["macro_f1"])
+        if r.get("f_avg") is not None and fr.get("f_avg") is not None:
+            ratios["f_avg_diff_points"] = 100 * (fr["f_avg"] - r["f_avg"])
         r["framer_ratios"] = ratios
 
 
@@ -594,7 +635,8 @@ def bench_dataset(ds, framer, work, accuracy_only=False):
     for name in ACCURACY_SYSTEMS if accuracy_only else SYSTEMS:
         r = results[name]
         f1 = f"{r['macro_f1']:.4f}" if "macro_f1" in r else r["status"]
-        print(f"[bench]   {name:18s} macro-F1 {f1}", flush=True)
+        f_avg = f"  F_avg {r['f_avg']:.4f}" if r.get("f_avg") is not None else ""
+        print(f"[bench]   {name:18s} macro-F1 {f1}{f_avg}", flush=True)
     if ds.name != "sotu" or accuracy_only:
         remove_fasttext_model(models.get("fasttext"))
     return results, models
@@ -992,26 +1034,68 @@ def ratio_cell(r):
         parts.append(f"train {x['train_speed']:.2f}×")
     if "macro_f1_diff_points" in x:
         parts.append(f"ΔF1 {x['macro_f1_diff_points']:+.2f} pt")
+    if "f_avg_diff_points" in x:
+        parts.append(f"ΔF_avg {x['f_avg_diff_points']:+.2f} pt")
     return ", ".join(parts)
 
 
-def dataset_table(res):
-    head = ("| system | accuracy | macro-F1 | train s | classify s | paragraphs/s | MB/s "
+def dataset_table(res, info=None):
+    """One dataset's table; an F_avg column where the dataset has a none class (info: its
+    dataset_info), with F_avg's definition under the table."""
+    f_avg = (info or {}).get("f_avg")
+    head = ("| system | accuracy | macro-F1 | " + ("F_avg | " if f_avg else "")
+            + "train s | classify s | paragraphs/s | MB/s "
             "| peak RSS train MiB | peak RSS classify MiB | framer ratios |\n"
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+            "|---|---:|---:|" + ("---:|" if f_avg else "") + "---:|---:|---:|---:|---:|---:|---|\n")
     lines = []
     for name in SYSTEMS:
         r = res[name]
         if r["status"] != "ok":
-            lines.append(f"| {SYSTEM_NAMES[name]} | {r['status']} | | | | | | | | |")
+            lines.append(f"| {SYSTEM_NAMES[name]} | {r['status']} | | | | | | | | |"
+                         + (" |" if f_avg else ""))
             continue
         lines.append(
             f"| {SYSTEM_NAMES[name]} | {fmt(r.get('accuracy'), '.4f')} | "
-            f"{fmt(r.get('macro_f1'), '.4f')} | {fmt(r.get('train_s'), '.3f')} | "
+            f"{fmt(r.get('macro_f1'), '.4f')} | "
+            + (f"{fmt(r.get('f_avg'), '.4f')} | " if f_avg else "")
+            + f"{fmt(r.get('train_s'), '.3f')} | "
             f"{fmt(r.get('classify_s'), '.3f')} | {fmt(r.get('paragraphs_per_s'), ',.0f')} | "
             f"{fmt(r.get('mb_per_s'), '.2f')} | {fmt(mib(r.get('rss_train_kib')), '.1f')} | "
             f"{fmt(mib(r.get('rss_classify_kib')), '.1f')} | {ratio_cell(r)} |")
-    return head + "\n".join(lines) + "\n"
+    return head + "\n".join(lines) + "\n" + (f_avg_definition(f_avg) if f_avg else "")
+
+
+def code_list(labels):
+    """`a`, `b` and `c`."""
+    quoted = [f"`{label}`" for label in labels]
+    return " and ".join(filter(None, [", ".join(quoted[:-1]), quoted[-1]])) if quoted else "none"
+
+
+def f_avg_definition(f):
+    """What F_avg averages on this dataset, in words (f: dataset_info's f_avg)."""
+    labels, strict, none = f["labels"], f["strict_labels"], f["none_label"]
+    unscored = [label for label in strict if label not in labels]
+    text = (f"\nF_avg is SemEval-2016 Task 6's measure: the mean F1 of the stance labels, here "
+            f"{code_list(labels)} (the labels other than the none class `{none}` that have test "
+            f"rows), as scikit-learn's `f1_score(truth, pred, labels={labels!r}, "
+            "average='macro', zero_division=0)`. The none class is left out of the average but "
+            f"its rows count: a stance predicted for a `{none}` row is a false positive of that "
+            "stance. A label's F1 is 0 where its precision or recall is undefined, as in the "
+            "official scorer.")
+    if len(labels) == 1:
+        text += f" With one label averaged, F_avg is {code_list(labels)}'s F1."
+    if unscored:
+        text += (f" {code_list(unscored)} {'is' if len(unscored) == 1 else 'are'} left out: "
+                 "trained on, but without test rows, so no system can score a true positive "
+                 "and the F1 is 0 for every system whatever it predicts. SemEval's scorer "
+                 "averages a fixed set of classes and would count "
+                 f"{'it' if len(unscored) == 1 else 'them'}: that figure "
+                 f"(`f_avg_strict` in results.json) is exactly {len(labels)}/{len(strict)} of "
+                 "F_avg for every system, so it orders the systems the same way and only "
+                 f"scales the differences. A {code_list(unscored)} predicted for a row of an "
+                 "averaged label still costs, as a false negative of that label; predicted for "
+                 f"a `{none}` row it counts in neither figure.")
+    return text + " ΔF_avg in the ratios: framer − peer F_avg, in points.\n"
 
 
 def speed_table(speed):
@@ -1172,7 +1256,8 @@ def tuned_section(datasets, provenance, boot=None, earlier=None):
                        "were not run this time.")
     return (f"{TUNED_HEADING}\n\n{provenance}\n\nmacro-F1 on each dataset's test rows (the splits "
             "above); `framer train --tune` searches on the training rows only, by cross-validation "
-            "grouped by document (`group` for SOTU, the `document` column for war-framing, each row "
+            "grouped by document (`group` for SOTU, the `document` column for war-framing and "
+            "war-stance, each row "
             "its own document for GVFC and AG News). Tune time: the whole `framer train --tune` "
             "process (search and final training), wall clock. CV: the chosen point's "
             "cross-validated macro-F1 and the config's own point's, on the training rows. In "
@@ -1228,7 +1313,7 @@ def render_markdown(doc):
         info = doc["dataset_info"][name]
         out.append(f"## {name}\n\n{info['train_rows']:,} training / {info['test_rows']:,} test "
                    f"rows, {len(info['labels'])} labels, split {info['split']}; test CSV "
-                   f"{info['test_csv_bytes'] / 1e6:.2f} MB.\n\n" + dataset_table(res)
+                   f"{info['test_csv_bytes'] / 1e6:.2f} MB.\n\n" + dataset_table(res, info)
                    + bootstrap_table(doc.get("bootstrap", {}).get(name)))
     sp = doc["speed_run"]
     out.append(f"## Speed run\n\n{sp['rows']:,} SOTU passages (replicated, unique ids), "
@@ -1272,14 +1357,15 @@ def parse_args(argv):
     ap.add_argument("--framer", required=True, help="the framer binary")
     ap.add_argument("--out", required=True, help="where RESULTS.md, results.json and tuned.json go")
     ap.add_argument("--labeled", default=os.path.join(HERE, "..", "..", "data", "labeled"),
-                    help="folder with the war-framing train.csv and test.csv")
+                    help="folder with the war-framing and war-stance train.csv and test.csv")
     ap.add_argument("--keep-work", metavar="DIR", help="keep work files in DIR")
     ap.add_argument("--quick", action="store_true",
-                    help="gvfc and war-framing only, 5,000-row speed run, scale 10k and 100k")
+                    help="gvfc, war-framing and war-stance only, 5,000-row speed run, "
+                         "scale 10k and 100k")
     ap.add_argument("--repeats", type=int, default=5,
                     help="speed-run rounds (median; 5 because one round of framer moved by 15%% on a shared machine)")
     ap.add_argument("--only", metavar="NAMES",
-                    help="comma-separated datasets to run (of gvfc, ag-news, sotu, war-framing)")
+                    help=f"comma-separated datasets to run (of {', '.join(FULL['datasets'])})")
     ap.add_argument("--accuracy-only", action="store_true",
                     help="framer, framer --tune, LinearSVC and fastText macro-F1 only: writes "
                          "tuned.json and the 'framer --tune' section of RESULTS.md")
@@ -1456,7 +1542,7 @@ def main(argv=None):
     if args.only:
         notes.append(f"--only {','.join(args.only)}: the other datasets were not run")
     if args.quick:
-        notes.append("quick mode: gvfc and war-framing only, speed run "
+        notes.append(f"quick mode: {', '.join(QUICK['datasets'])} only, speed run "
                      f"{QUICK['speed_rows']:,} rows, scale series up to "
                      f"{max(QUICK['scale_sizes']):,}; not the benchmark's figures")
     fatal = [f"{name} {s}" for name, res in results.items() for s, r in res.items()
