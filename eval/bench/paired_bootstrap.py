@@ -1,4 +1,5 @@
-"""Paired bootstrap of macro-F1 differences between systems that labeled the same test rows.
+"""Paired bootstrap of macro-F1 (and F_avg) differences between systems that labeled the same
+test rows.
 
 Why paired: every system labels the same rows, so a resample that happens to hold hard rows is
 hard for all of them. Scoring every system on the same resamples and taking the difference on
@@ -13,6 +14,11 @@ split is by row (GVFC, AG News), a resample draws rows.
 macro-F1 per resample comes from weighted confusion counts (one matrix product per system),
 computed as the runner's score() does: the mean over the labels that occur in the truth or in
 that system's predictions of F1 = 2 TP / (2 TP + FP + FN); a missing prediction is wrong.
+F_avg (SemEval-2016 Task 6, for a stance task with a none class) is the mean of F1 over a fixed
+list of labels, the runner's: a listed label with no rows and no predictions in a resample has
+F1 0, as the official scorer gives; the none class's rows count (a listed label predicted for
+one is a false positive of it). Its resamples are the macro-F1's: the same seed draws the same
+weights.
 """
 import numpy as np
 
@@ -56,6 +62,25 @@ def resampled_macro_f1(truth, predictions, units, seed, missing=None, resamples=
     weights = unit_weights(units, resamples, np.random.default_rng(seed))
     t = one_hot(truth, index)
     return {system: macro_f1(weights, t, one_hot(pred, index))
+            for system, pred in predictions.items()}
+
+
+def mean_f1(weights, truth, pred):
+    """F1 averaged over every column (the F_avg labels), 0 where a label has neither rows nor
+    predictions in a resample."""
+    tp = weights @ (truth * pred)
+    both = weights @ truth + weights @ pred
+    f1 = np.divide(2 * tp, both, out=np.zeros_like(tp), where=both > 0)
+    return f1.mean(axis=1)
+
+
+def resampled_f_avg(truth, predictions, units, seed, labels, resamples=RESAMPLES):
+    """{system: F_avg on each resample}, over the given labels (not the none class), on the
+    same resamples as resampled_macro_f1 with the same seed."""
+    index = {label: i for i, label in enumerate(labels)}
+    weights = unit_weights(units, resamples, np.random.default_rng(seed))
+    t = one_hot(truth, index)
+    return {system: mean_f1(weights, t, one_hot(pred, index))
             for system, pred in predictions.items()}
 
 

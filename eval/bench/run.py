@@ -46,13 +46,15 @@ What it measures, all in one invocation so the systems share the machine's state
   the default (every core) and identical labels.
 * Paired bootstrap (paired_bootstrap.py): framer's and framer --tune's macro-F1 difference
   to each peer on 2,000 resamples of the test set, every system on the same resamples, whole
-  documents drawn where the split keeps documents together (SOTU, war-framing), rows otherwise
-  (GVFC, AG News); numpy default_rng(20221122). Per pair: the ΔF1 point estimate, its 95%
-  percentile interval and the share of resamples where framer is ahead ("bootstrap" in the
-  JSON, a table under each dataset's table).
+  documents drawn where the split keeps documents together (SOTU, war-framing, war-stance),
+  rows otherwise (GVFC, AG News); numpy default_rng(20221122). Per pair: the ΔF1 point
+  estimate, its 95% percentile interval and the share of resamples where framer is ahead
+  ("bootstrap" in the JSON, a table under each dataset's table); the same for F_avg on the
+  same resamples where there is one (the pair's "f_avg").
 * The issue's targets, each reported met / not met with the gap (never a failure); the
   macro-F1 targets also give their gap's bootstrap interval (evidence only: met or not is
-  still the point estimate).
+  still the point estimate). Every dataset has the same targets, war-stance included; they
+  are on macro-F1, and F_avg is reported beside it, not a target.
 * framer --tune: macro-F1 of `framer train --tune` beside framer's defaults, LinearSVC and
   fastText per dataset, with the tuning time and the chosen setting (section "framer --tune").
 
@@ -822,6 +824,16 @@ def bootstrap(ds):
                               missing=NONE_LABEL)
 
 
+def bootstrap_f_avg(ds):
+    """{system: F_avg on each resample} (the same resamples as bootstrap's), or None where
+    the dataset has no none class."""
+    from paired_bootstrap import resampled_f_avg
+    if not ds.f_avg_labels:
+        return None
+    return resampled_f_avg([r[2] for r in ds.test], ds.predictions, ds.units, SEED,
+                           ds.f_avg_labels)
+
+
 def compared_pairs(systems):
     """(framer run, peer): each framer run against every other system that has labels, --tune
     against the default once. fastText predict only is left out: it labels with the same model
@@ -831,16 +843,21 @@ def compared_pairs(systems):
             and (mine, peer) != ("framer", "framer-tuned")]
 
 
-def bootstrap_json(ds, res, f1):
+def bootstrap_json(ds, res, f1, f_avg=None):
     """One dataset's bootstrap for results.json: per pair the ΔF1 point estimate (points), its
-    95% percentile interval and the share of resamples where the framer run is ahead."""
+    95% percentile interval and the share of resamples where the framer run is ahead; the same
+    for F_avg under "f_avg" where the dataset has a none class (f_avg: its resamples)."""
     from paired_bootstrap import RESAMPLES, compare
     pairs = {}
     for mine, peer in compared_pairs(f1):
         c = compare(f1[mine], [f1[peer]])
-        pairs.setdefault(mine, {})[peer] = {
+        pair = pairs.setdefault(mine, {})[peer] = {
             "delta_points": 100 * (res[mine]["macro_f1"] - res[peer]["macro_f1"]),
             "ci95_points": c["ci95_points"], "share_ahead": c["share"]}
+        if f_avg:
+            c = compare(f_avg[mine], [f_avg[peer]])
+            pair["f_avg"] = {"delta_points": 100 * (res[mine]["f_avg"] - res[peer]["f_avg"]),
+                             "ci95_points": c["ci95_points"], "share_ahead": c["share"]}
     by_document = ds.units[0].startswith("document ")
     return {"resamples": RESAMPLES, "seed": SEED, "unit": "document" if by_document else "row",
             "units": len(set(ds.units)), "pairs": pairs}
@@ -851,7 +868,8 @@ def bootstrap_all(ds, results):
     (for the report)."""
     t0 = time.perf_counter()
     f1s = {name: bootstrap(d) for name, d in ds.items()}
-    boot = {name: bootstrap_json(d, results[name], f1s[name]) for name, d in ds.items()}
+    boot = {name: bootstrap_json(d, results[name], f1s[name], bootstrap_f_avg(d))
+            for name, d in ds.items()}
     print(f"[bench] paired bootstrap: {time.perf_counter() - t0:.1f} s", flush=True)
     return f1s, boot
 
@@ -1169,16 +1187,26 @@ def targets_table(targets):
 
 
 def bootstrap_table(boot):
-    """One dataset's paired bootstrap: each framer run's ΔF1 over each peer."""
+    """One dataset's paired bootstrap: each framer run's ΔF1 over each peer, and ΔF_avg where
+    the dataset has a none class."""
     if not boot or not boot["pairs"]:
         return ""
-    head = ("Paired bootstrap of ΔF1 (framer run − peer, macro-F1 points): "
+    f_avg = any("f_avg" in p for peers in boot["pairs"].values() for p in peers.values())
+    head = ("Paired bootstrap of ΔF1 (framer run − peer, macro-F1 points"
+            + (", and the same for F_avg" if f_avg else "") + "): "
             f"{boot['resamples']:,} resamples of the {boot['units']:,} test {boot['unit']}s, drawn with replacement "
             f"(numpy default_rng({boot['seed']})), every system scored on the same resamples. "
-            "Ahead: the share of resamples where the framer run's macro-F1 is higher.\n\n"
-            "| comparison | ΔF1 | 95% CI | ahead |\n|---|---:|---|---:|\n")
-    lines = [f"| {SHORT_NAMES[mine]} − {SHORT_NAMES[peer]} | {p['delta_points']:+.2f} pt | "
-             f"{interval_text(p['ci95_points'])} | {p['share_ahead']:.1%} |"
+            "Ahead: the share of resamples where the framer run's macro-F1"
+            + (" (F_avg)" if f_avg else "") + " is higher.\n\n"
+            + ("| comparison | ΔF1 | 95% CI | ahead | ΔF_avg | 95% CI | ahead |\n"
+               "|---|---:|---|---:|---:|---|---:|\n" if f_avg else
+               "| comparison | ΔF1 | 95% CI | ahead |\n|---|---:|---|---:|\n"))
+
+    def cells(p):
+        return (f"{p['delta_points']:+.2f} pt | {interval_text(p['ci95_points'])} | "
+                f"{p['share_ahead']:.1%} |")
+    lines = [f"| {SHORT_NAMES[mine]} − {SHORT_NAMES[peer]} | {cells(p)}"
+             + (f" {cells(p['f_avg'])}" if "f_avg" in p else "")
              for mine, peers in boot["pairs"].items() for peer, p in peers.items()]
     return "\n" + head + "\n".join(lines) + "\n"
 
