@@ -807,7 +807,7 @@ def threads_point(framer, model, path, labels, run_default, d, work):
 
 # --------------------------------------------------------------------------- paired bootstrap
 
-# Is a macro-F1 gap real or the luck of a small test set (war-framing: 147 rows from 29
+# Is a macro-F1 gap real or the luck of a small test set (war-framing: 217 rows from 47
 # documents)? Every system is scored again on the same resamples of the test set: paired, so
 # that rows hard for every system cancel out, and by document where the split keeps documents
 # whole. The reasons in full, and the arithmetic, are in paired_bootstrap.py.
