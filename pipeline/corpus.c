@@ -368,6 +368,7 @@ struct fr_corpus {
 	size_t file_len, file_cap, file_pos, file_line;
 	size_t block;            /* number of the next block */
 	int ended;               /* an `end` rule fired */
+	size_t body_bytes;       /* of the blocks after the title handed out so far */
 	char *title;
 	size_t title_len, title_cap;
 
@@ -736,6 +737,7 @@ static int open_current(fr_corpus *c, fr_error *err)
 		c->file_line = 1;
 		c->block = 0;
 		c->ended = 0;
+		c->body_bytes = 0;
 		c->title_len = 0;
 		if (rc == 0 && c->file_len >= 3 && memcmp(c->file, "\xEF\xBB\xBF", 3) == 0)
 			c->file_pos = 3;
@@ -1073,7 +1075,10 @@ static int next_txt(fr_paragraph *out, fr_corpus *c, fr_error *err)
 		if (rule >= 0) {
 			c->rule_drops[rule]++;
 			c->stats.boilerplate++;
-			if (ends) {
+			/* An end rule ends the article only below more kept text than
+			 * the file has left: a share prompt under the title (Substack,
+			 * WordPress share bars) drops itself, not the body below it. */
+			if (ends && c->body_bytes > c->file_len - c->file_pos) {
 				/* Count the blocks the end rule drops with it. */
 				c->ended = 1;
 				while (next_line(c, &s, &n)) {
@@ -1089,6 +1094,8 @@ static int next_txt(fr_paragraph *out, fr_corpus *c, fr_error *err)
 		}
 		if (default_id(c, in->doc, block) < 0)
 			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		if (block > 0)
+			c->body_bytes += c->para_len;
 		out->para = block;
 		out->line = start_line;
 		return 0;

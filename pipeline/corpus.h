@@ -45,7 +45,11 @@
  *   regex  ERE      the paragraph matches the POSIX extended regex
  *   end    ERE      the paragraph matches, and it and everything after it in
  *                   the article are dropped (share prompts before a list of
- *                   unrelated headlines, signatures)
+ *                   unrelated headlines, signatures); but only when the
+ *                   paragraphs kept after the title hold more bytes than the
+ *                   file has left after the match. Otherwise (a share prompt
+ *                   under the title) the paragraph alone is dropped, so an end
+ *                   rule never drops more of an article than was kept of it.
  * '#' starts a comment line. Rules look only at paragraphs of at most
  * FR_BOILERPLATE_MAX_BYTES: boilerplate is short, and real paragraphs are
  * never dropped for matching a loose pattern deep inside. */

@@ -420,13 +420,14 @@ static void test_corpus__boilerplate_drops_blocks(void **state)
 	char path[256];
 	fr_boilerplate *b = load_rules(RULES_DIR "/small.rules");
 	write_file(path, sizeof(path), t->dir, "a.txt",
-	           S("Title\n\nkeep one\n\nHELLO world\n\nclick me\nplease\n\n2024\n\nkeep two\n\n"
+	           S("Title\n\nkeep one\n\nHELLO world\n\nclick me\nplease\n\n2024\n\n"
+	             "keep two, which is long enough to end on\n\n"
 	             "-- \n\nafter one\n\nafter\ntwo\n\n  \n\nHello World\n"));
 	run_t *r = run_one(path, b);
 	assert_int_equal(r->n, 3);
 	assert_para(&r->items[0], "a.txt#0", 0, 1, "Title");
 	assert_para(&r->items[1], "a.txt#1", 1, 3, "keep one");
-	assert_para(&r->items[2], "a.txt#5", 5, 12, "keep two");
+	assert_para(&r->items[2], "a.txt#5", 5, 12, "keep two, which is long enough to end on");
 	/* exact, prefix, regex, then end + 3 blocks after it. */
 	assert_int_equal(r->stats.boilerplate, 7);
 	assert_int_equal(r->drops[0], 1);
@@ -443,16 +444,73 @@ static void test_corpus__boilerplate_end_is_per_article(void **state)
 	tmp_state *t = *state;
 	char p1[256], p2[256];
 	fr_boilerplate *b = load_rules(RULES_DIR "/small.rules");
-	write_file(p1, sizeof(p1), t->dir, "1.txt", S("One\n\n--\n\ngone\n"));
+	write_file(p1, sizeof(p1), t->dir, "1.txt", S("One\n\nkept body\n\n--\n\ngone\n"));
 	write_file(p2, sizeof(p2), t->dir, "2.txt", S("Two\n\nkept\n"));
 	const char *inputs[] = { p1, p2 };
 	run_t *r = run_corpus(inputs, 2, b);
-	assert_int_equal(r->n, 3);
+	assert_int_equal(r->n, 4);
 	assert_para(&r->items[0], "1.txt#0", 0, 1, "One");
-	assert_para(&r->items[1], "2.txt#0", 0, 1, "Two");
-	assert_para(&r->items[2], "2.txt#1", 1, 3, "kept");
+	assert_para(&r->items[1], "1.txt#1", 1, 3, "kept body");
+	assert_para(&r->items[2], "2.txt#0", 0, 1, "Two");
+	assert_para(&r->items[3], "2.txt#1", 1, 3, "kept");
 	assert_int_equal(r->stats.boilerplate, 2);
 	run_free(r);
+	fr_boilerplate_free(b);
+}
+
+/* Regression (user walk-through: "Share this post" right under the title, as
+ * Substack and WordPress share bars put it, matched `end ^Share (this )?post:?$`
+ * and dropped the whole body, exit 0 and one paragraph labeled): an end rule
+ * ends the article only below more kept text than the file has left after
+ * it; above that it drops its own block, like a regex rule. */
+typedef struct {
+	const char *name;
+	const char *input;
+	size_t len;
+	size_t n;          /* paragraphs kept */
+	size_t last_para;  /* number of the last one */
+	size_t drops;      /* by the end rule */
+} end_row;
+
+static void test_corpus__boilerplate_end_needs_body_above(void **state)
+{
+	tmp_state *t = *state;
+	static const end_row rows[] = {
+		{ "under the title: the prompt alone goes",
+		  S("Talks fail\n\nShare this post\n\nNegotiators met in Istanbul.\n\nKyiv insists on a withdrawal.\n"),
+		  3, 3, 1 },
+		{ "under a kept subtitle: the prompt alone goes",
+		  S("Talks fail\n\nWhy neither side will move\n\nShare this post\n\n"
+		    "Negotiators met in Istanbul on Tuesday, but the talks broke down.\n\n"
+		    "Kyiv insists on a withdrawal.\n"),
+		  4, 4, 1 },
+		{ "twice above the body: each goes alone",
+		  S("Talks fail\n\nShare this post\n\nA body paragraph.\n\nShare post:\n\n"
+		    "A second body paragraph, longer than the first.\n"),
+		  3, 4, 2 },
+		{ "as the last block: it alone goes",
+		  S("Talks fail\n\nShare this post\n"), 1, 0, 1 },
+		{ "below the body: it and the headlines after it go",
+		  S("Talks fail\n\nNegotiators met in Istanbul on Tuesday, but the talks broke down "
+		    "within hours over the status of occupied territories.\n\nShare post:\n\n"
+		    "Kuwait names an emir\n\nPope deplores killings\n"),
+		  2, 1, 3 },
+	};
+	fr_boilerplate *b = load_rules(REAL_RULES);
+	size_t end_rule = rule_index(b, "end ^Share (this )?post:?$");
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char path[256];
+		print_message("row: %s\n", rows[i].name);
+		write_file(path, sizeof(path), t->dir, "share.txt", rows[i].input, rows[i].len);
+		run_t *r = run_one(path, b);
+		assert_int_equal(r->n, rows[i].n);
+		assert_int_equal(count_ok(r), rows[i].n);
+		assert_int_equal(r->items[0].para, 0);
+		assert_int_equal(r->items[r->n - 1].para, rows[i].last_para);
+		assert_int_equal(r->drops[end_rule], rows[i].drops);
+		assert_int_equal(r->stats.boilerplate, rows[i].drops);
+		run_free(r);
+	}
 	fr_boilerplate_free(b);
 }
 
@@ -489,11 +547,11 @@ static void test_corpus__real_rules(void **state)
 	fr_boilerplate *b = load_rules(REAL_RULES);
 	write_file(path, sizeof(path), t->dir, "real.txt",
 	           S("A Headline\n\nleave a comment\n\nRead more: elsewhere\n\nBy John Friend\n\n"
-	             "Body text stays.\n\nShare post:\n\nUnrelated headline\n\nAnother one\n"));
+	             "Body text stays, above the headlines.\n\nShare post:\n\nUnrelated headline\n\nAnother one\n"));
 	run_t *r = run_one(path, b);
 	assert_int_equal(r->n, 2);
 	assert_para(&r->items[0], "real.txt#0", 0, 1, "A Headline");
-	assert_para(&r->items[1], "real.txt#4", 4, 9, "Body text stays.");
+	assert_para(&r->items[1], "real.txt#4", 4, 9, "Body text stays, above the headlines.");
 	assert_int_equal(r->stats.boilerplate, 6);
 	assert_int_equal(r->drops[rule_index(b, "exact Leave a Comment")], 1);
 	assert_int_equal(r->drops[rule_index(b, "prefix Read more:")], 1);
@@ -1234,6 +1292,7 @@ int main(void)
 		cmocka_unit_test(test_corpus__boilerplate_bad_rules),
 		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_drops_blocks, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_end_is_per_article, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_end_needs_body_above, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_ignores_long_blocks, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__real_rules, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_corpus__example_batch),
