@@ -33,6 +33,8 @@ typedef struct {
 	const char *pattern; /* points into text */
 	regex_t re;
 	int has_re;
+	int word_end;   /* a prefix pattern that ends in a word: the block's
+	                 * word must end there too */
 } rule_t;
 
 struct fr_boilerplate {
@@ -171,6 +173,14 @@ static int add_rule(fr_boilerplate *b, int kind, const char *kind_name, const ch
 	snprintf(r->text, len, "%s %s", kind_name, pattern);
 	r->pattern = r->text + strlen(kind_name) + 1;
 	r->kind = kind;
+	if (kind == RULE_PREFIX && *pattern != '\0') {
+		/* Its last character starts at the last byte that is not a
+		 * UTF-8 continuation byte. */
+		size_t at = strlen(pattern) - 1;
+		while (at > 0 && ((unsigned char)pattern[at] & 0xC0) == 0x80)
+			at--;
+		r->word_end = fr_word_goes_on(pattern + at, strlen(pattern) - at);
+	}
 	if (kind == RULE_REGEX || kind == RULE_END) {
 		const char *at = pattern;
 		double parts = 0;
@@ -274,7 +284,10 @@ int fr_boilerplate_match(const fr_boilerplate *b, const char *text, size_t len, 
 			hit = plen == len && strncasecmp(text, r->pattern, len) == 0;
 			break;
 		case RULE_PREFIX:
-			hit = plen <= len && strncasecmp(text, r->pattern, plen) == 0;
+			/* "Advertisement" is not the start of "Advertisements for
+			 * ..." or "Advertisement-free ...". */
+			hit = plen <= len && strncasecmp(text, r->pattern, plen) == 0 &&
+			      !(r->word_end && fr_word_goes_on(text + plen, len - plen));
 			break;
 		default:
 			hit = regexec(&r->re, text, 0, NULL, 0) == 0;

@@ -41,7 +41,9 @@
 
 /* Boilerplate rules, kept as data (data/boilerplate.rules). One rule a line:
  *   exact  TEXT     the whole paragraph is TEXT (ASCII case ignored)
- *   prefix TEXT     the paragraph starts with TEXT (ASCII case ignored)
+ *   prefix TEXT     the paragraph starts with TEXT (ASCII case ignored), and
+ *                   a word TEXT ends in ends there too (fr_word_goes_on):
+ *                   "Advertisement" is no prefix of "Advertisements ..."
  *   regex  ERE      the paragraph matches the POSIX extended regex
  *   end    ERE      the paragraph matches, and it and everything after it in
  *                   the article are dropped (share prompts before a list of

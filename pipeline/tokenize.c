@@ -618,6 +618,20 @@ int fr_tokens__set_term(fr_tokens *t, size_t i, const char *term, size_t len)
 	return 0;
 }
 
+int fr_word_goes_on(const char *s, size_t n)
+{
+	const uint8_t *u = (const uint8_t *)s;
+	ch_t c = read_ch(u, n, 0);
+	if (c.invalid || c.size == 0)
+		return 0;
+	if (is_wordy(c.cls))
+		return 1;
+	if (c.cls != CLS_HYPHEN && c.cls != CLS_APOS && c.cls != CLS_IGNORE)
+		return 0;
+	ch_t next = read_ch(u, n, c.size);
+	return !next.invalid && next.cls == CLS_LETTER;
+}
+
 size_t fr_blank_char(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;

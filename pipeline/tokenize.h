@@ -104,6 +104,14 @@ const char *fr_text_problem(const char *text, size_t len, size_t *at_out);
  * U+2000 to U+200B, U+202F, U+205F). Not CR or LF. */
 size_t fr_blank_char(const char *s, size_t n);
 
+/* Whether a word that ends just before s goes on at s (n bytes; 0 at the
+ * end of the text), as fr_tokenize joins characters into one token: a
+ * letter, a digit or a combining mark there, or a hyphen, an apostrophe or
+ * an invisible joiner with a letter after it ("Advertisement-free",
+ * "Reuters's"). Invalid UTF-8 goes on no word. Lets a prefix match end only
+ * where a word does. */
+int fr_word_goes_on(const char *s, size_t n);
+
 /* Moves *s and shortens *len past the blank characters (fr_blank_char, CR
  * and LF too) at both ends of a cell. A blank cell ends with *len 0. */
 void fr_trim_blank(const char **s, size_t *len);

@@ -317,7 +317,7 @@ static void test_corpus__boilerplate_match(void **state)
 	char long_click[FR_BOILERPLATE_MAX_BYTES + 2];
 	char just_click[FR_BOILERPLATE_MAX_BYTES + 1];
 	memset(long_click, 'x', sizeof(long_click));
-	memcpy(long_click, "Click", 5);
+	memcpy(long_click, "Click ", 6);
 	long_click[FR_BOILERPLATE_MAX_BYTES + 1] = '\0'; /* 301 bytes */
 	memcpy(just_click, long_click, FR_BOILERPLATE_MAX_BYTES);
 	just_click[FR_BOILERPLATE_MAX_BYTES] = '\0';     /* 300 bytes */
@@ -330,6 +330,19 @@ static void test_corpus__boilerplate_match(void **state)
 		{ "Click here to subscribe", 1, 0 },
 		{ "click", 1, 0 },
 		{ "Clic", -1, 0 },
+		{ "Click: here", 1, 0 },
+		{ "Click \xE2\x80\x94 now", 1, 0 },
+		{ "Click\xE2\x80\x94now", 1, 0 }, /* an em dash separates */
+		{ "Clicks and likes", -1, 0 },
+		{ "Click2", -1, 0 },
+		{ "Click-through rates", -1, 0 },
+		{ "Click's rates", -1, 0 },
+		{ "Click\xE2\x80\x99s rates", -1, 0 },
+		{ "Click\xC3\xA9", -1, 0 },      /* a letter outside ASCII */
+		{ "Click\xCC\x81", -1, 0 },      /* a combining mark */
+		{ "Click-", 1, 0 },              /* a hyphen joins only a letter */
+		{ "Click- 2", 1, 0 },
+		{ "Click\xFF", 1, 0 },           /* a bad byte is no letter */
 		{ "12345", 2, 0 },
 		{ "123a", -1, 0 },
 		{ "--", 3, 1 },
@@ -454,6 +467,35 @@ static void test_corpus__boilerplate_end_is_per_article(void **state)
 	assert_para(&r->items[2], "2.txt#0", 0, 1, "Two");
 	assert_para(&r->items[3], "2.txt#1", 1, 3, "kept");
 	assert_int_equal(r->stats.boilerplate, 2);
+	run_free(r);
+	fr_boilerplate_free(b);
+}
+
+/* Regression (user walk-through: `prefix Advertisement` dropped "Advertisements
+ * for military recruitment now cover bus stops ..." and "Advertisement-free
+ * coverage ..."): a prefix that ends in a letter matches only where the
+ * block's word ends too; one that ends in punctuation, wherever. */
+static void test_corpus__boilerplate_prefix_ends_a_word(void **state)
+{
+	tmp_state *t = *state;
+	char path[256];
+	fr_boilerplate *b = load_rules(REAL_RULES);
+	size_t ad = rule_index(b, "prefix Advertisement");
+	size_t related = rule_index(b, "prefix Related:");
+	write_file(path, sizeof(path), t->dir, "ads.txt",
+	           S("War in the bus stops\n\nAdvertisement\n\n"
+	             "Advertisements for military recruitment now cover bus stops across Russian cities.\n\n"
+	             "ADVERTISEMENT\n\nAdvertisement-free coverage of the war is funded by readers.\n\n"
+	             "Advertisement: Shop now\n\nRelated:Ukraine war latest\n"));
+	run_t *r = run_one(path, b);
+	assert_int_equal(r->n, 3);
+	assert_para(&r->items[0], "ads.txt#0", 0, 1, "War in the bus stops");
+	assert_para(&r->items[1], "ads.txt#2", 2, 5,
+	            "Advertisements for military recruitment now cover bus stops across Russian cities.");
+	assert_para(&r->items[2], "ads.txt#4", 4, 9, "Advertisement-free coverage of the war is funded by readers.");
+	assert_int_equal(r->drops[ad], 3);
+	assert_int_equal(r->drops[related], 1);
+	assert_int_equal(r->stats.boilerplate, 4);
 	run_free(r);
 	fr_boilerplate_free(b);
 }
@@ -1293,6 +1335,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_drops_blocks, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_end_is_per_article, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_end_needs_body_above, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_prefix_ends_a_word, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_ignores_long_blocks, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__real_rules, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_corpus__example_batch),

@@ -529,6 +529,46 @@ static void test_tokenize__trim_blank(void **state)
 	}
 }
 
+/* fr_word_goes_on says what fr_tokenize does: a word "ab" followed by the
+ * row's bytes is a token of its own exactly when no word goes on there. */
+static void test_tokenize__word_goes_on(void **state)
+{
+	fr_tokens *t = *state;
+	static const struct {
+		const char *after;
+		int goes_on;
+	} rows[] = {
+		{ "", 0 },
+		{ " x", 0 },
+		{ ": x", 0 },
+		{ ":x", 0 },
+		{ "\xE2\x80\x94x", 0 },   /* an em dash separates */
+		{ "-", 0 },
+		{ "- x", 0 },
+		{ "-7", 0 },               /* a hyphen joins a letter only */
+		{ "'", 0 },
+		{ "\xFF" "x", 0 },          /* invalid UTF-8 */
+		{ "x", 1 },
+		{ "7", 1 },
+		{ "\xC3\xA9", 1 },
+		{ "\xCC\x81", 1 },         /* a combining mark */
+		{ "-x", 1 },
+		{ "\xE2\x80\x90x", 1 },   /* U+2010 hyphen */
+		{ "'s", 1 },
+		{ "\xE2\x80\x99s", 1 },   /* a curly apostrophe */
+		{ "\xC2\xAD" "x", 1 },     /* a soft hyphen */
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char text[32];
+		int n = snprintf(text, sizeof(text), "ab%s", rows[i].after);
+		print_message("row: ab%s\n", rows[i].after);
+		assert_int_equal(fr_word_goes_on(rows[i].after, strlen(rows[i].after)), rows[i].goes_on);
+		assert_int_equal(fr_tokenize(t, text, (size_t)n, NULL), 0);
+		assert_true(t->count > 0);
+		assert_int_equal(strcmp(fr_tokens_surface(t, 0), "ab") != 0, rows[i].goes_on);
+	}
+}
+
 static void test_tokenize__words_across_window_edges(void **state)
 {
 	static const struct {
@@ -599,6 +639,7 @@ int main(void)
 		T(test_tokenize__one_digit_number_at_buffer_end),
 		T(test_tokenize__long_text),
 		T(test_tokenize__words_across_window_edges),
+		T(test_tokenize__word_goes_on),
 		T(test_tokenize__reuse_resets_counts),
 		T(test_tokenize__set_term),
 		cmocka_unit_test(test_tokenize__utf8_decode_table),

@@ -1,5 +1,6 @@
 /* Fuzz target: the boilerplate rules reader (`--rules FILE`), then the
  * rules it accepts at work, on a fixed article and on the input's own lines. */
+#include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -35,8 +36,13 @@ static int check_match(const fr_boilerplate *b, const char *text, size_t len)
 	const char *pattern = strchr(rule, ' ') + 1;
 	if (strncmp(rule, "exact ", 6) == 0)
 		FZ_CHECK(strlen(pattern) == len && strncasecmp(pattern, text, len) == 0);
-	else if (strncmp(rule, "prefix ", 7) == 0)
-		FZ_CHECK(strlen(pattern) <= len && strncasecmp(pattern, text, strlen(pattern)) == 0);
+	else if (strncmp(rule, "prefix ", 7) == 0) {
+		size_t plen = strlen(pattern);
+		FZ_CHECK(plen <= len && strncasecmp(pattern, text, plen) == 0);
+		/* A prefix ending in an ASCII letter or digit ends a word there. */
+		if (plen > 0 && plen < len && isalnum((unsigned char)pattern[plen - 1]))
+			FZ_CHECK(!isalnum((unsigned char)text[plen]));
+	}
 	return i;
 }
 
