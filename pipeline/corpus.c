@@ -270,7 +270,9 @@ done:
 	return 0;
 }
 
-int fr_boilerplate_match(const fr_boilerplate *b, const char *text, size_t len, int *ends_article)
+/* fr_boilerplate_match, for a title when title is set: exact rules only. */
+static int match_rules(const fr_boilerplate *b, const char *text, size_t len, int title,
+                       int *ends_article)
 {
 	*ends_article = 0;
 	if (b == NULL || len > FR_BOILERPLATE_MAX_BYTES)
@@ -279,6 +281,8 @@ int fr_boilerplate_match(const fr_boilerplate *b, const char *text, size_t len, 
 		const rule_t *r = &b->rules[i];
 		size_t plen = strlen(r->pattern);
 		int hit = 0;
+		if (title && r->kind != RULE_EXACT)
+			continue;
 		switch (r->kind) {
 		case RULE_EXACT:
 			hit = plen == len && strncasecmp(text, r->pattern, len) == 0;
@@ -299,6 +303,11 @@ int fr_boilerplate_match(const fr_boilerplate *b, const char *text, size_t len, 
 		}
 	}
 	return -1;
+}
+
+int fr_boilerplate_match(const fr_boilerplate *b, const char *text, size_t len, int *ends_article)
+{
+	return match_rules(b, text, len, 0, ends_article);
 }
 
 size_t fr_boilerplate_rule_count(const fr_boilerplate *b)
@@ -1083,8 +1092,10 @@ static int next_txt(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			c->stats.repeated_titles++;
 			continue;
 		}
+		/* A headline may start like a byline ("By Any Means Necessary"), a
+		 * date or a prefix rule, but is never a whole share prompt. */
 		int ends = 0;
-		int rule = fr_boilerplate_match(c->rules, c->para, c->para_len, &ends);
+		int rule = match_rules(c->rules, c->para, c->para_len, block == 0, &ends);
 		if (rule >= 0) {
 			c->rule_drops[rule]++;
 			c->stats.boilerplate++;

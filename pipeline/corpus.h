@@ -52,6 +52,7 @@
  *                   file has left after the match. Otherwise (a share prompt
  *                   under the title) the paragraph alone is dropped, so an end
  *                   rule never drops more of an article than was kept of it.
+ * An article's title (paragraph 0) is looked at by exact rules only.
  * '#' starts a comment line. Rules look only at paragraphs of at most
  * FR_BOILERPLATE_MAX_BYTES: boilerplate is short, and real paragraphs are
  * never dropped for matching a loose pattern deep inside. */
@@ -61,8 +62,9 @@ typedef struct fr_boilerplate fr_boilerplate;
 
 int fr_boilerplate_load(fr_boilerplate **out, const char *path, fr_error *err);
 
-/* The index of the first rule that matches the paragraph, or -1. Sets
- * *ends_article when that rule is an `end` rule. */
+/* The index of the first rule that matches the paragraph (one after the
+ * title: every kind of rule), or -1. Sets *ends_article when that rule is an
+ * `end` rule. */
 int fr_boilerplate_match(const fr_boilerplate *b, const char *text, size_t len, int *ends_article);
 
 size_t fr_boilerplate_rule_count(const fr_boilerplate *b);

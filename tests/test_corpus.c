@@ -500,6 +500,59 @@ static void test_corpus__boilerplate_prefix_ends_a_word(void **state)
 	fr_boilerplate_free(b);
 }
 
+/* Regression (user walk-through: the byline rule `^By [A-Z]...` dropped the
+ * title "By Any Means Necessary"): an article's title is looked at by exact
+ * rules only. A headline may start like a byline, a date or a prefix rule
+ * (and "Tyler Durden" as a title ended the article before its first
+ * paragraph), but is never a whole share prompt, so that one still goes. */
+typedef struct {
+	const char *name;
+	const char *input;
+	size_t len;
+	size_t n;            /* paragraphs kept */
+	const char *first;   /* the first one's text */
+	size_t first_para;
+	const char *rule;    /* the rule that drops a block, or NULL */
+	size_t drops;        /* by that rule */
+} title_row;
+
+static void test_corpus__title_only_exact_rules(void **state)
+{
+	tmp_state *t = *state;
+	static const title_row rows[] = {
+		{ "a byline-like title", S("By Any Means Necessary\n\nRussia launched 40 missiles.\n"),
+		  2, "By Any Means Necessary", 0, NULL, 0 },
+		{ "a byline below it still goes",
+		  S("By Any Means Necessary\n\nBy John Friend\n\nRussia launched 40 missiles.\n"),
+		  2, "By Any Means Necessary", 0,
+		  "regex ^By [A-Z][A-Za-z.'-]+( [A-Z][A-Za-z.'-]+){0,3}$", 1 },
+		{ "a title an end rule matches", S("Tyler Durden\n\nA profile of the pseudonym.\n"),
+		  2, "Tyler Durden", 0, NULL, 0 },
+		{ "a title a prefix rule matches", S("Advertisement: the new front line\n\nBody.\n"),
+		  2, "Advertisement: the new front line", 0, NULL, 0 },
+		{ "a title a date rule matches", S("March 3, 2023\n\nBody.\n"), 2, "March 3, 2023", 0, NULL, 0 },
+		{ "a title that is a whole share prompt goes",
+		  S("Share this:\n\nKyiv under fire\n\nRussia launched 40 missiles.\n"),
+		  2, "Kyiv under fire", 1, "exact Share this:", 1 },
+	};
+	fr_boilerplate *b = load_rules(REAL_RULES);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char path[256];
+		print_message("row: %s\n", rows[i].name);
+		write_file(path, sizeof(path), t->dir, "title.txt", rows[i].input, rows[i].len);
+		run_t *r = run_one(path, b);
+		assert_int_equal(r->n, rows[i].n);
+		assert_int_equal(count_ok(r), rows[i].n);
+		assert_string_equal(r->items[0].text, rows[i].first);
+		assert_int_equal(r->items[0].para, rows[i].first_para);
+		assert_int_equal(r->stats.boilerplate, rows[i].drops);
+		if (rows[i].rule != NULL)
+			assert_int_equal(r->drops[rule_index(b, rows[i].rule)], rows[i].drops);
+		run_free(r);
+	}
+	fr_boilerplate_free(b);
+}
+
 /* Regression (user walk-through: "Share this post" right under the title, as
  * Substack and WordPress share bars put it, matched `end ^Share (this )?post:?$`
  * and dropped the whole body, exit 0 and one paragraph labeled): an end rule
@@ -1336,6 +1389,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_end_is_per_article, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_end_needs_body_above, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_prefix_ends_a_word, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__title_only_exact_rules, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_ignores_long_blocks, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__real_rules, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_corpus__example_batch),
