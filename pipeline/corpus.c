@@ -1116,6 +1116,13 @@ static int next_txt(fr_paragraph *out, fr_corpus *c, fr_error *err)
 			}
 			continue;
 		}
+		/* A separator ("* * *", "---") or lone punctuation: nothing to
+		 * label, so empty, as a record of spaces is. After the rules, so
+		 * that one may still end the article at a "--" signature. */
+		if (!fr_has_word(c->para, c->para_len)) {
+			c->stats.empty++;
+			continue;
+		}
 		if (default_id(c, in->doc, block) < 0)
 			return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		if (block > 0)

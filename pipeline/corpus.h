@@ -12,7 +12,9 @@
  *   lines, numbered 1, 2, ... in file order. Numbers count dropped blocks
  *   too, so an id points at the same block of the file whatever the rules.
  *   Lines of a paragraph are trimmed and joined by one space. CRLF and a
- *   BOM are accepted. Boilerplate blocks are dropped by the rules file.
+ *   BOM are accepted. Boilerplate blocks are dropped by the rules file;
+ *   a block with no letter or digit (a separator such as "* * *") is
+ *   skipped as empty.
  * - `.csv`: RFC 4180 with a `text` column and an optional `id` column; one
  *   record is one paragraph.
  * - `.jsonl`: one JSON object per line with a string "text" and an optional
@@ -93,7 +95,8 @@ typedef struct fr_corpus_stats {
 	size_t paragraphs;         /* paragraphs handed out */
 	size_t boilerplate;        /* blocks dropped by the rules */
 	size_t repeated_titles;    /* blocks dropped for repeating the title */
-	size_t empty;              /* records with empty text */
+	size_t empty;              /* records with empty text; .txt blocks with no
+	                            * letter or digit */
 	size_t bad_records;        /* records reported and skipped */
 	size_t bad_files;          /* files reported and skipped, whole or in part */
 	size_t ids_unchecked;      /* ids past the first 196,608 of a run: not checked for repeats */

@@ -618,6 +618,18 @@ int fr_tokens__set_term(fr_tokens *t, size_t i, const char *term, size_t len)
 	return 0;
 }
 
+int fr_has_word(const char *text, size_t len)
+{
+	const uint8_t *s = (const uint8_t *)text;
+	for (size_t pos = 0; pos < len;) {
+		ch_t c = read_ch(s, len, pos);
+		if (!c.invalid && (c.cls == CLS_LETTER || c.cls == CLS_DIGIT))
+			return 1;
+		pos += c.size;
+	}
+	return 0;
+}
+
 int fr_word_goes_on(const char *s, size_t n)
 {
 	const uint8_t *u = (const uint8_t *)s;

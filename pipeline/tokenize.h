@@ -104,6 +104,11 @@ const char *fr_text_problem(const char *text, size_t len, size_t *at_out);
  * U+2000 to U+200B, U+202F, U+205F). Not CR or LF. */
 size_t fr_blank_char(const char *s, size_t n);
 
+/* Whether len bytes hold a letter or a digit (invalid UTF-8 holds neither):
+ * whether fr_tokenize makes a token of them. A separator ("* * *", "---")
+ * or lone punctuation has nothing to label. */
+int fr_has_word(const char *text, size_t len);
+
 /* Whether a word that ends just before s goes on at s (n bytes; 0 at the
  * end of the text), as fr_tokenize joins characters into one token: a
  * letter, a digit or a combining mark there, or a hyphen, an apostrophe or

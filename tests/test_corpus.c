@@ -553,6 +553,43 @@ static void test_corpus__title_only_exact_rules(void **state)
 	fr_boilerplate_free(b);
 }
 
+/* Regression (user walk-through: separators "* * *" and "###" were labeled
+ * as paragraphs): a block with no letter or digit is skipped as empty, keeps
+ * its number, and is counted as an empty record is. A rule still sees it
+ * first, so an end rule may end the article at a "--" signature. */
+static void test_corpus__txt_blocks_without_words_are_empty(void **state)
+{
+	tmp_state *t = *state;
+	char p1[256], p2[256], p3[256];
+	fr_boilerplate *b = load_rules(RULES_DIR "/small.rules");
+	write_file(p1, sizeof(p1), t->dir, "1.txt",
+	           S("Kyiv under fire\n\nRussia launched 40 missiles at Kyiv overnight.\n\n* * *\n\n###\n\n"
+	             "---\n***\n\n\xE2\x80\xA2 \xE2\x80\xA2 \xE2\x80\xA2\n\n"
+	             "\xE4\xB8\xAD\n\n* 2 *\n\nThe EU agreed new sanctions.\n"));
+	write_file(p2, sizeof(p2), t->dir, "2.txt", S("* * *\n\nA body under a title of stars.\n"));
+	write_file(p3, sizeof(p3), t->dir, "3.txt",
+	           S("Signed\n\nA body long enough to sign off.\n\n--\n\n***\n"));
+	const char *inputs[] = { p1, p2, p3 };
+	run_t *r = run_corpus(inputs, 3, b);
+	assert_int_equal(r->n, 8);
+	assert_para(&r->items[0], "1.txt#0", 0, 1, "Kyiv under fire");
+	assert_para(&r->items[1], "1.txt#1", 1, 3, "Russia launched 40 missiles at Kyiv overnight.");
+	assert_para(&r->items[2], "1.txt#6", 6, 14, "\xE4\xB8\xAD");
+	assert_para(&r->items[3], "1.txt#7", 7, 16, "* 2 *");
+	assert_para(&r->items[4], "1.txt#8", 8, 18, "The EU agreed new sanctions.");
+	assert_para(&r->items[5], "2.txt#1", 1, 3, "A body under a title of stars.");
+	assert_para(&r->items[6], "3.txt#0", 0, 1, "Signed");
+	assert_para(&r->items[7], "3.txt#1", 1, 3, "A body long enough to sign off.");
+	/* "* * *", "###", "---" with "***", the bullets; the stars of 2.txt. */
+	assert_int_equal(r->stats.empty, 5);
+	/* The "--" of 3.txt, and the "***" after it. */
+	assert_int_equal(r->stats.boilerplate, 2);
+	assert_int_equal(r->drops[3], 2);
+	assert_int_equal(r->stats.paragraphs, 8);
+	run_free(r);
+	fr_boilerplate_free(b);
+}
+
 /* Regression (user walk-through: "Share this post" right under the title, as
  * Substack and WordPress share bars put it, matched `end ^Share (this )?post:?$`
  * and dropped the whole body, exit 0 and one paragraph labeled): an end rule
@@ -1390,6 +1427,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_end_needs_body_above, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_prefix_ends_a_word, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__title_only_exact_rules, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_corpus__txt_blocks_without_words_are_empty, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_ignores_long_blocks, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__real_rules, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_corpus__example_batch),

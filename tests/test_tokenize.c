@@ -569,6 +569,42 @@ static void test_tokenize__word_goes_on(void **state)
 	}
 }
 
+/* fr_has_word says whether fr_tokenize makes any token of a text. */
+static void test_tokenize__has_word(void **state)
+{
+	fr_tokens *t = *state;
+	static const struct {
+		const char *text;
+		int has;
+	} rows[] = {
+		{ "", 0 },
+		{ "* * *", 0 },
+		{ "###", 0 },
+		{ "---", 0 },
+		{ "\xE2\x80\x94 \xE2\x80\x94", 0 },     /* em dashes */
+		{ "\xE2\x80\xA2\xE2\x80\xA2\xE2\x80\xA2", 0 }, /* bullets */
+		{ "\xE2\x80\xA6", 0 },                  /* an ellipsis */
+		{ "\xF0\x9F\x87\xBA\xF0\x9F\x87\xA6", 0 }, /* a flag */
+		{ "\xCC\x81", 0 },                       /* a combining mark alone */
+		{ "\xC2\xB2", 0 },                       /* a superscript two */
+		{ "\xFF\xFE", 0 },                       /* invalid UTF-8 */
+		{ "x", 1 },
+		{ "* 2 *", 1 },
+		{ "---a", 1 },
+		{ "\xC3\x84", 1 },                       /* A with diaeresis */
+		{ "\xE4\xB8\xAD", 1 },                   /* a CJK letter */
+		{ "\xD9\xA3", 1 },                       /* an Arabic-Indic digit */
+		{ "\xEF\xBC\xA1", 1 },                   /* a full-width A */
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		size_t len = strlen(rows[i].text);
+		print_message("row %zu\n", i);
+		assert_int_equal(fr_has_word(rows[i].text, len), rows[i].has);
+		assert_int_equal(fr_tokenize(t, rows[i].text, len, NULL), 0);
+		assert_int_equal(t->count > 0, rows[i].has);
+	}
+}
+
 static void test_tokenize__words_across_window_edges(void **state)
 {
 	static const struct {
@@ -640,6 +676,7 @@ int main(void)
 		T(test_tokenize__long_text),
 		T(test_tokenize__words_across_window_edges),
 		T(test_tokenize__word_goes_on),
+		T(test_tokenize__has_word),
 		T(test_tokenize__reuse_resets_counts),
 		T(test_tokenize__set_term),
 		cmocka_unit_test(test_tokenize__utf8_decode_table),
