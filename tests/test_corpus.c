@@ -693,6 +693,77 @@ static void test_corpus__real_rules(void **state)
 	fr_boilerplate_free(b);
 }
 
+/* Regression (user walk-through, noshare.txt: page furniture was kept and
+ * labeled): the shipped rules drop two-name bylines, share buttons, photo
+ * credits, breadcrumbs, copyright lines and paywall prompts, and keep the
+ * news sentences that start like them. */
+#define MULTI_BYLINE "regex ^By [A-Z][A-Za-z.'-]+( [A-Z][A-Za-z.'-]+){0,3}" \
+                     "((,|,? and) [A-Z][A-Za-z.'-]+( [A-Z][A-Za-z.'-]+){0,3}){1,3}$"
+#define PHOTO "regex ^(Photo|Photograph|Image|Picture)( credit)?: [^.!?]{1,120}\\.?$"
+#define PHOTO_PAREN "regex ^\\((Photo|Photograph|Image|Picture)( credit)?( by|:) [^()]{1,120}\\)$"
+#define CRUMBS "regex ^(Home|HOME)( (>|\xC2\xBB|\xE2\x80\xBA|/|\\|) [^>|]{1,40}){1,6}$"
+#define COPYRIGHT "regex ^(\xC2\xA9|Copyright \xC2\xA9|Copyright \\([Cc]\\)|Copyright [0-9]{4}|" \
+                  "COPYRIGHT [0-9]{4}|\\([Cc]\\) [0-9]{4})"
+#define NEW_WINDOW "regex ^Click to [^.]{1,80} \\(Opens in new window\\)$"
+
+typedef struct {
+	const char *text;
+	const char *rule; /* the first rule that matches it, or NULL */
+} furniture_row;
+
+static void test_corpus__real_rules_page_furniture(void **state)
+{
+	(void)state;
+	static const furniture_row rows[] = {
+		{ "By Anna Kowalski and Mark Ellis", MULTI_BYLINE },
+		{ "By Anna Kowalski, Mark Ellis and Jo Li", MULTI_BYLINE },
+		{ "By A. Roe, B. Doe, and C. Poe", MULTI_BYLINE },
+		{ "By Anna Kowalski, Reuters", MULTI_BYLINE },
+		{ "By Monday the two sides had agreed to meet again.", NULL },
+		{ "By Sunday, Kyiv and Moscow had swapped 200 prisoners.", NULL },
+		{ "Share", "exact Share" },
+		{ "Share this article", "exact Share this article" },
+		{ "SHARE THIS STORY", "exact Share this story" },
+		{ "Shares in Gazprom fell 5% on Monday.", NULL },
+		{ "Share this article with anyone who doubts the figures, the ministry urged.", NULL },
+		{ "Click to share on Twitter (Opens in new window)", NEW_WINDOW },
+		{ "Click to email a link to a friend (Opens in new window)", NEW_WINDOW },
+		{ "Click to share on Facebook", "prefix Click to share on" },
+		{ "Photo: Reuters/Gleb Garanich", PHOTO },
+		{ "Photo credit: AP Photo/Efrem Lukatsky.", PHOTO },
+		{ "(Photo by Sergei Supinsky / AFP via Getty Images)", PHOTO_PAREN },
+		{ "(Image: Reuters)", PHOTO_PAREN },
+		{ "Photos by soldiers posted on Telegram show the strike.", NULL },
+		{ "Photographs of the damage were shared widely. Officials said 12 died.", NULL },
+		{ "(Photos of the site were taken by a drone.)", NULL },
+		{ "Home > World > Europe", CRUMBS },
+		{ "Home \xC2\xBB Politics", CRUMBS },
+		{ "HOME / NEWS / UKRAINE", CRUMBS },
+		{ "Home to 40,000 people, the town was shelled overnight.", NULL },
+		{ "Home is where the front line is now, residents say.", NULL },
+		{ "Copyright 2023 The Example Times. All rights reserved.", COPYRIGHT },
+		{ "\xC2\xA9 2023 Example Media", COPYRIGHT },
+		{ "(c) 2024 Example Media", COPYRIGHT },
+		{ "All rights reserved.", "regex ^All [Rr]ights [Rr]eserved\\.?$" },
+		{ "Copyright law in Russia has changed since 2022.", NULL },
+		{ "All rights reserved by the treaty were waived in 1994, Kyiv says.", NULL },
+		{ "Subscribe to continue reading", "prefix Subscribe to continue reading" },
+		{ "Subscribe to continue reading. Already a subscriber? Sign in.",
+		  "prefix Subscribe to continue reading" },
+		{ "Sign in to continue reading", "prefix Sign in to continue reading" },
+		{ "Subscribers can continue reading the full report online.", NULL },
+	};
+	fr_boilerplate *b = load_rules(REAL_RULES);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int ends = -1;
+		print_message("row: %s\n", rows[i].text);
+		int want = rows[i].rule ? (int)rule_index(b, rows[i].rule) : -1;
+		assert_int_equal(fr_boilerplate_match(b, rows[i].text, strlen(rows[i].text), &ends), want);
+		assert_int_equal(ends, 0);
+	}
+	fr_boilerplate_free(b);
+}
+
 /* ---- the example batch -------------------------------------------------- */
 
 static void test_corpus__example_batch(void **state)
@@ -1430,6 +1501,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corpus__txt_blocks_without_words_are_empty, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__boilerplate_ignores_long_blocks, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__real_rules, setup_tmp, teardown_tmp),
+		cmocka_unit_test(test_corpus__real_rules_page_furniture),
 		cmocka_unit_test(test_corpus__example_batch),
 		cmocka_unit_test_setup_teardown(test_corpus__csv_ids, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_corpus__csv_quoting, setup_tmp, teardown_tmp),
