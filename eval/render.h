@@ -32,7 +32,12 @@ struct json_t;
  *              part of a report that differs between runs)
  *   "tuning": {...}   only for a model trained with --tune: model.json's "tuning" as is (tune.h)
  *       {"objective": "macro-F1" or "F1 of '<label>'", "tasks": ["<task>", ...],
- *        "skipped_tasks": ["<multi-label task>", ...], "folds": int, "repeats": int,
+ *        "skipped_tasks": ["<multi-label task>", ...], "folds": int,
+ *        "repeats": int (the distinct splits scored), "repeats_asked": int (3 on small data,
+ *        1 on large; more than repeats when a repeat split the documents as an earlier one),
+ *        "split_seeds": [int, ...] (each split's seed), "repeated_folds": [index into a
+ *        POINT's "folds" of a fold holding out the same documents as an earlier one: it
+ *        counts once in gain_se and std], (the last three absent from older records)
  *        "grouped_by": "document", "seed": int, "rows": int, "search": "small" or "large",
  *        "large_rows": int,
  *        "grid": {"C": [...], "class_weight": [...], "min_df": [...], "ngram_range": [[1, 1], ...],

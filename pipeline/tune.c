@@ -93,8 +93,10 @@ typedef struct {
 	const fr_dataset *ds;
 	const fr_model_config *cfg;
 	fr_tokens *tokens[2];  /* [stop] per row; [0] NULL when the config has no stop words */
-	int *fold;             /* [repeat * n_rows + row] */
-	size_t k, repeats;
+	int *fold;             /* [repeat * n_rows + row], one repeat per distinct split */
+	size_t k, repeats;     /* repeats: the distinct splits scored */
+	unsigned *seeds;       /* [repeat]: the seed that split it */
+	unsigned char *again;  /* [repeat * k + fold]: 1 when an earlier fold held out the same rows */
 	tune_task *tasks;
 	size_t n_tasks;
 	tune_vec vecs[MAX_VECS];
@@ -162,6 +164,45 @@ static void add_point(tune_ctx *c, size_t v, int stage, int pass, int balanced, 
 	q->balanced = balanced;
 	q->C = C;
 	q->solver = solver;
+}
+
+/* ---- distinct splits ---- */
+
+/* Whether two fold assignments of n rows into k folds are one split: the
+ * same rows together, under any fold numbers. map: room for 2k. */
+static int same_split(const int *a, const int *b, size_t n, size_t k, int *map)
+{
+	int *to_b = map, *to_a = map + k;
+	for (size_t f = 0; f < 2 * k; f++)
+		map[f] = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (to_b[a[i]] < 0 && to_a[b[i]] < 0) {
+			to_b[a[i]] = b[i];
+			to_a[b[i]] = a[i];
+		} else if (to_b[a[i]] != b[i] || to_a[b[i]] != a[i]) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Flags each fold (of every repeat) that holds out the same rows as an
+ * earlier one: the same training rows too, so the same scores. */
+static void flag_repeated_folds(tune_ctx *c, size_t n)
+{
+	for (size_t j = 0; j < c->repeats * c->k; j++) {
+		const int *a = c->fold + (j / c->k) * n;
+		int fa = (int)(j % c->k);
+		c->again[j] = 0;
+		for (size_t e = 0; e < j / c->k * c->k && !c->again[j]; e++) {
+			const int *b = c->fold + (e / c->k) * n;
+			int fb = (int)(e % c->k);
+			size_t i = 0;
+			while (i < n && (a[i] == fa) == (b[i] == fb))
+				i++;
+			c->again[j] = i == n;
+		}
+	}
 }
 
 /* ---- one job: a vectorizer setting on one fold ---- */
@@ -453,8 +494,9 @@ static double pooled_score(const tune_ctx *c, size_t p, size_t r, size_t t)
 
 /* A point's mean over repeats of the pooled objective of a task
  * (t < n_tasks) or of the mean over tasks (t == n_tasks), and the
- * population std over every repeat's folds of the per-fold objective: how
- * much one fold's score spreads. */
+ * population std over every repeat's folds of the per-fold objective (a
+ * fold holding out the same rows as an earlier one once): how much one
+ * fold's score spreads. */
 static void point_stats(const tune_ctx *c, size_t p, size_t t, double *mean, double *std)
 {
 	double sum = 0.0, sq = 0.0, msum = 0.0;
@@ -467,7 +509,7 @@ static void point_stats(const tune_ctx *c, size_t p, size_t t, double *mean, dou
 		}
 		for (size_t f = 0; f < c->k; f++) {
 			double s = t < c->n_tasks ? *score_at(c, p, r, f, t) : fold_score(c, p, r, f);
-			if (!isnan(s)) {
+			if (!c->again[r * c->k + f] && !isnan(s)) {
 				sum += s;
 				sq += s * s;
 				used++;
@@ -525,14 +567,16 @@ int fr_tune_beats_default(double gain, double se)
 
 /* The paired per-fold differences of point p's objective over the
  * default's (point 0), every repeat's folds where both were scored, into
- * diffs (room for repeats * k); how many. */
+ * diffs (room for repeats * k); how many. A fold that holds out the same
+ * rows as an earlier one (c->again) is the same fit with the same scores,
+ * not another measurement: it counts once. */
 static size_t fold_diffs(const tune_ctx *c, size_t p, double *diffs)
 {
 	size_t n = 0;
 	for (size_t r = 0; r < c->repeats; r++) {
 		for (size_t f = 0; f < c->k; f++) {
 			double a = fold_score(c, p, r, f), b = fold_score(c, 0, r, f);
-			if (!isnan(a) && !isnan(b))
+			if (!c->again[r * c->k + f] && !isnan(a) && !isnan(b))
 				diffs[n++] = a - b;
 		}
 	}
@@ -816,8 +860,9 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 {
 	int rc = 0;
 	tune_ctx *c = calloc(1, sizeof(*c));
-	size_t n = ds->n_rows, n_threads = 0;
-	json_t *points = NULL, *skipped = json_array();
+	size_t n = ds->n_rows, n_threads = 0, repeats_asked = 0;
+	int *split_map = NULL;
+	json_t *points = NULL, *skipped = json_array(), *seeds = NULL, *again = NULL;
 	*record_out = NULL;
 	if (c == NULL || skipped == NULL) {
 		free(c);
@@ -841,11 +886,15 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 		goto done;
 
 	/* Folds grouped by document, stratified by the first tuned task; on
-	 * small data repeated with seed + r. */
+	 * small data repeated with seed + r. A repeat that puts the same rows
+	 * together as an earlier one is that split again (with no more
+	 * documents than folds every repeat is): it is dropped, not scored
+	 * twice, which would only copy its fold differences and shrink their
+	 * standard error. */
 	size_t large_rows = opts->large_rows ? opts->large_rows : FR_TUNE_LARGE_ROWS;
 	int large = n >= large_rows;
 	c->k = opts->folds ? opts->folds : 5;
-	c->repeats = large ? 1 : (opts->repeats ? opts->repeats : FR_TUNE_REPEATS);
+	repeats_asked = large ? 1 : (opts->repeats ? opts->repeats : FR_TUNE_REPEATS);
 	size_t groups = fr_cv_group_count(n, (const char *const *)ds->docs);
 	if (groups < 2) {
 		rc = fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune needs two documents or more to cross-validate");
@@ -853,25 +902,40 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 	}
 	if (c->k > groups)
 		c->k = groups;
-	c->fold = malloc(c->repeats * n * sizeof(*c->fold));
+	c->fold = malloc(repeats_asked * n * sizeof(*c->fold));
+	c->seeds = malloc(repeats_asked * sizeof(*c->seeds));
+	c->again = malloc(repeats_asked * c->k * sizeof(*c->again));
+	split_map = malloc(2 * c->k * sizeof(*split_map));
+	if (!c->fold || !c->seeds || !c->again || !split_map) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	for (size_t r = 0; r < repeats_asked; r++) {
+		int *fold = c->fold + c->repeats * n;
+		unsigned seed = cfg->classifier.seed + (unsigned)r;
+		if (fr_cv_folds(fold, n, (const char *const *)ds->docs, c->tasks[0].y, c->tasks[0].n_labels, c->k,
+		                seed) < 0) {
+			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+			goto done;
+		}
+		size_t q = 0;
+		while (q < c->repeats && !same_split(c->fold + q * n, fold, n, c->k, split_map))
+			q++;
+		if (q == c->repeats)
+			c->seeds[c->repeats++] = seed;
+	}
+	flag_repeated_folds(c, n);
 	for (size_t t = 0; t < c->n_tasks; t++)
 		if (c->tasks[t].n_labels > c->max_labels)
 			c->max_labels = c->tasks[t].n_labels;
 	c->score = malloc(MAX_POINTS * c->repeats * c->k * c->n_tasks * sizeof(*c->score));
 	c->counts = calloc(MAX_POINTS * c->repeats * c->k * c->n_tasks * c->max_labels * 3, sizeof(*c->counts));
-	if (!c->fold || !c->score || !c->counts) {
+	if (!c->score || !c->counts) {
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		goto done;
 	}
 	for (size_t i = 0; i < MAX_POINTS * c->repeats * c->k * c->n_tasks; i++)
 		c->score[i] = NAN;
-	for (size_t r = 0; r < c->repeats; r++) {
-		if (fr_cv_folds(c->fold + r * n, n, (const char *const *)ds->docs, c->tasks[0].y, c->tasks[0].n_labels,
-		                c->k, cfg->classifier.seed + (unsigned)r) < 0) {
-			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-			goto done;
-		}
-	}
 
 	/* Tokens and stems once: with the config's stop words flagged as
 	 * training would, and without when it has any. */
@@ -909,9 +973,22 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
 		n_threads = cores > 0 ? (size_t)cores : 1;
 	}
-	fr_logf(log, payload, "tuning: %zu rows (%s), %zu x %zu folds grouped by document, %zu tasks, %zu threads",
+	size_t n_again = 0;
+	for (size_t j = 0; j < c->repeats * c->k; j++)
+		n_again += c->again[j];
+	char splits_note[256] = "", folds_note[128] = "";
+	if (n_again > 0)
+		snprintf(folds_note, sizeof(folds_note), "%zu fold%s held out the same documents as an earlier fold "
+		         "and count once", n_again, n_again == 1 ? "" : "s");
+	if (c->repeats < repeats_asked)
+		snprintf(splits_note, sizeof(splits_note), " (%zu distinct split%s of %zu repeats: the others put the "
+		         "documents in the same folds%s%s)", c->repeats, c->repeats == 1 ? "" : "s", repeats_asked,
+		         n_again ? "; " : "", folds_note);
+	else if (n_again > 0)
+		snprintf(splits_note, sizeof(splits_note), " (%s)", folds_note);
+	fr_logf(log, payload, "tuning: %zu rows (%s), %zu x %zu folds grouped by document%s, %zu tasks, %zu threads",
 	        n, large ? "large: one split, pruned character stage" : "small: repeated folds", c->repeats, c->k,
-	        c->n_tasks, n_threads);
+	        splits_note, c->n_tasks, n_threads);
 	fr_logf(log, payload, "tuning: pass 1: the config's point and %zu word points", c->n_points - 1);
 	if ((rc = run_pass(c, 1, n_threads, err)) < 0)
 		goto done;
@@ -960,14 +1037,25 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 	char objective_name[160];
 	snprintf(objective_name, sizeof(objective_name), opts->target ? "F1 of '%.100s'" : "macro-F1",
 	         opts->target ? opts->target : "");
-	*record_out = json_pack("{s:s, s:o, s:O, s:I, s:I, s:s, s:I, s:I, s:s, s:I, s:o, s:o, s:o, s:o}",
+	seeds = json_array();
+	again = json_array();
+	for (size_t r = 0; seeds && r < c->repeats; r++)
+		json_array_append_new(seeds, json_integer((json_int_t)c->seeds[r]));
+	for (size_t j = 0; again && j < c->repeats * c->k; j++)
+		if (c->again[j])
+			json_array_append_new(again, json_integer((json_int_t)j));
+	*record_out = json_pack("{s:s, s:o, s:O, s:I, s:I, s:I, s:o, s:o, s:s, s:I, s:I, s:s, s:I, s:o, s:o, s:o, s:o}",
 	                        "objective", objective_name, "tasks", tasks, "skipped_tasks", skipped,
 	                        "folds", (json_int_t)c->k, "repeats", (json_int_t)c->repeats,
+	                        "repeats_asked", (json_int_t)repeats_asked, "split_seeds", seeds,
+	                        "repeated_folds", again,
 	                        "grouped_by", "document", "seed", (json_int_t)cfg->classifier.seed,
 	                        "rows", (json_int_t)n, "search", large ? "large" : "small",
 	                        "large_rows", (json_int_t)large_rows, "grid", grid_json(c, large),
 	                        "chosen", point_json(c, (size_t)best), "default", point_json(c, 0), "points", points);
 	points = NULL;
+	seeds = NULL;
+	again = NULL;
 	/* The best mean, and by how much it beat the config's own: what the
 	 * choice was made on. */
 	if (*record_out != NULL &&
@@ -1003,6 +1091,8 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 	        objective_name, point_mean(c, (size_t)best), point_mean(c, 0));
 done:
 	json_decref(points);
+	json_decref(seeds);
+	json_decref(again);
 	json_decref(skipped);
 	tokens_free(c->tokens[0], n);
 	tokens_free(c->tokens[1], n);
@@ -1010,6 +1100,9 @@ done:
 		free(c->tasks[t].y);
 	free(c->tasks);
 	free(c->fold);
+	free(c->seeds);
+	free(c->again);
+	free(split_map);
 	free(c->score);
 	free(c->counts);
 	free(c);

@@ -264,6 +264,83 @@ static void test_tune__large_data_is_pruned(void **state)
 	fr_model_config_dispose(&large_cfg);
 }
 
+/* The standard error the rule weighs, recomputed from the record: the
+ * paired differences of the best mean's folds over the default's, leaving
+ * out the folds listed in repeated_folds. */
+static double se_from_record(const json_t *rec)
+{
+	const json_t *top = json_object_get(json_object_get(rec, "selection"), "best_mean");
+	const json_t *a = json_object_get(top, "folds");
+	const json_t *b = json_object_get(json_object_get(rec, "default"), "folds");
+	const json_t *again = json_object_get(rec, "repeated_folds");
+	double diffs[64];
+	size_t n = 0;
+	assert_true(json_array_size(a) <= 64);
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		int skip = 0;
+		for (size_t j = 0; j < json_array_size(again); j++)
+			skip |= (size_t)json_integer_value(json_array_get(again, j)) == i;
+		if (!skip && json_is_number(json_array_get(a, i)) && json_is_number(json_array_get(b, i)))
+			diffs[n++] = json_number_value(json_array_get(a, i)) - json_number_value(json_array_get(b, i));
+	}
+	return fr_tune_diffs_se(diffs, n);
+}
+
+/* Regression (user walk-through: with 3 documents the 3 repeats were one
+ * split, so the 9 fold differences were 3 values copied three times, the
+ * standard error 0.030 where the split's own is 0.060, and a point that
+ * led by 0.034 was chosen): a repeat that splits the documents as an
+ * earlier one did is not scored again, and a fold that holds out the same
+ * documents as an earlier fold counts once in the standard error. The
+ * record says how many distinct splits there were and which folds repeat. */
+static void test_tune__a_split_counts_once(void **state)
+{
+	fixture *f = *state;
+	fr_tune_options o = FR_TUNE_OPTIONS_INIT;
+
+	/* 3 documents: each its own fold, whatever the seed. */
+	prepare(f, 3, 10, 0, 20);
+	json_t *rec = tune(&f->cfg, &f->ds, &o);
+	assert_int_equal(json_integer_value(json_object_get(rec, "folds")), 3);
+	assert_int_equal(json_integer_value(json_object_get(rec, "repeats")), 1);
+	assert_int_equal(json_integer_value(json_object_get(rec, "repeats_asked")), FR_TUNE_REPEATS);
+	assert_int_equal(json_array_size(json_object_get(rec, "split_seeds")), 1);
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(rec, "split_seeds"), 0)),
+	                 f->cfg.classifier.seed);
+	assert_int_equal(json_array_size(json_object_get(rec, "repeated_folds")), 0);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(rec, "default"), "folds")), 3);
+	assert_true(fabs(json_number_value(json_object_get(json_object_get(rec, "selection"), "gain_se")) -
+	                 se_from_record(rec)) < 1e-12);
+	json_decref(rec);
+
+	/* 7 documents in 5 folds: the splits differ, but some single-document
+	 * folds come back. Each fold listed as a repeat has an earlier fold's
+	 * scores at every point, and is left out of the standard error. */
+	prepare(f, 7, 6, 0, 20);
+	fr_model_config_dispose(&f->cfg);
+	config(&f->cfg);
+	rec = tune(&f->cfg, &f->ds, &o);
+	const json_t *points = json_object_get(rec, "points");
+	const json_t *again = json_object_get(rec, "repeated_folds");
+	size_t repeats = (size_t)json_integer_value(json_object_get(rec, "repeats"));
+	assert_true(repeats >= 2);
+	assert_true(json_array_size(again) >= 1);
+	for (size_t j = 0; j < json_array_size(again); j++) {
+		size_t i = (size_t)json_integer_value(json_array_get(again, j)), same = 0;
+		assert_true(i >= 5 && i < 5 * repeats);
+		for (size_t e = 0; e < i / 5 * 5 && !same; e++) {
+			same = 1;
+			for (size_t p = 0; p < json_array_size(points); p++)
+				same &= json_equal(json_array_get(json_object_get(json_array_get(points, p), "folds"), e),
+				                   json_array_get(json_object_get(json_array_get(points, p), "folds"), i));
+		}
+		assert_true(same);
+	}
+	assert_true(fabs(json_number_value(json_object_get(json_object_get(rec, "selection"), "gain_se")) -
+	                 se_from_record(rec)) < 1e-12);
+	json_decref(rec);
+}
+
 /* The chosen C is never the lowest or highest C its setting and class
  * weight were scored at, unless that is the refinement's limit. The labels
  * are noisy, so strong regularization wins: the best C lies below the grid
@@ -403,6 +480,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tune__default_is_a_candidate_and_best_wins, setup, teardown),
 		cmocka_unit_test(test_tune__beats_default_by_more_than_noise),
 		cmocka_unit_test_setup_teardown(test_tune__large_data_is_pruned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tune__a_split_counts_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tune__chosen_c_is_not_an_edge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tune__multilabel_tasks_are_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tune__errors, setup, teardown),

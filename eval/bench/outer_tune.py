@@ -247,6 +247,10 @@ def main():
         points = tuning["points"]
         best = best_mean(points)
         chosen = points.index(tuning["chosen"])
+        # A fold that held out the same documents as an earlier one counts once (tune.h).
+        again = set(tuning.get("repeated_folds", []))
+        for p in points:
+            p["folds"] = [x for i, x in enumerate(p["folds"]) if i not in again]
         if RULES[2][1](points) != chosen:
             sys.exit(f"outer_tune.py: fold {k}: the rule '{RULES[2][0]}' here chose point {RULES[2][1](points)}, "
                      f"framer chose {chosen}: this script no longer matches pipeline/tune.c")
