@@ -1384,7 +1384,16 @@ static void write_tuning(render *r, const json_t *report)
 	put_code(r, "framer train --tune");
 	out_fmt(r, ": %zu settings were scored by cross-validation on the training data (", n_points);
 	out_fmt(r, "%s folds", fmt_count(&a, json_object_get(tuning, "folds")));
-	if (jdouble(json_object_get(tuning, "repeats"), 1.0) > 1.0)
+	/* The distinct splits (tune.h): fewer than asked for when repeats put
+	 * the documents in the same folds. Older records have no
+	 * repeats_asked. */
+	double repeats = jdouble(json_object_get(tuning, "repeats"), 1.0);
+	double asked = jdouble(json_object_get(tuning, "repeats_asked"), repeats);
+	size_t n_again = json_array_size(json_object_get(tuning, "repeated_folds"));
+	if (asked > repeats)
+		out_fmt(r, ", %s distinct split%s", fmt_count(&b, json_object_get(tuning, "repeats")),
+		        repeats == 1.0 ? "" : "s");
+	else if (repeats > 1.0)
 		out_fmt(r, ", repeated %s times", fmt_count(&b, json_object_get(tuning, "repeats")));
 	out_raw(r, ", grouped by ");
 	put_text(r, jstr(tuning, "grouped_by"));
@@ -1399,9 +1408,18 @@ static void write_tuning(render *r, const json_t *report)
 		out_raw(r, i ? ", " : "");
 		put_text(r, json_string_value(json_array_get(tasks, i)));
 	}
-	if (jdouble(json_object_get(tuning, "repeats"), 1.0) > 1.0)
+	if (repeats > 1.0)
 		out_raw(r, " and over the repeats");
-	out_raw(r, ". One fold's score on its own runs apart from the pooled one (a fold holds few "
+	out_raw(r, ".");
+	if (asked > repeats)
+		out_fmt(r, " Of the %.0f repeats of the folds asked for, %.0f put the documents in the same folds as "
+		        "an earlier one and %s not scored again.", asked, asked - repeats,
+		        asked - repeats == 1.0 ? "was" : "were");
+	if (n_again > 0)
+		out_fmt(r, " %zu fold%s held out the same documents as an earlier split's fold: the same fit, so %s "
+		        "once in the standard deviation of one fold's score and in the standard error of the choice.",
+		        n_again, n_again == 1 ? "" : "s", n_again == 1 ? "it counts" : "they count");
+	out_raw(r, " One fold's score on its own runs apart from the pooled one (a fold holds few "
 	           "rows of a rare label), so the tables give it separately: its mean \u00b1 standard "
 	           "deviation over the folds.");
 	const json_t *sel = json_object_get(tuning, "selection");

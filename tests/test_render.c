@@ -986,6 +986,54 @@ static void test_render__tuning_curve_names_the_class_weight(void **state)
 	json_decref(report);
 }
 
+/* Regression (user walk-through: with 3 documents the report said the
+ * folds were "repeated 3 times" when every repeat was the same split):
+ * the report gives the distinct splits, how many repeats were not scored
+ * again, and the folds that count once. A record from before
+ * repeats_asked reads as it did. */
+static void test_render__tuning_says_the_distinct_splits(void **state)
+{
+	json_t *report = with_tuning(*state);
+	json_t *tuning = json_object_get(report, "tuning");
+
+	json_object_set_new(tuning, "repeats", json_integer(1));
+	json_object_set_new(tuning, "repeats_asked", json_integer(3));
+	json_object_set_new(tuning, "repeated_folds", json_array());
+	char *md = render_ok(fr_report_write_markdown, report);
+	assert_contains(md, "on the training data (5 folds, 1 distinct split, grouped by document, seed 1;");
+	assert_contains(md, "averaged over the tasks stance, frame. Of the 3 repeats of the folds asked for, 2 put "
+	                    "the documents in the same folds as an earlier one and were not scored again. One fold's");
+	assert_lacks(md, "repeated 3 times");
+	free(md);
+
+	json_object_set_new(tuning, "repeats", json_integer(2));
+	json_object_set_new(tuning, "repeated_folds", json_pack("[i,i]", 6, 8));
+	md = render_ok(fr_report_write_markdown, report);
+	assert_contains(md, "(5 folds, 2 distinct splits, grouped by document,");
+	assert_contains(md, "frame and over the repeats. Of the 3 repeats of the folds asked for, 1 put the "
+	                    "documents in the same folds as an earlier one and was not scored again. 2 folds held "
+	                    "out the same documents as an earlier split's fold: the same fit, so they count once in "
+	                    "the standard deviation of one fold's score and in the standard error of the choice.");
+	free(md);
+
+	json_object_set_new(tuning, "repeats", json_integer(3));
+	json_object_set_new(tuning, "repeated_folds", json_pack("[i]", 11));
+	md = render_ok(fr_report_write_markdown, report);
+	assert_contains(md, "(5 folds, repeated 3 times, grouped by document,");
+	assert_contains(md, "over the repeats. 1 fold held out the same documents as an earlier split's fold: the "
+	                    "same fit, so it counts once");
+	assert_lacks(md, "asked for");
+	free(md);
+
+	json_object_del(tuning, "repeats_asked");
+	json_object_del(tuning, "repeated_folds");
+	md = render_ok(fr_report_write_markdown, report);
+	assert_contains(md, "(5 folds, repeated 3 times, grouped by document,");
+	assert_lacks(md, "distinct");
+	free(md);
+	json_decref(report);
+}
+
 /* The fixture with data.rows_in_training set to v (a JSON value, stolen). */
 static json_t *with_rows_in_training(const json_t *report, json_t *v)
 {
@@ -1200,6 +1248,7 @@ int main(void)
 		cmocka_unit_test(test_render__telling_terms_say_what_they_show),
 		cmocka_unit_test(test_render__glance_names_subset_accuracy),
 		cmocka_unit_test(test_render__tuning_curve_names_the_class_weight),
+		cmocka_unit_test(test_render__tuning_says_the_distinct_splits),
 		cmocka_unit_test(test_render__rows_in_training_warns),
 		cmocka_unit_test(test_render__test_file_is_training_file),
 		cmocka_unit_test(test_render__cv_not_on_training_data),
