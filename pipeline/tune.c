@@ -529,14 +529,36 @@ static double point_mean(const tune_ctx *c, size_t p)
 	return mean;
 }
 
-/* The best scored point of a stage (on setting v, or any when v is -1),
- * the earliest on ties; -1 when none could be scored. */
-static int best_point(const tune_ctx *c, int stage, int v)
+static int c_index(double C)
+{
+	for (int i = 0; i < N_C; i++)
+		if (ldexp(1.0, grid_log2_c[i]) == C)
+			return i;
+	return -1;
+}
+
+/* Whether point p is a word point: one of the word grid's, or the
+ * config's own when it could be (words only, LIBLINEAR, a C of the grid).
+ * The config's own is one of the grid's whenever its values are on the
+ * grid, as the defaults are: add_point keeps it as "default". */
+static int is_word_point(const tune_ctx *c, size_t p)
+{
+	const tune_point *pt = &c->points[p];
+	if (pt->stage == STAGE_WORDS)
+		return 1;
+	return pt->stage == STAGE_DEFAULT && pt->solver == FR_SOLVER_LIBLINEAR &&
+	       c->vecs[pt->vec].tfidf.char_max == 0 && c_index(pt->C) >= 0;
+}
+
+/* The best scored point (word points only when words_only; on setting v,
+ * or any when v is -1), the earliest on ties; -1 when none could be
+ * scored. */
+static int best_point(const tune_ctx *c, int words_only, int v)
 {
 	int best = -1;
 	double best_mean = -1.0;
 	for (size_t p = 0; p < c->n_points; p++) {
-		if ((stage >= 0 && c->points[p].stage != stage) || (v >= 0 && c->points[p].vec != (size_t)v))
+		if ((words_only && !is_word_point(c, p)) || (v >= 0 && c->points[p].vec != (size_t)v))
 			continue;
 		double m = point_mean(c, p);
 		if (!isnan(m) && m > best_mean) {
@@ -583,22 +605,16 @@ static size_t fold_diffs(const tune_ctx *c, size_t p, double *diffs)
 	return n;
 }
 
-static int c_index(double C)
-{
-	for (int i = 0; i < N_C; i++)
-		if (ldexp(1.0, grid_log2_c[i]) == C)
-			return i;
-	return -1;
-}
-
 /* The character stage: [2, 5] added to the best word settings, the C
- * values one step either side of each one's best (tune.h). */
+ * values one step either side of each one's best (tune.h). The config's
+ * own point counts as a word point (is_word_point): when it leads its
+ * setting, the character n-grams go around its C. */
 static void add_char_points(tune_ctx *c, int large)
 {
 	int best_of[MAX_VECS];
 	size_t order[MAX_VECS], n_words = 0;
 	for (size_t v = 0; v < c->n_vecs; v++) {
-		best_of[v] = best_point(c, STAGE_WORDS, (int)v);
+		best_of[v] = best_point(c, 1, (int)v);
 		if (best_of[v] >= 0)
 			order[n_words++] = v;
 	}
@@ -1009,7 +1025,7 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 	/* The best point, and the record. The best mean is taken over the
 	 * config's own only when it wins by more than the noise of the folds
 	 * (fr_tune_beats_default). */
-	int top = best_point(c, -1, -1), best = top;
+	int top = best_point(c, 0, -1), best = top;
 	if (top < 0) {
 		rc = fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune: no fold could be scored (too few labeled rows?)");
 		goto done;

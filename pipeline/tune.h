@@ -22,10 +22,11 @@ struct json_t;
  *            {none, balanced} x C {2^-2 .. 2^4}: 8 x 14 = 112 points, LIBLINEAR
  *            (4 x 14 when the config has no stop words).
  *   chars    pass 2: character n-grams [2, 5] added to the best word
- *            settings (by their best point), under the config's norm (by
- *            default "l2_parts": words and characters weigh the same,
- *            tfidf.h), at C one grid step either side
- *            of that setting's best C (3 values, 2 at an end of the grid).
+ *            settings (by their best word point, the config's own among
+ *            them when it is words only, LIBLINEAR and at a C of the grid),
+ *            under the config's norm (by default "l2_parts": words and
+ *            characters weigh the same, tfidf.h), at C one grid step either
+ *            side of that setting's best C (3 values, 2 at an end of the grid).
  *            Small data: the best FR_TUNE_CHAR_SETTINGS settings, both class
  *            weights (up to 12 points). Large data: the best setting and its
  *            best class weight only (up to 3 points).

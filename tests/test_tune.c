@@ -341,6 +341,101 @@ static void test_tune__a_split_counts_once(void **state)
 	json_decref(rec);
 }
 
+/* Whether two points share a word setting (stop words, min_df, n-grams). */
+static int same_words(const json_t *a, const json_t *b)
+{
+	static const char *const keys[] = { "stopwords", "min_df", "ngram_range" };
+	for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++)
+		if (!json_equal(json_object_get(a, keys[k]), json_object_get(b, keys[k])))
+			return 0;
+	return 1;
+}
+
+/* A word point: words only, LIBLINEAR, from the word grid or the config's
+ * own. */
+static int is_word_point(const json_t *p)
+{
+	const char *stage = json_string_value(json_object_get(p, "stage"));
+	return (strcmp(stage, "words") == 0 || strcmp(stage, "default") == 0) &&
+	       json_is_null(json_object_get(p, "char_ngrams")) &&
+	       strcmp(json_string_value(json_object_get(p, "solver")), "liblinear") == 0;
+}
+
+/* Regression (user walk-through: on war-framing the config's own point
+ * was the best word point of all, but the character pass looked for each
+ * setting's best C among the word grid's points only, where the config's
+ * twin had been merged into it, and centred on C 1 instead of 0.5): the
+ * config's own point is a word point like any other. The character pass
+ * takes the settings whose best word point is best (FR_TUNE_CHAR_SETTINGS
+ * of them on small data), each at its best C and one step either side.
+ * The config here is the setting and C that lead these noisy labels (no
+ * stop words, min_df 1, words 1-2, C 0.25 balanced), so its own point is
+ * the best word point of all. */
+static void test_tune__char_pass_counts_the_config_point(void **state)
+{
+	fixture *f = *state;
+	fr_tune_options o = FR_TUNE_OPTIONS_INIT;
+
+	prepare(f, 10, 6, 0, 20);
+	fr_model_config_drop_stops(&f->cfg);
+	f->cfg.tfidf.min_df = 1;
+	f->cfg.tfidf.min_df_is_count = 1;
+	f->cfg.tfidf.ngram_min = 1;
+	f->cfg.tfidf.ngram_max = 2;
+	f->cfg.classifier.C = 0.25;
+	f->cfg.classifier.balanced = 1;
+	json_t *rec = tune(&f->cfg, &f->ds, &o);
+	const json_t *points = json_object_get(rec, "points");
+	const json_t *def = json_object_get(rec, "default");
+	const json_t *best[16];
+	size_t n_best = 0;
+
+	/* The best word point of each setting (the earliest on ties), best first. */
+	for (size_t i = 0; i < json_array_size(points); i++) {
+		const json_t *p = json_array_get(points, i);
+		size_t s = 0;
+		if (!is_word_point(p))
+			continue;
+		while (s < n_best && !same_words(best[s], p))
+			s++;
+		if (s == n_best) {
+			assert_true(n_best < 16);
+			best[n_best++] = p;
+		} else if (mean_of(p) > mean_of(best[s])) {
+			best[s] = p;
+		}
+	}
+	for (size_t i = 1; i < n_best; i++)
+		for (size_t j = i; j > 0 && mean_of(best[j - 1]) < mean_of(best[j]); j--) {
+			const json_t *t = best[j];
+			best[j] = best[j - 1];
+			best[j - 1] = t;
+		}
+	/* The case at hand: the config's own point leads its setting, and that
+	 * setting is among those the character pass takes. */
+	size_t own = 0;
+	while (own < n_best && !same_words(best[own], def))
+		own++;
+	assert_true(own < FR_TUNE_CHAR_SETTINGS);
+	assert_true(json_equal((json_t *)best[own], (json_t *)def));
+	for (size_t s = 0; s < FR_TUNE_CHAR_SETTINGS && s < n_best; s++) {
+		double C = json_number_value(json_object_get(best[s], "C"));
+		size_t at = 0, centre = 0;
+		for (size_t i = 0; i < json_array_size(points); i++) {
+			const json_t *p = json_array_get(points, i);
+			if (strcmp(json_string_value(json_object_get(p, "stage")), "chars") != 0 || !same_words(p, best[s]))
+				continue;
+			double pc = json_number_value(json_object_get(p, "C"));
+			at++;
+			centre += pc == C;
+			assert_true(pc == C || pc == C / 2 || pc == C * 2);
+		}
+		assert_true(at >= 4);
+		assert_int_equal(centre, 2); /* both class weights */
+	}
+	json_decref(rec);
+}
+
 /* The chosen C is never the lowest or highest C its setting and class
  * weight were scored at, unless that is the refinement's limit. The labels
  * are noisy, so strong regularization wins: the best C lies below the grid
@@ -481,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_tune__beats_default_by_more_than_noise),
 		cmocka_unit_test_setup_teardown(test_tune__large_data_is_pruned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tune__a_split_counts_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tune__char_pass_counts_the_config_point, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tune__chosen_c_is_not_an_edge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tune__multilabel_tasks_are_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tune__errors, setup, teardown),
