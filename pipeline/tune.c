@@ -876,7 +876,7 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 {
 	int rc = 0;
 	tune_ctx *c = calloc(1, sizeof(*c));
-	size_t n = ds->n_rows, n_threads = 0, repeats_asked = 0;
+	size_t n = ds->n_rows, n_threads = 0, repeats_asked = 0, n_grid = 0;
 	int *split_map = NULL;
 	json_t *points = NULL, *skipped = json_array(), *seeds = NULL, *again = NULL;
 	*record_out = NULL;
@@ -977,9 +977,13 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 				to.ngram_max = grid_ngram_max[b];
 				to.char_min = to.char_max = 0;
 				v = add_vec(c, &to, stop);
-				for (int cw = 0; v >= 0 && cw < 2; cw++)
-					for (int i = 0; i < N_C; i++)
-						add_point(c, (size_t)v, STAGE_WORDS, 1, cw, ldexp(1.0, grid_log2_c[i]), FR_SOLVER_LIBLINEAR);
+				for (int cw = 0; v >= 0 && cw < 2; cw++) {
+					for (int i = 0; i < N_C; i++) {
+						add_point(c, (size_t)v, STAGE_WORDS, 1, cw, ldexp(1.0, grid_log2_c[i]),
+						          FR_SOLVER_LIBLINEAR);
+						n_grid++;
+					}
+				}
 			}
 		}
 	}
@@ -1005,7 +1009,12 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 	fr_logf(log, payload, "tuning: %zu rows (%s), %zu x %zu folds grouped by document%s, %zu tasks, %zu threads",
 	        n, large ? "large: one split, pruned character stage" : "small: repeated folds", c->repeats, c->k,
 	        splits_note, c->n_tasks, n_threads);
-	fr_logf(log, payload, "tuning: pass 1: the config's point and %zu word points", c->n_points - 1);
+	/* The word grid has n_grid points; the config's own is one of them when
+	 * its values are on the grid (add_point scores it once). */
+	if (c->n_points == n_grid)
+		fr_logf(log, payload, "tuning: pass 1: %zu word points, the config's own point one of them", n_grid);
+	else
+		fr_logf(log, payload, "tuning: pass 1: the config's point and %zu word points", c->n_points - 1);
 	if ((rc = run_pass(c, 1, n_threads, err)) < 0)
 		goto done;
 	size_t before = c->n_points;

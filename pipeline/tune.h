@@ -20,7 +20,10 @@ struct json_t;
  *   words    pass 1: stop words {the config's list, none} x min_df {1, 2} x
  *            ngram_range {[1,1], [1,2]}, each with class_weight
  *            {none, balanced} x C {2^-2 .. 2^4}: 8 x 14 = 112 points, LIBLINEAR
- *            (4 x 14 when the config has no stop words).
+ *            (4 x 14 when the config has no stop words). When the config's
+ *            own point is on the grid (the defaults are) it is one of them,
+ *            scored once and recorded as "default", so pass 1 scores 112
+ *            points, not 113.
  *   chars    pass 2: character n-grams [2, 5] added to the best word
  *            settings (by their best word point, the config's own among
  *            them when it is words only, LIBLINEAR and at a C of the grid),

@@ -436,6 +436,39 @@ static void test_tune__char_pass_counts_the_config_point(void **state)
 	json_decref(rec);
 }
 
+/* Appends a log line to the buffer payload points to. */
+static void collect_log(void *payload, const char *message)
+{
+	char *buf = payload;
+	size_t len = strlen(buf);
+	snprintf(buf + len, 4096 - len, "%s\n", message);
+}
+
+/* Regression (user walk-through: "111 word points" logged where README
+ * and tune.h say the word grid has 112): the log counts the grid's 112
+ * points and says when the config's own is one of them. */
+static void test_tune__log_counts_the_word_grid(void **state)
+{
+	fixture *f = *state;
+	fr_tune_options o = FR_TUNE_OPTIONS_INIT;
+	fr_error err = FR_ERROR_INIT;
+	json_t *rec = NULL;
+	char log[4096] = "";
+
+	prepare(f, 6, 5, 0, 0);
+	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, collect_log, log, &err), 0);
+	assert_non_null(strstr(log, "tuning: pass 1: 112 word points, the config's own point one of them\n"));
+	json_decref(rec);
+
+	fr_model_config_dispose(&f->cfg);
+	config(&f->cfg);
+	f->cfg.classifier.C = 1.5;
+	log[0] = '\0';
+	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, collect_log, log, &err), 0);
+	assert_non_null(strstr(log, "tuning: pass 1: the config's point and 112 word points\n"));
+	json_decref(rec);
+}
+
 /* The chosen C is never the lowest or highest C its setting and class
  * weight were scored at, unless that is the refinement's limit. The labels
  * are noisy, so strong regularization wins: the best C lies below the grid
@@ -577,6 +610,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tune__large_data_is_pruned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tune__a_split_counts_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tune__char_pass_counts_the_config_point, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tune__log_counts_the_word_grid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tune__chosen_c_is_not_an_edge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tune__multilabel_tasks_are_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tune__errors, setup, teardown),
