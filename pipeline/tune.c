@@ -804,6 +804,23 @@ static int task_labels(tune_task *task, const fr_dataset *ds, const char *target
 	return 0;
 }
 
+/* Whether a cell of task t holds label among its '|'-separated labels. */
+static int task_has_label(const fr_dataset *ds, size_t t, const char *label)
+{
+	size_t len = strlen(label);
+	for (size_t r = 0; r < ds->n_rows; r++) {
+		const char *cell = ds->labels[t][r];
+		while (cell) {
+			const char *end = strchr(cell, FR_LABEL_SEP);
+			size_t n = end ? (size_t)(end - cell) : strlen(cell);
+			if (n == len && memcmp(cell, label, len) == 0)
+				return 1;
+			cell = end ? end + 1 : NULL;
+		}
+	}
+	return 0;
+}
+
 /* The tuned tasks: every single-label task (or opts->task), and the names
  * of the multi-label ones left out into *skipped. */
 static int pick_tasks(tune_ctx *c, const fr_tune_options *opts, json_t *skipped, fr_error *err)
@@ -837,6 +854,13 @@ static int pick_tasks(tune_ctx *c, const fr_tune_options *opts, json_t *skipped,
 	if (json_array_size(skipped) == ds->n_tasks)
 		return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune: every task is multi-label ('a|b' cells); "
 		                    "it scores single-label tasks only");
+	for (size_t i = 0; opts->target && i < json_array_size(skipped); i++) {
+		const char *name = json_string_value(json_array_get(skipped, i));
+		if (task_has_label(ds, (size_t)fr_dataset_task_index(ds, name), opts->target))
+			return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%s': that label is in multi-label "
+			                    "task '%s' ('a|b' cells), which --tune does not score; name a label of a "
+			                    "single-label task, or leave out --tune-for", opts->target, name);
+	}
 	return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%s': no tuned task has that label",
 	                    opts->target ? opts->target : "");
 }

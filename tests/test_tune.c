@@ -551,6 +551,28 @@ static void test_tune__multilabel_tasks_are_skipped(void **state)
 	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, NULL, NULL, &err), FR_EINVALID);
 	assert_null(rec);
 	assert_non_null(strstr(err.message, "every task is multi-label"));
+
+	/* Regression (user walk-through: --tune-for a label that only a
+	 * multi-label task has said "no tuned task has that label", as if the
+	 * data lacked it): the message names the multi-label task. */
+	assert_int_equal(test_write_text(f->path, "id,document,text,stance,frames\n"
+	                                 "1,d1,talks resumed,neutral,peace|talks\n"
+	                                 "2,d2,tanks rolled in,pro_ukraine,arms\n"
+	                                 "3,d3,talks stalled,neutral,talks\n"), 0);
+	fr_dataset_dispose(&f->ds);
+	assert_int_equal(fr_dataset_load(&f->ds, f->path, NULL, 0, &err), 0);
+	err = (fr_error)FR_ERROR_INIT;
+	o.target = "peace";
+	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, NULL, NULL, &err), FR_EINVALID);
+	assert_null(rec);
+	assert_string_equal(err.message, "--tune-for 'peace': that label is in multi-label task 'frames' ('a|b' "
+	                                 "cells), which --tune does not score; name a label of a single-label task, "
+	                                 "or leave out --tune-for");
+	/* A label in no task at all is still just missing. */
+	err = (fr_error)FR_ERROR_INIT;
+	o.target = "pea";
+	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, NULL, NULL, &err), FR_EINVALID);
+	assert_non_null(strstr(err.message, "--tune-for 'pea': no tuned task has that label"));
 }
 
 /* Data errors: {what is wrong, what the message says}. */
