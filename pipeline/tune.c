@@ -857,12 +857,43 @@ static int pick_tasks(tune_ctx *c, const fr_tune_options *opts, json_t *skipped,
 	for (size_t i = 0; opts->target && i < json_array_size(skipped); i++) {
 		const char *name = json_string_value(json_array_get(skipped, i));
 		if (task_has_label(ds, (size_t)fr_dataset_task_index(ds, name), opts->target))
-			return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%s': that label is in multi-label "
-			                    "task '%s' ('a|b' cells), which --tune does not score; name a label of a "
+			return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%.40s': that label is in multi-label "
+			                    "task '%.40s' ('a|b' cells), which --tune does not score; name a label of a "
 			                    "single-label task, or leave out --tune-for", opts->target, name);
 	}
 	return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%s': no tuned task has that label",
 	                    opts->target ? opts->target : "");
+}
+
+/* --tune-for: FR_EINVALID when in every tuned task that has the label all
+ * its rows are in one document. Folds grouped by document then never train
+ * and test on it at once (the fold holding the document trains without
+ * it, the others test without it), so its F1 is 0 at every point and the
+ * search could only keep the config's own point. */
+static int check_target_documents(const tune_ctx *c, const char *target, fr_error *err)
+{
+	const fr_dataset *ds = c->ds;
+	const char *doc = NULL;
+	for (size_t t = 0; target && t < c->n_tasks; t++) {
+		const tune_task *task = &c->tasks[t];
+		const char *one = NULL;
+		if (task->target < 0)
+			continue;
+		for (size_t r = 0; r < ds->n_rows; r++) {
+			if (task->y[r] != task->target)
+				continue;
+			if (one != NULL && strcmp(one, ds->docs[r]) != 0)
+				return 0;
+			one = ds->docs[r];
+		}
+		if (doc == NULL)
+			doc = one;
+	}
+	if (doc == NULL)
+		return 0;
+	return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%.40s': all its rows are in document '%.56s', "
+	                    "which grouped folds never split, so its F1 is 0 at every point; label it in another "
+	                    "document or drop --tune-for", target, doc);
 }
 
 /* Tokens and stems of every row, with the config's stop words flagged or
@@ -940,6 +971,8 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 		rc = fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune needs two documents or more to cross-validate");
 		goto done;
 	}
+	if ((rc = check_target_documents(c, opts->target, err)) < 0)
+		goto done;
 	if (c->k > groups)
 		c->k = groups;
 	c->fold = malloc(repeats_asked * n * sizeof(*c->fold));

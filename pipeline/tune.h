@@ -128,8 +128,10 @@ int fr_tune_beats_default(double gain, double se);
  * scored point with its mean and std (and per-task means), the chosen point
  * and the default's. FR_EINVALID for an RBF kernel, a task or label not in ds, a
  * --tune-task that is multi-label, a --tune-for label that only multi-label
- * tasks have (the message names one), no single-label task at all, or fewer
- * than two documents. */
+ * tasks have (the message names one) or whose rows are all in one document
+ * in every tuned task that has it (grouped folds never train and test on
+ * it: its F1 would be 0 at every point), no single-label task at all, or
+ * fewer than two documents. */
 int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *opts,
             struct json_t **record_out, fr_log_fn log, void *payload, fr_error *err);
 

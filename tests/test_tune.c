@@ -607,6 +607,40 @@ static void test_tune__errors(void **state)
 	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, NULL, NULL, &err), FR_EINVALID);
 	assert_non_null(strstr(err.message, "two documents"));
 	assert_null(rec);
+
+	/* Regression (user walk-through: --tune-for a label whose rows are all
+	 * in one document searched for 13 s with F1 0 at every point and kept
+	 * the config's own): grouped folds can never score it, so it is
+	 * refused before the search, naming the document. */
+	assert_int_equal(test_write_text(f->path, "id,document,text,stance\n"
+	                                 "1,d1,talks resumed,neutral\n"
+	                                 "2,d1,nato provoked the war,pro_russia\n"
+	                                 "3,d1,the west provoked it,pro_russia\n"
+	                                 "4,d2,tanks rolled in,pro_ukraine\n"
+	                                 "5,d3,talks stalled,neutral\n"
+	                                 "6,d4,more tanks,pro_ukraine\n"), 0);
+	fr_dataset_dispose(&f->ds);
+	assert_int_equal(fr_dataset_load(&f->ds, f->path, NULL, 0, &err), 0);
+	err = (fr_error)FR_ERROR_INIT;
+	o.target = "pro_russia";
+	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, NULL, NULL, &err), FR_EINVALID);
+	assert_null(rec);
+	assert_string_equal(err.message, "--tune-for 'pro_russia': all its rows are in document 'd1', which grouped "
+	                                 "folds never split, so its F1 is 0 at every point; label it in another "
+	                                 "document or drop --tune-for");
+	/* Long names are cut so the message stays whole. */
+	o.target = "pro_ukraine";
+	assert_int_equal(test_write_text(f->path, "id,document,text,stance\n"
+	                                 "1,d1,talks resumed,neutral\n"
+	                                 "2,d1_0123456789_0123456789_0123456789_0123456789_0123456789_0123456789,"
+	                                 "tanks rolled in,pro_ukraine\n"
+	                                 "3,d2,talks stalled,neutral\n"), 0);
+	fr_dataset_dispose(&f->ds);
+	assert_int_equal(fr_dataset_load(&f->ds, f->path, NULL, 0, &err), 0);
+	err = (fr_error)FR_ERROR_INIT;
+	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, NULL, NULL, &err), FR_EINVALID);
+	assert_non_null(strstr(err.message, "label it in another document or drop --tune-for"));
+	o.target = NULL;
 }
 
 /* --tune-for: the objective is that label's F1; the record says so. */
