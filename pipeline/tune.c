@@ -1083,7 +1083,8 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 		size_t added = add_refine_points(c, pass);
 		if (added == 0)
 			break;
-		fr_logf(log, payload, "tuning: pass %d: %zu points past the end of a leading setting's C values", pass, added);
+		fr_logf(log, payload, "tuning: pass %d: %zu point%s past the end of a leading setting's C values", pass, added,
+		        added == 1 ? "" : "s");
 		if ((rc = run_pass(c, pass, n_threads, err)) < 0)
 			goto done;
 	}
