@@ -984,12 +984,13 @@ static int set_para(fr_corpus *c, const char *text, size_t len)
 	return rc;
 }
 
-/* A record's text of spaces and line ends alone (a spreadsheet's " "):
- * empty, as labeled data counts it, not a paragraph labeled from nothing. */
-static int is_blank_text(const char *s, size_t n)
+/* A record's text with no letter or digit (a spreadsheet's " ", a "* * *"
+ * row): empty, as a .txt block of the kind is, not a paragraph labeled
+ * from nothing. The scan stops at the first letter, most often the first
+ * byte. */
+static int is_wordless_text(const char *s, size_t n)
 {
-	fr_trim_blank(&s, &n);
-	return n == 0;
+	return !fr_has_word(s, n);
 }
 
 static int is_blank_line(const char *s, size_t n)
@@ -1183,7 +1184,7 @@ static int next_csv(fr_paragraph *out, fr_corpus *c, fr_error *err)
 		text = fr_csv_value(c->csv, c->text_col, &tlen);
 		id = c->has_id ? fr_csv_value(c->csv, c->id_col, &idlen) : NULL;
 		doc = c->has_doc ? fr_csv_value(c->csv, c->doc_col, &dlen) : NULL;
-		if (is_blank_text(text, tlen)) {
+		if (is_wordless_text(text, tlen)) {
 			c->record_error = 0;
 			c->stats.empty++;
 			continue;
@@ -1318,7 +1319,7 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 				dlen = json_name(jdoc, doc_num, &doc);
 			}
 		}
-		if (rc == 0 && is_blank_text(text, tlen)) {
+		if (rc == 0 && is_wordless_text(text, tlen)) {
 			c->stats.empty++;
 			json_decref(obj);
 			continue;

@@ -239,8 +239,8 @@ static void test_e2e__bad_records_are_skipped(void **state)
 
 /* Regression (user walk-through: records of only spaces or dots, labeled
  * from nothing, headed review.csv): a paragraph with no word but stop
- * words is labeled but kept out of the review queue; one of spaces alone
- * is an empty record. */
+ * words is labeled but kept out of the review queue; one of spaces or
+ * punctuation alone is an empty record, as such a .txt block is. */
 static void test_e2e__wordless_paragraphs_are_not_reviewed(void **state)
 {
 	(void)state;
@@ -255,9 +255,15 @@ static void test_e2e__wordless_paragraphs_are_not_reviewed(void **state)
 	snprintf(path, sizeof(path), "%s/wordless/summary.json", tmp);
 	json_t *summary = json_load_file(path, 0, NULL);
 	assert_non_null(summary);
-	assert_int_equal(json_integer_value(json_object_get(summary, "paragraphs")), 3);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(summary, "skipped"), "empty")), 1);
+	assert_int_equal(json_integer_value(json_object_get(summary, "paragraphs")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(summary, "skipped"), "empty")), 2);
 	json_decref(summary);
+	snprintf(path, sizeof(path), "%s/wordless/labels.jsonl", tmp);
+	char *labels = test_read_file(path, NULL);
+	assert_non_null(labels);
+	assert_null(strstr(labels, "\"id\":\"w2\""));
+	assert_non_null(strstr(labels, "\"id\":\"w4\""));
+	free(labels);
 	snprintf(path, sizeof(path), "%s/wordless/review.csv", tmp);
 	char *review = test_read_file(path, NULL);
 	assert_non_null(review);
