@@ -740,11 +740,13 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 		/* A space around a good name is invisible in a spreadsheet: name it. */
 		const char *core = task->name;
 		size_t core_len = strlen(core);
+		char good[65];
 		fr_trim_blank(&core, &core_len);
-		if (core_len > 0 && core_len < strlen(task->name))
+		snprintf(good, sizeof(good), "%.*s", (int)(core_len < 64 ? core_len : 64), core);
+		if (core_len < strlen(task->name) && core_len == strlen(good) && valid_task_name(good))
 			return fr_error_set(err, FR_EFORMAT, file, 1,
 			                    "task name '%s' has a space around it (names are exact): rename the column "
-			                    "'%.*s'", task->name, (int)core_len, core);
+			                    "'%s'", task->name, good);
 		return fr_error_set(err, FR_EFORMAT, file, 1,
 		                    "task name '%s' must be 1 to 64 letters, digits, '_' or '-'", task->name);
 	}
