@@ -39,7 +39,7 @@ help:
 	@echo "  classify [BATCH=$(BATCH)] [MODEL=$(MODEL)] [OUT=$(OUT)]"
 	@echo "  evaluate [MODEL=$(MODEL)] [TEST=$(TEST)]"
 	@echo "  report   [MODEL=$(MODEL)] [TEST=$(TEST)]  -> eval/reports/<model>/report.{md,html,json}"
-	@echo "  bench    [DATASETS=$(DATASETS)]  -> eval/bench/RESULTS.md, results.json"
+	@echo "  bench    [DATASETS=$(DATASETS)]  -> eval/bench/RESULTS.md, results.json, tuned.json"
 	@echo "  fuzz     [SECONDS=$(SECONDS)]  every libFuzzer target for SECONDS each (tests/fuzz/README.md)"
 
 # Installs only what is missing, so a machine that has everything runs no apt-get at all.

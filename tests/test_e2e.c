@@ -757,7 +757,7 @@ static void test_e2e__parallel_shards_equal_single_run(void **state)
 	fclose(out);
 	json_decref(texts);
 	assert_int_equal(run("%s classify --model %s --quiet - < %s > %s", FR_FRAMER, model, in, single), 0);
-	assert_int_equal(run("parallel --will-cite --pipe -N 1000 %s classify --model %s --threads 1 --quiet - < %s > %s",
+	assert_int_equal(run("parallel -k --will-cite --pipe -N 1000 %s classify --model %s --threads 1 --quiet - < %s > %s",
 	                     FR_FRAMER, model, in, sharded), 0);
 	json_t *a = labels_by_id(single), *b = labels_by_id(sharded);
 	assert_int_equal(json_object_size(a), 20000);

@@ -22,7 +22,7 @@ static const cli_option classify_options[] = {
 	{ "model", "DIR", OPT_MODEL, "model bundle to label with (required)", 0 },
 	{ "out", "DIR", OPT_OUT, "output folder (default: out/<name of the first input>)", 0 },
 	{ "format", "jsonl|csv", OPT_FORMAT, "write only this format (default: both; JSON Lines on standard output)", 0 },
-	{ "rules", "FILE", OPT_RULES, "boilerplate rules (default: <data>/boilerplate.rules)", 0 },
+	{ "rules", "FILE", OPT_RULES, "boilerplate rules (default: boilerplate.rules in framer's data/ folder, or in $FRAMER_DATA)", 0 },
 	{ "review", "N", OPT_REVIEW, "write the N least certain paragraphs to review.csv, 0 for none (default: 50)", 0 },
 	{ "threads", "N", OPT_THREADS, "labeling threads; output is the same for any N (default: every core)", 0 },
 	{ "quiet", NULL, OPT_QUIET, "print errors and warnings only", 0 },
