@@ -286,6 +286,16 @@ static char *config_relative_path(const char *config_path, const char *name)
 /* A stop word file a config names must be there when the config is read:
  * a file that cannot be read is an I/O failure (as an input is), found
  * before the data is. FR_ENOTFOUND or FR_EIO naming the file. */
+/* The names libstemmer gives its English stemmers. */
+static int is_english(const char *language)
+{
+	static const char *const names[] = { "english", "en", "eng", "porter" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(language, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int check_stopwords_file(const char *path, const char *name, const char *config_path, fr_error *err)
 {
 	struct stat st;
@@ -360,6 +370,10 @@ static int config_from_json(fr_model_config *cfg, const json_t *j, const char *s
 	}
 	if (lang)
 		snprintf(cfg->language, sizeof(cfg->language), "%s", json_string_value(lang));
+	/* The default list is English: stemmed as German it would drop "an",
+	 * "in", "was" and "will". Another language has none unless one is named. */
+	if (lang && !x && cfg->stopwords_default && !is_english(cfg->language))
+		fr_model_config_drop_stops(cfg);
 	cfg->tfidf = tfidf;
 	cfg->classifier = classifier;
 	cfg->calibration = calibration;

@@ -631,6 +631,25 @@ static void test_model__config_file(void **state)
 	assert_int_equal(cfg.calibration.method, FR_CALIBRATION_NONE);
 	assert_int_equal(cfg.calibration.folds, 3);
 
+	/* The default stop words are English: another language has none unless
+	 * the config names a list; English under another of its names keeps them. */
+	struct { const char *json; int stops; } langs[] = {
+		{ "{\"language\": \"german\"}", 0 },
+		{ "{\"language\": \"en\"}", 1 },
+		{ "{\"language\": \"porter\"}", 1 },
+		{ "{\"language\": \"german\", \"stopwords\": \"cfg.json\"}", 1 },
+	};
+	for (size_t i = 0; i < sizeof(langs) / sizeof(langs[0]); i++) {
+		fr_model_config lc;
+		fr_error lerr = FR_ERROR_INIT;
+		assert_int_equal(fr_model_config_init(&lc, FR_TEST_FIXTURES "/../../data", &lerr), 0);
+		assert_int_equal(test_write_text(path, langs[i].json), 0);
+		assert_int_equal(fr_model_config_load(&lc, path, &lerr), 0);
+		if (fr_model_config_has_stops(&lc) != langs[i].stops)
+			fail_msg("%s: has_stops %d", langs[i].json, fr_model_config_has_stops(&lc));
+		fr_model_config_dispose(&lc);
+	}
+
 	/* line: where the key is set (jansson keeps no positions for values);
 	 * 0 where the message names no key. */
 	struct { const char *json, *needle; size_t line; } bad[] = {
