@@ -39,6 +39,11 @@ typedef struct render {
 /* Printed for a number the report does not have. */
 #define MISSING "\u2013"
 
+/* What the cross-validation ran on: the training data; other data (--train
+ * files that are not the model's); or the training data a tuned model's
+ * settings were chosen on, which makes its figures optimistic. */
+typedef enum { CV_ON_TRAINING, CV_ON_OTHER_DATA, CV_ON_TUNING_DATA } cv_data;
+
 /* ------------------------------------------------------------------ */
 /* Raw output: markup and words of our own, never data.                */
 
@@ -1913,10 +1918,38 @@ static void glance_predicted_without_rows(render *r, const char *name, const jso
 /* One row per task: the headline figures; a warning above them when test
  * rows were in the training data, and notes below on tasks that were not
  * scored or whose macro-F1 a label without test rows pulls down. */
-static void write_glance(render *r, const json_t *report)
+/* A scored task whose test macro-F1 is not over the baseline's: the model
+ * does no better than always giving the most frequent label(s). */
+static int below_baseline(const json_t *task)
+{
+	const json_t *mine = jdig(task, "test", "macro", "f1", NULL);
+	const json_t *base = jdig(task, "baseline", "macro", "f1", NULL);
+	return task_scored(task) && json_is_number(mine) && json_is_number(base) &&
+	       json_number_value(mine) <= json_number_value(base);
+}
+
+static void glance_below_baseline(render *r, const char *name, const json_t *task)
+{
+	numbuf a = { "" };
+	numbuf b = { "" };
+
+	if (!below_baseline(task))
+		return;
+	item_open(r);
+	strong_open(r);
+	put_text(r, name);
+	strong_close(r);
+	out_fmt(r, ": macro-F1 %s is no better than the baseline's %s (always the most frequent label): "
+	        "its labels are not worth more than that guess.",
+	        fmt_score(&a, jdig(task, "test", "macro", "f1", NULL)),
+	        fmt_score(&b, jdig(task, "baseline", "macro", "f1", NULL)));
+	item_close(r);
+}
+
+static void write_glance(render *r, const json_t *report, cv_data cv_on)
 {
 	static const char *const head[] = { "task", "labels", "test paragraphs", "accuracy",
-		"baseline accuracy", "macro-F1", "baseline macro-F1", "CV macro-F1 (mean \u00b1 std)" };
+		"baseline accuracy", "macro-F1", "baseline macro-F1", "CV macro-F1 (the folds' mean \u00b1 std)" };
 	const json_t *tasks = json_object_get(report, "tasks");
 	const char *name = NULL;
 	json_t *task = NULL;
@@ -1926,7 +1959,7 @@ static void write_glance(render *r, const json_t *report)
 	json_object_foreach((json_t *)tasks, name, task) {
 		has_cv = has_cv || task_cv_of(task) != NULL;
 		has_multilabel = has_multilabel || task_multilabel(task);
-		notes = notes || !task_scored(task) || count_predicted_without_rows(task) > 0;
+		notes = notes || !task_scored(task) || count_predicted_without_rows(task) > 0 || below_baseline(task);
 	}
 	if (json_object_size(tasks) == 0)
 		return;
@@ -1987,6 +2020,7 @@ static void write_glance(render *r, const json_t *report)
 		list_open(r);
 		json_object_foreach((json_t *)tasks, name, task) {
 			if (task_scored(task)) {
+				glance_below_baseline(r, name, task);
 				glance_predicted_without_rows(r, name, task);
 				continue;
 			}
@@ -2002,6 +2036,10 @@ static void write_glance(render *r, const json_t *report)
 	if (has_multilabel)
 		prose(r, "For a multi-label task, accuracy (subset) is subset accuracy: the share of "
 		         "paragraphs whose every label is right.");
+	if (has_cv && cv_on == CV_ON_TUNING_DATA)
+		prose(r, "The CV figures are optimistic: --tune chose this model's settings as the best of "
+		         "those it scored by cross-validation on the same training rows (see Tuning). The "
+		         "test figures are the ones to trust.");
 	html_open(r, "</section>\n");
 	table_dispose(&t);
 }
@@ -2011,7 +2049,7 @@ static void cv_macro_sentence(render *r, const json_t *cv)
 {
 	numbuf a = { "" };
 	if (cv != NULL)
-		out_fmt(r, " Cross-validation macro-F1: %s over %zu folds.",
+		out_fmt(r, " Cross-validation macro-F1 (each fold's, their mean \u00b1 std): %s over %zu folds.",
 		        fmt_spread(&a, jdig(cv, "mean", "macro", "f1", NULL), jdig(cv, "std", "macro", "f1", NULL)),
 		        json_array_size(json_object_get(cv, "folds")));
 }
@@ -2272,7 +2310,7 @@ done:
 	free(align);
 }
 
-static void task_cv(render *r, const json_t *task, int other_data)
+static void task_cv(render *r, const json_t *task, cv_data cv_on)
 {
 	static const char *const head[] = { "fold", "paragraphs held out", "accuracy", "macro-F1",
 		"weighted F1" };
@@ -2304,10 +2342,15 @@ static void task_cv(render *r, const json_t *task, int other_data)
 	                             jdig(cv, "std", "weighted", "f1", NULL)));
 	heading(r, 3, "Cross-validation");
 	para_open(r);
-	out_prose(r, other_data ? "The model retrained and tested on each fold of the cross-validation data, "
-	                          "which is **not the data the model was trained on** (see Provenance). "
-	                        : "The model retrained and tested on each fold of the training data (see "
-	                          "Provenance). ");
+	out_prose(r, cv_on == CV_ON_OTHER_DATA
+	                 ? "The model retrained and tested on each fold of the cross-validation data, "
+	                   "which is **not the data the model was trained on** (see Provenance). "
+	                 : "The model retrained and tested on each fold of the training data (see "
+	                   "Provenance). ");
+	if (cv_on == CV_ON_TUNING_DATA)
+		out_prose(r, "Its settings were chosen by --tune on these same rows, as the best of the points "
+		             "it scored by cross-validation (see Tuning), so these figures are **optimistic**: "
+		             "the held-out test figures are the ones to trust. ");
 	out_prose(r, "\u00b1 is one standard deviation over the folds; the per-label spread is in the "
 	             "per-label table.");
 	para_close(r);
@@ -2643,8 +2686,7 @@ static void task_mistakes(render *r, const json_t *task)
 	html_open(r, "</ol>\n");
 }
 
-/* other_data: cross-validation ran on data other than the training data. */
-static void write_task(render *r, size_t index, const char *name, const json_t *task, int other_data)
+static void write_task(render *r, size_t index, const char *name, const json_t *task, cv_data cv_on)
 {
 	if (r->format == FMT_HTML)
 		out_fmt(r, "<section class=\"task\" id=\"task-%zu\">\n", index + 1);
@@ -2658,7 +2700,7 @@ static void write_task(render *r, size_t index, const char *name, const json_t *
 		if (task_cv_of(task) != NULL)
 			task_per_label(r, task);
 		task_notes(r, task);
-		task_cv(r, task, other_data);
+		task_cv(r, task, cv_on);
 		task_terms(r, task);
 		html_open(r, "</section>\n");
 		return;
@@ -2667,7 +2709,7 @@ static void write_task(render *r, size_t index, const char *name, const json_t *
 	task_averages(r, task);
 	task_notes(r, task);
 	task_confusion(r, name, task);
-	task_cv(r, task, other_data);
+	task_cv(r, task, cv_on);
 	task_calibration(r, name, task);
 	task_thresholds(r, task);
 	task_terms(r, task);
@@ -2685,11 +2727,13 @@ static void write_report(render *r, const json_t *report)
 	write_begin(r);
 	write_howto(r, report);
 	write_provenance(r, report);
-	write_glance(r, report);
+	cv_data cv_on = json_is_false(jdig(report, "cv", "same_as_training", NULL)) ? CV_ON_OTHER_DATA
+	                : json_is_object(json_object_get(report, "tuning"))        ? CV_ON_TUNING_DATA
+	                                                                           : CV_ON_TRAINING;
+	write_glance(r, report, cv_on);
 	write_tuning(r, report);
-	int other_data = json_is_false(jdig(report, "cv", "same_as_training", NULL));
 	json_object_foreach((json_t *)tasks, name, task)
-		write_task(r, index++, name, task, other_data);
+		write_task(r, index++, name, task, cv_on);
 	write_end(r);
 }
 

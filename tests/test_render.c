@@ -788,6 +788,50 @@ static void test_render__tuning_section(void **state)
 	json_decref(report);
 }
 
+/* Regression (report review: a tuned model's CV figure, 0.654 beside a test
+ * 0.578, was the score its settings were chosen on, and nothing said so):
+ * with a "tuning" record and CV on the training data, At a glance and the
+ * CV section call the CV figures optimistic; without one they do not. */
+static void test_render__tuned_cv_is_called_optimistic(void **state)
+{
+	json_t *tuned = with_tuning(*state);
+	char *md = render_ok(fr_report_write_markdown, tuned);
+	char *html = render_ok(fr_report_write_html, tuned);
+	char *plain = render_ok(fr_report_write_markdown, *state);
+
+	assert_contains(md, "The CV figures are optimistic: --tune chose this model's settings");
+	assert_contains(md, "so these figures are **optimistic**: the held-out test figures are the ones to trust.");
+	assert_contains(html, "so these figures are <strong>optimistic</strong>");
+	assert_lacks(plain, "optimistic");
+	assert_contains(plain, "CV macro-F1 (the folds' mean \u00b1 std)");
+	free(md);
+	free(html);
+	free(plain);
+	json_decref(tuned);
+}
+
+/* Regression (report review: stance at 0.675 accuracy against a 0.900
+ * baseline, and At a glance said nothing): a task whose macro-F1 is no
+ * better than the majority baseline's is named under the table. */
+static void test_render__glance_names_a_task_below_the_baseline(void **state)
+{
+	json_t *report = json_deep_copy(*state);
+	json_t *stance = json_object_get(json_object_get(report, "tasks"), "stance");
+	json_t *base = json_object_get(json_object_get(json_object_get(stance, "baseline"), "macro"), "f1");
+	assert_true(json_is_number(base));
+	json_object_set_new(json_object_get(json_object_get(stance, "test"), "macro"), "f1",
+	                    json_real(json_number_value(base)));
+	char *md = render_ok(fr_report_write_markdown, report);
+	char *plain = render_ok(fr_report_write_markdown, *state);
+
+	assert_contains(md, "**stance**: macro-F1 ");
+	assert_contains(md, "(always the most frequent label): its labels are not worth more than that guess.");
+	assert_lacks(plain, "no better than the baseline");
+	free(md);
+	free(plain);
+	json_decref(report);
+}
+
 /* End to end: a model trained after fr_tune, with the search recorded in
  * it, gets a report whose JSON holds model.json's "tuning" and whose
  * Markdown and HTML show the Tuning section; the same model untuned does
@@ -1243,6 +1287,8 @@ int main(void)
 		cmocka_unit_test(test_render__bad_arguments_are_einvalid),
 		cmocka_unit_test(test_render__output_is_deterministic),
 		cmocka_unit_test(test_render__tuning_section),
+		cmocka_unit_test(test_render__tuned_cv_is_called_optimistic),
+		cmocka_unit_test(test_render__glance_names_a_task_below_the_baseline),
 		cmocka_unit_test(test_render__tuned_model_report_has_tuning),
 		cmocka_unit_test(test_render__multilabel_mistakes_show_the_wrong_decision),
 		cmocka_unit_test(test_render__telling_terms_say_what_they_show),
