@@ -457,6 +457,22 @@ static const char *fmt_cv_label_f1(numbuf *b, const json_t *cv, const char *labe
 	return n >= 0 && (size_t)n < sizeof(b->s) ? b->s : MISSING;
 }
 
+/* Whether some label of the task was scored in some but not all of the
+ * CV folds: its CV F1 carries "(n of k folds)", which needs saying. */
+static int cv_label_in_some_folds(const json_t *task)
+{
+	const json_t *cv = task_cv_of(task);
+	const json_t *labels = task_labels(task);
+	size_t k = json_array_size(json_object_get(cv, "folds"));
+	for (size_t i = 0; cv != NULL && i < json_array_size(labels); i++) {
+		const char *label = label_at(labels, i);
+		const json_t *folds = jdig(cv, "mean", "labels", label != NULL ? label : "", "folds", NULL);
+		if (json_is_integer(folds) && json_integer_value(folds) > 0 && (size_t)json_integer_value(folds) < k)
+			return 1;
+	}
+	return 0;
+}
+
 /* Count of correct predictions in a confusion matrix, or -1 without one. */
 static double confusion_correct(const json_t *confusion)
 {
@@ -2160,6 +2176,11 @@ static void task_per_label(render *r, const json_t *task)
 	if (r->format == FMT_HTML)
 		svg_f1_chart(r, task);
 	html_open(r, "</div>\n");
+	if (cv_label_in_some_folds(task))
+		prose(r, "A CV F1 marked (n of k folds) is the mean over the folds where the label occurs in the "
+		         "held-out rows or the predictions. A label in few folds is in few documents: the fold "
+		         "that holds its documents trains without them and cannot predict it, so its F1 there "
+		         "is 0, and it pulls that fold's macro-F1 down and widens the CV spread.");
 	table_dispose(&t);
 }
 

@@ -1256,6 +1256,10 @@ static void test_render__cv_label_scored_in_some_folds(void **state)
 	assert_md_tables_consistent(md);
 	assert_contains(html, "<td class=\"num\">not scored</td>");
 	assert_contains(html, " (1 of 3 folds)</td>");
+	/* Regression (report review: "(1 of 5 folds)" was never explained): the
+	 * table is followed by what it means, only when a label has it. */
+	assert_contains(md, "A CV F1 marked (n of k folds) is the mean over the folds where the label occurs");
+	assert_lacks(plain, "marked (n of k folds)");
 	/* One whisker fewer in stance's F1 chart. */
 	assert_int_equal(count_of(plain, "stroke-width=\"2\" fill=\"none\"></path>\n") -
 	                 count_of(html, "stroke-width=\"2\" fill=\"none\"></path>\n"), 1);
