@@ -34,6 +34,8 @@ typedef struct render {
 	FILE *fp;              /* borrowed */
 	render_format format;
 	int rc;                /* 0, or the first error (FR_EIO, FR_ENOMEM) */
+	const char *heading;   /* borrowed, the last heading() title: a table's caption */
+	const char *task;      /* borrowed, the task whose section is being written, or NULL */
 } render;
 
 /* Printed for a number the report does not have. */
@@ -512,6 +514,7 @@ static void heading_close(render *r, int level)
 
 static void heading(render *r, int level, const char *title)
 {
+	r->heading = title;
 	heading_open(r, level);
 	out_raw(r, title);
 	heading_close(r, level);
@@ -581,6 +584,7 @@ typedef struct table {
 	size_t ncols;
 	const char *const *head;   /* borrowed, ncols titles */
 	const char *align;         /* borrowed, 'l' or 'r' per column */
+	const char *caption;       /* borrowed, HTML caption; NULL for the last heading's title */
 	char **cells;              /* owned, nrows * ncols, NULL for empty */
 	unsigned char *strong;     /* owned, per row */
 	size_t nrows, cap;
@@ -732,9 +736,31 @@ static void table_write_markdown(render *r, const table *t)
 	free(width);
 }
 
+/* The HTML <caption>: the table's own, or the title of the heading above
+ * it, with the task it belongs to ("Per label (task stance)"), so that a
+ * screen reader's list of tables tells them apart. Markdown has none: its
+ * heading already stands right above the table. */
+static void table_write_caption(render *r, const table *t)
+{
+	const char *caption = t->caption != NULL ? t->caption : r->heading;
+
+	if (caption == NULL)
+		return;
+	out_raw(r, "<caption>");
+	out_raw(r, caption);
+	if (r->task != NULL) {
+		out_raw(r, " (task ");
+		html_text(r, r->task);
+		out_raw(r, ")");
+	}
+	out_raw(r, "</caption>\n");
+}
+
 static void table_write_html(render *r, const table *t, const char *cls)
 {
-	out_fmt(r, "<table class=\"%s\">\n<thead><tr>", cls);
+	out_fmt(r, "<table class=\"%s\">\n", cls);
+	table_write_caption(r, t);
+	out_raw(r, "<thead><tr>");
 	for (size_t c = 0; c < t->ncols; c++) {
 		out_raw(r, t->align[c] == 'r' ? "<th scope=\"col\" class=\"num\">" : "<th scope=\"col\">");
 		html_text(r, t->head[c]);
@@ -1464,6 +1490,7 @@ static void write_tuning(render *r, const json_t *report)
 	para_close(r);
 
 	table_init(&t, 11, head_pair, "llrlllrllrr");
+	t.caption = "The chosen setting and the config's own";
 	table_row(r, &t, 1);
 	table_text(r, &t, "chosen");
 	tune_point_cells(r, &t, chosen);
@@ -1560,6 +1587,7 @@ static const char *const CSS =
 	"th,td{padding:3px 10px;border-bottom:1px solid #e2e8f0;text-align:left;vertical-align:top}\n"
 	"thead th{border-bottom:2px solid #1a202c;font-weight:600;vertical-align:bottom}\n"
 	"tbody th{font-weight:500}\n"
+	"caption{caption-side:top;text-align:left;font-size:12px;color:#4a5568;padding:0 0 2px}\n"
 	".num{text-align:right;font-variant-numeric:tabular-nums}\n"
 	"td.num{white-space:nowrap}\n"
 	"details.as-table{margin:4px 0 12px;overflow-x:auto}\n"
@@ -2715,6 +2743,8 @@ static void write_task(render *r, size_t index, const char *name, const json_t *
 	out_raw(r, "Task: ");
 	put_text(r, name);
 	heading_close(r, 2);
+	r->task = name;
+	r->heading = NULL;
 	task_summary(r, task);
 	if (!task_scored(task)) {
 		/* No test figures: what cross-validation and training say. */
@@ -2762,7 +2792,7 @@ static void write_report(render *r, const json_t *report)
  * so that a write error buffered in fp is seen here. */
 static int render_report(const json_t *report, FILE *fp, render_format format)
 {
-	render r = { fp, format, 0 };
+	render r = { fp, format, 0, NULL, NULL };
 	locale_t c_numeric = (locale_t)0;
 	locale_t previous = (locale_t)0;
 	int rc = 0;

@@ -1270,6 +1270,36 @@ static void test_render__cv_label_scored_in_some_folds(void **state)
 	json_decref(report);
 }
 
+/* Regression (accessibility review: 0 of 29 tables had a <caption>): every
+ * HTML table is named by the heading above it and its task, so a screen
+ * reader's list of tables tells them apart; Markdown gets none. */
+static void test_render__html_tables_have_captions(void **state)
+{
+	json_t *report = with_tuning(*state);
+	char *html = render_ok(fr_report_write_html, report);
+	char *md = render_ok(fr_report_write_markdown, report);
+	const char *p = html;
+
+	assert_true(count_of(html, "<table") > 10);
+	while ((p = strstr(p, "<table")) != NULL) {
+		p = strchr(p, '\n');
+		assert_non_null(p);
+		if (strncmp(p + 1, "<caption>", 9) != 0)
+			fail_msg("table without a caption: %.80s", p + 1);
+	}
+	assert_contains(html, "<caption>At a glance</caption>");
+	assert_contains(html, "<caption>The chosen setting and the config's own</caption>");
+	assert_contains(html, "<caption>Best points</caption>");
+	assert_contains(html, "<caption>Per label (task stance)</caption>");
+	assert_contains(html, "<caption>Review by confidence (task frame)</caption>");
+	assert_contains(html, "caption{");
+	assert_lacks(md, "caption");
+	assert_tags_balance(html);
+	free(html);
+	free(md);
+	json_decref(report);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1303,6 +1333,7 @@ int main(void)
 		cmocka_unit_test(test_render__test_file_is_training_file),
 		cmocka_unit_test(test_render__cv_not_on_training_data),
 		cmocka_unit_test(test_render__cv_label_scored_in_some_folds),
+		cmocka_unit_test(test_render__html_tables_have_captions),
 	};
 
 	return cmocka_run_group_tests(tests, setup_fixture, teardown_fixture);
