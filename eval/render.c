@@ -771,9 +771,17 @@ static void table_write_html(render *r, const table *t, const char *cls)
 		out_raw(r, t->strong[i] ? "<tr class=\"strong\">" : "<tr>");
 		for (size_t c = 0; c < t->ncols; c++) {
 			const char *tag = c == 0 ? "th" : "td";
+			/* <strong>, like Markdown's **, so the row stands out
+			 * without the stylesheet too. */
+			int strong = t->strong[i] && *text_begin(table_at(t, i, c)) != '\0';
+
 			out_fmt(r, "<%s%s%s>", tag, c == 0 ? " scope=\"row\"" : "",
 			        t->align[c] == 'r' ? " class=\"num\"" : "");
+			if (strong)
+				out_raw(r, "<strong>");
 			html_text(r, table_at(t, i, c));
+			if (strong)
+				out_raw(r, "</strong>");
 			out_fmt(r, "</%s>", tag);
 		}
 		out_raw(r, "</tr>\n");
@@ -1401,7 +1409,7 @@ static void svg_tuning_curve(render *r, const json_t *tuning, const json_t *cons
 
 static void write_tuning(render *r, const json_t *report)
 {
-	static const char *const head_pair[] = { "", "stage", "C", "class weight", "solver", "stop words",
+	static const char *const head_pair[] = { "setting", "stage", "C", "class weight", "solver", "stop words",
 		"min_df", "word n-grams", "char n-grams", "CV score (folds pooled)", "one fold's score (mean \u00b1 std)" };
 	static const char *const head_best[] = { "rank", "stage", "C", "class weight", "solver", "stop words",
 		"min_df", "word n-grams", "char n-grams", "CV score (folds pooled)", "one fold's score (mean \u00b1 std)" };
@@ -1523,13 +1531,16 @@ static void write_tuning(render *r, const json_t *report)
 	qsort(sorted, n_points, sizeof(*sorted), cmp_points_by_mean);
 	table_init(&t, 11, head_best, "rlrlllrllrr");
 	for (size_t i = 0; i < n_points && i < TUNE_BEST; i++) {
-		table_row(r, &t, json_equal((json_t *)sorted[i], (json_t *)chosen));
-		table_cell(r, &t, "%zu", i + 1);
+		int is_chosen = json_equal((json_t *)sorted[i], (json_t *)chosen);
+
+		table_row(r, &t, is_chosen);
+		table_cell(r, &t, "%zu%s", i + 1, is_chosen ? " (chosen)" : "");
 		tune_point_cells(r, &t, sorted[i]);
 	}
 	free(sorted);
 	heading(r, 3, "Best points");
-	prose(r, "The best-scoring settings of the search, best first; the chosen one in bold.");
+	prose(r, "The best-scoring settings of the search, best first; the chosen one is marked "
+	         "\u201c(chosen)\u201d and set in bold.");
 	table_write(r, &t, "tuning-best");
 	table_dispose(&t);
 
@@ -1548,7 +1559,7 @@ static void write_tuning(render *r, const json_t *report)
 
 		tune_setting_name(name, sizeof(name), rows[k]);
 		table_row(r, &t, has_chosen);
-		table_text(r, &t, name);
+		table_cell(r, &t, "%s%s", name, has_chosen ? " (chosen)" : "");
 		table_text(r, &t, jstr(rows[k], "class_weight"));
 		for (size_t i = 0; i < n_c; i++)
 			table_text(r, &t, fmt_score(&a, tune_mean_at(points, rows[k], cs[i], 1, NULL, NULL)));
@@ -1556,7 +1567,7 @@ static void write_tuning(render *r, const json_t *report)
 	heading(r, 3, "Search curve");
 	prose(r, "The cross-validated score of every setting against C; a dash where the search did not "
 	         "score that point (the character stage and the refinement try only C values next to a "
-	         "setting's best). The row holding the chosen point is in bold.");
+	         "setting's best). The row holding the chosen point is marked \u201c(chosen)\u201d and set in bold.");
 	table_write(r, &t, "tuning-curve");
 	table_dispose(&t);
 	if (r->format == FMT_HTML) {

@@ -755,16 +755,16 @@ static void test_render__tuning_section(void **state)
 	assert_contains(md, "\n### Best points\n");
 	assert_contains(md, "\n### Search curve\n");
 	/* Ranks: the chosen first and bold, the chars at C 1 second. */
-	assert_contains(md, "| **1** | **words** |");
-	assert_contains(md, "|     2 | chars     |       1 |");
+	assert_contains(md, "| **1 (chosen)** | **words** |");
+	assert_contains(md, "|              2 | chars     |       1 |");
 	/* The curve: C columns as scored, the chosen row bold, dashes where unscored. */
 	assert_contains(md, "| setting ");
 	assert_contains(md, "|      0.25 |       0.5 |         1 |         2 |\n");
-	assert_contains(md, "| **stop words yes, min_df 2, words 1\u20132, chars none**     | **balanced** "
+	assert_contains(md, "| **stop words yes, min_df 2, words 1\u20132, chars none (chosen)** | **balanced** "
 	                    "| **0.551** | **0.563** | **0.554** | **0.547** |");
-	assert_contains(md, "| stop words yes, min_df 2, words 1\u20132, chars 2\u20135          | balanced     "
+	assert_contains(md, "| stop words yes, min_df 2, words 1\u20132, chars 2\u20135               | balanced     "
 	                    "|         \u2013 |     0.558 |     0.560 |         \u2013 |");
-	assert_contains(md, "| stop words yes, min_df 2, words 1\u20132, chars none, libsvm | balanced     "
+	assert_contains(md, "| stop words yes, min_df 2, words 1\u20132, chars none, libsvm      | balanced     "
 	                    "|         \u2013 |         \u2013 |     0.506 |         \u2013 |");
 	assert_md_tables_consistent(md);
 
@@ -1300,6 +1300,37 @@ static void test_render__html_tables_have_captions(void **state)
 	json_decref(report);
 }
 
+/* Regression (accessibility review: the chosen tuning row was bold only
+ * through CSS, and the chosen table's first column had an empty header):
+ * bold rows put <strong> in their cells, the chosen point's first cell
+ * says "(chosen)" in both formats as the section text says, and the first
+ * column is headed "setting". */
+static void test_render__chosen_row_survives_without_css(void **state)
+{
+	json_t *report = with_tuning(*state);
+	char *html = render_ok(fr_report_write_html, report);
+	char *md = render_ok(fr_report_write_markdown, report);
+
+	assert_contains(html, "<tr class=\"strong\"><th scope=\"row\" class=\"num\"><strong>1 (chosen)</strong></th>"
+	                      "<td><strong>words</strong></td>");
+	assert_contains(html, "<th scope=\"row\"><strong>stop words yes, min_df 2, words 1\u20132, chars none "
+	                      "(chosen)</strong></th>");
+	assert_contains(html, "<tr class=\"strong\"><th scope=\"row\"><strong>chosen</strong></th>");
+	assert_contains(html, "the chosen one is marked \u201c(chosen)\u201d and set in bold.");
+	assert_contains(md, "the chosen one is marked \u201c(chosen)\u201d and set in bold.");
+	assert_contains(md, "The row holding the chosen point is marked \u201c(chosen)\u201d and set in bold.");
+	assert_lacks(html, "<th scope=\"col\"></th>");
+	assert_contains(html, "<thead><tr><th scope=\"col\">setting</th><th scope=\"col\">stage</th>");
+	assert_contains(md, "\n| setting          | stage     |");
+	/* Every bold row, not only tuning's: the averages too. */
+	assert_int_equal(count_of(html, "<tr class=\"strong\"><th scope=\"row\"><strong>"),
+	                 count_of(html, "<tr class=\"strong\"><th scope=\"row\">"));
+	assert_tags_balance(html);
+	free(html);
+	free(md);
+	json_decref(report);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1334,6 +1365,7 @@ int main(void)
 		cmocka_unit_test(test_render__cv_not_on_training_data),
 		cmocka_unit_test(test_render__cv_label_scored_in_some_folds),
 		cmocka_unit_test(test_render__html_tables_have_captions),
+		cmocka_unit_test(test_render__chosen_row_survives_without_css),
 	};
 
 	return cmocka_run_group_tests(tests, setup_fixture, teardown_fixture);
