@@ -1067,9 +1067,46 @@ static void svg_reliability(render *r, const char *task, const json_t *test, con
 #define TUNE_MAX_C 16
 #define TUNE_BEST 10
 
-/* Colours of the search curve's settings (Tableau 10), reused past ten. */
-static const char *const tune_palette[] = { "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-	"#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac" };
+/* Colours of the search curve's settings, reused past ten. Each has at
+ * least 4.5:1 contrast against the white page (WCAG asks 3:1 of a chart's
+ * lines); a line also has its own marker shape (tune_marker), so that
+ * colour is not the only thing telling two settings apart. Lines k and
+ * k + 5 share a shape, so their colours are far apart (blue and ochre,
+ * orange and teal, green and pink, red and grey, purple and brown). */
+static const char *const tune_palette[] = { "#2563eb", "#c2410c", "#15803d", "#b91c1c", "#7e22ce",
+	"#a16207", "#0e7490", "#db2777", "#525252", "#78563c" };
+
+#define TUNE_SHAPES 5
+
+/* Opens a <path> drawing marker shape (circle, square, triangle, diamond,
+ * down-pointing triangle; by shape % TUNE_SHAPES) of radius about rad at
+ * (x, y); the caller closes it, after a <title> if it has one. */
+static void tune_marker(render *r, size_t shape, double x, double y, double rad, const char *fill,
+                        const char *stroke)
+{
+	double h = rad * 1.25;
+
+	out_raw(r, "<path class=\"mark\" d=\"");
+	switch (shape % TUNE_SHAPES) {
+	case 0:
+		out_fmt(r, "M%.1f %.1fa%.1f %.1f 0 1 0 %.1f 0a%.1f %.1f 0 1 0 %.1f 0Z", x - rad, y, rad, rad,
+		        2 * rad, rad, rad, -2 * rad);
+		break;
+	case 1:
+		out_fmt(r, "M%.1f %.1fh%.1fv%.1fh%.1fZ", x - rad, y - rad, 2 * rad, 2 * rad, -2 * rad);
+		break;
+	case 2:
+		out_fmt(r, "M%.1f %.1fL%.1f %.1fL%.1f %.1fZ", x, y - h, x + h, y + rad, x - h, y + rad);
+		break;
+	case 3:
+		out_fmt(r, "M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ", x, y - h, x + h, y, x, y + h, x - h, y);
+		break;
+	default:
+		out_fmt(r, "M%.1f %.1fL%.1f %.1fL%.1f %.1fZ", x, y + h, x + h, y - rad, x - h, y - rad);
+		break;
+	}
+	out_fmt(r, "\" fill=\"%s\" stroke=\"%s\" stroke-width=\"1.5\">", fill, stroke);
+}
 
 static const json_t *tuning_of(const json_t *report)
 {
@@ -1359,17 +1396,19 @@ static void svg_tuning_curve(render *r, const json_t *tuning, const json_t *cons
 				continue;
 			const char *cw = jstr(pt, "class_weight");
 			int filled = cw != NULL && strcmp(cw, "balanced") == 0;
-			out_fmt(r, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\" stroke=\"%s\" "
-			        "stroke-width=\"1.5\"><title>", left + (log2(C) - lmin) / (lmax - lmin) * pw,
-			        top + (ymax - m) / (ymax - ymin) * ph, filled ? colour : "#fff", colour);
+			tune_marker(r, k, left + (log2(C) - lmin) / (lmax - lmin) * pw,
+			            top + (ymax - m) / (ymax - ymin) * ph, 3.5, filled ? colour : "#fff", colour);
+			out_raw(r, "<title>");
 			html_text(r, name);
 			out_fmt(r, "; C %g, class weight ", C);
 			html_text(r, cw != NULL ? cw : MISSING);
-			out_fmt(r, ": %s</title></circle>\n", fmt_score(&sc, json_object_get(pt, "mean")));
+			out_fmt(r, ": %s</title></path>\n", fmt_score(&sc, json_object_get(pt, "mean")));
 		}
-		out_fmt(r, "<path d=\"M4 %dh24\" stroke=\"%s\" stroke-width=\"2\"%s></path><text x=\"34\" y=\"%d\">",
-		        y - 4, colour,
-		        json_is_null(json_object_get(rows[k], "char_ngrams")) ? "" : " stroke-dasharray=\"6 3\"", y);
+		/* The key: the line as drawn, with its marker on it. */
+		out_fmt(r, "<path d=\"M4 %dh24\" stroke=\"%s\" stroke-width=\"2\"%s></path>", y - 4, colour,
+		        json_is_null(json_object_get(rows[k], "char_ngrams")) ? "" : " stroke-dasharray=\"6 3\"");
+		tune_marker(r, k, 16, y - 4, 3.5, colour, colour);
+		out_fmt(r, "</path><text x=\"34\" y=\"%d\">", y);
 		html_text(r, name);
 		out_raw(r, "</text>\n");
 	}
@@ -1398,7 +1437,8 @@ static void svg_tuning_curve(render *r, const json_t *tuning, const json_t *cons
 			        x - 4.5, y - 4.5, s.s, ly - 9, ly, s.s);
 	}
 	/* The class weight key: a line takes the better one at each C. */
-	out_fmt(r, "<text x=\"4\" y=\"%d\">Each line takes its setting's better class weight at each C:</text>\n"
+	out_fmt(r, "<text x=\"4\" y=\"%d\">Each line takes its setting's better class weight at each C "
+	        "(a filled marker or a hollow one):</text>\n"
 	        "<circle cx=\"16\" cy=\"%d\" r=\"3.5\" fill=\"#4a5568\" stroke=\"#4a5568\" stroke-width=\"1.5\">"
 	        "</circle><text x=\"34\" y=\"%d\">balanced</text>"
 	        "<circle cx=\"116\" cy=\"%d\" r=\"3.5\" fill=\"#fff\" stroke=\"#4a5568\" stroke-width=\"1.5\">"

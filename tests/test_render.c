@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <locale.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1017,14 +1018,17 @@ static void test_render__tuning_curve_names_the_class_weight(void **state)
 	const char *svg = strstr(html, "<svg class=\"tuning-curve\"");
 
 	assert_non_null(svg);
-	assert_contains(svg, "Each line takes its setting's better class weight at each C:");
+	assert_contains(svg, "Each line takes its setting's better class weight at each C (a filled marker or a "
+	                     "hollow one):");
 	assert_contains(svg, "<title>stop words yes, min_df 2, words 1\u20132, chars none; C 1, class weight none: "
 	                     "0.570</title>");
 	assert_contains(svg, "<title>stop words yes, min_df 2, words 1\u20132, chars none; C 0.5, class weight "
 	                     "balanced: 0.563</title>");
-	/* One dot per point drawn (4 + 4 + 2 + 1), hollow only where none won. */
-	assert_int_equal(count_of(svg, "r=\"3.5\" fill=\"#fff\""), 1 + 1); /* one dot, one legend key */
-	assert_int_equal(count_of(svg, "r=\"3.5\""), 11 + 2);
+	/* One marker per point drawn (4 + 4 + 2 + 1) and one on each line's
+	 * key (4), hollow only where none won. */
+	assert_int_equal(count_of(svg, "fill=\"#fff\" stroke=\"#"), 1 + 1); /* one marker, one legend key */
+	assert_int_equal(count_of(svg, "<path class=\"mark\""), 11 + 4);
+	assert_int_equal(count_of(svg, "r=\"3.5\""), 2);
 	assert_tags_balance(html);
 	free(html);
 	json_decref(report);
@@ -1331,6 +1335,79 @@ static void test_render__chosen_row_survives_without_css(void **state)
 	json_decref(report);
 }
 
+/* WCAG 2 relative luminance of "#rrggbb" (tests only). */
+static double test_luminance(const char *hex)
+{
+	double c[3];
+
+	for (int i = 0; i < 3; i++) {
+		char part[3] = { hex[1 + 2 * i], hex[2 + 2 * i], '\0' };
+		double v = (double)strtol(part, NULL, 16) / 255.0;
+		c[i] = v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4);
+	}
+	return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+}
+
+static double test_contrast(const char *a, const char *b)
+{
+	double la = test_luminance(a), lb = test_luminance(b);
+
+	return la > lb ? (la + 0.05) / (lb + 0.05) : (lb + 0.05) / (la + 0.05);
+}
+
+/* Regression (accessibility review: five of the search curve's line
+ * colours had under 3:1 contrast on white, #edc948 only 1.6, and the lines
+ * differed by colour alone): every line colour has 3:1 or more against
+ * the white page, and each line has its own marker shape, shown on its
+ * legend key too. */
+static void test_render__tuning_lines_differ_by_more_than_colour(void **state)
+{
+	json_t *report = with_tuning(*state);
+	char *html = render_ok(fr_report_write_html, report);
+	const char *svg = strstr(html, "<svg class=\"tuning-curve\"");
+	const char *end = NULL, *p = NULL;
+	char shapes[4][8];
+	size_t n = 0;
+
+	assert_non_null(svg);
+	end = strstr(svg, "</svg>");
+	assert_non_null(end);
+	for (p = svg; (p = strstr(p, "<path fill=\"none\" stroke=\"#")) != NULL && p < end; p++) {
+		const char *hex = p + strlen("<path fill=\"none\" stroke=\"");
+		char colour[8];
+
+		memcpy(colour, hex, 7);
+		colour[7] = '\0';
+		if (test_contrast(colour, "#ffffff") < 3.0)
+			fail_msg("line colour %s: %.2f:1 on white", colour, test_contrast(colour, "#ffffff"));
+		n++;
+	}
+	assert_int_equal(n, 4);
+	/* The legend keys' markers: four shapes, each drawn as the line's. */
+	n = 0;
+	for (p = svg; (p = strstr(p, "h24\" stroke=\"")) != NULL && p < end; p++) {
+		const char *mark = strstr(p, "<path class=\"mark\" d=\"");
+
+		assert_non_null(mark);
+		mark += strlen("<path class=\"mark\" d=\"");
+		/* The command letters after the first point say the shape. */
+		size_t k = 0;
+		for (const char *q = mark + 1; *q != '"' && k < 7; q++)
+			if ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z'))
+				shapes[n][k++] = *q;
+		shapes[n][k] = '\0';
+		for (size_t j = 0; j < n; j++)
+			if (strcmp(shapes[j], shapes[n]) == 0)
+				fail_msg("legend keys %zu and %zu have the same marker (%s)", j, n, shapes[n]);
+		n++;
+		assert_true(n <= 4);
+	}
+	assert_int_equal(n, 4);
+	assert_tags_balance(html);
+	free(html);
+	json_decref(report);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1366,6 +1443,7 @@ int main(void)
 		cmocka_unit_test(test_render__cv_label_scored_in_some_folds),
 		cmocka_unit_test(test_render__html_tables_have_captions),
 		cmocka_unit_test(test_render__chosen_row_survives_without_css),
+		cmocka_unit_test(test_render__tuning_lines_differ_by_more_than_colour),
 	};
 
 	return cmocka_run_group_tests(tests, setup_fixture, teardown_fixture);
