@@ -818,13 +818,53 @@ static size_t svg_longest_label(const json_t *labels)
 	return longest;
 }
 
-/* White blended toward (R, G, B) by share in [0, 1]. */
-static void svg_fill(render *r, double share, int red, int green, int blue)
+/* WCAG 2 relative luminance of an sRGB colour, channels 0 to 255. */
+static double svg_luminance(int red, int green, int blue)
+{
+	const int ch[3] = { red, green, blue };
+	double lin[3];
+
+	for (int i = 0; i < 3; i++) {
+		double v = ch[i] / 255.0;
+		lin[i] = v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4);
+	}
+	return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+}
+
+/* The WCAG contrast ratio of two luminances, 1 to 21. */
+static double svg_contrast(double a, double b)
+{
+	return a > b ? (a + 0.05) / (b + 0.05) : (b + 0.05) / (a + 0.05);
+}
+
+/* Writes white blended toward (R, G, B) by share in [0, 1]; returns the
+ * blend's relative luminance. */
+static double svg_fill(render *r, double share, int red, int green, int blue)
 {
 	double s = share < 0.0 ? 0.0 : share > 1.0 ? 1.0 : share;
+	int c[3] = { (int)lround(255 - (255 - red) * s), (int)lround(255 - (255 - green) * s),
+		     (int)lround(255 - (255 - blue) * s) };
 
-	out_fmt(r, "#%02x%02x%02x", (int)lround(255 - (255 - red) * s),
-	        (int)lround(255 - (255 - green) * s), (int)lround(255 - (255 - blue) * s));
+	out_fmt(r, "#%02x%02x%02x", c[0], c[1], c[2]);
+	return svg_luminance(c[0], c[1], c[2]);
+}
+
+/* Text colour for a background of luminance bg: preferred ("#rrggbb") if
+ * it reaches 4.5:1 (WCAG AA for normal text), else the page's dark text or
+ * white, whichever does, else black or white, whichever contrasts more
+ * (one of them reaches 4.58:1 on any background). */
+static const char *svg_text_on(double bg, const char *preferred)
+{
+	static const char *const fallback[] = { "#1a202c", "#ffffff" };
+	const char *const cand[3] = { preferred, fallback[0], fallback[1] };
+
+	for (int i = 0; i < 3; i++) {
+		unsigned v = 0;
+		if (sscanf(cand[i], "#%6x", &v) == 1 &&
+		    svg_contrast(bg, svg_luminance((int)(v >> 16), (int)(v >> 8 & 0xff), (int)(v & 0xff))) >= 4.5)
+			return cand[i];
+	}
+	return svg_contrast(bg, 0.0) >= svg_contrast(bg, 1.0) ? "#000000" : "#ffffff";
 }
 
 /* The confusion matrix as a heat map: one <rect> per cell, coloured by the
@@ -867,14 +907,15 @@ static void svg_heatmap(render *r, const char *task, const json_t *confusion)
 			double share = total > 0.0 ? count / total : 0.0;
 			int x = left + (int)p * cw;
 			numbuf pct = { "" };
+			double bg = 1.0;
 
 			fmt_share(&pct, share);
 			out_fmt(r, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"",
 			        x, y, cw - 2, ch - 2);
 			if (t == p)
-				svg_fill(r, share, 33, 102, 172);
+				bg = svg_fill(r, share, 33, 102, 172);
 			else
-				svg_fill(r, share, 203, 24, 29);
+				bg = svg_fill(r, share, 203, 24, 29);
 			out_raw(r, "\"><title>true ");
 			html_text(r, label_at(labels, t));
 			out_raw(r, ", predicted ");
@@ -884,10 +925,10 @@ static void svg_heatmap(render *r, const char *task, const json_t *confusion)
 			        total > 0.0 ? pct.s : MISSING);
 			out_fmt(r, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"count\" "
 			        "fill=\"%s\">%.0f</text>", x + cw / 2 - 1, y + ch / 2 - 2,
-			        share > 0.55 ? "#ffffff" : "#1a202c", count);
+			        svg_text_on(bg, "#1a202c"), count);
 			out_fmt(r, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"share\" "
 			        "fill=\"%s\">%s</text>\n", x + cw / 2 - 1, y + ch / 2 + 13,
-			        share > 0.55 ? "#ffffff" : "#4a5568", total > 0.0 ? pct.s : MISSING);
+			        svg_text_on(bg, "#4a5568"), total > 0.0 ? pct.s : MISSING);
 		}
 	}
 	for (size_t p = 0; p < k; p++) {

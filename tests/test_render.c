@@ -366,8 +366,8 @@ static void test_render__html_heatmap_has_a_rect_per_cell(void **state)
 	assert_int_equal(rects[0], 9);
 	assert_int_equal(rects[1], 25);
 	/* Counts written in the cells, axes named. */
-	assert_contains(html, "class=\"count\" fill=\"#ffffff\">44</text>");
-	assert_contains(html, "class=\"share\" fill=\"#ffffff\">77.2%</text>");
+	assert_contains(html, "class=\"count\" fill=\"#000000\">44</text>");
+	assert_contains(html, "class=\"share\" fill=\"#000000\">77.2%</text>");
 	/* Colour by row share: a whole row sent to one wrong label is full red,
 	 * an empty cell white. */
 	assert_contains(html, "fill=\"#cb181d\"><title>true pro_russia, predicted neutral: 2 of 2 "
@@ -1408,6 +1408,61 @@ static void test_render__tuning_lines_differ_by_more_than_colour(void **state)
 	json_decref(report);
 }
 
+/* Regression (accessibility review: white text on mid-blue heat map cells
+ * had 2.9 to 3.5:1 contrast, the colour switching at a share of 0.55):
+ * every cell's count and share have 4.5:1 or more against the cell, for
+ * every share from 0 to 1 in both hues. */
+static void test_render__heatmap_text_contrast(void **state)
+{
+	json_t *report = json_deep_copy(*state);
+	json_t *confusion = json_object_get(json_object_get(json_object_get(json_object_get(report, "tasks"),
+	                                    "frame"), "test"), "confusion");
+	json_t *matrix = json_array();
+	size_t k = json_array_size(json_object_get(confusion, "labels")), cells = 0;
+
+	assert_true(k >= 2);
+	/* Row i spreads 100 paragraphs so that the diagonal and the cell
+	 * beside it sweep the shares 0 to 1 between them. */
+	for (size_t i = 0; i < k; i++) {
+		json_t *row = json_array();
+		long diag = (long)(100 * i / (k - 1));
+		for (size_t p = 0; p < k; p++)
+			json_array_append_new(row, json_integer(p == i ? diag : p == (i + 1) % k ? 100 - diag : 0));
+		json_array_append_new(matrix, row);
+	}
+	json_object_set_new(confusion, "matrix", matrix);
+	for (int pass = 0; pass < 2; pass++) {
+		char *html = render_ok(fr_report_write_html, pass == 0 ? *state : report);
+		const char *p = html;
+
+		while ((p = strstr(p, "<rect x=")) != NULL) {
+			const char *fill = strstr(p, "fill=\"#");
+			const char *end = strstr(p, "</rect>");
+			char bg[8], fg[8];
+
+			assert_non_null(fill);
+			assert_non_null(end);
+			p = end;
+			if (strncmp(end, "</rect>\n<text", 13) != 0)
+				continue; /* not a heat map cell */
+			memcpy(bg, fill + 6, 7);
+			bg[7] = '\0';
+			for (int t = 0; t < 2; t++) {
+				const char *text = strstr(p, t == 0 ? "class=\"count\" fill=\"" : "class=\"share\" fill=\"");
+				assert_non_null(text);
+				memcpy(fg, strchr(text, '#'), 7);
+				fg[7] = '\0';
+				if (test_contrast(bg, fg) < 4.5)
+					fail_msg("%s text on %s: %.2f:1", fg, bg, test_contrast(bg, fg));
+			}
+			cells++;
+		}
+		free(html);
+	}
+	assert_int_equal(cells, 9 + 25 + 9 + k * k);
+	json_decref(report);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1444,6 +1499,7 @@ int main(void)
 		cmocka_unit_test(test_render__html_tables_have_captions),
 		cmocka_unit_test(test_render__chosen_row_survives_without_css),
 		cmocka_unit_test(test_render__tuning_lines_differ_by_more_than_colour),
+		cmocka_unit_test(test_render__heatmap_text_contrast),
 	};
 
 	return cmocka_run_group_tests(tests, setup_fixture, teardown_fixture);
