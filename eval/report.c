@@ -807,8 +807,9 @@ static json_t *label_notes(const fr_model *m, size_t task, const label_set *ls, 
 		if (s == NULL)
 			continue;
 		if (s->support == 0 && s->predicted)
-			note(notes, name, "No rows in the test data, yet predicted %zu time%s: precision and recall "
-			     "are 0 by definition, and its F1 of 0 counts in the macro average.",
+			note(notes, name, "No rows in the test data, yet predicted %zu time%s: precision is 0 (none "
+			     "of those predictions was right), recall is 0 by convention, and its F1 of 0 "
+			     "counts in the macro average.",
 			     s->predicted, s->predicted == 1 ? "" : "s");
 		else if (s->support == 0)
 			note(notes, name, "No rows in the test data: recall is 0 by definition, and it is left out "

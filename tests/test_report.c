@@ -938,6 +938,18 @@ static void test_report__macro_over_labels_with_test_rows(void **state)
 	assert_int_equal(json_integer_value(json_object_get(arms, "support")), 0);
 	assert_true(json_integer_value(json_object_get(arms, "predicted")) >= 1);
 	assert_true(num(arms, "f1", NULL) == 0.0);
+	/* Regression (review: the note said "precision and recall are 0 by
+	 * definition"; precision was measured, none of the predictions right,
+	 * and only recall is 0 by convention). */
+	const json_t *arms_notes = json_object_get(json_object_get(json_object_get(json_object_get(r, "tasks"),
+	                                           "frame"), "label_notes"), "arms");
+	const char *arms_note = json_string_value(json_array_get(arms_notes, json_array_size(arms_notes) - 1));
+	assert_non_null(arms_note);
+	if (strstr(arms_note, "No rows in the test data") == NULL)
+		fail_msg("arms note: %s", arms_note);
+	assert_non_null(strstr(arms_note, ": precision is 0 (none of those predictions was right), recall is 0 "
+	                                  "by convention, and its F1 of 0 counts in the macro average."));
+	assert_null(strstr(arms_note, "precision and recall"));
 	double with = 0, without = 0;
 	size_t n_with = 0, n_without = 0;
 	const char *name;
