@@ -1029,12 +1029,21 @@ static void svg_f1_chart(render *r, const json_t *task)
 	out_raw(r, "</svg>\n");
 }
 
+/* What a reliability bin counts: paragraphs, or in a multi-label task
+ * pairs of a paragraph and a label (each label scored on its own). */
+static const char *reliability_unit(int pairs, double count)
+{
+	if (pairs)
+		return count == 1.0 ? "paragraph\u2013label pair" : "paragraph\u2013label pairs";
+	return count == 1.0 ? "paragraph" : "paragraphs";
+}
+
 /* The reliability diagram: observed accuracy against confidence, one bar
  * per non-empty bin of the test set (from the bin's lower to its upper
  * edge, as high as its accuracy, a dot at its mean confidence), the
  * diagonal a calibrated model would follow, and with cross-validation a
  * ring per bin of the pooled held-out folds. */
-static void svg_reliability(render *r, const char *task, const json_t *test, const json_t *cv)
+static void svg_reliability(render *r, const char *task, const json_t *test, const json_t *cv, int pairs)
 {
 	const int side = 240, left = 48, top = 28, bottom = 44;
 	const int width = left + side + 16, height = top + side + bottom;
@@ -1080,17 +1089,17 @@ static void svg_reliability(render *r, const char *task, const json_t *test, con
 			if (s == 0)
 				out_fmt(r, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
 				        "fill=\"#90cdf4\" stroke=\"#ffffff\"><title>test, confidence %.1f to %.1f: "
-				        "%.0f paragraphs, mean confidence %s, accuracy %s</title></rect>"
+				        "%.0f %s, mean confidence %s, accuracy %s</title></rect>"
 				        "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#2b6cb0\"></circle>\n",
 				        left + lower * side, top + (1.0 - acc) * side, (upper - lower) * side,
-				        acc * side, lower, upper, count, c.s, a.s,
+				        acc * side, lower, upper, count, reliability_unit(pairs, count), c.s, a.s,
 				        left + conf * side, top + (1.0 - acc) * side);
 			else
 				out_fmt(r, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"none\" "
 				        "stroke=\"#c05621\" stroke-width=\"2\"><title>cross-validation, confidence "
-				        "%.1f to %.1f: %.0f paragraphs, mean confidence %s, accuracy %s</title>"
+				        "%.1f to %.1f: %.0f %s, mean confidence %s, accuracy %s</title>"
 				        "</circle>\n", left + conf * side, top + (1.0 - acc) * side,
-				        lower, upper, count, c.s, a.s);
+				        lower, upper, count, reliability_unit(pairs, count), c.s, a.s);
 		}
 	}
 	out_fmt(r, "<path d=\"M%d %dL%d %d\" stroke=\"#1a202c\" stroke-width=\"1.5\" "
@@ -2507,6 +2516,10 @@ static void task_calibration(render *r, const char *name, const json_t *task)
 	static const char *const head_cv[] = { "confidence", "test paragraphs", "mean confidence",
 		"accuracy", "accuracy \u2212 confidence", "CV paragraphs", "CV mean confidence",
 		"CV accuracy" };
+	/* A multi-label task's bins count paragraph-label pairs. */
+	static const char *const head_pairs[] = { "confidence", "test paragraph\u2013label pairs",
+		"mean confidence", "accuracy", "accuracy \u2212 confidence", "CV paragraph\u2013label pairs",
+		"CV mean confidence", "CV accuracy" };
 	const json_t *cal = json_object_get(task, "calibration");
 	const json_t *test = jdig(task, "reliability", "test", NULL);
 	const json_t *cv = jdig(task, "reliability", "cv", NULL);
@@ -2523,7 +2536,7 @@ static void task_calibration(render *r, const char *name, const json_t *task)
 		return;
 	if (!json_is_object(cv))
 		cv = NULL;
-	table_init(&t, cv != NULL ? 8 : 5, head_cv, "lrrrrrrr");
+	table_init(&t, cv != NULL ? 8 : 5, task_multilabel(task) ? head_pairs : head_cv, "lrrrrrrr");
 	for (size_t i = 0; i < json_array_size(bins); i++) {
 		const json_t *bin = json_array_get(bins, i);
 		const json_t *cv_bin = json_array_get(cv_bins, i);
@@ -2597,12 +2610,13 @@ static void task_calibration(render *r, const char *name, const json_t *task)
 	out_raw(r, " on the test set");
 	if (cv != NULL)
 		out_fmt(r, " and %s in cross-validation", fmt_score(&a, json_object_get(cv, "ece")));
-	out_raw(r, " (0 is perfect; bins of a few paragraphs swing widely).");
+	out_raw(r, task_multilabel(task) ? " (0 is perfect; bins of a few pairs swing widely)."
+	                                 : " (0 is perfect; bins of a few paragraphs swing widely).");
 	para_close(r);
 	html_open(r, "<div class=\"figures\">\n");
 	table_write(r, &t, "reliability");
 	if (r->format == FMT_HTML)
-		svg_reliability(r, name, test, cv);
+		svg_reliability(r, name, test, cv, task_multilabel(task));
 	html_open(r, "</div>\n");
 	table_dispose(&t);
 }
@@ -2646,10 +2660,17 @@ static void task_thresholds(render *r, const json_t *task)
 		table_text(r, &t, fmt_pct(&a, json_object_get(row, "accuracy_after_review")));
 	}
 	heading(r, 3, "Review by confidence");
-	prose(r, "If you check by hand every paragraph whose confidence, as labels.jsonl and labels.csv "
-	         "give it (4 decimals), is below the cut, you review that many paragraphs; the rest keep "
-	         "the model's label and are right as often as shown. Accuracy after review counts the "
-	         "reviewed paragraphs as corrected.");
+	if (task_multilabel(task))
+		prose(r, "If you check by hand every paragraph whose confidence, as labels.jsonl and labels.csv "
+		         "give it (4 decimals), is below the cut, you review that many paragraphs; the rest keep "
+		         "the model's label set, and a kept paragraph counts as right only when every one of "
+		         "its labels is (given or withheld rightly). Accuracy after review counts the reviewed "
+		         "paragraphs as corrected.");
+	else
+		prose(r, "If you check by hand every paragraph whose confidence, as labels.jsonl and labels.csv "
+		         "give it (4 decimals), is below the cut, you review that many paragraphs; the rest keep "
+		         "the model's label and are right as often as shown. Accuracy after review counts the "
+		         "reviewed paragraphs as corrected.");
 	table_write(r, &t, "thresholds");
 	table_dispose(&t);
 }
@@ -2816,10 +2837,12 @@ static void task_mistakes(render *r, const json_t *task)
 		         "surest wrong decision, a label given wrongly by its probability p and a label missed "
 		         "by 1 \u2212 p. Each wrong decision is shown with p and the label's threshold, and "
 		         "with the words that argued for it: for giving a label wrongly, or for withholding "
-		         "a label that was missed.");
+		         "a label that was missed. Each gives the paragraph, then its true labels \u2192 the "
+		         "labels predicted.");
 	else
 		prose(r, "Wrong predictions the model was surest of, most confident first: they show what it "
-		         "misreads, or where a label deserves a second look.");
+		         "misreads, or where a label deserves a second look. Each gives the paragraph, then "
+		         "its true label \u2192 the label predicted, and the confidence.");
 	html_open(r, "<ol class=\"mistakes\">\n");
 	for (size_t i = 0, n = 0; i < json_array_size(mistakes); i++)
 		if (json_is_object(json_array_get(mistakes, i)))

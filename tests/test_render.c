@@ -1463,6 +1463,54 @@ static void test_render__heatmap_text_contrast(void **state)
 	json_decref(report);
 }
 
+/* Regression (review of the report's wording): the mistakes say which
+ * side of the arrow is the truth; a reliability bin of one paragraph is
+ * "1 paragraph"; and in a multi-label task the reliability table and chart
+ * count paragraph-label pairs and the review table's text speaks of label
+ * sets, not of one label per paragraph. */
+static void test_render__wording_for_mistakes_bins_and_multilabel(void **state)
+{
+	json_t *report = json_deep_copy(*state);
+	json_t *tasks = json_object_get(report, "tasks");
+	json_t *bin = json_array_get(json_object_get(json_object_get(json_object_get(json_object_get(tasks,
+	                             "stance"), "reliability"), "test"), "bins"), 9);
+
+	assert_non_null(bin);
+	json_object_set_new(bin, "count", json_integer(1));
+	json_object_set_new(bin, "confidence", json_real(0.95));
+	json_object_set_new(bin, "accuracy", json_real(1.0));
+	assert_int_equal(json_object_set_new(json_object_get(tasks, "frame"), "multilabel", json_true()), 0);
+	char *md = render_ok(fr_report_write_markdown, report);
+	char *html = render_ok(fr_report_write_html, report);
+	const char *frame_md = strstr(md, "\n## Task: frame\n");
+	const char *frame_html = strstr(html, "<h2>Task: frame</h2>");
+
+	assert_non_null(frame_md);
+	assert_non_null(frame_html);
+	/* Single-label stance: true \u2192 predicted, said in the intro. */
+	assert_contains(md, "Each gives the paragraph, then its true label \u2192 the label predicted, and the "
+	                    "confidence.");
+	assert_contains(html, "test, confidence 0.9 to 1.0: 1 paragraph, mean confidence 0.950");
+	assert_lacks(html, ": 1 paragraphs,");
+	/* Multi-label frame. */
+	assert_contains(frame_md, "| test paragraph\u2013label pairs |");
+	assert_contains(frame_md, "| CV paragraph\u2013label pairs |");
+	assert_contains(frame_md, "bins of a few pairs swing widely");
+	assert_contains(frame_md, "the rest keep the model's label set, and a kept paragraph counts as right "
+	                          "only when every one of its labels is");
+	assert_lacks(frame_md, "keep the model's label and");
+	assert_contains(frame_html, "paragraph\u2013label pairs, mean confidence");
+	assert_lacks(frame_html, " paragraphs, mean confidence");
+	assert_contains(md, "Each gives the paragraph, then its true labels \u2192 the labels predicted.");
+	/* Stance keeps its paragraphs. */
+	assert_true(strstr(md, "| test paragraphs |") < frame_md);
+	assert_md_tables_consistent(md);
+	assert_tags_balance(html);
+	free(md);
+	free(html);
+	json_decref(report);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1500,6 +1548,7 @@ int main(void)
 		cmocka_unit_test(test_render__chosen_row_survives_without_css),
 		cmocka_unit_test(test_render__tuning_lines_differ_by_more_than_colour),
 		cmocka_unit_test(test_render__heatmap_text_contrast),
+		cmocka_unit_test(test_render__wording_for_mistakes_bins_and_multilabel),
 	};
 
 	return cmocka_run_group_tests(tests, setup_fixture, teardown_fixture);
