@@ -2588,6 +2588,17 @@ static void task_calibration(render *r, const char *name, const json_t *task)
 			        "out-of-fold training paragraphs in %s folds): of the paragraphs given confidence "
 			        "0.8, about 80%% should be right.", fmt_score(&a, json_object_get(cal, "slope")),
 			        fmt_count(&b, json_object_get(cal, "rows")), fmt_count(&c, json_object_get(cal, "folds")));
+			/* Rows of a label absent from their fold's training get no
+			 * out-of-fold score (calibrate.c): say where they went. */
+			double labeled = 0.0, fit = jdouble(json_object_get(cal, "rows"), 0.0);
+			const char *key = NULL;
+			const json_t *count = NULL;
+			json_object_foreach((json_t *)json_object_get(task, "train_counts"), key, count)
+				labeled += jdouble(count, 0.0);
+			if (fit > 0.0 && labeled > fit)
+				out_fmt(r, " The other %.0f of the %.0f labeled training paragraphs have a label whose "
+				        "every row was in their own fold: the fold's classifier had no row of it to "
+				        "learn from, so it gave them no score.", labeled - fit, labeled);
 		} else if (method == NULL || strcmp(method, "none") == 0) {
 			out_raw(r, "Confidence is the raw score (the model is not calibrated): it ranks paragraphs "
 			        "by certainty but is not a probability.");
