@@ -5,6 +5,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* source into dst (size bytes): whole when it fits, else "..." and as much
+ * of its end as fits, from the start of a UTF-8 character. */
+static void copy_source(char *dst, size_t size, const char *source)
+{
+	size_t len = strlen(source);
+	if (len < size) {
+		memcpy(dst, source, len + 1);
+		return;
+	}
+	size_t from = len - (size - 4);
+	while (from < len && ((unsigned char)source[from] & 0xC0) == 0x80)
+		from++;
+	memcpy(dst, "...", 3);
+	memcpy(dst + 3, source + from, len - from + 1);
+}
+
+void fr_error_set_source(fr_error *err, const char *source)
+{
+	if (err != NULL)
+		copy_source(err->source, sizeof(err->source), source ? source : "");
+}
+
+int fr_error_source_is(const fr_error *err, const char *path)
+{
+	char kept[sizeof(err->source)];
+	copy_source(kept, sizeof(kept), path);
+	return strcmp(err->source, kept) == 0;
+}
+
 static int error_vset(fr_error *err, int code, const char *source, size_t line,
                       long long offset, const char *fmt, va_list ap)
 {
@@ -13,7 +42,7 @@ static int error_vset(fr_error *err, int code, const char *source, size_t line,
 	err->code = code;
 	err->line = line;
 	err->offset = offset;
-	snprintf(err->source, sizeof(err->source), "%s", source ? source : "");
+	copy_source(err->source, sizeof(err->source), source ? source : "");
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	return code;
 }

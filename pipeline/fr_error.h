@@ -21,7 +21,8 @@ typedef enum {
 typedef struct fr_error {
 	int code;          /* an fr_error_code, 0 while nothing went wrong */
 	char message[256]; /* one line, no trailing newline */
-	char source[512];  /* file the problem is in, "" when none */
+	char source[512];  /* file the problem is in, "" when none; a longer path
+	                    * keeps its end (fr_error_set_source) */
 	size_t line;       /* 1-based line, 0 when unknown */
 	long long offset;  /* byte offset, -1 when unknown */
 } fr_error;
@@ -41,6 +42,13 @@ int fr_error_set_at(fr_error *err, int code, const char *source,
 
 /* Clears err so it can record again. */
 void fr_error_clear(fr_error *err);
+
+/* Sets err's source (NULL is none). A path too long for the field keeps its
+ * end, where the file's name is, after "...". */
+void fr_error_set_source(fr_error *err, const char *source);
+
+/* Whether err's source is path, as fr_error_set_source would keep it. */
+int fr_error_source_is(const fr_error *err, const char *path);
 
 /* Formats err as "FILE:LINE: message" (or "FILE: byte N: message", or just
  * the message) into buf. Returns buf. */

@@ -439,7 +439,7 @@ int fr_model_config_load(fr_model_config *cfg, const char *path, fr_error *err)
 	json_decref(j);
 	/* Not for an error in another file (the stop words the config names). */
 	if (rc < 0 && err != NULL && err->line == 0 &&
-	    strncmp(err->source, path, sizeof(err->source) - 1) == 0)
+	    fr_error_source_is(err, path))
 		err->line = config_key_line(text, len, err->message);
 	free(text);
 	return rc;
@@ -1021,7 +1021,7 @@ int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *
 		rc = fr_tfidf_fit_finish(m->tfidf, err);
 	if (rc < 0) {
 		if (err && err->source[0] == '\0')
-			snprintf(err->source, sizeof(err->source), "%s", ds->path);
+			fr_error_set_source(err, ds->path);
 		goto done;
 	}
 	fr_logf(log, payload, "vocabulary: %zu features from %zu rows", fr_tfidf_feature_count(m->tfidf), n);

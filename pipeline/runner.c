@@ -163,7 +163,7 @@ static int write_batch(const runner_t *r, batch_t *b, fr_labels_writer *writer,
 		if (b->failed[i]) {
 			fr_error *e = &b->errors[i];
 			if (e->source[0] == '\0') {
-				snprintf(e->source, sizeof(e->source), "%s", p.file);
+				fr_error_set_source(e, p.file);
 				e->line = p.line;
 			}
 			if (o->on_problem)

@@ -896,6 +896,31 @@ static void test_e2e__long_paths_are_never_cut(void **state)
 	assert_int_equal(run("test -f %s/cwd/out/first/labels.jsonl && test -f %s/cwd/out/second/labels.jsonl",
 	                     tmp, tmp), 0);
 	assert_int_equal(run("test $(ls %s/cwd/out | wc -l) -eq 2", tmp), 0);
+
+	/* Regression: an input path over the error's 511 bytes lost its end,
+	 * the file's name, from the message ("framer: /tmp/.../xxxx:2: ..."),
+	 * and a folder of such a path with no inputs was exit 4, not 2. The
+	 * message keeps the end after "...". */
+	char deep[1024];
+	n = (size_t)snprintf(deep, sizeof(deep), "%s/deep", tmp);
+	for (int part = 0; part < 6; part++) {
+		deep[n++] = '/';
+		for (size_t i = 0; i < 95; i++)
+			deep[n++] = (char)('a' + part);
+	}
+	deep[n] = '\0';
+	assert_int_equal(run("mkdir -p %s/empty && printf '{\"id\":\"g\",\"text\":\"Peace talks now.\"}\\n"
+	                     "{\"id\":\"b\",\"text\":\"bad \\377 byte\"}\\n' > %s/week-47.jsonl", deep, deep), 0);
+	assert_int_equal(run("%s classify --model %s --out %s/deep-out --quiet %s/week-47.jsonl", FR_FRAMER, model, tmp,
+	                     deep), 0);
+	err = stderr_text();
+	assert_true(strncmp(err, "framer: ...", 11) == 0);
+	assert_non_null(strstr(err, "/week-47.jsonl:2: invalid UTF-8"));
+	free(err);
+	assert_int_equal(run("%s classify --model %s --out %s/deep-out2 --quiet %s/empty", FR_FRAMER, model, tmp, deep), 2);
+	err = stderr_text();
+	assert_non_null(strstr(err, "/empty"));
+	free(err);
 }
 
 int main(void)

@@ -428,6 +428,16 @@ static void warn_earlier_outputs(const char *out, const fr_labels_options *forma
 	}
 }
 
+/* The path err names, whole: the input it is when a long path kept only
+ * its end in the error (fr_error_set_source). */
+static const char *error_path(const fr_error *err, char *const *inputs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fr_error_source_is(err, inputs[i]))
+			return inputs[i];
+	return err->source;
+}
+
 int cmd_classify(int argc, char **argv)
 {
 	classify_args a = { 0 };
@@ -506,7 +516,8 @@ int cmd_classify(int argc, char **argv)
 	}
 	rc = fr_corpus_open(&corpus, (const char *const *)inputs, n_inputs, rules, &err);
 	if (rc < 0) {
-		code = cli_fail(rc == FR_EINVALID || (rc == FR_ENOTFOUND && err.source[0] && access(err.source, F_OK) == 0)
+		const char *named = error_path(&err, inputs, n_inputs);
+		code = cli_fail(rc == FR_EINVALID || (rc == FR_ENOTFOUND && named[0] && access(named, F_OK) == 0)
 		                    ? FR_EXIT_DATA : FR_EXIT_IO, &err);
 		goto done;
 	}
