@@ -1859,17 +1859,23 @@ static inline hot_entry *hot_slot(hot_entry *hot, const uint64_t key[2], size_t 
 	return &hot[(h * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - HOT_BITS)];
 }
 
+/* Tokens whose misses are looked up together: enough for the lookups to
+ * overlap, few enough that a paragraph of millions of tokens does not need
+ * 28 bytes more for each of them. */
+enum { MISS_BLOCK = 4096 };
+
 static int grow_token_arrays(fr_model_work *w, size_t count)
 {
 	if (fr_grow((void **)&w->ids, &w->ids_cap, count, sizeof(*w->ids)) < 0)
 		return FR_ENOMEM;
 	/* Four arrays of one length share keys_cap: grown from the same
 	 * capacity to the same need, each gets the same new one. */
+	size_t need = count < MISS_BLOCK ? count : MISS_BLOCK;
 	size_t k = w->keys_cap, l = k, f = k, x = k;
-	if (fr_grow((void **)&w->keys, &k, count, sizeof(*w->keys)) < 0 ||
-	    fr_grow((void **)&w->lens, &l, count, sizeof(*w->lens)) < 0 ||
-	    fr_grow((void **)&w->found, &f, count, sizeof(*w->found)) < 0 ||
-	    fr_grow((void **)&w->which, &x, count, sizeof(*w->which)) < 0)
+	if (fr_grow((void **)&w->keys, &k, need, sizeof(*w->keys)) < 0 ||
+	    fr_grow((void **)&w->lens, &l, need, sizeof(*w->lens)) < 0 ||
+	    fr_grow((void **)&w->found, &f, need, sizeof(*w->found)) < 0 ||
+	    fr_grow((void **)&w->which, &x, need, sizeof(*w->which)) < 0)
 		return FR_ENOMEM;
 	w->keys_cap = k;
 	return 0;
@@ -1904,17 +1910,13 @@ static int term_of_missed(const fr_model *m, fr_model_work *w, size_t i, int64_t
 	return 0;
 }
 
-/* Tokens to term ids, the kept ones into w->ids: short forms from the hot
- * table; the rest looked up in the cache together, so that their misses
- * overlap; what neither has from the stemmer. */
-static int tokens_to_ids(const fr_model *m, fr_model_work *w, size_t *n_out)
+/* The ids of tokens start..end (at most MISS_BLOCK of them). One token in
+ * ten misses the hot table, at random: the miss is counted, not branched
+ * on. A miss's id is written here and replaced below. */
+static int block_to_ids(const fr_model *m, fr_model_work *w, size_t start, size_t end)
 {
-	size_t count = w->tokens.count, n_missed = 0;
-	if (grow_token_arrays(w, count) < 0)
-		return FR_ENOMEM;
-	/* One token in ten misses, at random: the miss is counted, not
-	 * branched on. A miss's id is written here and replaced below. */
-	for (size_t i = 0; i < count; i++) {
+	size_t n_missed = 0;
+	for (size_t i = start; i < end; i++) {
 		const char *surface = fr_tokens_surface(&w->tokens, i);
 		size_t len = w->tokens.items[i].len;
 		int hit = 0;
@@ -1945,6 +1947,23 @@ static int tokens_to_ids(const fr_model *m, fr_model_work *w, size_t *n_out)
 			e->len = (uint32_t)len;
 			e->id = w->ids[i];
 		}
+	}
+	return 0;
+}
+
+/* Tokens to term ids, the kept ones into w->ids: short forms from the hot
+ * table; the rest looked up in the cache together, MISS_BLOCK tokens at a
+ * time, so that their misses overlap; what neither has from the stemmer. */
+static int tokens_to_ids(const fr_model *m, fr_model_work *w, size_t *n_out)
+{
+	size_t count = w->tokens.count;
+	if (grow_token_arrays(w, count) < 0)
+		return FR_ENOMEM;
+	for (size_t start = 0; start < count; start += MISS_BLOCK) {
+		size_t end = count - start < MISS_BLOCK ? count : start + MISS_BLOCK;
+		int rc = block_to_ids(m, w, start, end);
+		if (rc < 0)
+			return rc;
 	}
 	/* Stop words fall anywhere: kept without a branch to mispredict. */
 	size_t n = 0;

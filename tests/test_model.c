@@ -90,6 +90,43 @@ static fr_model *train_from(const char *csv, fr_dataset *ds)
 	return train_calibrated(csv, ds, FR_CALIBRATION_PLATT);
 }
 
+/* A paragraph of many thousands of tokens is looked up a block at a time
+ * (model.c's MISS_BLOCK): every token still gets its own id. Known and
+ * unknown words alternate across the blocks' edges, after a paragraph of
+ * known words only, whose ids a skipped token would keep. */
+static void test_model__long_paragraph_counts_every_token(void **state)
+{
+	(void)state;
+	enum { PAIRS = 10001 };
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	fr_model *m = train_from(training_csv, &ds);
+	fr_model_work *w = NULL;
+	fr_task_result r[2];
+	fr_text_stats st;
+	char *known = malloc(PAIRS * 2 * 10 + 1), *mixed = malloc(PAIRS * 18 + 1);
+	size_t kn = 0, mn = 0;
+	assert_non_null(known);
+	assert_non_null(mixed);
+	for (size_t i = 0; i < 2 * PAIRS; i++)
+		kn += (size_t)sprintf(known + kn, "ceasefire ");
+	for (size_t i = 0; i < PAIRS; i++) /* "ceasefire zqaaaa", "ceasefire zqaaab", ... */
+		mn += (size_t)sprintf(mixed + mn, "ceasefire zq%c%c%c%c ", 'a' + (int)(i / 17576 % 26),
+		                      'a' + (int)(i / 676 % 26), 'a' + (int)(i / 26 % 26), 'a' + (int)(i % 26));
+	assert_int_equal(fr_model_work_new(&w, m, &err), 0);
+	assert_int_equal(fr_model_label(m, w, known, kn, r, &st, &err), 0);
+	assert_int_equal(st.terms, 2 * PAIRS);
+	assert_int_equal(st.unknown, 0);
+	assert_int_equal(fr_model_label(m, w, mixed, mn, r, &st, &err), 0);
+	assert_int_equal(st.terms, 2 * PAIRS);
+	assert_int_equal(st.unknown, PAIRS);
+	fr_model_work_free(w);
+	fr_model_free(m);
+	fr_dataset_dispose(&ds);
+	free(known);
+	free(mixed);
+}
+
 static void test_model__train_save_load_same_labels(void **state)
 {
 	(void)state;
@@ -961,6 +998,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_model__train_save_load_same_labels),
+		cmocka_unit_test(test_model__long_paragraph_counts_every_token),
 		cmocka_unit_test(test_model__multilabel_fixture_gets_both_labels),
 		cmocka_unit_test(test_model__multilabel_label_on_every_row_is_refused),
 		cmocka_unit_test(test_model__manifest_records_provenance),
