@@ -833,6 +833,20 @@ static void test_e2e__unreadable_stdin_ends(void **state)
 	free(err);
 }
 
+/* tmp/name/aaa.../bbb.../...: parts folders of len letters each, into
+ * out (1024 bytes). */
+static void deep_folder(char out[1024], const char *name, int parts, size_t len)
+{
+	size_t n = (size_t)snprintf(out, 1024, "%s/%s", tmp, name);
+	assert_true(n + (size_t)parts * (len + 1) < 1024);
+	for (int part = 0; part < parts; part++) {
+		out[n++] = '/';
+		for (size_t i = 0; i < len; i++)
+			out[n++] = (char)('a' + part);
+	}
+	out[n] = '\0';
+}
+
 /* A path is never cut short. An --out of 605 bytes is written where it says
  * (it was cut to 511 bytes, exit 0); one too long for the output files'
  * temporary names is a usage error that creates nothing; and two inputs
@@ -881,13 +895,7 @@ static void test_e2e__long_paths_are_never_cut(void **state)
 
 	/* Without --out: out/<name of the input>, from the whole path. */
 	char dir[1024];
-	n = (size_t)snprintf(dir, sizeof(dir), "%s/in", tmp);
-	for (int part = 0; part < 3; part++) {
-		dir[n++] = '/';
-		for (size_t i = 0; i < 100; i++)
-			dir[n++] = (char)('a' + part);
-	}
-	dir[n] = '\0';
+	deep_folder(dir, "in", 3, 100);
 	assert_int_equal(run("mkdir -p %s %s/cwd && cp %s/one.jsonl %s/first.jsonl && cp %s/one.jsonl %s/second.jsonl",
 	                     dir, tmp, tmp, dir, tmp, dir), 0);
 	for (int i = 0; i < 2; i++)
@@ -902,13 +910,7 @@ static void test_e2e__long_paths_are_never_cut(void **state)
 	 * and a folder of such a path with no inputs was exit 4, not 2. The
 	 * message keeps the end after "...". */
 	char deep[1024];
-	n = (size_t)snprintf(deep, sizeof(deep), "%s/deep", tmp);
-	for (int part = 0; part < 6; part++) {
-		deep[n++] = '/';
-		for (size_t i = 0; i < 95; i++)
-			deep[n++] = (char)('a' + part);
-	}
-	deep[n] = '\0';
+	deep_folder(deep, "deep", 6, 95);
 	assert_int_equal(run("mkdir -p %s/empty && printf '{\"id\":\"g\",\"text\":\"Peace talks now.\"}\\n"
 	                     "{\"id\":\"b\",\"text\":\"bad \\377 byte\"}\\n' > %s/week-47.jsonl", deep, deep), 0);
 	assert_int_equal(run("%s classify --model %s --out %s/deep-out --quiet %s/week-47.jsonl", FR_FRAMER, model, tmp,
