@@ -349,17 +349,6 @@ static const char *fmt_count(numbuf *b, const json_t *v)
 	return b->s;
 }
 
-/* A duration: "12.4 s". */
-static const char *fmt_seconds(numbuf *b, const json_t *v)
-{
-	double x = 0.0;
-
-	if (!num_get(v, &x))
-		return MISSING;
-	snprintf(b->s, sizeof(b->s), "%.1f s", x);
-	return b->s;
-}
-
 /* "mean ± std" of two scores; the mean alone when std is missing. */
 static const char *fmt_spread(numbuf *b, const json_t *mean, const json_t *std)
 {
@@ -1910,7 +1899,6 @@ static void write_provenance(render *r, const json_t *report)
 	const json_t *model = json_object_get(report, "model");
 	const json_t *data = json_object_get(report, "data");
 	const json_t *cv = json_object_get(report, "cv");
-	const json_t *timing = json_object_get(report, "timing");
 	numbuf a = { "" };
 	numbuf b = { "" };
 
@@ -1978,18 +1966,6 @@ static void write_provenance(render *r, const json_t *report)
 		out_raw(r, "not run");
 	}
 	item_close(r);
-
-	if (json_is_object(timing)) {
-		item_open(r);
-		strong_open(r);
-		out_raw(r, "Timing:");
-		strong_close(r);
-		out_fmt(r, " cross-validation took %s, training one fold %s on average "
-		        "(the one part of this report that changes from run to run)",
-		        fmt_seconds(&a, json_object_get(timing, "cv_seconds")),
-		        fmt_seconds(&b, json_object_get(timing, "fold_training_seconds_mean")));
-		item_close(r);
-	}
 
 	item_open(r);
 	strong_open(r);

@@ -28,8 +28,6 @@ struct json_t;
  *              rows: of them all, a base and its corrections read as train reads them;
  *              "same_as_training": whether files has model.training_files' sha256s, in
  *              order (false: changed since training, or other files; null: not recorded)
- *   "timing": {"cv_seconds", "fold_training_seconds_mean"}    (only with cv; the one
- *              part of a report that differs between runs)
  *   "tuning": {...}   only for a model trained with --tune: model.json's "tuning" as is (tune.h)
  *       {"objective": "macro-F1" or "F1 of '<label>'", "tasks": ["<task>", ...],
  *        "skipped_tasks": ["<multi-label task>", ...], "folds": int,
