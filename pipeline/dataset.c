@@ -174,6 +174,21 @@ static int cmp_part(const void *a, const void *b)
 	return c ? c : (lx > ly) - (lx < ly);
 }
 
+/* The offset of the first control character in s (len bytes): C0 (a line
+ * break, a tab, an escape), DEL or C1; len when there is none. A label is a
+ * name printed on one line in messages, summaries and reports, where one
+ * would break the line in two or drive the terminal. */
+static size_t label_control_at(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)s[i];
+		if (b < 0x20 || b == 0x7F ||
+		    (b == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F))
+			return i;
+	}
+	return len;
+}
+
 /* A label cell as stored: one label trimmed of blanks (" neutral" is
  * "neutral"), or a multi-label cell "b | a|b" as "a|b" (each label trimmed
  * the same way, sorted, once), so that equal labels and sets are equal
@@ -563,11 +578,26 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 		for (size_t t = 0; t < ds->n_tasks; t++) {
 			len = 0;
 			const char *cell = task_col[t] != (size_t)-1 ? fr_csv_value(csv, task_col[t], &len) : NULL;
-			const char *why = NULL;
+			size_t raw_len = 0;
+			const char *why = NULL, *raw = cell ? fr_csv_field(csv, task_col[t], &raw_len) : NULL;
 			/* " neutral" and "neutral" are one label; a blank cell is
-			 * an empty one, not a label "   ". */
+			 * an empty one, not a label "   ". A control character
+			 * is counted in the cell as the file has it, as check_row
+			 * counts bad bytes. */
 			if (cell != NULL)
 				fr_trim_blank(&cell, &len);
+			size_t ctl = len ? label_control_at(cell, len) : 0;
+			if (ctl < len) {
+				for (size_t u = t; u < ds->n_tasks; u++)
+					ds->labels[u][r] = NULL;
+				ds->n_rows++;
+				rc = fr_error_set(err, FR_EFORMAT, path, line, "column '%s': a control character (0x%02x) at "
+				                  "byte %zu of the cell; a label is one line of printable text", ds->tasks[t],
+				                  (unsigned char)cell[ctl] == 0xC2 ? (unsigned char)cell[ctl + 1]
+				                                                   : (unsigned char)cell[ctl],
+				                  (size_t)(cell - raw) + ctl);
+				goto done;
+			}
 			ds->labels[t][r] = len ? label_cell(cell, len, &why) : NULL;
 			if (why) {
 				for (size_t u = t + 1; u < ds->n_tasks; u++)

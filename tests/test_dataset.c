@@ -307,6 +307,19 @@ static const error_row error_rows[] = {
 	/* Two files joined with cat, with and without their byte order marks. */
 	{ "header repeated", S("text,stance\na,b\ntext,stance\nc,d\n"), FR_EFORMAT, 3,
 	  "the header row again" },
+	/* A label is printed on one line in messages, summaries and reports:
+	 * a control character in one would break the line or drive the
+	 * terminal. Counted in the cell as the file has it. */
+	{ "line break in a label", S("text,stance\na,\"pro\nukraine\"\n"), FR_EFORMAT, 2,
+	  "column 'stance': a control character (0x0a) at byte 3 of the cell" },
+	{ "escape in a label", S("text,stance\na,\x1b[31mred\n"), FR_EFORMAT, 2,
+	  "column 'stance': a control character (0x1b) at byte 0 of the cell" },
+	{ "tab inside a label, after a trimmed blank", S("text,stance\na, pro\tx\n"), FR_EFORMAT, 2,
+	  "a control character (0x09) at byte 4 of the cell" },
+	{ "C1 control in a multi-label cell", S("text,frame\na,a|b\xC2\x9B" "1m\n"), FR_EFORMAT, 2,
+	  "column 'frame': a control character (0x9b) at byte 3 of the cell" },
+	{ "DEL in a defused label", S("text,stance\na,'=x\x7F\n"), FR_EFORMAT, 2,
+	  "a control character (0x7f) at byte 3 of the cell" },
 	{ "header repeated after a BOM", S("\xEF\xBB\xBFtext,stance\na,b\n\xEF\xBB\xBFtext,stance\nc,d\n"),
 	  FR_EFORMAT, 3, "the header row again" },
 };
