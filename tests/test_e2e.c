@@ -925,6 +925,81 @@ static void test_e2e__long_paths_are_never_cut(void **state)
 	free(err);
 }
 
+/* Whether every line of text starts with "framer: " and holds no control
+ * character and no byte that is not UTF-8 (no 0xFF, the one used here). */
+static int one_clean_line_each(const char *text)
+{
+	for (const char *line = text; *line; ) {
+		if (strncmp(line, "framer: ", 8) != 0)
+			return 0;
+		const char *end = strchr(line, '\n');
+		if (end == NULL)
+			return 0;
+		for (const char *c = line; c < end; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7F || (unsigned char)*c == 0xFF)
+				return 0;
+		line = end + 1;
+	}
+	return 1;
+}
+
+/* Regression (user walk-through: a .txt named with a line break printed
+ * "[2/3] odd/new" and then 'line,"q".txt' as a line of its own, and an
+ * escape sequence in a name drove the terminal): every name a message
+ * quotes (inputs, --out, --data, --model, option values) is printed with
+ * C escapes, \n, \t, \x1b, \xff, so each message stays one line. */
+static void test_e2e__names_print_escaped(void **state)
+{
+	(void)state;
+	static const char *const names[] = { "new\nline,\"q\".txt", "esc\x1b[31mred.txt", "bad\xff.txt" };
+	char path[512];
+	assert_int_equal(run("mkdir -p %s/odd", tmp), 0);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/odd/%s", tmp, names[i]);
+		assert_int_equal(test_write_text(path, i == 1 ? "Talks\n\nChina calls for peace talks.\n\nbad \xfe byte\n"
+		                                              : "Talks\n\nChina calls for peace talks.\n"), 0);
+	}
+	assert_int_equal(run("%s classify --model %s --out '%s/o\tut' %s/odd", FR_FRAMER, model, tmp, tmp), 0);
+	char *err = stderr_text(), want[600];
+	assert_true(one_clean_line_each(err));
+	snprintf(want, sizeof(want), "framer: [1/3] %s/odd/bad\\xff.txt\n", tmp);
+	assert_non_null(strstr(err, want));
+	snprintf(want, sizeof(want), "framer: [3/3] %s/odd/new\\nline,\"q\".txt\n", tmp);
+	assert_non_null(strstr(err, want));
+	snprintf(want, sizeof(want), "framer: %s/odd/esc\\x1b[31mred.txt:5: invalid UTF-8", tmp);
+	assert_non_null(strstr(err, want));
+	snprintf(want, sizeof(want), "framer: wrote %s/o\\tut/labels.jsonl", tmp);
+	assert_non_null(strstr(err, want));
+	free(err);
+	/* summary.json's problems read as standard error does. */
+	snprintf(path, sizeof(path), "%s/o\tut/summary.json", tmp);
+	json_t *summary = json_load_file(path, 0, NULL);
+	assert_non_null(summary);
+	const char *problem = json_string_value(json_array_get(json_object_get(summary, "problems"), 0));
+	assert_non_null(problem);
+	assert_non_null(strstr(problem, "/odd/esc\\x1b[31mred.txt:5: invalid UTF-8"));
+	json_decref(summary);
+
+	/* Failures: a --data path, an unknown option, a --model folder. */
+	assert_int_equal(run("%s train --data '%s/no\nsuch.csv' --model %s/m2 --quiet", FR_FRAMER, tmp, tmp), 4);
+	err = stderr_text();
+	assert_true(one_clean_line_each(err));
+	assert_non_null(strstr(err, "/no\\nsuch.csv: "));
+	free(err);
+	assert_int_equal(run("%s classify --model %s '--bo\x1b[2Jgus' %s/odd", FR_FRAMER, model, tmp), 1);
+	err = stderr_text();
+	assert_true(one_clean_line_each(err));
+	assert_non_null(strstr(err, "unknown option '--bo\\x1b[2Jgus'"));
+	free(err);
+	assert_int_equal(run("cp -r %s '%s/m\x1b'", model, tmp), 0);
+	assert_int_equal(run("%s classify --model '%s/m\x1b' --out '%s/m\x1b' --quiet %s/odd", FR_FRAMER, tmp, tmp,
+	                     tmp), 4);
+	err = stderr_text();
+	assert_true(one_clean_line_each(err));
+	assert_non_null(strstr(err, "/m\\x1b: holds a model bundle"));
+	free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -947,6 +1022,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__problems_in_input_order),
 		cmocka_unit_test(test_e2e__unreadable_stdin_ends),
 		cmocka_unit_test(test_e2e__long_paths_are_never_cut),
+		cmocka_unit_test(test_e2e__names_print_escaped),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

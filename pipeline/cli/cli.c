@@ -62,11 +62,8 @@ int cli_parse(int argc, char **argv, const char *command, const char *usage,
 		if (c == '?' || c == ':') {
 			/* The one-line convention holds for usage errors too: scripts
 			 * and the bad-input runner read "framer: " as the start. */
-			char bad[256];
-			snprintf(bad, sizeof(bad), "%.160s", argv[optind - 1]);
-			cli_clean_message(bad);
-			cli_failf(FR_EXIT_USAGE, "%s: %s '%s' (see framer %s --help)", command,
-			          optopt ? "option needs a value:" : "unknown option", bad, command);
+			cli_failf(FR_EXIT_USAGE, "%s: %s '%.160s' (see framer %s --help)", command,
+			          optopt ? "option needs a value:" : "unknown option", argv[optind - 1], command);
 			return -2;
 		}
 		/* `--data a.csv --data b.csv` scoring b alone, without a word,
@@ -81,11 +78,8 @@ int cli_parse(int argc, char **argv, const char *command, const char *usage,
 		}
 		if (o && o->arg && !o->repeatable) {
 			if (given[which]) {
-				char line[512];
-				snprintf(line, sizeof(line), "--%s is given twice ('%.120s', then '%.120s'); give it once "
-				         "(see framer %s --help)", o->name, given[which], optarg, command);
-				cli_clean_message(line);
-				fprintf(stderr, "framer: %s\n", line);
+				cli_failf(FR_EXIT_USAGE, "--%s is given twice ('%.120s', then '%.120s'); give it once "
+				          "(see framer %s --help)", o->name, given[which], optarg, command);
 				return -2;
 			}
 			given[which] = optarg;
@@ -97,26 +91,90 @@ int cli_parse(int argc, char **argv, const char *command, const char *usage,
 	return optind;
 }
 
-void cli_clean_message(char *s)
+/* The escape for the character at s (n > 0 bytes left) into out, "" when
+ * it prints as it is; returns the bytes it takes. */
+static size_t escape_at(const char *s, size_t n, char out[9])
 {
-	size_t len = strlen(s), i = 0;
-	while (i < len) {
-		int32_t cp = 0;
-		size_t n = fr_utf8_decode((const uint8_t *)s + i, len - i, &cp);
-		if (n == 0 || cp < 0x20 || cp == 0x7F) {
-			s[i++] = '?';
-			continue;
-		}
-		i += n;
+	int32_t cp = 0;
+	size_t len = fr_utf8_decode((const uint8_t *)s, n, &cp);
+	out[0] = '\0';
+	if (len == 0 || cp < 0x20 || cp == 0x7F) {
+		const char *c = len == 0 ? NULL : cp == '\n' ? "\\n" : cp == '\t' ? "\\t" : cp == '\r' ? "\\r" : NULL;
+		if (c)
+			strcpy(out, c);
+		else
+			snprintf(out, 9, "\\x%02x", (unsigned char)s[0]);
+		return 1;
 	}
+	if (cp >= 0x80 && cp <= 0x9F)
+		snprintf(out, 9, "\\x%02x\\x%02x", (unsigned char)s[0], (unsigned char)s[1]);
+	return len;
+}
+
+const char *cli_escape(char *buf, size_t size, const char *s)
+{
+	size_t n = strlen(s), o = 0;
+	for (size_t i = 0; i < n; ) {
+		char esc[9];
+		size_t len = escape_at(s + i, n - i, esc);
+		const char *piece = esc[0] ? esc : s + i;
+		size_t plen = esc[0] ? strlen(esc) : len;
+		if (o + plen >= size)
+			break;
+		memcpy(buf + o, piece, plen);
+		o += plen;
+		i += len;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+size_t cli_put_escaped(FILE *fp, const char *s)
+{
+	size_t n = strlen(s), written = 0;
+	for (size_t i = 0; i < n; ) {
+		/* Runs that print as they are go out whole. */
+		size_t run = i;
+		char esc[9] = "";
+		size_t len = 0;
+		while (run < n && (len = escape_at(s + run, n - run, esc)) > 0 && esc[0] == '\0')
+			run += len;
+		fwrite(s + i, 1, run - i, fp);
+		written += run - i;
+		if (run < n) {
+			fputs(esc, fp);
+			written += strlen(esc);
+			run += len;
+		}
+		i = run;
+	}
+	return written;
+}
+
+/* "framer: ", prefix, fmt's message escaped, and a line end. The message
+ * is formatted whole, however long: a path must not be cut short. */
+static void say(const char *prefix, const char *fmt, va_list ap)
+{
+	char small[1024], *line = small;
+	va_list again;
+	va_copy(again, ap);
+	int n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= (int)sizeof(small) && (line = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(line, (size_t)n + 1, fmt, again);
+	va_end(again);
+	fprintf(stderr, "framer: %s", prefix);
+	cli_put_escaped(stderr, line ? line : small);
+	fputc('\n', stderr);
+	if (line != small)
+		free(line);
 }
 
 int cli_fail(int exit_code, const fr_error *err)
 {
 	char buf[1024];
-	fr_error_format(err, buf, sizeof(buf));
-	cli_clean_message(buf);
-	fprintf(stderr, "framer: %s\n", buf);
+	fputs("framer: ", stderr);
+	cli_put_escaped(stderr, fr_error_format(err, buf, sizeof(buf)));
+	fputc('\n', stderr);
 	return exit_code;
 }
 
@@ -126,7 +184,7 @@ int cli_load_model(struct fr_model **out, const char *dir)
 	if (fr_model_load(out, dir, &err) < 0)
 		return cli_fail(err.code == FR_EIO || err.code == FR_ENOMEM ? FR_EXIT_IO : FR_EXIT_MODEL, &err);
 	if (fr_model_load_note(*out) != NULL)
-		fprintf(stderr, "framer: warning: %s\n", fr_model_load_note(*out));
+		cli_warnf("%s", fr_model_load_note(*out));
 	return FR_EXIT_OK;
 }
 
@@ -134,22 +192,25 @@ int cli_failf(int exit_code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("framer: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	say("", fmt, ap);
 	va_end(ap);
 	return exit_code;
 }
 
 void cli_warnf(const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	say("warning: ", fmt, ap);
 	va_end(ap);
-	cli_clean_message(line);
-	fprintf(stderr, "framer: warning: %s\n", line);
+}
+
+void cli_say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	say("", fmt, ap);
+	va_end(ap);
 }
 
 int cli_exit_for(int code)

@@ -2,6 +2,7 @@
 #define FR_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "../fr_error.h"
 
@@ -32,16 +33,27 @@ typedef int (*cli_on_option)(void *ctx, int id, const char *arg);
 int cli_parse(int argc, char **argv, const char *command, const char *usage,
               const char *about, const cli_option *opts, cli_on_option on_option, void *ctx);
 
-/* Replaces control characters and bytes that are not UTF-8 in a message
- * with '?', so that it stays one line and a valid JSON string. */
-void cli_clean_message(char *s);
+/* Every line framer prints on standard error is one line of printable
+ * UTF-8, whatever the file names, ids, labels and option values it quotes
+ * hold: a line break, tab or carriage return is written \n, \t, \r, any
+ * other control character (C0, DEL, C1: the escape that starts a terminal
+ * sequence) and any byte that is not UTF-8 as \xHH, one per byte. A
+ * backslash is left as it is, so escaping twice changes nothing.
+ *
+ * cli_escape writes s so into buf (size > 0), cut short at a whole
+ * character or escape when full, and returns buf; cli_put_escaped writes
+ * it to fp and returns how many bytes that took. */
+const char *cli_escape(char *buf, size_t size, const char *s);
+size_t cli_put_escaped(FILE *fp, const char *s);
 
 /* Prints "framer: FILE:LINE: message" for err and returns exit_code. */
 int cli_fail(int exit_code, const fr_error *err);
 /* Prints "framer: message" and returns exit_code. */
 int cli_failf(int exit_code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Prints "framer: warning: message", cleaned to one line of UTF-8. */
+/* Prints "framer: warning: message". */
 void cli_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "framer: message": progress and summaries. */
+void cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The exit code for a library error code. */
 int cli_exit_for(int fr_code);
 

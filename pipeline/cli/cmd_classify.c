@@ -121,7 +121,7 @@ static void on_file(void *payload, const char *path, size_t index, size_t count)
 {
 	const progress_t *p = payload;
 	if (!p->tty)
-		fprintf(stderr, "framer: [%zu/%zu] %s\n", index, count, path);
+		cli_say("[%zu/%zu] %s", index, count, path);
 }
 
 static void on_progress(void *payload, size_t done)
@@ -155,13 +155,12 @@ static void note_problem(void *payload, const fr_error *err)
 	problems_t *pr = p->problems;
 	if (p->tty)
 		fputs("\r\033[K", stderr); /* clear the progress line first */
-	char line[1024];
-	fr_error_format(err, line, sizeof(line));
-	cli_clean_message(line);
+	char line[1024], shown[4096];
+	cli_escape(shown, sizeof(shown), fr_error_format(err, line, sizeof(line)));
 	/* Problems always show: a skipped record is something the user must see. */
-	fprintf(stderr, "framer: %s (skipped)\n", line);
+	fprintf(stderr, "framer: %s (skipped)\n", shown);
 	if (pr->n_problems++ < MAX_PROBLEMS_KEPT)
-		json_array_append_new(pr->problems, json_string(line));
+		json_array_append_new(pr->problems, json_string(shown));
 }
 
 /* Drift: does the batch look like the training data? A warning when
@@ -236,11 +235,11 @@ static json_t *drift_warnings(const fr_model *m, const fr_run_tally *t)
 	for (size_t k = 0; t->paragraphs >= DRIFT_MIN_PARAGRAPHS && k < fr_model_task_count(m); k++) {
 		double d = label_divergence(m, k, t);
 		if (d > DRIFT_DIVERGENCE) {
+			char shown[1024];
 			snprintf(line, sizeof(line), "the %s labels are spread unlike the training data's "
 			         "(total variation distance %.2f, over %.2f)", fr_model_task_name(m, k), d,
 			         DRIFT_DIVERGENCE);
-			cli_clean_message(line);
-			json_array_append_new(w, json_string(line));
+			json_array_append_new(w, json_string(cli_escape(shown, sizeof(shown), line)));
 		}
 	}
 	return w;
@@ -392,10 +391,15 @@ static void print_summary(const fr_model *m, const fr_corpus *corpus, const fr_r
 		fprintf(stderr, ", %zu record%s with empty text", s->empty, plural(s->empty));
 	fputc('\n', stderr);
 	for (size_t k = 0; k < fr_model_task_count(m); k++) {
-		fprintf(stderr, "framer:   %-8s", fr_model_task_name(m, k));
+		fputs("framer:   ", stderr);
+		for (size_t w = cli_put_escaped(stderr, fr_model_task_name(m, k)); w < 8; w++)
+			fputc(' ', stderr);
 		for (size_t l = 0; l < fr_model_label_count(m, k); l++)
-			if (t->label_counts[k][l])
-				fprintf(stderr, " %s %zu", fr_model_label_name(m, k, l), t->label_counts[k][l]);
+			if (t->label_counts[k][l]) {
+				fputc(' ', stderr);
+				cli_put_escaped(stderr, fr_model_label_name(m, k, l));
+				fprintf(stderr, " %zu", t->label_counts[k][l]);
+			}
 		fputc('\n', stderr);
 	}
 	fprintf(stderr, "framer: out-of-vocabulary terms %.1f%%", t->terms ? 100.0 * (double)t->unknown / (double)t->terms : 0.0);
@@ -406,9 +410,8 @@ static void print_summary(const fr_model *m, const fr_corpus *corpus, const fr_r
 	fputc('\n', stderr);
 	print_drift_warnings(warnings);
 	if (out)
-		fprintf(stderr, "framer: wrote %s/%s%s%ssummary.json\n", out,
-		        formats->jsonl ? "labels.jsonl, " : "", formats->csv ? "labels.csv, " : "",
-		        formats->review ? "review.csv, " : "");
+		cli_say("wrote %s/%s%s%ssummary.json", out, formats->jsonl ? "labels.jsonl, " : "",
+		        formats->csv ? "labels.csv, " : "", formats->review ? "review.csv, " : "");
 }
 
 /* An output this run did not write (--format, --review 0) that an earlier
@@ -423,8 +426,8 @@ static void warn_earlier_outputs(const char *out, const fr_labels_options *forma
 		char path[PATH_MAX];
 		struct stat st;
 		if (!written[i] && fr_path_join(path, sizeof(path), out, names[i]) == 0 && stat(path, &st) == 0)
-			fprintf(stderr, "framer: warning: %s is an earlier run's, not this batch's (this run wrote "
-			        "none); it was left as it was\n", path);
+			cli_warnf("%s is an earlier run's, not this batch's (this run wrote none); it was left as it was",
+			          path);
 	}
 }
 

@@ -59,7 +59,7 @@ static void log_line(void *payload, const char *message)
 {
 	const evaluate_args *a = payload;
 	if (!a->quiet)
-		fprintf(stderr, "framer: %s\n", message);
+		cli_say("%s", message);
 }
 
 /* Loads the model's tasks from labeled CSVs, later files over earlier
@@ -247,9 +247,12 @@ static void warn_unknown_labels(const fr_model *m, const fr_dataset *ds)
 
 static void print_summary(const json_t *report)
 {
-	const char *task;
+	const char *key;
 	json_t *t;
-	json_object_foreach(json_object_get(report, "tasks"), task, t) {
+	json_object_foreach(json_object_get(report, "tasks"), key, t) {
+		/* A task is a column name, which may hold anything a CSV cell does. */
+		char task[512];
+		cli_escape(task, sizeof(task), key);
 		const json_t *test = json_object_get(t, "test"), *base = json_object_get(t, "baseline");
 		if (json_is_false(json_object_get(test, "scored")))
 			printf("%-10s not scored: no test row has a label for it", task);
@@ -397,9 +400,8 @@ int cmd_evaluate(int argc, char **argv)
 		cli_warnf("%s: the test file is the model's training file '%s' (the sha256 model.json records): "
 		          "its scores are not held-out", a.data, same_file);
 	} else if (overlap > 0) {
-		fprintf(stderr, "framer: warning: %s:%zu: %ld of the %zu test rows (this one first) have a text the "
-		        "model was trained on: their scores are not held-out\n", a.data, overlap_line, overlap,
-		        test.n_rows);
+		cli_warnf("%s:%zu: %ld of the %zu test rows (this one first) have a text the model was trained on: "
+		          "their scores are not held-out", a.data, overlap_line, overlap, test.n_rows);
 	}
 	opts.cv_folds = a.cv;
 	rc = fr_report_build(&report, model, a.model, &test, a.cv >= 2 ? &train : NULL, &cfg, &opts,
@@ -423,7 +425,7 @@ int cmd_evaluate(int argc, char **argv)
 			goto done;
 		}
 		if (!a.quiet)
-			fprintf(stderr, "framer: wrote %s/report.md, report.html, report.json\n", a.report);
+			cli_say("wrote %s/report.md, report.html, report.json", a.report);
 	}
 	if (!a.quiet || !a.report)
 		print_summary(report);

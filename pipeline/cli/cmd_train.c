@@ -70,7 +70,7 @@ static void log_line(void *payload, const char *message)
 	/* Warnings always show; steps only with --verbose, so that a failed
 	 * training prints its one error line and nothing else. */
 	if (a->verbose || strncmp(message, "warning:", 8) == 0)
-		fprintf(stderr, "framer: %s\n", message);
+		cli_say("%s", message);
 }
 
 int cmd_train(int argc, char **argv)
@@ -191,19 +191,25 @@ int cmd_train(int argc, char **argv)
 		goto done;
 	}
 	if (!a.quiet) {
-		fprintf(stderr, "framer: %s%s: %zu rows (%zu with empty text left out", a.data[0],
-		        a.n_data > 1 ? " and corrections" : "", ds.n_rows, ds.empty_texts);
+		fputs("framer: ", stderr);
+		cli_put_escaped(stderr, a.data[0]);
+		fprintf(stderr, "%s: %zu rows (%zu with empty text left out", a.n_data > 1 ? " and corrections" : "",
+		        ds.n_rows, ds.empty_texts);
 		if (a.n_data > 1)
 			fprintf(stderr, ", %zu overridden by a later file", ds.overridden);
 		fprintf(stderr, "), %zu features\n", fr_tfidf_feature_count(fr_model_vectorizer(model)));
 		for (size_t t = 0; t < fr_model_task_count(model); t++) {
-			fprintf(stderr, "framer:   %-8s", fr_model_task_name(model, t));
-			for (size_t l = 0; l < fr_model_label_count(model, t); l++)
-				fprintf(stderr, " %s %zu", fr_model_label_name(model, t, l),
-				        fr_model_label_support(model, t, l));
+			fputs("framer:   ", stderr);
+			for (size_t w = cli_put_escaped(stderr, fr_model_task_name(model, t)); w < 8; w++)
+				fputc(' ', stderr);
+			for (size_t l = 0; l < fr_model_label_count(model, t); l++) {
+				fputc(' ', stderr);
+				cli_put_escaped(stderr, fr_model_label_name(model, t, l));
+				fprintf(stderr, " %zu", fr_model_label_support(model, t, l));
+			}
 			fputc('\n', stderr);
 		}
-		fprintf(stderr, "framer: wrote %s in %.2f s\n", a.model, cli_now() - t0);
+		cli_say("wrote %s in %.2f s", a.model, cli_now() - t0);
 	}
 done:
 	json_decref(tuning);

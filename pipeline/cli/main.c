@@ -46,11 +46,8 @@ static int run(int argc, char **argv)
 		if (strcmp(argv[1], c->name) == 0)
 			return c->fn(argc - 1, argv + 1);
 	/* One line, as for every other failure: the command list fits in it. */
-	char what[256];
-	snprintf(what, sizeof(what), "%.160s", argv[1]);
-	cli_clean_message(what);
-	return cli_failf(FR_EXIT_USAGE, "unknown command '%s' (train, classify or evaluate; see framer --help)",
-	                 what);
+	return cli_failf(FR_EXIT_USAGE, "unknown command '%.160s' (train, classify or evaluate; see framer --help)",
+	                 argv[1]);
 }
 
 int main(int argc, char **argv)
