@@ -13,6 +13,7 @@
 
 #include "eval.h"
 #include "fsutil.h"
+#include "jsonl.h"
 #include "labels.h"
 #include "numfmt.h"
 #include "render.h"
@@ -1041,7 +1042,7 @@ static json_t *file_json(const fr_dataset *ds)
 {
 	char sha[65] = "";
 	fr_sha256_file(ds->path, sha, NULL);
-	return json_pack("{s:s, s:s, s:I, s:I}", "path", ds->path, "sha256", sha, "rows", (json_int_t)ds->n_rows,
+	return json_pack("{s:o, s:s, s:I, s:I}", "path", fr_json_text(ds->path), "sha256", sha, "rows", (json_int_t)ds->n_rows,
 	                 "empty_texts", (json_int_t)ds->empty_texts);
 }
 
@@ -1053,7 +1054,7 @@ static json_t *files_json(const fr_dataset *ds)
 	for (size_t f = 0; files && f < ds->n_paths; f++) {
 		char sha[65] = "";
 		fr_sha256_file(ds->paths[f], sha, NULL);
-		if (json_array_append_new(files, json_pack("{s:s, s:s}", "path", ds->paths[f], "sha256", sha)) != 0) {
+		if (json_array_append_new(files, json_pack("{s:o, s:s}", "path", fr_json_text(ds->paths[f]), "sha256", sha)) != 0) {
 			json_decref(files);
 			files = NULL;
 		}
@@ -1193,9 +1194,9 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 	if (rc == 0) {
 		const json_t *man = fr_model_manifest(m);
 		const json_t *training = json_object_get(man, "training");
-		report = json_pack("{s:s, s:{s:s, s:O, s:I, s:O, s:O, s:o, s:O}, s:o, s:o}",
+		report = json_pack("{s:s, s:{s:o, s:O, s:I, s:O, s:O, s:o, s:O}, s:o, s:o}",
 			"framer_version", FR_VERSION,
-			"model", "path", model_path, "config", json_object_get(man, "config"),
+			"model", "path", fr_json_text(model_path), "config", json_object_get(man, "config"),
 			         "vocabulary_size", (json_int_t)fr_tfidf_feature_count(fr_model_vectorizer(m)),
 			         "training_data", json_object_get(training, "data"),
 			         "training_data_sha256", json_object_get(training, "data_sha256"),

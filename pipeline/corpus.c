@@ -447,7 +447,10 @@ static int add_input(fr_corpus *c, const char *path, const char *doc, int kind)
 	input_t *in = &c->inputs[c->n_inputs];
 	memset(in, 0, sizeof(*in));
 	in->path = strdup(path);
-	in->doc = strdup(doc);
+	/* The file's name goes into ids and outputs, which are UTF-8: a name
+	 * that is not (a Latin-1 file system) gets U+FFFD for its bad bytes in
+	 * every output alike, so that labels.csv and review.csv read back. */
+	in->doc = fr_utf8_repair(doc);
 	in->kind = kind;
 	struct stat st;
 	in->size = kind != IN_STDIN && stat(path, &st) == 0 ? (unsigned long long)st.st_size : 0;

@@ -1,7 +1,10 @@
 #include "jsonl.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include <utf8proc.h>
 
@@ -246,4 +249,12 @@ long long fr_json_string_start(const char *line, size_t end)
 			return (long long)q;
 	}
 	return -1;
+}
+
+json_t *fr_json_text(const char *s)
+{
+	char *text = fr_utf8_repair(s);
+	json_t *j = text ? json_string(text) : NULL;
+	free(text);
+	return j;
 }

@@ -54,6 +54,14 @@ enum {
  * FR_JSON_ESCAPE_ code and leaves *pp. What jansson refuses is refused. */
 int fr_json_unescape(const char **pp, const char *end, char *out);
 
+/* A jansson string of s with its bytes that are not UTF-8 replaced
+ * (fr_utf8_repair): json_string gives NULL for those, which takes the
+ * object it goes into down with it (a path of such a file name in
+ * summary.json, model.json, report.json). A new reference; NULL when out of
+ * memory. */
+struct json_t;
+struct json_t *fr_json_text(const char *s);
+
 /* Reads the len bytes at line (no line end) into *out, the strings decoded
  * into *buf (grown to len + 1 bytes at least; *cap its size). Returns 1 when
  * the line is such a record, 0 when jansson must read it, FR_ENOMEM. */

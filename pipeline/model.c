@@ -18,6 +18,7 @@
 
 #include "checksum.h"
 #include "fsutil.h"
+#include "jsonl.h"
 #include "sha256.h"
 #include "stem.h"
 #include "strmap.h"
@@ -483,7 +484,7 @@ static json_t *config_to_json(const fr_model_config *cfg, const char *stopwords_
 	const fr_classifier_options *c = &cfg->classifier;
 	json_t *rest = json_pack("{s:s, s:o, s:s, s:s, s:f, s:f, s:s, s:I, s:s, s:I}",
 		"language", cfg->language,
-		"stopwords", stopwords_used ? json_string(stopwords_used) : json_null(),
+		"stopwords", stopwords_used ? fr_json_text(stopwords_used) : json_null(),
 		"kernel", c->kernel == FR_KERNEL_RBF ? "rbf" : "linear",
 		"solver", fr_solver_name(c->solver),
 		"C", c->C,
@@ -942,7 +943,7 @@ static int build_manifest(fr_model *m, const fr_dataset *ds, const fr_model_conf
 	for (size_t f = 0; rc == 0 && data_files && f < ds->n_paths; f++) {
 		char fsha[65] = "";
 		rc = fr_sha256_file(ds->paths[f], fsha, err);
-		if (rc == 0 && json_array_append_new(data_files, json_pack("{s:s, s:s}", "path", ds->paths[f],
+		if (rc == 0 && json_array_append_new(data_files, json_pack("{s:o, s:s}", "path", fr_json_text(ds->paths[f]),
 		                                                           "sha256", fsha)) != 0)
 			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	}
@@ -960,12 +961,12 @@ static int build_manifest(fr_model *m, const fr_dataset *ds, const fr_model_conf
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	}
 	/* "files" is filled in by fr_model_save, with what it wrote. */
-	m->manifest = json_pack("{s:i, s:s, s:o, s:o, s:{s:s, s:s, s:o, s:I, s:I, s:I}, s:o, s:o, s:o}",
+	m->manifest = json_pack("{s:i, s:s, s:o, s:o, s:{s:o, s:s, s:o, s:I, s:I, s:I}, s:o, s:o, s:o}",
 		"format_version", FR_MODEL_FORMAT_VERSION,
 		"framer_version", FR_VERSION,
 		"config", config_to_json(cfg, stopwords_used),
 		"stopwords", stops,
-		"training", "data", ds->path, "data_sha256", sha, "data_files", data_files,
+		"training", "data", fr_json_text(ds->path), "data_sha256", sha, "data_files", data_files,
 		            "rows", (json_int_t)n_rows, "rows_without_text", (json_int_t)ds->empty_texts,
 		            "rows_overridden", (json_int_t)ds->overridden,
 		"tasks", tasks_json(m),

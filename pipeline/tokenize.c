@@ -107,6 +107,30 @@ size_t fr_utf8_decode(const uint8_t *s, size_t n, int32_t *cp_out)
 	return need;
 }
 
+char *fr_utf8_repair(const char *s)
+{
+	size_t len = strlen(s), o = 0;
+	/* U+FFFD is three bytes for the one it replaces. */
+	char *out = len < ((size_t)-1 - 1) / 3 ? malloc(3 * len + 1) : NULL;
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; ) {
+		int32_t cp = 0;
+		size_t n = fr_utf8_decode((const uint8_t *)s + i, len - i, &cp);
+		if (n == 0) {
+			memcpy(out + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+			i++;
+		} else {
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 const char *fr_text_problem(const char *text, size_t len, size_t *at_out)
 {
 	const uint8_t *s = (const uint8_t *)text;

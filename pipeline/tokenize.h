@@ -97,6 +97,14 @@ size_t fr_utf8_decode(const uint8_t *s, size_t n, int32_t *cp_out);
  * text rather than label replacement characters. */
 const char *fr_text_problem(const char *text, size_t len, size_t *at_out);
 
+/* A copy of s with each byte that is not UTF-8 (as fr_utf8_decode has it)
+ * replaced by U+FFFD, as labels.jsonl writes text. For names from the file
+ * system (paths, file names), which may hold any bytes but go into UTF-8
+ * outputs: labels.csv and review.csv must read back as corrections, and
+ * jansson takes no string that is not UTF-8. Owned by the caller (free);
+ * NULL when out of memory. */
+char *fr_utf8_repair(const char *s);
+
 /* The length of the invisible character at s (n bytes, n > 0) that a blank
  * line or cell may hold, or 0: ASCII spaces and tabs, byte order marks
  * (left mid-file where two files were joined), and the Unicode spaces web

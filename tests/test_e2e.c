@@ -1000,6 +1000,45 @@ static void test_e2e__names_print_escaped(void **state)
 	free(err);
 }
 
+/* Regression (user walk-through, a batch copied from a Latin-1 file
+ * system): a file name that is not UTF-8 went raw into labels.csv and
+ * review.csv (labels.jsonl had U+FFFD), so review.csv could not be trained
+ * on; a --model path like it left summary.json out without a word; an
+ * --data path like it made train and evaluate fail with "out of memory".
+ * Such bytes are U+FFFD in every output, and the runs go on. */
+static void test_e2e__names_not_utf8(void **state)
+{
+	(void)state;
+	char path[512];
+	assert_int_equal(run("mkdir -p %s/latin1 && cp -r %s '%s/m\xff'", tmp, model, tmp), 0);
+	snprintf(path, sizeof(path), "%s/latin1/caf\xe9.txt", tmp);
+	assert_int_equal(test_write_text(path, "Talks\n\nChina calls for peace talks.\n\nNATO sends more arms.\n"), 0);
+	assert_int_equal(run("%s classify --model '%s/m\xff' --out %s/l1 --quiet %s/latin1", FR_FRAMER, tmp, tmp, tmp), 0);
+	snprintf(path, sizeof(path), "%s/l1/labels.jsonl", tmp);
+	json_t *labels = labels_by_id(path);
+	assert_non_null(json_object_get(labels, "caf\xef\xbf\xbd.txt#1"));
+	json_decref(labels);
+	assert_int_equal(run("grep -q '^caf\xef\xbf\xbd.txt#1,caf\xef\xbf\xbd.txt,1,' %s/l1/labels.csv", tmp), 0);
+	assert_int_equal(run("grep -q '^caf\xef\xbf\xbd.txt#1,' %s/l1/review.csv", tmp), 0);
+	snprintf(path, sizeof(path), "%s/l1/summary.json", tmp);
+	json_t *summary = json_load_file(path, 0, NULL);
+	assert_non_null(summary);
+	assert_non_null(strstr(json_string_value(json_object_get(summary, "model")), "/m\xef\xbf\xbd"));
+	json_decref(summary);
+	/* review.csv is a correction file. */
+	assert_int_equal(run("%s train --data %s/data/labeled/train.csv --data %s/l1/review.csv --model %s/m-rev --quiet",
+	                     FR_FRAMER, FR_SOURCE_DIR, tmp, tmp), 0);
+
+	assert_int_equal(run("cp %s/data/labeled/test.csv '%s/t\xfe.csv'", FR_SOURCE_DIR, tmp), 0);
+	assert_int_equal(run("%s train --data '%s/t\xfe.csv' --model %s/m-t --quiet", FR_FRAMER, tmp, tmp), 0);
+	assert_int_equal(run("%s evaluate --model '%s/m\xff' --data '%s/t\xfe.csv' --report %s/rep --quiet",
+	                     FR_FRAMER, tmp, tmp, tmp), 0);
+	json_t *report = load_report("rep");
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(report, "data"), "path")),
+	                        "/t\xef\xbf\xbd.csv"));
+	json_decref(report);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1023,6 +1062,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__unreadable_stdin_ends),
 		cmocka_unit_test(test_e2e__long_paths_are_never_cut),
 		cmocka_unit_test(test_e2e__names_print_escaped),
+		cmocka_unit_test(test_e2e__names_not_utf8),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -660,6 +660,34 @@ static void test_tokenize__words_across_window_edges(void **state)
 	}
 }
 
+/* fr_utf8_repair replaces each byte that is not UTF-8 by U+FFFD, as
+ * labels.jsonl does, and keeps the rest (control characters too: the
+ * outputs escape those). */
+static void test_tokenize__utf8_repair(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out;
+	} rows[] = {
+		{ "", "" },
+		{ "plain.txt", "plain.txt" },
+		{ "caf\xc3\xa9.txt", "caf\xc3\xa9.txt" },
+		{ "bad\xff.txt", "bad\xef\xbf\xbd.txt" },
+		{ "\xfe\xff", "\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "over\xc0\xaf", "over\xef\xbf\xbd\xef\xbf\xbd" },         /* an overlong '/' */
+		{ "cut\xe2\x82", "cut\xef\xbf\xbd\xef\xbf\xbd" },           /* a truncated euro sign */
+		{ "sur\xed\xa0\x80", "sur\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* a surrogate */
+		{ "new\nline\x1b", "new\nline\x1b" },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *out = fr_utf8_repair(rows[i].in);
+		assert_non_null(out);
+		assert_string_equal(out, rows[i].out);
+		assert_null(fr_text_problem(out, strlen(out), &(size_t){ 0 }));
+		free(out);
+	}
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_tokens, teardown_tokens)
@@ -682,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_tokenize__utf8_decode_table),
 		cmocka_unit_test(test_tokenize__utf8_decode_respects_n),
 		cmocka_unit_test(test_tokenize__trim_blank),
+		cmocka_unit_test(test_tokenize__utf8_repair),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

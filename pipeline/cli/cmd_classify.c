@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "../corpus.h"
 #include "../fsutil.h"
+#include "../jsonl.h"
 #include "../labels.h"
 #include "../model.h"
 #include "../runner.h"
@@ -281,7 +282,7 @@ static json_t *summary_json(const fr_model *m, const classify_args *a, char *con
 	const fr_corpus_stats *s = fr_corpus_get_stats(corpus);
 	json_t *in = json_array(), *labels = json_object(), *drops = json_object();
 	for (size_t i = 0; i < n_inputs; i++)
-		json_array_append_new(in, json_string(inputs[i]));
+		json_array_append_new(in, fr_json_text(inputs[i]));
 	for (size_t k = 0; k < fr_model_task_count(m); k++) {
 		json_t *counts = json_object();
 		for (size_t l = 0; l < fr_model_label_count(m, k); l++)
@@ -293,9 +294,9 @@ static json_t *summary_json(const fr_model *m, const classify_args *a, char *con
 	for (size_t r = 0; r < fr_boilerplate_rule_count(rules); r++)
 		if (by_rule[r])
 			json_object_set_new(drops, fr_boilerplate_rule(rules, r), json_integer((json_int_t)by_rule[r]));
-	return json_pack("{s:s, s:s, s:o, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:I, s:I, s:f, s:I, s:o, s:o}",
+	return json_pack("{s:s, s:o, s:o, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:I, s:I, s:f, s:I, s:o, s:o}",
 		"framer_version", FR_VERSION,
-		"model", a->model,
+		"model", fr_json_text(a->model),
 		"inputs", in,
 		"files", (json_int_t)s->files,
 		"paragraphs", (json_int_t)t->paragraphs,
@@ -569,6 +570,12 @@ int cmd_classify(int argc, char **argv)
 	}
 	warnings = drift_warnings(model, &t);
 	summary = summary_json(model, &a, inputs, n_inputs, corpus, rules, &t, &pr, warnings);
+	/* fr_labels_commit writes no summary.json for NULL, which "wrote ...
+	 * summary.json" would then claim. */
+	if (summary == NULL) {
+		code = cli_failf(FR_EXIT_IO, "out of memory building summary.json");
+		goto done;
+	}
 	rc = fr_labels_commit(writer, summary, &err);
 	if (rc < 0) {
 		code = cli_fail(FR_EXIT_IO, &err);

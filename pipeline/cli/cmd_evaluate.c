@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "../dataset.h"
+#include "../jsonl.h"
 #include "../model.h"
 #include "../sha256.h"
 #include "../strmap.h"
@@ -417,7 +418,7 @@ int cmd_evaluate(int argc, char **argv)
 	if (overlap < 0)
 		json_object_set_new(data, "rows_in_training_unknown", json_string(overlap_why));
 	if (same_file != NULL)
-		json_object_set_new(data, "training_file", json_string(same_file));
+		json_object_set_new(data, "training_file", fr_json_text(same_file));
 	if (a.report) {
 		rc = fr_report_write(report, a.report, &err);
 		if (rc < 0) {
