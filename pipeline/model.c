@@ -734,6 +734,33 @@ static void warn_labels_differing_in_case(const task_t *task, const fr_dataset *
 	free(folded);
 }
 
+/* Warns where a task is multi-label on the strength of a few cells: one
+ * '|' makes the whole task one-vs-rest, and "a\\|b" or "A|B testing"
+ * meant as one label name does so without a word. Under one labeled row in
+ * MULTILABEL_FEW_SHARE holding several labels, the first is named. */
+#define MULTILABEL_FEW_SHARE 50
+
+static void warn_few_multilabel_rows(const task_t *task, const fr_dataset *ds, size_t ti, const size_t *rows,
+                                     size_t n, fr_log_fn log, void *payload)
+{
+	size_t labeled = 0, several = 0, first = n;
+	for (size_t i = 0; i < n; i++) {
+		const char *lab = ds->labels[ti][rows ? rows[i] : i];
+		labeled += lab != NULL;
+		if (lab && strchr(lab, FR_LABEL_SEP)) {
+			several++;
+			first = first < n ? first : i;
+		}
+	}
+	if (first == n || several * MULTILABEL_FEW_SHARE >= labeled)
+		return;
+	size_t r = rows ? rows[first] : first;
+	fr_logf(log, payload, "warning: %s:%zu: task '%s' is multi-label (one classifier per label) because %zu of its "
+	        "%zu labeled rows (this one first: '%.80s') hold labels separated by '|'; if a '|' is part of a "
+	        "label's name, rename that label", ds->paths[ds->files[r]], ds->lines[r], task->name, several,
+	        labeled, ds->labels[ti][r]);
+}
+
 static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti,
                       const size_t *rows, size_t n, struct svm_node **x,
                       const fr_model_config *cfg, fr_log_fn log, void *payload, fr_error *err)
@@ -786,6 +813,8 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 		        ds->paths[ds->files[r]], ds->lines[r], task->name, task->labels[l]);
 	}
 	warn_labels_differing_in_case(task, ds, ti, rows, n, log, payload);
+	if (task->multilabel && log)
+		warn_few_multilabel_rows(task, ds, ti, rows, n, log, payload);
 	xs = malloc(n * sizeof(*xs));
 	y = malloc(n * sizeof(*y));
 	groups = malloc(n * sizeof(*groups));

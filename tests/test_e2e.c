@@ -1039,6 +1039,35 @@ static void test_e2e__names_not_utf8(void **state)
 	json_decref(report);
 }
 
+/* Regression (user walk-through: one cell "sanctions\|economy", meant as a
+ * label with a '|' in it, made its task multi-label, one-vs-rest, without
+ * a word): a task made multi-label by under one row in 50 is a warning
+ * naming the first; a task with many such rows is not. */
+static void test_e2e__few_multilabel_rows_warned(void **state)
+{
+	(void)state;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/ml_few.csv", tmp);
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	fputs("id,document,text,stance\n", fp);
+	for (int i = 1; i <= 60; i++)
+		fprintf(fp, "%d,d%d,%s %d,%s\n", i, i % 10, i % 2 ? "Russian troops shelled Kharkiv" : "NATO provoked Moscow",
+		        i, i == 7 ? "pro_ukraine\\|west" : i % 2 ? "pro_ukraine" : "pro_russia");
+	fclose(fp);
+	assert_int_equal(run("%s train --data %s --model %s/ml_few --quiet", FR_FRAMER, path, tmp), 0);
+	char *err = stderr_text();
+	assert_non_null(strstr(err, "ml_few.csv:8: task 'stance' is multi-label (one classifier per label) because 1 "
+	                            "of its 60 labeled rows (this one first: 'pro_ukraine\\|west') hold labels "
+	                            "separated by '|'"));
+	free(err);
+	assert_int_equal(run("%s train --data %s/tests/fixtures/multilabel/train.csv --model %s/ml_many --quiet",
+	                     FR_FRAMER, FR_SOURCE_DIR, tmp), 0);
+	err = stderr_text();
+	assert_null(strstr(err, "is multi-label"));
+	free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1063,6 +1092,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__long_paths_are_never_cut),
 		cmocka_unit_test(test_e2e__names_print_escaped),
 		cmocka_unit_test(test_e2e__names_not_utf8),
+		cmocka_unit_test(test_e2e__few_multilabel_rows_warned),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
