@@ -833,6 +833,30 @@ static void test_e2e__unreadable_stdin_ends(void **state)
 	free(err);
 }
 
+/* A standard stream closed by the caller (2>&-) must not become an output:
+ * its number went to the first temporary opened, and the progress lines
+ * were written into labels.jsonl (labels.csv with stdout closed too), exit
+ * 0. Standard output closed is still a failure for what is printed there. */
+static void test_e2e__closed_std_streams_stay_out_of_outputs(void **state)
+{
+	(void)state;
+	static const char *const closes[] = { "2>&-", ">&- 2>&-", "<&- >&- 2>&-" };
+	assert_int_equal(run("%s classify --model %s --out %s/open %s/data/batches/example",
+	                     FR_FRAMER, model, tmp, FR_SOURCE_DIR), 0);
+	for (size_t i = 0; i < sizeof(closes) / sizeof(closes[0]); i++) {
+		assert_int_equal(run("rm -rf %s/closed && { %s classify --model %s --out %s/closed "
+		                     "%s/data/batches/example %s; }", tmp, FR_FRAMER, model, tmp,
+		                     FR_SOURCE_DIR, closes[i]), 0);
+		assert_int_equal(run("cmp %s/closed/labels.jsonl %s/open/labels.jsonl && "
+		                     "cmp %s/closed/labels.csv %s/open/labels.csv && "
+		                     "! grep -l framer: %s/closed/*", tmp, tmp, tmp, tmp, tmp), 0);
+	}
+	assert_int_equal(run("{ %s --version >&-; }", FR_FRAMER), 4);
+	char *err = stderr_text();
+	assert_non_null(strstr(err, "framer: <stdout>: write failed: Bad file descriptor"));
+	free(err);
+}
+
 /* tmp/name/aaa.../bbb.../...: parts folders of len letters each, into
  * out (1024 bytes). */
 static void deep_folder(char out[1024], const char *name, int parts, size_t len)
@@ -1089,6 +1113,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__threads_do_not_change_output),
 		cmocka_unit_test(test_e2e__problems_in_input_order),
 		cmocka_unit_test(test_e2e__unreadable_stdin_ends),
+		cmocka_unit_test(test_e2e__closed_std_streams_stay_out_of_outputs),
 		cmocka_unit_test(test_e2e__long_paths_are_never_cut),
 		cmocka_unit_test(test_e2e__names_print_escaped),
 		cmocka_unit_test(test_e2e__names_not_utf8),

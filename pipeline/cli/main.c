@@ -1,6 +1,8 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "../model.h"
@@ -50,8 +52,34 @@ static int run(int argc, char **argv)
 	                 argv[1]);
 }
 
+/* A standard stream the caller closed (2>&-, a launcher that closes them)
+ * would give its number to the next file framer opens, an output's
+ * temporary, and the progress lines and warnings would be written into the
+ * labels. Each closed one is taken by /dev/null opened the other way round,
+ * so that the stream still fails as a closed one does (EBADF) rather than
+ * read nothing or swallow the labels of classify -. 0, or -1 (errno set). */
+static int hold_closed_std_fds(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/* The lowest free number: fd itself, as the ones below are open. */
+		int got = open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
+		if (got != fd) {
+			if (got >= 0) {
+				close(got);
+				errno = EBADF;
+			}
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (hold_closed_std_fds() != 0)
+		return cli_failf(FR_EXIT_IO, "/dev/null: cannot open: %s", strerror(errno));
 	int code = run(argc, argv);
 	/* What was printed must have reached standard output (a full disk, a
 	 * closed pipe): a success whose output was lost is a failure. */
