@@ -254,6 +254,44 @@ int cli_refuse_bundle_folder(const char *dir, const char *option)
 	                 option);
 }
 
+size_t cli_existing_prefix(const char *dir)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(dir);
+	if (len >= sizeof(path))
+		return len;
+	memcpy(path, dir, len + 1);
+	while (len > 0) {
+		struct stat st;
+		path[len] = '\0';
+		if (stat(path, &st) == 0)
+			return len;
+		while (len > 0 && path[len - 1] != '/')
+			len--;
+		while (len > 1 && path[len - 1] == '/')
+			len--;
+	}
+	return 0;
+}
+
+void cli_remove_made_folders(const char *dir, size_t kept)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(dir);
+	if (len >= sizeof(path))
+		return;
+	memcpy(path, dir, len + 1);
+	while (len > kept) {
+		path[len] = '\0';
+		if (rmdir(path) != 0 && errno != ENOENT)
+			return;
+		while (len > kept && path[len - 1] != '/')
+			len--;
+		while (len > kept && path[len - 1] == '/')
+			len--;
+	}
+}
+
 int cli_parse_size(const char *s, size_t *out)
 {
 	char *end = NULL;

@@ -77,6 +77,16 @@ int cli_add_repeated(const char **list, size_t *n, size_t max, const char *optio
  * dir) would mix with the bundle, and training could not replace it. */
 int cli_refuse_bundle_folder(const char *dir, const char *option);
 
+/* The length of dir's longest leading part that names something already
+ * there: dir's whole length when it exists (or is too long to look at),
+ * 0 when no part does. Taken before a run makes dir and its parents. */
+size_t cli_existing_prefix(const char *dir);
+
+/* Removes the folders of dir below its first kept bytes (what
+ * cli_existing_prefix gave), deepest first: those a failed run made for
+ * its outputs. Only empty ones go, so nothing put there meanwhile is lost. */
+void cli_remove_made_folders(const char *dir, size_t kept);
+
 /* Parses a number in full, or returns -1. */
 int cli_parse_size(const char *s, size_t *out);
 

@@ -316,45 +316,6 @@ static json_t *summary_json(const fr_model *m, const classify_args *a, char *con
 		"drift", drift_json(m, t, warnings));
 }
 
-/* The length of dir's longest leading part that names a folder already
- * there (dir's whole length when it exists, 0 when no part does). */
-static size_t existing_prefix(const char *dir)
-{
-	char path[FR_LABELS_DIR_MAX + 1];
-	size_t len = strlen(dir);
-	snprintf(path, sizeof(path), "%s", dir);
-	while (len > 0) {
-		struct stat st;
-		path[len] = '\0';
-		if (stat(path, &st) == 0)
-			return len;
-		while (len > 0 && path[len - 1] != '/')
-			len--;
-		while (len > 1 && path[len - 1] == '/')
-			len--;
-	}
-	return 0;
-}
-
-/* Removes the folders of dir below its first kept bytes, deepest first:
- * the ones a failed run made (nn/a/b for --out nn/a/b). rmdir takes only
- * empty ones, so nothing put there meanwhile is lost. */
-static void remove_made_folders(const char *dir, size_t kept)
-{
-	char path[FR_LABELS_DIR_MAX + 1];
-	size_t len = strlen(dir);
-	snprintf(path, sizeof(path), "%s", dir);
-	while (len > kept) {
-		path[len] = '\0';
-		if (rmdir(path) != 0 && errno != ENOENT)
-			return;
-		while (len > kept && path[len - 1] != '/')
-			len--;
-		while (len > kept && path[len - 1] == '/')
-			len--;
-	}
-}
-
 /* "1 file", "2 files": the summary is read by people. */
 static const char *plural(size_t n)
 {
@@ -533,7 +494,7 @@ int cmd_classify(int argc, char **argv)
 			setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
 		rc = fr_labels_open_stream(&writer, stdout, model, &stream_format, &err);
 	} else {
-		out_kept = existing_prefix(out_dir);
+		out_kept = cli_existing_prefix(out_dir);
 		rc = fr_labels_open(&writer, out_dir, model, &a.formats, &err);
 	}
 	if (rc < 0) {
@@ -596,7 +557,7 @@ done:
 	fr_labels_free(writer);
 	/* A failed run leaves no trace: not even the folders it made for its outputs. */
 	if (code != FR_EXIT_OK && out_kept != (size_t)-1)
-		remove_made_folders(out_dir, out_kept);
+		cli_remove_made_folders(out_dir, out_kept);
 	fr_corpus_free(corpus);
 	fr_boilerplate_free(rules);
 	fr_model_free(model);

@@ -185,8 +185,12 @@ int cmd_train(int argc, char **argv)
 			goto done;
 		}
 	}
+	size_t model_kept = cli_existing_prefix(a.model);
 	rc = fr_model_save(model, a.model, &err);
 	if (rc < 0) {
+		/* The bundle's parent folders were made for it: a failed save
+		 * takes them away again, as classify does its --out's. */
+		cli_remove_made_folders(a.model, model_kept);
 		code = cli_fail(FR_EXIT_IO, &err);
 		goto done;
 	}
