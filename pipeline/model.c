@@ -1266,6 +1266,19 @@ static void remove_old_bundle(const char *old)
 	rmdir(old);
 }
 
+/* A failure inside the temporary folder tmp is reported with dir's path
+ * instead (dir/frame.liblinear, not .m.tmp-XXXXXX/frame.liblinear): the
+ * temporary is removed, and the bundle's file is what the user knows. */
+static void name_bundle_file(fr_error *err, const char *tmp, const char *dir)
+{
+	char path[PATH_MAX];
+	size_t n = strlen(tmp);
+	if (err == NULL || strncmp(err->source, tmp, n) != 0 || (err->source[n] != '/' && err->source[n] != '\0'))
+		return;
+	if (snprintf(path, sizeof(path), "%s%s", dir, err->source + n) < (int)sizeof(path))
+		fr_error_set_source(err, path);
+}
+
 int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
 {
 	int rc = 0;
@@ -1343,6 +1356,7 @@ int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
 	fr_fsync_path(parent, 1);
 	return 0;
 fail:
+	name_bundle_file(err, tmp, dir);
 	fr_remove_flat_dir(tmp);
 	return rc;
 }
