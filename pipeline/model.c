@@ -1616,7 +1616,10 @@ const char *fr_model_load_note(const fr_model *m)
 	return m->load_note[0] ? m->load_note : NULL;
 }
 
-int fr_model_load(fr_model **out, const char *dir, fr_error *err)
+void (*fr_model__load_hook)(const char *dir) = NULL;
+
+/* One read of the bundle at dir, file by file (fr_model_load). */
+static int load_bundle(fr_model **out, const char *dir, fr_error *err)
 {
 	*out = NULL;
 	int rc = 0;
@@ -1742,6 +1745,8 @@ int fr_model_load(fr_model **out, const char *dir, fr_error *err)
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		goto done;
 	}
+	if (fr_model__load_hook)
+		fr_model__load_hook(dir);
 	for (size_t t = 0; rc == 0 && t < json_array_size(tasks); t++) {
 		m->n_tasks++;
 		rc = load_task(m, &m->tasks[t], json_array_get(tasks, t), dir, err);
@@ -1765,6 +1770,39 @@ done:
 	}
 	*out = m;
 	return 0;
+}
+
+/* Whether the folder at dir is still the one `was` describes. */
+static int same_folder(const char *dir, const struct stat *was)
+{
+	struct stat now;
+	return stat(dir, &now) == 0 && now.st_dev == was->st_dev && now.st_ino == was->st_ino;
+}
+
+/* train puts a new bundle in place whole (fr_model_save swaps the
+ * folders), but a load reads the files one by one: a swap in between gave
+ * one bundle's model.json and the other's classifiers, refused as altered
+ * ("copy the bundle again or retrain") though both bundles are sound. A
+ * load during which dir became another folder is thrown away and the
+ * bundle read again; a bundle retrained that often is given up on. */
+#define LOAD_TRIES 3
+
+int fr_model_load(fr_model **out, const char *dir, fr_error *err)
+{
+	*out = NULL;
+	for (int tries = 1;; tries++) {
+		struct stat was;
+		fr_error mine = FR_ERROR_INIT;
+		int known = stat(dir, &was) == 0;
+		int rc = load_bundle(out, dir, &mine);
+		if (!known || tries == LOAD_TRIES || same_folder(dir, &was)) {
+			if (rc < 0 && err && err->code == 0)
+				*err = mine;
+			return rc;
+		}
+		fr_model_free(*out);
+		*out = NULL;
+	}
 }
 
 void fr_model_free(fr_model *m)

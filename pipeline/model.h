@@ -119,8 +119,14 @@ int fr_model_save(const fr_model *m, const char *dir, fr_error *err);
 
 /* Reads a bundle. FR_EMODEL for a missing, corrupt or incompatible one:
  * another format_version, or a classifier file whose size or sha256 differs
- * from what model.json records (checked before libsvm or LIBLINEAR reads it). */
+ * from what model.json records (checked before libsvm or LIBLINEAR reads it).
+ * A bundle that train replaces while it is read is read again, whole. */
 int fr_model_load(fr_model **out, const char *dir, fr_error *err);
+
+/* Tests only (NULL otherwise): called by fr_model_load with the bundle
+ * folder once model.json is read and before the classifier files are,
+ * so that a test can replace the bundle there as a train run could. */
+extern void (*fr_model__load_hook)(const char *dir);
 
 /* Why the bundle's vocab.bin, the vocabulary's binary image, went unused
  * at load (it was made from another model.json, or is damaged: the

@@ -490,6 +490,56 @@ static void test_model__save_keeps_what_arrives_meanwhile(void **state)
 	fr_dataset_dispose(&ds);
 }
 
+/* What the load hook puts in place of the bundle it is reading, once. */
+static const fr_model *swap_in;
+
+static void retrain_meanwhile(const char *dir)
+{
+	fr_error err = FR_ERROR_INIT;
+	const fr_model *m = swap_in;
+	swap_in = NULL;
+	if (m != NULL)
+		assert_int_equal(fr_model_save(m, dir, &err), 0);
+}
+
+/* A bundle retrained while it is read (train swaps the folder between
+ * model.json and the classifier files) is read again, whole: the new one.
+ * The read went on in the new folder and was refused as altered (exit 3,
+ * "copy the bundle again or retrain"). */
+static void test_model__load_rereads_a_bundle_swapped_meanwhile(void **state)
+{
+	(void)state;
+	fr_dataset ds_old, ds_new;
+	fr_error err = FR_ERROR_INIT;
+	fr_model *old = train_from(training_csv, &ds_old);
+	char csv[2048], dir[128];
+	snprintf(csv, sizeof(csv), "%s%s", training_csv,
+	         "10,f,Ceasefire talks in Istanbul bring hope of peace,neutral,pro_ceasefire\n"
+	         "11,f,Russian shelling of Kharkiv kills civilians,pro_ukraine,blames_russia\n");
+	fr_model *new = train_from(csv, &ds_new);
+	snprintf(dir, sizeof(dir), "%s/retrained", tmp);
+	assert_int_equal(fr_model_save(old, dir, &err), 0);
+
+	fr_model *loaded = NULL;
+	swap_in = new;
+	fr_model__load_hook = retrain_meanwhile;
+	int rc = fr_model_load(&loaded, dir, &err);
+	fr_model__load_hook = NULL;
+	if (rc != 0)
+		fail_msg("load while retrained: %s: %s", err.source, err.message);
+	assert_null(swap_in);
+	size_t rows = 0;
+	for (size_t l = 0; l < fr_model_label_count(loaded, 0); l++)
+		rows += fr_model_label_support(loaded, 0, l);
+	assert_int_equal(rows, 11);
+
+	fr_model_free(loaded);
+	fr_model_free(new);
+	fr_model_free(old);
+	fr_dataset_dispose(&ds_new);
+	fr_dataset_dispose(&ds_old);
+}
+
 static void test_model__load_refuses_broken_bundles(void **state)
 {
 	(void)state;
@@ -1006,6 +1056,7 @@ int main(void)
 		cmocka_unit_test(test_model__save_replaces_atomically),
 		cmocka_unit_test(test_model__save_replaces_only_a_bundle),
 		cmocka_unit_test(test_model__save_keeps_what_arrives_meanwhile),
+		cmocka_unit_test(test_model__load_rereads_a_bundle_swapped_meanwhile),
 		cmocka_unit_test(test_model__load_refuses_broken_bundles),
 		cmocka_unit_test(test_model__vocab_image),
 		cmocka_unit_test(test_model__config_file),
