@@ -698,10 +698,10 @@ static int read_whole_file(fr_corpus *c, const char *path, fr_error *err)
 		if (got < 65536)
 			break;
 	}
-	int bad = ferror(fp);
+	int bad = ferror(fp), e = errno;
 	fclose(fp);
 	if (bad)
-		return fr_error_set(err, FR_EIO, path, 0, "read failed");
+		return fr_error_set(err, FR_EIO, path, 0, "read failed: %s", strerror(e));
 	c->file[c->file_len] = '\0';
 	return 0;
 }
@@ -1251,7 +1251,7 @@ static int next_jsonl(fr_paragraph *out, fr_corpus *c, fr_error *err)
 		ssize_t n = getline(&c->line, &c->line_cap, c->fp);
 		if (n < 0) {
 			if (ferror(c->fp))
-				return fr_error_set(err, FR_EIO, name, c->line_no, "read failed");
+				return fr_error_set(err, FR_EIO, name, c->line_no, "read failed: %s", strerror(errno));
 			return FR_ITEROVER;
 		}
 		c->line_no++;

@@ -160,7 +160,7 @@ int fr_stemmer_add_stopwords_file(fr_stemmer *s, const char *path, fr_error *err
 			goto done;
 	}
 	if (ferror(fp))
-		rc = fr_error_set(err, FR_EIO, path, lineno, "read failed");
+		rc = fr_error_set(err, FR_EIO, path, lineno, "read failed: %s", strerror(errno));
 done:
 	free(line);
 	fclose(fp);
