@@ -857,6 +857,29 @@ static void test_e2e__closed_std_streams_stay_out_of_outputs(void **state)
 	free(err);
 }
 
+/* A reader of standard error that has gone (2>&1 | head, a pager quit) no
+ * longer ends a run: SIGPIPE killed it mid-write and left its outputs'
+ * hidden temporaries behind. Standard output's reader gone still ends
+ * framer quietly, as it ends a filter. The pipes here have no reader from
+ * the start, so nothing depends on timing: a FIFO opened both ways, then
+ * its reading end closed. */
+static void test_e2e__pipe_without_a_reader(void **state)
+{
+	(void)state;
+	assert_int_equal(run("mkfifo %s/gone", tmp), 0);
+	assert_int_equal(run("{ exec 4<>%s/gone 5>%s/gone 4<&-; %s classify --model %s --out %s/piped "
+	                     "%s/data/batches/example 2>&5; }", tmp, tmp, FR_FRAMER, model, tmp,
+	                     FR_SOURCE_DIR), 0);
+	assert_int_equal(run("test \"$(ls -A %s/piped | tr '\\n' ' ')\" = "
+	                     "'labels.csv labels.jsonl review.csv summary.json '", tmp), 0);
+	write_file("one.jsonl", "{\"id\":\"p1\",\"text\":\"Peace talks resume in Istanbul.\"}\n");
+	assert_int_equal(run("{ exec 4<>%s/gone 5>%s/gone 4<&-; %s classify --model %s --quiet - < %s/one.jsonl >&5; }",
+	                     tmp, tmp, FR_FRAMER, model, tmp), 128 + 13 /* SIGPIPE */);
+	char *err = stderr_text();
+	assert_string_equal(err, "");
+	free(err);
+}
+
 /* tmp/name/aaa.../bbb.../...: parts folders of len letters each, into
  * out (1024 bytes). */
 static void deep_folder(char out[1024], const char *name, int parts, size_t len)
@@ -1114,6 +1137,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__problems_in_input_order),
 		cmocka_unit_test(test_e2e__unreadable_stdin_ends),
 		cmocka_unit_test(test_e2e__closed_std_streams_stay_out_of_outputs),
+		cmocka_unit_test(test_e2e__pipe_without_a_reader),
 		cmocka_unit_test(test_e2e__long_paths_are_never_cut),
 		cmocka_unit_test(test_e2e__names_print_escaped),
 		cmocka_unit_test(test_e2e__names_not_utf8),

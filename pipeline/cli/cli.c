@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,8 +171,22 @@ static void say(const char *prefix, const char *fmt, va_list ap)
 		free(line);
 }
 
+void cli_end_if_stdout_gone(void)
+{
+	struct stat st;
+	struct pollfd p = { STDOUT_FILENO, POLLOUT, 0 };
+	/* A pipe with no reader polls as an error. */
+	if (fstat(STDOUT_FILENO, &st) != 0 || !S_ISFIFO(st.st_mode) || poll(&p, 1, 0) != 1 ||
+	    !(p.revents & POLLERR))
+		return;
+	signal(SIGPIPE, SIG_DFL);
+	raise(SIGPIPE);
+}
+
 int cli_fail(int exit_code, const fr_error *err)
 {
+	if (strcmp(err->source, "<stdout>") == 0)
+		cli_end_if_stdout_gone();
 	char buf[1024];
 	fputs("framer: ", stderr);
 	cli_put_escaped(stderr, fr_error_format(err, buf, sizeof(buf)));

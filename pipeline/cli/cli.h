@@ -46,7 +46,15 @@ int cli_parse(int argc, char **argv, const char *command, const char *usage,
 const char *cli_escape(char *buf, size_t size, const char *s);
 size_t cli_put_escaped(FILE *fp, const char *s);
 
-/* Prints "framer: FILE:LINE: message" for err and returns exit_code. */
+/* When standard output is a pipe whose reader has gone (framer ... | head),
+ * ends framer as any filter ends then: quietly, by SIGPIPE, which main
+ * ignores so that a closed standard error (2>&1 | head) cannot kill a run
+ * mid-write. Returns when standard output is anything else. */
+void cli_end_if_stdout_gone(void);
+
+/* Prints "framer: FILE:LINE: message" for err and returns exit_code; a
+ * failure to write standard output ends framer quietly instead when its
+ * reader has gone (cli_end_if_stdout_gone). */
 int cli_fail(int exit_code, const fr_error *err);
 /* Prints "framer: message" and returns exit_code. */
 int cli_failf(int exit_code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

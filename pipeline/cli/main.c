@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -80,11 +81,18 @@ int main(int argc, char **argv)
 {
 	if (hold_closed_std_fds() != 0)
 		return cli_failf(FR_EXIT_IO, "/dev/null: cannot open: %s", strerror(errno));
+	/* A reader of standard error that goes (framer ... 2>&1 | head, a pager
+	 * quit) killed the run mid-write, its outputs' temporaries left behind.
+	 * Writes to it now just fail; standard output's reader gone still ends
+	 * framer by SIGPIPE, quietly (cli_end_if_stdout_gone). */
+	signal(SIGPIPE, SIG_IGN);
 	int code = run(argc, argv);
 	/* What was printed must have reached standard output (a full disk, a
 	 * closed pipe): a success whose output was lost is a failure. */
 	int bad = fflush(stdout) != 0;
 	int e = errno;
+	if ((bad || ferror(stdout)) && code == FR_EXIT_OK)
+		cli_end_if_stdout_gone();
 	if ((bad || ferror(stdout)) && code == FR_EXIT_OK)
 		code = cli_failf(FR_EXIT_IO, "<stdout>: write failed: %s", strerror(bad ? e : EIO));
 	return code;
