@@ -185,7 +185,7 @@ void cli_end_if_stdout_gone(void)
 
 int cli_fail(int exit_code, const fr_error *err)
 {
-	if (strcmp(err->source, "<stdout>") == 0)
+	if (fr_error_source_is(err, "<stdout>"))
 		cli_end_if_stdout_gone();
 	char buf[1024];
 	fputs("framer: ", stderr);
