@@ -1115,6 +1115,25 @@ static void test_e2e__few_multilabel_rows_warned(void **state)
 	free(err);
 }
 
+/* A failed run takes away the folders it made for its outputs, and only
+ * those: past a '..' a path names a folder further up, which may have been
+ * there before (new/../m is m). Regression: rmdir("new/../m") once new
+ * existed removed the empty m the user had made, and left new behind. The
+ * save fails on a file size limit, as on a full disk. */
+static void test_e2e__failed_run_keeps_folders_named_through_dotdot(void **state)
+{
+	(void)state;
+	assert_int_equal(run("rm -rf %s/dd && mkdir -p %s/dd/m %s/dd/o", tmp, tmp, tmp), 0);
+	write_file("dd/t.csv", tiny_labeled);
+	assert_int_equal(run("{ ulimit -f 1; trap '' XFSZ; %s train --data %s/dd/t.csv --model %s/dd/new/../m "
+	                     "--quiet; }", FR_FRAMER, tmp, tmp), 4);
+	assert_int_equal(run("test -d %s/dd/m && ! test -e %s/dd/new", tmp, tmp), 0);
+	write_file("dd/b.jsonl", "{\"id\":\"p1\",\"text\":\"Peace talks resume in Istanbul.\"}\n");
+	assert_int_equal(run("{ ulimit -f 0; trap '' XFSZ; %s classify --model %s --out %s/dd/made/../o --quiet "
+	                     "%s/dd/b.jsonl; }", FR_FRAMER, model, tmp, tmp), 4);
+	assert_int_equal(run("test -d %s/dd/o && ! test -e %s/dd/made", tmp, tmp), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1142,6 +1161,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__names_print_escaped),
 		cmocka_unit_test(test_e2e__names_not_utf8),
 		cmocka_unit_test(test_e2e__few_multilabel_rows_warned),
+		cmocka_unit_test(test_e2e__failed_run_keeps_folders_named_through_dotdot),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

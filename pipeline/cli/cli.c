@@ -290,6 +290,15 @@ size_t cli_existing_prefix(const char *dir)
 	return 0;
 }
 
+/* Whether s (len bytes) holds a ".." component. */
+static int has_dotdot(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++)
+		if (s[i] == '.' && s[i + 1] == '.' && (i == 0 || s[i - 1] == '/') && (i + 2 == len || s[i + 2] == '/'))
+			return 1;
+	return 0;
+}
+
 void cli_remove_made_folders(const char *dir, size_t kept)
 {
 	char path[PATH_MAX];
@@ -299,7 +308,9 @@ void cli_remove_made_folders(const char *dir, size_t kept)
 	memcpy(path, dir, len + 1);
 	while (len > kept) {
 		path[len] = '\0';
-		if (rmdir(path) != 0 && errno != ENOENT)
+		/* Past a ".." below the kept part, the path names a folder further
+		 * up that no look found missing (new/../m is m, there before). */
+		if (!has_dotdot(path + kept, len - kept) && rmdir(path) != 0 && errno != ENOENT)
 			return;
 		while (len > kept && path[len - 1] != '/')
 			len--;

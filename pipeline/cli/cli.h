@@ -92,7 +92,8 @@ size_t cli_existing_prefix(const char *dir);
 
 /* Removes the folders of dir below its first kept bytes (what
  * cli_existing_prefix gave), deepest first: those a failed run made for
- * its outputs. Only empty ones go, so nothing put there meanwhile is lost. */
+ * its outputs. Only empty ones go, so nothing put there meanwhile is lost,
+ * and none reached through a ".." there (new/../m), which may be older. */
 void cli_remove_made_folders(const char *dir, size_t kept);
 
 /* Parses a number in full, or returns -1. */
