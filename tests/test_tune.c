@@ -655,6 +655,36 @@ static void test_tune__target_label(void **state)
 	assert_string_equal(json_string_value(json_object_get(rec, "objective")), "F1 of 'blame'");
 	assert_true(mean_of(json_object_get(rec, "chosen")) > 0.0);
 	json_decref(rec);
+
+	/* Regression: the objective's name keeps 100 bytes of a long label,
+	 * and cut them inside its 'é': jansson took no such string, and the
+	 * whole search ended in "out of memory". Now cut at a whole character. */
+	char label[128], *csv = test_read_file(f->path, NULL), *out = NULL;
+	snprintf(label, sizeof(label), "%.99s\xc3\xa9", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	         "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+	assert_non_null(csv);
+	assert_non_null(out = malloc(strlen(csv) * 30 + 1));
+	size_t n = 0;
+	for (const char *p = csv; *p;) {
+		if (strncmp(p, ",blame\n", 7) == 0) {
+			n += (size_t)sprintf(out + n, ",%s\n", label);
+			p += 7;
+		} else {
+			out[n++] = *p++;
+		}
+	}
+	out[n] = '\0';
+	assert_int_equal(test_write_text(f->path, out), 0);
+	free(out);
+	free(csv);
+	fr_error err = FR_ERROR_INIT;
+	fr_dataset_dispose(&f->ds);
+	assert_int_equal(fr_dataset_load(&f->ds, f->path, NULL, 0, &err), 0);
+	o.target = label;
+	rec = tune(&f->cfg, &f->ds, &o);
+	assert_string_equal(json_string_value(json_object_get(rec, "objective")),
+	                    "F1 of 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'");
+	json_decref(rec);
 }
 
 int main(void)
