@@ -456,6 +456,14 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 		rc = fr_csv_no_text_column(csv, err);
 		goto done;
 	}
+	/* labels.csv's doc is the input file's name for a record without a
+	 * document ("week.csv"): handed over as corrections, it would move every
+	 * row it corrects into one made-up document, splitting their articles
+	 * across folds. Its rows keep their documents; new ones still take it. */
+	int doc_overrides = 1;
+	for (size_t i = 0; later && doc_col != (size_t)-1 && i < n_cols; i++)
+		if (strcmp(header[doc_col], "doc") == 0 && strcmp(header[i], "para") == 0)
+			doc_overrides = 0;
 	for (size_t t = 0; tasks && t < n_tasks; t++) {
 		size_t col = n_cols;
 		for (size_t i = 0; i < n_cols; i++)
@@ -566,7 +574,7 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 		if (doc == NULL || len == 0) {
 			doc = ds->ids[r] ? ds->ids[r] : "";
 			len = strlen(doc);
-		} else {
+		} else if (doc_overrides) {
 			ds->given[r] |= FR_DATASET_DOC_GIVEN;
 		}
 		ds->docs[r] = dup_field(doc, len);

@@ -39,7 +39,9 @@ typedef struct fr_dataset {
 } fr_dataset;
 
 #define FR_DATASET_ID_GIVEN 1  /* the id came from the id column, not "<file>:<line>" */
-#define FR_DATASET_DOC_GIVEN 2 /* the document came from its column, not the id */
+#define FR_DATASET_DOC_GIVEN 2 /* the document came from its column, not the id; never set
+                                  by a later file's doc beside para (labels.csv's: the
+                                  batch file's name for a record without a document) */
 
 void fr_dataset_init(fr_dataset *ds);
 /* Frees everything and leaves ds zeroed. NULL-safe. */
@@ -70,8 +72,9 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
  *     header when its output columns would clash with a task's of the set;
  *     with tasks given, its other columns are ignored);
  *   - a row whose id matches an earlier row's replaces that row's cells: its
- *     text and document when they are not empty, and each task's label when
- *     the cell is not empty. An empty cell keeps the earlier value, so a
+ *     text and document when they are not empty (labels.csv's doc, a column
+ *     doc beside para, only documents rows it adds), and each task's label
+ *     when the cell is not empty. An empty cell keeps the earlier value, so a
  *     corrections file may carry only id and the column it corrects;
  *   - any other row is appended (a row without an id always is); a row
  *     with an id no earlier row has and no text is an error (FR_EFORMAT,

@@ -862,6 +862,41 @@ static void test_dataset__labels_csv_as_data(void **state)
 	unlink(fix);
 }
 
+/* labels.csv of a batch CSV without a document column names the batch file
+ * in doc. Handed over as corrections, that must not move the rows it
+ * corrects out of their articles into one document "week.csv": folds and
+ * calibration group by document. A row it adds takes its doc; a user's own
+ * doc column (no para beside it) still replaces the document. */
+static void test_dataset__labels_csv_doc_keeps_documents(void **state)
+{
+	(void)state;
+	char base[64], fix[64];
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	load_two(&ds, "id,document,text,stance\nr1,art-1,One,pro\nr2,art-2,Two,con\n",
+	         "id,doc,para,text,stance,stance_confidence,stance_evidence\n"
+	         "r1,week.csv,1,One,con,0.51,one\n"
+	         "r2,week.csv,2,Two,con,0.77,two\n"
+	         "r9,week.csv,3,Nine,pro,0.64,nine\n",
+	         NULL, 0, 0, &err, base, fix);
+	assert_int_equal(ds.n_rows, 3);
+	assert_int_equal(ds.overridden, 2);
+	assert_string_equal(ds.labels[0][0], "con");
+	assert_string_equal(ds.docs[0], "art-1");
+	assert_string_equal(ds.docs[1], "art-2");
+	assert_string_equal(ds.docs[2], "week.csv");
+	fr_dataset_dispose(&ds);
+	unlink(base);
+	unlink(fix);
+
+	load_two(&ds, "id,document,text,stance\nr1,art-1,One,pro\nr2,art-2,Two,con\n",
+	         "id,doc,stance\nr1,art-2,con\n", NULL, 0, 0, &err, base, fix);
+	assert_string_equal(ds.docs[0], "art-2");
+	fr_dataset_dispose(&ds);
+	unlink(base);
+	unlink(fix);
+}
+
 /* The point of corrections: retraining on base + corrections changes the
  * model's labels (end to end through the library: load, train, label). */
 static void test_dataset__corrections_change_the_model(void **state)
@@ -938,6 +973,7 @@ int main(void)
 		cmocka_unit_test(test_dataset__corrections),
 		cmocka_unit_test(test_dataset__corrections_tasks),
 		cmocka_unit_test(test_dataset__corrections_errors),
+		cmocka_unit_test(test_dataset__labels_csv_doc_keeps_documents),
 		cmocka_unit_test(test_dataset__corrections_change_the_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
