@@ -144,6 +144,7 @@ void fr_dataset_dispose(fr_dataset *ds)
 	free(ds->files);
 	free(ds->given);
 	free(ds->tasks);
+	free(ds->task_files);
 	free(ds->labels);
 	memset(ds, 0, sizeof(*ds));
 }
@@ -645,13 +646,21 @@ int fr_dataset_load(fr_dataset *ds, const char *path, const char *const *tasks,
 	return fr_dataset_load_files(ds, &path, 1, tasks, n_tasks, err);
 }
 
-/* Adds an unlabeled task column named name to ds, whose arrays hold cap rows. */
-static int add_task(fr_dataset *ds, size_t cap, const char *name)
+/* Adds an unlabeled task column named name, first seen in file number
+ * `file`, to ds, whose arrays hold cap rows. */
+static int add_task(fr_dataset *ds, size_t cap, const char *name, size_t file)
 {
 	char **tasks = realloc(ds->tasks, (ds->n_tasks + 1) * sizeof(*tasks));
 	if (tasks == NULL)
 		return FR_ENOMEM;
 	ds->tasks = tasks;
+	size_t *files = realloc(ds->task_files, (ds->n_tasks + 1) * sizeof(*files));
+	if (files == NULL)
+		return FR_ENOMEM;
+	if (ds->task_files == NULL)
+		memset(files, 0, ds->n_tasks * sizeof(*files));
+	ds->task_files = files;
+	files[ds->n_tasks] = file;
 	char ***labels = realloc(ds->labels, (ds->n_tasks + 1) * sizeof(*labels));
 	if (labels == NULL)
 		return FR_ENOMEM;
@@ -686,7 +695,7 @@ static int merge(fr_dataset *ds, size_t *cap, fr_dataset *src, size_t file, fr_s
 		                                             ds->n_tasks, path, err)) < 0)
 			goto done;
 		if (u < 0) {
-			if (add_task(ds, *cap, src->tasks[t]) < 0) {
+			if (add_task(ds, *cap, src->tasks[t], file) < 0) {
 				rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 				goto done;
 			}

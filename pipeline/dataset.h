@@ -32,6 +32,8 @@ typedef struct fr_dataset {
 	size_t n_tasks;
 	char **tasks;        /* task column names; owned */
 	char ***labels;      /* labels[task][row], NULL where the cell is empty; owned */
+	size_t *task_files;  /* per task, the index into paths of the first file with its
+	                        column; NULL when every task's is the first file; owned */
 	size_t empty_texts;  /* rows left out because their text was empty */
 	size_t overridden;   /* rows of a later file that replaced an earlier row */
 	const char *framer_output; /* "labels.csv" or "review.csv" when the (first) file has

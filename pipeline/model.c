@@ -778,6 +778,15 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 	 * come from: with corrections, a column only a later file has. */
 	size_t first = first_row_with(ds, ti, rows, n, NULL);
 	const char *file = first < n ? ds->paths[ds->files[rows ? rows[first] : first]] : ds->path;
+	/* Such a column is a new task; so is a reviewer's column of notes, which
+	 * would then be trained and shape the review queue: say how to leave it out. */
+	size_t from = ds->task_files ? ds->task_files[ti] : 0;
+	const char *leave_out = from > 0 ? "; a column no earlier --data file has is read as a new task: if it "
+	                                   "holds notes, not labels, give the tasks to train with --task (or "
+	                                   "name the column notes)"
+	                                 : "";
+	if (from > 0)
+		file = ds->paths[from];
 	if (!valid_task_name(task->name)) {
 		/* A space around a good name is invisible in a spreadsheet: name it. */
 		const char *core = task->name;
@@ -792,15 +801,25 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 		return fr_error_set(err, FR_EFORMAT, file, 1,
 		                    "task name '%s' must be 1 to 64 letters, digits, '_' or '-'", task->name);
 	}
-	if (task->n_labels < 2)
+	if (task->n_labels == 0)
 		return fr_error_set(err, FR_EFORMAT, file, 1,
-		                    task->n_labels == 0
-		                        ? "task '%s' has no labeled rows; a classifier needs two or more labels%s"
-		                        : "task '%s' has only one label ('%s'); a classifier needs two or more",
-		                    task->name, task->n_labels ? task->labels[0] : "");
+		                    "task '%s' has no labeled rows; a classifier needs two or more labels%s",
+		                    task->name, leave_out);
+	if (task->n_labels == 1)
+		return fr_error_set(err, FR_EFORMAT, file, 1,
+		                    "task '%s' has only one label ('%s'); a classifier needs two or more%s",
+		                    task->name, task->labels[0], leave_out);
 	if (task->n_labels > FR_CLASSIFIER_MAX_LABELS)
-		return fr_error_set(err, FR_EFORMAT, file, 1, "task '%s' has %zu labels; at most %d",
-		                    task->name, task->n_labels, FR_CLASSIFIER_MAX_LABELS);
+		return fr_error_set(err, FR_EFORMAT, file, 1, "task '%s' has %zu labels; at most %d%s",
+		                    task->name, task->n_labels, FR_CLASSIFIER_MAX_LABELS, leave_out);
+	if (from > 0) {
+		size_t labeled = 0;
+		for (size_t i = 0; i < n; i++)
+			labeled += ds->labels[ti][rows ? rows[i] : i] != NULL;
+		fr_logf(log, payload, "warning: %s:1: task '%s' is a column no earlier --data file has, trained on "
+		        "its %zu labeled rows of %zu; if it holds notes, not labels, give the tasks to train with "
+		        "--task (or name the column notes)", file, task->name, labeled, n);
+	}
 	for (size_t l = 0; l < task->n_labels; l++) {
 		if (task->support[l] != 1)
 			continue;

@@ -750,6 +750,9 @@ static void test_dataset__corrections_tasks(void **state)
 	         NULL, 0, 0, &err, base, fix);
 	assert_int_equal(ds.n_tasks, 2);
 	assert_string_equal(ds.tasks[1], "topic");
+	assert_non_null(ds.task_files);
+	assert_int_equal(ds.task_files[0], 0);
+	assert_int_equal(ds.task_files[1], 1); /* so train can say where it came from */
 	assert_null(ds.labels[1][0]);
 	assert_string_equal(ds.labels[1][1], "eu");
 	fr_dataset_dispose(&ds);
