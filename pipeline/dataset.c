@@ -573,8 +573,16 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 		ds->ids[r] = dup_field(id, len);
 		const char *doc = doc_col != (size_t)-1 ? fr_csv_value(csv, doc_col, &len) : NULL;
 		if (doc == NULL || len == 0) {
+			/* framer's own ids are "<document>#<n>": review.csv leaves the
+			 * document of a batch record without one empty, and its queue
+			 * tells such paragraphs apart by the id's part before '#'. So
+			 * does training, or one article's paragraphs would fall into
+			 * different folds as documents of their own. */
 			doc = ds->ids[r] ? ds->ids[r] : "";
 			len = strlen(doc);
+			size_t part = strcspn(doc, "#");
+			if ((ds->given[r] & FR_DATASET_ID_GIVEN) && part > 0)
+				len = part;
 		} else if (doc_overrides) {
 			ds->given[r] |= FR_DATASET_DOC_GIVEN;
 		}

@@ -23,7 +23,8 @@ typedef struct fr_dataset {
 	size_t n_paths;
 	size_t n_rows;
 	char **ids;          /* the id column, or "<file>:<line>" (file name without its folder); owned */
-	char **docs;         /* the document column, or the id; owned (groups for cross-validation) */
+	char **docs;         /* the document column, or the id's part before '#' (a made-up id
+	                        whole); owned (groups for cross-validation) */
 	char **texts;        /* owned */
 	size_t *text_lens;
 	size_t *lines;       /* line of each row in the file */

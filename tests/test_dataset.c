@@ -865,6 +865,36 @@ static void test_dataset__labels_csv_as_data(void **state)
 	unlink(fix);
 }
 
+/* Without a document, a row's group is its id's part before '#', as
+ * review.csv's queue has it: review.csv of a batch CSV without a document
+ * column leaves the cell empty, and its rows, trained on, must keep one
+ * article's paragraphs in one fold. An id without '#' (or starting with
+ * one), and a made-up id, are their own group. */
+static void test_dataset__id_before_hash_is_the_document(void **state)
+{
+	(void)state;
+	char base[64], fix[64];
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	load_two(&ds, "id,document,text,stance\nr1,art-1,One,pro\nr2,art-2,Two,con\n",
+	         "id,document,text,stance\n"
+	         "brief-6#14,,Fourteen,pro\n"
+	         "brief-6#15,,Fifteen,con\n"
+	         "#7,,Seven,pro\n"
+	         ",,No id,con\n"
+	         "r2,,,pro\n",
+	         NULL, 0, 0, &err, base, fix);
+	assert_int_equal(ds.n_rows, 6);
+	assert_string_equal(ds.docs[1], "art-2"); /* an empty cell keeps the document */
+	assert_string_equal(ds.docs[2], "brief-6");
+	assert_string_equal(ds.docs[3], "brief-6");
+	assert_string_equal(ds.docs[4], "#7");
+	assert_string_equal(ds.docs[5], ds.ids[5]);
+	fr_dataset_dispose(&ds);
+	unlink(base);
+	unlink(fix);
+}
+
 /* labels.csv of a batch CSV without a document column names the batch file
  * in doc. Handed over as corrections, that must not move the rows it
  * corrects out of their articles into one document "week.csv": folds and
@@ -977,6 +1007,7 @@ int main(void)
 		cmocka_unit_test(test_dataset__corrections_tasks),
 		cmocka_unit_test(test_dataset__corrections_errors),
 		cmocka_unit_test(test_dataset__labels_csv_doc_keeps_documents),
+		cmocka_unit_test(test_dataset__id_before_hash_is_the_document),
 		cmocka_unit_test(test_dataset__corrections_change_the_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
