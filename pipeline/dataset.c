@@ -732,6 +732,7 @@ static int merge(fr_dataset *ds, size_t *cap, fr_dataset *src, size_t file, fr_s
 				goto done;
 			}
 			d = ds->n_rows++;
+			ds->added++;
 			ds->ids[d] = src->ids[r];
 			ds->docs[d] = src->docs[r];
 			ds->texts[d] = src->texts[r];

@@ -37,6 +37,7 @@ typedef struct fr_dataset {
 	                        column; NULL when every task's is the first file; owned */
 	size_t empty_texts;  /* rows left out because their text was empty */
 	size_t overridden;   /* rows of a later file that replaced an earlier row */
+	size_t added;        /* rows of a later file that no earlier row had */
 	const char *framer_output; /* "labels.csv" or "review.csv" when the (first) file has
 	                              that output's columns about a task, else NULL */
 } fr_dataset;

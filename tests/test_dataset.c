@@ -710,6 +710,7 @@ static void test_dataset__corrections(void **state)
 	assert_int_equal(ds.n_tasks, 2);
 	assert_int_equal(ds.n_rows, 6);
 	assert_int_equal(ds.overridden, 3);
+	assert_int_equal(ds.added, 2);
 	/* r2: the label corrected, the text and the other task kept. */
 	assert_string_equal(ds.ids[1], "r2");
 	assert_string_equal(ds.texts[1], "Second text");
@@ -914,6 +915,7 @@ static void test_dataset__labels_csv_doc_keeps_documents(void **state)
 	         NULL, 0, 0, &err, base, fix);
 	assert_int_equal(ds.n_rows, 3);
 	assert_int_equal(ds.overridden, 2);
+	assert_int_equal(ds.added, 1);
 	assert_string_equal(ds.labels[0][0], "con");
 	assert_string_equal(ds.docs[0], "art-1");
 	assert_string_equal(ds.docs[1], "art-2");

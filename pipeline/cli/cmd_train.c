@@ -200,7 +200,7 @@ int cmd_train(int argc, char **argv)
 		fprintf(stderr, "%s: %zu rows (%zu with empty text left out", a.n_data > 1 ? " and corrections" : "",
 		        ds.n_rows, ds.empty_texts);
 		if (a.n_data > 1)
-			fprintf(stderr, ", %zu overridden by a later file", ds.overridden);
+			fprintf(stderr, ", %zu overridden and %zu added by later files", ds.overridden, ds.added);
 		fprintf(stderr, "), %zu features\n", fr_tfidf_feature_count(fr_model_vectorizer(model)));
 		for (size_t t = 0; t < fr_model_task_count(model); t++) {
 			fputs("framer:   ", stderr);
