@@ -1072,6 +1072,18 @@ static void test_e2e__names_not_utf8(void **state)
 	assert_non_null(summary);
 	assert_non_null(strstr(json_string_value(json_object_get(summary, "model")), "/m\xef\xbf\xbd"));
 	json_decref(summary);
+	/* A rule's pattern may hold any byte; its drops still count, under
+	 * the pattern as repaired (jansson drops a key that is not UTF-8). */
+	snprintf(path, sizeof(path), "%s/latin1.rules", tmp);
+	assert_int_equal(test_write_text(path, "regex ^NATO sends more arms\\.(\xff)?$\n"), 0);
+	assert_int_equal(run("%s classify --model %s --rules %s --out %s/l1r --quiet %s/latin1", FR_FRAMER, model,
+	                     path, tmp, tmp), 0);
+	snprintf(path, sizeof(path), "%s/l1r/summary.json", tmp);
+	summary = json_load_file(path, 0, NULL);
+	assert_non_null(summary);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(summary, "boilerplate_rules"),
+	                                                    "regex ^NATO sends more arms\\.(\xef\xbf\xbd)?$")), 1);
+	json_decref(summary);
 	/* review.csv is a correction file. */
 	assert_int_equal(run("%s train --data %s/data/labeled/train.csv --data %s/l1/review.csv --model %s/m-rev --quiet",
 	                     FR_FRAMER, FR_SOURCE_DIR, tmp, tmp), 0);

@@ -16,6 +16,7 @@
 #include "../labels.h"
 #include "../model.h"
 #include "../runner.h"
+#include "../tokenize.h"
 
 enum { OPT_MODEL = 1000, OPT_OUT, OPT_FORMAT, OPT_RULES, OPT_THREADS, OPT_REVIEW, OPT_QUIET };
 
@@ -291,9 +292,14 @@ static json_t *summary_json(const fr_model *m, const classify_args *a, char *con
 		json_object_set_new(labels, fr_model_task_name(m, k), counts);
 	}
 	const size_t *by_rule = fr_corpus_rule_drops(corpus);
-	for (size_t r = 0; r < fr_boilerplate_rule_count(rules); r++)
-		if (by_rule[r])
-			json_object_set_new(drops, fr_boilerplate_rule(rules, r), json_integer((json_int_t)by_rule[r]));
+	/* A key must be UTF-8, or jansson drops it: a rule's pattern may hold
+	 * any byte. */
+	for (size_t r = 0; r < fr_boilerplate_rule_count(rules); r++) {
+		char *rule = by_rule[r] ? fr_utf8_repair(fr_boilerplate_rule(rules, r)) : NULL;
+		if (rule)
+			json_object_set_new(drops, rule, json_integer((json_int_t)by_rule[r]));
+		free(rule);
+	}
 	return json_pack("{s:s, s:o, s:o, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:I, s:I, s:f, s:I, s:o, s:o}",
 		"framer_version", FR_VERSION,
 		"model", fr_json_text(a->model),

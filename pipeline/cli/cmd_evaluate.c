@@ -416,7 +416,7 @@ int cmd_evaluate(int argc, char **argv)
 	json_t *data = json_object_get(report, "data");
 	json_object_set_new(data, "rows_in_training", overlap >= 0 ? json_integer(overlap) : json_null());
 	if (overlap < 0)
-		json_object_set_new(data, "rows_in_training_unknown", json_string(overlap_why));
+		json_object_set_new(data, "rows_in_training_unknown", fr_json_text(overlap_why));
 	if (same_file != NULL)
 		json_object_set_new(data, "training_file", fr_json_text(same_file));
 	if (a.report) {
