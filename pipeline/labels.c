@@ -86,6 +86,15 @@ static const char *label_cell(const fr_model *m, size_t t, int label, uint64_t s
 
 static int write_csv_header(const fr_model *m, FILE *fp);
 
+/* The index of the task named name, or -1. */
+static int task_named(const fr_model *m, const char *name)
+{
+	for (size_t t = 0; t < fr_model_task_count(m); t++)
+		if (strcmp(fr_model_task_name(m, t), name) == 0)
+			return (int)t;
+	return -1;
+}
+
 int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *m,
                    const fr_labels_options *opts, fr_error *err)
 {
@@ -100,6 +109,12 @@ int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *
 		goto done;
 	}
 	memcpy(w->dir, out_dir, strlen(out_dir) + 1);
+	int by_task = opts->review_task ? task_named(m, opts->review_task) : -1;
+	if (opts->review_task && by_task < 0) {
+		rc = fr_error_set(err, FR_EINVALID, NULL, 0, "the model has no task '%.64s' to order review.csv by",
+		                  opts->review_task);
+		goto done;
+	}
 	if (fr_mkdirs(out_dir) != 0) {
 		rc = fr_error_set(err, FR_EIO, out_dir, 0, "cannot create the output folder: %s", strerror(errno));
 		goto done;
@@ -112,6 +127,8 @@ int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	if (rc == 0 && opts->review)
 		rc = fr_review_new(&w->review, m, opts->review, err);
+	if (rc == 0 && w->review && by_task >= 0)
+		fr_review_order_by_task(w->review, (size_t)by_task);
 done:
 	if (rc < 0) {
 		fr_labels_free(w);
@@ -727,6 +744,7 @@ typedef struct {
 struct fr_review {
 	const fr_model *m;
 	size_t n, cap, n_tasks, seq;
+	int by_task;            /* the task whose certainty orders the queue; -1: the least certain */
 	review_entry *pool;     /* max-heap by (certainty, seq) while adding */
 	size_t n_pool;
 	review_task *task_store;
@@ -782,6 +800,7 @@ int fr_review_new(fr_review **out, const fr_model *m, size_t n, fr_error *err)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	r->m = m;
 	r->n = n;
+	r->by_task = -1;
 	r->cap = n * FR_REVIEW_POOL_FACTOR;
 	r->n_tasks = fr_model_task_count(m);
 	r->pool = calloc(r->cap, sizeof(*r->pool));
@@ -853,17 +872,24 @@ static double task_certainty(const fr_task_result *res, size_t k, int second)
 	return (above + margin) / 2;
 }
 
+/* The certainty of task t's result. */
+static double certainty_of(const fr_model *m, const fr_task_result *results, size_t t)
+{
+	size_t k = fr_model_label_count(m, t);
+	double c;
+	if (fr_model_task_multilabel(m, t))
+		nearest_threshold(m, t, &results[t], &c);
+	else
+		c = task_certainty(&results[t], k, second_label(&results[t], k));
+	return c;
+}
+
 double fr_review_certainty(const fr_model *m, const fr_task_result *results, size_t *task_out)
 {
 	double least = 1.0;
 	size_t which = 0;
 	for (size_t t = 0; t < fr_model_task_count(m); t++) {
-		size_t k = fr_model_label_count(m, t);
-		double c;
-		if (fr_model_task_multilabel(m, t))
-			nearest_threshold(m, t, &results[t], &c);
-		else
-			c = task_certainty(&results[t], k, second_label(&results[t], k));
+		double c = certainty_of(m, results, t);
 		if (t == 0 || c < least) {
 			least = c;
 			which = t;
@@ -874,11 +900,18 @@ double fr_review_certainty(const fr_model *m, const fr_task_result *results, siz
 	return least;
 }
 
+void fr_review_order_by_task(fr_review *r, size_t task)
+{
+	if (task < r->n_tasks)
+		r->by_task = (int)task;
+}
+
 int fr_review_add(fr_review *r, const fr_paragraph *p, const fr_task_result *results,
                   fr_error *err)
 {
 	review_entry e = { 0 };
-	e.certainty = fr_review_certainty(r->m, results, NULL);
+	e.certainty = r->by_task >= 0 ? certainty_of(r->m, results, (size_t)r->by_task)
+	                              : fr_review_certainty(r->m, results, NULL);
 	e.seq = r->seq++;
 	size_t slot = r->n_pool;
 	if (r->n_pool == r->cap) {

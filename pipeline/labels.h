@@ -35,10 +35,13 @@ typedef struct fr_labels_options {
 	int jsonl;          /* write labels.jsonl */
 	int csv;            /* write labels.csv */
 	size_t review;      /* paragraphs in review.csv (fr_review below); 0: no review.csv */
+	const char *review_task; /* the task whose certainty orders review.csv; NULL: each
+	                            paragraph's least certain task (a name the model lacks
+	                            is FR_EINVALID at fr_labels_open) */
 } fr_labels_options;
 
 #define FR_REVIEW_DEFAULT 50
-#define FR_LABELS_OPTIONS_INIT { 1, 1, FR_REVIEW_DEFAULT }
+#define FR_LABELS_OPTIONS_INIT { 1, 1, FR_REVIEW_DEFAULT, NULL }
 
 /* The longest out_dir fr_labels_open takes, in bytes: its files'
  * temporary names ("/.labels.jsonl.tmp-XXXXXX") must fit in PATH_MAX. */
@@ -138,6 +141,11 @@ int fr_review_new(fr_review **out, const fr_model *m, size_t n, fr_error *err);
 /* The certainty of a paragraph's results (above); *task_out (may be NULL)
  * gets its least certain task. */
 double fr_review_certainty(const fr_model *m, const fr_task_result *results, size_t *task_out);
+
+/* Orders the queue by one task's certainty instead (a task of m), for a
+ * researcher checking that task: the least certain task of a paragraph is
+ * nearly always the one with the most labels. Call before fr_review_add. */
+void fr_review_order_by_task(fr_review *r, size_t task);
 
 /* Offers a paragraph (copied when it enters the pool). Call in input order. */
 int fr_review_add(fr_review *r, const fr_paragraph *p, const fr_task_result *results,

@@ -472,7 +472,7 @@ static void test_labels__stream(void **state)
 	fr_task_result results[2];
 	char path[128];
 	path_in(path, sizeof(path), t->dir, "stream.jsonl");
-	fr_labels_options jsonl_only = { 1, 0, 0 };
+	fr_labels_options jsonl_only = { 1, 0, 0, NULL };
 	FILE *fp = fopen(path, "wb");
 	assert_non_null(fp);
 	assert_int_equal(fr_labels_open_stream(&lw, fp, g->m, &jsonl_only, &err), 0);
@@ -507,7 +507,7 @@ static void test_labels__stream_csv(void **state)
 	test_state *t = *state;
 	const group_state *g = t->g;
 	fr_labels_writer *lw = (fr_labels_writer *)t; /* must be reset to NULL */
-	fr_labels_options both = FR_LABELS_OPTIONS_INIT, csv_only = { 0, 1, 0 };
+	fr_labels_options both = FR_LABELS_OPTIONS_INIT, csv_only = { 0, 1, 0, NULL };
 	fr_error err = FR_ERROR_INIT;
 	fr_task_result results[2];
 	char path[128], dir[128];
@@ -1061,6 +1061,33 @@ static void test_labels__review_certainty(void **state)
 	assert_true(fabs(fr_review_certainty(g->m, res, NULL)) < 1e-12);
 }
 
+/* --review-task: the queue follows one task's certainty. A is sure of its
+ * stance (0.85) and unsure of its frame (0.04); B the other way round
+ * (0.1125 and 0.98). Least certain of all tasks: A; by stance: B. */
+static void test_labels__review_ordered_by_one_task(void **state)
+{
+	const group_state *g = *state;
+	fr_task_result a[2], b[2];
+	fr_error err = FR_ERROR_INIT;
+	set_result(g->m, &a[0], 0, 0, 0.9, 1, 0.05);
+	set_result(g->m, &a[1], 1, 1, 0.52, 0, 0.48);
+	set_result(g->m, &b[0], 0, 0, 0.45, 1, 0.4);
+	set_result(g->m, &b[1], 1, 1, 0.99, 0, 0.01);
+	const char *want[] = { "A", "B", "A" }; /* every task, stance, frame */
+	for (int by = -1; by < 2; by++) {
+		fr_review *r = NULL;
+		assert_int_equal(fr_review_new(&r, g->m, 1, &err), 0);
+		if (by >= 0)
+			fr_review_order_by_task(r, (size_t)by);
+		add_para(r, "A", "a.txt", a);
+		add_para(r, "B", "b.txt", b);
+		assert_int_equal(fr_review_select(r, &err), 0);
+		assert_int_equal(fr_review_count(r), 1);
+		assert_string_equal(fr_review_id(r, 0), want[by + 1]);
+		fr_review_free(r);
+	}
+}
+
 /* With one document and one label everywhere, penalties are the same for
  * all: the least certain come out, least certain first, and the pool never
  * holds more than 4 n however many are offered. */
@@ -1274,6 +1301,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_labels__failed_commit_keeps_the_old_set, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_labels__open_errors, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_labels__review_certainty),
+		cmocka_unit_test(test_labels__review_ordered_by_one_task),
 		cmocka_unit_test(test_labels__review_least_certain_bounded),
 		cmocka_unit_test(test_labels__review_diversity),
 		cmocka_unit_test(test_labels__review_records_without_a_document),

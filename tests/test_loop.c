@@ -183,15 +183,16 @@ typedef struct {
 } para;
 
 /* The README's certainty: per task, ((p1 - 1/k) / (1 - 1/k) clamped to
- * [0, 1] + (p1 - p2)) / 2; a paragraph's is its least certain task's. */
-static double certainty_of(json_t *record)
+ * [0, 1] + (p1 - p2)) / 2; a paragraph's is its least certain task's, or
+ * with only (--review-task) that task's. */
+static double certainty_of(json_t *record, const char *only)
 {
 	double least = 1.0;
 	const char *key;
 	json_t *task;
 	json_object_foreach(record, key, task) {
 		json_t *scores = json_object_get(task, "scores");
-		if (!json_is_object(scores))
+		if (!json_is_object(scores) || (only && strcmp(key, only) != 0))
 			continue;
 		double p1 = -1, p2 = -1, k = (double)json_object_size(scores);
 		const char *l;
@@ -227,7 +228,7 @@ static para *read_labels(const char *name, size_t *n_out)
 		ps = realloc(ps, (n + 1) * sizeof(*ps));
 		assert_non_null(ps);
 		ps[n].id = strdup(json_string_value(json_object_get(j, "id")));
-		ps[n].certainty = certainty_of(j);
+		ps[n].certainty = certainty_of(j, NULL);
 		ps[n].record = j;
 		n++;
 	}
@@ -310,6 +311,20 @@ static void test_loop__review_holds_least_certain(void **state)
 	assert_int_equal(run("%s classify --model %s --out %s/ex5 --review 5 %s/data/batches/example --quiet",
 	                     FR_FRAMER, model, tmp, FR_SOURCE_DIR), 0);
 	data = read_in_tmp("ex5/review.csv");
+	csv_parse(&t, data);
+	free(data);
+	assert_int_equal(t.n, 6);
+	assert_int_equal(rank_of(ps, n, find(ps, n, t.rows[1].cells[0])), 0);
+	for (size_t r = 1; r < t.n; r++)
+		assert_true(rank_of(ps, n, find(ps, n, t.rows[r].cells[0])) < 20);
+	csv_free(&t);
+
+	/* --review-task stance: the same, by stance's certainty alone. */
+	assert_int_equal(run("%s classify --model %s --out %s/ex5s --review 5 --review-task stance "
+	                     "%s/data/batches/example --quiet", FR_FRAMER, model, tmp, FR_SOURCE_DIR), 0);
+	for (size_t i = 0; i < n; i++)
+		ps[i].certainty = certainty_of(ps[i].record, "stance");
+	data = read_in_tmp("ex5s/review.csv");
 	csv_parse(&t, data);
 	free(data);
 	assert_int_equal(t.n, 6);

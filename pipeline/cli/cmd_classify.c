@@ -18,7 +18,7 @@
 #include "../runner.h"
 #include "../tokenize.h"
 
-enum { OPT_MODEL = 1000, OPT_OUT, OPT_FORMAT, OPT_RULES, OPT_THREADS, OPT_REVIEW, OPT_QUIET };
+enum { OPT_MODEL = 1000, OPT_OUT, OPT_FORMAT, OPT_RULES, OPT_THREADS, OPT_REVIEW, OPT_REVIEW_TASK, OPT_QUIET };
 
 static const cli_option classify_options[] = {
 	{ "model", "DIR", OPT_MODEL, "model bundle to label with (required)", 0 },
@@ -26,12 +26,21 @@ static const cli_option classify_options[] = {
 	{ "format", "jsonl|csv", OPT_FORMAT, "write only this format (default: both; JSON Lines on standard output)", 0 },
 	{ "rules", "FILE", OPT_RULES, "boilerplate rules (default: boilerplate.rules in framer's data/ folder, or in $FRAMER_DATA)", 0 },
 	{ "review", "N", OPT_REVIEW, "write the N least certain paragraphs to review.csv, 0 for none (default: 50)", 0 },
+	{ "review-task", "TASK", OPT_REVIEW_TASK, "order review.csv by this task's certainty (default: each paragraph's least certain task)", 0 },
 	{ "threads", "N", OPT_THREADS, "labeling threads; output is the same for any N (default: every core)", 0 },
 	{ "quiet", NULL, OPT_QUIET, "print errors and warnings only", 0 },
 	{ NULL, NULL, 0, NULL, 0 }
 };
 
 #define MAX_PROBLEMS_KEPT 100
+
+static int has_task(const fr_model *m, const char *name)
+{
+	for (size_t t = 0; t < fr_model_task_count(m); t++)
+		if (strcmp(fr_model_task_name(m, t), name) == 0)
+			return 1;
+	return 0;
+}
 
 typedef struct {
 	const char *model, *out, *rules;
@@ -47,6 +56,7 @@ static int on_option(void *ctx, int id, const char *arg)
 	case OPT_MODEL: a->model = arg; break;
 	case OPT_OUT: a->out = arg; break;
 	case OPT_RULES: a->rules = arg; break;
+	case OPT_REVIEW_TASK: a->formats.review_task = arg; break;
 	case OPT_QUIET: a->quiet = 1; break;
 	case OPT_THREADS:
 		if (cli_parse_size(arg, &a->threads) != 0 || a->threads == 0 || a->threads > 256) {
@@ -427,7 +437,7 @@ int cmd_classify(int argc, char **argv)
 	int code = FR_EXIT_OK, rc = 0;
 	a.formats = defaults;
 
-	int first = cli_parse(argc, argv, "classify", "--model DIR [--out DIR] [--format jsonl|csv] [--review N] [--rules FILE] [--threads N] [--quiet] INPUT...",
+	int first = cli_parse(argc, argv, "classify", "--model DIR [--out DIR] [--format jsonl|csv] [--review N] [--review-task TASK] [--rules FILE] [--threads N] [--quiet] INPUT...",
 	                      "Labels every paragraph of the inputs: .txt articles, .csv or .jsonl files,\n"
 	                      "folders of them, or - (once) for JSON Lines on standard input. With - and no\n"
 	                      "--out, the labels of every input go to standard output: JSON Lines, or with\n"
@@ -455,7 +465,7 @@ int cmd_classify(int argc, char **argv)
 	/* Standard output takes one format (--format is given once at most):
 	 * JSON Lines, unless --format csv asks for labels.csv's layout. */
 	int stdout_csv = a.format_given && a.formats.csv;
-	fr_labels_options stream_format = { !stdout_csv, stdout_csv, 0 };
+	fr_labels_options stream_format = { !stdout_csv, stdout_csv, 0, NULL };
 
 	/* Paths that do not fit are refused, never cut short: a cut --out
 	 * would write somewhere else, silently. */
@@ -476,6 +486,15 @@ int cmd_classify(int argc, char **argv)
 	memset(&t, 0, sizeof(t));
 	if ((code = cli_load_model(&model, a.model)) != FR_EXIT_OK)
 		goto done;
+	if (a.formats.review_task && !has_task(model, a.formats.review_task)) {
+		char names[256] = "";
+		for (size_t k = 0; k < fr_model_task_count(model); k++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", k ? ", " : "",
+			         fr_model_task_name(model, k));
+		code = cli_failf(FR_EXIT_USAGE, "classify: --review-task '%.64s': the model's tasks are %s",
+		                 a.formats.review_task, names);
+		goto done;
+	}
 	rc = fr_boilerplate_load(&rules, a.rules ? a.rules : rules_path, &err);
 	if (rc == FR_ENOTFOUND && a.rules == NULL) {
 		rc = 0; /* no default rules installed: keep every block */
