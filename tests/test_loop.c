@@ -264,6 +264,22 @@ static size_t rank_of(const para *ps, size_t n, const para *p)
 	return r;
 }
 
+/* A review.csv of --review 5: its first row the least certain paragraph,
+ * and every row among the 4 x 5 least certain (the pool). */
+static void assert_review_of_five(const char *name, const para *ps, size_t n)
+{
+	char *data = read_in_tmp(name);
+	csv_table t;
+	assert_non_null(data);
+	csv_parse(&t, data);
+	free(data);
+	assert_int_equal(t.n, 6);
+	assert_int_equal(rank_of(ps, n, find(ps, n, t.rows[1].cells[0])), 0);
+	for (size_t r = 1; r < t.n; r++)
+		assert_true(rank_of(ps, n, find(ps, n, t.rows[r].cells[0])) < 20);
+	csv_free(&t);
+}
+
 /* ---- the tests ----------------------------------------------------------- */
 
 static void test_loop__review_holds_least_certain(void **state)
@@ -310,28 +326,14 @@ static void test_loop__review_holds_least_certain(void **state)
 	/* --review 5: every row among the 4 x 5 least certain. */
 	assert_int_equal(run("%s classify --model %s --out %s/ex5 --review 5 %s/data/batches/example --quiet",
 	                     FR_FRAMER, model, tmp, FR_SOURCE_DIR), 0);
-	data = read_in_tmp("ex5/review.csv");
-	csv_parse(&t, data);
-	free(data);
-	assert_int_equal(t.n, 6);
-	assert_int_equal(rank_of(ps, n, find(ps, n, t.rows[1].cells[0])), 0);
-	for (size_t r = 1; r < t.n; r++)
-		assert_true(rank_of(ps, n, find(ps, n, t.rows[r].cells[0])) < 20);
-	csv_free(&t);
+	assert_review_of_five("ex5/review.csv", ps, n);
 
 	/* --review-task stance: the same, by stance's certainty alone. */
 	assert_int_equal(run("%s classify --model %s --out %s/ex5s --review 5 --review-task stance "
 	                     "%s/data/batches/example --quiet", FR_FRAMER, model, tmp, FR_SOURCE_DIR), 0);
 	for (size_t i = 0; i < n; i++)
 		ps[i].certainty = certainty_of(ps[i].record, "stance");
-	data = read_in_tmp("ex5s/review.csv");
-	csv_parse(&t, data);
-	free(data);
-	assert_int_equal(t.n, 6);
-	assert_int_equal(rank_of(ps, n, find(ps, n, t.rows[1].cells[0])), 0);
-	for (size_t r = 1; r < t.n; r++)
-		assert_true(rank_of(ps, n, find(ps, n, t.rows[r].cells[0])) < 20);
-	csv_free(&t);
+	assert_review_of_five("ex5s/review.csv", ps, n);
 	free_labels(ps, n);
 
 	/* --review 0: none. */
