@@ -86,15 +86,6 @@ static const char *label_cell(const fr_model *m, size_t t, int label, uint64_t s
 
 static int write_csv_header(const fr_model *m, FILE *fp);
 
-/* The index of the task named name, or -1. */
-static int task_named(const fr_model *m, const char *name)
-{
-	for (size_t t = 0; t < fr_model_task_count(m); t++)
-		if (strcmp(fr_model_task_name(m, t), name) == 0)
-			return (int)t;
-	return -1;
-}
-
 int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *m,
                    const fr_labels_options *opts, fr_error *err)
 {
@@ -109,7 +100,7 @@ int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *
 		goto done;
 	}
 	memcpy(w->dir, out_dir, strlen(out_dir) + 1);
-	int by_task = opts->review_task ? task_named(m, opts->review_task) : -1;
+	int by_task = opts->review_task ? fr_model_task_index(m, opts->review_task) : -1;
 	if (opts->review_task && by_task < 0) {
 		rc = fr_error_set(err, FR_EINVALID, NULL, 0, "the model has no task '%.64s' to order review.csv by",
 		                  opts->review_task);

@@ -1839,6 +1839,15 @@ void fr_model_free(fr_model *m)
 
 size_t fr_model_task_count(const fr_model *m) { return m->n_tasks; }
 const char *fr_model_task_name(const fr_model *m, size_t t) { return m->tasks[t].name; }
+
+int fr_model_task_index(const fr_model *m, const char *name)
+{
+	for (size_t t = 0; t < m->n_tasks; t++)
+		if (strcmp(m->tasks[t].name, name) == 0)
+			return (int)t;
+	return -1;
+}
+
 size_t fr_model_label_count(const fr_model *m, size_t t) { return m->tasks[t].n_labels; }
 const char *fr_model_label_name(const fr_model *m, size_t t, size_t l) { return m->tasks[t].labels[l]; }
 int fr_model_label_index(const fr_model *m, size_t t, const char *label) { return label_index(&m->tasks[t], label); }

@@ -139,6 +139,8 @@ void fr_model_free(fr_model *m);
 /* What the model is. All strings borrowed from m. */
 size_t fr_model_task_count(const fr_model *m);
 const char *fr_model_task_name(const fr_model *m, size_t task);
+/* The index of a task by name, or -1. */
+int fr_model_task_index(const fr_model *m, const char *name);
 size_t fr_model_label_count(const fr_model *m, size_t task);
 const char *fr_model_label_name(const fr_model *m, size_t task, size_t label);
 /* The index of a label by name, or -1. */

@@ -34,14 +34,6 @@ static const cli_option classify_options[] = {
 
 #define MAX_PROBLEMS_KEPT 100
 
-static int has_task(const fr_model *m, const char *name)
-{
-	for (size_t t = 0; t < fr_model_task_count(m); t++)
-		if (strcmp(fr_model_task_name(m, t), name) == 0)
-			return 1;
-	return 0;
-}
-
 typedef struct {
 	const char *model, *out, *rules;
 	fr_labels_options formats;
@@ -486,7 +478,7 @@ int cmd_classify(int argc, char **argv)
 	memset(&t, 0, sizeof(t));
 	if ((code = cli_load_model(&model, a.model)) != FR_EXIT_OK)
 		goto done;
-	if (a.formats.review_task && !has_task(model, a.formats.review_task)) {
+	if (a.formats.review_task && fr_model_task_index(model, a.formats.review_task) < 0) {
 		char names[256] = "";
 		for (size_t k = 0; k < fr_model_task_count(model); k++)
 			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", k ? ", " : "",

@@ -215,10 +215,7 @@ static void warn_unknown_labels(const fr_model *m, const fr_dataset *ds)
 {
 	for (size_t t = 0; t < ds->n_tasks; t++) {
 		fr_strmap *seen = NULL;
-		int task = -1;
-		for (size_t k = 0; k < fr_model_task_count(m); k++)
-			if (strcmp(fr_model_task_name(m, k), ds->tasks[t]) == 0)
-				task = (int)k;
+		int task = fr_model_task_index(m, ds->tasks[t]);
 		if (task < 0 || fr_strmap_new(&seen, 16, NULL) < 0)
 			continue;
 		int multilabel = fr_model_task_multilabel(m, (size_t)task);
