@@ -789,14 +789,46 @@ static void note(json_t *notes, const char *label, const char *fmt, ...)
 		list = json_array();
 		json_object_set_new(notes, label, list);
 	}
-	json_array_append_new(list, json_string(buf));
+	/* A name cut mid-character, or one that is not UTF-8, would make
+	 * json_string give NULL and lose the note. */
+	json_array_append_new(list, fr_json_text(buf));
 }
 
-/* Notes on the task's labels: training rows, and for a scored task (test
+/* For each label of the set, the document of its training rows when they
+ * are all in one (two or more rows), else NULL. */
+static void labels_in_one_document(const fr_dataset *train, size_t task, const label_set *ls,
+                                   const char *only_doc[MAX_LABELS])
+{
+	size_t rows[MAX_LABELS] = { 0 };
+	int several[MAX_LABELS] = { 0 };
+	for (size_t r = 0; r < train->n_rows; r++) {
+		const char *cell = train->labels[task][r], *lab;
+		size_t len = 0;
+		while ((lab = fr_label_next(&cell, &len)) != NULL) {
+			int l = label_find_n(ls, lab, len);
+			if (l >= 0 && rows[l]++ == 0)
+				only_doc[l] = train->docs[r];
+			else if (l >= 0)
+				several[l] |= strcmp(only_doc[l], train->docs[r]) != 0;
+			if (!ls->multilabel)
+				break;
+		}
+	}
+	for (size_t l = 0; l < ls->n; l++)
+		if (rows[l] < 2 || several[l])
+			only_doc[l] = NULL;
+}
+
+/* Notes on the task's labels: training rows (train, the training data
+ * when the report cross-validates, else NULL), and for a scored task (test
  * NULL when it is not) what their test figures rest on. */
-static json_t *label_notes(const fr_model *m, size_t task, const label_set *ls, const fr_metrics *test)
+static json_t *label_notes(const fr_model *m, size_t task, const label_set *ls, const fr_dataset *train,
+                           const fr_metrics *test)
 {
 	json_t *notes = json_object();
+	const char *only_doc[MAX_LABELS] = { NULL };
+	if (train)
+		labels_in_one_document(train, task, ls, only_doc);
 	for (size_t l = 0; l < ls->n; l++) {
 		const char *name = ls->names[l];
 		const fr_label_scores *s = test ? &test->labels[l] : NULL;
@@ -805,6 +837,12 @@ static json_t *label_notes(const fr_model *m, size_t task, const label_set *ls, 
 		else if (fr_model_label_support(m, task, l) < FEW_TRAINING_ROWS)
 			note(notes, name, "Only %zu training rows: its figures rest on few examples.",
 			     fr_model_label_support(m, task, l));
+		/* Grouped folds put that document on one side: never trained and
+		 * scored at once, the label's CV figures are 0 whatever the model. */
+		if (only_doc[l])
+			note(notes, name, "All its training rows are in one document ('%.60s'): cross-validation by "
+			     "document cannot test it, and the model may have learned that document's wording.",
+			     only_doc[l]);
 		if (s == NULL)
 			continue;
 		if (s->support == 0 && s->predicted)
@@ -1151,7 +1189,7 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 			json_array_append_new(names, json_string(ls->names[l]));
 		json_t *task = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
 			"labels", names,
-			"label_notes", label_notes(m, t, ls, test_preds[t].n ? &tm : NULL),
+			"label_notes", label_notes(m, t, ls, use_cv ? train : NULL, test_preds[t].n ? &tm : NULL),
 			"train_counts", counts_json(use_cv ? train : NULL, t, ls),
 			"test_counts", counts_json(test, t, ls),
 			"test", fig,

@@ -685,18 +685,24 @@ static int train_multilabel(fr_model *m, task_t *task, struct svm_node **xs, con
 	return rc;
 }
 
-/* The first of the rows whose cell for task ti holds label (label NULL:
- * any label), or n when none does. */
+/* Whether row r's cell for task ti holds label (label NULL: any label). */
+static int row_has_label(const fr_dataset *ds, size_t ti, size_t r, const char *label)
+{
+	const char *cursor = ds->labels[ti][r], *lab;
+	size_t len = 0;
+	while ((lab = fr_label_next(&cursor, &len)) != NULL)
+		if (label == NULL || (strlen(label) == len && memcmp(lab, label, len) == 0))
+			return 1;
+	return 0;
+}
+
+/* The first of the rows whose cell holds label, or n when none does. */
 static size_t first_row_with(const fr_dataset *ds, size_t ti, const size_t *rows, size_t n,
                              const char *label)
 {
-	for (size_t i = 0; i < n; i++) {
-		const char *cursor = ds->labels[ti][rows ? rows[i] : i], *lab;
-		size_t len = 0;
-		while ((lab = fr_label_next(&cursor, &len)) != NULL)
-			if (label == NULL || (strlen(label) == len && memcmp(lab, label, len) == 0))
-				return i;
-	}
+	for (size_t i = 0; i < n; i++)
+		if (row_has_label(ds, ti, rows ? rows[i] : i, label))
+			return i;
 	return n;
 }
 
@@ -761,32 +767,65 @@ static void warn_few_multilabel_rows(const task_t *task, const fr_dataset *ds, s
 	        labeled, ds->labels[ti][r]);
 }
 
-static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti,
-                      const size_t *rows, size_t n, struct svm_node **x,
-                      const fr_model_config *cfg, fr_log_fn log, void *payload, fr_error *err)
+/* Warns where all of a label's rows (two or more) are in one document:
+ * the classifier then learns that document's wording as much as the label,
+ * and cross-validation grouped by document can never test it (the
+ * document is either in the fold trained on or in the fold scored). */
+static void warn_label_in_one_document(const task_t *task, const fr_dataset *ds, size_t ti,
+                                       const size_t *rows, size_t n, fr_log_fn log, void *payload)
 {
-	int rc = 0;
-	struct svm_node **xs = NULL;
-	int *y = NULL;
-	const char **groups = NULL, **cells = NULL;
-	size_t used = 0;
+	for (size_t l = 0; log && l < task->n_labels; l++) {
+		if (task->support[l] < 2)
+			continue; /* the single-row warning says more */
+		size_t first = first_row_with(ds, ti, rows, n, task->labels[l]);
+		if (first == n)
+			continue; /* cannot be: each label has a row */
+		const char *doc = ds->docs[rows ? rows[first] : first];
+		size_t i = first + 1;
+		for (; i < n; i++) {
+			size_t r = rows ? rows[i] : i;
+			if (strcmp(ds->docs[r], doc) != 0 && row_has_label(ds, ti, r, task->labels[l]))
+				break;
+		}
+		if (i < n)
+			continue;
+		size_t r = rows ? rows[first] : first;
+		fr_logf(log, payload, "warning: %s:%zu: task '%s': label '%s': its %zu training rows are all in one "
+		        "document, so the model may learn that document's wording rather than the label, and "
+		        "cross-validation by document cannot test it; label rows of other documents (this one: '%s')",
+		        ds->paths[ds->files[r]], ds->lines[r], task->name, task->labels[l], task->support[l], doc);
+	}
+}
+
+/* The file a task's problems are named in, at its header: the file its
+ * labels come from; with corrections, the later file whose column it is. */
+static const char *task_file(const fr_dataset *ds, size_t ti, const size_t *rows, size_t n)
+{
+	if (ds->task_files && ds->task_files[ti] > 0)
+		return ds->paths[ds->task_files[ti]];
+	size_t first = first_row_with(ds, ti, rows, n, NULL);
+	return first < n ? ds->paths[ds->files[rows ? rows[first] : first]] : ds->path;
+}
+
+/* Collects task ti's labels and refuses a task no classifier can train on.
+ * Every task is checked before any is warned about or trained, so that a
+ * failing run prints its one error line and nothing else, and does so
+ * before the vectorizing a large file takes. */
+static int check_task(task_t *task, const fr_dataset *ds, size_t ti, const size_t *rows, size_t n,
+                      fr_error *err)
+{
 	task->multilabel = fr_dataset_task_multilabel(ds, ti);
 	task->name = strdup(ds->tasks[ti]);
 	if (task->name == NULL || collect_labels(task, ds, ti, rows, n) < 0)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-	/* A task's problems are named at the header of the file its labels
-	 * come from: with corrections, a column only a later file has. */
-	size_t first = first_row_with(ds, ti, rows, n, NULL);
-	const char *file = first < n ? ds->paths[ds->files[rows ? rows[first] : first]] : ds->path;
+	const char *file = task_file(ds, ti, rows, n);
 	/* Such a column is a new task; so is a reviewer's column of notes, which
 	 * would then be trained and shape the review queue: say how to leave it out. */
-	size_t from = ds->task_files ? ds->task_files[ti] : 0;
-	const char *leave_out = from > 0 ? "; a column no earlier --data file has is read as a new task: if it "
-	                                   "holds notes, not labels, give the tasks to train with --task (or "
-	                                   "name the column notes)"
-	                                 : "";
-	if (from > 0)
-		file = ds->paths[from];
+	const char *leave_out = ds->task_files && ds->task_files[ti] > 0
+	                            ? "; a column no earlier --data file has is read as a new task: if it "
+	                              "holds notes, not labels, give the tasks to train with --task (or "
+	                              "name the column notes)"
+	                            : "";
 	if (!valid_task_name(task->name)) {
 		/* A space around a good name is invisible in a spreadsheet: name it. */
 		const char *core = task->name;
@@ -812,13 +851,23 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 	if (task->n_labels > FR_CLASSIFIER_MAX_LABELS)
 		return fr_error_set(err, FR_EFORMAT, file, 1, "task '%s' has %zu labels; at most %d%s",
 		                    task->name, task->n_labels, FR_CLASSIFIER_MAX_LABELS, leave_out);
-	if (from > 0) {
+	return 0;
+}
+
+/* The warnings on a checked task's labels: what trains, but maybe not as
+ * the user meant. */
+static void warn_task(const task_t *task, const fr_dataset *ds, size_t ti, const size_t *rows, size_t n,
+                      fr_log_fn log, void *payload)
+{
+	if (log == NULL)
+		return;
+	if (ds->task_files && ds->task_files[ti] > 0) {
 		size_t labeled = 0;
 		for (size_t i = 0; i < n; i++)
 			labeled += ds->labels[ti][rows ? rows[i] : i] != NULL;
 		fr_logf(log, payload, "warning: %s:1: task '%s' is a column no earlier --data file has, trained on "
 		        "its %zu labeled rows of %zu; if it holds notes, not labels, give the tasks to train with "
-		        "--task (or name the column notes)", file, task->name, labeled, n);
+		        "--task (or name the column notes)", task_file(ds, ti, rows, n), task->name, labeled, n);
 	}
 	for (size_t l = 0; l < task->n_labels; l++) {
 		if (task->support[l] != 1)
@@ -832,8 +881,20 @@ static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti
 		        ds->paths[ds->files[r]], ds->lines[r], task->name, task->labels[l]);
 	}
 	warn_labels_differing_in_case(task, ds, ti, rows, n, log, payload);
-	if (task->multilabel && log)
+	warn_label_in_one_document(task, ds, ti, rows, n, log, payload);
+	if (task->multilabel)
 		warn_few_multilabel_rows(task, ds, ti, rows, n, log, payload);
+}
+
+static int train_task(fr_model *m, task_t *task, const fr_dataset *ds, size_t ti,
+                      const size_t *rows, size_t n, struct svm_node **x,
+                      const fr_model_config *cfg, fr_log_fn log, void *payload, fr_error *err)
+{
+	int rc = 0;
+	struct svm_node **xs = NULL;
+	int *y = NULL;
+	const char **groups = NULL, **cells = NULL;
+	size_t used = 0;
 	xs = malloc(n * sizeof(*xs));
 	y = malloc(n * sizeof(*y));
 	groups = malloc(n * sizeof(*groups));
@@ -1056,6 +1117,20 @@ int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *
 	if (rc < 0)
 		goto done;
 
+	m->tasks = calloc(ds->n_tasks, sizeof(*m->tasks));
+	if (m->tasks == NULL) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	for (size_t t = 0; rc == 0 && t < ds->n_tasks; t++) {
+		m->n_tasks++;
+		rc = check_task(&m->tasks[t], ds, t, rows, n, err);
+	}
+	for (size_t t = 0; rc == 0 && t < ds->n_tasks; t++)
+		warn_task(&m->tasks[t], ds, t, rows, n, log, payload);
+	if (rc < 0)
+		goto done;
+
 	/* Vectorize: one pass to fit the vocabulary, then each row's vector. */
 	rc = fr_tfidf_new(&m->tfidf, &cfg->tfidf, err);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -1096,15 +1171,8 @@ int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *
 	if (rc < 0)
 		goto done;
 
-	m->tasks = calloc(ds->n_tasks, sizeof(*m->tasks));
-	if (m->tasks == NULL) {
-		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-		goto done;
-	}
-	for (size_t t = 0; rc == 0 && t < ds->n_tasks; t++) {
-		m->n_tasks++;
+	for (size_t t = 0; rc == 0 && t < ds->n_tasks; t++)
 		rc = train_task(m, &m->tasks[t], ds, t, rows, n, x, cfg, log, payload, err);
-	}
 	/* The vectors go before the manifest's JSON vocabulary, as large, comes. */
 	free(x);
 	free(store);

@@ -399,6 +399,76 @@ static void test_e2e__evaluate_prints_accuracy(void **state)
 	json_decref(report);
 }
 
+/* The stance task's notes on label in onedoc_report/report.json, as JSON
+ * text ("null" without any): 0, or -1 when the report cannot be read. */
+static int onedoc_notes(char *buf, size_t size, const char *label)
+{
+	char path[512];
+	json_error_t jerr;
+	snprintf(path, sizeof(path), "%s/onedoc_report/report.json", tmp);
+	json_t *r = json_load_file(path, 0, &jerr);
+	if (r == NULL)
+		return -1;
+	json_t *notes = json_object_get(json_object_get(json_object_get(json_object_get(r, "tasks"), "stance"),
+	                                                "label_notes"), label);
+	char *text = json_dumps(notes, JSON_ENCODE_ANY);
+	snprintf(buf, size, "%s", text ? text : "null");
+	free(text);
+	json_decref(r);
+	return 0;
+}
+
+/* A label whose rows are all in one document is named at training time
+ * (grouped cross-validation can never test it); once a row of a second
+ * document has it, the warning goes. */
+static void test_e2e__label_in_one_document_warned(void **state)
+{
+	(void)state;
+	char train[512];
+	const char *rows = "id,document,text,stance\n"
+	                   "1,a,Russian troops shelled Kyiv again and Ukraine will defend itself,pro_ukraine\n"
+	                   "2,a,Ukraine asked for more air defence to defend Kyiv,pro_ukraine\n"
+	                   "3,b,Ukraine will defend Kyiv against Russian troops,pro_ukraine\n"
+	                   "4,b,More air defence for Ukraine to defend its cities,pro_ukraine\n"
+	                   "5,c,Talks between Russia and Ukraine may resume this week,neutral\n"
+	                   "6,c,The envoys met for talks this week,neutral\n"
+	                   "7,d,Russia and Ukraine may hold talks this week,neutral\n"
+	                   "8,d,The envoys said talks may resume,neutral\n"
+	                   "9,e,NATO provoked the special military operation,pro_russia\n"
+	                   "10,e,The West and NATO ignored Russia's security concerns,pro_russia\n"
+	                   "11,e,NATO expansion provoked the special military operation,pro_russia\n";
+	snprintf(train, sizeof(train), "%s/onedoc_train.csv", tmp);
+	assert_int_equal(test_write_text(train, rows), 0);
+	assert_int_equal(run("%s train --data %s --model %s/onedoc --quiet", FR_FRAMER, train, tmp), 0);
+	char *err = stderr_text();
+	assert_non_null(strstr(err, "framer: warning: "));
+	assert_non_null(strstr(err, "onedoc_train.csv:10: task 'stance': label 'pro_russia': its 3 training rows "
+	                            "are all in one document"));
+	assert_non_null(strstr(err, "(this one: 'e')"));
+	assert_null(strstr(err, "'neutral'"));
+	free(err);
+	/* The report's notes say it beside the label's cross-validated figures. */
+	assert_int_equal(run("%s evaluate --model %s/onedoc --data %s --cv 2 --report %s/onedoc_report --quiet",
+	                     FR_FRAMER, tmp, train, tmp), 0);
+	char note[2048];
+	assert_int_equal(onedoc_notes(note, sizeof(note), "pro_russia"), 0);
+	assert_non_null(strstr(note, "All its training rows are in one document ('e')"));
+	assert_int_equal(onedoc_notes(note, sizeof(note), "neutral"), 0);
+	assert_null(strstr(note, "one document"));
+
+	char more[1024];
+	snprintf(more, sizeof(more), "%s12,f,NATO provoked this war,pro_russia\n", rows);
+	assert_int_equal(test_write_text(train, more), 0);
+	assert_int_equal(run("%s train --data %s --model %s/onedoc --quiet", FR_FRAMER, train, tmp), 0);
+	err = stderr_text();
+	assert_null(strstr(err, "in one document"));
+	free(err);
+	assert_int_equal(run("%s evaluate --model %s/onedoc --data %s --cv 2 --report %s/onedoc_report --quiet",
+	                     FR_FRAMER, tmp, train, tmp), 0);
+	assert_int_equal(onedoc_notes(note, sizeof(note), "pro_russia"), 0);
+	assert_null(strstr(note, "one document"));
+}
+
 /* A label is a label whatever blanks surround it, in training and in
  * evaluation alike; labels equal but for case stay two, with a warning
  * that names both and where each is written. */
@@ -1160,6 +1230,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__exit_codes),
 		cmocka_unit_test(test_e2e__evaluate_prints_accuracy),
 		cmocka_unit_test(test_e2e__labels_trimmed_and_case_warned),
+		cmocka_unit_test(test_e2e__label_in_one_document_warned),
 		cmocka_unit_test(test_e2e__cv_from_another_folder),
 		cmocka_unit_test(test_e2e__evaluate_checks_the_training_files),
 		cmocka_unit_test(test_e2e__report_agrees_with_classify),
