@@ -29,17 +29,18 @@ SECONDS ?= 60
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps bench-deps install-missing build train classify evaluate report bench test test-asan test-valgrind fuzz clean help
+.PHONY: all deps bench-deps install-missing build train classify evaluate report bench loop-bench test test-asan test-valgrind fuzz clean help
 
 all: build
 
 help:
-	@echo "make deps | build | train | classify | evaluate | report | bench | test | test-asan | test-valgrind | fuzz | clean"
+	@echo "make deps | build | train | classify | evaluate | report | bench | loop-bench | test | test-asan | test-valgrind | fuzz | clean"
 	@echo "  train    [DATA=$(DATA)] [MODEL=$(MODEL)] [CONFIG=file.json]"
 	@echo "  classify [BATCH=$(BATCH)] [MODEL=$(MODEL)] [OUT=$(OUT)]"
 	@echo "  evaluate [MODEL=$(MODEL)] [TEST=$(TEST)]"
 	@echo "  report   [MODEL=$(MODEL)] [TEST=$(TEST)]  -> eval/reports/<model>/report.{md,html,json}"
 	@echo "  bench    [DATASETS=$(DATASETS)]  -> eval/bench/RESULTS.md, results.json, tuned.json"
+	@echo "  loop-bench  review.csv's queue against random rows, 4 simulated weeks -> eval/loop/RESULTS.md"
 	@echo "  fuzz     [SECONDS=$(SECONDS)]  every libFuzzer target for SECONDS each (tests/fuzz/README.md)"
 
 # Installs only what is missing, so a machine that has everything runs no apt-get at all.
@@ -100,6 +101,11 @@ report: build $(MODEL)/model.json
 # one python3-sklearn installs into, whatever python3 comes first on PATH.
 bench: build bench-deps
 	/usr/bin/python3 eval/bench/run.py --datasets $(DATASETS) --framer $(FRAMER) --out eval/bench
+
+# Does correcting review.csv's paragraphs help more than correcting random ones? Four
+# simulated weeks on data/labeled (Python's standard library only): eval/loop/RESULTS.md.
+loop-bench: build
+	python3 eval/loop/simulate.py --framer $(FRAMER) --data data/labeled --out eval/loop
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
