@@ -83,18 +83,29 @@ void fr_unmap_file(const char *data, size_t len)
 
 void fr_remove_flat_dir(const char *dir)
 {
-	DIR *d = opendir(dir);
-	if (d) {
-		struct dirent *e;
-		char path[PATH_MAX];
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			if (fr_path_join(path, sizeof(path), dir, e->d_name) == 0)
-				unlink(path);
+	/* getdents64 into the stack, not opendir's malloc: a signal handler
+	 * calls this. A listing read while its entries go may skip some, so it
+	 * is read again until a pass removes nothing. */
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	for (int removed = 1, pass = 0; fd >= 0 && removed && pass < 8; pass++) {
+		union {
+			struct dirent64 align;
+			char bytes[4096];
+		} buf;
+		ssize_t n;
+		removed = 0;
+		lseek(fd, 0, SEEK_SET);
+		while ((n = getdents64(fd, buf.bytes, sizeof(buf.bytes))) > 0) {
+			for (ssize_t at = 0; at < n;) {
+				const struct dirent64 *e = (const struct dirent64 *)(buf.bytes + at);
+				at += e->d_reclen;
+				if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+					removed += unlinkat(fd, e->d_name, 0) == 0;
+			}
 		}
-		closedir(d);
 	}
+	if (fd >= 0)
+		close(fd);
 	rmdir(dir);
 }
 

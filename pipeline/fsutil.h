@@ -25,7 +25,8 @@ int fr_fsync_path(const char *path, int is_dir);
 const char *fr_map_file(const char *path, size_t *len_out);
 void fr_unmap_file(const char *data, size_t len);
 
-/* Removes a folder framer made and the plain files in it. */
+/* Removes a folder framer made and the plain files in it (not a symbolic
+ * link's). Async-signal-safe. */
 void fr_remove_flat_dir(const char *dir);
 
 /* Atomic file writing: fr_atomic_open creates a temporary file beside path
