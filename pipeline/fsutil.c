@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +111,84 @@ void fr_remove_flat_dir(const char *dir)
 	rmdir(dir);
 }
 
+/* The live temporaries, in fixed storage a signal handler can read with no
+ * allocation: several times the most one run holds at once (classify's four
+ * outputs, a report's three, a bundle's folder).
+ *
+ * A slot's state says who may touch its path. FREE: the lock's holder
+ * writes it, then publishes it as FILE or DIR. FILE or DIR: the path is
+ * fixed, and whichever comes first takes the slot (compare-and-swap):
+ * fr_temp_unregister back to FREE, or fr_temp_remove_all to GONE. GONE: the
+ * handler's for good, never reused, so the path it reads never changes
+ * under it, whatever another thread does meanwhile. */
+#define TEMP_SLOTS 32
+enum { TEMP_FREE, TEMP_FILE, TEMP_DIR, TEMP_GONE };
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler needs lock-free atomics");
+
+static struct {
+	atomic_int state;
+	char path[PATH_MAX];
+} temps[TEMP_SLOTS];
+static pthread_mutex_t temps_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int fr_temp_register(const char *path, int is_dir)
+{
+	size_t len = strlen(path);
+	int rc = -1;
+	if (len >= PATH_MAX)
+		return -1;
+	pthread_mutex_lock(&temps_lock);
+	for (size_t i = 0; rc < 0 && i < TEMP_SLOTS; i++) {
+		if (atomic_load(&temps[i].state) != TEMP_FREE)
+			continue;
+		memcpy(temps[i].path, path, len + 1);
+		atomic_store(&temps[i].state, is_dir ? TEMP_DIR : TEMP_FILE);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&temps_lock);
+	return rc;
+}
+
+void fr_temp_unregister(const char *path)
+{
+	pthread_mutex_lock(&temps_lock);
+	for (size_t i = 0; i < TEMP_SLOTS; i++) {
+		int state = atomic_load(&temps[i].state);
+		if ((state == TEMP_FILE || state == TEMP_DIR) && strcmp(temps[i].path, path) == 0) {
+			/* Fails only when the handler took it first: then it stays GONE. */
+			atomic_compare_exchange_strong(&temps[i].state, &state, TEMP_FREE);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&temps_lock);
+}
+
+void fr_temp_remove_all(void)
+{
+	for (size_t i = 0; i < TEMP_SLOTS; i++) {
+		int state = TEMP_FILE;
+		if (atomic_compare_exchange_strong(&temps[i].state, &state, TEMP_GONE))
+			unlink(temps[i].path);
+		else if (state == TEMP_DIR && atomic_compare_exchange_strong(&temps[i].state, &state, TEMP_GONE))
+			fr_remove_flat_dir(temps[i].path);
+	}
+}
+
+void fr_temp_hold(sigset_t *old)
+{
+	static const int sigs[] = FR_TEMP_SIGNALS;
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&set, sigs[i]);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+void fr_temp_release(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 FILE *fr_atomic_open(const char *path, char *tmp_out, size_t tmp_size)
 {
 	const char *slash = strrchr(path, '/');
@@ -118,15 +198,24 @@ FILE *fr_atomic_open(const char *path, char *tmp_out, size_t tmp_size)
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
+	sigset_t held;
+	fr_temp_hold(&held);
 	int fd = mkstemp(tmp_out);
-	if (fd < 0)
+	int e = errno;
+	if (fd >= 0)
+		fr_temp_register(tmp_out, 0);
+	fr_temp_release(&held);
+	if (fd < 0) {
+		errno = e;
 		return NULL;
+	}
 	fchmod(fd, 0644); /* mkstemp makes 0600; outputs are meant to be read */
 	FILE *fp = fdopen(fd, "wb");
 	if (fp == NULL) {
-		int e = errno;
+		e = errno;
 		close(fd);
 		unlink(tmp_out);
+		fr_temp_unregister(tmp_out);
 		errno = e;
 	}
 	return fp;
@@ -137,10 +226,16 @@ int fr_atomic_commit(FILE *fp, const char *tmp, const char *path)
 	int bad = fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0;
 	int e = errno;
 	bad |= fclose(fp) != 0;
-	if (!bad && rename(tmp, path) == 0)
+	/* Unregistered after the rename, not before, so that no moment leaves
+	 * the temporary unregistered: a handler run in between unlinks tmp, a
+	 * name the rename has taken away (ENOENT), never path. */
+	if (!bad && rename(tmp, path) == 0) {
+		fr_temp_unregister(tmp);
 		return 0;
+	}
 	e = bad ? e : errno;
 	unlink(tmp);
+	fr_temp_unregister(tmp);
 	errno = e ? e : EIO;
 	return -1;
 }
@@ -149,6 +244,8 @@ void fr_atomic_abort(FILE *fp, const char *tmp)
 {
 	if (fp)
 		fclose(fp);
-	if (tmp && tmp[0])
+	if (tmp && tmp[0]) {
 		unlink(tmp);
+		fr_temp_unregister(tmp);
+	}
 }

@@ -1,6 +1,7 @@
 #ifndef FR_FSUTIL_H
 #define FR_FSUTIL_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -29,12 +30,32 @@ void fr_unmap_file(const char *data, size_t len);
  * link's). Async-signal-safe. */
 void fr_remove_flat_dir(const char *dir);
 
+/* Live temporaries, for a handler of the signals that end a run to remove
+ * (SIGINT, SIGTERM, SIGHUP: the CLI's, pipeline/cli/main.c), so that an
+ * interrupted run leaves none behind. fr_temp_register records path, a file
+ * or (is_dir) a folder of plain files, until fr_temp_unregister(path): 0, or
+ * -1 when the registry is full or path too long, and then only a signal
+ * leaves that temporary behind, as SIGKILL leaves any. Thread-safe.
+ * fr_temp_remove_all removes every one registered, each once; it is
+ * async-signal-safe (no allocation, no lock). */
+#define FR_TEMP_SIGNALS { SIGINT, SIGTERM, SIGHUP }
+int fr_temp_register(const char *path, int is_dir);
+void fr_temp_unregister(const char *path);
+void fr_temp_remove_all(void);
+
+/* Holds FR_TEMP_SIGNALS off in the calling thread (the old mask to *old)
+ * until fr_temp_release(old): between making a temporary and registering
+ * it, a handler would miss it. */
+void fr_temp_hold(sigset_t *old);
+void fr_temp_release(const sigset_t *old);
+
 /* Atomic file writing: fr_atomic_open creates a temporary file beside path
- * (its name goes to tmp_out) and returns it open for writing, or NULL with
- * errno set; fr_atomic_commit flushes, syncs and closes it and renames it
- * over path (0, or -1 with errno set, the temporary removed);
- * fr_atomic_abort closes and removes it. Readers of path never see a
- * partial file, and a failed write leaves the old one in place. */
+ * (its name goes to tmp_out, registered with fr_temp_register) and returns
+ * it open for writing, or NULL with errno set; fr_atomic_commit flushes,
+ * syncs and closes it and renames it over path (0, or -1 with errno set,
+ * the temporary removed); fr_atomic_abort closes and removes it. Both
+ * unregister it. Readers of path never see a partial file, and a failed
+ * write leaves the old one in place. */
 FILE *fr_atomic_open(const char *path, char *tmp_out, size_t tmp_size);
 int fr_atomic_commit(FILE *fp, const char *tmp, const char *path);
 void fr_atomic_abort(FILE *fp, const char *tmp);
