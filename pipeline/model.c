@@ -1391,8 +1391,15 @@ int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
 	if (snprintf(tmpname, sizeof(tmpname), ".%s.tmp-XXXXXX", base) >= (int)sizeof(tmpname) ||
 	    fr_path_join(tmp, sizeof(tmp), parent, tmpname) != 0)
 		return fr_error_set(err, FR_EINVALID, dir, 0, "model folder name too long");
-	if (mkdtemp(tmp) == NULL)
-		return fr_error_set(err, FR_EIO, parent, 0, "cannot create a temporary folder: %s", strerror(errno));
+	sigset_t held;
+	fr_temp_hold(&held);
+	int made = mkdtemp(tmp) != NULL;
+	int e = errno;
+	if (made)
+		fr_temp_register(tmp, 1);
+	fr_temp_release(&held);
+	if (!made)
+		return fr_error_set(err, FR_EIO, parent, 0, "cannot create a temporary folder: %s", strerror(e));
 	/* mkdtemp makes the folder 0700; a bundle is shared read-only with other
 	 * users and workers, so it gets the permissions mkdir would give. */
 	mode_t mask = umask(0);
@@ -1427,24 +1434,32 @@ int fr_model_save(const fr_model *m, const char *dir, fr_error *err)
 
 	if (fr_model__save_hook)
 		fr_model__save_hook(dir, 1);
+	/* Signals wait until the temporary name is unregistered: after the swap
+	 * it holds the old bundle, and maybe a file put into that meanwhile,
+	 * which remove_old_bundle keeps and fr_temp_remove_all would not. */
+	fr_temp_hold(&held);
 	struct stat st;
 	if (stat(dir, &st) == 0) {
 		/* Swap the new bundle and the old in one step; then the old one, now
 		 * under the temporary name, is removed. */
-		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) != 0) {
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) != 0)
 			rc = fr_error_set(err, FR_EIO, dir, 0, "cannot replace the bundle: %s", strerror(errno));
-			goto fail;
-		}
-		remove_old_bundle(tmp);
+		else
+			remove_old_bundle(tmp);
 	} else if (rename(tmp, dir) != 0) {
 		rc = fr_error_set(err, FR_EIO, dir, 0, "cannot move the bundle into place: %s", strerror(errno));
-		goto fail;
 	}
+	if (rc == 0)
+		fr_temp_unregister(tmp);
+	fr_temp_release(&held);
+	if (rc < 0)
+		goto fail;
 	fr_fsync_path(parent, 1);
 	return 0;
 fail:
 	name_bundle_file(err, tmp, dir);
 	fr_remove_flat_dir(tmp);
+	fr_temp_unregister(tmp);
 	return rc;
 }
 
