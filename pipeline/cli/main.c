@@ -1,11 +1,13 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "../fsutil.h"
 #include "../model.h"
 
 typedef struct {
@@ -77,6 +79,51 @@ static int hold_closed_std_fds(void)
 	return 0;
 }
 
+static pthread_t main_thread;
+
+/* SIGINT, SIGTERM, SIGHUP: the run's temporaries are removed, then framer
+ * ends by the signal as it would with no handler (a shell says 130 after
+ * Ctrl-C). Async-signal-safe calls only. */
+static void end_by_signal(int sig)
+{
+	/* Files are written on the main thread only (workers label), so the
+	 * handler runs there: no write, rename or new temporary goes on beside
+	 * it, and none ends the run with its own error first. */
+	if (!pthread_equal(pthread_self(), main_thread)) {
+		pthread_kill(main_thread, sig);
+		return;
+	}
+	fr_temp_remove_all();
+	signal(sig, SIG_DFL);
+	raise(sig); /* delivered as the handler returns: the signal is blocked in it */
+}
+
+/* Installs end_by_signal, and makes a file size limit an error. */
+static void catch_ending_signals(void)
+{
+	static const int sigs[] = FR_TEMP_SIGNALS;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = end_by_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&sa.sa_mask, sigs[i]);
+	main_thread = pthread_self();
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		/* One that whoever started framer ignores stays ignored (nohup, a
+		 * script's background job and its Ctrl-C): framer must not die of
+		 * a signal it was asked to ignore. */
+		struct sigaction old;
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	}
+	/* Past a file size limit (ulimit -f) a write fails with EFBIG, reported
+	 * as any full disk is, its temporaries removed; by default SIGXFSZ
+	 * would end framer with a core dump and leave them. */
+	signal(SIGXFSZ, SIG_IGN);
+}
+
 int main(int argc, char **argv)
 {
 	if (hold_closed_std_fds() != 0)
@@ -86,6 +133,7 @@ int main(int argc, char **argv)
 	 * Writes to it now just fail; standard output's reader gone still ends
 	 * framer by SIGPIPE, quietly (cli_end_if_stdout_gone). */
 	signal(SIGPIPE, SIG_IGN);
+	catch_ending_signals();
 	int code = run(argc, argv);
 	/* What was printed must have reached standard output (a full disk, a
 	 * closed pipe): a success whose output was lost is a failure. */
