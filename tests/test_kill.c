@@ -4,6 +4,12 @@
  * or, when the kill came after the last rename, the run's complete result is.
  * Never a mixture inside a file, never a half-written one.
  *
+ * Nothing left behind: ended instead by SIGINT, SIGTERM or SIGHUP (Ctrl-C,
+ * kill, a closed terminal), a run also removes its hidden temporaries
+ * (.NAME.tmp-XXXXXX) and ends by that signal, as a shell expects (130 after
+ * Ctrl-C); one that its parent ignores it ignores. Past a file size limit
+ * (ulimit -f) a run fails as on a full disk, its temporaries removed.
+ *
  * The kill points are spread over the length of a full run, plus the moments
  * a temporary bundle folder first appears and is complete; the last point lets
  * the run finish. The property must
@@ -16,6 +22,7 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +50,19 @@ static int big_copies = 8;
 static int kill_points = 12;
 
 static char tmp[256];
+/* A full train run on big.csv and classify run on batch.csv: their seconds,
+ * measured once by the runs that make the references (0: not yet). */
+static double train_full, classify_full;
+
+/* The signals sent at the kill points, in turn. */
+typedef struct {
+	const char *name;
+	int sig[3];
+	size_t n;
+} signals_t;
+static const signals_t by_sigkill = { "SIGKILL", { SIGKILL }, 1 };
+/* The ones framer ends on cleanly. */
+static const signals_t by_ending = { "SIGINT, SIGTERM, SIGHUP", { SIGINT, SIGTERM, SIGHUP }, 3 };
 
 /* Runs a shell command; its exit status, or -1 when it did not exit. */
 static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -71,8 +91,10 @@ static void sleep_seconds(double s)
 }
 
 /* Starts framer with argv (NULL-terminated, argv[0] unused), its stdout and
- * stderr sent to /dev/null. Returns the child's pid. */
-static pid_t start_framer(char *const argv[])
+ * stderr sent to /dev/null. SIGINT, SIGTERM and SIGHUP start with their
+ * default action, whatever this test inherited, or ignored with ignore_int.
+ * Returns the child's pid. */
+static pid_t start_framer(char *const argv[], bool ignore_int)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -80,32 +102,38 @@ static pid_t start_framer(char *const argv[])
 		(void)null;
 		null = freopen("/dev/null", "w", stderr);
 		(void)null;
+		for (size_t i = 0; i < by_ending.n; i++)
+			signal(by_ending.sig[i], SIG_DFL);
+		if (ignore_int)
+			signal(SIGINT, SIG_IGN);
 		execv(FR_FRAMER, argv);
 		_exit(127);
 	}
 	return pid;
 }
 
-/* Kills pid with SIGKILL (it may have finished already) and reaps it. */
-static void kill_and_reap(pid_t pid)
+/* Sends sig to pid (it may have finished already) and reaps it: its wait status. */
+static int kill_and_reap(pid_t pid, int sig)
 {
-	kill(pid, SIGKILL);
+	kill(pid, sig);
 	int st;
 	waitpid(pid, &st, 0);
+	return st;
 }
 
 /* Kill point k of kill_points: spread over the length of a full run; the
- * last one lets the run finish, so both outcomes are always exercised. */
-static void kill_at_point(pid_t pid, int k, double full)
+ * last one lets the run finish, so both outcomes are always exercised.
+ * Returns the run's wait status. */
+static int kill_at_point(pid_t pid, int k, double full, int sig)
 {
 	if (k == kill_points - 1) {
 		int st;
 		waitpid(pid, &st, 0);
 		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-		return;
+		return st;
 	}
 	sleep_seconds(full * k / (kill_points - 1));
-	kill_and_reap(pid);
+	return kill_and_reap(pid, sig);
 }
 
 /* True when parent holds an entry whose name starts with prefix (and, when
@@ -129,22 +157,53 @@ static int has_entry(const char *parent, const char *prefix, const char *inner)
 }
 
 /* Waits (up to 60 s) until the watched entry appears or pid exits; then
- * kills pid. Returns 1 when the entry was seen while pid still ran. */
-static int kill_when(pid_t pid, const char *parent, const char *prefix, const char *inner)
+ * sends it sig. Returns 1 when the entry was seen while pid still ran; its
+ * wait status goes to *st. */
+static int kill_when(pid_t pid, const char *parent, const char *prefix, const char *inner, int sig, int *st)
 {
 	double end = now_seconds() + 60;
-	int seen = 0, st;
+	int seen = 0;
 	while (now_seconds() < end) {
 		if (has_entry(parent, prefix, inner)) {
 			seen = 1;
 			break;
 		}
-		if (waitpid(pid, &st, WNOHANG) == pid)
+		if (waitpid(pid, st, WNOHANG) == pid)
 			return 0;
 		sleep_seconds(0.0002);
 	}
-	kill_and_reap(pid);
+	*st = kill_and_reap(pid, sig);
 	return seen;
+}
+
+/* Fails when dir holds a hidden temporary, .NAME.tmp-XXXXXX. */
+static void assert_no_temporaries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] == '.' && strstr(e->d_name, ".tmp-") != NULL)
+			fail_msg("%s/%s left behind", dir, e->d_name);
+	closedir(d);
+}
+
+/* After a run was sent sig: for SIGKILL nothing more to check; for the
+ * others, that it ended by sig, or had finished (exit 0, its result in
+ * place) before sig came, and left no temporary in dirs. Returns 1 when it
+ * ended by sig. */
+static int check_ending(int st, int sig, int finished, const char *const dirs[], size_t n_dirs)
+{
+	if (sig == SIGKILL)
+		return 1;
+	for (size_t i = 0; i < n_dirs; i++)
+		assert_no_temporaries(dirs[i]);
+	if (WIFSIGNALED(st)) {
+		assert_int_equal(WTERMSIG(st), sig);
+		return 1;
+	}
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0 && finished);
+	return 0;
 }
 
 /* The training data written big_copies times, each row with an id of its
@@ -219,49 +278,74 @@ static int check_bundle(void)
 	return new;
 }
 
-static void test_kill__train_never_loses_the_bundle(void **state)
+/* big.csv and ref_new, the bundle a full run on it makes (once): into big
+ * and model_dir, models the paths of big.csv, models/m and models/. */
+static void train_reference(char *big, char *model_dir, char *models, size_t size)
 {
-	(void)state;
-	char big[512], model_dir[512], models[512];
-	snprintf(big, sizeof(big), "%s/big.csv", tmp);
-	snprintf(model_dir, sizeof(model_dir), "%s/models/m", tmp);
-	snprintf(models, sizeof(models), "%s/models", tmp);
+	snprintf(big, size, "%s/big.csv", tmp);
+	snprintf(model_dir, size, "%s/models/m", tmp);
+	snprintf(models, size, "%s/models", tmp);
+	if (train_full > 0)
+		return;
 	write_big_training_csv(big);
-	char *argv[] = { "framer", "train", "--data", big, "--model", model_dir, "--quiet", NULL };
-
 	/* One full run gives the new bundle and the length of a run. */
 	double t0 = now_seconds();
 	assert_int_equal(run("%s train --data %s --model %s/ref_new --quiet", FR_FRAMER, big, tmp), 0);
-	double full = now_seconds() - t0;
+	train_full = now_seconds() - t0;
 	assert_int_not_equal(run("diff -r -q %s/ref_old %s/ref_new >/dev/null", tmp, tmp), 0);
+}
 
-	int kept_old = 0, got_new = 0, seen = 0;
+/* Ends train runs over the old bundle with sigs's signals in turn at the
+ * kill points, then at the moments the temporary bundle folder exists and its
+ * model.json is written (all files done, not yet renamed). */
+static void train_and_end(const signals_t *sigs)
+{
+	char big[512], model_dir[512], models[512];
+	train_reference(big, model_dir, models, sizeof(big));
+	char *argv[] = { "framer", "train", "--data", big, "--model", model_dir, "--quiet", NULL };
+	const char *const dirs[] = { models, model_dir };
+
+	int kept_old = 0, got_new = 0, seen = 0, ended = 0;
 	for (int k = 0; k < kill_points + 2; k++) {
-		assert_int_equal(run("rm -rf %s/models/m && cp -a %s/ref_old %s/models/m", tmp, tmp, tmp), 0);
-		pid_t pid = start_framer(argv);
+		int sig = sigs->sig[(size_t)k % sigs->n], st;
+		assert_int_equal(run("rm -rf %s/models/m %s/models/.m.tmp-* && cp -a %s/ref_old %s/models/m",
+		                     tmp, tmp, tmp, tmp), 0);
+		pid_t pid = start_framer(argv, false);
 		assert_true(pid > 0);
-		if (k == kill_points) {
-			/* The moment the temporary bundle folder exists. */
-			seen += kill_when(pid, models, ".m.tmp-", NULL);
-		} else if (k == kill_points + 1) {
-			/* The moment its model.json is written: all files done, not yet renamed. */
-			seen += kill_when(pid, models, ".m.tmp-", "model.json");
-		} else {
-			kill_at_point(pid, k, full);
-		}
-		if (check_bundle())
-			got_new++;
+		if (k == kill_points)
+			seen += kill_when(pid, models, ".m.tmp-", NULL, sig, &st);
+		else if (k == kill_points + 1)
+			seen += kill_when(pid, models, ".m.tmp-", "model.json", sig, &st);
 		else
-			kept_old++;
+			st = kill_at_point(pid, k, train_full, sig);
+		int new = check_bundle();
+		got_new += new;
+		kept_old += !new;
+		ended += check_ending(st, sig, new, dirs, 2);
 	}
-	print_message("train: %d kills kept the old bundle, %d found the new one; "
-	              "%d of 2 caught the temporary bundle\n", kept_old, got_new, seen);
-	/* Kills at the start keep the old bundle; the last ones let the run finish. */
+	print_message("train, %s: %d ends kept the old bundle, %d found the new one; "
+	              "%d of 2 caught the temporary bundle\n", sigs->name, kept_old, got_new, seen);
+	/* Ends at the start keep the old bundle; the last ones let the run finish. */
 	assert_true(kept_old >= 1);
 	assert_true(got_new >= 1);
+	assert_true(ended >= 1);
+}
+
+static void test_kill__train_never_loses_the_bundle(void **state)
+{
+	(void)state;
+	train_and_end(&by_sigkill);
 	/* Training again after all those kills still works. */
+	char big[512], model_dir[512], models[512];
+	train_reference(big, model_dir, models, sizeof(big));
 	assert_int_equal(run("%s train --data %s --model %s --quiet", FR_FRAMER, big, model_dir), 0);
 	assert_int_equal(run("diff -r %s %s/ref_new >/dev/null", model_dir, tmp), 0);
+}
+
+static void test_kill__train_signals_leave_no_temporaries(void **state)
+{
+	(void)state;
+	train_and_end(&by_ending);
 }
 
 /* Every output file is the previous run's or the complete new one's. */
@@ -278,12 +362,15 @@ static int check_outputs(const char *out, const char *ref_old, const char *ref_n
 	return news;
 }
 
-static void test_kill__classify_never_loses_outputs(void **state)
+/* batch.csv, and ref_out_old and ref_out_new, the outputs of the example
+ * batch and of batch.csv (once): into batch and out, the paths of
+ * batch.csv and out/. */
+static void classify_reference(char *batch, char *out, size_t size)
 {
-	(void)state;
-	char batch[512], out[512];
-	snprintf(batch, sizeof(batch), "%s/batch.csv", tmp);
-	snprintf(out, sizeof(out), "%s/out", tmp);
+	snprintf(batch, size, "%s/batch.csv", tmp);
+	snprintf(out, size, "%s/out", tmp);
+	if (classify_full > 0)
+		return;
 	/* A batch of a few thousand paragraphs: the training texts, repeated. */
 	write_big_training_csv(batch);
 	assert_int_equal(run("%s classify --model %s/ref_old --out %s/ref_out_old --quiet %s/data/batches/example",
@@ -291,34 +378,110 @@ static void test_kill__classify_never_loses_outputs(void **state)
 	double t0 = now_seconds();
 	assert_int_equal(run("%s classify --model %s/ref_old --out %s/ref_out_new --threads 1 --quiet %s",
 	                     FR_FRAMER, tmp, tmp, batch), 0);
-	double full = now_seconds() - t0;
+	classify_full = now_seconds() - t0;
+}
 
+/* Ends classify runs over the old outputs with sigs's signals in turn at
+ * the kill points, then at the moments the temporary labels file appears and the
+ * last temporary (summary.json's) does. threads is --threads. */
+static void classify_and_end(const signals_t *sigs, const char *threads)
+{
+	char batch[512], out[512];
+	classify_reference(batch, out, sizeof(batch));
 	char model_dir[512], ref_old[512], ref_new[512];
 	snprintf(model_dir, sizeof(model_dir), "%s/ref_old", tmp);
 	snprintf(ref_old, sizeof(ref_old), "%s/ref_out_old", tmp);
 	snprintf(ref_new, sizeof(ref_new), "%s/ref_out_new", tmp);
 	char *argv[] = { "framer", "classify", "--model", model_dir, "--out", out,
-	                 "--threads", "1", "--quiet", batch, NULL };
-	int kept_old = 0, got_new = 0, seen = 0;
-	for (int k = 0; k <= kill_points; k++) {
+	                 "--threads", (char *)threads, "--quiet", batch, NULL };
+	const char *const dirs[] = { out };
+	int kept_old = 0, got_new = 0, seen = 0, ended = 0;
+	for (int k = 0; k < kill_points + 2; k++) {
+		int sig = sigs->sig[(size_t)k % sigs->n], st;
 		assert_int_equal(run("rm -rf %s && cp -a %s %s", out, ref_old, out), 0);
-		pid_t pid = start_framer(argv);
+		pid_t pid = start_framer(argv, false);
 		assert_true(pid > 0);
-		if (k == kill_points) {
-			/* The moment the temporary labels file exists. */
-			seen = kill_when(pid, out, ".labels.jsonl", NULL);
-		} else {
-			kill_at_point(pid, k, full);
-		}
-		if (check_outputs(out, ref_old, ref_new) == 2)
-			got_new++;
+		if (k == kill_points)
+			seen += kill_when(pid, out, ".labels.jsonl.tmp-", NULL, sig, &st);
+		else if (k == kill_points + 1)
+			seen += kill_when(pid, out, ".summary.json.tmp-", NULL, sig, &st);
 		else
-			kept_old++;
+			st = kill_at_point(pid, k, classify_full, sig);
+		int new = check_outputs(out, ref_old, ref_new) == 2;
+		got_new += new;
+		kept_old += !new;
+		ended += check_ending(st, sig, new, dirs, 1);
 	}
-	print_message("classify: %d kills kept the old outputs, %d found the new ones; "
-	              "%d of 1 caught the temporary labels file\n", kept_old, got_new, seen);
+	print_message("classify, %s: %d ends kept the old outputs, %d found the new ones; "
+	              "%d of 2 caught a temporary\n", sigs->name, kept_old, got_new, seen);
 	assert_true(kept_old >= 1);
 	assert_true(got_new >= 1);
+	assert_true(ended >= 1);
+}
+
+static void test_kill__classify_never_loses_outputs(void **state)
+{
+	(void)state;
+	classify_and_end(&by_sigkill, "1");
+}
+
+/* On two threads too: a signal may reach a worker rather than the thread
+ * that writes. */
+static void test_kill__classify_signals_leave_no_temporaries(void **state)
+{
+	(void)state;
+	classify_and_end(&by_ending, "1");
+	classify_and_end(&by_ending, "2");
+}
+
+/* A SIGINT that whoever started framer ignores (nohup, a script's
+ * background job) does not end the run. */
+static void test_kill__classify_keeps_an_ignored_sigint(void **state)
+{
+	(void)state;
+	char batch[512], out[512];
+	classify_reference(batch, out, sizeof(batch));
+	char model_dir[512];
+	snprintf(model_dir, sizeof(model_dir), "%s/ref_old", tmp);
+	char *argv[] = { "framer", "classify", "--model", model_dir, "--out", out,
+	                 "--threads", "1", "--quiet", batch, NULL };
+	assert_int_equal(run("rm -rf %s && cp -a %s/ref_out_old %s", out, tmp, out), 0);
+	pid_t pid = start_framer(argv, true);
+	assert_true(pid > 0);
+	int st;
+	kill_when(pid, out, ".labels.jsonl.tmp-", NULL, SIGINT, &st);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(run("diff -r %s %s/ref_out_new >/dev/null", out, tmp), 0);
+}
+
+/* Past a file size limit (ulimit -f), SIGXFSZ at its default action as a
+ * shell leaves it: exit 4 naming the file, as on a full disk, not death by
+ * SIGXFSZ; the previous bundle and outputs as they were, no temporary
+ * behind. */
+static void test_kill__file_size_limit_is_an_error(void **state)
+{
+	(void)state;
+	char batch[512], out[512], dir[512];
+	classify_reference(batch, out, sizeof(batch));
+	snprintf(dir, sizeof(dir), "%s/fsize", tmp);
+	snprintf(out, sizeof(out), "%s/fsize/out", tmp);
+	assert_int_equal(run("rm -rf %s && mkdir %s && cp -a %s/ref_old %s/m && cp -a %s/ref_out_old %s",
+	                     dir, dir, tmp, dir, tmp, out), 0);
+	void (*saved)(int) = signal(SIGXFSZ, SIG_DFL);
+	int train = run("ulimit -f 1; %s train --data %s/data/labeled/train.csv --model %s/m --quiet 2>%s/train.err",
+	                FR_FRAMER, FR_SOURCE_DIR, dir, dir);
+	int classify = run("ulimit -f 1; %s classify --model %s/ref_old --out %s --quiet %s 2>%s/classify.err",
+	                   FR_FRAMER, tmp, out, batch, dir);
+	signal(SIGXFSZ, saved);
+	assert_int_equal(train, 4);
+	assert_int_equal(classify, 4);
+	assert_int_equal(run("grep -q '/fsize/m/.*: File too large$' %s/train.err", dir), 0);
+	assert_int_equal(run("grep -q '/fsize/out/labels.jsonl: .*File too large$' %s/classify.err",
+	                     dir), 0);
+	assert_int_equal(run("diff -r %s/m %s/ref_old >/dev/null", dir, tmp), 0);
+	assert_int_equal(run("diff -r %s %s/ref_out_old >/dev/null", out, tmp), 0);
+	assert_no_temporaries(dir);
+	assert_no_temporaries(out);
 }
 
 int main(void)
@@ -326,6 +489,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kill__train_never_loses_the_bundle),
 		cmocka_unit_test(test_kill__classify_never_loses_outputs),
+		cmocka_unit_test(test_kill__train_signals_leave_no_temporaries),
+		cmocka_unit_test(test_kill__classify_signals_leave_no_temporaries),
+		cmocka_unit_test(test_kill__classify_keeps_an_ignored_sigint),
+		cmocka_unit_test(test_kill__file_size_limit_is_an_error),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
