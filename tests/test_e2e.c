@@ -1117,6 +1117,61 @@ static void test_e2e__names_print_escaped(void **state)
 	free(err);
 }
 
+/* Regression ("Trojan Source" names): a file named with U+202E made its
+ * error line read backwards, and a zero-width space made two names look
+ * alike. Characters that show as nothing or reorder the line print as
+ * \uHHHH on standard error; labels.jsonl keeps the names as they are. */
+static void test_e2e__names_print_hidden_escaped(void **state)
+{
+	(void)state;
+	static const char *const names[] = { "peace.txt", "pea\xe2\x80\x8b" "ce.txt", "report\xe2\x80\xae" "fdp.txt" };
+	char path[512];
+	assert_int_equal(run("mkdir -p %s/hidden", tmp), 0);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/hidden/%s", tmp, names[i]);
+		assert_int_equal(test_write_text(path, i == 2 ? "Talks\n\nChina calls for peace talks.\n\nbad \xfe byte\n"
+		                                              : "Talks\n\nChina calls for peace talks.\n"), 0);
+	}
+	/* U+2066, a bidirectional isolate, in --out. */
+	assert_int_equal(run("%s classify --model %s --out '%s/h\xe2\x81\xa6out' %s/hidden", FR_FRAMER, model, tmp, tmp),
+	                 0);
+	char *err = stderr_text(), want[600];
+	assert_true(one_clean_line_each(err));
+	snprintf(want, sizeof(want), "%s/hidden/peace.txt\n", tmp);
+	assert_non_null(strstr(err, want));
+	snprintf(want, sizeof(want), "%s/hidden/pea\\u200bce.txt\n", tmp);
+	assert_non_null(strstr(err, want));
+	snprintf(want, sizeof(want), "framer: %s/hidden/report\\u202efdp.txt:5: invalid UTF-8", tmp);
+	assert_non_null(strstr(err, want));
+	snprintf(want, sizeof(want), "framer: wrote %s/h\\u2066out/labels.jsonl", tmp);
+	assert_non_null(strstr(err, want));
+	assert_null(strstr(err, "\xe2\x80"));
+	assert_null(strstr(err, "\xe2\x81"));
+	free(err);
+	/* summary.json's problems read as standard error does; the labels keep
+	 * each name as it is, so the two look-alikes stay two records. */
+	snprintf(path, sizeof(path), "%s/h\xe2\x81\xa6out/summary.json", tmp);
+	json_t *summary = json_load_file(path, 0, NULL);
+	assert_non_null(summary);
+	const char *problem = json_string_value(json_array_get(json_object_get(summary, "problems"), 0));
+	assert_non_null(problem);
+	assert_non_null(strstr(problem, "/hidden/report\\u202efdp.txt:5: invalid UTF-8"));
+	json_decref(summary);
+	snprintf(path, sizeof(path), "%s/h\xe2\x81\xa6out/labels.jsonl", tmp);
+	json_t *labels = labels_by_id(path);
+	assert_non_null(json_object_get(labels, "peace.txt#1"));
+	assert_non_null(json_object_get(labels, "pea\xe2\x80\x8b" "ce.txt#1"));
+	assert_non_null(json_object_get(labels, "report\xe2\x80\xae" "fdp.txt#1"));
+	json_decref(labels);
+
+	/* A failure: an unknown option holding U+FEFF. */
+	assert_int_equal(run("%s classify --model %s '--bo\xef\xbb\xbfgus' %s/hidden", FR_FRAMER, model, tmp), 1);
+	err = stderr_text();
+	assert_true(one_clean_line_each(err));
+	assert_non_null(strstr(err, "unknown option '--bo\\ufeffgus'"));
+	free(err);
+}
+
 /* Regression (user walk-through, a batch copied from a Latin-1 file
  * system): a file name that is not UTF-8 went raw into labels.csv and
  * review.csv (labels.jsonl had U+FFFD), so review.csv could not be trained
@@ -1242,6 +1297,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__pipe_without_a_reader),
 		cmocka_unit_test(test_e2e__long_paths_are_never_cut),
 		cmocka_unit_test(test_e2e__names_print_escaped),
+		cmocka_unit_test(test_e2e__names_print_hidden_escaped),
 		cmocka_unit_test(test_e2e__names_not_utf8),
 		cmocka_unit_test(test_e2e__few_multilabel_rows_warned),
 		cmocka_unit_test(test_e2e__failed_run_keeps_folders_named_through_dotdot),

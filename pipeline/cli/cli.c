@@ -93,6 +93,27 @@ int cli_parse(int argc, char **argv, const char *command, const char *usage,
 	return optind;
 }
 
+/* Characters a terminal shows as nothing, or that reorder the text around
+ * them (Unicode's bidirectional controls): two names that differ only in
+ * them look the same, and U+202E makes a line read backwards. */
+static const struct {
+	int32_t lo, hi;
+} hidden[] = {
+	{ 0x061C, 0x061C }, /* Arabic letter mark */
+	{ 0x200B, 0x200F }, /* zero-width space, non-joiner, joiner; LRM, RLM */
+	{ 0x2028, 0x202E }, /* line and paragraph separators; embeddings, overrides */
+	{ 0x2060, 0x206F }, /* word joiner, invisible operators, isolates */
+	{ 0xFEFF, 0xFEFF }, /* zero-width no-break space (a byte order mark) */
+};
+
+static int is_hidden(int32_t cp)
+{
+	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
+		if (cp >= hidden[i].lo && cp <= hidden[i].hi)
+			return 1;
+	return 0;
+}
+
 /* The escape for the character at s (n > 0 bytes left) into out, "" when
  * it prints as it is; returns the bytes it takes. */
 static size_t escape_at(const char *s, size_t n, char out[9])
@@ -110,6 +131,8 @@ static size_t escape_at(const char *s, size_t n, char out[9])
 	}
 	if (cp >= 0x80 && cp <= 0x9F)
 		snprintf(out, 9, "\\x%02x\\x%02x", (unsigned char)s[0], (unsigned char)s[1]);
+	else if (is_hidden(cp))
+		snprintf(out, 9, "\\u%04x", (unsigned)(uint16_t)cp); /* all in the BMP */
 	return len;
 }
 

@@ -37,7 +37,10 @@ int cli_parse(int argc, char **argv, const char *command, const char *usage,
  * UTF-8, whatever the file names, ids, labels and option values it quotes
  * hold: a line break, tab or carriage return is written \n, \t, \r, any
  * other control character (C0, DEL, C1: the escape that starts a terminal
- * sequence) and any byte that is not UTF-8 as \xHH, one per byte. A
+ * sequence) and any byte that is not UTF-8 as \xHH, one per byte, and a
+ * character that shows as nothing or reorders the line (zero-width
+ * characters, U+2028 and U+2029, the bidirectional controls such as U+202E,
+ * U+FEFF) as \uHHHH, its code point. Hex digits are lowercase. A
  * backslash is left as it is, so escaping twice changes nothing.
  *
  * cli_escape writes s so into buf (size > 0), cut short at a whole

@@ -7,13 +7,17 @@
  * sees a byte written past it:
  * - the output is well-formed UTF-8 (checked here byte by byte against
  *   Unicode's table of well-formed sequences, not with fr_utf8_decode,
- *   which cli_escape itself uses) with no C0 control, DEL or C1 control;
+ *   which cli_escape itself uses) with no C0 control, DEL or C1 control,
+ *   and none of the characters that show as nothing or reorder a line
+ *   (listed here again, by code point, apart from cli.c's table);
  * - text that is already such UTF-8 comes out as it is, and escaping the
  *   output again changes nothing;
+ * - an input with no backslash of its own (which would print like the
+ *   start of an escape) reads back from its escape exactly: \xHH is that
+ *   byte, \uHHHH that character;
  * - a short buffer holds a prefix of the whole escape, cut at a whole
  *   character or escape: the longest one that fits, never inside a \xHH
- *   (checked when the input has no backslash of its own, which would print
- *   like the start of one);
+ *   or \uHHHH (checked for inputs with no backslash, as above);
  * - cli_put_escaped writes the same bytes and returns their count. */
 #include <stddef.h>
 #include <stdint.h>
@@ -43,18 +47,82 @@ static size_t utf8_len(const uint8_t *s, size_t n)
 	return need;
 }
 
-/* Whether s is well-formed UTF-8 with no C0, DEL or C1 control. */
+/* The code point of the well-formed sequence of len bytes at p. */
+static uint32_t code_point(const uint8_t *p, size_t len)
+{
+	uint32_t cp = len == 1 ? p[0] : len == 2 ? p[0] & 0x1Fu : len == 3 ? p[0] & 0x0Fu : p[0] & 0x07u;
+	for (size_t i = 1; i < len; i++)
+		cp = cp << 6 | (p[i] & 0x3Fu);
+	return cp;
+}
+
+/* The invisible and bidirectional characters cli.h says are escaped. */
+static int hidden(uint32_t cp)
+{
+	return cp == 0x061C || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202E) ||
+	       (cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF;
+}
+
+/* Whether s is well-formed UTF-8 with no C0, DEL, C1 or hidden character. */
 static int printable_utf8(const char *s)
 {
 	const uint8_t *p = (const uint8_t *)s;
 	size_t n = strlen(s);
 	for (size_t i = 0; i < n;) {
 		size_t len = utf8_len(p + i, n - i);
-		if (len == 0 || p[i] < 0x20 || p[i] == 0x7F || (p[i] == 0xC2 && p[i + 1] <= 0x9F))
+		if (len == 0 || p[i] < 0x20 || p[i] == 0x7F || (p[i] == 0xC2 && p[i + 1] <= 0x9F) ||
+		    hidden(code_point(p + i, len)))
 			return 0;
 		i += len;
 	}
 	return 1;
+}
+
+/* The hex number of the digits digits at s, lowercase only; -1 when any
+ * is not such a digit. */
+static long hex_at(const char *s, size_t digits)
+{
+	long v = 0;
+	for (size_t i = 0; i < digits; i++) {
+		int d = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* Checks that the escape of an input with no backslash reads back to s. */
+static void check_reads_back(const char *s, const char *whole)
+{
+	size_t n = strlen(s), at = 0;
+	for (const char *e = whole; *e;) {
+		char c = *e;
+		size_t take = 1;
+		if (c == '\\' && (e[1] == 'n' || e[1] == 't' || e[1] == 'r')) {
+			c = e[1] == 'n' ? '\n' : e[1] == 't' ? '\t' : '\r';
+			take = 2;
+		} else if (c == '\\' && e[1] == 'x') {
+			long b = hex_at(e + 2, 2);
+			FZ_CHECK(b >= 0);
+			c = (char)b;
+			take = 4;
+		} else if (c == '\\') {
+			/* \uHHHH: a hidden character, which the input holds here. */
+			FZ_CHECK(e[1] == 'u');
+			long cp = hex_at(e + 2, 4);
+			size_t len = at < n ? utf8_len((const uint8_t *)s + at, n - at) : 0;
+			FZ_CHECK(cp >= 0 && hidden((uint32_t)cp) && len > 0);
+			FZ_CHECK(code_point((const uint8_t *)s + at, len) == (uint32_t)cp);
+			at += len;
+			e += 6;
+			continue;
+		}
+		FZ_CHECK(at < n && s[at] == c);
+		at++;
+		e += take;
+	}
+	FZ_CHECK(at == n);
 }
 
 /* Escapes s into a buffer of exactly size bytes; returns it (malloc'd). */
@@ -78,7 +146,7 @@ static size_t piece_len(const char *out, size_t at)
 		return utf8_len((const uint8_t *)out + at, strlen(out + at));
 	if (strncmp(out + at, "\\xc2\\x8", 7) == 0 || strncmp(out + at, "\\xc2\\x9", 7) == 0)
 		return 8;
-	return out[at + 1] == 'x' ? 4 : 2;
+	return out[at + 1] == 'u' ? 6 : out[at + 1] == 'x' ? 4 : 2;
 }
 
 static void check_size(const char *s, const char *whole, size_t size, int no_backslash)
@@ -108,7 +176,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size] = '\0';
 	size_t len = strlen(s);
 
-	/* An escape is at most 4 bytes a byte (\xHH), 8 for 2 (a C1 control). */
+	/* An escape is at most 4 bytes a byte (\xHH), 8 for 2 (a C1 control),
+	 * 6 for 2 or 3 (\uHHHH). */
 	char *whole = escape_in(s, 4 * len + 1);
 	FZ_CHECK(printable_utf8(whole));
 	if (printable_utf8(s))
@@ -118,6 +187,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(again);
 
 	int no_backslash = strchr(s, '\\') == NULL;
+	if (no_backslash)
+		check_reads_back(s, whole);
 	size_t full = strlen(whole);
 	/* Every size for short inputs; 64 spread over the range for long ones. */
 	size_t step = full <= 512 ? 1 : full / 64;
