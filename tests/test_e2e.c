@@ -1170,6 +1170,16 @@ static void test_e2e__names_print_hidden_escaped(void **state)
 	assert_true(one_clean_line_each(err));
 	assert_non_null(strstr(err, "unknown option '--bo\\ufeffgus'"));
 	free(err);
+	/* An option quoted up to 160 bytes, where U+202E spans the 160th:
+	 * the cut goes before it, not through it as "\xe2\x80". */
+	char option[200];
+	snprintf(option, sizeof(option), "--%0156d\xe2\x80\xae" "fdp", 0);
+	assert_int_equal(run("%s classify --model %s '%s' %s/hidden", FR_FRAMER, model, option, tmp), 1);
+	err = stderr_text();
+	assert_true(one_clean_line_each(err));
+	snprintf(want, sizeof(want), "unknown option '%.158s' (see", option);
+	assert_non_null(strstr(err, want));
+	free(err);
 }
 
 /* Regression (user walk-through, a batch copied from a Latin-1 file

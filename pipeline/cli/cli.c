@@ -64,8 +64,9 @@ int cli_parse(int argc, char **argv, const char *command, const char *usage,
 		if (c == '?' || c == ':') {
 			/* The one-line convention holds for usage errors too: scripts
 			 * and the bad-input runner read "framer: " as the start. */
-			cli_failf(FR_EXIT_USAGE, "%s: %s '%.160s' (see framer %s --help)", command,
-			          optopt ? "option needs a value:" : "unknown option", argv[optind - 1], command);
+			cli_failf(FR_EXIT_USAGE, "%s: %s '%.*s' (see framer %s --help)", command,
+			          optopt ? "option needs a value:" : "unknown option", cli_fit(argv[optind - 1], 160),
+			          argv[optind - 1], command);
 			return -2;
 		}
 		/* `--data a.csv --data b.csv` scoring b alone, without a word,
@@ -80,8 +81,9 @@ int cli_parse(int argc, char **argv, const char *command, const char *usage,
 		}
 		if (o && o->arg && !o->repeatable) {
 			if (given[which]) {
-				cli_failf(FR_EXIT_USAGE, "--%s is given twice ('%.120s', then '%.120s'); give it once "
-				          "(see framer %s --help)", o->name, given[which], optarg, command);
+				cli_failf(FR_EXIT_USAGE, "--%s is given twice ('%.*s', then '%.*s'); give it once "
+				          "(see framer %s --help)", o->name, cli_fit(given[which], 120), given[which],
+				          cli_fit(optarg, 120), optarg, command);
 				return -2;
 			}
 			given[which] = optarg;
@@ -152,6 +154,19 @@ const char *cli_escape(char *buf, size_t size, const char *s)
 	}
 	buf[o] = '\0';
 	return buf;
+}
+
+int cli_fit(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max), k = n;
+	while (k > 0 && n - k < 3 && ((unsigned char)s[k] & 0xC0) == 0x80)
+		k--;
+	int32_t cp = 0;
+	/* Only a whole character the cut splits moves it: a stray byte is
+	 * printed as \xHH either way. */
+	if (k < n && fr_utf8_decode((const uint8_t *)s + k, strnlen(s + k, 4), &cp) > n - k)
+		n = k;
+	return (int)n;
 }
 
 size_t cli_put_escaped(FILE *fp, const char *s)

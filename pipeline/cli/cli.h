@@ -49,6 +49,11 @@ int cli_parse(int argc, char **argv, const char *command, const char *usage,
 const char *cli_escape(char *buf, size_t size, const char *s);
 size_t cli_put_escaped(FILE *fp, const char *s);
 
+/* The length of s cut to at most max bytes (max <= INT_MAX) at a
+ * character's start, for "%.*s": a cut inside a character would print its
+ * first bytes as \xHH, as if the name held bytes that are not UTF-8. */
+int cli_fit(const char *s, size_t max);
+
 /* When standard output is a pipe whose reader has gone (framer ... | head),
  * ends framer as any filter ends then: quietly, by SIGPIPE, which main
  * ignores so that a closed standard error (2>&1 | head) cannot kill a run

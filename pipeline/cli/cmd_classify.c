@@ -483,8 +483,8 @@ int cmd_classify(int argc, char **argv)
 		for (size_t k = 0; k < fr_model_task_count(model); k++)
 			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", k ? ", " : "",
 			         fr_model_task_name(model, k));
-		code = cli_failf(FR_EXIT_USAGE, "classify: --review-task '%.64s': the model's tasks are %s",
-		                 a.formats.review_task, names);
+		code = cli_failf(FR_EXIT_USAGE, "classify: --review-task '%.*s': the model's tasks are %s",
+		                 cli_fit(a.formats.review_task, 64), a.formats.review_task, names);
 		goto done;
 	}
 	rc = fr_boilerplate_load(&rules, a.rules ? a.rules : rules_path, &err);

@@ -231,8 +231,8 @@ static void warn_unknown_labels(const fr_model *m, const fr_dataset *ds)
 				snprintf(name, sizeof(name), "%.*s", (int)(len < 255 ? len : 255), label);
 				if (fr_model_label_index(m, (size_t)task, name) < 0 &&
 				    fr_strmap_intern(seen, label, len, &id) == 1) {
-					cli_warnf("%s:%zu: task '%s': label '%.64s' is not one the model knows; %s", ds->path,
-					          ds->lines[r], ds->tasks[t], name,
+					cli_warnf("%s:%zu: task '%s': label '%.*s' is not one the model knows; %s", ds->path,
+					          ds->lines[r], ds->tasks[t], cli_fit(name, 64), name,
 					          multilabel ? "it counts as missed" : "its rows count as errors");
 				}
 				if (!multilabel)

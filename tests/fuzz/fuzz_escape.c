@@ -18,7 +18,9 @@
  * - a short buffer holds a prefix of the whole escape, cut at a whole
  *   character or escape: the longest one that fits, never inside a \xHH
  *   or \uHHHH (checked for inputs with no backslash, as above);
- * - cli_put_escaped writes the same bytes and returns their count. */
+ * - cli_put_escaped writes the same bytes and returns their count;
+ * - cli_fit cuts at most 3 bytes short of its limit, and the cut text
+ *   escapes to a prefix of the whole escape: no character is cut. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -196,6 +198,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_size(s, whole, sz, no_backslash);
 	if (full > 0)
 		check_size(s, whole, full, no_backslash);
+
+	/* cli_fit at every limit for short inputs, 64 spread for long ones. */
+	size_t fit_step = len <= 512 ? 1 : len / 64;
+	for (size_t max = 0; max <= len; max += fit_step) {
+		int fit = cli_fit(s, max);
+		FZ_CHECK(fit >= 0 && (size_t)fit <= max && (size_t)fit + 3 >= max);
+		char *cut = strndup(s, (size_t)fit);
+		FZ_CHECK(cut != NULL);
+		char *shown = escape_in(cut, 4 * (size_t)fit + 1);
+		FZ_CHECK(strncmp(shown, whole, strlen(shown)) == 0);
+		free(shown);
+		free(cut);
+	}
 
 	char *mem = NULL;
 	size_t mem_len = 0;
