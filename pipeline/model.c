@@ -797,6 +797,26 @@ static void warn_label_in_one_document(const task_t *task, const fr_dataset *ds,
 	}
 }
 
+/* The first label of task ti that only rows left out for having no word
+ * give (of the n rows at wordless), copied into buf, and that row into
+ * *row_out: a label training cannot learn. NULL when there is none. */
+static const char *label_left_out(const task_t *task, const fr_dataset *ds, size_t ti, const size_t *wordless,
+                                  size_t n, size_t *row_out, char *buf, size_t size)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *cursor = ds->labels[ti][wordless[i]], *lab;
+		size_t len = 0;
+		while ((lab = fr_label_next(&cursor, &len)) != NULL) {
+			if (label_index_n(task, lab, len) >= 0)
+				continue;
+			*row_out = wordless[i];
+			snprintf(buf, size, "%.*s", (int)(len < size ? len : size - 1), lab);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
 /* The file a task's problems are named in, at its header: the file its
  * labels come from; with corrections, the later file whose column it is. */
 static const char *task_file(const fr_dataset *ds, size_t ti, const size_t *rows, size_t n)
@@ -807,12 +827,13 @@ static const char *task_file(const fr_dataset *ds, size_t ti, const size_t *rows
 	return first < n ? ds->paths[ds->files[rows ? rows[first] : first]] : ds->path;
 }
 
-/* Collects task ti's labels and refuses a task no classifier can train on.
- * Every task is checked before any is warned about or trained, so that a
- * failing run prints its one error line and nothing else, and does so
- * before the vectorizing a large file takes. */
+/* Collects task ti's labels from the n rows trained on (the n_wordless at
+ * wordless, left out for having no word, give none) and refuses a task no
+ * classifier can train on. Every task is checked before any is warned
+ * about or trained, so that a failing run prints its one error line and
+ * nothing else. */
 static int check_task(task_t *task, const fr_dataset *ds, size_t ti, const size_t *rows, size_t n,
-                      fr_error *err)
+                      const size_t *wordless, size_t n_wordless, fr_error *err)
 {
 	task->multilabel = fr_dataset_task_multilabel(ds, ti);
 	task->name = strdup(ds->tasks[ti]);
@@ -826,6 +847,17 @@ static int check_task(task_t *task, const fr_dataset *ds, size_t ti, const size_
 	                              "holds notes, not labels, give the tasks to train with --task (or "
 	                              "name the column notes)"
 	                            : "";
+	char lost[256];
+	size_t lost_row = 0;
+	/* Said before "only one label", which would name a label count the
+	 * file does not show. */
+	if (task->n_labels < 2 &&
+	    label_left_out(task, ds, ti, wordless, n_wordless, &lost_row, lost, sizeof(lost)) != NULL)
+		return fr_error_set(err, FR_EFORMAT, ds->paths[ds->files[lost_row]], ds->lines[lost_row],
+		                    "task '%s': no row labeled '%s' (this one first) has a word in the "
+		                    "vocabulary, which leaves %s%.64s%s to train on; a classifier needs two or more",
+		                    task->name, lost, task->n_labels ? "one label ('" : "no label",
+		                    task->n_labels ? task->labels[0] : "", task->n_labels ? "')" : "");
 	if (!valid_task_name(task->name)) {
 		/* A space around a good name is invisible in a spreadsheet: name it. */
 		const char *core = task->name;
@@ -857,10 +889,16 @@ static int check_task(task_t *task, const fr_dataset *ds, size_t ti, const size_
 /* The warnings on a checked task's labels: what trains, but maybe not as
  * the user meant. */
 static void warn_task(const task_t *task, const fr_dataset *ds, size_t ti, const size_t *rows, size_t n,
-                      fr_log_fn log, void *payload)
+                      const size_t *wordless, size_t n_wordless, fr_log_fn log, void *payload)
 {
 	if (log == NULL)
 		return;
+	char lost[256];
+	size_t lost_row = 0;
+	if (label_left_out(task, ds, ti, wordless, n_wordless, &lost_row, lost, sizeof(lost)) != NULL)
+		fr_logf(log, payload, "warning: %s:%zu: task '%s': label '%s' is not trained: no row with it (this one "
+		        "first) has a word in the vocabulary", ds->paths[ds->files[lost_row]], ds->lines[lost_row],
+		        task->name, lost);
 	if (ds->task_files && ds->task_files[ti] > 0) {
 		size_t labeled = 0;
 		for (size_t i = 0; i < n; i++)
@@ -1041,7 +1079,7 @@ static json_t *tasks_json(const fr_model *m)
 }
 
 static int build_manifest(fr_model *m, const fr_dataset *ds, const fr_model_config *cfg,
-                          const char *stopwords_used, size_t n_rows, fr_error *err)
+                          const char *stopwords_used, size_t n_rows, size_t wordless, fr_error *err)
 {
 	char sha[65] = "";
 	int rc = fr_sha256_file(ds->path, sha, err);
@@ -1083,7 +1121,33 @@ static int build_manifest(fr_model *m, const fr_dataset *ds, const fr_model_conf
 		"vocabulary", vocab);
 	if (m->manifest == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory building model.json");
+	/* Only when there are some: a bundle of data without them stays the
+	 * one earlier versions wrote, byte for byte. */
+	if (wordless > 0 && json_object_set_new(json_object_get(m->manifest, "training"), "rows_without_words",
+	                                        json_integer((json_int_t)wordless)) != 0)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory building model.json");
 	return 0;
+}
+
+/* Sorts the rows (of n, ds's rows or those of `rows`) by whether their
+ * vector x[i] has a feature: the ds indices of those that do to the front
+ * of kept, their vectors to the front of x, the others' indices after them
+ * in order. Returns how many have one. */
+static size_t keep_rows_with_words(const size_t *rows, size_t n, struct svm_node **x, size_t *kept)
+{
+	size_t n_kept = 0, left = 0;
+	for (size_t i = 0; i < n; i++)
+		left += x[i][0].index == -1;
+	for (size_t i = 0, w = n - left; i < n; i++) {
+		size_t r = rows ? rows[i] : i;
+		if (x[i][0].index == -1) {
+			kept[w++] = r;
+			continue;
+		}
+		kept[n_kept] = r;
+		x[n_kept++] = x[i];
+	}
+	return n_kept;
 }
 
 int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *cfg,
@@ -1096,8 +1160,9 @@ int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *
 	fr_tokens tokens;
 	fr_sparse_vec vec;
 	struct svm_node **x = NULL, *store = NULL;
+	size_t *kept = NULL;
 	const char *stopwords_used = NULL;
-	size_t n = rows ? n_rows : ds->n_rows;
+	size_t n = rows ? n_rows : ds->n_rows, n_kept = 0;
 	fr_tokens_init(&tokens);
 	fr_sparse_vec_init(&vec);
 	fr_model *m = calloc(1, sizeof(*m));
@@ -1114,20 +1179,6 @@ int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *
 	if (rc > 0)
 		stopwords_used = cfg->stopwords;
 	rc = add_stopwords(m, st, err);
-	if (rc < 0)
-		goto done;
-
-	m->tasks = calloc(ds->n_tasks, sizeof(*m->tasks));
-	if (m->tasks == NULL) {
-		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
-		goto done;
-	}
-	for (size_t t = 0; rc == 0 && t < ds->n_tasks; t++) {
-		m->n_tasks++;
-		rc = check_task(&m->tasks[t], ds, t, rows, n, err);
-	}
-	for (size_t t = 0; rc == 0 && t < ds->n_tasks; t++)
-		warn_task(&m->tasks[t], ds, t, rows, n, log, payload);
 	if (rc < 0)
 		goto done;
 
@@ -1171,16 +1222,42 @@ int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *
 	if (rc < 0)
 		goto done;
 
+	/* A row with no feature would be trained as an empty vector, which
+	 * teaches only a lean toward its label (and weighs in class_weight
+	 * balanced and in calibration's folds): it is left out of every task.
+	 * It stays in the vocabulary's fit, adding to its document count alone:
+	 * a fit without it could, under a max_df share, empty more rows. */
+	kept = malloc((n + 1) * sizeof(*kept));
+	m->tasks = calloc(ds->n_tasks, sizeof(*m->tasks));
+	if (kept == NULL || m->tasks == NULL) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	n_kept = keep_rows_with_words(rows, n, x, kept);
+	const size_t *wordless = kept + n_kept;
+	for (size_t t = 0; rc == 0 && t < ds->n_tasks; t++) {
+		m->n_tasks++;
+		rc = check_task(&m->tasks[t], ds, t, kept, n_kept, wordless, n - n_kept, err);
+	}
+	if (rc == 0 && n_kept < n && log) {
+		size_t r = wordless[0], left = n - n_kept;
+		fr_logf(log, payload, "warning: %s:%zu: %zu row%s (this one first) ha%s no word in the vocabulary "
+		        "(none, or only stop words and words too rare or too common to keep): left out of training",
+		        ds->paths[ds->files[r]], ds->lines[r], left, left == 1 ? "" : "s", left == 1 ? "s" : "ve");
+	}
 	for (size_t t = 0; rc == 0 && t < ds->n_tasks; t++)
-		rc = train_task(m, &m->tasks[t], ds, t, rows, n, x, cfg, log, payload, err);
+		warn_task(&m->tasks[t], ds, t, kept, n_kept, wordless, n - n_kept, log, payload);
+	for (size_t t = 0; rc == 0 && t < ds->n_tasks; t++)
+		rc = train_task(m, &m->tasks[t], ds, t, kept, n_kept, x, cfg, log, payload, err);
 	/* The vectors go before the manifest's JSON vocabulary, as large, comes. */
 	free(x);
 	free(store);
 	x = NULL;
 	store = NULL;
 	if (rc == 0)
-		rc = build_manifest(m, ds, cfg, stopwords_used, n, err);
+		rc = build_manifest(m, ds, cfg, stopwords_used, n_kept, n - n_kept, err);
 done:
+	free(kept);
 	fr_stemmer_free(st);
 	fr_tokens_dispose(&tokens);
 	fr_sparse_vec_dispose(&vec);
@@ -1953,6 +2030,12 @@ double fr_model_label_weight(const fr_model *m, size_t t, int feature, size_t l)
 const fr_calibration *fr_model_calibration(const fr_model *m, size_t t) { return &m->tasks[t].cal; }
 size_t fr_model_label_support(const fr_model *m, size_t t, size_t l) { return m->tasks[t].support[l]; }
 const json_t *fr_model_manifest(const fr_model *m) { return m->manifest; }
+
+size_t fr_model_rows_without_words(const fr_model *m)
+{
+	json_t *n = json_object_get(json_object_get(m->manifest, "training"), "rows_without_words");
+	return json_is_integer(n) && json_integer_value(n) > 0 ? (size_t)json_integer_value(n) : 0;
+}
 
 int fr_model_set_tuning(fr_model *m, json_t *record, fr_error *err)
 {

@@ -97,8 +97,12 @@ int fr_model_config_from_model(fr_model_config *cfg, const fr_model *m, fr_error
  * one binary classifier per label (one-vs-rest), each calibrated, and a
  * threshold per label that maximizes the label's F1 on the same
  * out-of-fold probabilities (fr_threshold_best_f1). rows selects a
- * subset (e.g. a cross-validation fold); NULL means every row. FR_EFORMAT,
- * naming the file and line, when a task has fewer than two labels. */
+ * subset (e.g. a cross-validation fold); NULL means every row. A row whose
+ * text gives no feature (no word, or only stop words and words the
+ * vocabulary does not keep) is left out of every task's training, with a
+ * warning through log naming the first; it still counts in the
+ * vocabulary's document count. FR_EFORMAT, naming the file and line, when a
+ * task has fewer than two labels. */
 int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *cfg,
                    const size_t *rows, size_t n_rows, fr_log_fn log, void *payload,
                    fr_error *err);
@@ -163,6 +167,10 @@ const fr_calibration *fr_model_calibration(const fr_model *m, size_t task);
 size_t fr_model_label_support(const fr_model *m, size_t task, size_t label);
 /* The manifest as written (model.json's object). Borrowed. */
 const struct json_t *fr_model_manifest(const fr_model *m);
+/* The rows training left out for having no word in the vocabulary
+ * (model.json's training.rows_without_words, written when there are any;
+ * training.rows counts the others). */
+size_t fr_model_rows_without_words(const fr_model *m);
 /* Records a hyperparameter search (tune.h) as model.json's "tuning".
  * Steals record. */
 int fr_model_set_tuning(fr_model *m, struct json_t *record, fr_error *err);

@@ -555,6 +555,51 @@ static json_t *load_report(const char *dir)
 	return report;
 }
 
+/* Regression (a row of "***", "1.", stop words or a word too rare for
+ * min_df was trained as an empty vector, a lean toward its label): train
+ * leaves such rows out with one warning and counts them in its summary.
+ * Test rows are all scored, held out and in cross-validation, as classify
+ * labels such a paragraph. */
+static void test_e2e__rows_without_words_left_out_of_training(void **state)
+{
+	(void)state;
+	char train[512], test[512], want[600];
+	snprintf(train, sizeof(train), "%s/no_word_train.csv", tmp);
+	snprintf(test, sizeof(test), "%s/no_word_test.csv", tmp);
+	assert_int_equal(test_write_text(train, "id,document,text,stance\n1,a,Russian troops shelled Ukraine again,pro_ukraine\n"
+	                                        "2,b,NATO troops provoked Russia again,pro_russia\n"
+	                                        "3,c,Ukraine asked for more troops,pro_ukraine\n"
+	                                        "4,d,NATO provoked the war in Ukraine,pro_russia\n"
+	                                        "5,e,***,pro_russia\n6,f,the of and it,pro_ukraine\n7,g,1.,pro_ukraine\n"
+	                                        "8,h,Zelenskyy,pro_russia\n"
+	                                        "9,i,Russian troops shelled Ukraine,pro_ukraine\n"
+	                                        "10,j,NATO provoked Russia,pro_russia\n"
+	                                        "11,k,Ukraine asked for troops,pro_ukraine\n"
+	                                        "12,l,NATO troops provoked the war,pro_russia\n"), 0);
+	assert_int_equal(test_write_text(test, "id,text,stance\nt1,NATO troops provoked Russia,pro_russia\n"
+	                                       "t2,***,pro_russia\nt3,the of and,pro_ukraine\n"), 0);
+	assert_int_equal(run("%s train --data %s --model %s/no_word_model", FR_FRAMER, train, tmp), 0);
+	char *err = stderr_text();
+	snprintf(want, sizeof(want), "framer: warning: %s:6: 4 rows (this one first) have no word in the vocabulary", train);
+	assert_non_null(strstr(err, want));
+	snprintf(want, sizeof(want), "framer: %s: 8 rows (0 with empty text and 4 with no known word left out), ", train);
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, "stance   pro_russia 4 pro_ukraine 4\n"));
+	free(err);
+
+	assert_int_equal(run("%s evaluate --model %s/no_word_model --data %s --cv 2 --report %s/no_word_report --quiet",
+	                     FR_FRAMER, tmp, test, tmp), 0);
+	json_t *report = load_report("no_word_report");
+	json_t *stance = json_object_get(json_object_get(report, "tasks"), "stance");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(stance, "test"), "n")), 3);
+	json_t *folds = json_object_get(json_object_get(stance, "cv"), "folds");
+	json_int_t held_out = 0;
+	for (size_t f = 0; f < json_array_size(folds); f++)
+		held_out += json_integer_value(json_object_get(json_array_get(folds, f), "n"));
+	assert_int_equal(held_out, 12);
+	json_decref(report);
+}
+
 static const char tiny_labeled[] =
 	"id,text,stance\n"
 	"1,Russian troops shelled Kharkiv again overnight,pro_ukraine\n"
@@ -1294,6 +1339,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__stdin_to_stdout),
 		cmocka_unit_test(test_e2e__exit_codes),
 		cmocka_unit_test(test_e2e__evaluate_prints_accuracy),
+		cmocka_unit_test(test_e2e__rows_without_words_left_out_of_training),
 		cmocka_unit_test(test_e2e__labels_trimmed_and_case_warned),
 		cmocka_unit_test(test_e2e__label_in_one_document_warned),
 		cmocka_unit_test(test_e2e__cv_from_another_folder),

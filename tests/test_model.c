@@ -311,6 +311,68 @@ static void test_model__manifest_records_provenance(void **state)
 	fr_dataset_dispose(&ds);
 }
 
+/* Appends a log line to the buffer (4096 bytes) payload points to. */
+static void collect_log(void *payload, const char *message)
+{
+	char *buf = payload;
+	size_t len = strlen(buf);
+	snprintf(buf + len, 4096 - len, "%s\n", message);
+}
+
+/* Regression (rows of "***" or "—" were trained as empty vectors: a lean
+ * toward their label, weighed in class weights and calibration): a row
+ * whose text gives no feature is left out of training, with one warning
+ * naming the first and how many, and model.json counts it apart. The
+ * model still labels such a paragraph, as classify does. */
+static void test_model__rows_without_words_are_left_out(void **state)
+{
+	(void)state;
+	char path[128], csv[2048], log[4096] = "", want[256];
+	snprintf(path, sizeof(path), "%s/wordless.csv", tmp);
+	snprintf(csv, sizeof(csv), "%s10,f,***,pro_russia,blames_nato_west\n11,f,\xe2\x80\x94 \xe2\x80\x94,pro_russia,"
+	         "blames_nato_west\n12,g,...,neutral,pro_ceasefire\n", training_csv);
+	assert_int_equal(test_write_text(path, csv), 0);
+	fr_error err = FR_ERROR_INIT;
+	fr_model_config cfg;
+	fr_dataset ds;
+	fr_model *m = NULL;
+	assert_int_equal(fr_model_config_init(&cfg, NULL, &err), 0);
+	cfg.tfidf.min_df = 1;
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load(&ds, path, NULL, 0, &err), 0);
+	assert_int_equal(ds.n_rows, 12);
+	assert_int_equal(fr_model_train(&m, &ds, &cfg, NULL, 0, collect_log, log, &err), 0);
+	snprintf(want, sizeof(want), "warning: %s:11: 3 rows (this one first) have no word in the vocabulary", path);
+	const char *warning = strstr(log, "warning: ");
+	assert_non_null(warning);
+	assert_true(strncmp(warning, want, strlen(want)) == 0);
+	assert_null(strstr(warning + 1, "warning: "));
+	assert_int_equal(fr_model_rows_without_words(m), 3);
+	const json_t *training = json_object_get(fr_model_manifest(m), "training");
+	assert_int_equal(json_integer_value(json_object_get(training, "rows")), 9);
+	assert_int_equal(json_integer_value(json_object_get(training, "rows_without_words")), 3);
+	/* Supports and the calibration's rows are the nine rows with words. */
+	for (size_t l = 0; l < fr_model_label_count(m, 0); l++)
+		assert_int_equal(fr_model_label_support(m, 0, l), 3);
+	assert_int_equal(fr_model_calibration(m, 0)->rows, 9);
+	fr_model_work *w = NULL;
+	fr_task_result r[2];
+	assert_int_equal(fr_model_work_new(&w, m, &err), 0);
+	assert_int_equal(fr_model_label(m, w, "***", 3, r, NULL, &err), 0);
+	assert_true(r[0].label >= 0 && (size_t)r[0].label < fr_model_label_count(m, 0));
+	fr_model_work_free(w);
+	fr_model_free(m);
+	fr_dataset_dispose(&ds);
+	fr_model_config_dispose(&cfg);
+
+	/* None: model.json has no count, as before. */
+	m = train_from(training_csv, &ds);
+	assert_null(json_object_get(json_object_get(fr_model_manifest(m), "training"), "rows_without_words"));
+	assert_int_equal(fr_model_rows_without_words(m), 0);
+	fr_model_free(m);
+	fr_dataset_dispose(&ds);
+}
+
 static void test_model__single_label_task_is_refused(void **state)
 {
 	(void)state;
@@ -1052,6 +1114,7 @@ int main(void)
 		cmocka_unit_test(test_model__multilabel_fixture_gets_both_labels),
 		cmocka_unit_test(test_model__multilabel_label_on_every_row_is_refused),
 		cmocka_unit_test(test_model__manifest_records_provenance),
+		cmocka_unit_test(test_model__rows_without_words_are_left_out),
 		cmocka_unit_test(test_model__single_label_task_is_refused),
 		cmocka_unit_test(test_model__save_replaces_atomically),
 		cmocka_unit_test(test_model__save_replaces_only_a_bundle),

@@ -197,8 +197,10 @@ int cmd_train(int argc, char **argv)
 	if (!a.quiet) {
 		fputs("framer: ", stderr);
 		cli_put_escaped(stderr, a.data[0]);
-		fprintf(stderr, "%s: %zu rows (%zu with empty text left out", a.n_data > 1 ? " and corrections" : "",
-		        ds.n_rows, ds.empty_texts);
+		/* The rows trained on: both kinds left out are counted apart. */
+		size_t wordless = fr_model_rows_without_words(model);
+		fprintf(stderr, "%s: %zu rows (%zu with empty text and %zu with no known word left out",
+		        a.n_data > 1 ? " and corrections" : "", ds.n_rows - wordless, ds.empty_texts, wordless);
 		if (a.n_data > 1)
 			fprintf(stderr, ", %zu overridden and %zu added by later files", ds.overridden, ds.added);
 		fprintf(stderr, "), %zu features\n", fr_tfidf_feature_count(fr_model_vectorizer(model)));
