@@ -241,6 +241,14 @@ static void count_labels(uint32_t *counts, const int *truth, const int *pred, si
 	}
 }
 
+/* Whether a fold's classifier trains on row: a labeled one with a feature.
+ * fr_model_train leaves a row with none out, as it would teach only a lean
+ * toward its label; held out, such a row is scored like any other. */
+static int trains_on(const tune_task *task, struct svm_node *const *x, size_t row)
+{
+	return task->y[row] >= 0 && x[row][0].index != -1;
+}
+
 /* Vectorizer setting v fitted on every fold of repeat r but f, then each
  * point of the current pass on v trained per task and scored on fold f. */
 static int run_job(tune_ctx *c, size_t v, size_t r, size_t f, fr_error *err)
@@ -306,7 +314,7 @@ static int run_job(tune_ctx *c, size_t v, size_t r, size_t f, fr_error *err)
 		size_t k = 0, m = 0, nt = 0;
 		memset(present, 0, FR_CLASSIFIER_MAX_LABELS * sizeof(*present));
 		for (size_t i = 0; i < n_train; i++)
-			if (task->y[train_rows[i]] >= 0)
+			if (trains_on(task, x, train_rows[i]))
 				present[task->y[train_rows[i]]] = 1;
 		for (size_t l = 0; l < task->n_labels; l++) {
 			map[l] = present[l] ? (int)k : -1;
@@ -314,10 +322,9 @@ static int run_job(tune_ctx *c, size_t v, size_t r, size_t f, fr_error *err)
 				back[k++] = (int)l;
 		}
 		for (size_t i = 0; i < n_train; i++) {
-			int lab = task->y[train_rows[i]];
-			if (lab >= 0) {
+			if (trains_on(task, x, train_rows[i])) {
 				xs[m] = x[train_rows[i]];
-				y[m++] = map[lab];
+				y[m++] = map[task->y[train_rows[i]]];
 			}
 		}
 		for (size_t i = 0; i < n_test; i++)
