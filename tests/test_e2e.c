@@ -559,7 +559,7 @@ static json_t *load_report(const char *dir)
  * min_df was trained as an empty vector, a lean toward its label): train
  * leaves such rows out with one warning and counts them in its summary.
  * Test rows are all scored, held out and in cross-validation, as classify
- * labels such a paragraph. */
+ * labels such a paragraph; one whose text a left-out row has is held-out. */
 static void test_e2e__rows_without_words_left_out_of_training(void **state)
 {
 	(void)state;
@@ -589,6 +589,9 @@ static void test_e2e__rows_without_words_left_out_of_training(void **state)
 
 	assert_int_equal(run("%s evaluate --model %s/no_word_model --data %s --cv 2 --report %s/no_word_report --quiet",
 	                     FR_FRAMER, tmp, test, tmp), 0);
+	err = stderr_text();
+	assert_null(strstr(err, "have a text the model was trained on"));
+	free(err);
 	json_t *report = load_report("no_word_report");
 	json_t *stance = json_object_get(json_object_get(report, "tasks"), "stance");
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(stance, "test"), "n")), 3);
@@ -597,6 +600,7 @@ static void test_e2e__rows_without_words_left_out_of_training(void **state)
 	for (size_t f = 0; f < json_array_size(folds); f++)
 		held_out += json_integer_value(json_object_get(json_array_get(folds, f), "n"));
 	assert_int_equal(held_out, 12);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(report, "data"), "rows_in_training")), 0);
 	json_decref(report);
 }
 

@@ -136,8 +136,8 @@ static size_t model_training_files(const fr_model *m, const char **paths, const 
 /* How many test rows have a text the model was trained on, whose scores
  * are then not held-out (a test file given as training data, or test rows
  * pasted into a corrections file); *first_line is the first such row's.
- * Training rows without a label for the model's tasks were left out of
- * training and do not count. Read from the training files model.json
+ * Training rows without a label for the model's tasks, or without a word
+ * in its vocabulary, were left out of training and do not count. Read from the training files model.json
  * names, when every one is still what it was (the same sha256), or from
  * `loaded`, those files as --cv read them. -1 when it cannot be told, with
  * why (a clause for the report) in why_out. */
@@ -171,9 +171,12 @@ static long rows_in_training(const fr_model *m, const fr_dataset *test, const fr
 	if (train == NULL && load_tasks(&own, m, paths, n, &ignored) == 0)
 		train = &own;
 	fr_strmap *texts = NULL;
+	fr_model_work *w = NULL;
+	fr_task_result *res = calloc(fr_model_task_count(m), sizeof(*res));
 	long found = -1;
 	snprintf(why_out, why_size, "the training files could not be read again");
-	if (train != NULL && fr_strmap_new(&texts, train->n_rows, &ignored) == 0) {
+	if (train != NULL && res != NULL && fr_model_work_new(&w, m, &ignored) == 0 &&
+	    fr_strmap_new(&texts, train->n_rows, &ignored) == 0) {
 		uint32_t id = 0;
 		found = 0;
 		for (size_t r = 0; found == 0 && r < train->n_rows; r++) {
@@ -183,11 +186,21 @@ static long rows_in_training(const fr_model *m, const fr_dataset *test, const fr
 			if (labeled && fr_strmap_intern(texts, train->texts[r], train->text_lens[r], &id) < 0)
 				found = -1;
 		}
-		for (size_t r = 0; found >= 0 && r < test->n_rows; r++)
-			if (fr_strmap_find(texts, test->texts[r], test->text_lens[r]) >= 0 && found++ == 0)
+		for (size_t r = 0; found >= 0 && r < test->n_rows; r++) {
+			if (fr_strmap_find(texts, test->texts[r], test->text_lens[r]) < 0)
+				continue;
+			/* The same text gives the same vector: an empty one was not
+			 * trained on (fr_model_train). */
+			if (fr_model_label(m, w, test->texts[r], test->text_lens[r], res, NULL, &ignored) == 0 &&
+			    fr_model_work_vector(w)[0].index == -1)
+				continue;
+			if (found++ == 0)
 				*first_line = test->lines[r];
+		}
 	}
 	fr_strmap_free(texts);
+	fr_model_work_free(w);
+	free(res);
 	fr_dataset_dispose(&own);
 	return found;
 }
