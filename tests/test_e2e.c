@@ -563,21 +563,16 @@ static json_t *load_report(const char *dir)
 static void test_e2e__rows_without_words_left_out_of_training(void **state)
 {
 	(void)state;
-	char train[512], test[512], want[600];
+	char train[512], want[600];
+	write_file("no_word_train.csv", "id,document,text,stance\n1,a,Russian troops shelled Ukraine again,pro_ukraine\n"
+	           "2,b,NATO troops provoked Russia again,pro_russia\n3,c,Ukraine asked for more troops,pro_ukraine\n"
+	           "4,d,NATO provoked the war in Ukraine,pro_russia\n5,e,***,pro_russia\n6,f,the of and it,pro_ukraine\n"
+	           "7,g,1.,pro_ukraine\n8,h,Zelenskyy,pro_russia\n9,i,Russian troops shelled Ukraine,pro_ukraine\n"
+	           "10,j,NATO provoked Russia,pro_russia\n11,k,Ukraine asked for troops,pro_ukraine\n"
+	           "12,l,NATO troops provoked the war,pro_russia\n");
+	write_file("no_word_test.csv", "id,text,stance\nt1,NATO troops provoked Russia,pro_russia\nt2,***,pro_russia\n"
+	           "t3,the of and,pro_ukraine\n");
 	snprintf(train, sizeof(train), "%s/no_word_train.csv", tmp);
-	snprintf(test, sizeof(test), "%s/no_word_test.csv", tmp);
-	assert_int_equal(test_write_text(train, "id,document,text,stance\n1,a,Russian troops shelled Ukraine again,pro_ukraine\n"
-	                                        "2,b,NATO troops provoked Russia again,pro_russia\n"
-	                                        "3,c,Ukraine asked for more troops,pro_ukraine\n"
-	                                        "4,d,NATO provoked the war in Ukraine,pro_russia\n"
-	                                        "5,e,***,pro_russia\n6,f,the of and it,pro_ukraine\n7,g,1.,pro_ukraine\n"
-	                                        "8,h,Zelenskyy,pro_russia\n"
-	                                        "9,i,Russian troops shelled Ukraine,pro_ukraine\n"
-	                                        "10,j,NATO provoked Russia,pro_russia\n"
-	                                        "11,k,Ukraine asked for troops,pro_ukraine\n"
-	                                        "12,l,NATO troops provoked the war,pro_russia\n"), 0);
-	assert_int_equal(test_write_text(test, "id,text,stance\nt1,NATO troops provoked Russia,pro_russia\n"
-	                                       "t2,***,pro_russia\nt3,the of and,pro_ukraine\n"), 0);
 	assert_int_equal(run("%s train --data %s --model %s/no_word_model", FR_FRAMER, train, tmp), 0);
 	char *err = stderr_text();
 	snprintf(want, sizeof(want), "framer: warning: %s:6: 4 rows (this one first) have no word in the vocabulary", train);
@@ -587,8 +582,8 @@ static void test_e2e__rows_without_words_left_out_of_training(void **state)
 	assert_non_null(strstr(err, "stance   pro_russia 4 pro_ukraine 4\n"));
 	free(err);
 
-	assert_int_equal(run("%s evaluate --model %s/no_word_model --data %s --cv 2 --report %s/no_word_report --quiet",
-	                     FR_FRAMER, tmp, test, tmp), 0);
+	assert_int_equal(run("%s evaluate --model %s/no_word_model --data %s/no_word_test.csv --cv 2 "
+	                     "--report %s/no_word_report --quiet", FR_FRAMER, tmp, tmp, tmp), 0);
 	err = stderr_text();
 	assert_null(strstr(err, "have a text the model was trained on"));
 	free(err);
@@ -1109,6 +1104,47 @@ static int one_clean_line_each(const char *text)
 	return 1;
 }
 
+/* Writes three articles named names into tmp/folder, the one at bad with
+ * a byte that is not UTF-8 on its line 5, and classifies the folder into
+ * tmp/out. Returns standard error, checked to be clean lines. */
+static char *classify_named(const char *folder, const char *const names[3], size_t bad, const char *out)
+{
+	char path[512];
+	assert_int_equal(run("mkdir -p '%s/%s'", tmp, folder), 0);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s/%s", tmp, folder, names[i]);
+		assert_int_equal(test_write_text(path, i == bad ? "Talks\n\nChina calls for peace talks.\n\nbad \xfe byte\n"
+		                                                : "Talks\n\nChina calls for peace talks.\n"), 0);
+	}
+	assert_int_equal(run("%s classify --model %s --out '%s/%s' '%s/%s'", FR_FRAMER, model, tmp, out, tmp, folder), 0);
+	char *err = stderr_text();
+	assert_true(one_clean_line_each(err));
+	return err;
+}
+
+/* Checks that tmp/out/summary.json's first problem holds piece: it reads
+ * as standard error does. */
+static void check_first_problem(const char *out, const char *piece)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s/summary.json", tmp, out);
+	json_t *summary = json_load_file(path, 0, NULL);
+	assert_non_null(summary);
+	const char *problem = json_string_value(json_array_get(json_object_get(summary, "problems"), 0));
+	assert_non_null(problem);
+	assert_non_null(strstr(problem, piece));
+	json_decref(summary);
+}
+
+/* Checks that the last run's standard error is clean lines holding piece. */
+static void check_clean_stderr(const char *piece)
+{
+	char *err = stderr_text();
+	assert_true(one_clean_line_each(err));
+	assert_non_null(strstr(err, piece));
+	free(err);
+}
+
 /* Regression (user walk-through: a .txt named with a line break printed
  * "[2/3] odd/new" and then 'line,"q".txt' as a line of its own, and an
  * escape sequence in a name drove the terminal): every name a message
@@ -1118,16 +1154,7 @@ static void test_e2e__names_print_escaped(void **state)
 {
 	(void)state;
 	static const char *const names[] = { "new\nline,\"q\".txt", "esc\x1b[31mred.txt", "bad\xff.txt" };
-	char path[512];
-	assert_int_equal(run("mkdir -p %s/odd", tmp), 0);
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s/odd/%s", tmp, names[i]);
-		assert_int_equal(test_write_text(path, i == 1 ? "Talks\n\nChina calls for peace talks.\n\nbad \xfe byte\n"
-		                                              : "Talks\n\nChina calls for peace talks.\n"), 0);
-	}
-	assert_int_equal(run("%s classify --model %s --out '%s/o\tut' %s/odd", FR_FRAMER, model, tmp, tmp), 0);
-	char *err = stderr_text(), want[600];
-	assert_true(one_clean_line_each(err));
+	char *err = classify_named("odd", names, 1, "o\tut"), want[600];
 	snprintf(want, sizeof(want), "framer: [1/3] %s/odd/bad\\xff.txt\n", tmp);
 	assert_non_null(strstr(err, want));
 	snprintf(want, sizeof(want), "framer: [3/3] %s/odd/new\\nline,\"q\".txt\n", tmp);
@@ -1137,33 +1164,17 @@ static void test_e2e__names_print_escaped(void **state)
 	snprintf(want, sizeof(want), "framer: wrote %s/o\\tut/labels.jsonl", tmp);
 	assert_non_null(strstr(err, want));
 	free(err);
-	/* summary.json's problems read as standard error does. */
-	snprintf(path, sizeof(path), "%s/o\tut/summary.json", tmp);
-	json_t *summary = json_load_file(path, 0, NULL);
-	assert_non_null(summary);
-	const char *problem = json_string_value(json_array_get(json_object_get(summary, "problems"), 0));
-	assert_non_null(problem);
-	assert_non_null(strstr(problem, "/odd/esc\\x1b[31mred.txt:5: invalid UTF-8"));
-	json_decref(summary);
+	check_first_problem("o\tut", "/odd/esc\\x1b[31mred.txt:5: invalid UTF-8");
 
 	/* Failures: a --data path, an unknown option, a --model folder. */
 	assert_int_equal(run("%s train --data '%s/no\nsuch.csv' --model %s/m2 --quiet", FR_FRAMER, tmp, tmp), 4);
-	err = stderr_text();
-	assert_true(one_clean_line_each(err));
-	assert_non_null(strstr(err, "/no\\nsuch.csv: "));
-	free(err);
+	check_clean_stderr("/no\\nsuch.csv: ");
 	assert_int_equal(run("%s classify --model %s '--bo\x1b[2Jgus' %s/odd", FR_FRAMER, model, tmp), 1);
-	err = stderr_text();
-	assert_true(one_clean_line_each(err));
-	assert_non_null(strstr(err, "unknown option '--bo\\x1b[2Jgus'"));
-	free(err);
+	check_clean_stderr("unknown option '--bo\\x1b[2Jgus'");
 	assert_int_equal(run("cp -r %s '%s/m\x1b'", model, tmp), 0);
 	assert_int_equal(run("%s classify --model '%s/m\x1b' --out '%s/m\x1b' --quiet %s/odd", FR_FRAMER, tmp, tmp,
 	                     tmp), 4);
-	err = stderr_text();
-	assert_true(one_clean_line_each(err));
-	assert_non_null(strstr(err, "/m\\x1b: holds a model bundle"));
-	free(err);
+	check_clean_stderr("/m\\x1b: holds a model bundle");
 }
 
 /* Regression ("Trojan Source" names): a file named with U+202E made its
@@ -1175,17 +1186,8 @@ static void test_e2e__names_print_hidden_escaped(void **state)
 	(void)state;
 	static const char *const names[] = { "peace.txt", "pea\xe2\x80\x8b" "ce.txt", "report\xe2\x80\xae" "fdp.txt" };
 	char path[512];
-	assert_int_equal(run("mkdir -p %s/hidden", tmp), 0);
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s/hidden/%s", tmp, names[i]);
-		assert_int_equal(test_write_text(path, i == 2 ? "Talks\n\nChina calls for peace talks.\n\nbad \xfe byte\n"
-		                                              : "Talks\n\nChina calls for peace talks.\n"), 0);
-	}
 	/* U+2066, a bidirectional isolate, in --out. */
-	assert_int_equal(run("%s classify --model %s --out '%s/h\xe2\x81\xa6out' %s/hidden", FR_FRAMER, model, tmp, tmp),
-	                 0);
-	char *err = stderr_text(), want[600];
-	assert_true(one_clean_line_each(err));
+	char *err = classify_named("hidden", names, 2, "h\xe2\x81\xa6out"), want[600];
 	snprintf(want, sizeof(want), "%s/hidden/peace.txt\n", tmp);
 	assert_non_null(strstr(err, want));
 	snprintf(want, sizeof(want), "%s/hidden/pea\\u200bce.txt\n", tmp);
@@ -1197,15 +1199,8 @@ static void test_e2e__names_print_hidden_escaped(void **state)
 	assert_null(strstr(err, "\xe2\x80"));
 	assert_null(strstr(err, "\xe2\x81"));
 	free(err);
-	/* summary.json's problems read as standard error does; the labels keep
-	 * each name as it is, so the two look-alikes stay two records. */
-	snprintf(path, sizeof(path), "%s/h\xe2\x81\xa6out/summary.json", tmp);
-	json_t *summary = json_load_file(path, 0, NULL);
-	assert_non_null(summary);
-	const char *problem = json_string_value(json_array_get(json_object_get(summary, "problems"), 0));
-	assert_non_null(problem);
-	assert_non_null(strstr(problem, "/hidden/report\\u202efdp.txt:5: invalid UTF-8"));
-	json_decref(summary);
+	/* The labels keep each name as it is: the look-alikes stay two records. */
+	check_first_problem("h\xe2\x81\xa6out", "/hidden/report\\u202efdp.txt:5: invalid UTF-8");
 	snprintf(path, sizeof(path), "%s/h\xe2\x81\xa6out/labels.jsonl", tmp);
 	json_t *labels = labels_by_id(path);
 	assert_non_null(json_object_get(labels, "peace.txt#1"));
@@ -1215,20 +1210,14 @@ static void test_e2e__names_print_hidden_escaped(void **state)
 
 	/* A failure: an unknown option holding U+FEFF. */
 	assert_int_equal(run("%s classify --model %s '--bo\xef\xbb\xbfgus' %s/hidden", FR_FRAMER, model, tmp), 1);
-	err = stderr_text();
-	assert_true(one_clean_line_each(err));
-	assert_non_null(strstr(err, "unknown option '--bo\\ufeffgus'"));
-	free(err);
+	check_clean_stderr("unknown option '--bo\\ufeffgus'");
 	/* An option quoted up to 160 bytes, where U+202E spans the 160th:
 	 * the cut goes before it, not through it as "\xe2\x80". */
 	char option[200];
 	snprintf(option, sizeof(option), "--%0156d\xe2\x80\xae" "fdp", 0);
 	assert_int_equal(run("%s classify --model %s '%s' %s/hidden", FR_FRAMER, model, option, tmp), 1);
-	err = stderr_text();
-	assert_true(one_clean_line_each(err));
 	snprintf(want, sizeof(want), "unknown option '%.158s' (see", option);
-	assert_non_null(strstr(err, want));
-	free(err);
+	check_clean_stderr(want);
 }
 
 /* Regression (user walk-through, a batch copied from a Latin-1 file
