@@ -137,10 +137,11 @@ static size_t model_training_files(const fr_model *m, const char **paths, const 
  * are then not held-out (a test file given as training data, or test rows
  * pasted into a corrections file); *first_line is the first such row's.
  * Training rows without a label for the model's tasks, or without a word
- * in its vocabulary, were left out of training and do not count. Read from the training files model.json
- * names, when every one is still what it was (the same sha256), or from
- * `loaded`, those files as --cv read them. -1 when it cannot be told, with
- * why (a clause for the report) in why_out. */
+ * in its vocabulary, were left out of training and do not count. Read
+ * from the training files model.json names, when every one is still what
+ * it was (the same sha256), or from `loaded`, those files as --cv read
+ * them. -1 when it cannot be told, with why (a clause for the report) in
+ * why_out. */
 static long rows_in_training(const fr_model *m, const fr_dataset *test, const fr_dataset *loaded,
                              size_t *first_line, char *why_out, size_t why_size)
 {
