@@ -1217,11 +1217,7 @@ static int repeated_key(const fr_corpus *c, const char *record, size_t len, int 
 	if (open < 0)
 		return fr_error_set(err, FR_EFORMAT, name, c->line_no, "repeated key");
 	const char *key = record + open + 1;
-	size_t key_len = (size_t)past - (size_t)open - 2, shown = key_len;
-	/* At most 64 bytes of it, cut where a character starts. */
-	if (shown > 64)
-		for (shown = 64; shown > 0 && ((unsigned char)key[shown] & 0xC0) == 0x80; shown--)
-			;
+	size_t key_len = (size_t)past - (size_t)open - 2, shown = fr_utf8_fit(key, key_len, 64);
 	return fr_error_set(err, FR_EFORMAT, name, c->line_no, "repeated key '%.*s%s' at byte %zu of the line",
 	                    (int)shown, key, shown < key_len ? "..." : "",
 	                    (size_t)(record - c->line) + (size_t)open);

@@ -76,6 +76,19 @@ static int unicode_class(int32_t cp)
 	}
 }
 
+size_t fr_utf8_fit(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	size_t k = max;
+	while (k > 0 && max - k < 3 && ((unsigned char)s[k] & 0xC0) == 0x80)
+		k--;
+	int32_t cp = 0;
+	if (k < max && fr_utf8_decode((const uint8_t *)s + k, len - k, &cp) > max - k)
+		return k;
+	return max;
+}
+
 size_t fr_utf8_decode(const uint8_t *s, size_t n, int32_t *cp_out)
 {
 	uint8_t b0 = s[0];

@@ -89,6 +89,12 @@ int fr_tokens__set_term(fr_tokens *t, size_t i, const char *term, size_t len);
  * with bad bytes, so all agree on what is valid. */
 size_t fr_utf8_decode(const uint8_t *s, size_t n, int32_t *cp_out);
 
+/* The length of s (len bytes) cut to at most max bytes, moved back to the
+ * start of a character the cut would split: for "%.*s" in messages and
+ * JSON, where half a character would print as \xHH or be refused. A byte
+ * that is not part of a whole character is cut like any other. */
+size_t fr_utf8_fit(const char *s, size_t len, size_t max);
+
 /* Whether len bytes are text: valid UTF-8 (as fr_utf8_decode has it) with no
  * NUL byte. Returns NULL when they are; else what is wrong with the first bad
  * byte ("NUL byte", "invalid UTF-8 (overlong form)", "... (UTF-16

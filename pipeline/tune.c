@@ -1127,10 +1127,7 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 	/* At most 100 bytes of the label, cut at a whole character: jansson
 	 * takes no string that is not UTF-8 (the label is, being data). */
 	char objective_name[160];
-	size_t keep = opts->target ? strlen(opts->target) : 0;
-	if (keep > 100)
-		for (keep = 100; keep > 0 && ((unsigned char)opts->target[keep] & 0xC0) == 0x80; keep--)
-			;
+	size_t keep = opts->target ? fr_utf8_fit(opts->target, strlen(opts->target), 100) : 0;
 	snprintf(objective_name, sizeof(objective_name), opts->target ? "F1 of '%.*s'" : "macro-F1", (int)keep,
 	         opts->target ? opts->target : "");
 	seeds = json_array();

@@ -688,6 +688,31 @@ static void test_tokenize__utf8_repair(void **state)
 	}
 }
 
+/* fr_utf8_fit cuts at most max bytes, never inside a whole character,
+ * and cuts a stray byte like any other. */
+static void test_tokenize__utf8_fit(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		size_t max, want;
+	} rows[] = {
+		{ "short", 10, 5 },
+		{ "exactly", 7, 7 },
+		{ "abcdef", 3, 3 },
+		{ "ab\xe2\x82\xac", 3, 2 },     /* inside the euro sign: back to its start */
+		{ "ab\xe2\x82\xac", 4, 2 },
+		{ "ab\xe2\x82\xacz", 5, 5 },    /* right after it */
+		{ "a\xf0\x9f\x98\x80" "b", 4, 1 }, /* inside a 4-byte character */
+		{ "ab\x82\x82\x82\x82", 4, 4 }, /* stray continuation bytes: no character to keep whole */
+		{ "\xe2\x82\xac", 1, 0 },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (fr_utf8_fit(rows[i].s, strlen(rows[i].s), rows[i].max) != rows[i].want)
+			fail_msg("row %zu: %zu, not %zu", i, fr_utf8_fit(rows[i].s, strlen(rows[i].s), rows[i].max),
+			         rows[i].want);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_tokens, teardown_tokens)
@@ -711,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_tokenize__utf8_decode_respects_n),
 		cmocka_unit_test(test_tokenize__trim_blank),
 		cmocka_unit_test(test_tokenize__utf8_repair),
+		cmocka_unit_test(test_tokenize__utf8_fit),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

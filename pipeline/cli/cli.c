@@ -158,15 +158,8 @@ const char *cli_escape(char *buf, size_t size, const char *s)
 
 int cli_fit(const char *s, size_t max)
 {
-	size_t n = strnlen(s, max), k = n;
-	while (k > 0 && n - k < 3 && ((unsigned char)s[k] & 0xC0) == 0x80)
-		k--;
-	int32_t cp = 0;
-	/* Only a whole character the cut splits moves it: a stray byte is
-	 * printed as \xHH either way. */
-	if (k < n && fr_utf8_decode((const uint8_t *)s + k, strnlen(s + k, 4), &cp) > n - k)
-		n = k;
-	return (int)n;
+	/* The 4 bytes past max are all a split character can need. */
+	return (int)fr_utf8_fit(s, strnlen(s, max + 4), max);
 }
 
 size_t cli_put_escaped(FILE *fp, const char *s)
