@@ -111,9 +111,38 @@ void fr_remove_flat_dir(const char *dir)
 	rmdir(dir);
 }
 
+/* Whether s (len bytes) holds a ".." component. */
+static int has_dotdot(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++)
+		if (s[i] == '.' && s[i + 1] == '.' && (i == 0 || s[i - 1] == '/') && (i + 2 == len || s[i + 2] == '/'))
+			return 1;
+	return 0;
+}
+
+void fr_remove_made_dirs(const char *dir, size_t kept)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(dir);
+	if (len >= sizeof(path))
+		return;
+	memcpy(path, dir, len + 1);
+	while (len > kept) {
+		path[len] = '\0';
+		/* Past a ".." below the kept part, the path names a folder further
+		 * up that no look found missing (new/../m is m, there before). */
+		if (!has_dotdot(path + kept, len - kept) && rmdir(path) != 0 && errno != ENOENT)
+			return;
+		while (len > kept && path[len - 1] != '/')
+			len--;
+		while (len > kept && path[len - 1] == '/')
+			len--;
+	}
+}
+
 /* The live temporaries, in fixed storage a signal handler can read with no
  * allocation: several times the most one run holds at once (classify's four
- * outputs, a report's three, a bundle's folder).
+ * outputs, a report's three, a bundle's folder, the folders made for them).
  *
  * A slot's state says who may touch its path. FREE: the lock's holder
  * writes it, then publishes it as FILE or DIR. FILE or DIR: the path is
@@ -122,16 +151,17 @@ void fr_remove_flat_dir(const char *dir)
  * handler's for good, never reused, so the path it reads never changes
  * under it, whatever another thread does meanwhile. */
 #define TEMP_SLOTS 32
-enum { TEMP_FREE, TEMP_FILE, TEMP_DIR, TEMP_GONE };
+enum { TEMP_FREE, TEMP_FILE, TEMP_DIR, TEMP_MADE, TEMP_GONE };
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler needs lock-free atomics");
 
 static struct {
 	atomic_int state;
+	size_t kept; /* TEMP_MADE: the length of path's part that was there before */
 	char path[PATH_MAX];
 } temps[TEMP_SLOTS];
 static pthread_mutex_t temps_lock = PTHREAD_MUTEX_INITIALIZER;
 
-int fr_temp_register(const char *path, int is_dir)
+static int temp_register(const char *path, int state, size_t kept)
 {
 	size_t len = strlen(path);
 	int rc = -1;
@@ -142,11 +172,22 @@ int fr_temp_register(const char *path, int is_dir)
 		if (atomic_load(&temps[i].state) != TEMP_FREE)
 			continue;
 		memcpy(temps[i].path, path, len + 1);
-		atomic_store(&temps[i].state, is_dir ? TEMP_DIR : TEMP_FILE);
+		temps[i].kept = kept;
+		atomic_store(&temps[i].state, state);
 		rc = 0;
 	}
 	pthread_mutex_unlock(&temps_lock);
 	return rc;
+}
+
+int fr_temp_register(const char *path, int is_dir)
+{
+	return temp_register(path, is_dir ? TEMP_DIR : TEMP_FILE, 0);
+}
+
+int fr_temp_register_made(const char *dir, size_t kept)
+{
+	return temp_register(dir, TEMP_MADE, kept);
 }
 
 void fr_temp_unregister(const char *path)
@@ -154,7 +195,7 @@ void fr_temp_unregister(const char *path)
 	pthread_mutex_lock(&temps_lock);
 	for (size_t i = 0; i < TEMP_SLOTS; i++) {
 		int state = atomic_load(&temps[i].state);
-		if ((state == TEMP_FILE || state == TEMP_DIR) && strcmp(temps[i].path, path) == 0) {
+		if ((state == TEMP_FILE || state == TEMP_DIR || state == TEMP_MADE) && strcmp(temps[i].path, path) == 0) {
 			/* Fails only when the handler took it first: then it stays GONE. */
 			atomic_compare_exchange_strong(&temps[i].state, &state, TEMP_FREE);
 			break;
@@ -171,6 +212,13 @@ void fr_temp_remove_all(void)
 			unlink(temps[i].path);
 		else if (state == TEMP_DIR && atomic_compare_exchange_strong(&temps[i].state, &state, TEMP_GONE))
 			fr_remove_flat_dir(temps[i].path);
+	}
+	/* The made folders last, once the temporaries in them are gone: only
+	 * empty ones go. */
+	for (size_t i = 0; i < TEMP_SLOTS; i++) {
+		int state = TEMP_MADE;
+		if (atomic_compare_exchange_strong(&temps[i].state, &state, TEMP_GONE))
+			fr_remove_made_dirs(temps[i].path, temps[i].kept);
 	}
 }
 

@@ -30,16 +30,31 @@ void fr_unmap_file(const char *data, size_t len);
  * link's). Async-signal-safe. */
 void fr_remove_flat_dir(const char *dir);
 
+/* Removes the folders of dir below its first kept bytes (the part that was
+ * there before a run made dir and its missing parents), deepest first.
+ * Only empty ones go, so nothing put there meanwhile is lost, and none
+ * reached through a ".." there (new/../m), which may be older.
+ * Async-signal-safe. */
+void fr_remove_made_dirs(const char *dir, size_t kept);
+
 /* Live temporaries, for a handler of the signals that end a run to remove
- * (SIGINT, SIGTERM, SIGHUP: the CLI's, pipeline/cli/main.c), so that an
+ * (FR_TEMP_SIGNALS: the CLI's, pipeline/cli/main.c), so that an
  * interrupted run leaves none behind. fr_temp_register records path, a file
  * or (is_dir) a folder of plain files, until fr_temp_unregister(path): 0, or
  * -1 when the registry is full or path too long, and then only a signal
  * leaves that temporary behind, as SIGKILL leaves any. Thread-safe.
- * fr_temp_remove_all removes every one registered, each once; it is
- * async-signal-safe (no allocation, no lock). */
-#define FR_TEMP_SIGNALS { SIGINT, SIGTERM, SIGHUP }
+ * fr_temp_register_made records the folders a run makes for its outputs,
+ * as fr_remove_made_dirs(dir, kept) removes them, until
+ * fr_temp_unregister(dir). fr_temp_remove_all removes every temporary
+ * registered, then the made folders, each once; it is async-signal-safe
+ * (no allocation, no lock). */
+/* Those whose default action ends a process and that someone may send a
+ * run on purpose: Ctrl-C and Ctrl-\, kill, a closed terminal, a batch
+ * scheduler's or a script's user signals and alarm, a CPU time limit
+ * (ulimit -t). Not SIGPROF and SIGVTALRM, which profilers take. */
+#define FR_TEMP_SIGNALS { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGXCPU }
 int fr_temp_register(const char *path, int is_dir);
+int fr_temp_register_made(const char *dir, size_t kept);
 void fr_temp_unregister(const char *path);
 void fr_temp_remove_all(void);
 

@@ -14,8 +14,8 @@ struct json_t;
  * at a time (below) through one buffered writer each. Files are written under temporary
  * names in the output folder and renamed into place by fr_labels_commit, so
  * an interrupted run never leaves a half-written labels file or destroys
- * the previous run's; ended by SIGINT, SIGTERM or SIGHUP, it leaves no
- * temporary either (fr_atomic_open). With a stream instead of a folder (classify -),
+ * the previous run's; ended by a signal such as SIGINT or SIGTERM
+ * (FR_TEMP_SIGNALS), it leaves no temporary either (fr_atomic_open). With a stream instead of a folder (classify -),
  * JSON Lines or CSV go straight to it.
  *
  * labels.jsonl, one object per paragraph:

@@ -21,8 +21,8 @@ struct json_t;
  * A bundle is written whole into a temporary folder beside it and swapped in
  * with one atomic rename, so a failed or killed training never leaves a
  * half-written bundle or destroys the previous one. The folder is
- * registered with fr_temp_register: a training ended by SIGINT, SIGTERM or
- * SIGHUP leaves none behind (SIGKILL can). */
+ * registered with fr_temp_register: a training ended by a signal such as
+ * SIGINT or SIGTERM (FR_TEMP_SIGNALS) leaves none behind (SIGKILL can). */
 
 #define FR_VERSION "0.4.0"
 /* 2: model.json records the size and sha256 of every other bundle file.

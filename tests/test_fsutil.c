@@ -63,8 +63,9 @@ static void test_fsutil__full_registry_refuses(void **state)
 
 /* What a signal finds: an uncommitted output's temporary and a bundle's
  * temporary folder (more files than one directory read returns) are
- * removed; a committed output, an aborted one, an unregistered folder and
- * a name a rename took away before its unregister are not touched. */
+ * removed, then the empty folders made for them; a committed output, an
+ * aborted one, an unregistered folder and a name a rename took away
+ * before its unregister are not touched. */
 static void test_fsutil__remove_all_takes_only_live_temporaries(void **state)
 {
 	(void)state;
@@ -105,7 +106,35 @@ static void test_fsutil__remove_all_takes_only_live_temporaries(void **state)
 	assert_int_equal(test_write_text(moved_tmp, "moved\n"), 0);
 	assert_int_equal(rename(moved_tmp, moved), 0);
 
+	/* Folders made for outputs: new/out/x goes whole once its temporary
+	 * has; used/x loses x but keeps used, where a file arrived; of
+	 * dd/../m, m is reached through "..", so it may be older and stays. */
+	char made[512], made_tmp[600], used[512], note[600], dotdot[512], m[512], dd[512];
+	snprintf(made, sizeof(made), "%s/new/out/x", dir);
+	snprintf(used, sizeof(used), "%s/used/x", dir);
+	snprintf(dotdot, sizeof(dotdot), "%s/dd/../m", dir);
+	snprintf(dd, sizeof(dd), "%s/dd", dir);
+	snprintf(m, sizeof(m), "%s/m", dir);
+	assert_int_equal(fr_mkdirs(made), 0);
+	assert_int_equal(fr_mkdirs(used), 0);
+	assert_int_equal(fr_mkdirs(dotdot), 0);
+	snprintf(made_tmp, sizeof(made_tmp), "%s/.labels.jsonl.tmp-1", made);
+	snprintf(note, sizeof(note), "%s/used/note.txt", dir);
+	assert_int_equal(test_write_text(made_tmp, "{}\n"), 0);
+	assert_int_equal(test_write_text(note, "mine\n"), 0);
+	assert_int_equal(fr_temp_register_made(made, strlen(dir)), 0);
+	assert_int_equal(fr_temp_register(made_tmp, 0), 0);
+	assert_int_equal(fr_temp_register_made(used, strlen(dir)), 0);
+	assert_int_equal(fr_temp_register_made(dotdot, strlen(dir)), 0);
+
 	fr_temp_remove_all();
+	snprintf(path, sizeof(path), "%s/new", dir);
+	assert_false(exists(path));
+	assert_false(exists(used));
+	assert_true(exists(note));
+	assert_false(exists(dd));
+	assert_true(exists(m));
+	snprintf(path, sizeof(path), "%s/model.json", kept);
 	assert_false(exists(live_tmp));
 	assert_false(exists(live));
 	assert_false(exists(bundle));

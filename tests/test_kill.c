@@ -4,10 +4,12 @@
  * or, when the kill came after the last rename, the run's complete result is.
  * Never a mixture inside a file, never a half-written one.
  *
- * Nothing left behind: ended instead by SIGINT, SIGTERM or SIGHUP (Ctrl-C,
- * kill, a closed terminal), a run also removes its hidden temporaries
- * (.NAME.tmp-XXXXXX) and ends by that signal, as a shell expects (130 after
- * Ctrl-C); one that its parent ignores it ignores. Past a file size limit
+ * Nothing left behind: ended instead by SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+ * SIGUSR1, SIGUSR2, SIGALRM or SIGXCPU (Ctrl-C, kill, a closed terminal, a
+ * scheduler, a CPU time limit), a run also removes its hidden temporaries
+ * (.NAME.tmp-XXXXXX) and the folders it made for its outputs, and ends by
+ * that signal, as a shell expects (130 after Ctrl-C); one that its parent
+ * ignores it ignores. Past a file size limit
  * (ulimit -f) a run fails as on a full disk, its temporaries removed.
  *
  * The kill points are spread over the length of a full run, plus the moments
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,12 +60,15 @@ static double train_full, classify_full;
 /* The signals sent at the kill points, in turn. */
 typedef struct {
 	const char *name;
-	int sig[3];
+	int sig[8];
 	size_t n;
 } signals_t;
 static const signals_t by_sigkill = { "SIGKILL", { SIGKILL }, 1 };
-/* The ones framer ends on cleanly. */
-static const signals_t by_ending = { "SIGINT, SIGTERM, SIGHUP", { SIGINT, SIGTERM, SIGHUP }, 3 };
+/* The ones framer ends on cleanly (FR_TEMP_SIGNALS). */
+static const signals_t by_ending = {
+	"SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGXCPU",
+	{ SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGXCPU }, 8
+};
 
 /* Runs a shell command; its exit status, or -1 when it did not exit. */
 static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -91,8 +97,9 @@ static void sleep_seconds(double s)
 }
 
 /* Starts framer with argv (NULL-terminated, argv[0] unused), its stdout and
- * stderr sent to /dev/null. SIGINT, SIGTERM and SIGHUP start with their
- * default action, whatever this test inherited, or ignored with ignore_int.
+ * stderr sent to /dev/null. The signals it ends on start with their
+ * default action and unblocked, whatever this test inherited, or SIGINT
+ * ignored with ignore_int; no core file (SIGQUIT's, SIGXCPU's default).
  * Returns the child's pid. */
 static pid_t start_framer(char *const argv[], bool ignore_int)
 {
@@ -102,8 +109,15 @@ static pid_t start_framer(char *const argv[], bool ignore_int)
 		(void)null;
 		null = freopen("/dev/null", "w", stderr);
 		(void)null;
-		for (size_t i = 0; i < by_ending.n; i++)
+		struct rlimit no_core = { 0, 0 };
+		setrlimit(RLIMIT_CORE, &no_core);
+		sigset_t set;
+		sigemptyset(&set);
+		for (size_t i = 0; i < by_ending.n; i++) {
 			signal(by_ending.sig[i], SIG_DFL);
+			sigaddset(&set, by_ending.sig[i]);
+		}
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
 		if (ignore_int)
 			signal(SIGINT, SIG_IGN);
 		execv(FR_FRAMER, argv);
@@ -454,6 +468,64 @@ static void test_kill__classify_keeps_an_ignored_sigint(void **state)
 	assert_int_equal(run("diff -r %s %s/ref_out_new >/dev/null", out, tmp), 0);
 }
 
+/* Runs argv with the ending signals in turn at every other kill point, and
+ * once when a temporary named tmp_prefix appears in tmp_parent. made is the
+ * first folder the run makes (none of it there before), done the file a
+ * finished run has put in place: an end by a signal leaves no made folder
+ * behind, unless its output was in place already. */
+static void end_in_new_folders(const char *what, char *argv[], const char *made, const char *done,
+                               const char *tmp_parent, const char *tmp_prefix, double full)
+{
+	int ended = 0, finished = 0, seen = 0;
+	/* kill_points is even: the last odd point lets the run finish. */
+	for (int k = 1; k <= kill_points + 1; k += 2) {
+		int sig = by_ending.sig[(size_t)(k / 2) % by_ending.n], st;
+		assert_int_equal(run("rm -rf %s", made), 0);
+		pid_t pid = start_framer(argv, false);
+		assert_true(pid > 0);
+		if (k < kill_points)
+			st = kill_at_point(pid, k, full, sig);
+		else
+			seen += kill_when(pid, tmp_parent, tmp_prefix, NULL, sig, &st);
+		if (WIFSIGNALED(st)) {
+			assert_int_equal(WTERMSIG(st), sig);
+			if (access(made, F_OK) == 0 && access(done, F_OK) != 0)
+				fail_msg("%s, ended by signal %d: %s left behind", what, sig, made);
+			ended++;
+		} else {
+			assert_int_equal(access(done, F_OK), 0);
+			finished++;
+		}
+	}
+	print_message("%s into new folders: %d ended by a signal, %d finished; %d of 1 caught a temporary\n",
+	              what, ended, finished, seen);
+	assert_true(ended >= 1);
+	assert_true(finished >= 1);
+}
+
+/* The folders a run makes for --out or --model (and their parents) go with
+ * it when a signal ends it, as when it fails. */
+static void test_kill__signals_take_away_made_folders(void **state)
+{
+	(void)state;
+	char big[512], model_dir[512], models[512], batch[512], out[512];
+	train_reference(big, model_dir, models, sizeof(big));
+	classify_reference(batch, out, sizeof(batch));
+	char made[512], new_models[512], new_model[600], new_out[512], done[700], ref_old[512];
+	snprintf(made, sizeof(made), "%s/new", tmp);
+	snprintf(new_models, sizeof(new_models), "%s/new/models", tmp);
+	snprintf(new_model, sizeof(new_model), "%s/m", new_models);
+	snprintf(new_out, sizeof(new_out), "%s/new/out/batch", tmp);
+	snprintf(ref_old, sizeof(ref_old), "%s/ref_old", tmp);
+	char *train_argv[] = { "framer", "train", "--data", big, "--model", new_model, "--quiet", NULL };
+	snprintf(done, sizeof(done), "%s/model.json", new_model);
+	end_in_new_folders("train", train_argv, made, done, new_models, ".m.tmp-", train_full);
+	char *classify_argv[] = { "framer", "classify", "--model", ref_old, "--out", new_out,
+	                          "--threads", "1", "--quiet", batch, NULL };
+	snprintf(done, sizeof(done), "%s/summary.json", new_out);
+	end_in_new_folders("classify", classify_argv, made, done, new_out, ".labels.jsonl.tmp-", classify_full);
+}
+
 /* Past a file size limit (ulimit -f), SIGXFSZ at its default action as a
  * shell leaves it: exit 4 naming the file, as on a full disk, not death by
  * SIGXFSZ; the previous bundle and outputs as they were, no temporary
@@ -492,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_kill__train_signals_leave_no_temporaries),
 		cmocka_unit_test(test_kill__classify_signals_leave_no_temporaries),
 		cmocka_unit_test(test_kill__classify_keeps_an_ignored_sigint),
+		cmocka_unit_test(test_kill__signals_take_away_made_folders),
 		cmocka_unit_test(test_kill__file_size_limit_is_an_error),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

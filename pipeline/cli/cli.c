@@ -321,33 +321,22 @@ size_t cli_existing_prefix(const char *dir)
 	return 0;
 }
 
-/* Whether s (len bytes) holds a ".." component. */
-static int has_dotdot(const char *s, size_t len)
+void cli_made_begin(cli_made *m, const char *dir)
 {
-	for (size_t i = 0; i + 1 < len; i++)
-		if (s[i] == '.' && s[i + 1] == '.' && (i == 0 || s[i - 1] == '/') && (i + 2 == len || s[i + 2] == '/'))
-			return 1;
-	return 0;
+	m->dir = dir;
+	m->kept = cli_existing_prefix(dir);
+	m->registered = m->kept < strlen(dir) && fr_temp_register_made(dir, m->kept) == 0;
 }
 
-void cli_remove_made_folders(const char *dir, size_t kept)
+void cli_made_end(cli_made *m, int failed)
 {
-	char path[PATH_MAX];
-	size_t len = strlen(dir);
-	if (len >= sizeof(path))
+	if (m->dir == NULL)
 		return;
-	memcpy(path, dir, len + 1);
-	while (len > kept) {
-		path[len] = '\0';
-		/* Past a ".." below the kept part, the path names a folder further
-		 * up that no look found missing (new/../m is m, there before). */
-		if (!has_dotdot(path + kept, len - kept) && rmdir(path) != 0 && errno != ENOENT)
-			return;
-		while (len > kept && path[len - 1] != '/')
-			len--;
-		while (len > kept && path[len - 1] == '/')
-			len--;
-	}
+	if (failed)
+		fr_remove_made_dirs(m->dir, m->kept);
+	if (m->registered)
+		fr_temp_unregister(m->dir);
+	m->dir = NULL;
 }
 
 int cli_parse_size(const char *s, size_t *out)

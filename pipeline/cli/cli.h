@@ -95,14 +95,22 @@ int cli_refuse_bundle_folder(const char *dir, const char *option);
 
 /* The length of dir's longest leading part that names something already
  * there: dir's whole length when it exists (or is too long to look at),
- * 0 when no part does. Taken before a run makes dir and its parents. */
+ * 0 when no part does. */
 size_t cli_existing_prefix(const char *dir);
 
-/* Removes the folders of dir below its first kept bytes (what
- * cli_existing_prefix gave), deepest first: those a failed run made for
- * its outputs. Only empty ones go, so nothing put there meanwhile is lost,
- * and none reached through a ".." there (new/../m), which may be older. */
-void cli_remove_made_folders(const char *dir, size_t kept);
+/* The folders a run makes for its outputs: dir and its missing parents.
+ * cli_made_begin, before the run makes any, notes what of dir is there
+ * already and has a signal that ends the run remove the rest (fsutil's
+ * registry). cli_made_end, when the run is over, removes them if it
+ * failed: a failed or interrupted run leaves no trace, not even the
+ * folders. Only empty ones go (fr_remove_made_dirs). */
+typedef struct {
+	const char *dir; /* NULL: nothing to do */
+	size_t kept;
+	int registered;
+} cli_made;
+void cli_made_begin(cli_made *m, const char *dir);
+void cli_made_end(cli_made *m, int failed);
 
 /* Parses a number in full, or returns -1. */
 int cli_parse_size(const char *s, size_t *out);

@@ -425,7 +425,7 @@ int cmd_classify(int argc, char **argv)
 	problems_t pr = { NULL, 0 };
 	char out_dir[FR_LABELS_DIR_MAX + 1] = "";
 	char rules_path[PATH_MAX] = "";
-	size_t out_kept = (size_t)-1; /* what of out_dir existed before the run */
+	cli_made made = { NULL, 0, 0 }; /* the folders made for out_dir */
 	int code = FR_EXIT_OK, rc = 0;
 	a.formats = defaults;
 
@@ -511,7 +511,7 @@ int cmd_classify(int argc, char **argv)
 			setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
 		rc = fr_labels_open_stream(&writer, stdout, model, &stream_format, &err);
 	} else {
-		out_kept = cli_existing_prefix(out_dir);
+		cli_made_begin(&made, out_dir);
 		rc = fr_labels_open(&writer, out_dir, model, &a.formats, &err);
 	}
 	if (rc < 0) {
@@ -572,9 +572,7 @@ done:
 	json_decref(summary);
 	json_decref(warnings);
 	fr_labels_free(writer);
-	/* A failed run leaves no trace: not even the folders it made for its outputs. */
-	if (code != FR_EXIT_OK && out_kept != (size_t)-1)
-		cli_remove_made_folders(out_dir, out_kept);
+	cli_made_end(&made, code != FR_EXIT_OK);
 	fr_corpus_free(corpus);
 	fr_boilerplate_free(rules);
 	fr_model_free(model);

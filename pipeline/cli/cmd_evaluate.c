@@ -431,11 +431,12 @@ int cmd_evaluate(int argc, char **argv)
 	if (same_file != NULL)
 		json_object_set_new(data, "training_file", fr_json_text(same_file));
 	if (a.report) {
-		size_t report_kept = cli_existing_prefix(a.report);
+		/* No report, and no empty folders made for one. */
+		cli_made made;
+		cli_made_begin(&made, a.report);
 		rc = fr_report_write(report, a.report, &err);
+		cli_made_end(&made, rc < 0);
 		if (rc < 0) {
-			/* No report, and no empty folders made for one. */
-			cli_remove_made_folders(a.report, report_kept);
 			code = cli_fail(FR_EXIT_IO, &err);
 			goto done;
 		}

@@ -185,12 +185,13 @@ int cmd_train(int argc, char **argv)
 			goto done;
 		}
 	}
-	size_t model_kept = cli_existing_prefix(a.model);
+	/* The bundle's parent folders are made for it: a failed save takes
+	 * them away again, as classify does its --out's. */
+	cli_made made;
+	cli_made_begin(&made, a.model);
 	rc = fr_model_save(model, a.model, &err);
+	cli_made_end(&made, rc < 0);
 	if (rc < 0) {
-		/* The bundle's parent folders were made for it: a failed save
-		 * takes them away again, as classify does its --out's. */
-		cli_remove_made_folders(a.model, model_kept);
 		code = cli_fail(FR_EXIT_IO, &err);
 		goto done;
 	}

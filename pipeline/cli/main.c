@@ -81,9 +81,10 @@ static int hold_closed_std_fds(void)
 
 static pthread_t main_thread;
 
-/* SIGINT, SIGTERM, SIGHUP: the run's temporaries are removed, then framer
- * ends by the signal as it would with no handler (a shell says 130 after
- * Ctrl-C). Async-signal-safe calls only. */
+/* FR_TEMP_SIGNALS (SIGINT, SIGTERM, ...): the run's temporaries and the
+ * folders it made for them are removed, then framer ends by the signal as
+ * it would with no handler (a shell says 130 after Ctrl-C; SIGQUIT still
+ * dumps core where core dumps are on). Async-signal-safe calls only. */
 static void end_by_signal(int sig)
 {
 	/* Files are written on the main thread only (workers label), so the
