@@ -1324,6 +1324,11 @@ int fr_report_write(const json_t *report, const char *dir, fr_error *err)
 
 	if (fr_mkdirs(dir) != 0)
 		return fr_error_set(err, FR_EIO, dir, 0, "cannot create the report folder: %s", strerror(errno));
+	/* Another run writing into dir has it for a moment (another report)
+	 * or for a classify run's length: wait, so that the set is one run's
+	 * and this evaluation is not lost. */
+	int lock_fd;
+	fr_dir_lock(dir, 1, &lock_fd);
 	for (size_t i = 0; rc == 0 && i < REPORT_FILES; i++) {
 		if (fr_path_join(path[i], sizeof(path[i]), dir, files[i].name) != 0) {
 			rc = fr_error_set(err, FR_EINVALID, dir, 0, "report folder name too long");
@@ -1355,5 +1360,7 @@ int fr_report_write(const json_t *report, const char *dir, fr_error *err)
 	 * fr_model_save: the files are in place either way). */
 	if (rc == 0)
 		fr_fsync_path(dir, 1);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return rc;
 }

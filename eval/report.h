@@ -33,7 +33,8 @@ int fr_report_build(struct json_t **out, const fr_model *m, const char *model_pa
 /* Writes report.json, report.md and report.html into dir (created when
  * needed) as one set: all three go to temporary files in dir first, and
  * the old files are replaced (renamed over) only once all three are
- * written and synced. On a failed write the temporaries are removed and
+ * written and synced. Another run writing into dir is waited for
+ * (fr_dir_lock), so the set is never two runs' mixed. On a failed write the temporaries are removed and
  * the old set is left as it was; FR_EIO with err naming the file. */
 int fr_report_write(const struct json_t *report, const char *dir, fr_error *err);
 

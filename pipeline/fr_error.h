@@ -15,6 +15,7 @@ typedef enum {
 	FR_ENOMEM = -6,
 	FR_EIO = -7,       /* a read, write, rename or close that failed */
 	FR_EMODEL = -8,    /* a model bundle that is missing, corrupt or incompatible */
+	FR_EBUSY = -9,     /* a folder another run is writing into */
 	FR_ITEROVER = -31  /* an iterator has no more items; not an error */
 } fr_error_code;
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -109,6 +110,22 @@ void fr_remove_flat_dir(const char *dir)
 	if (fd >= 0)
 		close(fd);
 	rmdir(dir);
+}
+
+int fr_dir_lock(const char *dir, int wait, int *fd_out)
+{
+	*fd_out = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd_out < 0)
+		return 0;
+	int rc;
+	while ((rc = flock(*fd_out, LOCK_EX | (wait ? 0 : LOCK_NB))) != 0 && errno == EINTR)
+		;
+	if (rc == 0)
+		return 0;
+	int busy = errno == EWOULDBLOCK;
+	close(*fd_out);
+	*fd_out = -1;
+	return busy ? -1 : 0;
 }
 
 /* Whether s (len bytes) holds a ".." component. */

@@ -64,6 +64,16 @@ void fr_temp_remove_all(void);
 void fr_temp_hold(sigset_t *old);
 void fr_temp_release(const sigset_t *old);
 
+/* Takes the lock that keeps two framer runs from writing into folder dir
+ * at once (flock, advisory, exclusive; the kernel drops it when the
+ * process ends, however it ends, so none is ever left stale). With wait,
+ * it waits for the holder to let go. Returns 0 with the lock's descriptor
+ * in *fd_out (close it to let go), or -1 when another process holds it
+ * and wait is 0. Where no lock can be taken (a file system without them,
+ * a folder that cannot be opened), 0 with *fd_out -1: the run goes on
+ * unlocked, as before locks. */
+int fr_dir_lock(const char *dir, int wait, int *fd_out);
+
 /* Atomic file writing: fr_atomic_open creates a temporary file beside path
  * (its name goes to tmp_out, registered with fr_temp_register) and returns
  * it open for writing, or NULL with errno set; fr_atomic_commit flushes,

@@ -36,6 +36,7 @@ struct fr_labels_writer {
 	FILE *stream;       /* borrowed, for classify - */
 	int stream_csv;     /* the stream gets labels.csv's layout, not JSON Lines */
 	fr_review *review;  /* review.csv's queue, or NULL */
+	int lock_fd;        /* out_dir's lock, or -1 */
 };
 
 /* Outputs are written a megabyte at a time. glibc's setvbuf ignores the size
@@ -94,6 +95,7 @@ int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *
 	fr_labels_writer *w = calloc(1, sizeof(*w));
 	if (w == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	w->lock_fd = -1;
 	w->m = m;
 	if (strlen(out_dir) > FR_LABELS_DIR_MAX) {
 		rc = fr_error_set(err, FR_EINVALID, out_dir, 0, "output folder name too long");
@@ -108,6 +110,11 @@ int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *
 	}
 	if (fr_mkdirs(out_dir) != 0) {
 		rc = fr_error_set(err, FR_EIO, out_dir, 0, "cannot create the output folder: %s", strerror(errno));
+		goto done;
+	}
+	if (fr_dir_lock(out_dir, 0, &w->lock_fd) != 0) {
+		rc = fr_error_set(err, FR_EBUSY, out_dir, 0, "another framer run is writing into this folder; "
+		                  "give this run its own --out, or run it again when that one has ended");
 		goto done;
 	}
 	if (opts->jsonl)
@@ -138,6 +145,7 @@ int fr_labels_open_stream(fr_labels_writer **out, FILE *fp, const fr_model *m,
 	fr_labels_writer *w = calloc(1, sizeof(*w));
 	if (w == NULL)
 		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	w->lock_fd = -1;
 	w->m = m;
 	w->stream = fp;
 	w->stream_csv = opts->csv;
@@ -709,6 +717,8 @@ void fr_labels_free(fr_labels_writer *w)
 	drop_out(&w->review_out);
 	drop_out(&w->summary_out);
 	fr_review_free(w->review);
+	if (w->lock_fd >= 0)
+		close(w->lock_fd);
 	free(w);
 }
 

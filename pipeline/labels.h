@@ -48,8 +48,11 @@ typedef struct fr_labels_options {
  * temporary names ("/.labels.jsonl.tmp-XXXXXX") must fit in PATH_MAX. */
 #define FR_LABELS_DIR_MAX (PATH_MAX - 32)
 
-/* Opens the outputs in out_dir, creating the folder when needed. An out_dir
- * longer than FR_LABELS_DIR_MAX is FR_EINVALID. */
+/* Opens the outputs in out_dir, creating the folder when needed, and holds
+ * the folder's lock (fr_dir_lock) until fr_labels_free: FR_EBUSY when
+ * another run is writing into it, since two runs' files would replace each
+ * other's one by one, a mixture of two batches. An out_dir longer than
+ * FR_LABELS_DIR_MAX is FR_EINVALID. */
 int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *m,
                    const fr_labels_options *opts, fr_error *err);
 

@@ -6,12 +6,15 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -1319,6 +1322,55 @@ static void test_e2e__failed_run_keeps_folders_named_through_dotdot(void **state
 	assert_int_equal(run("test -d %s/dd/o && ! test -e %s/dd/made", tmp, tmp), 0);
 }
 
+/* Two runs never write into one folder at once. Held by another run (here
+ * this test, as framer holds it: flock), a classify into it is refused,
+ * exit 4 naming it, the folder left as it was; an evaluate --report waits
+ * for the holder to let go, then writes its report. */
+static void test_e2e__one_run_writes_a_folder_at_a_time(void **state)
+{
+	(void)state;
+	char out[512], report[600];
+	snprintf(out, sizeof(out), "%s/held", tmp);
+	snprintf(report, sizeof(report), "%s/report.json", out);
+	assert_int_equal(run("rm -rf %s %s.before && %s classify --model %s --out %s --quiet %s/data/batches/example "
+	                     "&& cp -a %s %s.before", out, out, FR_FRAMER, model, out, FR_SOURCE_DIR, out, out), 0);
+	int fd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* not held by the child below */
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+
+	assert_int_equal(run("%s classify --model %s --out %s --quiet %s/data/batches/example", FR_FRAMER, model,
+	                     out, FR_SOURCE_DIR), 4);
+	char *err = stderr_text();
+	assert_non_null(err);
+	assert_non_null(strstr(err, "/held: another framer run is writing into this folder"));
+	assert_true(strchr(err, '\n') != NULL && strchr(err, '\n')[1] == '\0'); /* one line */
+	free(err);
+	assert_int_equal(run("diff -r %s %s.before", out, out), 0);
+
+	pid_t pid = fork();
+	if (pid == 0) {
+		char cmd[2048];
+		snprintf(cmd, sizeof(cmd), "%s evaluate --model %s --data %s/data/labeled/test.csv --report %s --quiet "
+		         ">/dev/null 2>&1", FR_FRAMER, model, FR_SOURCE_DIR, out);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	/* Given time to finish (a second and a half; it takes a fraction of
+	 * that), it must still be waiting, its report unwritten. */
+	int st = 0;
+	for (int i = 0; i < 150 && waitpid(pid, &st, WNOHANG) == 0; i++) {
+		struct timespec ten_ms = { 0, 10000000 };
+		nanosleep(&ten_ms, NULL);
+	}
+	assert_int_equal(waitpid(pid, &st, WNOHANG), 0);
+	assert_int_equal(access(report, F_OK), -1);
+	close(fd);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(access(report, F_OK), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1350,6 +1402,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__names_not_utf8),
 		cmocka_unit_test(test_e2e__few_multilabel_rows_warned),
 		cmocka_unit_test(test_e2e__failed_run_keeps_folders_named_through_dotdot),
+		cmocka_unit_test(test_e2e__one_run_writes_a_folder_at_a_time),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -266,6 +266,7 @@ int cli_exit_for(int code)
 	case FR_EMODEL:
 		return FR_EXIT_MODEL;
 	case FR_EIO:
+	case FR_EBUSY:
 	case FR_ENOMEM:
 		return FR_EXIT_IO;
 	case FR_EINVALID:
