@@ -703,6 +703,57 @@ static const char *best_form(const void *ctx, size_t f)
 	return fr_strmap_key(b->t->surf, b->best[f] - 1, NULL) + sizeof(uint32_t);
 }
 
+/* The document counts a term is kept between, in a fit on n_docs. */
+static void df_bounds(const fr_tfidf_options *o, size_t n_docs, double *low, double *high)
+{
+	*low = o->min_df_is_count ? o->min_df : o->min_df * (double)n_docs;
+	*high = o->max_df_is_count ? o->max_df : o->max_df * (double)n_docs;
+}
+
+int fr_tfidf_fit_rows_with_words(const fr_tfidf *t, const unsigned char *held_out, unsigned char *has_word_out,
+                                 fr_error *err)
+{
+	if (t->finished || t->prov == NULL)
+		return fr_error_set(err, FR_EINVALID, NULL, 0, "the vectorizer is already fitted");
+	size_t n_prov = fr_strmap_count(t->prov), n_docs = 0;
+	uint32_t *df = malloc((n_prov + 1) * sizeof(*df)), *last = calloc(n_prov + 1, sizeof(*last));
+	if (df == NULL || last == NULL) {
+		free(df);
+		free(last);
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	}
+	/* Each term's document count less the held-out documents with it. */
+	memcpy(df, t->prov_df, n_prov * sizeof(*df));
+	for (size_t i = 0; i < t->n_docs; i++) {
+		if (held_out == NULL || !held_out[i]) {
+			n_docs++;
+			continue;
+		}
+		for (size_t j = t->doc_start[i]; j < t->doc_start[i + 1]; j++) {
+			uint32_t p = t->doc_terms[j];
+			if (last[p] != i + 1) {
+				last[p] = (uint32_t)(i + 1);
+				df[p]--;
+			}
+		}
+	}
+	double low = 0, high = 0;
+	df_bounds(&t->opts, n_docs, &low, &high);
+	for (size_t i = 0; i < t->n_docs; i++) {
+		has_word_out[i] = 0;
+		for (size_t j = t->doc_start[i]; (held_out == NULL || !held_out[i]) && j < t->doc_start[i + 1]; j++) {
+			uint32_t p = t->doc_terms[j];
+			if ((double)df[p] >= low && (double)df[p] <= high) {
+				has_word_out[i] = 1;
+				break;
+			}
+		}
+	}
+	free(df);
+	free(last);
+	return 0;
+}
+
 int fr_tfidf_fit_finish(fr_tfidf *t, fr_error *err)
 {
 	int rc = 0;
@@ -715,8 +766,8 @@ int fr_tfidf_fit_finish(fr_tfidf *t, fr_error *err)
 	/* A second call after a failed one starts over. */
 	free(t->prov_to_final);
 
-	double low = t->opts.min_df_is_count ? t->opts.min_df : t->opts.min_df * (double)t->n_docs;
-	double high = t->opts.max_df_is_count ? t->opts.max_df : t->opts.max_df * (double)t->n_docs;
+	double low = 0, high = 0;
+	df_bounds(&t->opts, t->n_docs, &low, &high);
 	order = malloc((n_prov + 1) * sizeof(*order));
 	t->prov_to_final = calloc(n_prov + 1, sizeof(*t->prov_to_final));
 	if (order == NULL || t->prov_to_final == NULL) {

@@ -113,6 +113,15 @@ int fr_tfidf_fit_add(fr_tfidf *t, const fr_tokens *doc, fr_error *err);
  * idf. FR_EFORMAT when no term survives the pruning. */
 int fr_tfidf_fit_finish(fr_tfidf *t, fr_error *err);
 
+/* Between fit_add and fit_finish: whether each document added keeps a
+ * term in the vocabulary a fit on the documents not held out would make
+ * (held_out[i] nonzero: document i left out; NULL: none), that is whether
+ * such a fit gives it a feature. has_word_out[i] is document i's; 0 for
+ * one held out. With one fit, cross-validation tells what each fold's own
+ * fit will keep. */
+int fr_tfidf_fit_rows_with_words(const fr_tfidf *t, const unsigned char *held_out, unsigned char *has_word_out,
+                                 fr_error *err);
+
 /* The vector of fitted document i (no need to tokenize it again). */
 int fr_tfidf_fitted_vector(const fr_tfidf *t, size_t i, fr_sparse_vec *out, fr_error *err);
 

@@ -1449,6 +1449,75 @@ static void test_tfidf__norm_parts(void **state)
 	fr_sparse_vec_dispose(&b);
 }
 
+/* Cross-validation's check tells what each fold's own fit keeps from one
+ * fit of every document: for every set of documents held out, under
+ * count and share cuts at both ends, bigrams and character n-grams, a row
+ * has a word exactly when a fit on the others alone gives it a feature
+ * (none when that fit keeps no term). */
+static void test_tfidf__rows_with_words_held_out(void **state)
+{
+	(void)state;
+	static const char *const docs[] = {
+		"peace talks peace", "talks war", "war war nato", "!the !of", "zelensky", "peace nato talks", "nato",
+	};
+	enum { N = sizeof(docs) / sizeof(docs[0]) };
+	static const fr_tfidf_options cases[] = {
+		{ 1, 1, 2.0, 1, 1.0, 0, 1, 1, 1, 0, 0 },  /* min_df 2 */
+		{ 1, 2, 0.5, 0, 1.0, 0, 1, 1, 1, 0, 0 },  /* min_df a share, bigrams */
+		{ 1, 1, 1.0, 1, 2.0, 1, 1, 1, 1, 0, 0 },  /* max_df 2 */
+		{ 1, 1, 1.0, 1, 0.5, 0, 1, 1, 1, 0, 0 },  /* max_df a share */
+		{ 2, 2, 1.0, 1, 1.0, 0, 1, 1, 1, 0, 0 },  /* bigrams only */
+		{ 1, 1, 3.0, 1, 1.0, 0, 1, 1, 2, 2, 3 },  /* characters */
+	};
+	fr_tokens tok;
+	fr_sparse_vec vec;
+	fr_tokens_init(&tok);
+	fr_sparse_vec_init(&vec);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		fr_tfidf *all = NULL;
+		fr_error err = FR_ERROR_INIT;
+		assert_int_equal(fr_tfidf_new(&all, &cases[c], &err), 0);
+		for (size_t i = 0; i < N; i++) {
+			set_doc(&tok, docs[i]);
+			assert_int_equal(fr_tfidf_fit_add(all, &tok, &err), 0);
+		}
+		for (unsigned mask = 0; mask + 1 < (1u << N); mask++) {
+			unsigned char held[N], got[N], want[N] = { 0 };
+			fr_tfidf *part = NULL;
+			size_t n_part = 0;
+			assert_int_equal(fr_tfidf_new(&part, &cases[c], &err), 0);
+			for (size_t i = 0; i < N; i++) {
+				held[i] = (mask >> i) & 1;
+				if (held[i])
+					continue;
+				set_doc(&tok, docs[i]);
+				assert_int_equal(fr_tfidf_fit_add(part, &tok, &err), 0);
+			}
+			int fitted = fr_tfidf_fit_finish(part, &err) == 0;
+			for (size_t i = 0; i < N; i++) {
+				if (held[i])
+					continue;
+				if (fitted) {
+					assert_int_equal(fr_tfidf_fitted_vector(part, n_part, &vec, &err), 0);
+					want[i] = vec.count > 0;
+				}
+				n_part++;
+			}
+			assert_int_equal(fr_tfidf_fit_rows_with_words(all, mask ? held : NULL, got, &err), 0);
+			if (memcmp(got, want, N) != 0)
+				fail_msg("case %zu, held out %#x: rows with words differ from a fit on the others", c, mask);
+			fr_tfidf_free(part);
+		}
+		/* Once finished (a fit of every row that keeps a term), too late. */
+		if (fr_tfidf_fit_finish(all, &err) == 0)
+			assert_int_equal(fr_tfidf_fit_rows_with_words(all, NULL, (unsigned char[N]){ 0 }, &err),
+			                 FR_EINVALID);
+		fr_tfidf_free(all);
+	}
+	fr_tokens_dispose(&tok);
+	fr_sparse_vec_dispose(&vec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1475,6 +1544,7 @@ int main(void)
 		cmocka_unit_test(test_tfidf__norm_parts),
 		cmocka_unit_test(test_tfidf__image_round_trip),
 		cmocka_unit_test(test_tfidf__image_refusals),
+		cmocka_unit_test(test_tfidf__rows_with_words_held_out),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
