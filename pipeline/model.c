@@ -1150,6 +1150,25 @@ static size_t keep_rows_with_words(const size_t *rows, size_t n, struct svm_node
 	return n_kept;
 }
 
+/* Adds each of n rows (ds's, or those of `rows`) to tf's fit, tokenized
+ * and stemmed by st. */
+static int fit_rows(fr_tfidf *tf, fr_stemmer *st, const fr_dataset *ds, const size_t *rows, size_t n, fr_error *err)
+{
+	fr_tokens tokens;
+	int rc = 0;
+	fr_tokens_init(&tokens);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		size_t r = rows ? rows[i] : i;
+		rc = fr_tokenize(&tokens, ds->texts[r], ds->text_lens[r], err);
+		if (rc == 0)
+			rc = fr_stemmer_apply(st, &tokens, err);
+		if (rc == 0)
+			rc = fr_tfidf_fit_add(tf, &tokens, err);
+	}
+	fr_tokens_dispose(&tokens);
+	return rc;
+}
+
 int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *cfg,
                    const size_t *rows, size_t n_rows, fr_log_fn log, void *payload,
                    fr_error *err)
@@ -1157,13 +1176,11 @@ int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *
 	*out = NULL;
 	int rc = 0;
 	fr_stemmer *st = NULL;
-	fr_tokens tokens;
 	fr_sparse_vec vec;
 	struct svm_node **x = NULL, *store = NULL;
 	size_t *kept = NULL;
 	const char *stopwords_used = NULL;
 	size_t n = rows ? n_rows : ds->n_rows, n_kept = 0;
-	fr_tokens_init(&tokens);
 	fr_sparse_vec_init(&vec);
 	fr_model *m = calloc(1, sizeof(*m));
 	if (m == NULL)
@@ -1184,14 +1201,8 @@ int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *
 
 	/* Vectorize: one pass to fit the vocabulary, then each row's vector. */
 	rc = fr_tfidf_new(&m->tfidf, &cfg->tfidf, err);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		size_t r = rows ? rows[i] : i;
-		rc = fr_tokenize(&tokens, ds->texts[r], ds->text_lens[r], err);
-		if (rc == 0)
-			rc = fr_stemmer_apply(st, &tokens, err);
-		if (rc == 0)
-			rc = fr_tfidf_fit_add(m->tfidf, &tokens, err);
-	}
+	if (rc == 0)
+		rc = fit_rows(m->tfidf, st, ds, rows, n, err);
 	if (rc == 0)
 		rc = fr_tfidf_fit_finish(m->tfidf, err);
 	if (rc < 0) {
@@ -1259,7 +1270,6 @@ int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *
 done:
 	free(kept);
 	fr_stemmer_free(st);
-	fr_tokens_dispose(&tokens);
 	fr_sparse_vec_dispose(&vec);
 	free(x);
 	free(store);
@@ -1268,6 +1278,29 @@ done:
 		return rc;
 	}
 	*out = m;
+	return 0;
+}
+
+int fr_model_fit_rows(fr_tfidf **out, const fr_dataset *ds, const fr_model_config *cfg, fr_error *err)
+{
+	*out = NULL;
+	fr_stemmer *st = NULL;
+	fr_tfidf *tf = NULL;
+	int rc = fr_stemmer_new(&st, cfg->language, err);
+	if (rc == 0 && (rc = fr_model_config_add_stops(cfg, st, err)) > 0)
+		rc = 0;
+	if (rc == 0)
+		rc = fr_tfidf_new(&tf, &cfg->tfidf, err);
+	if (rc == 0)
+		rc = fit_rows(tf, st, ds, NULL, ds->n_rows, err);
+	fr_stemmer_free(st);
+	if (rc < 0) {
+		if (err && err->source[0] == '\0')
+			fr_error_set_source(err, ds->path);
+		fr_tfidf_free(tf);
+		return rc;
+	}
+	*out = tf;
 	return 0;
 }
 

@@ -107,6 +107,11 @@ int fr_model_train(fr_model **out, const fr_dataset *ds, const fr_model_config *
                    const size_t *rows, size_t n_rows, fr_log_fn log, void *payload,
                    fr_error *err);
 
+/* The vocabulary fr_model_train would fit on every row of ds, with each
+ * row added and the fit not finished, into *out (owned; fr_tfidf_free):
+ * what fr_tfidf_fit_rows_with_words tells rows trained on by. */
+int fr_model_fit_rows(fr_tfidf **out, const fr_dataset *ds, const fr_model_config *cfg, fr_error *err);
+
 /* Whether dir may take a new bundle: 0 when it does not exist, is empty or
  * holds a bundle (model.json and only the files a bundle has), else
  * FR_EIO naming dir and what is in the way. fr_model_save checks it too;
