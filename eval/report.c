@@ -951,64 +951,127 @@ static json_t *calibration_of(const fr_model *m, size_t task)
 	return cal ? json_deep_copy(cal) : json_pack("{s:s}", "method", "none");
 }
 
-/* Before any fold is trained: a fold whose documents hold every row of a
- * label can leave the other folds, its training part, one label of a task
- * (or none), and no classifier trains on that. Names the fold, the label
- * and its first row, and what helps: fewer folds when its rows are in
- * several documents, more documents with it when they are all in one. */
-static int cv_check_folds(const fr_dataset *train, const int *fold, size_t k, const fr_model *m,
-                          const label_set *sets, fr_error *err)
+/* Whether row r has a label in one of the model's tasks. */
+static int row_labeled(const fr_dataset *train, const fr_model *m, size_t r)
 {
-	for (size_t t = 0; t < fr_model_task_count(m); t++) {
-		uint64_t mask[MAX_LABELS] = { 0 };
-		size_t first[MAX_LABELS] = { 0 };
-		const char *doc[MAX_LABELS] = { NULL };
-		int several_docs[MAX_LABELS] = { 0 };
-		const label_set *ls = &sets[t];
-		for (size_t r = 0; r < train->n_rows; r++) {
-			const char *cell = train->labels[t][r], *lab;
-			size_t len = 0;
-			while (cell != NULL && (lab = fr_label_next(&cell, &len)) != NULL) {
-				int l = ls->multilabel ? label_find_n(ls, lab, len) : label_find(ls, lab);
-				if (l < 0 || fold[r] < 0)
-					continue; /* neither happens: every row has a fold, the set every label */
-				if (mask[l] == 0) {
-					first[l] = r;
-					doc[l] = train->docs[r];
-				}
-				several_docs[l] |= strcmp(doc[l], train->docs[r]) != 0;
-				mask[l] |= (uint64_t)1 << fold[r];
-				if (!ls->multilabel)
-					break; /* the whole cell is one label */
+	for (size_t t = 0; t < fr_model_task_count(m); t++)
+		if (train->labels[t][r] != NULL)
+			return 1;
+	return 0;
+}
+
+/* k folds need k documents with rows a fold trains on (a label and, in the
+ * vocabulary all the rows make, a word: has_word): every document is in a
+ * fold, and one holding out only the others' rows has nothing to score, as
+ * a row without a word gets the same label from any classifier. */
+static int cv_check_documents(const fr_dataset *train, const fr_model *m, const unsigned char *has_word, size_t k,
+                              fr_error *err)
+{
+	size_t n = train->n_rows, used = 0;
+	const char **docs = malloc((n + 1) * sizeof(*docs));
+	if (docs == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	for (size_t r = 0; r < n; r++)
+		if (has_word[r] && row_labeled(train, m, r))
+			docs[used++] = train->docs[r];
+	size_t have = fr_cv_group_count(used, docs), all = fr_cv_group_count(n, (const char *const *)train->docs);
+	free(docs);
+	if ((used > 0 && have == 0) || (n > 0 && all == 0))
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	if (have >= k)
+		return 0;
+	if (have == all)
+		return fr_error_set(err, FR_EINVALID, train->path, 0, "%zu-fold cross-validation needs at least %zu documents",
+		                    k, k);
+	return fr_error_set(err, FR_EINVALID, train->path, 0, "%zu-fold cross-validation needs at least %zu documents "
+	                    "with a row to train on (a label and a word in the vocabulary); %zu of the %zu have one",
+	                    k, k, have, all);
+}
+
+/* Fold f's training part (the other folds) can leave a task one label or
+ * none when a label's rows it trains on (has_word: a word in the
+ * vocabulary those folds make) are all held out by f, and no classifier
+ * trains on that. Names the fold, the label and its first row, and what
+ * helps: when f holds every row of it, fewer folds if they are in several
+ * documents, more documents with it if they are all in one; else, rows
+ * with words, as a row without one is not trained on. */
+static int cv_check_fold(const fr_dataset *train, const int *fold, size_t f, size_t k, const fr_model *m,
+                         size_t t, const label_set *ls, const unsigned char *has_word, fr_error *err)
+{
+	size_t first[MAX_LABELS] = { 0 }, first_out[MAX_LABELS] = { 0 };
+	const char *doc[MAX_LABELS] = { NULL };
+	int several_docs[MAX_LABELS] = { 0 }, out[MAX_LABELS] = { 0 }, trained[MAX_LABELS] = { 0 };
+	for (size_t r = 0; r < train->n_rows; r++) {
+		const char *cell = train->labels[t][r], *lab;
+		size_t len = 0;
+		while (cell != NULL && (lab = fr_label_next(&cell, &len)) != NULL) {
+			int l = ls->multilabel ? label_find_n(ls, lab, len) : label_find(ls, lab);
+			if (l < 0)
+				continue; /* cannot be: the set has every label */
+			if (doc[l] == NULL) {
+				first[l] = r;
+				doc[l] = train->docs[r];
 			}
-		}
-		for (size_t f = 0; f < k; f++) {
-			uint64_t bit = (uint64_t)1 << f;
-			size_t kept = 0, only = 0, gone = ls->n;
-			for (size_t l = 0; l < ls->n; l++) {
-				if (mask[l] & ~bit) {
-					kept++;
-					only = l;
-				} else if (mask[l] == bit && gone == ls->n) {
-					gone = l;
-				}
+			several_docs[l] |= strcmp(doc[l], train->docs[r]) != 0;
+			if (fold[r] != (int)f) {
+				if (!out[l]++)
+					first_out[l] = r;
+				trained[l] |= has_word[r];
 			}
-			if (kept >= 2 || gone == ls->n)
-				continue;
-			size_t r = first[gone];
-			char left[128] = "no label";
-			if (kept == 1)
-				snprintf(left, sizeof(left), "one label ('%.64s')", ls->names[only]);
-			return fr_error_set(err, FR_EFORMAT, train->paths[train->files[r]], train->lines[r],
-			                    "--cv %zu: task '%s': every row labeled '%s' (this one first) is in "
-			                    "documents of fold %zu, leaving the other folds %s to train on; %s", k,
-			                    fr_model_task_name(m, t), ls->names[gone], f + 1, left,
-			                    several_docs[gone] ? "use fewer folds, or give that label to rows of more documents"
-			                                       : "its rows are all in one document: give that label to rows "
-			                                         "of more documents");
+			if (!ls->multilabel)
+				break; /* the whole cell is one label */
 		}
 	}
-	return 0;
+	size_t kept = 0, only = 0, gone = ls->n;
+	for (size_t l = 0; l < ls->n; l++) {
+		if (trained[l]) {
+			kept++;
+			only = l;
+		} else if (doc[l] != NULL && gone == ls->n) {
+			gone = l;
+		}
+	}
+	if (kept >= 2 || gone == ls->n)
+		return 0;
+	char left[128] = "no label";
+	if (kept == 1)
+		snprintf(left, sizeof(left), "one label ('%.64s')", ls->names[only]);
+	if (out[gone]) {
+		size_t r = first_out[gone];
+		return fr_error_set(err, FR_EFORMAT, train->paths[train->files[r]], train->lines[r],
+		                    "--cv %zu: task '%s': no row labeled '%s' outside fold %zu (this one first) has a "
+		                    "word in the other folds' vocabulary, leaving them %s to train on; give that label "
+		                    "to rows with words in more documents", k, fr_model_task_name(m, t), ls->names[gone],
+		                    f + 1, left);
+	}
+	size_t r = first[gone];
+	return fr_error_set(err, FR_EFORMAT, train->paths[train->files[r]], train->lines[r],
+	                    "--cv %zu: task '%s': every row labeled '%s' (this one first) is in "
+	                    "documents of fold %zu, leaving the other folds %s to train on; %s", k,
+	                    fr_model_task_name(m, t), ls->names[gone], f + 1, left,
+	                    several_docs[gone] ? "use fewer folds, or give that label to rows of more documents"
+	                                       : "its rows are all in one document: give that label to rows "
+	                                         "of more documents");
+}
+
+/* Before any fold is trained: every task checked on the rows each fold
+ * keeps (cv_check_fold), as told by tf, a fit of every row not finished. */
+static int cv_check_folds(const fr_dataset *train, const int *fold, size_t k, const fr_model *m,
+                          const label_set *sets, const fr_tfidf *tf, fr_error *err)
+{
+	size_t n = train->n_rows;
+	unsigned char *held = malloc(n + 1), *has_word = malloc(n + 1);
+	int rc = held && has_word ? 0 : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	for (size_t f = 0; rc == 0 && f < k; f++) {
+		for (size_t r = 0; r < n; r++)
+			held[r] = fold[r] == (int)f;
+		rc = fr_tfidf_fit_rows_with_words(tf, held, has_word, err);
+		for (size_t t = 0; rc == 0 && t < fr_model_task_count(m); t++)
+			rc = cv_check_fold(train, fold, f, k, m, t, &sets[t], has_word, err);
+	}
+	free(held);
+	free(has_word);
+	return rc;
 }
 
 /* Cross-validation: per task, FIGURES of every fold, and the reliability of
@@ -1020,17 +1083,29 @@ static int cross_validate(json_t **cv_out, fr_reliability *cv_rel, double *secon
 	size_t n_tasks = fr_model_task_count(m), n = train->n_rows, strat = stratify_task(m);
 	int *fold = malloc(n * sizeof(*fold)), *strata = malloc(n * sizeof(*strata));
 	size_t *rows = malloc(n * sizeof(*rows));
+	unsigned char *has_word = malloc(n + 1);
 	preds_t *p = calloc(n_tasks, sizeof(*p));
-	int rc = (fold && strata && rows && p) ? 0 : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	int rc = (fold && strata && rows && has_word && p) ? 0 : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	double train_seconds = 0;
+	fr_tfidf *tf = NULL;
 	for (size_t r = 0; rc == 0 && r < n; r++)
 		strata[r] = train->labels[strat][r] ? label_find_n(&sets[strat], train->labels[strat][r],
 		                                                   strcspn(train->labels[strat][r], "|")) : -1;
-	if (rc == 0 && fr_cv_folds(fold, n, (const char *const *)train->docs, strata, sets[strat].n, k, cfg->classifier.seed) < 0)
-		rc = fr_error_set(err, FR_EINVALID, train->path, 0,
-		                  "%zu-fold cross-validation needs at least %zu documents", k, k);
+	/* The checks count the rows folds train on: those with a word in the
+	 * vocabulary of the rows trained on, which one fit of every row tells
+	 * for each fold. The folds are made of every row, and each held-out
+	 * row is scored, a row without a word too. */
 	if (rc == 0)
-		rc = cv_check_folds(train, fold, k, m, sets, err);
+		rc = fr_model_fit_rows(&tf, train, cfg, err);
+	if (rc == 0)
+		rc = fr_tfidf_fit_rows_with_words(tf, NULL, has_word, err);
+	if (rc == 0)
+		rc = cv_check_documents(train, m, has_word, k, err);
+	if (rc == 0 && fr_cv_folds(fold, n, (const char *const *)train->docs, strata, sets[strat].n, k, cfg->classifier.seed) < 0)
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	if (rc == 0)
+		rc = cv_check_folds(train, fold, k, m, sets, tf, err);
+	fr_tfidf_free(tf);
 	for (size_t t = 0; rc == 0 && t < n_tasks; t++)
 		cv_out[t] = json_array();
 	for (size_t f = 0; rc == 0 && f < k; f++) {
@@ -1071,6 +1146,7 @@ static int cross_validate(json_t **cv_out, fr_reliability *cv_rel, double *secon
 	free(fold);
 	free(strata);
 	free(rows);
+	free(has_word);
 	free(p);
 	return rc;
 }

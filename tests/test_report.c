@@ -1039,6 +1039,83 @@ static void test_report__empty_texts_in_provenance(void **state)
 	fr_dataset_dispose(&test);
 }
 
+/* Counts the "cross-validation: fold N of K done" lines logged. */
+static void count_folds_done(void *payload, const char *message)
+{
+	if (strstr(message, "cross-validation: fold ") != NULL && strstr(message, " done") != NULL)
+		(*(size_t *)payload)++;
+}
+
+/* Regression (--cv's checks counted the rows fr_model_train leaves out for
+ * having no word in the vocabulary: 'ru', whose rows outside one fold are
+ * all "***", passed them, and that fold's training failed after the folds
+ * before it had trained, saying that no row of 'ru' has a word; and a
+ * document of such rows counted toward the k documents k folds need): both
+ * checks count the rows each fold trains on, and fail before any fold
+ * trains. Held out, such rows are still scored. */
+static void test_report__cv_checks_count_rows_trained_on(void **state)
+{
+	fixture *f = *state;
+	static const char *side_train =
+		"id,document,text,side\n"
+		"1,a,Moscow blames NATO for the war in Ukraine,ru\n"
+		"2,a,The Kremlin says the West provoked the fighting,ru\n"
+		"3,b,Ukraine needs more air defence against missiles,ua\n"
+		"4,b,Kyiv asks allies for more weapons,ua\n"
+		"5,c,Ukrainian soldiers held the line near Bakhmut,ua\n"
+		"6,c,Allies sent tanks to Ukraine,ua\n"
+		"7,d,Russian troops shelled Kharkiv again,ua\n"
+		"8,d,Ukraine will defend every town,ua\n"
+		"9,e,***,ru\n"
+		"10,e,* * *,ru\n";
+	static const char *side_test = "id,text,side\nt1,NATO provoked the war,ru\nt2,Ukraine needs weapons,ua\n";
+	fr_dataset train, test;
+	fr_model *m = NULL;
+	fr_error err = FR_ERROR_INIT;
+	fr_report_options o = FR_REPORT_OPTIONS_INIT;
+	json_t *r = NULL;
+	size_t done = 0;
+	load_csv(f, &train, "side_train.csv", side_train, NULL, 0);
+	load_csv(f, &test, "side_test.csv", side_test, NULL, 0);
+	assert_int_equal(fr_model_train(&m, &train, &f->cfg, NULL, 0, NULL, NULL, &err), 0);
+	o.cv_folds = 3;
+	assert_int_equal(fr_report_build(&r, m, "models/side", &test, &train, &f->cfg, &o, count_folds_done, &done,
+	                                 &err), FR_EFORMAT);
+	assert_null(r);
+	assert_int_equal(done, 0);
+	assert_int_equal(err.line, 10);
+	assert_string_equal(err.message, "--cv 3: task 'side': no row labeled 'ru' outside fold 3 (this one first) "
+	                                 "has a word in the other folds' vocabulary, leaving them one label ('ua') "
+	                                 "to train on; give that label to rows with words in more documents");
+	fr_model_free(m);
+	fr_dataset_dispose(&train);
+	fr_dataset_dispose(&test);
+
+	/* Seven documents, one of rows without a word: six to train on. */
+	char csv[4096];
+	snprintf(csv, sizeof(csv), "%s%s", train_csv, "25,g,***,talks\n26,g,* * *,blame\n");
+	load_csv(f, &train, "gap_train.csv", csv, NULL, 0);
+	err = (fr_error)FR_ERROR_INIT;
+	o.cv_folds = 7;
+	assert_int_equal(fr_report_build(&r, f->model, "models/m", &f->test, &train, &f->cfg, &o, count_folds_done,
+	                                 &done, &err), FR_EINVALID);
+	assert_int_equal(done, 0);
+	assert_string_equal(err.message, "7-fold cross-validation needs at least 7 documents with a row to train on "
+	                                 "(a label and a word in the vocabulary); 6 of the 7 have one");
+	/* Six folds train; every row is held out once and scored, "***" too. */
+	o.cv_folds = 6;
+	assert_int_equal(fr_report_build(&r, f->model, "models/m", &f->test, &train, &f->cfg, &o, NULL, NULL, &err), 0);
+	const json_t *folds = json_object_get(json_object_get(json_object_get(json_object_get(r, "tasks"), "frame"),
+	                                                      "cv"), "folds");
+	json_int_t held = 0;
+	for (size_t i = 0; i < json_array_size(folds); i++)
+		held += json_integer_value(json_object_get(json_array_get(folds, i), "n"));
+	assert_int_equal(json_array_size(folds), 6);
+	assert_int_equal(held, 26);
+	json_decref(r);
+	fr_dataset_dispose(&train);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1055,6 +1132,7 @@ int main(void)
 		cmocka_unit_test(test_report__cv_label_means_skip_folds_without_it),
 		cmocka_unit_test(test_report__macro_over_labels_with_test_rows),
 		cmocka_unit_test(test_report__empty_texts_in_provenance),
+		cmocka_unit_test(test_report__cv_checks_count_rows_trained_on),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
