@@ -46,6 +46,8 @@ struct json_t;
  *       "labels": ["<label>", ...],                   display order
  *       "label_notes": {"<label>": ["<sentence>", ...]},  e.g. never predicted, no support
  *       "train_counts": {"<label>": int}, "test_counts": {"<label>": int},
+ *                   train_counts: the rows training keeps (a word in the vocabulary), of
+ *                   the cross-validation data, else the model's own
  *       "test":     FIGURES,
  *       "baseline": FIGURES plus "predicts": "<label>" (always the majority label),
  *       "cv":       {"folds": [FIGURES, ...], "mean": NUMBERS, "std": NUMBERS}   (absent without cv)

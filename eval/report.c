@@ -412,12 +412,14 @@ static json_t *aggregate_folds(json_t *const *folds, size_t k, int want_std)
 	return out;
 }
 
-static json_t *counts_json(const fr_dataset *ds, size_t task, const label_set *ls)
+/* Rows per label of a task; with has_word (the training data's), only the
+ * rows training keeps, as the model's own counts are. */
+static json_t *counts_json(const fr_dataset *ds, size_t task, const label_set *ls, const unsigned char *has_word)
 {
 	json_t *obj = json_object();
 	size_t counts[MAX_LABELS] = { 0 };
 	for (size_t r = 0; ds && r < ds->n_rows; r++) {
-		const char *cell = ds->labels[task][r], *lab;
+		const char *cell = has_word && !has_word[r] ? NULL : ds->labels[task][r], *lab;
 		size_t len = 0;
 		while ((lab = fr_label_next(&cell, &len)) != NULL) {
 			int i = label_find_n(ls, lab, len);
@@ -794,15 +796,16 @@ static void note(json_t *notes, const char *label, const char *fmt, ...)
 	json_array_append_new(list, fr_json_text(buf));
 }
 
-/* For each label of the set, the document of its training rows when they
- * are all in one (two or more rows), else NULL. */
-static void labels_in_one_document(const fr_dataset *train, size_t task, const label_set *ls,
-                                   const char *only_doc[MAX_LABELS])
+/* For each label of the set, the document of its training rows (those
+ * with a word: has_word) when they are all in one (two or more rows), else
+ * NULL. */
+static void labels_in_one_document(const fr_dataset *train, const unsigned char *has_word, size_t task,
+                                   const label_set *ls, const char *only_doc[MAX_LABELS])
 {
 	size_t rows[MAX_LABELS] = { 0 };
 	int several[MAX_LABELS] = { 0 };
 	for (size_t r = 0; r < train->n_rows; r++) {
-		const char *cell = train->labels[task][r], *lab;
+		const char *cell = has_word[r] ? train->labels[task][r] : NULL, *lab;
 		size_t len = 0;
 		while ((lab = fr_label_next(&cell, &len)) != NULL) {
 			int l = label_find_n(ls, lab, len);
@@ -820,15 +823,16 @@ static void labels_in_one_document(const fr_dataset *train, size_t task, const l
 }
 
 /* Notes on the task's labels: training rows (train, the training data
- * when the report cross-validates, else NULL), and for a scored task (test
- * NULL when it is not) what their test figures rest on. */
+ * when the report cross-validates, else NULL; has_word, its rows training
+ * keeps), and for a scored task (test NULL when it is not) what their test
+ * figures rest on. */
 static json_t *label_notes(const fr_model *m, size_t task, const label_set *ls, const fr_dataset *train,
-                           const fr_metrics *test)
+                           const unsigned char *has_word, const fr_metrics *test)
 {
 	json_t *notes = json_object();
 	const char *only_doc[MAX_LABELS] = { NULL };
 	if (train)
-		labels_in_one_document(train, task, ls, only_doc);
+		labels_in_one_document(train, has_word, task, ls, only_doc);
 	for (size_t l = 0; l < ls->n; l++) {
 		const char *name = ls->names[l];
 		const fr_label_scores *s = test ? &test->labels[l] : NULL;
@@ -1075,17 +1079,18 @@ static int cv_check_folds(const fr_dataset *train, const int *fold, size_t k, co
 }
 
 /* Cross-validation: per task, FIGURES of every fold, and the reliability of
- * every fold's held-out predictions pooled into cv_rel[task]. */
-static int cross_validate(json_t **cv_out, fr_reliability *cv_rel, double *seconds_out, const fr_model *m,
-                          const fr_dataset *train, const fr_model_config *cfg, size_t k,
+ * every fold's held-out predictions pooled into cv_rel[task]; into
+ * has_word (room for train's rows), whether training on all of train
+ * keeps each row. */
+static int cross_validate(json_t **cv_out, fr_reliability *cv_rel, double *seconds_out, unsigned char *has_word,
+                          const fr_model *m, const fr_dataset *train, const fr_model_config *cfg, size_t k,
                           label_set *sets, fr_log_fn log, void *payload, fr_error *err)
 {
 	size_t n_tasks = fr_model_task_count(m), n = train->n_rows, strat = stratify_task(m);
 	int *fold = malloc(n * sizeof(*fold)), *strata = malloc(n * sizeof(*strata));
 	size_t *rows = malloc(n * sizeof(*rows));
-	unsigned char *has_word = malloc(n + 1);
 	preds_t *p = calloc(n_tasks, sizeof(*p));
-	int rc = (fold && strata && rows && has_word && p) ? 0 : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	int rc = (fold && strata && rows && p) ? 0 : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 	double train_seconds = 0;
 	fr_tfidf *tf = NULL;
 	for (size_t r = 0; rc == 0 && r < n; r++)
@@ -1146,7 +1151,6 @@ static int cross_validate(json_t **cv_out, fr_reliability *cv_rel, double *secon
 	free(fold);
 	free(strata);
 	free(rows);
-	free(has_word);
 	free(p);
 	return rc;
 }
@@ -1216,9 +1220,12 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 	preds_t *test_preds = calloc(n_tasks, sizeof(*test_preds));
 	json_t **cv = calloc(n_tasks, sizeof(*cv));
 	fr_reliability *cv_rel = calloc(n_tasks, sizeof(*cv_rel));
+	/* The cross-validation rows training keeps: what its counts count. */
+	unsigned char *train_words = use_cv ? malloc(train->n_rows + 1) : NULL;
 	json_t *report = NULL, *tasks = json_object();
 	double cv_train_seconds = 0;
-	int rc = (sets && test_preds && cv && cv_rel && tasks) ? 0 : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	int rc = (sets && test_preds && cv && cv_rel && tasks && (train_words || !use_cv))
+	             ? 0 : fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 
 	/* Label sets: the model's, then labels only the data has. */
 	for (size_t t = 0; rc == 0 && t < n_tasks; t++) {
@@ -1237,7 +1244,8 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 		rc = predict_rows(m, test, NULL, test->n_rows, sets, test_preds, err);
 	if (rc == 0 && use_cv) {
 		double t0 = now();
-		rc = cross_validate(cv, cv_rel, &cv_train_seconds, m, train, cfg, opts->cv_folds, sets, log, payload, err);
+		rc = cross_validate(cv, cv_rel, &cv_train_seconds, train_words, m, train, cfg, opts->cv_folds, sets, log,
+		                    payload, err);
 		/* On standard error, not in the report: the same model and data
 		 * give a byte-identical report. */
 		if (rc == 0)
@@ -1265,9 +1273,10 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 			json_array_append_new(names, json_string(ls->names[l]));
 		json_t *task = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
 			"labels", names,
-			"label_notes", label_notes(m, t, ls, use_cv ? train : NULL, test_preds[t].n ? &tm : NULL),
-			"train_counts", counts_json(use_cv ? train : NULL, t, ls),
-			"test_counts", counts_json(test, t, ls),
+			"label_notes", label_notes(m, t, ls, use_cv ? train : NULL, train_words,
+			                           test_preds[t].n ? &tm : NULL),
+			"train_counts", counts_json(use_cv ? train : NULL, t, ls, train_words),
+			"test_counts", counts_json(test, t, ls, NULL),
 			"test", fig,
 			"baseline", base);
 		fr_metrics_dispose(&tm);
@@ -1360,6 +1369,7 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 	free(test_preds);
 	free(cv);
 	free(cv_rel);
+	free(train_words);
 	json_decref(tasks);
 	if (rc < 0) {
 		json_decref(report);

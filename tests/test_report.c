@@ -1116,6 +1116,49 @@ static void test_report__cv_checks_count_rows_trained_on(void **state)
 	fr_dataset_dispose(&train);
 }
 
+/* Regression (with --cv the report counted the training rows fr_model_train
+ * leaves out for having no word: the per-label "training rows" said 3 for
+ * a label the model has 2 rows of, and the calibration note took the row
+ * left out for one with no out-of-fold score; a label whose rows with
+ * words are all in one document, and whose "***" row is in another, got
+ * no note that cross-validation by document cannot test it): the counts
+ * and notes drawn from the cross-validation data count the rows trained
+ * on, as the model's own counts do. */
+static void test_report__cv_counts_rows_trained_on(void **state)
+{
+	fixture *f = *state;
+	char csv[4096];
+	snprintf(csv, sizeof(csv), "%s%s", train_csv,
+	         "25,g,Nuclear warheads and the threat of atomic escalation,nuclear\n"
+	         "26,g,Atomic weapons and a nuclear threat loom,nuclear\n"
+	         "27,h,***,nuclear\n");
+	fr_dataset train;
+	fr_model *m = NULL;
+	fr_error err = FR_ERROR_INIT;
+	fr_report_options o = FR_REPORT_OPTIONS_INIT;
+	json_t *r = NULL;
+	load_csv(f, &train, "nuclear_train.csv", csv, NULL, 0);
+	assert_int_equal(fr_model_train(&m, &train, &f->cfg, NULL, 0, NULL, NULL, &err), 0);
+	assert_int_equal(fr_model_rows_without_words(m), 1);
+	o.cv_folds = 3;
+	assert_int_equal(fr_report_build(&r, m, "models/nuclear", &f->test, &train, &f->cfg, &o, NULL, NULL, &err), 0);
+	const json_t *task = json_object_get(json_object_get(r, "tasks"), "frame");
+	const json_t *counts = json_object_get(task, "train_counts");
+	for (size_t l = 0; l < fr_model_label_count(m, 0); l++)
+		assert_int_equal(json_integer_value(json_object_get(counts, fr_model_label_name(m, 0, l))),
+		                 fr_model_label_support(m, 0, l));
+	assert_int_equal(json_integer_value(json_object_get(counts, "nuclear")), 2);
+	const json_t *notes = json_object_get(json_object_get(task, "label_notes"), "nuclear");
+	int one_document = 0;
+	for (size_t i = 0; i < json_array_size(notes); i++)
+		one_document |= strstr(json_string_value(json_array_get(notes, i)),
+		                       "All its training rows are in one document ('g')") != NULL;
+	assert_true(one_document);
+	json_decref(r);
+	fr_model_free(m);
+	fr_dataset_dispose(&train);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1133,6 +1176,7 @@ int main(void)
 		cmocka_unit_test(test_report__macro_over_labels_with_test_rows),
 		cmocka_unit_test(test_report__empty_texts_in_provenance),
 		cmocka_unit_test(test_report__cv_checks_count_rows_trained_on),
+		cmocka_unit_test(test_report__cv_counts_rows_trained_on),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
