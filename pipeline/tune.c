@@ -872,15 +872,24 @@ static int pick_tasks(tune_ctx *c, const fr_tune_options *opts, json_t *skipped,
 	                    opts->target ? opts->target : "");
 }
 
+/* Whether some point can train on row r of a tuned task: it has a label
+ * and a word. A row without one (no token at all: "***") has no feature
+ * in any vectorizer setting, and folds leave it out of training. */
+static int some_point_trains_on(const tune_ctx *c, const tune_task *task, size_t r)
+{
+	return task->y[r] >= 0 && c->tokens[1][r].count > 0;
+}
+
 /* --tune-for: FR_EINVALID when in every tuned task that has the label all
- * its rows are in one document. Folds grouped by document then never train
- * and test on it at once (the fold holding the document trains without
- * it, the others test without it), so its F1 is 0 at every point and the
- * search could only keep the config's own point. */
+ * its rows some point trains on are in one document. Folds grouped by
+ * document then never train and test on it at once (the fold holding the
+ * document trains without it, the others test without it), so its F1 is 0
+ * at every point and the search could only keep the config's own point. */
 static int check_target_documents(const tune_ctx *c, const char *target, fr_error *err)
 {
 	const fr_dataset *ds = c->ds;
 	const char *doc = NULL;
+	int wordless = 0;
 	for (size_t t = 0; target && t < c->n_tasks; t++) {
 		const tune_task *task = &c->tasks[t];
 		const char *one = NULL;
@@ -889,6 +898,10 @@ static int check_target_documents(const tune_ctx *c, const char *target, fr_erro
 		for (size_t r = 0; r < ds->n_rows; r++) {
 			if (task->y[r] != task->target)
 				continue;
+			if (!some_point_trains_on(c, task, r)) {
+				wordless = 1;
+				continue;
+			}
 			if (one != NULL && strcmp(one, ds->docs[r]) != 0)
 				return 0;
 			one = ds->docs[r];
@@ -898,9 +911,38 @@ static int check_target_documents(const tune_ctx *c, const char *target, fr_erro
 	}
 	if (doc == NULL)
 		return 0;
-	return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%.40s': all its rows are in document '%.56s', "
+	return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%.40s': all its rows%s are in document '%.56s', "
 	                    "which grouped folds never split, so its F1 is 0 at every point; label it in another "
-	                    "document or drop --tune-for", target, doc);
+	                    "document or drop --tune-for", target, wordless ? " with a word" : "", doc);
+}
+
+/* --tune: FR_EINVALID when fewer than two of the groups documents (two or
+ * more) have a row some point trains on. Every document is in a fold, and
+ * a fold holding out only the others' rows has nothing to score, as a row
+ * without a word gets the same label from any classifier. */
+static int check_documents(const tune_ctx *c, size_t groups, fr_error *err)
+{
+	const fr_dataset *ds = c->ds;
+	const char **docs = malloc((ds->n_rows + 1) * sizeof(*docs));
+	size_t used = 0;
+	if (docs == NULL)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	for (size_t r = 0; r < ds->n_rows; r++) {
+		size_t t = 0;
+		while (t < c->n_tasks && !some_point_trains_on(c, &c->tasks[t], r))
+			t++;
+		if (t < c->n_tasks)
+			docs[used++] = ds->docs[r];
+	}
+	size_t have = fr_cv_group_count(used, docs);
+	free(docs);
+	if (used > 0 && have == 0)
+		return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	if (have >= 2)
+		return 0;
+	return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune needs two documents or more with a row to train on "
+	                    "(a label and a word) to cross-validate; %zu of the %zu %s one", have, groups,
+	                    have == 1 ? "has" : "have");
 }
 
 /* Tokens and stems of every row, with the config's stop words flagged or
@@ -978,7 +1020,17 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 		rc = fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune needs two documents or more to cross-validate");
 		goto done;
 	}
-	if ((rc = check_target_documents(c, opts->target, err)) < 0)
+
+	/* Tokens and stems once: with the config's stop words flagged as
+	 * training would, and without when it has any. The checks count the
+	 * rows they give a word. */
+	int has_stop = fr_model_config_has_stops(cfg);
+	rc = tokenize_all(&c->tokens[1], ds, cfg, has_stop, err);
+	if (rc == 0 && has_stop)
+		rc = tokenize_all(&c->tokens[0], ds, cfg, 0, err);
+	if (rc < 0)
+		goto done;
+	if ((rc = check_documents(c, groups, err)) < 0 || (rc = check_target_documents(c, opts->target, err)) < 0)
 		goto done;
 	if (c->k > groups)
 		c->k = groups;
@@ -1016,15 +1068,6 @@ int fr_tune(fr_model_config *cfg, const fr_dataset *ds, const fr_tune_options *o
 	}
 	for (size_t i = 0; i < MAX_POINTS * c->repeats * c->k * c->n_tasks; i++)
 		c->score[i] = NAN;
-
-	/* Tokens and stems once: with the config's stop words flagged as
-	 * training would, and without when it has any. */
-	int has_stop = fr_model_config_has_stops(cfg);
-	rc = tokenize_all(&c->tokens[1], ds, cfg, has_stop, err);
-	if (rc == 0 && has_stop)
-		rc = tokenize_all(&c->tokens[0], ds, cfg, 0, err);
-	if (rc < 0)
-		goto done;
 
 	/* Pass 1: the config's own point, then the word grid. Its solver is
 	 * what training resolves "auto" to. */

@@ -640,7 +640,42 @@ static void test_tune__errors(void **state)
 	err = (fr_error)FR_ERROR_INIT;
 	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, NULL, NULL, &err), FR_EINVALID);
 	assert_non_null(strstr(err.message, "label it in another document or drop --tune-for"));
+
+	/* Regression (both checks counted rows no point trains on, as they have
+	 * no word: a "***" row of pro_russia in a second document let it pass,
+	 * and the search ran with its F1 0 at every point; a document of such
+	 * rows made two to cross-validate, one fold scoring only "***"): they
+	 * count rows with a label and a word. */
+	assert_int_equal(test_write_text(f->path, "id,document,text,stance\n"
+	                                 "1,d1,talks resumed,neutral\n"
+	                                 "2,d1,nato provoked the war,pro_russia\n"
+	                                 "3,d1,the west provoked it,pro_russia\n"
+	                                 "4,d2,tanks rolled in,pro_ukraine\n"
+	                                 "5,d3,talks stalled,neutral\n"
+	                                 "6,d4,more tanks,pro_ukraine\n"
+	                                 "7,d5,***,pro_russia\n"), 0);
+	fr_dataset_dispose(&f->ds);
+	assert_int_equal(fr_dataset_load(&f->ds, f->path, NULL, 0, &err), 0);
+	err = (fr_error)FR_ERROR_INIT;
+	o.target = "pro_russia";
+	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, NULL, NULL, &err), FR_EINVALID);
+	assert_null(rec);
+	assert_string_equal(err.message, "--tune-for 'pro_russia': all its rows with a word are in document 'd1', "
+	                                 "which grouped folds never split, so its F1 is 0 at every point; label it "
+	                                 "in another document or drop --tune-for");
 	o.target = NULL;
+	assert_int_equal(test_write_text(f->path, "id,document,text,stance\n"
+	                                 "1,d1,talks resumed,neutral\n"
+	                                 "2,d1,tanks rolled in,pro_ukraine\n"
+	                                 "3,d2,***,neutral\n"
+	                                 "4,d2,* * *,pro_ukraine\n"), 0);
+	fr_dataset_dispose(&f->ds);
+	assert_int_equal(fr_dataset_load(&f->ds, f->path, NULL, 0, &err), 0);
+	err = (fr_error)FR_ERROR_INIT;
+	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, NULL, NULL, &err), FR_EINVALID);
+	assert_null(rec);
+	assert_string_equal(err.message, "--tune needs two documents or more with a row to train on (a label and a "
+	                                 "word) to cross-validate; 1 of the 2 has one");
 }
 
 /* --tune-for: the objective is that label's F1; the record says so. */
