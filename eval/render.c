@@ -1848,16 +1848,23 @@ static void write_files_line(render *r, const json_t *files, const char *path, c
 	out_fmt(r, ", later files over earlier ones: %s rows", fmt_count(&n, rows));
 }
 
+/* "; N rows left out: their text WHY", when count (a number of rows) is
+ * above 0. */
+static void write_left_out(render *r, const json_t *count, const char *why)
+{
+	numbuf n = { "" };
+	double x = jdouble(count, 0.0);
+
+	if (x > 0.0)
+		out_fmt(r, "; %s %s left out: %s text %s", fmt_count(&n, count), x == 1.0 ? "row" : "rows",
+		        x == 1.0 ? "its" : "their", why);
+}
+
 /* "; N rows left out: their text is empty", when a data set had such rows
  * (its "empty_texts"): they are in no figure. */
 static void write_empty_texts(render *r, const json_t *data)
 {
-	numbuf n = { "" };
-	double x = jdouble(json_object_get(data, "empty_texts"), 0.0);
-
-	if (x > 0.0)
-		out_fmt(r, "; %s %s left out: %s text is empty", fmt_count(&n, json_object_get(data, "empty_texts")),
-		        x == 1.0 ? "row" : "rows", x == 1.0 ? "its" : "their");
+	write_left_out(r, json_object_get(data, "empty_texts"), "is empty");
 }
 
 /* Provenance's note when the cross-validation data is not what the model
@@ -1930,6 +1937,8 @@ static void write_provenance(render *r, const json_t *report)
 	out_byte(r, ' ');
 	write_files_line(r, json_object_get(model, "training_files"), jstr(model, "training_data"),
 	                 json_object_get(model, "training_rows"), jstr(model, "training_data_sha256"));
+	/* Rows training left out, as train's summary counts them. */
+	write_left_out(r, json_object_get(model, "training_rows_without_words"), "has no known word");
 	item_close(r);
 
 	item_open(r);

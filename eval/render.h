@@ -14,7 +14,9 @@ struct json_t;
  *   "framer_version": "0.1.0",
  *   "model":  {"path", "config": {...}, "vocabulary_size": int, "training_data",
  *              "training_data_sha256", "training_files": [{"path", "sha256"}, ...],
- *              "training_rows": int},     training_data: the first of training_files
+ *              "training_rows": int,      training_data: the first of training_files
+ *              "training_rows_without_words": int}  only when above 0 (model.json's
+ *              training.rows_without_words): rows left out of training, not in training_rows
  *   "data":   {"path", "sha256", "rows": int, "empty_texts": int,      the held-out test file
  *              "rows_in_training": int or null, "rows_in_training_unknown", "training_file"}
  *              empty_texts: rows left out because their text is empty (in no figure);

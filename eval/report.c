@@ -1334,6 +1334,12 @@ int fr_report_build(json_t **out, const fr_model *m, const char *model_path,
 		if (report == NULL)
 			rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory building the report");
 	}
+	/* Only when there are some, as model.json has them: the report of a
+	 * model without stays the one earlier versions wrote. */
+	if (rc == 0 && fr_model_rows_without_words(m) > 0 &&
+	    json_object_set_new(json_object_get(report, "model"), "training_rows_without_words",
+	                        json_integer((json_int_t)fr_model_rows_without_words(m))) != 0)
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory building the report");
 	if (rc == 0) {
 		/* Flatten cv.data into the layout render.h gives. */
 		json_t *c = json_object_get(report, "cv");

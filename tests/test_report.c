@@ -1159,6 +1159,52 @@ static void test_report__cv_counts_rows_trained_on(void **state)
 	fr_dataset_dispose(&train);
 }
 
+/* Regression (a model whose training left rows out for having no word in
+ * the vocabulary said nothing of them in the report, its training data
+ * line counting only the rows trained on): report.json's
+ * model.training_rows_without_words gives model.json's count, and the
+ * provenance says so; a model without any has neither. */
+static void test_report__training_rows_without_words_in_provenance(void **state)
+{
+	fixture *f = *state;
+	char csv[4096];
+	snprintf(csv, sizeof(csv), "%s%s", train_csv, "25,g,***,talks\n26,g,* * *,blame\n27,h,---,arms\n");
+	fr_dataset train;
+	fr_model *m = NULL;
+	fr_error err = FR_ERROR_INIT;
+	fr_report_options o = FR_REPORT_OPTIONS_INIT;
+	json_t *r = NULL;
+	load_csv(f, &train, "wordless_train.csv", csv, NULL, 0);
+	assert_int_equal(fr_model_train(&m, &train, &f->cfg, NULL, 0, NULL, NULL, &err), 0);
+	assert_int_equal(fr_model_rows_without_words(m), 3);
+	o.cv_folds = 0;
+	assert_int_equal(fr_report_build(&r, m, "models/wordless", &f->test, NULL, &f->cfg, &o, NULL, NULL, &err), 0);
+	const json_t *model = json_object_get(r, "model");
+	assert_int_equal(json_integer_value(json_object_get(model, "training_rows")), 24);
+	assert_true(json_is_integer(json_object_get(model, "training_rows_without_words")));
+	assert_int_equal(json_integer_value(json_object_get(model, "training_rows_without_words")), 3);
+	char *md = render_to_string(r, 0);
+	char *html = render_to_string(r, 1);
+	char *line = line_of(md, "\n- **Training data:** ");
+	assert_non_null(line);
+	assert_non_null(strstr(line, ", 24 rows, sha256 "));
+	assert_non_null(strstr(line, "; 3 rows left out: their text has no known word"));
+	free(line);
+	assert_non_null(strstr(html, "; 3 rows left out: their text has no known word"));
+	free(md);
+	free(html);
+	json_decref(r);
+	fr_model_free(m);
+	fr_dataset_dispose(&train);
+	/* None left out: no key, nothing said. */
+	r = build(f, 0);
+	assert_null(json_object_get(json_object_get(r, "model"), "training_rows_without_words"));
+	md = render_to_string(r, 0);
+	assert_null(strstr(md, "no known word"));
+	free(md);
+	json_decref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1177,6 +1223,7 @@ int main(void)
 		cmocka_unit_test(test_report__empty_texts_in_provenance),
 		cmocka_unit_test(test_report__cv_checks_count_rows_trained_on),
 		cmocka_unit_test(test_report__cv_counts_rows_trained_on),
+		cmocka_unit_test(test_report__training_rows_without_words_in_provenance),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
