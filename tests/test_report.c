@@ -673,6 +673,20 @@ static void load_csv(fixture *f, fr_dataset *ds, const char *name, const char *c
 	assert_int_equal(fr_dataset_load(ds, path, tasks, n_tasks, &err), 0);
 }
 
+/* The fixture's training rows and more_rows, loaded into train as name,
+ * and a model trained on them with the fixture's config (owned). */
+static fr_model *train_with(fixture *f, fr_dataset *train, const char *name, const char *more_rows)
+{
+	char csv[4096];
+	fr_model *m = NULL;
+	fr_error err = FR_ERROR_INIT;
+	snprintf(csv, sizeof(csv), "%s%s", train_csv, more_rows);
+	load_csv(f, train, name, csv, NULL, 0);
+	if (fr_model_train(&m, train, &f->cfg, NULL, 0, NULL, NULL, &err) != 0)
+		fail_msg("%s:%zu: %s", err.source, err.line, err.message);
+	return m;
+}
+
 /* The line of s that starts with prefix, as a malloc'd string; NULL when
  * there is none. */
 static char *line_of(const char *s, const char *prefix)
@@ -805,15 +819,11 @@ static void test_report__cv_label_means_skip_folds_without_it(void **state)
 		"26,g,Talks on a ceasefire between the sides,talks\n"
 		"27,h,Atomic weapons and a nuclear threat loom,nuclear\n"
 		"28,h,Russian war crimes in the occupied towns,blame\n";
-	char csv[4096];
-	snprintf(csv, sizeof(csv), "%s%s", train_csv, rare_rows);
 	fr_dataset train;
-	fr_model *m = NULL;
+	fr_model *m = train_with(f, &train, "rare_train.csv", rare_rows);
 	fr_error err = FR_ERROR_INIT;
 	fr_report_options o = FR_REPORT_OPTIONS_INIT;
 	json_t *r = NULL;
-	load_csv(f, &train, "rare_train.csv", csv, NULL, 0);
-	assert_int_equal(fr_model_train(&m, &train, &f->cfg, NULL, 0, NULL, NULL, &err), 0);
 	o.cv_folds = 3;
 	assert_int_equal(fr_report_build(&r, m, "models/rare", &f->test, &train, &f->cfg, &o, NULL, NULL, &err), 0);
 
@@ -995,6 +1005,24 @@ static void test_report__macro_over_labels_with_test_rows(void **state)
 	fr_dataset_dispose(&test);
 }
 
+/* report.md's Provenance item `what` (e.g. "Test data") holds rows and
+ * left_out, and report.html left_out too. */
+static void provenance_says(const json_t *r, const char *what, const char *rows, const char *left_out)
+{
+	char *md = render_to_string(r, 0);
+	char *html = render_to_string(r, 1);
+	char head[64];
+	snprintf(head, sizeof(head), "\n- **%s:** ", what);
+	char *line = line_of(md, head);
+	assert_non_null(line);
+	assert_non_null(strstr(line, rows));
+	assert_non_null(strstr(line, left_out));
+	free(line);
+	assert_non_null(strstr(html, left_out));
+	free(md);
+	free(html);
+}
+
 /* Regression (test rows with an empty text were dropped without a word in
  * the report): report.json's data.empty_texts counts them, and the
  * provenance says so; none, nothing is said. */
@@ -1017,22 +1045,13 @@ static void test_report__empty_texts_in_provenance(void **state)
 	assert_int_equal(json_integer_value(json_object_get(data, "rows")), 2);
 	assert_true(json_is_integer(json_object_get(data, "empty_texts")));
 	assert_int_equal(json_integer_value(json_object_get(data, "empty_texts")), 1);
-	char *md = render_to_string(r, 0);
-	char *html = render_to_string(r, 1);
-	char *line = line_of(md, "\n- **Test data:** ");
-	assert_non_null(line);
-	assert_non_null(strstr(line, ", 2 rows, sha256 "));
-	assert_non_null(strstr(line, "; 1 row left out: its text is empty"));
-	free(line);
-	assert_non_null(strstr(html, "; 1 row left out: its text is empty"));
-	free(md);
-	free(html);
+	provenance_says(r, "Test data", ", 2 rows, sha256 ", "; 1 row left out: its text is empty");
 	json_decref(r);
 	/* None left out: nothing said; with cross-validation, its data's count too. */
 	r = build(f, 3);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "data"), "empty_texts")), 0);
 	assert_true(json_is_integer(json_object_get(json_object_get(r, "cv"), "empty_texts")));
-	md = render_to_string(r, 0);
+	char *md = render_to_string(r, 0);
 	assert_null(strstr(md, "left out: "));
 	free(md);
 	json_decref(r);
@@ -1127,18 +1146,14 @@ static void test_report__cv_checks_count_rows_trained_on(void **state)
 static void test_report__cv_counts_rows_trained_on(void **state)
 {
 	fixture *f = *state;
-	char csv[4096];
-	snprintf(csv, sizeof(csv), "%s%s", train_csv,
-	         "25,g,Nuclear warheads and the threat of atomic escalation,nuclear\n"
-	         "26,g,Atomic weapons and a nuclear threat loom,nuclear\n"
-	         "27,h,***,nuclear\n");
 	fr_dataset train;
-	fr_model *m = NULL;
+	fr_model *m = train_with(f, &train, "nuclear_train.csv",
+	                         "25,g,Nuclear warheads and the threat of atomic escalation,nuclear\n"
+	                         "26,g,Atomic weapons and a nuclear threat loom,nuclear\n"
+	                         "27,h,***,nuclear\n");
 	fr_error err = FR_ERROR_INIT;
 	fr_report_options o = FR_REPORT_OPTIONS_INIT;
 	json_t *r = NULL;
-	load_csv(f, &train, "nuclear_train.csv", csv, NULL, 0);
-	assert_int_equal(fr_model_train(&m, &train, &f->cfg, NULL, 0, NULL, NULL, &err), 0);
 	assert_int_equal(fr_model_rows_without_words(m), 1);
 	o.cv_folds = 3;
 	assert_int_equal(fr_report_build(&r, m, "models/nuclear", &f->test, &train, &f->cfg, &o, NULL, NULL, &err), 0);
@@ -1167,15 +1182,11 @@ static void test_report__cv_counts_rows_trained_on(void **state)
 static void test_report__training_rows_without_words_in_provenance(void **state)
 {
 	fixture *f = *state;
-	char csv[4096];
-	snprintf(csv, sizeof(csv), "%s%s", train_csv, "25,g,***,talks\n26,g,* * *,blame\n27,h,---,arms\n");
 	fr_dataset train;
-	fr_model *m = NULL;
+	fr_model *m = train_with(f, &train, "wordless_train.csv", "25,g,***,talks\n26,g,* * *,blame\n27,h,---,arms\n");
 	fr_error err = FR_ERROR_INIT;
 	fr_report_options o = FR_REPORT_OPTIONS_INIT;
 	json_t *r = NULL;
-	load_csv(f, &train, "wordless_train.csv", csv, NULL, 0);
-	assert_int_equal(fr_model_train(&m, &train, &f->cfg, NULL, 0, NULL, NULL, &err), 0);
 	assert_int_equal(fr_model_rows_without_words(m), 3);
 	o.cv_folds = 0;
 	assert_int_equal(fr_report_build(&r, m, "models/wordless", &f->test, NULL, &f->cfg, &o, NULL, NULL, &err), 0);
@@ -1183,23 +1194,14 @@ static void test_report__training_rows_without_words_in_provenance(void **state)
 	assert_int_equal(json_integer_value(json_object_get(model, "training_rows")), 24);
 	assert_true(json_is_integer(json_object_get(model, "training_rows_without_words")));
 	assert_int_equal(json_integer_value(json_object_get(model, "training_rows_without_words")), 3);
-	char *md = render_to_string(r, 0);
-	char *html = render_to_string(r, 1);
-	char *line = line_of(md, "\n- **Training data:** ");
-	assert_non_null(line);
-	assert_non_null(strstr(line, ", 24 rows, sha256 "));
-	assert_non_null(strstr(line, "; 3 rows left out: their text has no known word"));
-	free(line);
-	assert_non_null(strstr(html, "; 3 rows left out: their text has no known word"));
-	free(md);
-	free(html);
+	provenance_says(r, "Training data", ", 24 rows, sha256 ", "; 3 rows left out: their text has no known word");
 	json_decref(r);
 	fr_model_free(m);
 	fr_dataset_dispose(&train);
 	/* None left out: no key, nothing said. */
 	r = build(f, 0);
 	assert_null(json_object_get(json_object_get(r, "model"), "training_rows_without_words"));
-	md = render_to_string(r, 0);
+	char *md = render_to_string(r, 0);
 	assert_null(strstr(md, "no known word"));
 	free(md);
 	json_decref(r);

@@ -575,6 +575,21 @@ static void test_tune__multilabel_tasks_are_skipped(void **state)
 	assert_non_null(strstr(err.message, "--tune-for 'pea': no tuned task has that label"));
 }
 
+/* Writes csv as the fixture's data, loads it and checks that fr_tune
+ * refuses it before the search (FR_EINVALID, no record); err (reset
+ * first) holds why. */
+static void refused(fixture *f, const fr_tune_options *o, const char *csv, fr_error *err)
+{
+	json_t *rec = NULL;
+	*err = (fr_error)FR_ERROR_INIT;
+	assert_int_equal(test_write_text(f->path, csv), 0);
+	fr_dataset_dispose(&f->ds);
+	if (fr_dataset_load(&f->ds, f->path, NULL, 0, err) != 0)
+		fail_msg("%s:%zu: %s", err->source, err->line, err->message);
+	assert_int_equal(fr_tune(&f->cfg, &f->ds, o, &rec, NULL, NULL, err), FR_EINVALID);
+	assert_null(rec);
+}
+
 /* Data errors: {what is wrong, what the message says}. */
 static void test_tune__errors(void **state)
 {
@@ -612,33 +627,25 @@ static void test_tune__errors(void **state)
 	 * in one document searched for 13 s with F1 0 at every point and kept
 	 * the config's own): grouped folds can never score it, so it is
 	 * refused before the search, naming the document. */
-	assert_int_equal(test_write_text(f->path, "id,document,text,stance\n"
-	                                 "1,d1,talks resumed,neutral\n"
-	                                 "2,d1,nato provoked the war,pro_russia\n"
-	                                 "3,d1,the west provoked it,pro_russia\n"
-	                                 "4,d2,tanks rolled in,pro_ukraine\n"
-	                                 "5,d3,talks stalled,neutral\n"
-	                                 "6,d4,more tanks,pro_ukraine\n"), 0);
-	fr_dataset_dispose(&f->ds);
-	assert_int_equal(fr_dataset_load(&f->ds, f->path, NULL, 0, &err), 0);
-	err = (fr_error)FR_ERROR_INIT;
+	static const char *one_document = "id,document,text,stance\n"
+	                                  "1,d1,talks resumed,neutral\n"
+	                                  "2,d1,nato provoked the war,pro_russia\n"
+	                                  "3,d1,the west provoked it,pro_russia\n"
+	                                  "4,d2,tanks rolled in,pro_ukraine\n"
+	                                  "5,d3,talks stalled,neutral\n"
+	                                  "6,d4,more tanks,pro_ukraine\n";
 	o.target = "pro_russia";
-	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, NULL, NULL, &err), FR_EINVALID);
-	assert_null(rec);
+	refused(f, &o, one_document, &err);
 	assert_string_equal(err.message, "--tune-for 'pro_russia': all its rows are in document 'd1', which grouped "
 	                                 "folds never split, so its F1 is 0 at every point; label it in another "
 	                                 "document or drop --tune-for");
 	/* Long names are cut so the message stays whole. */
 	o.target = "pro_ukraine";
-	assert_int_equal(test_write_text(f->path, "id,document,text,stance\n"
-	                                 "1,d1,talks resumed,neutral\n"
-	                                 "2,d1_0123456789_0123456789_0123456789_0123456789_0123456789_0123456789,"
-	                                 "tanks rolled in,pro_ukraine\n"
-	                                 "3,d2,talks stalled,neutral\n"), 0);
-	fr_dataset_dispose(&f->ds);
-	assert_int_equal(fr_dataset_load(&f->ds, f->path, NULL, 0, &err), 0);
-	err = (fr_error)FR_ERROR_INIT;
-	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, NULL, NULL, &err), FR_EINVALID);
+	refused(f, &o, "id,document,text,stance\n"
+	               "1,d1,talks resumed,neutral\n"
+	               "2,d1_0123456789_0123456789_0123456789_0123456789_0123456789_0123456789,"
+	               "tanks rolled in,pro_ukraine\n"
+	               "3,d2,talks stalled,neutral\n", &err);
 	assert_non_null(strstr(err.message, "label it in another document or drop --tune-for"));
 
 	/* Regression (both checks counted rows no point trains on, as they have
@@ -646,34 +653,19 @@ static void test_tune__errors(void **state)
 	 * and the search ran with its F1 0 at every point; a document of such
 	 * rows made two to cross-validate, one fold scoring only "***"): they
 	 * count rows with a label and a word. */
-	assert_int_equal(test_write_text(f->path, "id,document,text,stance\n"
-	                                 "1,d1,talks resumed,neutral\n"
-	                                 "2,d1,nato provoked the war,pro_russia\n"
-	                                 "3,d1,the west provoked it,pro_russia\n"
-	                                 "4,d2,tanks rolled in,pro_ukraine\n"
-	                                 "5,d3,talks stalled,neutral\n"
-	                                 "6,d4,more tanks,pro_ukraine\n"
-	                                 "7,d5,***,pro_russia\n"), 0);
-	fr_dataset_dispose(&f->ds);
-	assert_int_equal(fr_dataset_load(&f->ds, f->path, NULL, 0, &err), 0);
-	err = (fr_error)FR_ERROR_INIT;
+	char csv[512];
+	snprintf(csv, sizeof(csv), "%s7,d5,***,pro_russia\n", one_document);
 	o.target = "pro_russia";
-	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, NULL, NULL, &err), FR_EINVALID);
-	assert_null(rec);
+	refused(f, &o, csv, &err);
 	assert_string_equal(err.message, "--tune-for 'pro_russia': all its rows with a word are in document 'd1', "
 	                                 "which grouped folds never split, so its F1 is 0 at every point; label it "
 	                                 "in another document or drop --tune-for");
 	o.target = NULL;
-	assert_int_equal(test_write_text(f->path, "id,document,text,stance\n"
-	                                 "1,d1,talks resumed,neutral\n"
-	                                 "2,d1,tanks rolled in,pro_ukraine\n"
-	                                 "3,d2,***,neutral\n"
-	                                 "4,d2,* * *,pro_ukraine\n"), 0);
-	fr_dataset_dispose(&f->ds);
-	assert_int_equal(fr_dataset_load(&f->ds, f->path, NULL, 0, &err), 0);
-	err = (fr_error)FR_ERROR_INIT;
-	assert_int_equal(fr_tune(&f->cfg, &f->ds, &o, &rec, NULL, NULL, &err), FR_EINVALID);
-	assert_null(rec);
+	refused(f, &o, "id,document,text,stance\n"
+	               "1,d1,talks resumed,neutral\n"
+	               "2,d1,tanks rolled in,pro_ukraine\n"
+	               "3,d2,***,neutral\n"
+	               "4,d2,* * *,pro_ukraine\n", &err);
 	assert_string_equal(err.message, "--tune needs two documents or more with a row to train on (a label and a "
 	                                 "word) to cross-validate; 1 of the 2 has one");
 }
