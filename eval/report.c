@@ -1106,8 +1106,11 @@ static int cross_validate(json_t **cv_out, fr_reliability *cv_rel, double *secon
 		rc = fr_tfidf_fit_rows_with_words(tf, NULL, has_word, err);
 	if (rc == 0)
 		rc = cv_check_documents(train, m, has_word, k, err);
-	if (rc == 0 && fr_cv_folds(fold, n, (const char *const *)train->docs, strata, sets[strat].n, k, cfg->classifier.seed) < 0)
-		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+	/* cv_check_documents has made sure of the documents: only memory can fail here. */
+	if (rc == 0 && (rc = fr_cv_folds(fold, n, (const char *const *)train->docs, strata, sets[strat].n, k,
+	                                 cfg->classifier.seed)) < 0)
+		rc = fr_error_set(err, rc, train->path, 0, rc == FR_ENOMEM ? "out of memory"
+		                  : "%zu-fold cross-validation needs at least %zu documents", k, k);
 	if (rc == 0)
 		rc = cv_check_folds(train, fold, k, m, sets, tf, err);
 	fr_tfidf_free(tf);
