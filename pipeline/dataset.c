@@ -432,8 +432,9 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 			doc_col = i;
 	}
 	/* framer's own output, used as labeled data: evaluate warns that its
-	 * labels are the model's unless checked. */
-	for (size_t i = 0; !later && i < n_cols && ds->framer_output == NULL; i++) {
+	 * labels are the model's unless checked, train when a later file
+	 * replaces its rows (corrections given before the base). */
+	for (size_t i = 0; i < n_cols && ds->framer_output == NULL; i++) {
 		size_t of = about_which(header[i], header, n_cols);
 		if (of < n_cols)
 			ds->framer_output = column_about(header[i], header[of]);
@@ -687,9 +688,9 @@ static int add_task(fr_dataset *ds, size_t cap, const char *name, size_t file)
 
 /* Moves the rows of src (file number `file`) into ds: overrides by id, or
  * appends. `by_id` maps ds's given ids to a slot of row_of (the last row with
- * that id). */
+ * that id). outputs[f]: the framer output whose layout file f has, or NULL. */
 static int merge(fr_dataset *ds, size_t *cap, fr_dataset *src, size_t file, fr_strmap *by_id,
-                 size_t **row_of, size_t *row_of_cap, fr_error *err)
+                 size_t **row_of, size_t *row_of_cap, const char *const *outputs, fr_error *err)
 {
 	const char *path = ds->paths[file];
 	size_t map[64 + 1];
@@ -718,6 +719,12 @@ static int merge(fr_dataset *ds, size_t *cap, fr_dataset *src, size_t file, fr_s
 		if (slot >= 0) {
 			d = (*row_of)[slot];
 			ds->overridden++;
+			if (outputs[ds->files[d]] && src->framer_output == NULL && ds->outputs_replaced.rows++ == 0) {
+				ds->outputs_replaced.file = file;
+				ds->outputs_replaced.line = src->lines[r];
+				ds->outputs_replaced.of_file = ds->files[d];
+				ds->outputs_replaced.layout = outputs[ds->files[d]];
+			}
 		} else if (src->texts[r] == NULL) {
 			if (src->given[r] & FR_DATASET_ID_GIVEN) {
 				rc = fr_error_set(err, FR_EFORMAT, path, src->lines[r],
@@ -788,6 +795,7 @@ static int load_files(fr_dataset *ds, const char *const *paths, size_t n_paths,
 	fr_dataset later;
 	fr_strmap *by_id = NULL;
 	size_t *row_of = NULL, row_of_cap = 0, cap = 0;
+	const char **outputs = NULL;
 	fr_dataset_init(&later);
 	if (n_paths == 0)
 		return fr_error_set(err, FR_EINVALID, NULL, 0, "no labeled file to read");
@@ -808,6 +816,11 @@ static int load_files(fr_dataset *ds, const char *const *paths, size_t n_paths,
 		cap *= 2;
 	if (fr_strmap_new(&by_id, ds->n_rows, err) < 0)
 		return FR_ENOMEM;
+	if ((outputs = calloc(n_paths, sizeof(*outputs))) == NULL) {
+		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+		goto done;
+	}
+	outputs[0] = ds->framer_output;
 	for (size_t r = 0; r < ds->n_rows; r++) {
 		uint32_t s = 0;
 		if (!(ds->given[r] & FR_DATASET_ID_GIVEN))
@@ -821,8 +834,9 @@ static int load_files(fr_dataset *ds, const char *const *paths, size_t n_paths,
 	}
 	for (size_t f = 1; f < n_paths; f++) {
 		rc = load_one(&later, paths[f], tasks, n_tasks, ds, NULL, err);
+		outputs[f] = later.framer_output;
 		if (rc == 0)
-			rc = merge(ds, &cap, &later, f, by_id, &row_of, &row_of_cap, err);
+			rc = merge(ds, &cap, &later, f, by_id, &row_of, &row_of_cap, outputs, err);
 		fr_dataset_dispose(&later);
 		if (rc < 0)
 			goto done;
@@ -830,6 +844,7 @@ static int load_files(fr_dataset *ds, const char *const *paths, size_t n_paths,
 done:
 	fr_strmap_free(by_id);
 	free(row_of);
+	free(outputs);
 	fr_dataset_dispose(&later);
 	return rc;
 }

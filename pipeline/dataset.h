@@ -40,6 +40,13 @@ typedef struct fr_dataset {
 	size_t added;        /* rows of a later file that no earlier row had */
 	const char *framer_output; /* "labels.csv" or "review.csv" when the (first) file has
 	                              that output's columns about a task, else NULL */
+	struct {
+		size_t rows;       /* rows of a file in framer's output layout (corrections) that a
+		                      later file not in it replaced: corrections given first? */
+		size_t file, line; /* the first such later row: index into paths, line */
+		size_t of_file;    /* the file in the output layout it replaced a row of */
+		const char *layout; /* that file's: "review.csv" or "labels.csv" */
+	} outputs_replaced;
 } fr_dataset;
 
 #define FR_DATASET_ID_GIVEN 1  /* the id came from the id column, not "<file>:<line>" */

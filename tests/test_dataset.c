@@ -740,6 +740,47 @@ static void test_dataset__corrections(void **state)
 	unlink(fix);
 }
 
+/* Corrections given before the base: a plain file replacing rows of one in
+ * review.csv's layout is counted, its first such row named, for train's
+ * warning; in the right order, or between plain files, nothing is. */
+static void test_dataset__corrections_before_the_base(void **state)
+{
+	(void)state;
+	char base[64], fix[64];
+	fr_dataset ds;
+	fr_error err = FR_ERROR_INIT;
+	static const char review[] = "id,text,stance,confidence_stance,second_stance,margin_stance\n"
+	                             "r2,Second text,pro,0.41,con,0.02\n"
+	                             "r3,Third text,con,0.38,pro,0.01\n";
+	static const char plain[] = "id,text,stance\n"
+	                            "r1,First text,pro\n"
+	                            "r2,Second text,con\n"
+	                            "r3,Third text,pro\n";
+	load_two(&ds, review, plain, NULL, 0, 0, &err, fix, base);
+	assert_string_equal(ds.framer_output, "review.csv");
+	assert_int_equal(ds.outputs_replaced.rows, 2);
+	assert_int_equal(ds.outputs_replaced.file, 1);
+	assert_int_equal(ds.outputs_replaced.line, 3);
+	assert_int_equal(ds.outputs_replaced.of_file, 0);
+	assert_string_equal(ds.outputs_replaced.layout, "review.csv");
+	assert_string_equal(ds.labels[0][0], "con"); /* r2: the base's label won */
+	fr_dataset_dispose(&ds);
+	unlink(base);
+	unlink(fix);
+	load_two(&ds, plain, review, NULL, 0, 0, &err, base, fix);
+	assert_int_equal(ds.overridden, 2);
+	assert_int_equal(ds.outputs_replaced.rows, 0);
+	fr_dataset_dispose(&ds);
+	unlink(base);
+	unlink(fix);
+	load_two(&ds, plain, plain, NULL, 0, 0, &err, base, fix);
+	assert_int_equal(ds.overridden, 3);
+	assert_int_equal(ds.outputs_replaced.rows, 0);
+	fr_dataset_dispose(&ds);
+	unlink(base);
+	unlink(fix);
+}
+
 static void test_dataset__corrections_tasks(void **state)
 {
 	(void)state;
@@ -1006,6 +1047,7 @@ int main(void)
 		cmocka_unit_test(test_dataset__label_cells_are_trimmed),
 		cmocka_unit_test(test_dataset__blank_texts_are_empty),
 		cmocka_unit_test(test_dataset__corrections),
+		cmocka_unit_test(test_dataset__corrections_before_the_base),
 		cmocka_unit_test(test_dataset__corrections_tasks),
 		cmocka_unit_test(test_dataset__corrections_errors),
 		cmocka_unit_test(test_dataset__labels_csv_doc_keeps_documents),

@@ -1322,6 +1322,33 @@ static void test_e2e__failed_run_keeps_folders_named_through_dotdot(void **state
 	assert_int_equal(run("test -d %s/dd/o && ! test -e %s/dd/made", tmp, tmp), 0);
 }
 
+/* Corrections given before the base are lost to it: train warns, naming
+ * the base's first row that replaced one, and says to give them last; in
+ * that order it says nothing. */
+static void test_e2e__corrections_before_the_base_warned(void **state)
+{
+	(void)state;
+	write_file("fix_base.csv", tiny_labeled);
+	write_file("fix_review.csv", "id,text,stance,confidence_stance,second_stance,margin_stance\n"
+	                             "4,The West provoked Russia with weapons for Kyiv,pro_ukraine,0.52,pro_russia,0.04\n");
+	assert_int_equal(run("%s train --data %s/fix_review.csv --data %s/fix_base.csv --model %s/fix_m --quiet",
+	                     FR_FRAMER, tmp, tmp, tmp), 0);
+	char *err = stderr_text();
+	assert_non_null(err);
+	assert_non_null(strstr(err, "framer: warning: "));
+	assert_non_null(strstr(err, "/fix_base.csv:5: replaces the row with its id from "));
+	assert_non_null(strstr(err, "/fix_review.csv, which has review.csv's layout and comes before it (1 row so "
+	                            "replaced in all)"));
+	assert_non_null(strstr(err, "give corrections last"));
+	free(err);
+	assert_int_equal(run("%s train --data %s/fix_base.csv --data %s/fix_review.csv --model %s/fix_m --quiet",
+	                     FR_FRAMER, tmp, tmp, tmp), 0);
+	err = stderr_text();
+	assert_non_null(err);
+	assert_null(strstr(err, "replaces the row"));
+	free(err);
+}
+
 /* Two runs never write into one folder at once. Held by another run (here
  * this test, as framer holds it: flock), a classify into it is refused,
  * exit 4 naming it, the folder left as it was; an evaluate --report waits
@@ -1403,6 +1430,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__few_multilabel_rows_warned),
 		cmocka_unit_test(test_e2e__failed_run_keeps_folders_named_through_dotdot),
 		cmocka_unit_test(test_e2e__one_run_writes_a_folder_at_a_time),
+		cmocka_unit_test(test_e2e__corrections_before_the_base_warned),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -73,6 +73,24 @@ static void log_line(void *payload, const char *message)
 		cli_say("%s", message);
 }
 
+/* Corrections given before the base (--data corrections.csv --data
+ * train.csv): the base's rows win and the corrections are lost, with
+ * nothing to show for it but a count. A file in review.csv's or
+ * labels.csv's layout is framer's output, so corrections or predictions;
+ * a plain labeled file replacing its rows is most likely that mistake. */
+static void warn_outputs_replaced(const fr_dataset *ds)
+{
+	if (ds->outputs_replaced.rows == 0)
+		return;
+	cli_warnf("%s:%zu: replaces the row with its id from %s, which has %s's layout and comes before it "
+	          "(%zu row%s so replaced in all): a later --data file's rows win, so if those were corrections "
+	          "they are lost; give corrections last (--data %s --data %s)",
+	          ds->paths[ds->outputs_replaced.file], ds->outputs_replaced.line,
+	          ds->paths[ds->outputs_replaced.of_file], ds->outputs_replaced.layout, ds->outputs_replaced.rows,
+	          ds->outputs_replaced.rows == 1 ? "" : "s",
+	          ds->paths[ds->outputs_replaced.file], ds->paths[ds->outputs_replaced.of_file]);
+}
+
 int cmd_train(int argc, char **argv)
 {
 	train_args a = { 0 };
@@ -177,6 +195,8 @@ int cmd_train(int argc, char **argv)
 		code = cli_fail(cli_exit_for(rc), &err);
 		goto done;
 	}
+	/* Said once training has succeeded: a failed run prints one line. */
+	warn_outputs_replaced(&ds);
 	if (tuning) {
 		rc = fr_model_set_tuning(model, tuning, &err);
 		tuning = NULL;
