@@ -114,18 +114,33 @@ void fr_remove_flat_dir(const char *dir)
 
 int fr_dir_lock(const char *dir, int wait, int *fd_out)
 {
-	*fd_out = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (*fd_out < 0)
-		return 0;
-	int rc;
-	while ((rc = flock(*fd_out, LOCK_EX | (wait ? 0 : LOCK_NB))) != 0 && errno == EINTR)
-		;
-	if (rc == 0)
-		return 0;
-	int busy = errno == EWOULDBLOCK;
-	close(*fd_out);
-	*fd_out = -1;
-	return busy ? -1 : 0;
+	/* A lock is the folder's, not its name's: the run waited for may
+	 * remove the folder it made (it failed, or a signal ended it), and the
+	 * lock then held is on a folder no longer there. So the folder is made
+	 * again and locked anew, a few times at most. */
+	for (int tries = 0; tries < 8; tries++) {
+		*fd_out = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (*fd_out < 0)
+			return 0;
+		int rc;
+		while ((rc = flock(*fd_out, LOCK_EX | (wait ? 0 : LOCK_NB))) != 0 && errno == EINTR)
+			;
+		if (rc != 0) {
+			int busy = errno == EWOULDBLOCK;
+			close(*fd_out);
+			*fd_out = -1;
+			return busy ? -1 : 0;
+		}
+		struct stat held, named;
+		if (fstat(*fd_out, &held) == 0 && held.st_nlink > 0 && stat(dir, &named) == 0 &&
+		    held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+			return 0;
+		close(*fd_out);
+		*fd_out = -1;
+		if (fr_mkdirs(dir) != 0)
+			return 0;
+	}
+	return 0;
 }
 
 /* Whether s (len bytes) holds a ".." component. */

@@ -1349,16 +1349,51 @@ static void test_e2e__corrections_before_the_base_warned(void **state)
 	free(err);
 }
 
+/* Starts evaluate --report dir while this test holds dir's lock (fd), and
+ * checks that it waits, its report unwritten, however long it is given; then
+ * (with remove, after removing dir as a holder that made it does) lets go,
+ * and the report is written. */
+static void report_waits_for(const char *dir, int fd, int remove)
+{
+	char report[600];
+	snprintf(report, sizeof(report), "%s/report.json", dir);
+	assert_int_equal(run("rm -f %s/report.json %s/report.md %s/report.html", dir, dir, dir), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char cmd[2048];
+		snprintf(cmd, sizeof(cmd), "%s evaluate --model %s --data %s/data/labeled/test.csv --report %s --quiet "
+		         ">/dev/null 2>&1", FR_FRAMER, model, FR_SOURCE_DIR, dir);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	/* Given time to finish (a second and a half; it takes a fraction of
+	 * that), it must still be waiting. */
+	int st = 0;
+	for (int i = 0; i < 150 && waitpid(pid, &st, WNOHANG) == 0; i++) {
+		struct timespec ten_ms = { 0, 10000000 };
+		nanosleep(&ten_ms, NULL);
+	}
+	assert_int_equal(waitpid(pid, &st, WNOHANG), 0);
+	assert_int_equal(access(report, F_OK), -1);
+	if (remove)
+		assert_int_equal(run("rm -rf %s", dir), 0);
+	close(fd);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(access(report, F_OK), 0);
+}
+
 /* Two runs never write into one folder at once. Held by another run (here
  * this test, as framer holds it: flock), a classify into it is refused,
  * exit 4 naming it, the folder left as it was; an evaluate --report waits
- * for the holder to let go, then writes its report. */
+ * for the holder to let go, then writes its report, even when the holder
+ * took the folder away. */
 static void test_e2e__one_run_writes_a_folder_at_a_time(void **state)
 {
 	(void)state;
-	char out[512], report[600];
+	char out[512];
 	snprintf(out, sizeof(out), "%s/held", tmp);
-	snprintf(report, sizeof(report), "%s/report.json", out);
 	assert_int_equal(run("rm -rf %s %s.before && %s classify --model %s --out %s --quiet %s/data/batches/example "
 	                     "&& cp -a %s %s.before", out, out, FR_FRAMER, model, out, FR_SOURCE_DIR, out, out), 0);
 	int fd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* not held by the child below */
@@ -1374,28 +1409,13 @@ static void test_e2e__one_run_writes_a_folder_at_a_time(void **state)
 	free(err);
 	assert_int_equal(run("diff -r %s %s.before", out, out), 0);
 
-	pid_t pid = fork();
-	if (pid == 0) {
-		char cmd[2048];
-		snprintf(cmd, sizeof(cmd), "%s evaluate --model %s --data %s/data/labeled/test.csv --report %s --quiet "
-		         ">/dev/null 2>&1", FR_FRAMER, model, FR_SOURCE_DIR, out);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	assert_true(pid > 0);
-	/* Given time to finish (a second and a half; it takes a fraction of
-	 * that), it must still be waiting, its report unwritten. */
-	int st = 0;
-	for (int i = 0; i < 150 && waitpid(pid, &st, WNOHANG) == 0; i++) {
-		struct timespec ten_ms = { 0, 10000000 };
-		nanosleep(&ten_ms, NULL);
-	}
-	assert_int_equal(waitpid(pid, &st, WNOHANG), 0);
-	assert_int_equal(access(report, F_OK), -1);
-	close(fd);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	assert_int_equal(access(report, F_OK), 0);
+	report_waits_for(out, fd, 0);
+	/* The holder removes the folder it made as it ends (it failed, or a
+	 * signal ended it): the waiting report makes it again. */
+	fd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	report_waits_for(out, fd, 1);
 }
 
 int main(void)

@@ -513,6 +513,10 @@ int cmd_classify(int argc, char **argv)
 	} else {
 		cli_made_begin(&made, out_dir);
 		rc = fr_labels_open(&writer, out_dir, model, &a.formats, &err);
+		/* Refused: the folder is the other run's, even if it was not there
+		 * when this one looked. */
+		if (rc == FR_EBUSY)
+			cli_made_end(&made, 0);
 	}
 	if (rc < 0) {
 		code = cli_fail(FR_EXIT_IO, &err);

@@ -195,8 +195,6 @@ int cmd_train(int argc, char **argv)
 		code = cli_fail(cli_exit_for(rc), &err);
 		goto done;
 	}
-	/* Said once training has succeeded: a failed run prints one line. */
-	warn_outputs_replaced(&ds);
 	if (tuning) {
 		rc = fr_model_set_tuning(model, tuning, &err);
 		tuning = NULL;
@@ -215,6 +213,8 @@ int cmd_train(int argc, char **argv)
 		code = cli_fail(FR_EXIT_IO, &err);
 		goto done;
 	}
+	/* Said once the bundle is written: a failed run prints its one line. */
+	warn_outputs_replaced(&ds);
 	if (!a.quiet) {
 		fputs("framer: ", stderr);
 		cli_put_escaped(stderr, a.data[0]);
