@@ -965,9 +965,12 @@ static int row_labeled(const fr_dataset *train, const fr_model *m, size_t r)
 }
 
 /* k folds need k documents with rows a fold trains on (a label and, in the
- * vocabulary all the rows make, a word: has_word): every document is in a
- * fold, and one holding out only the others' rows has nothing to score, as
- * a row without a word gets the same label from any classifier. */
+ * vocabulary all the rows make, a word: has_word): with fewer, some fold
+ * would hold out only rows no classifier tells apart (a row without a word
+ * gets the same label from any). With k or more such a fold can still
+ * happen, when the assignment gives one only documents of such rows; it is
+ * scored as it is, as evaluate scores such test rows: what the model does
+ * with them. */
 static int cv_check_documents(const fr_dataset *train, const fr_model *m, const unsigned char *has_word, size_t k,
                               fr_error *err)
 {
@@ -1039,19 +1042,19 @@ static int cv_check_fold(const fr_dataset *train, const int *fold, size_t f, siz
 		return 0;
 	char left[128] = "no label";
 	if (kept == 1)
-		snprintf(left, sizeof(left), "one label ('%.64s')", ls->names[only]);
+		snprintf(left, sizeof(left), "one label ('%.24s')", ls->names[only]);
+	/* Names bounded so that the advice at the end fits fr_error's message. */
 	if (out[gone]) {
 		size_t r = first_out[gone];
 		return fr_error_set(err, FR_EFORMAT, train->paths[train->files[r]], train->lines[r],
-		                    "--cv %zu: task '%s': no row labeled '%s' outside fold %zu (this one first) has a "
-		                    "word in the other folds' vocabulary, leaving them %s to train on; give that label "
-		                    "to rows with words in more documents", k, fr_model_task_name(m, t), ls->names[gone],
-		                    f + 1, left);
+		                    "--cv %zu: task '%.16s': no row labeled '%.24s' outside fold %zu (this one first) has "
+		                    "a word the other folds keep, leaving them %s to train on; label rows with words in "
+		                    "more documents", k, fr_model_task_name(m, t), ls->names[gone], f + 1, left);
 	}
 	size_t r = first[gone];
 	return fr_error_set(err, FR_EFORMAT, train->paths[train->files[r]], train->lines[r],
-	                    "--cv %zu: task '%s': every row labeled '%s' (this one first) is in "
-	                    "documents of fold %zu, leaving the other folds %s to train on; %s", k,
+	                    "--cv %zu: task '%.16s': every row labeled '%.24s' (this one first) is in "
+	                    "documents of fold %zu, leaving the others %s; %s", k,
 	                    fr_model_task_name(m, t), ls->names[gone], f + 1, left,
 	                    several_docs[gone] ? "use fewer folds, or give that label to rows of more documents"
 	                                       : "its rows are all in one document: give that label to rows "

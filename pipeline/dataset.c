@@ -686,11 +686,59 @@ static int add_task(fr_dataset *ds, size_t cap, const char *name, size_t file)
 	return 0;
 }
 
+/* While files merge, per row: the file that last gave it a label, and
+ * whether a plain file changed a label that a file in framer's output
+ * layout (corrections) had given, which file, line and which output: for
+ * train's warning on corrections given before the base. NONE: no file. */
+#define NONE ((size_t)-1)
+typedef struct {
+	size_t label_file;
+	size_t lost_to, lost_line, lost_of;
+} label_origin;
+
+typedef struct {
+	label_origin *rows;
+	size_t cap;
+	const char **outputs; /* per file, the framer output whose layout it has, or NULL */
+} origins;
+
+/* Whether row r of src changes a label row d of ds has. */
+static int changes_a_label(const fr_dataset *ds, size_t d, const fr_dataset *src, size_t r, const size_t *task_map)
+{
+	for (size_t t = 0; t < src->n_tasks; t++) {
+		const char *now = ds->labels[task_map[t]][d], *given = src->labels[t][r];
+		if (now != NULL && given != NULL && strcmp(now, given) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Row d is about to take src's row r's labels (file `file`). */
+static void note_label_origin(label_origin *o, const fr_dataset *ds, size_t d, const fr_dataset *src, size_t r,
+                              size_t file, const size_t *task_map, const origins *og)
+{
+	int gives = 0;
+	for (size_t t = 0; t < src->n_tasks; t++)
+		gives |= src->labels[t][r] != NULL;
+	if (!gives)
+		return;
+	if (o->label_file != NONE && changes_a_label(ds, d, src, r, task_map)) {
+		if (og->outputs[file] == NULL && og->outputs[o->label_file] != NULL) {
+			o->lost_to = file;
+			o->lost_line = src->lines[r];
+			o->lost_of = o->label_file;
+		} else if (og->outputs[file] != NULL) {
+			o->lost_to = NONE; /* corrections again, after the plain file */
+		}
+	}
+	o->label_file = file;
+}
+
 /* Moves the rows of src (file number `file`) into ds: overrides by id, or
  * appends. `by_id` maps ds's given ids to a slot of row_of (the last row with
- * that id). outputs[f]: the framer output whose layout file f has, or NULL. */
+ * that id). */
 static int merge(fr_dataset *ds, size_t *cap, fr_dataset *src, size_t file, fr_strmap *by_id,
-                 size_t **row_of, size_t *row_of_cap, const char *const *outputs, fr_error *err)
+                 size_t **row_of, size_t *row_of_cap, origins *og, fr_error *err)
 {
 	const char *path = ds->paths[file];
 	size_t map[64 + 1];
@@ -719,12 +767,6 @@ static int merge(fr_dataset *ds, size_t *cap, fr_dataset *src, size_t file, fr_s
 		if (slot >= 0) {
 			d = (*row_of)[slot];
 			ds->overridden++;
-			if (outputs[ds->files[d]] && src->framer_output == NULL && ds->outputs_replaced.rows++ == 0) {
-				ds->outputs_replaced.file = file;
-				ds->outputs_replaced.line = src->lines[r];
-				ds->outputs_replaced.of_file = ds->files[d];
-				ds->outputs_replaced.layout = outputs[ds->files[d]];
-			}
 		} else if (src->texts[r] == NULL) {
 			if (src->given[r] & FR_DATASET_ID_GIVEN) {
 				rc = fr_error_set(err, FR_EFORMAT, path, src->lines[r],
@@ -740,6 +782,11 @@ static int merge(fr_dataset *ds, size_t *cap, fr_dataset *src, size_t file, fr_s
 			}
 			d = ds->n_rows++;
 			ds->added++;
+			if (fr_grow((void **)&og->rows, &og->cap, d + 1, sizeof(*og->rows)) < 0) {
+				rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
+				goto done;
+			}
+			og->rows[d] = (label_origin){ NONE, NONE, 0, 0 };
 			ds->ids[d] = src->ids[r];
 			ds->docs[d] = src->docs[r];
 			ds->texts[d] = src->texts[r];
@@ -770,6 +817,7 @@ static int merge(fr_dataset *ds, size_t *cap, fr_dataset *src, size_t file, fr_s
 			ds->given[d] |= FR_DATASET_DOC_GIVEN;
 			src->docs[r] = NULL;
 		}
+		note_label_origin(&og->rows[d], ds, d, src, r, file, task_map, og);
 		for (size_t t = 0; t < src->n_tasks; t++) {
 			if (src->labels[t][r] == NULL)
 				continue;
@@ -795,7 +843,7 @@ static int load_files(fr_dataset *ds, const char *const *paths, size_t n_paths,
 	fr_dataset later;
 	fr_strmap *by_id = NULL;
 	size_t *row_of = NULL, row_of_cap = 0, cap = 0;
-	const char **outputs = NULL;
+	origins og = { NULL, 0, NULL };
 	fr_dataset_init(&later);
 	if (n_paths == 0)
 		return fr_error_set(err, FR_EINVALID, NULL, 0, "no labeled file to read");
@@ -816,11 +864,18 @@ static int load_files(fr_dataset *ds, const char *const *paths, size_t n_paths,
 		cap *= 2;
 	if (fr_strmap_new(&by_id, ds->n_rows, err) < 0)
 		return FR_ENOMEM;
-	if ((outputs = calloc(n_paths, sizeof(*outputs))) == NULL) {
+	if ((og.outputs = calloc(n_paths, sizeof(*og.outputs))) == NULL ||
+	    fr_grow((void **)&og.rows, &og.cap, ds->n_rows, sizeof(*og.rows)) < 0) {
 		rc = fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
 		goto done;
 	}
-	outputs[0] = ds->framer_output;
+	og.outputs[0] = ds->framer_output;
+	for (size_t r = 0; r < ds->n_rows; r++) {
+		og.rows[r] = (label_origin){ NONE, NONE, 0, 0 };
+		for (size_t t = 0; t < ds->n_tasks; t++)
+			if (ds->labels[t][r] != NULL)
+				og.rows[r].label_file = 0;
+	}
 	for (size_t r = 0; r < ds->n_rows; r++) {
 		uint32_t s = 0;
 		if (!(ds->given[r] & FR_DATASET_ID_GIVEN))
@@ -834,17 +889,32 @@ static int load_files(fr_dataset *ds, const char *const *paths, size_t n_paths,
 	}
 	for (size_t f = 1; f < n_paths; f++) {
 		rc = load_one(&later, paths[f], tasks, n_tasks, ds, NULL, err);
-		outputs[f] = later.framer_output;
+		og.outputs[f] = later.framer_output;
 		if (rc == 0)
-			rc = merge(ds, &cap, &later, f, by_id, &row_of, &row_of_cap, outputs, err);
+			rc = merge(ds, &cap, &later, f, by_id, &row_of, &row_of_cap, &og, err);
 		fr_dataset_dispose(&later);
 		if (rc < 0)
 			goto done;
 	}
+	/* Corrections lost to a plain file after them, as the rows end up:
+	 * counted, and the first in the files' order named. */
+	for (size_t r = 0; r < ds->n_rows; r++) {
+		const label_origin *o = &og.rows[r];
+		if (o->lost_to == NONE)
+			continue;
+		if (ds->outputs_replaced.rows++ == 0 || o->lost_to < ds->outputs_replaced.file ||
+		    (o->lost_to == ds->outputs_replaced.file && o->lost_line < ds->outputs_replaced.line)) {
+			ds->outputs_replaced.file = o->lost_to;
+			ds->outputs_replaced.line = o->lost_line;
+			ds->outputs_replaced.of_file = o->lost_of;
+			ds->outputs_replaced.layout = og.outputs[o->lost_of];
+		}
+	}
 done:
 	fr_strmap_free(by_id);
 	free(row_of);
-	free(outputs);
+	free(og.rows);
+	free(og.outputs);
 	fr_dataset_dispose(&later);
 	return rc;
 }

@@ -41,8 +41,9 @@ typedef struct fr_dataset {
 	const char *framer_output; /* "labels.csv" or "review.csv" when the (first) file has
 	                              that output's columns about a task, else NULL */
 	struct {
-		size_t rows;       /* rows of a file in framer's output layout (corrections) that a
-		                      later file not in it replaced: corrections given first? */
+		size_t rows;       /* rows whose label a file in framer's output layout (corrections)
+		                      gave and a later file not in it changed, as the rows end up:
+		                      corrections given first? */
 		size_t file, line; /* the first such later row: index into paths, line */
 		size_t of_file;    /* the file in the output layout it replaced a row of */
 		const char *layout; /* that file's: "review.csv" or "labels.csv" */

@@ -909,17 +909,22 @@ static int check_target_documents(const tune_ctx *c, const char *target, fr_erro
 		if (doc == NULL)
 			doc = one;
 	}
+	if (doc == NULL && wordless)
+		return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%.40s': none of its rows has a word, so "
+		                    "no point trains on it and its F1 is 0 at every point; label it in rows with words "
+		                    "or drop --tune-for", target);
 	if (doc == NULL)
 		return 0;
-	return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%.40s': all its rows%s are in document '%.56s', "
+	/* Bounded names: the advice at the end must fit fr_error's message. */
+	return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%.32s': all its rows%s are in document '%.48s', "
 	                    "which grouped folds never split, so its F1 is 0 at every point; label it in another "
 	                    "document or drop --tune-for", target, wordless ? " with a word" : "", doc);
 }
 
 /* --tune: FR_EINVALID when fewer than two of the groups documents (two or
- * more) have a row some point trains on. Every document is in a fold, and
- * a fold holding out only the others' rows has nothing to score, as a row
- * without a word gets the same label from any classifier. */
+ * more) have a row some point trains on: a search needs a fold that trains
+ * on one and scores the other, and a row without a word gets the same
+ * label from any classifier. */
 static int check_documents(const tune_ctx *c, size_t groups, fr_error *err)
 {
 	const fr_dataset *ds = c->ds;

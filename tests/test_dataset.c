@@ -740,9 +740,11 @@ static void test_dataset__corrections(void **state)
 	unlink(fix);
 }
 
-/* Corrections given before the base: a plain file replacing rows of one in
- * review.csv's layout is counted, its first such row named, for train's
- * warning; in the right order, or between plain files, nothing is. */
+/* Corrections given before the base: a plain file changing labels that one
+ * in review.csv's layout gave is counted, its first such row named, for
+ * train's warning; in the right order, between plain files, when the later
+ * file only fixes a text, or when the corrections come again last, nothing
+ * is. */
 static void test_dataset__corrections_before_the_base(void **state)
 {
 	(void)state;
@@ -779,6 +781,27 @@ static void test_dataset__corrections_before_the_base(void **state)
 	fr_dataset_dispose(&ds);
 	unlink(base);
 	unlink(fix);
+	load_two(&ds, review, "id,text\nr2,Second text fixed\n", NULL, 0, 0, &err, fix, base);
+	assert_int_equal(ds.overridden, 1);
+	assert_int_equal(ds.outputs_replaced.rows, 0);
+	fr_dataset_dispose(&ds);
+	unlink(base);
+	unlink(fix);
+
+	char again[64];
+	write_temp(fix, review, strlen(review));
+	write_temp(base, plain, strlen(plain));
+	write_temp(again, review, strlen(review));
+	const char *three[] = { fix, base, again };
+	fr_dataset_init(&ds);
+	assert_int_equal(fr_dataset_load_files(&ds, three, 3, NULL, 0, &err), 0);
+	assert_int_equal(ds.overridden, 4);
+	assert_int_equal(ds.outputs_replaced.rows, 0);
+	assert_string_equal(ds.labels[0][0], "pro");
+	fr_dataset_dispose(&ds);
+	unlink(base);
+	unlink(fix);
+	unlink(again);
 }
 
 static void test_dataset__corrections_tasks(void **state)

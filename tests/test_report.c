@@ -1104,8 +1104,8 @@ static void test_report__cv_checks_count_rows_trained_on(void **state)
 	assert_int_equal(done, 0);
 	assert_int_equal(err.line, 10);
 	assert_string_equal(err.message, "--cv 3: task 'side': no row labeled 'ru' outside fold 3 (this one first) "
-	                                 "has a word in the other folds' vocabulary, leaving them one label ('ua') "
-	                                 "to train on; give that label to rows with words in more documents");
+	                                 "has a word the other folds keep, leaving them one label ('ua') "
+	                                 "to train on; label rows with words in more documents");
 	fr_model_free(m);
 	fr_dataset_dispose(&train);
 	fr_dataset_dispose(&test);

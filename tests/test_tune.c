@@ -660,6 +660,18 @@ static void test_tune__errors(void **state)
 	assert_string_equal(err.message, "--tune-for 'pro_russia': all its rows with a word are in document 'd1', "
 	                                 "which grouped folds never split, so its F1 is 0 at every point; label it "
 	                                 "in another document or drop --tune-for");
+	/* A label whose every row has no word: no point trains on it. */
+	o.target = "pro_russia";
+	refused(f, &o, "id,document,text,stance\n"
+	               "1,d1,talks resumed,neutral\n"
+	               "2,d1,***,pro_russia\n"
+	               "3,d2,tanks rolled in,pro_ukraine\n"
+	               "4,d3,talks stalled,neutral\n"
+	               "5,d4,— —,pro_russia\n"
+	               "6,d4,more tanks,pro_ukraine\n", &err);
+	assert_string_equal(err.message, "--tune-for 'pro_russia': none of its rows has a word, so no point trains "
+	                                 "on it and its F1 is 0 at every point; label it in rows with words or drop "
+	                                 "--tune-for");
 	o.target = NULL;
 	refused(f, &o, "id,document,text,stance\n"
 	               "1,d1,talks resumed,neutral\n"
