@@ -1223,6 +1223,68 @@ static void test_e2e__names_print_hidden_escaped(void **state)
 	check_clean_stderr(want);
 }
 
+/* Regression: a soft hyphen, variation selectors, Hangul fillers and the
+ * tag characters (which spell out ASCII no one sees) printed as they are,
+ * so names differing only in them still looked alike. Each range of the
+ * escaped characters is checked at its edges, the characters just outside
+ * it printing as they are; past U+FFFF the escape is \UHHHHHHHH. */
+static void test_e2e__names_print_ignorable_escaped(void **state)
+{
+	(void)state;
+	/* Each row: the character before a range, its first and last, and the
+	 * one after it. */
+	static const struct {
+		const char *name, *shown;
+	} rows[] = {
+		{ "\xc2\xac\xc2\xad\xc2\xae", "\xc2\xac\\u00ad\xc2\xae" }, /* U+00AD */
+		{ "\xcd\x8e\xcd\x8f\xcd\x90", "\xcd\x8e\\u034f\xcd\x90" }, /* U+034F */
+		{ "\xd8\x9b\xd8\x9c\xd8\x9d", "\xd8\x9b\\u061c\xd8\x9d" }, /* U+061C */
+		{ "\xe1\x85\x9e\xe1\x85\x9f\xe1\x85\xa0\xe1\x85\xa1", "\xe1\x85\x9e\\u115f\\u1160\xe1\x85\xa1" }, /* U+115F-U+1160 */
+		{ "\xe1\x9e\xb3\xe1\x9e\xb4\xe1\x9e\xb5\xe1\x9e\xb6", "\xe1\x9e\xb3\\u17b4\\u17b5\xe1\x9e\xb6" }, /* U+17B4-U+17B5 */
+		{ "\xe1\xa0\x8a\xe1\xa0\x8b\xe1\xa0\x8f\xe1\xa0\x90", "\xe1\xa0\x8a\\u180b\\u180f\xe1\xa0\x90" }, /* U+180B-U+180F */
+		{ "\xe2\x80\x8a\xe2\x80\x8b\xe2\x80\x8f\xe2\x80\x90", "\xe2\x80\x8a\\u200b\\u200f\xe2\x80\x90" }, /* U+200B-U+200F */
+		{ "\xe2\x80\xa7\xe2\x80\xa8\xe2\x80\xae\xe2\x80\xaf", "\xe2\x80\xa7\\u2028\\u202e\xe2\x80\xaf" }, /* U+2028-U+202E */
+		{ "\xe2\x81\x9f\xe2\x81\xa0\xe2\x81\xaf\xe2\x81\xb0", "\xe2\x81\x9f\\u2060\\u206f\xe2\x81\xb0" }, /* U+2060-U+206F */
+		{ "\xe3\x85\xa3\xe3\x85\xa4\xe3\x85\xa5", "\xe3\x85\xa3\\u3164\xe3\x85\xa5" }, /* U+3164 */
+		{ "\xef\xb7\xbf\xef\xb8\x80\xef\xb8\x8f\xef\xb8\x90", "\xef\xb7\xbf\\ufe00\\ufe0f\xef\xb8\x90" }, /* U+FE00-U+FE0F */
+		{ "\xef\xbb\xbe\xef\xbb\xbf\xef\xbc\x80", "\xef\xbb\xbe\\ufeff\xef\xbc\x80" }, /* U+FEFF */
+		{ "\xef\xbe\x9f\xef\xbe\xa0\xef\xbe\xa1", "\xef\xbe\x9f\\uffa0\xef\xbe\xa1" }, /* U+FFA0 */
+		{ "\xef\xbf\xaf\xef\xbf\xb0\xef\xbf\xbb\xef\xbf\xbc", "\xef\xbf\xaf\\ufff0\\ufffb\xef\xbf\xbc" }, /* U+FFF0-U+FFFB */
+		{ "\xf0\x9b\xb2\x9f\xf0\x9b\xb2\xa0\xf0\x9b\xb2\xa3\xf0\x9b\xb2\xa4",
+		  "\xf0\x9b\xb2\x9f\\U0001bca0\\U0001bca3\xf0\x9b\xb2\xa4" }, /* U+1BCA0-U+1BCA3 */
+		{ "\xf0\x9d\x85\xb2\xf0\x9d\x85\xb3\xf0\x9d\x85\xba\xf0\x9d\x85\xbb",
+		  "\xf0\x9d\x85\xb2\\U0001d173\\U0001d17a\xf0\x9d\x85\xbb" }, /* U+1D173-U+1D17A */
+		{ "\xf3\x9f\xbf\xbf\xf3\xa0\x80\x80\xf3\xa0\xbf\xbf\xf3\xa1\x80\x80",
+		  "\xf3\x9f\xbf\xbf\\U000e0000\\U000e0fff\xf3\xa1\x80\x80" }, /* U+E0000-U+E0FFF */
+		/* Inside it: "hi" in tags, the cancel tag, variation selectors 17 and 256. */
+		{ "a\xf3\xa0\x81\xa8\xf3\xa0\x81\xa9\xf3\xa0\x81\xbf\xf3\xa0\x84\x80\xf3\xa0\x87\xaf",
+		  "a\\U000e0068\\U000e0069\\U000e007f\\U000e0100\\U000e01ef" },
+	};
+	char path[1024], want[2048];
+	size_t n = (size_t)snprintf(path, sizeof(path), "%s/ignorable", tmp);
+	size_t w = (size_t)snprintf(want, sizeof(want), "framer: %s/ignorable", tmp);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		n += (size_t)snprintf(path + n, sizeof(path) - n, "/%s", rows[i].name);
+		w += (size_t)snprintf(want + w, sizeof(want) - w, "/%s", rows[i].shown);
+	}
+	snprintf(want + w, sizeof(want) - w, ".csv: cannot open");
+	assert_int_equal(run("%s train --data '%s.csv' --model %s/m-ignorable --quiet", FR_FRAMER, path, tmp), 4);
+	check_clean_stderr(want);
+
+	/* A batch: the progress lines and a problem in summary.json alike. */
+	static const char *const names[] = { "soft\xc2\xadhyphen.txt", "tag\xf3\xa0\x81\xa8\xf3\xa0\x81\xa9.txt",
+	                                     "vs\xef\xb8\x8f.txt" };
+	char *err = classify_named("ignorable", names, 1, "ignorable-out");
+	snprintf(want, sizeof(want), "%s/ignorable/soft\\u00adhyphen.txt\n", tmp);
+	assert_non_null(strstr(err, want));
+	snprintf(want, sizeof(want), "%s/ignorable/vs\\ufe0f.txt\n", tmp);
+	assert_non_null(strstr(err, want));
+	snprintf(want, sizeof(want), "framer: %s/ignorable/tag\\U000e0068\\U000e0069.txt:5: invalid UTF-8", tmp);
+	assert_non_null(strstr(err, want));
+	free(err);
+	check_first_problem("ignorable-out", "/ignorable/tag\\U000e0068\\U000e0069.txt:5: invalid UTF-8");
+}
+
 /* Regression (user walk-through, a batch copied from a Latin-1 file
  * system): a file name that is not UTF-8 went raw into labels.csv and
  * review.csv (labels.jsonl had U+FFFD), so review.csv could not be trained
@@ -1446,6 +1508,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__long_paths_are_never_cut),
 		cmocka_unit_test(test_e2e__names_print_escaped),
 		cmocka_unit_test(test_e2e__names_print_hidden_escaped),
+		cmocka_unit_test(test_e2e__names_print_ignorable_escaped),
 		cmocka_unit_test(test_e2e__names_not_utf8),
 		cmocka_unit_test(test_e2e__few_multilabel_rows_warned),
 		cmocka_unit_test(test_e2e__failed_run_keeps_folders_named_through_dotdot),

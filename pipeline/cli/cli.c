@@ -96,29 +96,48 @@ int cli_parse(int argc, char **argv, const char *command, const char *usage,
 }
 
 /* Characters a terminal shows as nothing, or that reorder the text around
- * them (Unicode's bidirectional controls): two names that differ only in
- * them look the same, and U+202E makes a line read backwards. */
+ * them: two names that differ only in them look the same, U+202E makes a
+ * line read backwards, and tag characters hide a copy of ASCII text.
+ * Unicode's Default_Ignorable_Code_Point characters (the unassigned ones
+ * too: they are kept for more of the kind), the bidirectional controls,
+ * the separators U+2028 and U+2029 and the annotation marks. Sorted, so a
+ * lookup stops at the first range past the character. */
 static const struct {
 	int32_t lo, hi;
 } hidden[] = {
-	{ 0x061C, 0x061C }, /* Arabic letter mark */
-	{ 0x200B, 0x200F }, /* zero-width space, non-joiner, joiner; LRM, RLM */
-	{ 0x2028, 0x202E }, /* line and paragraph separators; embeddings, overrides */
-	{ 0x2060, 0x206F }, /* word joiner, invisible operators, isolates */
-	{ 0xFEFF, 0xFEFF }, /* zero-width no-break space (a byte order mark) */
+	{ 0x00AD, 0x00AD },   /* soft hyphen */
+	{ 0x034F, 0x034F },   /* combining grapheme joiner */
+	{ 0x061C, 0x061C },   /* Arabic letter mark */
+	{ 0x115F, 0x1160 },   /* Hangul choseong and jungseong fillers */
+	{ 0x17B4, 0x17B5 },   /* Khmer inherent vowels */
+	{ 0x180B, 0x180F },   /* Mongolian variation selectors, vowel separator */
+	{ 0x200B, 0x200F },   /* zero-width space, non-joiner, joiner; LRM, RLM */
+	{ 0x2028, 0x202E },   /* line and paragraph separators; embeddings, overrides */
+	{ 0x2060, 0x206F },   /* word joiner, invisible operators, isolates */
+	{ 0x3164, 0x3164 },   /* Hangul filler */
+	{ 0xFE00, 0xFE0F },   /* variation selectors */
+	{ 0xFEFF, 0xFEFF },   /* zero-width no-break space (a byte order mark) */
+	{ 0xFFA0, 0xFFA0 },   /* halfwidth Hangul filler */
+	{ 0xFFF0, 0xFFFB },   /* reserved ignorables; interlinear annotation marks */
+	{ 0x1BCA0, 0x1BCA3 }, /* shorthand format controls */
+	{ 0x1D173, 0x1D17A }, /* musical beam, tie, slur and phrase marks */
+	{ 0xE0000, 0xE0FFF }, /* tags; variation selectors supplement; reserved */
 };
 
 static int is_hidden(int32_t cp)
 {
-	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
-		if (cp >= hidden[i].lo && cp <= hidden[i].hi)
+	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]) && cp >= hidden[i].lo; i++)
+		if (cp <= hidden[i].hi)
 			return 1;
 	return 0;
 }
 
+/* The longest escape, "\U" and 8 digits, and its NUL. */
+#define ESCAPE_MAX 11
+
 /* The escape for the character at s (n > 0 bytes left) into out, "" when
  * it prints as it is; returns the bytes it takes. */
-static size_t escape_at(const char *s, size_t n, char out[9])
+static size_t escape_at(const char *s, size_t n, char out[ESCAPE_MAX])
 {
 	int32_t cp = 0;
 	size_t len = fr_utf8_decode((const uint8_t *)s, n, &cp);
@@ -128,13 +147,15 @@ static size_t escape_at(const char *s, size_t n, char out[9])
 		if (c)
 			strcpy(out, c);
 		else
-			snprintf(out, 9, "\\x%02x", (unsigned char)s[0]);
+			snprintf(out, ESCAPE_MAX, "\\x%02x", (unsigned char)s[0]);
 		return 1;
 	}
 	if (cp >= 0x80 && cp <= 0x9F)
-		snprintf(out, 9, "\\x%02x\\x%02x", (unsigned char)s[0], (unsigned char)s[1]);
+		snprintf(out, ESCAPE_MAX, "\\x%02x\\x%02x", (unsigned char)s[0], (unsigned char)s[1]);
 	else if (is_hidden(cp))
-		snprintf(out, 9, "\\u%04x", (unsigned)(uint16_t)cp); /* all in the BMP */
+		/* Past U+FFFF, \U and 8 digits, as C and Python write them: \u
+		 * and 5 digits would read back as \uHHHH and a digit. */
+		snprintf(out, ESCAPE_MAX, cp > 0xFFFF ? "\\U%08x" : "\\u%04x", (unsigned)cp);
 	return len;
 }
 
@@ -142,7 +163,7 @@ const char *cli_escape(char *buf, size_t size, const char *s)
 {
 	size_t n = strlen(s), o = 0;
 	for (size_t i = 0; i < n; ) {
-		char esc[9];
+		char esc[ESCAPE_MAX];
 		size_t len = escape_at(s + i, n - i, esc);
 		const char *piece = esc[0] ? esc : s + i;
 		size_t plen = esc[0] ? strlen(esc) : len;
@@ -168,7 +189,7 @@ size_t cli_put_escaped(FILE *fp, const char *s)
 	for (size_t i = 0; i < n; ) {
 		/* Runs that print as they are go out whole. */
 		size_t run = i;
-		char esc[9] = "";
+		char esc[ESCAPE_MAX] = "";
 		size_t len = 0;
 		while (run < n && (len = escape_at(s + run, n - run, esc)) > 0 && esc[0] == '\0')
 			run += len;

@@ -38,10 +38,13 @@ int cli_parse(int argc, char **argv, const char *command, const char *usage,
  * hold: a line break, tab or carriage return is written \n, \t, \r, any
  * other control character (C0, DEL, C1: the escape that starts a terminal
  * sequence) and any byte that is not UTF-8 as \xHH, one per byte, and a
- * character that shows as nothing or reorders the line (zero-width
- * characters, U+2028 and U+2029, the bidirectional controls such as U+202E,
- * U+FEFF) as \uHHHH, its code point. Hex digits are lowercase. A
- * backslash is left as it is, so escaping twice changes nothing.
+ * character that shows as nothing or reorders the line (zero-width and
+ * other default-ignorable characters such as U+00AD, the variation
+ * selectors and the tags U+E0000-U+E007F, U+2028 and U+2029, the
+ * bidirectional controls such as U+202E, U+FEFF) as its code point:
+ * \uHHHH, or \UHHHHHHHH past U+FFFF.
+ * Hex digits are lowercase. A backslash is left as it is, so escaping
+ * twice changes nothing.
  *
  * cli_escape writes s so into buf (size > 0), cut short at a whole
  * character or escape when full, and returns buf; cli_put_escaped writes

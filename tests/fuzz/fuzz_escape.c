@@ -14,10 +14,10 @@
  *   output again changes nothing;
  * - an input with no backslash of its own (which would print like the
  *   start of an escape) reads back from its escape exactly: \xHH is that
- *   byte, \uHHHH that character;
+ *   byte, \uHHHH or \UHHHHHHHH that character (\U past U+FFFF only);
  * - a short buffer holds a prefix of the whole escape, cut at a whole
- *   character or escape: the longest one that fits, never inside a \xHH
- *   or \uHHHH (checked for inputs with no backslash, as above);
+ *   character or escape: the longest one that fits, never inside a \xHH,
+ *   \uHHHH or \UHHHHHHHH (checked for inputs with no backslash, as above);
  * - cli_put_escaped writes the same bytes and returns their count;
  * - cli_fit cuts at most 3 bytes short of its limit, and the cut text
  *   escapes to a prefix of the whole escape: no character is cut. */
@@ -58,11 +58,16 @@ static uint32_t code_point(const uint8_t *p, size_t len)
 	return cp;
 }
 
-/* The invisible and bidirectional characters cli.h says are escaped. */
+/* The invisible and bidirectional characters cli.h says are escaped:
+ * Unicode 15's Default_Ignorable_Code_Point, U+2028-U+202E, U+FFF9-U+FFFB. */
 static int hidden(uint32_t cp)
 {
-	return cp == 0x061C || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202E) ||
-	       (cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF;
+	return cp == 0x00AD || cp == 0x034F || cp == 0x061C || cp == 0x115F || cp == 0x1160 ||
+	       cp == 0x17B4 || cp == 0x17B5 || (cp >= 0x180B && cp <= 0x180F) || (cp >= 0x200B && cp <= 0x200F) ||
+	       (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x206F) || cp == 0x3164 ||
+	       (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF || cp == 0xFFA0 || (cp >= 0xFFF0 && cp <= 0xFFFB) ||
+	       (cp >= 0x1BCA0 && cp <= 0x1BCA3) || (cp >= 0x1D173 && cp <= 0x1D17A) ||
+	       (cp >= 0xE0000 && cp <= 0xE0FFF);
 }
 
 /* Whether s is well-formed UTF-8 with no C0, DEL, C1 or hidden character. */
@@ -110,14 +115,16 @@ static void check_reads_back(const char *s, const char *whole)
 			c = (char)b;
 			take = 4;
 		} else if (c == '\\') {
-			/* \uHHHH: a hidden character, which the input holds here. */
-			FZ_CHECK(e[1] == 'u');
-			long cp = hex_at(e + 2, 4);
+			/* \uHHHH or \UHHHHHHHH: a hidden character, which the input
+			 * holds here; \U only for one past U+FFFF. */
+			FZ_CHECK(e[1] == 'u' || e[1] == 'U');
+			size_t digits = e[1] == 'u' ? 4 : 8;
+			long cp = hex_at(e + 2, digits);
 			size_t len = at < n ? utf8_len((const uint8_t *)s + at, n - at) : 0;
-			FZ_CHECK(cp >= 0 && hidden((uint32_t)cp) && len > 0);
+			FZ_CHECK(cp >= 0 && hidden((uint32_t)cp) && len > 0 && (digits == 8) == (cp > 0xFFFF));
 			FZ_CHECK(code_point((const uint8_t *)s + at, len) == (uint32_t)cp);
 			at += len;
-			e += 6;
+			e += 2 + digits;
 			continue;
 		}
 		FZ_CHECK(at < n && s[at] == c);
@@ -148,7 +155,7 @@ static size_t piece_len(const char *out, size_t at)
 		return utf8_len((const uint8_t *)out + at, strlen(out + at));
 	if (strncmp(out + at, "\\xc2\\x8", 7) == 0 || strncmp(out + at, "\\xc2\\x9", 7) == 0)
 		return 8;
-	return out[at + 1] == 'u' ? 6 : out[at + 1] == 'x' ? 4 : 2;
+	return out[at + 1] == 'U' ? 10 : out[at + 1] == 'u' ? 6 : out[at + 1] == 'x' ? 4 : 2;
 }
 
 static void check_size(const char *s, const char *whole, size_t size, int no_backslash)
@@ -179,7 +186,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len = strlen(s);
 
 	/* An escape is at most 4 bytes a byte (\xHH), 8 for 2 (a C1 control),
-	 * 6 for 2 or 3 (\uHHHH). */
+	 * 6 for 2 or 3 (\uHHHH), 10 for 4 (\UHHHHHHHH). */
 	char *whole = escape_in(s, 4 * len + 1);
 	FZ_CHECK(printable_utf8(whole));
 	if (printable_utf8(s))
