@@ -1,5 +1,7 @@
 #include "fr_error.h"
+#include "tokenize.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,23 @@ int fr_error_source_is(const fr_error *err, const char *path)
 	return strcmp(err->source, kept) == 0;
 }
 
+/* The longest text format_fit cuts. */
+#define FIT_MAX 512
+
+/* fmt's text into buf (size bytes, at most FIT_MAX), cut when too long at
+ * a character's start: half a character would print as \xHH, like a byte
+ * that is not UTF-8 in the name the message quotes. */
+static void format_fit(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	/* The 4 bytes past the cut are all a split character can need. */
+	char whole[FIT_MAX + 4];
+	assert(size > 0 && size <= FIT_MAX);
+	vsnprintf(whole, size + 4, fmt, ap);
+	size_t len = fr_utf8_fit(whole, strlen(whole), size - 1);
+	memcpy(buf, whole, len);
+	buf[len] = '\0';
+}
+
 static int error_vset(fr_error *err, int code, const char *source, size_t line,
                       long long offset, const char *fmt, va_list ap)
 {
@@ -43,7 +62,7 @@ static int error_vset(fr_error *err, int code, const char *source, size_t line,
 	err->line = line;
 	err->offset = offset;
 	copy_source(err->source, sizeof(err->source), source ? source : "");
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	format_fit(err->message, sizeof(err->message), fmt, ap);
 	return code;
 }
 
@@ -102,10 +121,10 @@ void fr_logf(fr_log_fn log, void *payload, const char *fmt, ...)
 {
 	if (log == NULL)
 		return;
-	char buf[512];
+	char buf[FIT_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	format_fit(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	log(payload, buf);
 }

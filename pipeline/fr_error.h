@@ -21,7 +21,8 @@ typedef enum {
 
 typedef struct fr_error {
 	int code;          /* an fr_error_code, 0 while nothing went wrong */
-	char message[256]; /* one line, no trailing newline */
+	char message[256]; /* one line, no trailing newline; a longer one is
+	                    * cut at a character's start */
 	char source[512];  /* file the problem is in, "" when none; a longer path
 	                    * keeps its end (fr_error_set_source) */
 	size_t line;       /* 1-based line, 0 when unknown */
@@ -64,7 +65,8 @@ int fr_grow(void **buf, size_t *cap, size_t need, size_t elem);
  * line each, no newline. The library never prints; the caller decides. */
 typedef void (*fr_log_fn)(void *payload, const char *message);
 
-/* Formats a line and hands it to log; does nothing when log is NULL. */
+/* Formats a line (over 511 bytes, cut at a character's start) and hands
+ * it to log; does nothing when log is NULL. */
 void fr_logf(fr_log_fn log, void *payload, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -1285,6 +1285,23 @@ static void test_e2e__names_print_ignorable_escaped(void **state)
 	check_first_problem("ignorable-out", "/ignorable/tag\\U000e0068\\U000e0069.txt:5: invalid UTF-8");
 }
 
+/* Regression: a message over 255 bytes was cut by byte, so a column name
+ * it quoted could end in half a character, printed "\xe2\x82" as if the
+ * file held bytes that are not UTF-8. The cut now falls before it. */
+static void test_e2e__long_message_cut_at_character(void **state)
+{
+	(void)state;
+	/* "column '" and 245 x's: the euro sign takes the message's bytes 254 to 256. */
+	char name[300], csv[700], want[300];
+	memset(name, 'x', 245);
+	strcpy(name + 245, "\xe2\x82\xac");
+	snprintf(csv, sizeof(csv), "text,stance,%s,%s\nPeace talks now.,a,b,c\n", name, name);
+	write_file("dup-columns.csv", csv);
+	assert_int_equal(run("%s train --data %s/dup-columns.csv --model %s/m-dup --quiet", FR_FRAMER, tmp, tmp), 2);
+	snprintf(want, sizeof(want), "/dup-columns.csv:1: column '%.245s\n", name);
+	check_clean_stderr(want);
+}
+
 /* Regression (user walk-through, a batch copied from a Latin-1 file
  * system): a file name that is not UTF-8 went raw into labels.csv and
  * review.csv (labels.jsonl had U+FFFD), so review.csv could not be trained
@@ -1509,6 +1526,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__names_print_escaped),
 		cmocka_unit_test(test_e2e__names_print_hidden_escaped),
 		cmocka_unit_test(test_e2e__names_print_ignorable_escaped),
+		cmocka_unit_test(test_e2e__long_message_cut_at_character),
 		cmocka_unit_test(test_e2e__names_not_utf8),
 		cmocka_unit_test(test_e2e__few_multilabel_rows_warned),
 		cmocka_unit_test(test_e2e__failed_run_keeps_folders_named_through_dotdot),
