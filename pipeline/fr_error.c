@@ -16,9 +16,7 @@ static void copy_source(char *dst, size_t size, const char *source)
 		memcpy(dst, source, len + 1);
 		return;
 	}
-	size_t from = len - (size - 4);
-	while (from < len && ((unsigned char)source[from] & 0xC0) == 0x80)
-		from++;
+	size_t from = fr_utf8_fit_end(source, len, size - 4);
 	memcpy(dst, "...", 3);
 	memcpy(dst + 3, source + from, len - from + 1);
 }

@@ -89,6 +89,18 @@ size_t fr_utf8_fit(const char *s, size_t len, size_t max)
 	return max;
 }
 
+size_t fr_utf8_fit_end(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return 0;
+	size_t from = len - max, k = from;
+	while (k > 0 && from - k < 3 && ((unsigned char)s[k] & 0xC0) == 0x80)
+		k--;
+	int32_t cp = 0;
+	size_t n = k < from ? fr_utf8_decode((const uint8_t *)s + k, len - k, &cp) : 0;
+	return n > from - k ? k + n : from;
+}
+
 size_t fr_utf8_decode(const uint8_t *s, size_t n, int32_t *cp_out)
 {
 	uint8_t b0 = s[0];

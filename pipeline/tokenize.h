@@ -95,6 +95,11 @@ size_t fr_utf8_decode(const uint8_t *s, size_t n, int32_t *cp_out);
  * that is not part of a whole character is cut like any other. */
 size_t fr_utf8_fit(const char *s, size_t len, size_t max);
 
+/* Where s's (len bytes) last max bytes at most start, moved on past a
+ * character the cut would split: fr_utf8_fit's cut at the other end, for a
+ * path that keeps its end. Returns that offset, 0 when len <= max. */
+size_t fr_utf8_fit_end(const char *s, size_t len, size_t max);
+
 /* Whether len bytes are text: valid UTF-8 (as fr_utf8_decode has it) with no
  * NUL byte. Returns NULL when they are; else what is wrong with the first bad
  * byte ("NUL byte", "invalid UTF-8 (overlong form)", "... (UTF-16

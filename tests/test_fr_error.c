@@ -1,5 +1,5 @@
 /* Unit tests for the error record (pipeline/fr_error.h): what it keeps of a
- * message too long for its field. Every line framer prints is
+ * message or a path too long for its fields. Every line framer prints is
  * printable UTF-8, so a cut must never split a character: its first bytes
  * would print as \xHH, as if the name quoted held bytes that are not UTF-8. */
 #include <stdarg.h>
@@ -88,11 +88,45 @@ static void test_fr_error__log_line_cut_at_character(void **state)
 	}
 }
 
+/* A path over the source's 511 bytes keeps "..." and its last 508 bytes
+ * at most, from a character's start; bytes that are not UTF-8 are cut like
+ * any other, so a Latin-1 name made of such bytes still shows. */
+static void test_fr_error__source_keeps_end_at_character(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *mid; /* bytes the cut falls in */
+		size_t cut, skip; /* where in them it falls; bytes after it dropped */
+	} rows[] = {
+		{ "\xe2\x82\xac", 0, 0 },          /* at the euro sign's start: it stays */
+		{ "\xe2\x82\xac", 1, 2 },          /* inside it: it goes */
+		{ "\xe2\x82\xac", 2, 1 },
+		{ "\xf0\x9f\x98\x80", 1, 3 },
+		{ "\xf0\x9f\x98\x80", 3, 1 },
+		{ "\xc3\xa9\xb0\xb0", 2, 0 },      /* after a whole é, Latin-1 degree signs */
+		{ "\xb0\xb0\xb0\xb0\xb0\xb0", 2, 0 },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char path[1100], want[600];
+		size_t mid = strlen(rows[i].mid), tail = 508 - (mid - rows[i].cut);
+		size_t n = (size_t)snprintf(path, sizeof(path), "/%0200d/%s", 0, rows[i].mid);
+		memset(path + n, 'b', tail - 4);
+		strcpy(path + n + tail - 4, ".csv");
+		fr_error err = FR_ERROR_INIT;
+		fr_error_set(&err, FR_EIO, path, 0, "cannot open");
+		snprintf(want, sizeof(want), "...%s", path + n - mid + rows[i].cut + rows[i].skip);
+		if (strcmp(err.source, want) != 0)
+			fail_msg("row %zu: kept %zu bytes, not %zu", i, strlen(err.source) - 3, strlen(want) - 3);
+		assert_true(fr_error_source_is(&err, path));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fr_error__message_cut_at_character),
 		cmocka_unit_test(test_fr_error__log_line_cut_at_character),
+		cmocka_unit_test(test_fr_error__source_keeps_end_at_character),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

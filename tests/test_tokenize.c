@@ -713,6 +713,32 @@ static void test_tokenize__utf8_fit(void **state)
 			         rows[i].want);
 }
 
+/* fr_utf8_fit_end keeps at most max bytes of the end, from a whole
+ * character's start, and cuts a stray byte like any other. */
+static void test_tokenize__utf8_fit_end(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		size_t max, want;
+	} rows[] = {
+		{ "short", 10, 0 },
+		{ "exactly", 7, 0 },
+		{ "abcdef", 3, 3 },
+		{ "\xe2\x82\xac" "ab", 3, 3 },     /* inside the euro sign: on past its end */
+		{ "\xe2\x82\xac" "ab", 4, 3 },
+		{ "z\xe2\x82\xac" "ab", 5, 1 },    /* right at its start */
+		{ "a\xf0\x9f\x98\x80" "b", 2, 5 }, /* inside a 4-byte character */
+		{ "a\xf0\x9f\x98\x80" "b", 4, 5 },
+		{ "\x82\x82\x82\x82" "ab", 4, 2 }, /* stray continuation bytes: no character to keep whole */
+		{ "\xe2\x82\xac", 1, 3 },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (fr_utf8_fit_end(rows[i].s, strlen(rows[i].s), rows[i].max) != rows[i].want)
+			fail_msg("row %zu: %zu, not %zu", i, fr_utf8_fit_end(rows[i].s, strlen(rows[i].s), rows[i].max),
+			         rows[i].want);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_tokens, teardown_tokens)
@@ -737,6 +763,7 @@ int main(void)
 		cmocka_unit_test(test_tokenize__trim_blank),
 		cmocka_unit_test(test_tokenize__utf8_repair),
 		cmocka_unit_test(test_tokenize__utf8_fit),
+		cmocka_unit_test(test_tokenize__utf8_fit_end),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
