@@ -1302,6 +1302,31 @@ static void test_e2e__long_message_cut_at_character(void **state)
 	check_clean_stderr(want);
 }
 
+/* Regression: classify's --review-task error listed the model's tasks in
+ * 255 bytes cut anywhere, so a long list ended in part of a name, one the
+ * model does not have. It lists whole names and counts the rest. */
+static void test_e2e__review_task_lists_whole_names(void **state)
+{
+	(void)state;
+	/* Five tasks named with 60 letters each, aaa... to eee...: three fit. */
+	char names[5][61], csv[1024], want[400];
+	size_t n = (size_t)snprintf(csv, sizeof(csv), "text");
+	for (size_t t = 0; t < 5; t++) {
+		memset(names[t], 'a' + (int)t, 60);
+		names[t][60] = '\0';
+		n += (size_t)snprintf(csv + n, sizeof(csv) - n, ",%s", names[t]);
+	}
+	snprintf(csv + n, sizeof(csv) - n, "\nPeace talks begin today.,y,y,y,y,y\nTroops advance on the front today.,x,x,x,x,x\n"
+	         "Peace talks and a ceasefire.,y,y,y,y,y\nTroops shell the front again.,x,x,x,x,x\n");
+	write_file("five-tasks.csv", csv);
+	write_file("five-tasks.txt", "Talks\n\nPeace talks begin today.\n");
+	assert_int_equal(run("%s train --data %s/five-tasks.csv --model %s/m-five --quiet", FR_FRAMER, tmp, tmp), 0);
+	assert_int_equal(run("%s classify --model %s/m-five --review-task zz --out %s/five-out %s/five-tasks.txt",
+	                     FR_FRAMER, tmp, tmp, tmp), 1);
+	snprintf(want, sizeof(want), "the model's tasks are %s, %s, %s, and 2 more\n", names[0], names[1], names[2]);
+	check_clean_stderr(want);
+}
+
 /* Regression (user walk-through, a batch copied from a Latin-1 file
  * system): a file name that is not UTF-8 went raw into labels.csv and
  * review.csv (labels.jsonl had U+FFFD), so review.csv could not be trained
@@ -1527,6 +1552,7 @@ int main(void)
 		cmocka_unit_test(test_e2e__names_print_hidden_escaped),
 		cmocka_unit_test(test_e2e__names_print_ignorable_escaped),
 		cmocka_unit_test(test_e2e__long_message_cut_at_character),
+		cmocka_unit_test(test_e2e__review_task_lists_whole_names),
 		cmocka_unit_test(test_e2e__names_not_utf8),
 		cmocka_unit_test(test_e2e__few_multilabel_rows_warned),
 		cmocka_unit_test(test_e2e__failed_run_keeps_folders_named_through_dotdot),

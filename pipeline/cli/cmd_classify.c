@@ -479,10 +479,20 @@ int cmd_classify(int argc, char **argv)
 	if ((code = cli_load_model(&model, a.model)) != FR_EXIT_OK)
 		goto done;
 	if (a.formats.review_task && fr_model_task_index(model, a.formats.review_task) < 0) {
+		/* Whole names, then how many more: one cut short would name a
+		 * task the model does not have. (Names are ASCII, up to 64 bytes:
+		 * no cut can split a character.) */
 		char names[256] = "";
-		for (size_t k = 0; k < fr_model_task_count(model); k++)
-			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", k ? ", " : "",
-			         fr_model_task_name(model, k));
+		size_t n = fr_model_task_count(model), shown = 0, used = 0;
+		for (; shown < n; shown++) {
+			const char *name = fr_model_task_name(model, shown);
+			/* Room kept for ", and N more" unless this is the last. */
+			if (used + 2 + strlen(name) + (shown + 1 < n ? 32 : 0) >= sizeof(names))
+				break;
+			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s", shown ? ", " : "", name);
+		}
+		if (shown < n)
+			snprintf(names + used, sizeof(names) - used, ", and %zu more", n - shown);
 		code = cli_failf(FR_EXIT_USAGE, "classify: --review-task '%.*s': the model's tasks are %s",
 		                 cli_fit(a.formats.review_task, 64), a.formats.review_task, names);
 		goto done;
