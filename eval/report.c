@@ -19,6 +19,7 @@
 #include "render.h"
 #include "sha256.h"
 #include "tfidf.h"
+#include "tokenize.h"
 
 #define MAX_LABELS 256
 #define FEW_TRAINING_ROWS 30
@@ -844,9 +845,9 @@ static json_t *label_notes(const fr_model *m, size_t task, const label_set *ls, 
 		/* Grouped folds put that document on one side: never trained and
 		 * scored at once, the label's CV figures are 0 whatever the model. */
 		if (only_doc[l])
-			note(notes, name, "All its training rows are in one document ('%.60s'): cross-validation by "
+			note(notes, name, "All its training rows are in one document ('%.*s'): cross-validation by "
 			     "document cannot test it, and the model may have learned that document's wording.",
-			     only_doc[l]);
+			     fr_utf8_fit_str(only_doc[l], 60), only_doc[l]);
 		if (s == NULL)
 			continue;
 		if (s->support == 0 && s->predicted)
@@ -1042,20 +1043,21 @@ static int cv_check_fold(const fr_dataset *train, const int *fold, size_t f, siz
 		return 0;
 	char left[128] = "no label";
 	if (kept == 1)
-		snprintf(left, sizeof(left), "one label ('%.24s')", ls->names[only]);
+		snprintf(left, sizeof(left), "one label ('%.*s')", fr_utf8_fit_str(ls->names[only], 24), ls->names[only]);
 	/* Names bounded so that the advice at the end fits fr_error's message. */
 	if (out[gone]) {
 		size_t r = first_out[gone];
 		return fr_error_set(err, FR_EFORMAT, train->paths[train->files[r]], train->lines[r],
-		                    "--cv %zu: task '%.16s': no row labeled '%.24s' outside fold %zu (this one first) has "
+		                    "--cv %zu: task '%.16s': no row labeled '%.*s' outside fold %zu (this one first) has "
 		                    "a word the other folds keep, leaving them %s to train on; label rows with words in "
-		                    "more documents", k, fr_model_task_name(m, t), ls->names[gone], f + 1, left);
+		                    "more documents", k, fr_model_task_name(m, t), fr_utf8_fit_str(ls->names[gone], 24),
+		                    ls->names[gone], f + 1, left);
 	}
 	size_t r = first[gone];
 	return fr_error_set(err, FR_EFORMAT, train->paths[train->files[r]], train->lines[r],
-	                    "--cv %zu: task '%.16s': every row labeled '%.24s' (this one first) is in "
+	                    "--cv %zu: task '%.16s': every row labeled '%.*s' (this one first) is in "
 	                    "documents of fold %zu, leaving the others %s; %s", k,
-	                    fr_model_task_name(m, t), ls->names[gone], f + 1, left,
+	                    fr_model_task_name(m, t), fr_utf8_fit_str(ls->names[gone], 24), ls->names[gone], f + 1, left,
 	                    several_docs[gone] ? "use fewer folds, or give that label to rows of more documents"
 	                                       : "its rows are all in one document: give that label to rows "
 	                                         "of more documents");
@@ -1134,7 +1136,8 @@ static int cross_validate(json_t **cv_out, fr_reliability *cv_rel, double *secon
 		if (rc < 0 && err != NULL) {
 			/* Training's message speaks of the data; this was one fold's part of it. */
 			char msg[sizeof(err->message)];
-			snprintf(msg, sizeof(msg), "cross-validation fold %zu of %zu: %.180s", f + 1, k, err->message);
+			snprintf(msg, sizeof(msg), "cross-validation fold %zu of %zu: %.*s", f + 1, k,
+			         fr_utf8_fit_str(err->message, 180), err->message);
 			memcpy(err->message, msg, sizeof(msg));
 		}
 		if (rc == 0)

@@ -518,11 +518,12 @@ static int refuse_repeated_names(fr_corpus *c)
 		}
 		struct stat a, b;
 		if (stat(in->path, &a) == 0 && stat(was->path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-			rc = set_problem(in, FR_EINVALID, "the same file as %.180s, read once", was->path);
+			rc = set_problem(in, FR_EINVALID, "the same file as %.*s, read once", fr_utf8_fit_str(was->path, 180),
+			                 was->path);
 		else if (in->kind == IN_TXT)
 			rc = set_problem(in, FR_EINVALID,
-			                 "same file name as %.120s, whose paragraph ids (%.40s#N) it would repeat; rename one",
-			                 was->path, in->doc);
+			                 "same file name as %.*s, whose paragraph ids (%.*s#N) it would repeat; rename one",
+			                 fr_utf8_fit_str(was->path, 120), was->path, fr_utf8_fit_str(in->doc, 40), in->doc);
 		else
 			in->name_of = was->path;
 	}
@@ -790,7 +791,8 @@ static int open_current(fr_corpus *c, fr_error *err)
 			for (size_t j = 0, jlen = 0; j < i; j++)
 				if (strcmp(name, fr_csv_value(c->csv, j, &jlen)) == 0)
 					return fr_error_set(err, FR_EFORMAT, in->path, fr_csv_line(c->csv),
-					                    "column '%.64s' appears twice in the header", name);
+					                    "column '%.*s' appears twice in the header", fr_utf8_fit_str(name, 64),
+					                    name);
 			/* Kept to recognise the header repeated further down. */
 			if (fr_grow((void **)&c->header, &c->header_cap, c->header_len + len + 1, 1) < 0)
 				return fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory");
@@ -968,8 +970,9 @@ static int made_up_id(fr_corpus *c, const input_t *in, const char *name, size_t 
 {
 	if (in->name_of)
 		return fr_error_set(err, FR_EINVALID, name, line,
-		                    "no id, and %.120s has this file's name, so its id %.40s#%zu may be taken; "
-		                    "give the records ids or rename the file", in->name_of, in->doc, c->record);
+		                    "no id, and %.*s has this file's name, so its id %.*s#%zu may be taken; "
+		                    "give the records ids or rename the file", fr_utf8_fit_str(in->name_of, 120), in->name_of,
+		                    fr_utf8_fit_str(in->doc, 40), in->doc, c->record);
 	return default_id(c, in->doc, c->record) < 0 ? fr_error_set(err, FR_ENOMEM, NULL, 0, "out of memory") : 0;
 }
 

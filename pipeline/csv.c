@@ -579,7 +579,8 @@ int fr_csv_no_text_column(const fr_csv *csv, fr_error *err)
 		fr_trim_blank(&t, &tlen);
 		if (tlen == 4 && strncasecmp(t, "text", 4) == 0)
 			return fr_error_set(err, FR_EFORMAT, name, line, "no 'text' column in the header: column %zu "
-			                    "is named '%.64s' (names are exact: rename it 'text')", i + 1, f);
+			                    "is named '%.*s' (names are exact: rename it 'text')", i + 1,
+			                    fr_utf8_fit_str(f, 64), f);
 		for (size_t j = 0; j < len; j++) {
 			semicolons += f[j] == ';';
 			tabs += f[j] == '\t';

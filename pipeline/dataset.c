@@ -287,8 +287,8 @@ static int check_row(const fr_csv *csv, const char *const *names, size_t n_cols,
 		if (why != NULL && names == NULL)
 			return fr_error_set(err, FR_EFORMAT, path, line, "%s in column %zu of the header", why, i + 1);
 		if (why != NULL)
-			return fr_error_set(err, FR_EFORMAT, path, line, "%s at byte %zu of column '%.64s'",
-			                    why, at, names[i]);
+			return fr_error_set(err, FR_EFORMAT, path, line, "%s at byte %zu of column '%.*s'",
+			                    why, at, fr_utf8_fit_str(names[i], 64), names[i]);
 		header_again = header_again && len == strlen(names[i]) && memcmp(f, names[i], len) == 0;
 	}
 	if (header_again)
@@ -339,8 +339,9 @@ static int check_unique_ids(const fr_dataset *ds, const char *path, fr_error *er
 			row_of[s] = r;
 		else
 			rc = fr_error_set(err, FR_EFORMAT, path, ds->lines[r],
-			                  "id '%.64s' again (first at line %zu): an id names one row of a file; "
-			                  "a correction goes in a later --data file", ds->ids[r], ds->lines[row_of[s]]);
+			                  "id '%.*s' again (first at line %zu): an id names one row of a file; "
+			                  "a correction goes in a later --data file", fr_utf8_fit_str(ds->ids[r], 64), ds->ids[r],
+			                  ds->lines[row_of[s]]);
 	}
 	fr_strmap_free(seen);
 	free(row_of);
@@ -481,7 +482,8 @@ static int load_one(fr_dataset *ds, const char *path, const char *const *tasks,
 			size_t near = near_column((const char *const *)header, n_cols, tasks[t]);
 			if (near < n_cols)
 				rc = fr_error_set(err, FR_ENOTFOUND, path, 1, "no label column '%s' in the header: column "
-				                  "%zu is named '%.64s' (names are exact)", tasks[t], near + 1, header[near]);
+				                  "%zu is named '%.*s' (names are exact)", tasks[t], near + 1,
+				                  fr_utf8_fit_str(header[near], 64), header[near]);
 			else
 				rc = fr_error_set(err, FR_ENOTFOUND, path, 1, "no label column '%s' in the header", tasks[t]);
 			goto done;
@@ -770,7 +772,8 @@ static int merge(fr_dataset *ds, size_t *cap, fr_dataset *src, size_t file, fr_s
 		} else if (src->texts[r] == NULL) {
 			if (src->given[r] & FR_DATASET_ID_GIVEN) {
 				rc = fr_error_set(err, FR_EFORMAT, path, src->lines[r],
-				                  "no text, and no earlier row has the id '%.64s'", src->ids[r]);
+				                  "no text, and no earlier row has the id '%.*s'", fr_utf8_fit_str(src->ids[r], 64),
+				                  src->ids[r]);
 				goto done;
 			}
 			ds->empty_texts++;

@@ -104,8 +104,8 @@ int fr_labels_open(fr_labels_writer **out, const char *out_dir, const fr_model *
 	memcpy(w->dir, out_dir, strlen(out_dir) + 1);
 	int by_task = opts->review_task ? fr_model_task_index(m, opts->review_task) : -1;
 	if (opts->review_task && by_task < 0) {
-		rc = fr_error_set(err, FR_EINVALID, NULL, 0, "the model has no task '%.64s' to order review.csv by",
-		                  opts->review_task);
+		rc = fr_error_set(err, FR_EINVALID, NULL, 0, "the model has no task '%.*s' to order review.csv by",
+		                  fr_utf8_fit_str(opts->review_task, 64), opts->review_task);
 		goto done;
 	}
 	if (fr_mkdirs(out_dir) != 0) {

@@ -762,9 +762,9 @@ static void warn_few_multilabel_rows(const task_t *task, const fr_dataset *ds, s
 		return;
 	size_t r = rows ? rows[first] : first;
 	fr_logf(log, payload, "warning: %s:%zu: task '%s' is multi-label (one classifier per label) because %zu of its "
-	        "%zu labeled rows (this one first: '%.80s') hold labels separated by '|'; if a '|' is part of a "
+	        "%zu labeled rows (this one first: '%.*s') hold labels separated by '|'; if a '|' is part of a "
 	        "label's name, rename that label", ds->paths[ds->files[r]], ds->lines[r], task->name, several,
-	        labeled, ds->labels[ti][r]);
+	        labeled, fr_utf8_fit_str(ds->labels[ti][r], 80), ds->labels[ti][r]);
 }
 
 /* Warns where all of a label's rows (two or more) are in one document:
@@ -810,7 +810,7 @@ static const char *label_left_out(const task_t *task, const fr_dataset *ds, size
 			if (label_index_n(task, lab, len) >= 0)
 				continue;
 			*row_out = wordless[i];
-			snprintf(buf, size, "%.*s", (int)(len < size ? len : size - 1), lab);
+			snprintf(buf, size, "%.*s", (int)fr_utf8_fit(lab, len, size - 1), lab);
 			return buf;
 		}
 	}
@@ -855,8 +855,9 @@ static int check_task(task_t *task, const fr_dataset *ds, size_t ti, const size_
 	    label_left_out(task, ds, ti, wordless, n_wordless, &lost_row, lost, sizeof(lost)) != NULL)
 		return fr_error_set(err, FR_EFORMAT, ds->paths[ds->files[lost_row]], ds->lines[lost_row],
 		                    "task '%s': no row labeled '%s' (this one first) has a word in the "
-		                    "vocabulary, which leaves %s%.64s%s to train on; a classifier needs two or more",
+		                    "vocabulary, which leaves %s%.*s%s to train on; a classifier needs two or more",
 		                    task->name, lost, task->n_labels ? "one label ('" : "no label",
+		                    task->n_labels ? fr_utf8_fit_str(task->labels[0], 64) : 0,
 		                    task->n_labels ? task->labels[0] : "", task->n_labels ? "')" : "");
 	if (!valid_task_name(task->name)) {
 		/* A space around a good name is invisible in a spreadsheet: name it. */
@@ -1906,9 +1907,10 @@ static int load_bundle(fr_model **out, const char *dir, fr_error *err)
 		/* A newer bundle wants a newer framer; an older one, retraining
 		 * (make classify retrains only when the labeled data changed). */
 		int newer = json_is_integer(fv) && json_integer_value(fv) > FR_MODEL_FORMAT_VERSION;
+		const char *by = made_by ? made_by : "(unknown)";
 		rc = fr_error_set(err, FR_EMODEL, path, 0,
-		                  "format_version %s, made by framer %.32s; this framer %s reads format_version %d "
-		                  "to %d: %s", found, made_by ? made_by : "(unknown)",
+		                  "format_version %s, made by framer %.*s; this framer %s reads format_version %d "
+		                  "to %d: %s", found, fr_utf8_fit_str(by, 32), by,
 		                  FR_VERSION, FR_MODEL_FORMAT_OLDEST, FR_MODEL_FORMAT_VERSION,
 		                  newer ? "use that framer or a newer one, or retrain the model with this one "
 		                          "(framer train --data FILE --model DIR, or make train)"

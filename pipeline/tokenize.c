@@ -89,6 +89,12 @@ size_t fr_utf8_fit(const char *s, size_t len, size_t max)
 	return max;
 }
 
+int fr_utf8_fit_str(const char *s, size_t max)
+{
+	/* The 4 bytes past max are all a split character can need. */
+	return (int)fr_utf8_fit(s, strnlen(s, max + 4), max);
+}
+
 size_t fr_utf8_fit_end(const char *s, size_t len, size_t max)
 {
 	if (len <= max)

@@ -95,6 +95,10 @@ size_t fr_utf8_decode(const uint8_t *s, size_t n, int32_t *cp_out);
  * that is not part of a whole character is cut like any other. */
 size_t fr_utf8_fit(const char *s, size_t len, size_t max);
 
+/* fr_utf8_fit for a C string, as an int for "%.*s" (max <= INT_MAX): it
+ * reads no more of s than the cut needs, so s may be long. */
+int fr_utf8_fit_str(const char *s, size_t max);
+
 /* Where s's (len bytes) last max bytes at most start, moved on past a
  * character the cut would split: fr_utf8_fit's cut at the other end, for a
  * path that keeps its end. Returns that offset, 0 when len <= max. */

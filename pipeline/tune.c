@@ -864,9 +864,10 @@ static int pick_tasks(tune_ctx *c, const fr_tune_options *opts, json_t *skipped,
 	for (size_t i = 0; opts->target && i < json_array_size(skipped); i++) {
 		const char *name = json_string_value(json_array_get(skipped, i));
 		if (task_has_label(ds, (size_t)fr_dataset_task_index(ds, name), opts->target))
-			return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%.40s': that label is in multi-label "
+			return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%.*s': that label is in multi-label "
 			                    "task '%.40s' ('a|b' cells), which --tune does not score; name a label of a "
-			                    "single-label task, or leave out --tune-for", opts->target, name);
+			                    "single-label task, or leave out --tune-for", fr_utf8_fit_str(opts->target, 40),
+			                    opts->target, name);
 	}
 	return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%s': no tuned task has that label",
 	                    opts->target ? opts->target : "");
@@ -910,15 +911,16 @@ static int check_target_documents(const tune_ctx *c, const char *target, fr_erro
 			doc = one;
 	}
 	if (doc == NULL && wordless)
-		return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%.40s': none of its rows has a word, so "
+		return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%.*s': none of its rows has a word, so "
 		                    "no point trains on it and its F1 is 0 at every point; label it in rows with words "
-		                    "or drop --tune-for", target);
+		                    "or drop --tune-for", fr_utf8_fit_str(target, 40), target);
 	if (doc == NULL)
 		return 0;
 	/* Bounded names: the advice at the end must fit fr_error's message. */
-	return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%.32s': all its rows%s are in document '%.48s', "
+	return fr_error_set(err, FR_EINVALID, ds->path, 1, "--tune-for '%.*s': all its rows%s are in document '%.*s', "
 	                    "which grouped folds never split, so its F1 is 0 at every point; label it in another "
-	                    "document or drop --tune-for", target, wordless ? " with a word" : "", doc);
+	                    "document or drop --tune-for", fr_utf8_fit_str(target, 32), target,
+	                    wordless ? " with a word" : "", fr_utf8_fit_str(doc, 48), doc);
 }
 
 /* --tune: FR_EINVALID when fewer than two of the groups documents (two or

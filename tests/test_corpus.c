@@ -916,6 +916,9 @@ typedef struct {
 	const char *msg;
 } csv_file_error_row;
 
+/* 63 bytes: a character after them spans a name's 64-byte cut. */
+#define X63 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+
 /* A file the reader cannot start on: reported with its line, and the next
  * input is read. */
 static void test_corpus__csv_file_errors(void **state)
@@ -933,6 +936,9 @@ static void test_corpus__csv_file_errors(void **state)
 		{ "empty file", S(""), "empty file" },
 		{ "only a BOM", S("\xEF\xBB\xBF"), "empty file" },
 		{ "a column named twice", S("id,text,text\n1,a,b\n"), "column 'text' appears twice" },
+		/* Quoted up to 64 bytes: cut before the é, not inside it. */
+		{ "a long column named twice", S("text," X63 "\xc3\xa9," X63 "\xc3\xa9\n1,a,b\n"),
+		  "column '" X63 "' appears twice" },
 		{ "broken quoting in the header", S("id,\"text\n1,x\n"), "unterminated quoted field" },
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {

@@ -267,6 +267,9 @@ typedef struct {
 	const char *msg;
 } error_row;
 
+/* 63 bytes: a character after them spans a name's 64-byte cut. */
+#define X63 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+
 static const error_row error_rows[] = {
 	{ "no text column", S("id,body,stance\n1,x,a\n"), FR_EFORMAT, 1, "no 'text' column in the header" },
 	/* What the header looks like, when it gives a reason. */
@@ -322,6 +325,10 @@ static const error_row error_rows[] = {
 	  "a control character (0x7f) at byte 3 of the cell" },
 	{ "header repeated after a BOM", S("\xEF\xBB\xBFtext,stance\na,b\n\xEF\xBB\xBFtext,stance\nc,d\n"),
 	  FR_EFORMAT, 3, "the header row again" },
+	/* A name quoted up to 64 bytes is cut before a character, not inside
+	 * it: its first byte would print as \xc3, as if the file held it. */
+	{ "id again, cut before a character", S("id,text,stance\n" X63 "\xc3\xa9,a,b\n" X63 "\xc3\xa9,c,d\n"),
+	  FR_EFORMAT, 3, "id '" X63 "' again" },
 };
 
 static void test_dataset__errors(void **state)

@@ -688,8 +688,9 @@ static void test_tokenize__utf8_repair(void **state)
 	}
 }
 
-/* fr_utf8_fit cuts at most max bytes, never inside a whole character,
- * and cuts a stray byte like any other. */
+/* fr_utf8_fit (and fr_utf8_fit_str, for a C string) cut at most max
+ * bytes, never inside a whole character, and cut a stray byte like any
+ * other. */
 static void test_tokenize__utf8_fit(void **state)
 {
 	(void)state;
@@ -708,9 +709,10 @@ static void test_tokenize__utf8_fit(void **state)
 		{ "\xe2\x82\xac", 1, 0 },
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		if (fr_utf8_fit(rows[i].s, strlen(rows[i].s), rows[i].max) != rows[i].want)
-			fail_msg("row %zu: %zu, not %zu", i, fr_utf8_fit(rows[i].s, strlen(rows[i].s), rows[i].max),
-			         rows[i].want);
+		if (fr_utf8_fit(rows[i].s, strlen(rows[i].s), rows[i].max) != rows[i].want ||
+		    fr_utf8_fit_str(rows[i].s, rows[i].max) != (int)rows[i].want)
+			fail_msg("row %zu: %zu and %d, not %zu", i, fr_utf8_fit(rows[i].s, strlen(rows[i].s), rows[i].max),
+			         fr_utf8_fit_str(rows[i].s, rows[i].max), rows[i].want);
 }
 
 /* fr_utf8_fit_end keeps at most max bytes of the end, from a whole

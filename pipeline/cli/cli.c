@@ -179,8 +179,7 @@ const char *cli_escape(char *buf, size_t size, const char *s)
 
 int cli_fit(const char *s, size_t max)
 {
-	/* The 4 bytes past max are all a split character can need. */
-	return (int)fr_utf8_fit(s, strnlen(s, max + 4), max);
+	return fr_utf8_fit_str(s, max);
 }
 
 size_t cli_put_escaped(FILE *fp, const char *s)

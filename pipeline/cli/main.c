@@ -51,8 +51,8 @@ static int run(int argc, char **argv)
 		if (strcmp(argv[1], c->name) == 0)
 			return c->fn(argc - 1, argv + 1);
 	/* One line, as for every other failure: the command list fits in it. */
-	return cli_failf(FR_EXIT_USAGE, "unknown command '%.160s' (train, classify or evaluate; see framer --help)",
-	                 argv[1]);
+	return cli_failf(FR_EXIT_USAGE, "unknown command '%.*s' (train, classify or evaluate; see framer --help)",
+	                 cli_fit(argv[1], 160), argv[1]);
 }
 
 /* A standard stream the caller closed (2>&-, a launcher that closes them)
