@@ -322,7 +322,10 @@ int cli_refuse_bundle_folder(const char *dir, const char *option)
 	                 option);
 }
 
-size_t cli_existing_prefix(const char *dir)
+/* The length of dir's longest leading part that names something already
+ * there: dir's whole length when it exists (or is too long to look at),
+ * 0 when no part does. */
+static size_t existing_prefix(const char *dir)
 {
 	char path[PATH_MAX];
 	size_t len = strlen(dir);
@@ -345,7 +348,7 @@ size_t cli_existing_prefix(const char *dir)
 void cli_made_begin(cli_made *m, const char *dir)
 {
 	m->dir = dir;
-	m->kept = cli_existing_prefix(dir);
+	m->kept = existing_prefix(dir);
 	m->registered = m->kept < strlen(dir) && fr_temp_register_made(dir, m->kept) == 0;
 }
 

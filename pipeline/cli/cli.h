@@ -96,11 +96,6 @@ int cli_add_repeated(const char **list, size_t *n, size_t max, const char *optio
  * dir) would mix with the bundle, and training could not replace it. */
 int cli_refuse_bundle_folder(const char *dir, const char *option);
 
-/* The length of dir's longest leading part that names something already
- * there: dir's whole length when it exists (or is too long to look at),
- * 0 when no part does. */
-size_t cli_existing_prefix(const char *dir);
-
 /* The folders a run makes for its outputs: dir and its missing parents.
  * cli_made_begin, before the run makes any, notes what of dir is there
  * already and has a signal that ends the run remove the rest (fsutil's
